@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { renderTable } from '../output/table.ts';
+import { loadScenario, ScenarioError } from '../scenario/load.ts';
+import { runScenario, type ScenarioSummary } from '../scenario/run.ts';
+
+const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run]
+
+Runs every policy combination × seed of a scenario file (YAML or JSON) and prints a comparison.
+  scenario     scenario file (default: scenarios/quickstart.yaml)
+  --seed N     run only seed N instead of the scenario's seeds
+  --out DIR    write outputs under DIR instead of the scenario's output directory
+  --dry-run    write nothing; print digests and metrics only
+  --help       this text
+
+Outputs per run: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv}; <out>/summary.json.`;
+
+export function comparisonTable(s: ScenarioSummary): string {
+  const header = ['run', 'done', 'rej', 'JCT mean', 'p50', 'p95', 'p99', 'wait mean', 'wait p95', 'makespan', 'GPU alloc %', 'digest'];
+  const rows = s.runs.map((r) => {
+    const m = r.metrics;
+    return [r.run, m.completed, m.rejected, m.jctMean, m.jctP50, m.jctP95, m.jctP99, m.waitMean, m.waitP95, m.makespan, m.meanGpuAllocPct, r.digest.slice(0, 12)];
+  });
+  return `${renderTable(header, rows)}\n(times in seconds)`;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      allowPositionals: true,
+      options: {
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${HELP}\n`);
+    return 2;
+  }
+  if (args.values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const file = args.positionals[0] ?? 'scenarios/quickstart.yaml';
+  let seed: number | undefined;
+  if (args.values.seed !== undefined) {
+    seed = Number(args.values.seed);
+    if (!Number.isInteger(seed)) {
+      process.stderr.write(`--seed: expected an integer, got '${args.values.seed}'\n`);
+      return 2;
+    }
+  }
+  try {
+    const scn = loadScenario(file);
+    const t0 = performance.now();
+    const summary = await runScenario(scn, {
+      file,
+      seed,
+      out: args.values.out,
+      dryRun: args.values['dry-run'],
+      progress: (l) => process.stderr.write(l + '\n'),
+    });
+    process.stdout.write(`\nscenario ${summary.scenario}: ${summary.runs.length} runs in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+    process.stdout.write(comparisonTable(summary) + '\n');
+    if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ScenarioError) {
+      process.stderr.write(e.message + '\n');
+      return 1;
+    }
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,52 @@
+import type { Demand, Placement } from '../cluster/types.ts';
+import type { JobState } from './lifecycle.ts';
+
+/** A job as submitted. Times in integer ms; resources as in `Demand`. */
+export interface JobSpec extends Demand {
+  readonly id: string;
+  readonly tenant: string;
+  /** Submission time, ms. */
+  readonly submit: number;
+  /** Run time on its placement, ms (simulated executor: completion after this long). */
+  readonly duration: number;
+  /** Higher runs first under priority-aware policies; 0 by default. */
+  readonly priority: number;
+  /** Optional estimate of `duration` (ms) for estimate-based policies (sjf, srtf). */
+  readonly estimate?: number;
+  /** Optional description of the real work (live mode). */
+  readonly work?: Readonly<Record<string, unknown>>;
+}
+
+/** A job as the scheduler tracks it. Policies see it read-only (`JobView`). */
+export interface Job extends JobSpec {
+  state: JobState;
+  /** Time the job entered the queue (ms), or -1. */
+  queuedAt: number;
+  /** Time of the (latest) start, or -1. */
+  start: number;
+  /** Time the job reached a terminal state, or -1. */
+  end: number;
+  placement: Placement | undefined;
+  /** Incremented on each start; completions carry it so stale ones are ignored. */
+  attempt: number;
+  /** Work left, in ms of run time on its placement. */
+  remaining: number;
+  /** Why the job ended the way it did (rejections, failures). */
+  reason: string;
+}
+
+export type JobView = Readonly<Omit<Job, 'placement'>> & { readonly placement: Placement | undefined };
+
+export function newJob(spec: JobSpec): Job {
+  return {
+    ...spec,
+    state: 'pending',
+    queuedAt: -1,
+    start: -1,
+    end: -1,
+    placement: undefined,
+    attempt: 0,
+    remaining: spec.duration,
+    reason: '',
+  };
+}

@@ -1,0 +1,43 @@
+import type { NodeSpec } from '../cluster/types.ts';
+import type { JobState } from '../jobs/lifecycle.ts';
+
+/**
+ * The event log: one record per line of `events.jsonl`, the single source of truth for every
+ * other output of a run (jobs.csv, timeline.csv, metrics, the visualization). Simulated and
+ * live runs write the same records. `t` is integer ms.
+ */
+export type LogRecord =
+  | {
+      t: number;
+      ev: 'run';
+      run: string;
+      mode: 'sim' | 'live';
+      seed: number;
+      queue: string;
+      placement: string;
+      nodes: readonly NodeSpec[];
+    }
+  | {
+      t: number;
+      ev: 'arrival';
+      job: string;
+      tenant: string;
+      cpu: number;
+      mem: number;
+      gpus: number;
+      milli: number;
+      models?: readonly string[];
+      prio: number;
+      dur: number;
+    }
+  | { t: number; ev: 'admit'; job: string }
+  | { t: number; ev: 'reject'; job: string; reason: string }
+  | { t: number; ev: 'start'; job: string; node: string; gpus: readonly number[]; milli: number; attempt: number }
+  | { t: number; ev: 'finish'; job: string; state: JobState; reason?: string }
+  | { t: number; ev: 'cancel'; job: string }
+  | { t: number; ev: 'end'; events: number };
+
+/** Where the scheduler core writes its records. */
+export interface EventLog {
+  append(record: LogRecord): void;
+}

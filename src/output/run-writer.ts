@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Deriver, jobsCsv, timelineCsv } from './derive.ts';
+import type { EventLog, LogRecord } from './records.ts';
+
+const CHUNK = 1 << 20;
+
+/**
+ * Writes a run's event log as JSON lines, buffered in ~1 MiB chunks, hashing the exact bytes as
+ * it goes (the run's `digest`), and derives jobs and timeline from the same records. With no
+ * directory it only hashes and derives (benchmarks, tests).
+ */
+export class RunWriter implements EventLog {
+  readonly deriver = new Deriver();
+  private readonly hash = createHash('sha256');
+  private buf: string[] = [];
+  private bufLen = 0;
+  private fd: number | undefined;
+  private count = 0;
+  private closed = false;
+  /** Every line, kept only when asked (tests). */
+  readonly lines: string[] | undefined;
+
+  constructor(
+    private readonly dir?: string,
+    options: { keepLines?: boolean } = {},
+  ) {
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      this.fd = openSync(join(dir, 'events.jsonl'), 'w');
+    }
+    this.lines = options.keepLines ? [] : undefined;
+  }
+
+  get records(): number {
+    return this.count;
+  }
+
+  append(record: LogRecord): void {
+    const line = JSON.stringify(record) + '\n';
+    this.count++;
+    this.deriver.add(record);
+    this.lines?.push(line);
+    this.buf.push(line);
+    this.bufLen += line.length;
+    if (this.bufLen >= CHUNK) this.flush();
+  }
+
+  /** Flushes, closes the log and writes jobs.csv and timeline.csv; returns the sha256 digest. */
+  close(): string {
+    if (this.closed) throw new Error('run writer closed twice');
+    this.closed = true;
+    this.flush();
+    this.deriver.finish();
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    if (this.dir) {
+      writeFileSync(join(this.dir, 'jobs.csv'), jobsCsv(this.deriver.jobs.values()));
+      writeFileSync(join(this.dir, 'timeline.csv'), timelineCsv(this.deriver.timeline, this.deriver.gpuCapacity));
+    }
+    return this.hash.digest('hex');
+  }
+
+  private flush(): void {
+    if (this.bufLen === 0) return;
+    const chunk = this.buf.join('');
+    this.buf = [];
+    this.bufLen = 0;
+    this.hash.update(chunk);
+    if (this.fd !== undefined) writeSync(this.fd, chunk);
+  }
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ScenarioSchema, type Scenario } from './schema.ts';
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${file}: invalid scenario\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Formats zod issues as `path.to.field: message`, one per problem. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => {
+    const path = i.path.length > 0 ? i.path.map(String).join('.') : '(root)';
+    return `${path}: ${i.message}`;
+  });
+}
+
+/** Parses and validates scenario text; `file` names the source in errors. */
+export function parseScenario(text: string, file: string): Scenario {
+  let data: unknown;
+  if (extname(file).toLowerCase() === '.json') {
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      throw new ScenarioError(file, [`not valid JSON: ${(e as Error).message}`]);
+    }
+  } else {
+    const doc = parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+      throw new ScenarioError(
+        file,
+        doc.errors.map((e) => {
+          const pos = e.linePos?.[0];
+          return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
+        }),
+      );
+    }
+    data = doc.toJS();
+  }
+  const r = ScenarioSchema.safeParse(data);
+  if (!r.success) throw new ScenarioError(file, formatIssues(r.error.issues));
+  return r.data;
+}
+
+export function loadScenario(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(file, [`cannot read: ${(e as Error).message}`]);
+  }
+  return parseScenario(text, file);
+}

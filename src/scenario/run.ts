@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import '../../policies/index.ts';
+import type { NodeSpec } from '../cluster/types.ts';
+import type { JobSpec } from '../jobs/job.ts';
+import type { RunMetrics } from '../output/derive.ts';
+import { RunWriter } from '../output/run-writer.ts';
+import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
+import { simulate } from '../sim/simulate.ts';
+import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
+import { synthesize } from '../workload/synthetic.ts';
+import { expandNodeGroups } from './cluster.ts';
+import type { PolicyCombo, Scenario } from './schema.ts';
+
+export interface RunSummary {
+  run: string;
+  label: string;
+  queue: string;
+  placement: string;
+  seed: number;
+  digest: string;
+  events: number;
+  records: number;
+  wallMs: number;
+  metrics: RunMetrics;
+}
+
+export interface ScenarioSummary {
+  scenario: string;
+  output: string;
+  runs: RunSummary[];
+}
+
+export interface RunOptions {
+  /** The scenario file (relative paths in it resolve against its folder). */
+  file: string;
+  /** Replace the scenario's seeds with this one. */
+  seed?: number;
+  /** Replace the scenario's output directory. */
+  out?: string;
+  /** Write nothing to disk (benchmarks, tests): digests and metrics only. */
+  dryRun?: boolean;
+  /** Progress and notes (stderr in the CLI). */
+  progress?: (line: string) => void;
+}
+
+export function comboLabel(c: PolicyCombo): string {
+  return c.label ?? `${c.queue}+${c.placement}`;
+}
+
+async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {
+  if ('nodes' in scn.cluster) return expandNodeGroups(scn.cluster.nodes);
+  return loadGpulabNodes(resolve(base, scn.cluster.nodesCsv));
+}
+
+/** Runs every policy combination × seed of a scenario; writes outputs and summary.json. */
+export async function runScenario(scn: Scenario, opts: RunOptions): Promise<ScenarioSummary> {
+  const base = dirname(resolve(opts.file));
+  const say = opts.progress ?? (() => {});
+  for (const p of scn.plugins) await import(pathToFileURL(resolve(base, p)).href);
+  const nodes = await loadNodes(scn, base);
+  const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;
+  const out = opts.out ?? scn.output ?? join('out', scn.name);
+
+  let traceJobs: JobSpec[] | undefined;
+  const w = scn.workload;
+  if (w.kind === 'trace') {
+    const { jobs, report } = await loadGpulabJobs(resolve(base, w.path), { onBadRow: w.onBadRow, limit: w.limit });
+    traceJobs = jobs;
+    say(`trace ${w.path}: ${report.rows} rows, ${jobs.length} jobs${report.skipped ? `, ${report.skipped} bad rows skipped` : ''}`);
+    for (const e of report.errors) say(`  skipped: ${e.message}`);
+  }
+  const tenants =
+    w.kind === 'synthetic' ? w.tenants.map((t) => ({ name: t.name, weight: t.weight })) : scn.tenants?.map((t) => ({ name: t.name, weight: t.weight }));
+
+  const runs: RunSummary[] = [];
+  const total = scn.policies.length * seeds.length;
+  for (const seed of seeds) {
+    const jobs = traceJobs ?? synthesize(w as Extract<typeof w, { kind: 'synthetic' }>, seed);
+    for (const combo of scn.policies) {
+      const label = comboLabel(combo);
+      const run = `${label}/seed-${seed}`;
+      const dir = opts.dryRun ? undefined : join(out, label, `seed-${seed}`);
+      const writer = new RunWriter(dir);
+      const t0 = performance.now();
+      const lastNote = { t: t0 };
+      const res = simulate({
+        run,
+        seed,
+        nodes,
+        jobs,
+        queue: queuePolicyFactory(combo.queue)(combo.params.queue),
+        placement: placementPolicyFactory(combo.placement)(combo.params.placement),
+        log: writer,
+        tenants,
+        headOfLine: scn.scheduler.headOfLine,
+        maxQueue: scn.scheduler.maxQueue,
+        until: scn.untilSec === undefined ? undefined : Math.round(scn.untilSec * 1000),
+        onProgress: (now, handled) => {
+          const t = performance.now();
+          if (t - lastNote.t > 1000) {
+            lastNote.t = t;
+            say(`  ${run}: t=${(now / 1000).toFixed(0)}s, ${handled} events`);
+          }
+        },
+      });
+      const digest = writer.close();
+      const wallMs = performance.now() - t0;
+      const metrics = writer.deriver.metrics();
+      runs.push({
+        run,
+        label,
+        queue: combo.queue,
+        placement: combo.placement,
+        seed,
+        digest,
+        events: res.events,
+        records: writer.records,
+        wallMs: Math.round(wallMs),
+        metrics,
+      });
+      say(`[${runs.length}/${total}] ${run}: ${jobs.length} jobs, ${res.events} events in ${wallMs.toFixed(0)} ms`);
+    }
+  }
+  const summary: ScenarioSummary = { scenario: scn.name, output: out, runs };
+  if (!opts.dryRun) {
+    mkdirSync(out, { recursive: true });
+    // wallMs varies between machines; summary.json keeps only deterministic fields.
+    const stable = { ...summary, runs: runs.map(({ wallMs: _w, ...r }) => r) };
+    writeFileSync(join(out, 'summary.json'), JSON.stringify(stable, null, 2) + '\n');
+  }
+  return summary;
+}

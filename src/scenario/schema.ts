@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * Scenario files (`scenarios/*.yaml` or `.json`). The TypeScript type is inferred from the schema.
+ * Units: seconds for times in scenario files (converted to integer ms inside), milli-CPU, MiB,
+ * milli-GPU.
+ */
+
+const int = z.number().int();
+const posInt = int.positive();
+const nonNegInt = int.nonnegative();
+
+export const GpuGroupSchema = z.strictObject({
+  count: posInt,
+  model: z.string().min(1),
+  /** milli-GPU per GPU; 1000 = one whole GPU. */
+  capacity: posInt.default(1000),
+});
+
+export const NodeGroupSchema = z.strictObject({
+  count: posInt.default(1),
+  /** Node ids are `<prefix><index>` with the index zero-padded to the group's width. */
+  prefix: z.string().min(1),
+  cpu: posInt.describe('milli-CPU per node'),
+  memory: posInt.describe('MiB per node'),
+  gpus: z.array(GpuGroupSchema).default([]),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+export const ClusterSchema = z.union([
+  z.strictObject({ nodes: z.array(NodeGroupSchema).min(1) }),
+  z.strictObject({
+    /** A node CSV (see traces/README.md), relative to the scenario file. */
+    nodesCsv: z.string().min(1),
+    format: z.enum(['gpulab']).default('gpulab'),
+  }),
+]);
+
+export const DemandSchema = z.strictObject({
+  weight: z.number().positive().default(1),
+  gpus: nonNegInt.default(0),
+  milli: int.min(0).max(1000).default(1000),
+  cpu: nonNegInt,
+  memory: nonNegInt,
+  models: z.array(z.string().min(1)).optional(),
+});
+
+export const TenantSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Fair-share weight. */
+  weight: z.number().positive().default(1),
+  /** Relative share of the submitted jobs. */
+  share: z.number().positive().default(1),
+});
+
+export const DurationSchema = z.discriminatedUnion('dist', [
+  z.strictObject({ dist: z.literal('lognormal'), medianSec: z.number().positive(), sigma: z.number().positive() }),
+  z.strictObject({
+    dist: z.literal('pareto'),
+    minSec: z.number().positive(),
+    alpha: z.number().positive(),
+    maxSec: z.number().positive().optional(),
+  }),
+  z.strictObject({ dist: z.literal('exponential'), meanSec: z.number().positive() }),
+  z.strictObject({ dist: z.literal('constant'), sec: z.number().positive() }),
+]);
+
+export const SyntheticWorkloadSchema = z.strictObject({
+  kind: z.literal('synthetic'),
+  jobs: posInt,
+  /** Poisson arrivals with this mean gap between jobs. */
+  meanInterarrivalSec: z.number().positive(),
+  duration: DurationSchema,
+  demands: z.array(DemandSchema).min(1),
+  tenants: z.array(TenantSchema).min(1),
+  /** Multiply each duration by a factor in [1/x, x] for the `estimate` field (0 = exact). */
+  estimateError: z.number().min(0).default(0),
+});
+
+export const TraceWorkloadSchema = z.strictObject({
+  kind: z.literal('trace'),
+  format: z.enum(['gpulab']).default('gpulab'),
+  /** Trace file, relative to the scenario file (see traces/README.md for resolution). */
+  path: z.string().min(1),
+  /** On a malformed row: stop with an error, or skip it and count it. */
+  onBadRow: z.enum(['stop', 'skip']).default('stop'),
+  /** Use only the first N rows. */
+  limit: posInt.optional(),
+});
+
+export const WorkloadSchema = z.discriminatedUnion('kind', [SyntheticWorkloadSchema, TraceWorkloadSchema]);
+
+export const PolicyComboSchema = z.strictObject({
+  queue: z.string().min(1),
+  placement: z.string().min(1),
+  /** Label of this combination in outputs; defaults to `<queue>+<placement>`. */
+  label: z.string().regex(/^[A-Za-z0-9._+-]+$/).optional(),
+  params: z
+    .strictObject({
+      queue: z.record(z.string(), z.unknown()).default({}),
+      placement: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ queue: {}, placement: {} }),
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
+  description: z.string().optional(),
+  seeds: z.array(int).min(1).default([1]),
+  /** Output directory, relative to the working directory. Default `out/<name>`. */
+  output: z.string().optional(),
+  cluster: ClusterSchema,
+  workload: WorkloadSchema,
+  policies: z.array(PolicyComboSchema).min(1),
+  /** Tenant fair-share weights for trace workloads (synthetic workloads declare their own). */
+  tenants: z.array(TenantSchema).optional(),
+  scheduler: z
+    .strictObject({
+      headOfLine: z.enum(['skip', 'block']).default('skip'),
+      maxQueue: posInt.optional(),
+    })
+    .default({ headOfLine: 'skip' }),
+  /** Stop each run at this simulated time (seconds). */
+  untilSec: z.number().positive().optional(),
+  /** Modules to import before running (user policies that register themselves). */
+  plugins: z.array(z.string().min(1)).default([]),
+});
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type SyntheticWorkload = z.infer<typeof SyntheticWorkloadSchema>;
+export type TraceWorkload = z.infer<typeof TraceWorkloadSchema>;
+export type NodeGroup = z.infer<typeof NodeGroupSchema>;
+export type PolicyCombo = z.infer<typeof PolicyComboSchema>;

@@ -1,0 +1,53 @@
+import { placeOn, type GpuOrder } from '../cluster/fit.ts';
+import type { ClusterView, Demand, NodeView, Placement } from '../cluster/types.ts';
+import type { PlacementOutcome } from './policy.ts';
+
+/**
+ * Building blocks for placement policies: filter the nodes that fit, score each candidate
+ * placement, keep the lowest score. Scores are compared lexicographically (arrays) and ties break
+ * by node id, so a policy written with these is deterministic by construction.
+ */
+
+export type Score = number | readonly number[];
+
+function compareScore(a: Score, b: Score): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const aa = typeof a === 'number' ? [a] : a;
+  const bb = typeof b === 'number' ? [b] : b;
+  for (let i = 0; i < Math.max(aa.length, bb.length); i++) {
+    const d = (aa[i] ?? 0) - (bb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export function unfit(d: Demand): PlacementOutcome {
+  return { kind: 'unfit', reason: `no node fits cpu=${d.cpu} mem=${d.memory} gpus=${d.gpus}x${d.milli}` };
+}
+
+/**
+ * The placement with the lowest `score` over all nodes that fit `d` (GPUs picked in `gpuOrder`);
+ * ties break by node id. `score` receives the node and the candidate placement on it.
+ */
+export function placeByScore(
+  cluster: ClusterView,
+  d: Demand,
+  gpuOrder: GpuOrder,
+  score: (node: NodeView, placement: Placement) => Score,
+): PlacementOutcome {
+  let best: Placement | undefined;
+  let bestScore: Score = 0;
+  let bestId = '';
+  for (const node of cluster.nodes) {
+    const p = placeOn(node, d, gpuOrder);
+    if (!p) continue;
+    const s = score(node, p);
+    const c = best === undefined ? -1 : compareScore(s, bestScore);
+    if (c < 0 || (c === 0 && node.id < bestId)) {
+      best = p;
+      bestScore = s;
+      bestId = node.id;
+    }
+  }
+  return best ? { kind: 'placed', placement: best } : unfit(d);
+}

@@ -1,0 +1,66 @@
+import type { Rng } from '../engine/rng.ts';
+import type { ClusterView, Placement } from '../cluster/types.ts';
+import type { JobView } from '../jobs/job.ts';
+
+/**
+ * The extension points. A policy is a plain object of pure functions over read-only views: it
+ * never mutates what it is given and returns decisions that the scheduler core applies. Given
+ * the same view (and, where it draws random numbers, the same seeded stream) it returns the same
+ * answer. Check a policy's shape with `satisfies QueuePolicy` / `satisfies PlacementPolicy`.
+ */
+
+export interface TenantView {
+  readonly name: string;
+  /** Fair-share weight (1 by default). */
+  readonly weight: number;
+  /** Resources currently held by the tenant's running jobs. */
+  readonly gpuInUse: number;
+  readonly cpuInUse: number;
+  readonly memoryInUse: number;
+  readonly running: number;
+  readonly queued: number;
+  /** GPU time received so far in milli-GPU·ms, running jobs included up to `now`. */
+  readonly attainedGpu: number;
+}
+
+/** What queue policies see. Arrays are the core's own, typed read-only: do not cast them away. */
+export interface SchedulerView {
+  readonly now: number;
+  readonly cluster: ClusterView;
+  /** Queued jobs in arrival (admission) order. */
+  readonly queue: readonly JobView[];
+  /** Running jobs in start order. */
+  readonly running: readonly JobView[];
+  readonly tenants: readonly TenantView[];
+}
+
+export interface PolicyContext {
+  readonly now: number;
+  /** The policy's own seeded stream (`placement/<name>` or `queue/<name>`). */
+  readonly rng: Rng;
+}
+
+/** Orders the queue: the core tries jobs in the returned order. Must return queued jobs only. */
+export interface QueuePolicy {
+  readonly name: string;
+  order(view: SchedulerView, ctx: PolicyContext): readonly JobView[];
+}
+
+export type PlacementOutcome =
+  | { readonly kind: 'placed'; readonly placement: Placement }
+  | { readonly kind: 'unfit'; readonly reason: string };
+
+/**
+ * Chooses where a job goes. Contract: `unfit` means no node can host the job under the current
+ * free resources (the core may then skip jobs of the identical shape for the rest of a pass).
+ */
+export interface PlacementPolicy {
+  readonly name: string;
+  place(job: JobView, cluster: ClusterView, ctx: PolicyContext): PlacementOutcome;
+}
+
+/** Options a scenario passes to a policy factory (`params:` in the scenario file). */
+export type PolicyParams = Readonly<Record<string, unknown>>;
+
+export type QueuePolicyFactory = (params: PolicyParams) => QueuePolicy;
+export type PlacementPolicyFactory = (params: PolicyParams) => PlacementPolicy;
