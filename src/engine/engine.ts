@@ -56,16 +56,15 @@ export class Engine<E> {
   }
 
   /**
-   * Handles the next event. Returns false when there is none. If the next event is later than
-   * now and the current instant has unflushed work, flushes instead (and returns true).
+   * Handles the next event; returns false when there is none. If that event is later than now and
+   * the current instant has unflushed work, the instant is flushed first.
    */
   step(): boolean {
-    const t = this.queue.peekTime();
-    if (this.dirty && t > this.current) {
+    if (this.dirty && this.queue.peekTime() > this.current) {
       this.dirty = false;
       this.flush?.();
-      return true;
     }
+    const t = this.queue.peekTime();
     const event = this.queue.pop();
     if (event === undefined) return false;
     this.current = t;

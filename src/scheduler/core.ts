@@ -94,6 +94,9 @@ export class SchedulerCore {
   private queue: Job[] = [];
   private readonly runningJobs = new Map<string, Job>();
   private readonly tenantMap = new Map<string, TenantState>();
+  /** Placement shape of each queued job, and how many queued jobs share each shape. */
+  private readonly shapeOf = new Map<Job, string>();
+  private readonly queuedShapes = new Map<string, number>();
   private tenantList: TenantState[] = [];
   private dirty = false;
   private readonly block: boolean;
@@ -170,10 +173,8 @@ export class SchedulerCore {
       if (!j || j.state !== 'queued') {
         throw new Error(`queue policy ${o.queue.name} returned job ${job.id}, which is not queued`);
       }
-      const gpuNeed = j.gpus * j.milli;
-      let unfit = gpuNeed > cluster.gpuCapacity - cluster.gpuAllocated;
-      const shape = unfit ? '' : shapeKey(j);
-      if (!unfit && unfitShapes.has(shape)) unfit = true;
+      const shape = this.shapeOf.get(j)!;
+      let unfit = unfitShapes.has(shape) || j.gpus * j.milli > cluster.gpuCapacity - cluster.gpuAllocated;
       if (!unfit) {
         const out = o.placement.place(j, cluster, ctx);
         if (out.kind === 'placed') {
@@ -181,9 +182,12 @@ export class SchedulerCore {
           started++;
           continue;
         }
-        unfitShapes.add(shape);
+        unfit = true;
       }
       if (this.block) break;
+      unfitShapes.add(shape);
+      // Every shape still queued is known not to fit: the rest of the pass cannot start anything.
+      if (unfitShapes.size === this.queuedShapes.size) break;
     }
     if (started > 0) this.queue = this.queue.filter((j) => j.state === 'queued');
   }
@@ -198,6 +202,7 @@ export class SchedulerCore {
         j.state = transition(j.state, 'admit', j.id);
         j.queuedAt = now;
         this.queue.push(j);
+        this.enqueueShape(j);
         this.tenantOf(j).queued++;
         this.dirty = true;
         o.log.append({ t: now, ev: 'admit', job: j.id });
@@ -215,6 +220,7 @@ export class SchedulerCore {
         j.start = now;
         j.attempt++;
         this.runningJobs.set(j.id, j);
+        this.dequeueShape(j);
         const t = this.tenantOf(j);
         t.queued--;
         t.onStart(j, now);
@@ -289,6 +295,7 @@ export class SchedulerCore {
       j.end = this.o.clock.now();
       if (wasQueued) {
         this.queue = this.queue.filter((q) => q !== j);
+        this.dequeueShape(j);
         this.tenantOf(j).queued--;
       }
       this.o.log.append({ t: j.end, ev: 'cancel', job: j.id });
@@ -308,6 +315,20 @@ export class SchedulerCore {
     this.dirty = true;
     if (event === 'cancel') this.o.log.append({ t: now, ev: 'cancel', job: j.id });
     this.o.log.append({ t: now, ev: 'finish', job: j.id, state: j.state, ...(reason ? { reason } : {}) });
+  }
+
+  private enqueueShape(j: Job): void {
+    const shape = shapeKey(j);
+    this.shapeOf.set(j, shape);
+    this.queuedShapes.set(shape, (this.queuedShapes.get(shape) ?? 0) + 1);
+  }
+
+  private dequeueShape(j: Job): void {
+    const shape = this.shapeOf.get(j)!;
+    this.shapeOf.delete(j);
+    const n = this.queuedShapes.get(shape)! - 1;
+    if (n === 0) this.queuedShapes.delete(shape);
+    else this.queuedShapes.set(shape, n);
   }
 
   private tenant(name: string, weight: number): TenantState {
