@@ -7,4 +7,5 @@ import type { QueuePolicy } from '../../src/scheduler/policy.ts';
 export const fifo = {
   name: 'fifo',
   order: (view) => view.queue,
+  claims: { workConserving: true },
 } satisfies QueuePolicy;

@@ -1,9 +1,11 @@
-/** Renders rows as an aligned plain-text table (first column left-aligned, others right). */
+/** Renders rows as an aligned plain-text table (number columns right-aligned, text left). */
 export function renderTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  // Columns whose cells are all numbers (or '-') are right-aligned; text columns left-aligned.
+  const numeric = header.map((_, i) => i > 0 && rows.every((r) => typeof r[i] === 'number'));
   const line = (r: readonly (string | number)[]) =>
-    r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+    r.map((c, i) => (numeric[i] ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 

@@ -129,6 +129,11 @@ export class SchedulerCore {
     return this.all;
   }
 
+  /** The read-only view queue policies receive (tools and tests use it too). */
+  get schedulerView(): SchedulerView {
+    return this.view;
+  }
+
   get queued(): readonly JobView[] {
     return this.queue;
   }

@@ -44,6 +44,12 @@ export interface PolicyContext {
 export interface QueuePolicy {
   readonly name: string;
   order(view: SchedulerView, ctx: PolicyContext): readonly JobView[];
+  /**
+   * Claims the conformance kit checks: `workConserving` — returns every queued job, so with
+   * `headOfLine: skip` no GPU idles while a queued job that fits waits; `fairShare` — backlogged
+   * equal-weight tenants converge to equal GPU shares.
+   */
+  readonly claims?: { readonly workConserving?: boolean; readonly fairShare?: boolean };
 }
 
 export type PlacementOutcome =

@@ -94,17 +94,25 @@ export async function readCsvRows<T>(
       trim: false,
     }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-    if (opts.limit !== undefined && report.rows >= opts.limit) break;
-    report.rows++;
-    try {
-      const v = map(new Row(file, info.lines, record));
-      if (v !== undefined) items.push(v);
-    } catch (e) {
-      if (!(e instanceof TraceRowError) || opts.onBadRow === 'stop') throw e;
-      report.skipped++;
-      if (report.errors.length < 10) report.errors.push(e);
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      if (opts.limit !== undefined && report.rows >= opts.limit) break;
+      report.rows++;
+      try {
+        const v = map(new Row(file, info.lines, record));
+        if (v !== undefined) items.push(v);
+      } catch (e) {
+        if (!(e instanceof TraceRowError) || opts.onBadRow === 'stop') throw e;
+        report.skipped++;
+        if (report.errors.length < 10) report.errors.push(e);
+      }
     }
+  } catch (e) {
+    if (e instanceof TraceRowError) throw e;
+    // csv-parse's own errors (unclosed quote, …) or a read error: the file cannot be parsed
+    // further, whatever onBadRow says. Report them in the same shape.
+    const err = e as Error & { lines?: number; code?: string };
+    throw new TraceRowError(file, err.lines ?? 0, '(row)', `${err.code ? `${err.code}: ` : ''}${err.message}`);
   }
   return { items, report };
 }
