@@ -24,6 +24,12 @@ export interface SimInput {
   readonly maxQueue?: number;
   /** Stop the simulation at this time (ms); jobs still queued or running stay unfinished. */
   readonly until?: number;
+  /**
+   * Cancellations to inject: job `job` is cancelled at `at` ms, which must be after its submit
+   * (a cancel at the submit instant would be handled before the arrival). Cancelling a job that
+   * has already ended is a no-op.
+   */
+  readonly cancels?: readonly { readonly at: number; readonly job: string }[];
   /** Called every `progressEvery` events with the engine's time (stderr progress). */
   readonly onProgress?: (now: number, handled: number) => void;
 }
@@ -114,6 +120,7 @@ export function simulate(input: SimInput): SimResult {
     nodes: input.nodes,
   });
   pullArrival();
+  for (const c of input.cancels ?? []) engine.schedule(c.at, { kind: 'cancel', jobId: c.job }, PRIORITY.cancel);
   engine.run(input.until === undefined ? {} : { until: input.until });
   input.log.append({ t: engine.now, ev: 'end', events: engine.handled });
   return { events: engine.handled, end: engine.now, core, cluster };
