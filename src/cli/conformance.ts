@@ -50,7 +50,7 @@ export function report(policy: AnyPolicy, results: readonly PropertyResult[]): s
   const out = [`${kind} policy '${policy.name}'`, renderTable(['property', 'result', 'runs', 'what it checks'], rows)];
   for (const r of results.filter((x) => x.status === 'fail')) {
     out.push(`\nFAIL ${r.property}: ${r.error}`);
-    out.push(`  shrunk counterexample: ${r.counterexample}`);
+    out.push(`  shrunk counterexample:\n${(r.counterexample ?? '').replace(/^/gm, '    ')}`);
     out.push(`  replay: --seed ${r.replay?.seed} (fast-check path ${r.replay?.path})`);
   }
   return out.join('\n');

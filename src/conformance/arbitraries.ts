@@ -6,12 +6,24 @@ import type { JobSpec } from '../jobs/job.ts';
  * fast-check generators for the conformance kit. Everything is small by default so that failures
  * shrink to a handful of nodes and jobs, and edge cases are generated on purpose: CPU-only jobs,
  * jobs that never fit (too many GPUs, a model no node has, more CPU than any node), fractional
- * shares, bursts of arrivals at one instant and identical timestamps.
+ * shares, bursts of arrivals at one instant, identical timestamps (times are often whole seconds,
+ * so completions, arrivals and cancellations coincide), cancellations of queued, running and
+ * already finished jobs, and a bounded queue.
  */
 
 export const GPU_MODELS = ['A100', 'H100', 'T4'] as const;
 
 export const gpuModel = fc.constantFrom(...GPU_MODELS);
+
+const SEC = 1000;
+
+/** A positive time span in ms, often a whole number of seconds so that instants coincide. */
+function span(maxSec: number): fc.Arbitrary<number> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: maxSec }).map((k) => k * SEC) },
+    { weight: 2, arbitrary: fc.integer({ min: 1, max: maxSec * SEC }) },
+  );
+}
 
 /** A node group: `count` identical nodes. */
 const nodeGroup = fc.record({
@@ -41,15 +53,23 @@ export const clusterArb: fc.Arbitrary<NodeSpec[]> = fc.array(nodeGroup, { minLen
 const demandArb = fc.oneof(
   { weight: 5, arbitrary: fc.record({ gpus: fc.constantFrom(1, 1, 2, 4), milli: fc.constant(1000) }) },
   { weight: 4, arbitrary: fc.record({ gpus: fc.constant(1), milli: fc.oneof(fc.constantFrom(250, 500, 750), fc.integer({ min: 1, max: 1000 })) }) },
+  { weight: 1, arbitrary: fc.record({ gpus: fc.constantFrom(2, 3), milli: fc.constantFrom(250, 500) }) },
   { weight: 2, arbitrary: fc.record({ gpus: fc.constant(0), milli: fc.constant(0) }) },
   // never fits on any generated node (max 8 GPUs per node)
   { weight: 1, arbitrary: fc.record({ gpus: fc.constant(16), milli: fc.constant(1000) }) },
 );
 
+/** When a job is cancelled, relative to its submit: never (mostly), at its completion instant, or any time. */
+const cancelArb = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<'never'>('never') },
+  { weight: 1, arbitrary: fc.constant<'at-completion'>('at-completion') },
+  { weight: 2, arbitrary: span(10) },
+);
+
 const jobShape = fc.record({
   tenant: fc.constantFrom('a', 'b', 'c'),
-  gap: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 5000 }) }),
-  duration: fc.integer({ min: 1, max: 20000 }),
+  gap: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: span(5) }),
+  duration: span(10),
   cpu: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(0, 1000, 4000) }, { weight: 1, arbitrary: fc.constant(128000) }),
   memory: fc.constantFrom(0, 1024, 16384),
   demand: demandArb,
@@ -59,13 +79,12 @@ const jobShape = fc.record({
     { weight: 1, arbitrary: fc.constant(['B200']) },
   ),
   priority: fc.integer({ min: 0, max: 3 }),
+  cancel: cancelArb,
 });
 
-/**
- * A workload: jobs in submit order; a gap of 0 puts a job at the same instant as the previous
- * one (bursts, identical timestamps).
- */
-export const workloadArb: fc.Arbitrary<JobSpec[]> = fc.array(jobShape, { minLength: 1, maxLength: 30 }).map((shapes) => {
+type JobShape = typeof jobShape extends fc.Arbitrary<infer T> ? T : never;
+
+function jobsOf(shapes: readonly JobShape[]): JobSpec[] {
   let t = 0;
   return shapes.map((s, i) => {
     t += s.gap;
@@ -83,16 +102,80 @@ export const workloadArb: fc.Arbitrary<JobSpec[]> = fc.array(jobShape, { minLeng
       priority: s.priority,
     };
   });
-});
+}
 
-export const scenarioArb = fc.record({
-  nodes: clusterArb,
-  jobs: workloadArb,
-  seed: fc.integer({ min: 0, max: 1_000_000 }),
-  headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'block'),
-});
+/**
+ * A workload: jobs in submit order; a gap of 0 puts a job at the same instant as the previous
+ * one (bursts, identical timestamps).
+ */
+export const workloadArb: fc.Arbitrary<JobSpec[]> = fc.array(jobShape, { minLength: 1, maxLength: 30 }).map(jobsOf);
 
-export type GeneratedScenario = { nodes: NodeSpec[]; jobs: JobSpec[]; seed: number; headOfLine: 'skip' | 'block' };
+export interface Cancel {
+  readonly at: number;
+  readonly job: string;
+}
+
+export interface GeneratedScenario {
+  readonly nodes: readonly NodeSpec[];
+  readonly jobs: readonly JobSpec[];
+  readonly seed: number;
+  readonly headOfLine: 'skip' | 'block';
+  /** Cancellations, each after its job's submit (see `SimInput.cancels`). */
+  readonly cancels?: readonly Cancel[];
+  /** Bounded queue: arrivals beyond this many queued jobs are rejected. */
+  readonly maxQueue?: number;
+}
+
+const fmtNode = (n: NodeSpec) => {
+  const models = [...new Set(n.gpus.map((g) => g.model))];
+  const gpus = n.gpus.length === 0 ? 'no GPU' : `${n.gpus.length}×${models.join('|')}`;
+  return `${n.id} cpu=${n.cpu} mem=${n.memory} ${gpus}`;
+};
+
+const fmtJob = (j: JobSpec) =>
+  `${j.id} tenant=${j.tenant} submit=${j.submit} dur=${j.duration} cpu=${j.cpu} mem=${j.memory} ` +
+  `gpu=${j.gpus}×${j.milli}${j.models ? ` models=${j.models.join('|')}` : ''} prio=${j.priority}`;
+
+/** A readable multi-line rendering of a scenario (the CLI prints counterexamples with it). */
+export function describeScenario(sc: GeneratedScenario): string {
+  const out = [
+    `scenario seed=${sc.seed} headOfLine=${sc.headOfLine}${sc.maxQueue !== undefined ? ` maxQueue=${sc.maxQueue}` : ''}`,
+    `  nodes: ${sc.nodes.map(fmtNode).join('; ')}`,
+    ...sc.jobs.map((j) => `  ${fmtJob(j)}`),
+  ];
+  if (sc.cancels && sc.cancels.length > 0) out.push(`  cancels: ${sc.cancels.map((c) => `${c.job}@${c.at}`).join(', ')}`);
+  return out.join('\n');
+}
+
+/** Attaches `describeScenario` as fast-check's printer, so counterexamples read like a scenario. */
+export function printable<T extends GeneratedScenario>(sc: T): T {
+  Object.defineProperty(sc, fc.toStringMethod, { value: () => describeScenario(sc), enumerable: false });
+  return sc;
+}
+
+export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
+  .record({
+    nodes: clusterArb,
+    shapes: fc.array(jobShape, { minLength: 1, maxLength: 30 }),
+    seed: fc.integer({ min: 0, max: 1_000_000 }),
+    headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'block'),
+    maxQueue: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 6, nil: undefined }),
+  })
+  .map(({ nodes, shapes, seed, headOfLine, maxQueue }) => {
+    const jobs = jobsOf(shapes);
+    const cancels: Cancel[] = [];
+    shapes.forEach((s, i) => {
+      if (s.cancel === 'never') return;
+      const j = jobs[i];
+      cancels.push({ job: j.id, at: j.submit + (s.cancel === 'at-completion' ? j.duration : s.cancel) });
+    });
+    return printable({ nodes, jobs, seed, headOfLine, cancels, ...(maxQueue !== undefined ? { maxQueue } : {}) });
+  });
+
+/** A cluster and a workload to place job by job (no simulation), with a seed for the rng. */
+export const placementCaseArb = fc
+  .record({ nodes: clusterArb, jobs: workloadArb, seed: fc.integer({ min: 0, max: 1000 }) })
+  .map((c) => printable({ ...c, headOfLine: 'skip' as const }));
 
 /** A backlogged multi-tenant workload: every tenant submits many identical 1-GPU jobs at t=0. */
 export const backloggedArb = fc.record({

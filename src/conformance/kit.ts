@@ -8,8 +8,10 @@ export interface PropertyResult {
   readonly description: string;
   readonly status: 'pass' | 'fail' | 'n/a';
   readonly runs: number;
-  /** Shrunk counterexample, printed with fast-check's stringify. */
+  /** Shrunk counterexample, printed (generated scenarios print as readable scenarios). */
   readonly counterexample?: string;
+  /** The shrunk counterexample itself: the property's arguments. */
+  readonly counterexampleValue?: readonly unknown[];
   readonly error?: string;
   /** Seed and path to replay the failure with fast-check. */
   readonly replay?: { seed: number; path: string };
@@ -47,7 +49,8 @@ export function checkSubject(subject: Subject, opts: KitOptions = {}): PropertyR
       description: p.description,
       status: 'fail',
       runs: details.numRuns,
-      counterexample: details.counterexample ? fc.stringify(details.counterexample) : undefined,
+      counterexample: details.counterexample ? details.counterexample.map((v: unknown) => fc.stringify(v)).join('\n') : undefined,
+      counterexampleValue: details.counterexample ?? undefined,
       error: err ? `${err.name}: ${err.message}` : String(details.errorInstance),
       replay: { seed: details.seed, path: details.counterexamplePath ?? '' },
     };

@@ -10,8 +10,11 @@ import type { LogRecord } from '../output/records.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import { simulate, type SimResult } from '../sim/simulate.ts';
-import { backloggedArb, scenarioArb, workloadArb, clusterArb, type GeneratedScenario } from './arbitraries.ts';
-import { frozenCluster, frozenJob, frozenView } from './snapshot.ts';
+import { backloggedArb, placementCaseArb, scenarioArb, type GeneratedScenario } from './arbitraries.ts';
+import { spyPlacement, spyQueue } from './spy.ts';
+
+/** Policy calls re-checked for purity per generated scenario. */
+const PURITY_CALLS = 25;
 
 /** What the kit checks: a queue policy and a placement policy run together. */
 export interface Subject {
@@ -56,6 +59,8 @@ export function runSim(s: Subject, sc: GeneratedScenario, until?: number): SimRu
     placement: s.placement,
     log,
     headOfLine: sc.headOfLine,
+    maxQueue: sc.maxQueue,
+    cancels: sc.cancels,
     until,
   });
   log.close();
@@ -170,12 +175,16 @@ export const PROPERTIES: readonly PropertyDef[] = [
         const { recs, res } = runSim(s, sc);
         const starts = new Map<string, Extract<LogRecord, { ev: 'start' }>[]>();
         const final = new Map<string, JobState>();
+        const admission = new Map<string, string[]>();
         for (const r of recs) {
           if (r.ev === 'start') starts.set(r.job, [...(starts.get(r.job) ?? []), r]);
           if (r.ev === 'finish') final.set(r.job, r.state);
           if (r.ev === 'reject') final.set(r.job, 'rejected');
+          if (r.ev === 'admit' || r.ev === 'reject') admission.set(r.job, [...(admission.get(r.job) ?? []), r.ev]);
         }
         for (const j of res.core.jobs.values()) {
+          const adm = admission.get(j.id) ?? [];
+          check(adm.length === 1, () => `job ${j.id}: admission decisions logged: [${adm.join(', ')}], expected exactly one`);
           const st = starts.get(j.id) ?? [];
           check(st.length === j.attempt, () => `job ${j.id}: ${j.attempt} starts applied, ${st.length} logged`);
           check(final.get(j.id) === j.state, () => `job ${j.id}: state ${j.state}, log says ${final.get(j.id)}`);
@@ -205,14 +214,15 @@ export const PROPERTIES: readonly PropertyDef[] = [
     description: 'placement is a pure function: same answer twice on the same frozen view, and it cannot mutate it',
     applies: (s) => s.focus === 'placement',
     property: (s) =>
-      fc.property(scenario, fc.integer({ min: 0, max: 60_000 }), (sc, until) => {
-        const { res } = runSim(s, sc, until);
-        const view = frozenCluster(res.cluster);
-        for (const j of [...res.core.queued, ...sc.jobs.slice(0, 3)]) {
-          const job = frozenJob(j as never);
-          const a = s.placement.place(job, view, { now: until, rng: stream(sc.seed, 'conformance') });
-          const b = s.placement.place(job, view, { now: until, rng: stream(sc.seed, 'conformance') });
-          check(isDeepStrictEqual(a, b), () => `two calls for job ${j.id} disagree: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      fc.property(scenario, (sc) => {
+        // Re-ask the policy about the exact (frozen) views the core showed it during a run.
+        const spy = spyPlacement(s.placement, PURITY_CALLS);
+        runSim({ ...s, placement: spy.policy }, sc);
+        const rng = () => stream(sc.seed, `placement/${s.placement.name}`);
+        for (const c of spy.calls) {
+          const a = s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() });
+          const b = s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() });
+          check(isDeepStrictEqual(a, b), () => `t=${c.now}: two calls for job ${c.job.id} disagree: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
         }
       }),
   },
@@ -221,7 +231,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
     description: 'placements respect capacity, GPU count, milli and model; unfit means no node fits',
     applies: (s) => s.focus === 'placement',
     property: (s) =>
-      fc.property(clusterArb, workloadArb, fc.integer({ min: 0, max: 1000 }), (nodes, jobs, seed) => {
+      fc.property(placementCaseArb, ({ nodes, jobs, seed }) => {
         // Fill a cluster job by job with the policy itself, checking every answer.
         const cluster = new Cluster(nodes);
         const rng = stream(seed, 'conformance');
@@ -241,15 +251,19 @@ export const PROPERTIES: readonly PropertyDef[] = [
     description: 'queue ordering is a pure function of a frozen view and returns queued jobs only, once each',
     applies: (s) => s.focus === 'queue',
     property: (s) =>
-      fc.property(scenario, fc.integer({ min: 0, max: 60_000 }), (sc, until) => {
-        const { res } = runSim(s, sc, until);
-        const view = frozenView(res.core.schedulerView);
-        const a = s.queue.order(view, { now: until, rng: stream(sc.seed, 'conformance') }).map((j) => j.id);
-        const b = s.queue.order(view, { now: until, rng: stream(sc.seed, 'conformance') }).map((j) => j.id);
-        check(isDeepStrictEqual(a, b), () => `two calls disagree: ${a.join(',')} vs ${b.join(',')}`);
-        const queued = new Set(view.queue.map((j) => j.id));
-        check(new Set(a).size === a.length, () => `order repeats a job: ${a.join(',')}`);
-        check(a.every((id) => queued.has(id)), () => `order returns a job that is not queued: ${a.join(',')}`);
+      fc.property(scenario, (sc) => {
+        // Re-ask the policy about the exact (frozen) views the core showed it during a run.
+        const spy = spyQueue(s.queue, PURITY_CALLS);
+        runSim({ ...s, queue: spy.policy }, sc);
+        const rng = () => stream(sc.seed, `queue/${s.queue.name}`);
+        for (const c of spy.calls) {
+          const a = s.queue.order(c.view, { now: c.now, rng: rng() }).map((j) => j.id);
+          const b = s.queue.order(c.view, { now: c.now, rng: rng() }).map((j) => j.id);
+          check(isDeepStrictEqual(a, b), () => `t=${c.now}: two calls disagree: ${a.join(',')} vs ${b.join(',')}`);
+          const queued = new Set(c.view.queue.map((j) => j.id));
+          check(new Set(a).size === a.length, () => `t=${c.now}: order repeats a job: ${a.join(',')}`);
+          check(a.every((id) => queued.has(id)), () => `t=${c.now}: order returns a job that is not queued: ${a.join(',')}`);
+        }
       }),
   },
   {

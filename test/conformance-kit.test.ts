@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import '../policies/index.ts';
+import { scenarioArb } from '../src/conformance/arbitraries.ts';
+import { checkSubject, subjectFor } from '../src/conformance/kit.ts';
+import { PROPERTIES } from '../src/conformance/properties.ts';
+import type { QueuePolicy } from '../src/scheduler/policy.ts';
+import { queuePolicyFactory } from '../src/scheduler/registry.ts';
+import { alwaysNodeZero } from './fixtures/broken-policy.ts';
+import { sortsInPlace } from './fixtures/broken-queue-policy.ts';
+
+describe('the kit catches broken policies', () => {
+  it('a placement policy that over-commits fails no-overcommit and placement-valid, shrunk to one node and one job', () => {
+    const results = checkSubject(subjectFor(alwaysNodeZero), { numRuns: 50, seed: 1, only: ['no-overcommit', 'placement-valid'] });
+    expect(results.map((r) => r.status)).toEqual(['fail', 'fail']);
+    for (const r of results) expect(r.error).toMatch(/AllocationError/);
+    // placement-valid places job by job, so one job that does not fit node 0 is enough.
+    const cex = results[1].counterexample!;
+    expect(cex).toMatch(/^scenario seed=/);
+    expect(cex.match(/^ {2}j\d+ /gm)).toHaveLength(1);
+    expect(cex).toMatch(/nodes: n0 [^;]*$/m); // a single node
+  });
+
+  it('a queue policy that mutates its view fails pure-queue with a TypeError on the frozen view', () => {
+    const [r] = checkSubject(subjectFor(sortsInPlace), { numRuns: 50, seed: 1, only: ['pure-queue'] });
+    expect(r.status).toBe('fail');
+    expect(r.error).toMatch(/TypeError/);
+    expect(r.counterexample).toMatch(/^scenario seed=/);
+  });
+
+  it('a queue policy that drops jobs fails work conservation if it claims it', () => {
+    const lazy = { name: 'lazy', order: (v) => v.queue.slice(0, 1), claims: { workConserving: true } } satisfies QueuePolicy;
+    const [r] = checkSubject(subjectFor(lazy), { numRuns: 100, seed: 1, only: ['work-conserving'] });
+    expect(r.status).toBe('fail');
+    expect(r.error).toMatch(/fits on idle capacity/);
+  });
+
+  it('checks work conservation only for policies that claim it', () => {
+    const wc = PROPERTIES.find((p) => p.name === 'work-conserving')!;
+    const noClaim = { name: 'reverse', order: (v) => [...v.queue].reverse() } satisfies QueuePolicy;
+    expect(wc.applies(subjectFor(noClaim))).toBe(false);
+    expect(wc.applies(subjectFor(queuePolicyFactory('fifo')({})))).toBe(true);
+  });
+});
+
+describe('the scenario generator covers the edge cases', () => {
+  // 300 samples from a fixed seed; each edge case has a generation weight of at least ~1/10 per
+  // job (or per scenario), so each appears many times over.
+  const samples = fc.sample(scenarioArb, { numRuns: 300, seed: 42 });
+  const jobs = samples.flatMap((s) => s.jobs);
+  it.each([
+    ['zero-GPU jobs', () => jobs.some((j) => j.gpus === 0)],
+    ['fractional GPUs', () => jobs.some((j) => j.gpus > 0 && j.milli < 1000)],
+    ['multi-GPU fractional jobs', () => jobs.some((j) => j.gpus > 1 && j.milli < 1000)],
+    ['jobs that never fit (16 GPUs, unknown model, 128 vCPU)', () =>
+      jobs.some((j) => j.gpus === 16) && jobs.some((j) => j.models?.includes('B200')) && jobs.some((j) => j.cpu === 128000)],
+    ['bursts: several jobs at one instant', () => samples.some((s) => s.jobs.filter((j) => j.submit === s.jobs[0].submit).length >= 3)],
+    ['a cancellation at the instant of an arrival', () =>
+      samples.some((s) => (s.cancels ?? []).some((c) => s.jobs.some((j) => j.submit === c.at)))],
+    ['a bounded queue', () => samples.some((s) => s.maxQueue !== undefined)],
+    ['CPU-only nodes', () => samples.some((s) => s.nodes.some((n) => n.gpus.length === 0))],
+    ['both head-of-line modes', () => new Set(samples.map((s) => s.headOfLine)).size === 2],
+  ])('%s', (_, present) => {
+    expect(present()).toBe(true);
+  });
+
+  it('every cancellation comes after its job is submitted', () => {
+    for (const s of samples) {
+      for (const c of s.cancels ?? []) expect(c.at).toBeGreaterThan(s.jobs.find((j) => j.id === c.job)!.submit);
+    }
+  });
+});
