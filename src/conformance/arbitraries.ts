@@ -156,7 +156,7 @@ export function printable<T extends GeneratedScenario>(sc: T): T {
 export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
   .record({
     nodes: clusterArb,
-    shapes: fc.array(jobShape, { minLength: 1, maxLength: 30 }),
+    shapes: fc.array(jobShape, { minLength: 1, maxLength: 40, size: 'medium' }),
     seed: fc.integer({ min: 0, max: 1_000_000 }),
     headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'block'),
     maxQueue: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 6, nil: undefined }),

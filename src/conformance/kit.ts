@@ -18,7 +18,7 @@ export interface PropertyResult {
 }
 
 export interface KitOptions {
-  /** Generated cases per property (default: GPULAB_CONFORMANCE_RUNS or 25). */
+  /** Generated cases per property (default: GPULAB_CONFORMANCE_RUNS or 50). */
   readonly numRuns?: number;
   readonly seed?: number;
   /** Only these properties. */
@@ -27,7 +27,7 @@ export interface KitOptions {
 
 export function defaultRuns(): number {
   const env = Number(process.env.GPULAB_CONFORMANCE_RUNS);
-  return Number.isInteger(env) && env > 0 ? env : 25;
+  return Number.isInteger(env) && env > 0 ? env : 50;
 }
 
 /** A placement policy is checked with fifo queueing; a queue policy with first-fit placement. */

@@ -14,6 +14,8 @@ export interface PlaceCall {
   readonly job: JobView;
   readonly cluster: ClusterView;
   readonly now: number;
+  /** `position()` at the call (e.g. how many log records had been written). */
+  readonly at: number;
 }
 
 /**
@@ -33,12 +35,16 @@ export function spyQueue(policy: QueuePolicy, max: number): { policy: QueuePolic
   return { policy: spy, calls };
 }
 
-export function spyPlacement(policy: PlacementPolicy, max: number): { policy: PlacementPolicy; calls: PlaceCall[] } {
+export function spyPlacement(
+  policy: PlacementPolicy,
+  max: number,
+  position: () => number = () => 0,
+): { policy: PlacementPolicy; calls: PlaceCall[] } {
   const calls: PlaceCall[] = [];
   const spy = Object.create(policy) as PlacementPolicy;
   Object.defineProperty(spy, 'place', {
     value: (job: JobView, cluster: ClusterView, ctx: { now: number; rng: () => number }) => {
-      if (calls.length < max) calls.push({ job: frozenJob(job), cluster: frozenCluster(cluster), now: ctx.now });
+      if (calls.length < max) calls.push({ job: frozenJob(job), cluster: frozenCluster(cluster), now: ctx.now, at: position() });
       return policy.place(job, cluster, ctx);
     },
   });

@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
+import { stream } from '../../engine/rng.ts';
+import { scenarioArb } from '../arbitraries.ts';
+import { runSim } from '../sim-run.ts';
+import { spyPlacement, spyQueue } from '../spy.ts';
+import { check, type PropertyDef } from '../subject.ts';
+
+/** Policy calls re-checked for purity per generated scenario. */
+const PURITY_CALLS = 25;
+
+export const determinismProperties: readonly PropertyDef[] = [
+  {
+    name: 'deterministic',
+    description: 'the same scenario and seed give a byte-identical event log',
+    applies: () => true,
+    property: (s) =>
+      fc.property(scenarioArb, (sc) => {
+        const a = runSim(s, sc);
+        const b = runSim(s, sc);
+        check(a.digest === b.digest, () => `logs differ from line ${a.lines.findIndex((l, i) => l !== b.lines[i]) + 1}`);
+      }),
+  },
+  {
+    name: 'pure-placement',
+    description: 'placement is a pure function: same answer twice on the same frozen view, and it cannot mutate it',
+    applies: (s) => s.focus === 'placement',
+    property: (s) =>
+      fc.property(scenarioArb, (sc) => {
+        // Re-ask the policy about the exact (deep-frozen) views the core showed it during a run,
+        // each time with a fresh copy of its seeded stream.
+        const spy = spyPlacement(s.placement, PURITY_CALLS);
+        runSim({ ...s, placement: spy.policy }, sc);
+        const rng = () => stream(sc.seed, `placement/${s.placement.name}`);
+        for (const c of spy.calls) {
+          const a = s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() });
+          const b = s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() });
+          check(isDeepStrictEqual(a, b), () => `t=${c.now}: two calls for job ${c.job.id} disagree: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+        }
+      }),
+  },
+  {
+    name: 'pure-queue',
+    description: 'queue ordering is a pure function of a frozen view and returns queued jobs only, once each',
+    applies: (s) => s.focus === 'queue',
+    property: (s) =>
+      fc.property(scenarioArb, (sc) => {
+        const spy = spyQueue(s.queue, PURITY_CALLS);
+        runSim({ ...s, queue: spy.policy }, sc);
+        const rng = () => stream(sc.seed, `queue/${s.queue.name}`);
+        for (const c of spy.calls) {
+          const a = s.queue.order(c.view, { now: c.now, rng: rng() }).map((j) => j.id);
+          const b = s.queue.order(c.view, { now: c.now, rng: rng() }).map((j) => j.id);
+          check(isDeepStrictEqual(a, b), () => `t=${c.now}: two calls disagree: ${a.join(',')} vs ${b.join(',')}`);
+          const queued = new Set(c.view.queue.map((j) => j.id));
+          check(new Set(a).size === a.length, () => `t=${c.now}: order repeats a job: ${a.join(',')}`);
+          check(a.every((id) => queued.has(id)), () => `t=${c.now}: order returns a job that is not queued: ${a.join(',')}`);
+        }
+      }),
+  },
+];

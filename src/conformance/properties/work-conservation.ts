@@ -1,0 +1,31 @@
+import fc from 'fast-check';
+import { fits } from '../../cluster/fit.ts';
+import { scenarioArb } from '../arbitraries.ts';
+import { replay } from '../replay.ts';
+import { runSim } from '../sim-run.ts';
+import { check, type PropertyDef } from '../subject.ts';
+
+/**
+ * Applies to queue policies that declare `claims: { workConserving: true }` (and to every
+ * placement policy checked with fifo, which claims it: a placement policy that answers `unfit`
+ * while a node fits breaks it too).
+ */
+export const workConservationProperties: readonly PropertyDef[] = [
+  {
+    name: 'work-conserving',
+    description: 'with headOfLine skip, no queued job that fits on some node waits at the end of an instant',
+    applies: (s) => s.queue.claims?.workConserving === true,
+    property: (s) =>
+      fc.property(scenarioArb, (sc) => {
+        const { recs } = runSim(s, { ...sc, headOfLine: 'skip' });
+        replay(sc.nodes, recs, {
+          atInstantEnd: (cluster, queued, t) => {
+            for (const [id, d] of queued) {
+              const n = cluster.nodes.find((nd) => fits(nd, d));
+              check(n === undefined, () => `t=${t}: queued job ${id} fits on idle capacity of ${n!.id}`);
+            }
+          },
+        });
+      }),
+  },
+];

@@ -1,0 +1,51 @@
+import { Cluster } from '../cluster/cluster.ts';
+import type { Demand, NodeSpec } from '../cluster/types.ts';
+import type { LogRecord } from '../output/records.ts';
+import { check } from './subject.ts';
+
+/**
+ * Replays an event log through a fresh `Cluster`, which throws `AllocationError` on any
+ * over-commit, invalid grant or unmatched release: what the log says was allocated must fit, and
+ * every finish must return exactly what its start took. `atInstantEnd` sees the state after the
+ * last record of each instant (after that instant's scheduling pass); `atRecord` after every record.
+ */
+export function replay(
+  nodes: readonly NodeSpec[],
+  recs: readonly LogRecord[],
+  hooks: {
+    atInstantEnd?: (cluster: Cluster, queued: ReadonlyMap<string, Demand>, t: number) => void;
+    atRecord?: (cluster: Cluster, index: number) => void;
+  } = {},
+): Cluster {
+  const cluster = new Cluster(nodes);
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const demands = new Map<string, Demand>();
+  const queued = new Map<string, Demand>();
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i];
+    switch (r.ev) {
+      case 'arrival':
+        demands.set(r.job, { cpu: r.cpu, memory: r.mem, gpus: r.gpus, milli: r.milli, models: r.models });
+        break;
+      case 'admit':
+        queued.set(r.job, demands.get(r.job)!);
+        break;
+      case 'start': {
+        const node = index.get(r.node);
+        check(node !== undefined, () => `t=${r.t}: start of ${r.job} on unknown node ${r.node}`);
+        check(r.milli === demands.get(r.job)!.milli, () => `t=${r.t}: start of ${r.job} logs ${r.milli} milli, demand is ${demands.get(r.job)!.milli}`);
+        cluster.allocate(r.job, demands.get(r.job)!, { node: node!, gpus: r.gpus.map((g) => ({ gpu: g, milli: r.milli })) });
+        queued.delete(r.job);
+        break;
+      }
+      case 'finish':
+        if (cluster.allocationOf(r.job)) cluster.release(r.job);
+        queued.delete(r.job);
+        break;
+    }
+    hooks.atRecord?.(cluster, i);
+    const next = recs[i + 1];
+    if (hooks.atInstantEnd && r.ev !== 'run' && (next === undefined || next.t !== r.t)) hooks.atInstantEnd(cluster, queued, r.t);
+  }
+  return cluster;
+}

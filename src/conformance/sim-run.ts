@@ -1,0 +1,42 @@
+import type { LogRecord } from '../output/records.ts';
+import { RunWriter } from '../output/run-writer.ts';
+import { simulate, type SimResult } from '../sim/simulate.ts';
+import type { GeneratedScenario } from './arbitraries.ts';
+import type { Subject } from './subject.ts';
+
+export interface SimRun {
+  /** The event log, line by line, exactly as written. */
+  readonly lines: readonly string[];
+  readonly recs: readonly LogRecord[];
+  /** sha256 of the log bytes (RunWriter's digest). */
+  readonly digest: string;
+  readonly res: SimResult;
+}
+
+/**
+ * Runs one generated scenario with `simulate` to completion (or `until`), keeping every log line.
+ * Pass `log` to watch the writer while the run goes (e.g. its record count at a policy call).
+ */
+export function runSim(
+  s: Subject,
+  sc: GeneratedScenario,
+  until?: number,
+  log: RunWriter = new RunWriter(undefined, { keepLines: true }),
+): SimRun {
+  const res = simulate({
+    run: 'conformance',
+    seed: sc.seed,
+    nodes: sc.nodes,
+    jobs: sc.jobs,
+    queue: s.queue,
+    placement: s.placement,
+    log,
+    headOfLine: sc.headOfLine,
+    maxQueue: sc.maxQueue,
+    cancels: sc.cancels,
+    until,
+  });
+  const digest = log.close();
+  const lines = log.lines!;
+  return { lines, recs: lines.map((l) => JSON.parse(l) as LogRecord), digest, res };
+}
