@@ -1,0 +1,175 @@
+import { Cluster } from '../cluster/cluster.ts';
+import type { NodeSpec } from '../cluster/types.ts';
+import { RngStreams } from '../engine/rng.ts';
+import type { JobSpec } from '../jobs/job.ts';
+import type { EventLog } from '../output/records.ts';
+import { SchedulerCore, type TenantConfig } from '../scheduler/core.ts';
+import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
+import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
+import type { LiveExecutor } from './live-executor.ts';
+import { verifyManifest, type SignedManifest } from './manifest.ts';
+import { WallClock } from './wall-clock.ts';
+
+export interface LiveDriverInput {
+  readonly run: string;
+  readonly seed: number;
+  readonly nodes: readonly NodeSpec[];
+  readonly queue: QueuePolicy;
+  readonly placement: PlacementPolicy;
+  readonly log: EventLog;
+  readonly timeScale: number;
+  /** Builds the executor once the driver's event sink exists. */
+  readonly executor: (emit: (ev: SchedEvent) => void) => LiveExecutor;
+  readonly tenants?: readonly TenantConfig[];
+  readonly headOfLine?: 'skip' | 'block';
+  readonly maxQueue?: number;
+  /** Public keys (PEM, ed25519) whose signatures `submit` accepts; absent = manifests not required. */
+  readonly trustedKeys?: readonly string[];
+  readonly jsonLog?: (rec: Record<string, unknown>) => void;
+}
+
+export type SubmitOutcome =
+  | { readonly kind: 'accepted'; readonly jobId: string; readonly duplicate: boolean }
+  | { readonly kind: 'refused'; readonly reason: string };
+
+/**
+ * Live mode's driver: the same `SchedulerCore` and policies as the simulator, fed by real time.
+ * Events (arrivals from timers or `submit`, completions from the executor, cancels, wakes) are
+ * queued and handled in batches — each batch in PRIORITY order, as the engine orders an instant —
+ * followed by one `core.schedule()`. Nothing here reaches into the core beyond `handle`/`schedule`.
+ */
+export class LiveDriver {
+  readonly core: SchedulerCore;
+  readonly clock: WallClock;
+  readonly executor: LiveExecutor;
+  private pending: SchedEvent[] = [];
+  private flushing = false;
+  private outstanding = 0;
+  private handled = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly submissions = new Map<string, string>();
+  private idleWaiters: (() => void)[] = [];
+  private submitSeq = 0;
+
+  constructor(private readonly input: LiveDriverInput) {
+    const rng = new RngStreams(input.seed);
+    this.clock = new WallClock(input.timeScale, () => this.enqueue({ kind: 'wake' }));
+    this.executor = input.executor((ev) => this.enqueue(ev));
+    this.core = new SchedulerCore({
+      cluster: new Cluster(input.nodes),
+      queue: input.queue,
+      placement: input.placement,
+      clock: this.clock,
+      executor: this.executor,
+      log: input.log,
+      rng: { queue: rng.get(`queue/${input.queue.name}`), placement: rng.get(`placement/${input.placement.name}`) },
+      tenants: input.tenants,
+      headOfLine: input.headOfLine,
+      maxQueue: input.maxQueue,
+    });
+  }
+
+  /** Writes the run record and starts scenario time at 0. */
+  begin(): void {
+    this.clock.start();
+    const i = this.input;
+    i.log.append({ t: 0, ev: 'run', run: i.run, mode: 'live', seed: i.seed, queue: i.queue.name, placement: i.placement.name, nodes: i.nodes });
+  }
+
+  /** Replays `jobs` at their submit times (scenario ms, scaled to wall time). */
+  replay(jobs: readonly JobSpec[]): void {
+    for (const j of jobs) {
+      this.outstanding++;
+      const h = setTimeout(() => {
+        this.timers.delete(h);
+        this.outstanding--;
+        this.enqueue({ kind: 'arrival', job: { ...j, submit: this.clock.now() } });
+      }, this.clock.delayTo(j.submit));
+      this.timers.add(h);
+    }
+  }
+
+  /**
+   * Submits a job now. Idempotent per `submissionId`: a repeat returns the job first created for
+   * it. With trusted keys configured, the job must come as a manifest signed by one of them.
+   */
+  submit(req: { submissionId: string; job?: Omit<JobSpec, 'id' | 'submit'>; manifest?: SignedManifest }): SubmitOutcome {
+    const known = this.submissions.get(req.submissionId);
+    if (known !== undefined) return { kind: 'accepted', jobId: known, duplicate: true };
+    let spec: Omit<JobSpec, 'id' | 'submit'>;
+    if (this.input.trustedKeys) {
+      if (!req.manifest) return this.refuse(req.submissionId, 'unsigned: a signed manifest is required');
+      const v = verifyManifest(req.manifest, this.input.trustedKeys);
+      if (v.kind !== 'valid') return this.refuse(req.submissionId, v.reason);
+      spec = v.job;
+    } else if (req.job) {
+      spec = req.job;
+    } else if (req.manifest) {
+      return this.refuse(req.submissionId, 'manifest given but no trusted keys configured');
+    } else {
+      return this.refuse(req.submissionId, 'no job in the request');
+    }
+    const id = `s${++this.submitSeq}-${req.submissionId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}`;
+    this.submissions.set(req.submissionId, id);
+    this.enqueue({ kind: 'arrival', job: { ...spec, id, submit: this.clock.now() } });
+    return { kind: 'accepted', jobId: id, duplicate: false };
+  }
+
+  cancel(jobId: string): void {
+    this.enqueue({ kind: 'cancel', jobId });
+  }
+
+  /** Resolves once every replayed arrival has come and nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  get eventsHandled(): number {
+    return this.handled;
+  }
+
+  /** Stops timers and the executor (every job process ends); writes the end record. */
+  async close(): Promise<void> {
+    for (const h of this.timers) clearTimeout(h);
+    this.timers.clear();
+    this.clock.dispose();
+    await this.executor.shutdown();
+    this.input.log.append({ t: this.clock.now(), ev: 'end', events: this.handled });
+  }
+
+  private refuse(submissionId: string, reason: string): SubmitOutcome {
+    this.input.jsonLog?.({ level: 'warn', msg: 'submission refused', submissionId, reason });
+    return { kind: 'refused', reason };
+  }
+
+  private isIdle(): boolean {
+    return this.outstanding === 0 && this.pending.length === 0 && this.core.idle;
+  }
+
+  private enqueue(ev: SchedEvent): void {
+    this.pending.push(ev);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const batch = this.pending;
+    this.pending = [];
+    // Stable sort: completions free resources before arrivals ask for them, as in the simulator.
+    batch.sort((a, b) => PRIORITY[a.kind] - PRIORITY[b.kind]);
+    for (const ev of batch) {
+      this.core.handle(ev);
+      this.handled++;
+    }
+    this.core.schedule();
+    if (this.isIdle()) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
+  }
+}

@@ -1,0 +1,475 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Placement } from '../cluster/types.ts';
+import type { JobView } from '../jobs/job.ts';
+import type { SchedEvent } from '../scheduler/events.ts';
+import type { Executor, StopReason } from '../scheduler/executor.ts';
+import { JobCgroup } from './cgroups.ts';
+import { PROTOCOL_VERSION, WorkerMessageSchema, type ParentMessage, type WorkerMessage } from './protocol.ts';
+import { childPids, MARKER_ENV, pidsWithMarker } from './proc-scan.ts';
+import { NOBODY, wrapCommand, type SandboxLayers } from './sandbox.ts';
+import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
+
+/** What the executor measured for one job attempt (live.json, live-jobs.csv, the twin). */
+export interface JobMeasure {
+  jobId: string;
+  attempt: number;
+  kind: WorkSpec['kind'];
+  warm: boolean;
+  /** Wall ms from `start` (the scheduler's decision) to the worker's `started`. */
+  submitToRunningMs: number;
+  /** Wall ms from `start` to the worker's exit. */
+  runMs: number;
+  computeMs: number;
+  flop: number;
+  flopPerSec: number;
+  backend: string;
+  device: string;
+  outcome: 'succeeded' | 'failed' | 'timed-out' | 'stopped';
+  reason: string;
+  gpuEnv: string;
+  outputBytes: number;
+}
+
+export interface LiveExecutorOptions {
+  /** Where completions go (the live driver queues them for the core). */
+  readonly emit: (ev: SchedEvent) => void;
+  readonly layers: SandboxLayers;
+  /** The worker's JavaScript file (see worker-entry.ts). */
+  readonly workerScript: string;
+  /** The job's work; throw to fail the job (reason = message). */
+  readonly workFor: (job: JobView) => WorkSpec;
+  readonly defaultTimeoutMs: number;
+  readonly graceMs: number;
+  readonly outputLimitBytes: number;
+  readonly pidsMax: number;
+  readonly minMemoryMiB: number;
+  readonly backends: readonly BackendName[];
+  readonly warmPool?: Partial<Record<WorkerKind, number>>;
+  /** Parent of the per-job working directories (default: a fresh dir under the OS tmp dir). */
+  readonly jobRoot?: string;
+  /** Structured log lines (JSON objects). */
+  readonly log?: (rec: Record<string, unknown>) => void;
+  /** Called once per finished attempt. */
+  readonly onMeasure?: (m: JobMeasure) => void;
+  /** Progress from running jobs. */
+  readonly onProgress?: (jobId: string, done: number, total: number, flop: number) => void;
+}
+
+interface Assigned {
+  readonly job: JobView;
+  readonly attempt: number;
+  readonly work: WorkSpec;
+  readonly t0: number;
+  readonly warm: boolean;
+  readonly gpuEnv: string;
+  runningAt: number;
+  result?: Extract<WorkerMessage, { type: 'result' }>;
+  backend: string;
+  device: string;
+  stop?: StopReason;
+  timedOut: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/** One sandboxed worker process (single use). */
+class Worker {
+  readonly marker = randomUUID();
+  readonly proc: ChildProcess;
+  readonly cgroup: JobCgroup | undefined;
+  readonly ready: Promise<Extract<WorkerMessage, { type: 'ready' }> | undefined>;
+  readonly exited: Promise<void>;
+  assigned: Assigned | undefined;
+  outputBytes = 0;
+  outputExceeded = false;
+  stderrTail = '';
+  protocolError: string | undefined;
+  killing = false;
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+  private killTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly kind: WorkerKind,
+    readonly key: string,
+    readonly workdir: string,
+    x: LiveExecutor,
+    gpuEnv: Record<string, string>,
+  ) {
+    const o = x.options;
+    const l = o.layers;
+    mkdirSync(workdir, { recursive: true, mode: 0o700 });
+    if (l.unprivilegedUid) chownSync(workdir, NOBODY, NOBODY);
+    this.cgroup = l.cgroup ? new JobCgroup(l.cgroup, `w-${this.marker}`) : undefined;
+    // Until a job is assigned, the worker gets the floor limits (a warm worker idles in them).
+    this.cgroup?.setLimits({ memoryBytes: o.minMemoryMiB * 2 ** 20, milliCpu: 0, pidsMax: o.pidsMax });
+    const privateTmp = l.privateTmp;
+    const env: Record<string, string> = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      HOME: privateTmp ? '/tmp' : workdir,
+      TMPDIR: privateTmp ? '/tmp' : workdir,
+      GPULAB_WORKDIR: workdir,
+      GPULAB_WORKER_KIND: kind,
+      GPULAB_BACKENDS: o.backends.join(','),
+      GPULAB_CG_PROCS: this.cgroup ? this.cgroup.procsFiles.join(' ') : '',
+      [MARKER_ENV]: this.marker,
+      ...gpuEnv,
+    };
+    if (process.env.GPULAB_TFJS_WASM_DIR) env.GPULAB_TFJS_WASM_DIR = process.env.GPULAB_TFJS_WASM_DIR;
+    const cmd = wrapCommand(l, [process.execPath, o.workerScript], { pidsMax: o.pidsMax, memoryBytes: o.minMemoryMiB * 2 ** 20 * 4 });
+    this.proc = spawn(cmd.file, cmd.args, {
+      cwd: workdir,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    const onOut = (chunk: Buffer, isErr: boolean) => {
+      this.outputBytes += chunk.length;
+      if (isErr) this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2048);
+      if (this.outputBytes > o.outputLimitBytes && !this.outputExceeded) {
+        this.outputExceeded = true;
+        x.kill(this, 'output limit');
+      }
+    };
+    this.proc.stdout!.on('data', (c: Buffer) => onOut(c, false));
+    this.proc.stderr!.on('data', (c: Buffer) => onOut(c, true));
+    let readyResolve!: (m: Extract<WorkerMessage, { type: 'ready' }> | undefined) => void;
+    this.ready = new Promise((r) => (readyResolve = r));
+    this.proc.on('message', (raw) => {
+      const r = WorkerMessageSchema.safeParse(raw);
+      if (!r.success) {
+        this.protocolError = `protocol error: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`;
+        x.kill(this, 'protocol');
+        return;
+      }
+      if (r.data.type === 'ready') readyResolve(r.data);
+      else x.onMessage(this, r.data);
+    });
+    this.exited = new Promise((resolve) => {
+      this.proc.on('exit', (code, signal) => {
+        this.exitCode = code;
+        this.exitSignal = signal;
+        readyResolve(undefined);
+        this.sweep();
+        resolve();
+      });
+      this.proc.on('error', (e) => {
+        this.protocolError = `cannot spawn worker: ${e.message}`;
+      });
+    });
+  }
+
+  send(m: ParentMessage): void {
+    if (this.proc.connected) this.proc.send(m);
+  }
+
+  /** SIGTERM to the whole tree now, SIGKILL after `graceMs`. Idempotent. */
+  terminate(graceMs: number): void {
+    if (this.killing || this.exitCode !== null || this.exitSignal !== null) return;
+    this.killing = true;
+    this.signalTree('SIGTERM');
+    this.killTimer = setTimeout(() => this.sweep(), graceMs);
+  }
+
+  /** SIGKILL everything of this worker: process group, namespace init, cgroup members. */
+  sweep(): void {
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.killTimer = undefined;
+    const pid = this.proc.pid;
+    if (pid !== undefined) {
+      // The namespace's pid 1 is unshare's child: killing it makes the kernel kill the namespace.
+      for (const c of childPids(pid)) signal(c, 'SIGKILL');
+      this.signalTree('SIGKILL');
+    }
+    this.cgroup?.killAll();
+  }
+
+  private signalTree(sig: NodeJS.Signals): void {
+    const pid = this.proc.pid;
+    if (pid === undefined) return;
+    signal(-pid, sig);
+    if (sig === 'SIGTERM') {
+      // A namespace's pid 1 only gets signals it handles; the worker handles SIGTERM.
+      for (const c of childPids(pid)) signal(c, sig);
+    }
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs each job as a sandboxed worker process and reports back only through scheduler events:
+ * a `completion` (with the attempt it was started with) when the worker ends, unless the core
+ * stopped the job itself. Timeouts become `timed-out` completions. No process of a job survives
+ * its end, a stop or `shutdown()`.
+ */
+export class LiveExecutor implements Executor {
+  readonly options: LiveExecutorOptions;
+  readonly measures: JobMeasure[] = [];
+  private readonly jobRoot: string;
+  private readonly pool = new Map<string, Worker[]>();
+  private readonly active = new Map<string, Worker>();
+  private readonly all = new Set<Worker>();
+  private readonly markers = new Set<string>();
+  private closed = false;
+  private seq = 0;
+
+  constructor(options: LiveExecutorOptions) {
+    this.options = options;
+    this.jobRoot = options.jobRoot ?? join(tmpdir(), `gpulab-live-${process.pid}-${randomUUID().slice(0, 8)}`);
+    mkdirSync(this.jobRoot, { recursive: true });
+    chmodSync(this.jobRoot, 0o711);
+  }
+
+  /** Pre-starts the configured warm workers (no GPU pinning) and waits until they are ready. */
+  async warmUp(): Promise<void> {
+    const wp = this.options.warmPool ?? {};
+    const ready: Promise<unknown>[] = [];
+    for (const kind of ['tensor', 'plain'] as const) {
+      for (let i = 0; i < (wp[kind] ?? 0); i++) ready.push(this.addWarm(kind, {}).ready);
+    }
+    await Promise.all(ready);
+  }
+
+  start(job: JobView, placement: Placement): void {
+    const o = this.options;
+    const t0 = performance.now();
+    let work: WorkSpec;
+    try {
+      work = o.workFor(job);
+    } catch (e) {
+      const reason = (e as Error).message;
+      queueMicrotask(() => o.emit({ kind: 'completion', jobId: job.id, attempt: job.attempt, outcome: 'failed', reason }));
+      return;
+    }
+    const kind = workerKindOf(work);
+    const gpuEnv = gpuEnvFor(placement);
+    const key = poolKey(kind, gpuEnv);
+    const pooled = this.pool.get(key);
+    const warm = pooled !== undefined && pooled.length > 0;
+    const w = warm ? pooled.shift()! : this.spawn(kind, key, gpuEnv);
+    const a: Assigned = {
+      job,
+      attempt: job.attempt,
+      work,
+      t0,
+      warm,
+      gpuEnv: gpuEnv.CUDA_VISIBLE_DEVICES ?? '',
+      runningAt: -1,
+      backend: 'none',
+      device: 'none',
+      timedOut: false,
+    };
+    w.assigned = a;
+    this.active.set(job.id, w);
+    const memMiB = Math.max(job.memory, o.minMemoryMiB);
+    const failed = w.cgroup?.setLimits({ memoryBytes: memMiB * 2 ** 20, milliCpu: job.cpu, pidsMax: o.pidsMax }) ?? [];
+    if (failed.length > 0) o.log?.({ level: 'warn', msg: 'cgroup limits not applied', job: job.id, files: failed });
+    const timeoutMs = work.timeoutSec !== undefined ? work.timeoutSec * 1000 : o.defaultTimeoutMs;
+    a.timer = setTimeout(() => {
+      a.timedOut = true;
+      o.log?.({ level: 'info', msg: 'timeout', job: job.id, timeoutMs });
+      this.kill(w, 'timeout');
+    }, timeoutMs);
+    o.log?.({ level: 'info', msg: 'start', job: job.id, attempt: job.attempt, kind: work.kind, warm, gpu: a.gpuEnv });
+    void w.ready.then((r) => {
+      if (r && !w.killing) w.send({ v: PROTOCOL_VERSION, type: 'run', jobId: job.id, attempt: job.attempt, work, env: gpuEnv });
+    });
+    void w.exited.then(() => this.finished(w));
+    if (!this.closed && (o.warmPool?.[kind] ?? 0) > 0) this.addWarm(kind, gpuEnv);
+  }
+
+  stop(job: JobView, reason: StopReason): void {
+    const w = this.active.get(job.id);
+    if (!w || !w.assigned) return;
+    w.assigned.stop = reason;
+    this.kill(w, reason);
+  }
+
+  /** Stops everything (running jobs and warm workers) and waits until every process is gone. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const w of this.all) {
+      if (w.assigned && !w.assigned.stop) w.assigned.stop = 'shutdown';
+      this.kill(w, 'shutdown');
+    }
+    await Promise.all([...this.all].map((w) => w.exited));
+    for (const w of this.all) w.sweep();
+    try {
+      rmSync(this.jobRoot, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+
+  /** Host pids of any process this executor ever started that is still alive (should be none). */
+  strays(): number[] {
+    const s = new Set(pidsWithMarker(this.markers));
+    for (const w of this.all) for (const p of w.cgroup?.pids() ?? []) s.add(p);
+    return [...s].sort((a, b) => a - b);
+  }
+
+  /** Number of workers currently waiting in the warm pool. */
+  get warmCount(): number {
+    let n = 0;
+    for (const l of this.pool.values()) n += l.length;
+    return n;
+  }
+
+  /** @internal */
+  kill(w: Worker, why: string): void {
+    this.options.log?.({ level: 'info', msg: 'kill', job: w.assigned?.job.id, why });
+    w.send({ v: PROTOCOL_VERSION, type: 'stop', reason: why });
+    w.terminate(this.options.graceMs);
+  }
+
+  /** @internal */
+  onMessage(w: Worker, m: WorkerMessage): void {
+    const a = w.assigned;
+    if (!a) return;
+    switch (m.type) {
+      case 'started':
+        a.runningAt = performance.now();
+        a.backend = m.backend;
+        a.device = m.device;
+        return;
+      case 'progress':
+        this.options.onProgress?.(a.job.id, m.done, m.total, m.flop);
+        return;
+      case 'result':
+        a.result = m;
+        a.backend = m.backend;
+        a.device = m.device;
+        return;
+    }
+  }
+
+  private spawn(kind: WorkerKind, key: string, gpuEnv: Record<string, string>): Worker {
+    const w = new Worker(kind, key, join(this.jobRoot, `w${++this.seq}`), this, gpuEnv);
+    this.all.add(w);
+    this.markers.add(w.marker);
+    void w.exited.then(() => {
+      // A warm worker that died while idle leaves the pool.
+      const l = this.pool.get(key);
+      if (l && l.includes(w)) l.splice(l.indexOf(w), 1);
+      if (!w.assigned) this.cleanup(w);
+    });
+    return w;
+  }
+
+  private addWarm(kind: WorkerKind, gpuEnv: Record<string, string>): Worker {
+    const key = poolKey(kind, gpuEnv);
+    const w = this.spawn(kind, key, gpuEnv);
+    const l = this.pool.get(key) ?? [];
+    l.push(w);
+    this.pool.set(key, l);
+    return w;
+  }
+
+  private cleanup(w: Worker): void {
+    w.sweep();
+    // The cgroup directory can only go once the kernel has reaped every member.
+    const tryRemove = (n: number) => {
+      if (w.cgroup && !w.cgroup.remove() && n > 0) setTimeout(() => tryRemove(n - 1), 50);
+    };
+    tryRemove(40);
+    try {
+      rmSync(w.workdir, { recursive: true, force: true });
+    } catch {
+      // files owned by a still-dying process: the executor's shutdown removes the root
+    }
+  }
+
+  private finished(w: Worker): void {
+    const a = w.assigned!;
+    if (a.timer) clearTimeout(a.timer);
+    this.active.delete(a.job.id);
+    const now = performance.now();
+    let outcome: JobMeasure['outcome'];
+    let reason = '';
+    const oom = w.cgroup?.oomKilled() ?? false;
+    if (a.stop) {
+      outcome = 'stopped';
+      reason = a.stop;
+    } else if (a.timedOut) {
+      outcome = 'timed-out';
+      reason = `timeout after ${((a.work.timeoutSec ?? this.options.defaultTimeoutMs / 1000)).toString()} s`;
+    } else if (w.outputExceeded) {
+      outcome = 'failed';
+      reason = `output limit exceeded (${this.options.outputLimitBytes} bytes)`;
+    } else if (w.protocolError) {
+      outcome = 'failed';
+      reason = w.protocolError;
+    } else if (a.result?.ok) {
+      outcome = 'succeeded';
+    } else if (oom) {
+      outcome = 'failed';
+      reason = `out of memory (cgroup limit ${Math.max(a.job.memory, this.options.minMemoryMiB)} MiB)`;
+    } else if (a.result) {
+      outcome = 'failed';
+      reason = a.result.message ?? 'failed';
+    } else {
+      outcome = 'failed';
+      const how = w.exitSignal ? `signal ${w.exitSignal}` : `exit code ${w.exitCode}`;
+      const tail = w.stderrTail.trim().split('\n').slice(-1)[0] ?? '';
+      reason = `worker crashed (${how})${tail ? `: ${tail.slice(0, 160)}` : ''}`;
+    }
+    const r = a.result;
+    const m: JobMeasure = {
+      jobId: a.job.id,
+      attempt: a.attempt,
+      kind: a.work.kind,
+      warm: a.warm,
+      submitToRunningMs: a.runningAt >= 0 ? round1(a.runningAt - a.t0) : -1,
+      runMs: round1(now - a.t0),
+      computeMs: round1(r?.computeMs ?? 0),
+      flop: r?.flop ?? 0,
+      flopPerSec: r && r.computeMs > 0 ? Math.round(r.flop / (r.computeMs / 1000)) : 0,
+      backend: a.backend,
+      device: a.device,
+      outcome,
+      reason,
+      gpuEnv: a.gpuEnv,
+      outputBytes: w.outputBytes,
+    };
+    this.measures.push(m);
+    this.options.onMeasure?.(m);
+    this.options.log?.({ level: outcome === 'succeeded' || outcome === 'stopped' ? 'info' : 'warn', msg: 'finished', job: a.job.id, outcome, reason, runMs: m.runMs });
+    this.cleanup(w);
+    if (outcome !== 'stopped') {
+      this.options.emit({ kind: 'completion', jobId: a.job.id, attempt: a.attempt, outcome, ...(reason ? { reason } : {}) });
+    }
+  }
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/**
+ * The environment that pins a job to its GPUs: CUDA_VISIBLE_DEVICES lists the node-local GPU
+ * indices (tfjs-node-gpu reads it; the WebGPU backend on a one-GPU box has one adapter), and
+ * GPULAB_GPU_MILLI the share of each (fractional jobs share a GPU concurrently).
+ */
+export function gpuEnvFor(p: Placement): Record<string, string> {
+  if (p.gpus.length === 0) return {};
+  return {
+    CUDA_VISIBLE_DEVICES: p.gpus.map((g) => g.gpu).join(','),
+    GPULAB_GPU_MILLI: p.gpus.map((g) => g.milli).join(','),
+  };
+}
+
+function poolKey(kind: WorkerKind, gpuEnv: Record<string, string>): string {
+  return `${kind}|${gpuEnv.CUDA_VISIBLE_DEVICES ?? ''}`;
+}

@@ -1,0 +1,50 @@
+import type { Clock } from '../scheduler/clock.ts';
+
+/**
+ * Live-mode clock: scenario ms since `start`, i.e. wall-clock ms elapsed × `timeScale`, as an
+ * integer that never decreases. `wakeAt` hands a `wake` to `onWake` when that scenario time is
+ * reached (a real timer); asking for a past time wakes at once, as the core expects.
+ */
+export class WallClock implements Clock {
+  private t0 = performance.now();
+  private last = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    readonly timeScale: number,
+    private readonly onWake: () => void,
+  ) {
+    if (!(timeScale > 0)) throw new Error(`time scale must be positive, got ${timeScale}`);
+  }
+
+  /** Restarts scenario time at 0 (call once, when the run begins). */
+  start(): void {
+    this.t0 = performance.now();
+    this.last = 0;
+  }
+
+  now(): number {
+    const t = Math.floor((performance.now() - this.t0) * this.timeScale);
+    if (t > this.last) this.last = t;
+    return this.last;
+  }
+
+  /** Wall-clock ms until scenario time `time` (0 if it has passed). */
+  delayTo(time: number): number {
+    return Math.max(0, (time - this.now()) / this.timeScale);
+  }
+
+  wakeAt(time: number): void {
+    const h = setTimeout(() => {
+      this.timers.delete(h);
+      this.onWake();
+    }, this.delayTo(time));
+    this.timers.add(h);
+  }
+
+  /** Cancels pending wake timers (shutdown). */
+  dispose(): void {
+    for (const h of this.timers) clearTimeout(h);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,95 @@
+import type { TensorWork } from '../work-spec.ts';
+import type { Tf } from './backend.ts';
+
+/** Progress callback: `done` of `total` steps, `flop` so far. */
+export type OnProgress = (done: number, total: number, flop: number) => void;
+
+export interface TensorResult {
+  readonly flop: number;
+  readonly steps: number;
+}
+
+/** FLOP of one step of each kind (multiply-add = 2 FLOP); the planning model uses the same numbers. */
+export function stepFlop(w: TensorWork): number {
+  switch (w.kind) {
+    case 'matmul':
+      return 2 * w.n ** 3;
+    case 'conv':
+      // each layer: batch·size²·channels_out outputs, each 3·3·channels_in multiply-adds
+      return w.layers * 2 * w.batch * w.size * w.size * w.channels * w.channels * 9;
+    case 'train':
+      // forward 2·b·(f·h + h·1), backward ≈ 2× forward
+      return 3 * 2 * w.batch * (w.features * w.hidden + w.hidden);
+  }
+}
+
+export function totalSteps(w: TensorWork): number {
+  return w.kind === 'matmul' ? Math.max(1, Math.ceil((w.gflop * 1e9) / stepFlop(w))) : w.steps;
+}
+
+/** Total FLOP of a tensor job. */
+export function workFlop(w: TensorWork): number {
+  return stepFlop(w) * totalSteps(w);
+}
+
+/**
+ * Runs the job's tensor work on the initialised backend, reading a result back after every step
+ * (so the time measured is the time the device really took), and reports progress at most every
+ * `progressMs`. Allocations are freed each step (`tidy`).
+ */
+export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress, progressMs = 200): Promise<TensorResult> {
+  const total = totalSteps(w);
+  const per = stepFlop(w);
+  let lastReport = -Infinity;
+  const report = (done: number) => {
+    const t = performance.now();
+    if (done === total || t - lastReport >= progressMs) {
+      lastReport = t;
+      onProgress(done, total, done * per);
+    }
+  };
+  const keep: { dispose(): void }[] = [];
+  let step: () => import('@tensorflow/tfjs-core').Tensor;
+  switch (w.kind) {
+    case 'matmul': {
+      const a = tf.randomNormal([w.n, w.n]);
+      const b = tf.randomNormal([w.n, w.n]);
+      keep.push(a, b);
+      step = () => tf.sum(tf.matMul(a, b));
+      break;
+    }
+    case 'conv': {
+      const x = tf.randomNormal([w.batch, w.size, w.size, w.channels]) as import('@tensorflow/tfjs-core').Tensor4D;
+      const filters = Array.from({ length: w.layers }, () => tf.mul(tf.randomNormal([3, 3, w.channels, w.channels]), 0.1) as import('@tensorflow/tfjs-core').Tensor4D);
+      keep.push(x, ...filters);
+      step = () => {
+        let h = x;
+        for (const f of filters) h = tf.relu(tf.conv2d(h, f, 1, 'same'));
+        return tf.sum(h);
+      };
+      break;
+    }
+    case 'train': {
+      const xs = tf.randomNormal([w.batch, w.features]);
+      const trueW = tf.randomNormal([w.features, 1]);
+      const ys = tf.matMul(xs, trueW);
+      const w1 = tf.variable(tf.mul(tf.randomNormal([w.features, w.hidden]), 0.1));
+      const w2 = tf.variable(tf.mul(tf.randomNormal([w.hidden, 1]), 0.1));
+      const opt = tf.train.sgd(0.01);
+      keep.push(xs, trueW, ys, w1, w2, opt);
+      step = () => {
+        const loss = opt.minimize(() => tf.mean(tf.square(tf.sub(tf.matMul(tf.relu(tf.matMul(xs, w1)), w2), ys))) as import('@tensorflow/tfjs-core').Scalar, true);
+        return loss ?? tf.scalar(0);
+      };
+      break;
+    }
+  }
+  for (let i = 1; i <= total; i++) {
+    const r = tf.tidy(step);
+    await r.data();
+    r.dispose();
+    report(i);
+  }
+  for (const k of keep) k.dispose();
+  return { flop: per * total, steps: total };
+}
