@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LiveSectionSchema, WorkSpecSchema } from '../live/work-spec.ts';
 
 /**
  * Scenario files (`scenarios/*.yaml` or `.json`). The TypeScript type is inferred from the schema.
@@ -43,6 +44,8 @@ export const DemandSchema = z.strictObject({
   cpu: nonNegInt,
   memory: nonNegInt,
   models: z.array(z.string().min(1)).optional(),
+  /** Live mode: the real work jobs of this demand run (ignored by the simulator). */
+  work: WorkSpecSchema.optional(),
 });
 
 export const TenantSchema = z.strictObject({
@@ -124,6 +127,8 @@ export const ScenarioSchema = z.strictObject({
   untilSec: z.number().positive().optional(),
   /** Modules to import before running (user policies that register themselves). */
   plugins: z.array(z.string().min(1)).default([]),
+  /** Live mode settings (`npm run live`); the simulator ignores them. */
+  live: LiveSectionSchema.optional(),
 });
 
 export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -52,6 +52,7 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
       gpus: d.gpus,
       milli: d.gpus === 0 ? 0 : d.milli,
       ...(d.models ? { models: d.models } : {}),
+      ...(d.work ? { work: d.work } : {}),
       priority: 0,
     });
   }
