@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import { scenarioArb } from '../src/conformance/arbitraries.ts';
 import { checkSubject, subjectFor } from '../src/conformance/kit.ts';
-import { PROPERTIES } from '../src/conformance/properties.ts';
+import { PROPERTIES, runSim } from '../src/conformance/properties.ts';
+import { frozenView } from '../src/conformance/snapshot.ts';
 import type { QueuePolicy } from '../src/scheduler/policy.ts';
 import { queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { alwaysNodeZero } from './fixtures/broken-policy.ts';
@@ -68,5 +69,32 @@ describe('the scenario generator covers the edge cases', () => {
     for (const s of samples) {
       for (const c of s.cancels ?? []) expect(c.at).toBeGreaterThan(s.jobs.find((j) => j.id === c.job)!.submit);
     }
+  });
+});
+
+describe('frozen snapshots of what a policy sees', () => {
+  it('copy a live scheduler view deeply (getters included), freeze the copy and leave the live state mutable', () => {
+    const nodes = [{ id: 'n0', cpu: 4000, memory: 8192, gpus: [{ model: 'A100', capacity: 1000 }] }];
+    const jobs = [
+      { id: 'j0', tenant: 'a', submit: 0, duration: 5000, cpu: 0, memory: 0, gpus: 1, milli: 1000, priority: 0 },
+      { id: 'j1', tenant: 'b', submit: 0, duration: 5000, cpu: 0, memory: 0, gpus: 1, milli: 1000, priority: 0 },
+    ];
+    const s = subjectFor(queuePolicyFactory('fifo')({}));
+    // until 2000: j0 runs since 0 on the only GPU, j1 waits.
+    const { res } = runSim(s, { nodes, jobs, seed: 1, headOfLine: 'skip' }, 2000);
+    const live = res.core.schedulerView;
+    const snap = frozenView(live);
+    expect(snap.queue.map((j) => j.id)).toEqual(['j1']);
+    expect(snap.running.map((j) => j.id)).toEqual(['j0']);
+    // attainedGpu is a getter on the tenant class: 1000 milli × 2000 ms = 2,000,000
+    expect(snap.tenants.map((t) => [t.name, t.attainedGpu])).toEqual([['a', 2_000_000], ['b', 0]]);
+    expect(snap.cluster.nodes[0].gpus[0].free).toBe(0);
+    expect(Object.isFrozen(snap.cluster.nodes[0].gpus[0])).toBe(true);
+    expect(() => ((snap.queue as unknown[]).length = 0)).toThrow(TypeError);
+    // the live state is untouched and still mutable
+    expect(Object.isFrozen(live.cluster.nodes[0])).toBe(false);
+    expect(Object.isFrozen(live.queue)).toBe(false);
+    expect(snap.cluster.nodes[0]).not.toBe(live.cluster.nodes[0]);
+    expect(JSON.stringify(Object.keys(snap.cluster))).not.toMatch(/allocations/);
   });
 });

@@ -1,6 +1,6 @@
-import type { ClusterView, NodeView } from '../cluster/types.ts';
+import type { ClusterView } from '../cluster/types.ts';
 import type { JobView } from '../jobs/job.ts';
-import type { SchedulerView, TenantView } from '../scheduler/policy.ts';
+import type { SchedulerView } from '../scheduler/policy.ts';
 
 /** Recursively freezes a plain data structure; mutation then throws in strict-mode code. */
 export function deepFreeze<T>(x: T): T {
@@ -11,52 +11,57 @@ export function deepFreeze<T>(x: T): T {
   return x;
 }
 
+function isPlain(x: object): boolean {
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null || Array.isArray(x);
+}
+
+/** Getter names along a class instance's prototype chain (TenantState.attainedGpu, …). */
+function getters(x: object): string[] {
+  const out: string[] = [];
+  for (let p = Object.getPrototypeOf(x); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(p))) if (d.get && k !== '__proto__') out.push(k);
+  }
+  return out;
+}
+
+const SKIP = Symbol('skip');
+
+/**
+ * A deep copy of what a view exposes, sharing nothing with the live state, so that freezing it
+ * cannot freeze the core's own objects. Generic on purpose, so that fields added to the views
+ * later (MIG instances, quotas …) are copied too: plain objects and arrays are copied whole
+ * (getters read); of a class instance (the live `Cluster`, `TenantState`) its data fields and
+ * getters are copied, but not the collaborators it holds (other class instances, Maps, functions
+ * — a tenant's clock, the cluster's allocation table), which are not part of any view.
+ */
+function viewCopy(x: unknown, depth: number): unknown {
+  if (x === null || typeof x !== 'object') return typeof x === 'function' ? SKIP : x;
+  if (depth > 12) throw new Error('view too deep to snapshot (a cycle?)');
+  if (Array.isArray(x)) return x.map((v) => viewCopy(v, depth + 1));
+  if (x instanceof Map || x instanceof Set || x instanceof WeakMap || x instanceof WeakSet) return SKIP;
+  const plain = isPlain(x);
+  const out: Record<string, unknown> = {};
+  const keys = plain ? Object.keys(x) : [...Object.keys(x), ...getters(x)];
+  for (const k of keys) {
+    const v = (x as Record<string, unknown>)[k];
+    if (!plain && v !== null && typeof v === 'object' && !isPlain(v) && !Array.isArray(v)) continue;
+    const c = viewCopy(v, depth + 1);
+    if (c !== SKIP) out[k] = c;
+  }
+  return out;
+}
+
 /** A plain, deep-frozen copy of a cluster view (what a policy may read, nothing it may change). */
 export function frozenCluster(c: ClusterView): ClusterView {
-  const nodes: NodeView[] = c.nodes.map((n) => ({
-    index: n.index,
-    id: n.id,
-    cpu: n.cpu,
-    memory: n.memory,
-    cpuFree: n.cpuFree,
-    memoryFree: n.memoryFree,
-    gpuFree: n.gpuFree,
-    up: n.up,
-    gpus: n.gpus.map((g) => ({ ...g })),
-    ...(n.labels ? { labels: { ...n.labels } } : {}),
-  }));
-  return deepFreeze({
-    nodes,
-    gpuCapacity: c.gpuCapacity,
-    gpuAllocated: c.gpuAllocated,
-    cpuCapacity: c.cpuCapacity,
-    cpuAllocated: c.cpuAllocated,
-    memoryCapacity: c.memoryCapacity,
-    memoryAllocated: c.memoryAllocated,
-    models: [...c.models],
-  });
+  return deepFreeze(viewCopy(c, 0) as ClusterView);
 }
 
 export function frozenJob(j: JobView): JobView {
-  return deepFreeze(structuredClone(j) as JobView);
+  return deepFreeze(viewCopy(j, 0) as JobView);
 }
 
+/** A plain, deep-frozen copy of everything a queue policy sees. */
 export function frozenView(v: SchedulerView): SchedulerView {
-  const tenants: TenantView[] = v.tenants.map((t) => ({
-    name: t.name,
-    weight: t.weight,
-    gpuInUse: t.gpuInUse,
-    cpuInUse: t.cpuInUse,
-    memoryInUse: t.memoryInUse,
-    running: t.running,
-    queued: t.queued,
-    attainedGpu: t.attainedGpu,
-  }));
-  return deepFreeze({
-    now: v.now,
-    cluster: frozenCluster(v.cluster),
-    queue: v.queue.map(frozenJob),
-    running: v.running.map(frozenJob),
-    tenants,
-  });
+  return deepFreeze(viewCopy(v, 0) as SchedulerView);
 }
