@@ -1,11 +1,24 @@
-import type { ClusterView, Demand, GpuView, NodeSpec, NodeView, Placement } from './types.ts';
+import { busyMask, slotMask, type MigInstance } from './mig-layout.ts';
+import { migModel, migProfile, MILLI_PER_SLOT } from './mig-profiles.ts';
+import type { ClusterView, Demand, GpuGrant, GpuView, MigGpuView, NodeSpec, NodeView, Placement, PlacementPart } from './types.ts';
 
 export class AllocationError extends Error {
   override name = 'AllocationError';
 }
 
+interface MigState extends MigGpuView {
+  instances: MigInstance[];
+  reconfiguring: boolean;
+}
+
 interface GpuState extends GpuView {
   free: number;
+  readonly mig?: MigState;
+}
+
+export interface AllocateResult {
+  /** MIG GPUs where a new instance was created (layout changed). */
+  readonly reconfigured: readonly { readonly node: number; readonly gpu: number }[];
 }
 
 interface NodeState extends NodeView {
@@ -20,6 +33,7 @@ interface Allocation {
   readonly placement: Placement;
   readonly cpu: number;
   readonly memory: number;
+  readonly shares: readonly { readonly cpu: number; readonly memory: number }[];
 }
 
 /**
@@ -46,6 +60,12 @@ export class Cluster implements ClusterView {
       const gpus: GpuState[] = s.gpus.map((g, gi) => {
         if (!Number.isInteger(g.capacity) || g.capacity <= 0) {
           throw new AllocationError(`node ${s.id} GPU ${gi}: capacity must be a positive integer milli-GPU`);
+        }
+        if (g.mig) {
+          if (!migModel(g.model)) throw new AllocationError(`node ${s.id} GPU ${gi}: model ${g.model} has no MIG profile table`);
+          if (g.capacity !== 1000) throw new AllocationError(`node ${s.id} GPU ${gi}: a MIG GPU has capacity 1000`);
+          const mig: MigState = { instances: [], reconfiguring: false };
+          return { index: gi, model: g.model, capacity: g.capacity, free: g.capacity, mig };
         }
         return { index: gi, model: g.model, capacity: g.capacity, free: g.capacity };
       });
@@ -77,76 +97,145 @@ export class Cluster implements ClusterView {
     return this.allocations.size;
   }
 
-  /** Reserves `placement` for `jobId`; checks the grants against `demand` and free capacity. */
-  allocate(jobId: string, demand: Demand, placement: Placement): void {
+  /**
+   * Reserves `placement` for `jobId`; checks the grants against `demand` and free capacity. A gang
+   * placement's parts are all checked before any is applied (all or nothing). Returns the MIG GPUs
+   * whose layout had to change (a new instance created) — the caller charges reconfiguration time.
+   */
+  allocate(jobId: string, demand: Demand, placement: Placement): AllocateResult {
     if (this.allocations.has(jobId)) throw new AllocationError(`job ${jobId} is already allocated`);
-    const node = this.nodes[placement.node];
-    if (!node) throw new AllocationError(`job ${jobId}: no node with index ${placement.node}`);
-    if (!node.up) throw new AllocationError(`job ${jobId}: node ${node.id} is down`);
-    if (demand.cpu > node.cpuFree) {
-      throw new AllocationError(`job ${jobId}: CPU over-commit on ${node.id} (${demand.cpu} > free ${node.cpuFree})`);
+    const parts = partsOf(placement);
+    const shares = splitDemand(demand, parts);
+    const granted = parts.reduce((a, p) => a + p.gpus.length, 0);
+    if (granted !== demand.gpus) {
+      throw new AllocationError(`job ${jobId}: granted ${granted} GPUs, demand is ${demand.gpus}`);
     }
-    if (demand.memory > node.memoryFree) {
-      throw new AllocationError(
-        `job ${jobId}: memory over-commit on ${node.id} (${demand.memory} > free ${node.memoryFree})`,
-      );
-    }
-    if (placement.gpus.length !== demand.gpus) {
-      throw new AllocationError(`job ${jobId}: granted ${placement.gpus.length} GPUs, demand is ${demand.gpus}`);
-    }
-    const seen = new Set<number>();
-    for (const g of placement.gpus) {
-      const gpu = node.gpus[g.gpu];
-      if (!gpu) throw new AllocationError(`job ${jobId}: node ${node.id} has no GPU ${g.gpu}`);
-      if (seen.has(g.gpu)) throw new AllocationError(`job ${jobId}: GPU ${g.gpu} on ${node.id} granted twice`);
-      seen.add(g.gpu);
-      if (g.milli !== demand.milli) {
-        throw new AllocationError(`job ${jobId}: grant of ${g.milli} milli on GPU ${g.gpu}, demand is ${demand.milli}`);
+    const nodesSeen = new Set<number>();
+    parts.forEach((part, pi) => {
+      const node = this.nodes[part.node];
+      if (!node) throw new AllocationError(`job ${jobId}: no node with index ${part.node}`);
+      if (nodesSeen.has(part.node)) throw new AllocationError(`job ${jobId}: node ${node.id} appears twice in one placement`);
+      nodesSeen.add(part.node);
+      if (!node.up) throw new AllocationError(`job ${jobId}: node ${node.id} is down`);
+      const { cpu, memory } = shares[pi];
+      if (cpu > node.cpuFree) {
+        throw new AllocationError(`job ${jobId}: CPU over-commit on ${node.id} (${cpu} > free ${node.cpuFree})`);
       }
-      if (g.milli > gpu.free) {
-        throw new AllocationError(
-          `job ${jobId}: GPU over-commit on ${node.id}/${g.gpu} (${g.milli} > free ${gpu.free})`,
-        );
+      if (memory > node.memoryFree) {
+        throw new AllocationError(`job ${jobId}: memory over-commit on ${node.id} (${memory} > free ${node.memoryFree})`);
       }
-      if (demand.models && demand.models.length > 0 && !demand.models.includes(gpu.model)) {
-        throw new AllocationError(`job ${jobId}: GPU model ${gpu.model} not in ${demand.models.join('|')}`);
+      const seen = new Set<number>();
+      for (const g of part.gpus) {
+        const gpu = node.gpus[g.gpu];
+        if (!gpu) throw new AllocationError(`job ${jobId}: node ${node.id} has no GPU ${g.gpu}`);
+        if (seen.has(g.gpu)) throw new AllocationError(`job ${jobId}: GPU ${g.gpu} on ${node.id} granted twice`);
+        seen.add(g.gpu);
+        if (demand.models && demand.models.length > 0 && !demand.models.includes(gpu.model)) {
+          throw new AllocationError(`job ${jobId}: GPU model ${gpu.model} not in ${demand.models.join('|')}`);
+        }
+        if (gpu.mig || demand.mig !== undefined || g.mig) {
+          checkMigGrant(jobId, node.id, gpu, demand, g);
+          continue;
+        }
+        if (g.milli !== demand.milli) {
+          throw new AllocationError(`job ${jobId}: grant of ${g.milli} milli on GPU ${g.gpu}, demand is ${demand.milli}`);
+        }
+        if (g.milli > gpu.free) {
+          throw new AllocationError(`job ${jobId}: GPU over-commit on ${node.id}/${g.gpu} (${g.milli} > free ${gpu.free})`);
+        }
       }
-    }
+    });
     // All checks passed: apply.
-    node.cpuFree -= demand.cpu;
-    node.memoryFree -= demand.memory;
-    this.cpuAllocated += demand.cpu;
-    this.memoryAllocated += demand.memory;
-    for (const g of placement.gpus) {
-      node.gpus[g.gpu].free -= g.milli;
-      node.gpuFree -= g.milli;
-      this.gpuAllocated += g.milli;
-    }
-    this.allocations.set(jobId, { placement, cpu: demand.cpu, memory: demand.memory });
+    const reconfigured: { node: number; gpu: number }[] = [];
+    parts.forEach((part, pi) => {
+      const node = this.nodes[part.node];
+      const { cpu, memory } = shares[pi];
+      node.cpuFree -= cpu;
+      node.memoryFree -= memory;
+      this.cpuAllocated += cpu;
+      this.memoryAllocated += memory;
+      for (const g of part.gpus) {
+        const gpu = node.gpus[g.gpu];
+        if (g.mig && gpu.mig && takeMigInstance(gpu.mig, jobId, g.mig.profile, g.mig.start, g.milli / MILLI_PER_SLOT)) {
+          reconfigured.push({ node: part.node, gpu: g.gpu });
+        }
+        gpu.free -= g.milli;
+        node.gpuFree -= g.milli;
+        this.gpuAllocated += g.milli;
+      }
+    });
+    this.allocations.set(jobId, { placement, cpu: demand.cpu, memory: demand.memory, shares });
+    return { reconfigured };
   }
 
   /** Returns everything `jobId` holds; throws if it holds nothing (never release twice). */
   release(jobId: string): Placement {
     const a = this.allocations.get(jobId);
     if (!a) throw new AllocationError(`job ${jobId} holds no allocation (double release?)`);
-    const node = this.nodes[a.placement.node];
-    for (const g of a.placement.gpus) {
-      const gpu = node.gpus[g.gpu];
-      if (gpu.free + g.milli > gpu.capacity) {
-        throw new AllocationError(`job ${jobId}: release would exceed capacity of ${node.id}/${g.gpu}`);
+    const parts = partsOf(a.placement);
+    for (const part of parts) {
+      const node = this.nodes[part.node];
+      for (const g of part.gpus) {
+        const gpu = node.gpus[g.gpu];
+        if (gpu.free + g.milli > gpu.capacity) {
+          throw new AllocationError(`job ${jobId}: release would exceed capacity of ${node.id}/${g.gpu}`);
+        }
       }
     }
-    node.cpuFree += a.cpu;
-    node.memoryFree += a.memory;
-    this.cpuAllocated -= a.cpu;
-    this.memoryAllocated -= a.memory;
-    for (const g of a.placement.gpus) {
-      node.gpus[g.gpu].free += g.milli;
-      node.gpuFree += g.milli;
-      this.gpuAllocated -= g.milli;
-    }
+    parts.forEach((part, pi) => {
+      const node = this.nodes[part.node];
+      const { cpu, memory } = a.shares[pi];
+      node.cpuFree += cpu;
+      node.memoryFree += memory;
+      this.cpuAllocated -= cpu;
+      this.memoryAllocated -= memory;
+      for (const g of part.gpus) {
+        const gpu = node.gpus[g.gpu];
+        // The instance stays configured (idle): the next job of that profile reuses it for free.
+        if (gpu.mig) gpu.mig.instances = gpu.mig.instances.map((i) => (i.job === jobId ? { ...i, job: undefined } : i));
+        gpu.free += g.milli;
+        node.gpuFree += g.milli;
+        this.gpuAllocated -= g.milli;
+      }
+    });
     this.allocations.delete(jobId);
     return a.placement;
+  }
+
+  /**
+   * An independent copy of the current state (allocations included) that policies and the core
+   * may mutate to ask "what if" (backfill reservations, preemption plans). Never the live cluster.
+   */
+  clone(): Cluster {
+    const c = Object.create(Cluster.prototype) as Cluster;
+    const w = c as unknown as {
+      nodes: NodeState[];
+      gpuCapacity: number;
+      cpuCapacity: number;
+      memoryCapacity: number;
+      models: readonly string[];
+      allocations: Map<string, Allocation>;
+    };
+    w.nodes = this.nodes.map((n) => ({
+      ...n,
+      gpus: n.gpus.map((g) => (g.mig ? { ...g, mig: { instances: [...g.mig.instances], reconfiguring: g.mig.reconfiguring } } : { ...g })),
+    }));
+    w.gpuCapacity = this.gpuCapacity;
+    w.cpuCapacity = this.cpuCapacity;
+    w.memoryCapacity = this.memoryCapacity;
+    w.models = this.models;
+    c.gpuAllocated = this.gpuAllocated;
+    c.cpuAllocated = this.cpuAllocated;
+    c.memoryAllocated = this.memoryAllocated;
+    w.allocations = new Map(this.allocations);
+    return c;
+  }
+
+  /** Marks a MIG GPU's layout as being reconfigured (nothing new is granted on it meanwhile). */
+  setMigReconfiguring(nodeIndex: number, gpuIndex: number, on: boolean): void {
+    const gpu = this.nodes[nodeIndex]?.gpus[gpuIndex];
+    if (!gpu?.mig) throw new AllocationError(`node ${nodeIndex} GPU ${gpuIndex} is not a MIG GPU`);
+    gpu.mig.reconfiguring = on;
   }
 
   /** Marks a node up or down. A node must hold no allocation to go down (evict first). */
@@ -155,7 +244,9 @@ export class Cluster implements ClusterView {
     if (!node) throw new AllocationError(`no node with index ${nodeIndex}`);
     if (!up) {
       for (const a of this.allocations.values()) {
-        if (a.placement.node === nodeIndex) throw new AllocationError(`node ${node.id} still holds allocations`);
+        if (partsOf(a.placement).some((p) => p.node === nodeIndex)) {
+          throw new AllocationError(`node ${node.id} still holds allocations`);
+        }
       }
     }
     node.up = up;
@@ -164,7 +255,64 @@ export class Cluster implements ClusterView {
   /** Jobs currently holding resources on a node, in allocation order. */
   jobsOn(nodeIndex: number): string[] {
     const out: string[] = [];
-    for (const [id, a] of this.allocations) if (a.placement.node === nodeIndex) out.push(id);
+    for (const [id, a] of this.allocations) if (partsOf(a.placement).some((p) => p.node === nodeIndex)) out.push(id);
     return out;
   }
+}
+
+/** The node parts of a placement: the main part first, then `parts`. */
+export function partsOf(p: Placement): readonly PlacementPart[] {
+  return p.parts && p.parts.length > 0 ? [{ node: p.node, gpus: p.gpus }, ...p.parts] : [p];
+}
+
+/**
+ * CPU and memory per part, in proportion to the part's GPUs; the integer remainder goes to the
+ * first part. E.g. cpu 8000 over parts of 4 + 4 GPUs: 4000 each; 1000 over 2 + 1: 667 + 333.
+ */
+export function splitDemand(d: Demand, parts: readonly PlacementPart[]): { cpu: number; memory: number }[] {
+  if (parts.length === 1) return [{ cpu: d.cpu, memory: d.memory }];
+  const total = parts.reduce((a, p) => a + p.gpus.length, 0) || 1;
+  const out = parts.map((p) => ({
+    cpu: Math.floor((d.cpu * p.gpus.length) / total),
+    memory: Math.floor((d.memory * p.gpus.length) / total),
+  }));
+  out[0].cpu += d.cpu - out.reduce((a, x) => a + x.cpu, 0);
+  out[0].memory += d.memory - out.reduce((a, x) => a + x.memory, 0);
+  return out;
+}
+
+function checkMigGrant(jobId: string, nodeId: string, gpu: GpuState, d: Demand, g: GpuGrant): void {
+  const where = `${nodeId}/${gpu.index}`;
+  if (!gpu.mig) throw new AllocationError(`job ${jobId}: MIG grant on ${where}, which is not a MIG GPU`);
+  if (d.mig === undefined || !g.mig) throw new AllocationError(`job ${jobId}: ${where} is a MIG GPU and the job requests no MIG profile`);
+  if (g.mig.profile !== d.mig) throw new AllocationError(`job ${jobId}: granted ${g.mig.profile}, demand is ${d.mig}`);
+  const prof = migProfile(gpu.model, g.mig.profile);
+  if (!prof) throw new AllocationError(`job ${jobId}: profile ${g.mig.profile} does not exist on ${gpu.model}`);
+  if (!prof.starts.includes(g.mig.start)) {
+    throw new AllocationError(`job ${jobId}: ${g.mig.profile} cannot start at slot ${g.mig.start} (valid: ${prof.starts.join(',')})`);
+  }
+  if (g.milli !== prof.size * MILLI_PER_SLOT) {
+    throw new AllocationError(`job ${jobId}: grant of ${g.milli} milli for ${g.mig.profile}, expected ${prof.size * MILLI_PER_SLOT}`);
+  }
+  if (gpu.mig.reconfiguring) throw new AllocationError(`job ${jobId}: ${where} is being reconfigured`);
+  if (busyMask(gpu.mig.instances) & slotMask(g.mig.start, prof.size)) {
+    throw new AllocationError(`job ${jobId}: ${g.mig.profile}@${g.mig.start} overlaps an instance in use on ${where}`);
+  }
+}
+
+/**
+ * Gives the job an instance: reuses an idle one of the same profile and start, or destroys the
+ * idle instances in the way and creates it. Returns true when the layout changed.
+ */
+function takeMigInstance(m: MigState, jobId: string, profile: string, start: number, size: number): boolean {
+  const i = m.instances.findIndex((x) => x.job === undefined && x.profile === profile && x.start === start);
+  if (i >= 0) {
+    m.instances[i] = { ...m.instances[i], job: jobId };
+    return false;
+  }
+  const mask = slotMask(start, size);
+  m.instances = m.instances.filter((x) => (slotMask(x.start, x.size) & mask) === 0);
+  m.instances.push({ profile, start, size, job: jobId });
+  m.instances.sort((a, b) => a.start - b.start);
+  return true;
 }

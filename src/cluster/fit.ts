@@ -1,3 +1,5 @@
+import { busyMask, freeStarts } from './mig-layout.ts';
+import { migProfile, MILLI_PER_SLOT } from './mig-profiles.ts';
 import type { Demand, GpuGrant, GpuView, NodeView, Placement } from './types.ts';
 
 /** True when GPU `g` is of an allowed model for `d`. */
@@ -5,10 +7,28 @@ export function modelAllowed(d: Demand, model: string): boolean {
   return !d.models || d.models.length === 0 || d.models.includes(model);
 }
 
+/**
+ * Whether GPU `g` can host one per-GPU share of `d` now. A MIG GPU serves only MIG requests (a
+ * profile of its model with a free valid start, layout not being reconfigured); a whole GPU serves
+ * only non-MIG requests.
+ */
+export function gpuUsable(g: GpuView, d: Demand): boolean {
+  if (!modelAllowed(d, g.model)) return false;
+  if (d.mig !== undefined || g.mig) return d.mig !== undefined && g.mig !== undefined && migStarts(g, d.mig).length > 0;
+  return g.free >= d.milli;
+}
+
+/** Free valid start slots for `profile` on MIG GPU `g` (empty when not MIG, reconfiguring or unknown profile). */
+export function migStarts(g: GpuView, profile: string): number[] {
+  if (!g.mig || g.mig.reconfiguring) return [];
+  const prof = migProfile(g.model, profile);
+  return prof ? freeStarts(prof, busyMask(g.mig.instances)) : [];
+}
+
 /** GPUs on `node` that could each host one of the demand's per-GPU shares. */
 export function usableGpus(node: NodeView, d: Demand): GpuView[] {
   const out: GpuView[] = [];
-  for (const g of node.gpus) if (g.free >= d.milli && modelAllowed(d, g.model)) out.push(g);
+  for (const g of node.gpus) if (gpuUsable(g, d)) out.push(g);
   return out;
 }
 
@@ -19,10 +39,10 @@ export function usableGpus(node: NodeView, d: Demand): GpuView[] {
 export function fits(node: NodeView, d: Demand): boolean {
   if (!node.up || node.cpuFree < d.cpu || node.memoryFree < d.memory) return false;
   if (d.gpus === 0) return true;
-  if (node.gpuFree < d.gpus * d.milli) return false;
+  if (d.mig === undefined && node.gpuFree < d.gpus * d.milli) return false;
   let n = 0;
   for (const g of node.gpus) {
-    if (g.free >= d.milli && modelAllowed(d, g.model) && ++n >= d.gpus) return true;
+    if (gpuUsable(g, d) && ++n >= d.gpus) return true;
   }
   return false;
 }
@@ -32,8 +52,14 @@ export function fitsEmpty(node: NodeView, d: Demand): boolean {
   if (node.cpu < d.cpu || node.memory < d.memory) return false;
   if (d.gpus === 0) return true;
   let n = 0;
-  for (const g of node.gpus) if (g.capacity >= d.milli && modelAllowed(d, g.model) && ++n >= d.gpus) return true;
+  for (const g of node.gpus) if (gpuUsableEmpty(g, d) && ++n >= d.gpus) return true;
   return false;
+}
+
+function gpuUsableEmpty(g: GpuView, d: Demand): boolean {
+  if (!modelAllowed(d, g.model)) return false;
+  if (d.mig !== undefined || g.mig) return d.mig !== undefined && g.mig !== undefined && migProfile(g.model, d.mig) !== undefined;
+  return g.capacity >= d.milli;
 }
 
 export type GpuOrder = 'index' | 'tightest' | 'loosest';
@@ -49,7 +75,14 @@ export function pickGpus(node: NodeView, d: Demand, order: GpuOrder = 'index'): 
   if (order === 'tightest') cands.sort((a, b) => a.free - b.free || a.index - b.index);
   else if (order === 'loosest') cands.sort((a, b) => b.free - a.free || a.index - b.index);
   const chosen = cands.slice(0, d.gpus).sort((a, b) => a.index - b.index);
+  if (d.mig !== undefined) return chosen.map((g) => migGrant(g, d.mig!, migStarts(g, d.mig!)[0]));
   return chosen.map((g) => ({ gpu: g.index, milli: d.milli }));
+}
+
+/** The grant of a `profile` instance at `start` on MIG GPU `g`. */
+export function migGrant(g: GpuView, profile: string, start: number): GpuGrant {
+  const prof = migProfile(g.model, profile)!;
+  return { gpu: g.index, milli: prof.size * MILLI_PER_SLOT, mig: { profile, start } };
 }
 
 /** A placement on `node` with GPUs picked in `order`, or undefined if the job does not fit there. */

@@ -1,3 +1,5 @@
+import type { MigInstance } from './mig-layout.ts';
+
 /**
  * Cluster model types. Units: CPU in milli-cores (1000 = 1 vCPU), memory in MiB, GPU in milli-GPU
  * (1000 = one whole GPU). Nodes and GPUs are addressed by their index; ids are for people.
@@ -7,6 +9,11 @@ export interface GpuSpec {
   readonly model: string;
   /** Capacity in milli-GPU; 1000 for a whole GPU. */
   readonly capacity: number;
+  /**
+   * MIG-partitioned: the GPU serves only MIG-profile requests, in the instances of the model's
+   * table (src/cluster/mig-profiles.ts). Absent: a whole GPU, shareable by milli.
+   */
+  readonly mig?: boolean;
 }
 
 export interface NodeSpec {
@@ -24,12 +31,25 @@ export interface GpuGrant {
   readonly gpu: number;
   /** Milli-GPU taken from that GPU. */
   readonly milli: number;
+  /** On a MIG GPU: the instance granted (profile and start slot); milli = its slots × 125. */
+  readonly mig?: { readonly profile: string; readonly start: number };
+}
+
+/** Part of a placement on one node. */
+export interface PlacementPart {
+  readonly node: number;
+  readonly gpus: readonly GpuGrant[];
 }
 
 export interface Placement {
   /** Node index. */
   readonly node: number;
   readonly gpus: readonly GpuGrant[];
+  /**
+   * A gang spanning nodes: further parts on other nodes (absent for single-node placements).
+   * CPU and memory are split over the parts in proportion to their GPUs (see `splitDemand`).
+   */
+  readonly parts?: readonly PlacementPart[];
 }
 
 /** What a job asks for; the cluster checks grants against it. */
@@ -42,6 +62,8 @@ export interface Demand {
   readonly milli: number;
   /** Allowed GPU models; empty or absent means any. */
   readonly models?: readonly string[];
+  /** A MIG profile (e.g. `1g.10gb`): the job needs one instance of it on a MIG GPU (`gpus` = 1). */
+  readonly mig?: string;
 }
 
 export interface GpuView {
@@ -49,6 +71,15 @@ export interface GpuView {
   readonly model: string;
   readonly capacity: number;
   readonly free: number;
+  /** MIG state, on MIG-partitioned GPUs only. */
+  readonly mig?: MigGpuView;
+}
+
+export interface MigGpuView {
+  /** Configured instances, in use (`job` set) or idle, sorted by start. */
+  readonly instances: readonly MigInstance[];
+  /** True while the layout is being reconfigured: nothing new can be granted on this GPU. */
+  readonly reconfiguring: boolean;
 }
 
 export interface NodeView {

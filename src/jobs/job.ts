@@ -33,6 +33,14 @@ export interface Job extends JobSpec {
   remaining: number;
   /** Why the job ended the way it did (rejections, failures). */
   reason: string;
+  /** Times preempted. */
+  preemptions: number;
+  /** Run time (ms) of finished attempts that produced no kept progress (restore, MIG setup, work since the last checkpoint). */
+  lostWork: number;
+  /** Run time (ms) at the front of this attempt's `remaining` that is overhead (restore, MIG reconfiguration), not work. */
+  setup: number;
+  /** Run time (ms) over finished attempts (attained GPU time is this × gpus, plus the running attempt). */
+  executed: number;
 }
 
 export type JobView = Readonly<Omit<Job, 'placement'>> & { readonly placement: Placement | undefined };
@@ -55,6 +63,7 @@ export function newJob(spec: JobSpec): Job {
     gpus: spec.gpus,
     milli: spec.milli,
     models: spec.models,
+    mig: spec.mig,
     state: 'pending',
     queuedAt: -1,
     start: -1,
@@ -63,5 +72,9 @@ export function newJob(spec: JobSpec): Job {
     attempt: 0,
     remaining: spec.duration,
     reason: '',
+    preemptions: 0,
+    lostWork: 0,
+    setup: 0,
+    executed: 0,
   };
 }

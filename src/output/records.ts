@@ -32,7 +32,23 @@ export type LogRecord =
     }
   | { t: number; ev: 'admit'; job: string }
   | { t: number; ev: 'reject'; job: string; reason: string }
-  | { t: number; ev: 'start'; job: string; node: string; gpus: readonly number[]; milli: number; attempt: number }
+  | {
+      t: number;
+      ev: 'start';
+      job: string;
+      node: string;
+      gpus: readonly number[];
+      milli: number;
+      attempt: number;
+      /** A gang spanning nodes: the parts beyond `node`/`gpus`. */
+      parts?: readonly { node: string; gpus: readonly number[] }[];
+      /** The MIG instance granted (profile, start slot); `milli` is then its slots × 125. */
+      mig?: { profile: string; start: number };
+    }
+  /** A running job was preempted: `lost` ms of run time gave no kept progress; `left` ms to run on restart. */
+  | { t: number; ev: 'preempt'; job: string; reason: string; lost: number; left: number }
+  /** A preempted job is back in the queue. */
+  | { t: number; ev: 'requeue'; job: string }
   | { t: number; ev: 'finish'; job: string; state: JobState; reason?: string }
   | { t: number; ev: 'cancel'; job: string }
   | { t: number; ev: 'end'; events: number };

@@ -1,5 +1,8 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import { fitsEmpty } from '../cluster/fit.ts';
+import { gpuDemand, reclaimVictims } from '../quota/reclaim.ts';
+import type { Quotas } from '../quota/quotas.ts';
+import { anyPlacement, fitsSpanningEmpty, placeSpanning } from './gang.ts';
 import type { Placement } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
 import { newJob, type Job, type JobSpec, type JobView } from '../jobs/job.ts';
@@ -15,7 +18,20 @@ export type Decision =
   | { readonly kind: 'admit'; readonly job: Job }
   | { readonly kind: 'reject'; readonly job: Job; readonly reason: string }
   | { readonly kind: 'start'; readonly job: Job; readonly placement: Placement }
-  | { readonly kind: 'stop'; readonly job: Job; readonly reason: StopReason };
+  | { readonly kind: 'stop'; readonly job: Job; readonly reason: StopReason }
+  /** Stops a running job, keeps its progress (checkpoint), and requeues it. */
+  | { readonly kind: 'preempt'; readonly job: Job; readonly reason: string };
+
+/** Checkpoint/restore cost model of preemption (ms). */
+export interface PreemptionCost {
+  /** Run time a preempted job spends restoring before it makes progress again, on each restart. */
+  readonly restoreMs: number;
+  /**
+   * Periodic checkpoint interval: progress since the last multiple of it is lost on preemption.
+   * 0 (default): a checkpoint is taken at the preemption instant and no progress is lost.
+   */
+  readonly checkpointIntervalMs?: number;
+}
 
 export interface TenantConfig {
   readonly name: string;
@@ -39,6 +55,22 @@ export interface CoreOptions {
   readonly headOfLine?: 'skip' | 'block';
   /** Bounded queue: arrivals beyond this many queued jobs are rejected with `queue-full`. */
   readonly maxQueue?: number;
+  /**
+   * `easy`: EASY backfilling (Lifka 1995; Mu'alem & Feitelson 2001). The first queued job in
+   * policy order that cannot start gets a reservation at the earliest time the running jobs'
+   * expected ends (start + estimate, see `expectedEnd`) free enough for it; a later job may start
+   * now only if its expected end is before that time or it leaves the reservation intact. Works
+   * with any queue policy; replaces `headOfLine`.
+   */
+  readonly backfill?: 'none' | 'easy';
+  /** Gang options: `spanNodes` lets a multi-GPU job that fits no single node span several. */
+  readonly gang?: { readonly spanNodes?: boolean };
+  /** Preemption cost (default: no restore time, checkpoint at preemption). */
+  readonly preemption?: PreemptionCost;
+  /** Per-tenant quotas in cohorts (Kueue semantics, src/quota/quotas.ts). */
+  readonly quotas?: Quotas;
+  /** MIG: time (ms) to change a GPU's layout; nothing new is granted on it meanwhile. */
+  readonly migReconfigMs?: number;
 }
 
 class TenantState implements TenantView {
@@ -61,7 +93,7 @@ class TenantState implements TenantView {
     return this.attainedDone + this.runMilli * this.clock.now() - this.runMilliStart;
   }
   onStart(j: Job, now: number): void {
-    const m = j.gpus * j.milli;
+    const m = gpuDemand(j);
     this.gpuInUse += m;
     this.cpuInUse += j.cpu;
     this.memoryInUse += j.memory;
@@ -70,7 +102,7 @@ class TenantState implements TenantView {
     this.runMilliStart += m * now;
   }
   onStop(j: Job, now: number): void {
-    const m = j.gpus * j.milli;
+    const m = gpuDemand(j);
     this.gpuInUse -= m;
     this.cpuInUse -= j.cpu;
     this.memoryInUse -= j.memory;
@@ -101,10 +133,14 @@ export class SchedulerCore {
   private dirty = false;
   private readonly block: boolean;
   private readonly view: SchedulerView;
+  private readonly span: boolean;
+  /** MIG GPUs being reconfigured, and until when. */
+  private migBusy: { until: number; node: number; gpu: number }[] = [];
 
   constructor(options: CoreOptions) {
     this.o = options;
     this.block = options.headOfLine === 'block';
+    this.span = options.gang?.spanNodes === true;
     for (const t of options.tenants ?? []) this.tenant(t.name, t.weight);
     const self = this;
     this.view = {
@@ -121,6 +157,7 @@ export class SchedulerCore {
       get tenants() {
         return self.tenantList;
       },
+      spanNodes: this.span,
     };
   }
 
@@ -161,33 +198,74 @@ export class SchedulerCore {
     }
   }
 
-  /** One scheduling pass (a no-op when nothing changed since the last one). */
+  /**
+   * One scheduling pass (a no-op when nothing changed since the last one). When jobs stay queued
+   * and the queue policy names victims (or quota reclaim does), they are preempted through
+   * `apply` and one more pass runs.
+   */
   schedule(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    if (this.queue.length === 0) return;
     const o = this.o;
     const now = o.clock.now();
+    if (this.migBusy.length > 0) {
+      for (const b of this.migBusy) if (b.until <= now) o.cluster.setMigReconfiguring(b.node, b.gpu, false);
+      this.migBusy = this.migBusy.filter((b) => b.until > now);
+    }
+    if (this.queue.length === 0) return;
+    this.pass(now);
+    if (this.queue.length === 0 || (!o.queue.victims && !o.quotas)) return;
+    const ctx = { now, rng: o.rng.queue };
+    const victims = [...(o.queue.victims?.(this.view, ctx) ?? [])];
+    if (o.quotas) victims.push(...reclaimVictims(this.view, o.quotas, o.queue.order(this.view, ctx)));
+    const seen = new Set<string>();
+    for (const v of victims) {
+      const j = this.all.get(v.job.id);
+      if (!j || j.state !== 'running') {
+        throw new Error(`preemption named job ${v.job.id}, which is not running`);
+      }
+      if (seen.has(j.id)) continue;
+      seen.add(j.id);
+      this.apply({ kind: 'preempt', job: j, reason: v.reason });
+    }
+    if (seen.size > 0) {
+      this.dirty = false;
+      this.pass(now);
+    }
+  }
+
+  private pass(now: number): void {
+    const o = this.o;
     const order = o.queue.order(this.view, { now, rng: o.rng.queue });
     const ctx = { now, rng: o.rng.placement };
     const cluster = o.cluster;
     const unfitShapes = new Set<string>();
+    const easy = o.backfill === 'easy';
+    let reservation: Reservation | undefined;
     let started = 0;
     for (const job of order) {
       const j = this.all.get(job.id);
       if (!j || j.state !== 'queued') {
         throw new Error(`queue policy ${o.queue.name} returned job ${job.id}, which is not queued`);
       }
+      if (o.quotas && o.quotas.admit(j.tenant, j.gpus * j.milli, (t) => this.tenantMap.get(t)?.gpuInUse ?? 0).kind !== 'ok') {
+        continue; // over quota: waits, whatever fits
+      }
       const shape = this.shapeOf.get(j)!;
       let unfit = unfitShapes.has(shape) || j.gpus * j.milli > cluster.gpuCapacity - cluster.gpuAllocated;
       if (!unfit) {
         const out = o.placement.place(j, cluster, ctx);
-        if (out.kind === 'placed') {
-          this.apply({ kind: 'start', job: j, placement: out.placement });
+        const placement = out.kind === 'placed' ? out.placement : this.span ? placeSpanning(cluster, j) : undefined;
+        if (placement && (!reservation || reservation.admits(j, placement, now))) {
+          this.apply({ kind: 'start', job: j, placement });
           started++;
           continue;
         }
-        unfit = true;
+        unfit = !placement;
+      }
+      if (easy) {
+        reservation ??= this.reserve(j, now);
+        continue;
       }
       if (this.block) break;
       unfitShapes.add(shape);
@@ -220,10 +298,21 @@ export class SchedulerCore {
         return;
       case 'start': {
         j.state = transition(j.state, 'start', j.id);
-        o.cluster.allocate(j.id, j, d.placement);
+        const alloc = o.cluster.allocate(j.id, j, d.placement);
         j.placement = d.placement;
         j.start = now;
         j.attempt++;
+        const reconfigMs = o.migReconfigMs ?? 0;
+        if (alloc && alloc.reconfigured.length > 0 && reconfigMs > 0) {
+          // The new MIG instance is usable only once the layout change is done.
+          j.remaining += reconfigMs;
+          j.setup += reconfigMs;
+          for (const g of alloc.reconfigured) {
+            o.cluster.setMigReconfiguring(g.node, g.gpu, true);
+            this.migBusy.push({ until: now + reconfigMs, node: g.node, gpu: g.gpu });
+          }
+          o.clock.wakeAt(now + reconfigMs);
+        }
         this.runningJobs.set(j.id, j);
         this.dequeueShape(j);
         const t = this.tenantOf(j);
@@ -235,19 +324,79 @@ export class SchedulerCore {
           job: j.id,
           node: o.cluster.nodes[d.placement.node].id,
           gpus: d.placement.gpus.map((g) => g.gpu),
-          milli: j.milli,
+          milli: d.placement.gpus[0]?.milli ?? j.milli,
           attempt: j.attempt,
+          ...(d.placement.parts && d.placement.parts.length > 0
+            ? { parts: d.placement.parts.map((p) => ({ node: o.cluster.nodes[p.node].id, gpus: p.gpus.map((g) => g.gpu) })) }
+            : {}),
+          ...(d.placement.gpus[0]?.mig ? { mig: d.placement.gpus[0].mig } : {}),
         });
         o.executor.start(j, d.placement);
         return;
       }
       case 'stop': {
-        // Only cancellation stops a job in this core; preemption extends this case.
+        // Cancellation stops a job for good; preemption is its own decision below.
         o.executor.stop(j, d.reason);
         this.finish(j, 'cancel', now, d.reason);
         return;
       }
+      case 'preempt': {
+        o.executor.stop(j, 'preempt');
+        j.state = transition(j.state, 'preempt', j.id);
+        o.cluster.release(j.id);
+        this.runningJobs.delete(j.id);
+        this.tenantOf(j).onStop(j, now);
+        const lost = chargePreemption(j, now - j.start, o.preemption);
+        o.log.append({ t: now, ev: 'preempt', job: j.id, reason: d.reason, lost, left: j.remaining });
+        j.state = transition(j.state, 'requeue', j.id);
+        j.queuedAt = now;
+        // Back in submit order (Kueue requeues by creation time), after jobs submitted at the same time.
+        let at = this.queue.findIndex((q) => q.submit > j.submit);
+        if (at < 0) at = this.queue.length;
+        this.queue.splice(at, 0, j);
+        this.enqueueShape(j);
+        this.tenantOf(j).queued++;
+        this.dirty = true;
+        o.log.append({ t: now, ev: 'requeue', job: j.id });
+        return;
+      }
     }
+  }
+
+  /**
+   * EASY reservation for `head`: release running jobs on a copy of the cluster in order of
+   * expected end (ties by id) until `head` fits; the reservation is that time and that state.
+   * Undefined when it cannot be computed (then nothing is held back).
+   */
+  private reserve(head: Job, now: number): Reservation | undefined {
+    const sim = this.o.cluster.clone();
+    const ends = [...this.runningJobs.values()]
+      .map((r) => ({ r, end: expectedEnd(r) }))
+      .sort((a, b) => a.end - b.end || (a.r.id < b.r.id ? -1 : a.r.id > b.r.id ? 1 : 0));
+    const span = this.span;
+    let shadow = now;
+    for (const { r, end } of ends) {
+      if (anyPlacement(sim, head, span)) break;
+      sim.release(r.id);
+      shadow = Math.max(now, end);
+    }
+    if (!anyPlacement(sim, head, span)) return undefined;
+    const endOf = new Map(ends.map((e) => [e.r.id, e.end]));
+    return {
+      head: head.id,
+      shadow,
+      admits(j, placement, t) {
+        // Ends (by its estimate) before the reservation starts: cannot delay it.
+        if (t + estimateOf(j) <= shadow) return true;
+        // Otherwise it must leave the head fitting at the shadow time.
+        const trial = sim.clone();
+        trial.allocate(j.id, j, placement);
+        if (!anyPlacement(trial, head, span)) return false;
+        sim.allocate(j.id, j, placement);
+        endOf.set(j.id, t + estimateOf(j));
+        return true;
+      },
+    };
   }
 
   private arrive(spec: JobSpec): void {
@@ -272,7 +421,7 @@ export class SchedulerCore {
     });
     if (o.maxQueue !== undefined && this.queue.length >= o.maxQueue) {
       this.apply({ kind: 'reject', job: j, reason: 'queue-full' });
-    } else if (!o.cluster.nodes.some((n) => fitsEmpty(n, j))) {
+    } else if (!o.cluster.nodes.some((n) => fitsEmpty(n, j)) && !(this.span && fitsSpanningEmpty(o.cluster, j))) {
       this.apply({ kind: 'reject', job: j, reason: 'never-fits' });
     } else {
       this.apply({ kind: 'admit', job: j });
@@ -312,6 +461,7 @@ export class SchedulerCore {
   /** Ends a running job: releases its resources and logs the terminal state. */
   private finish(j: Job, event: 'succeed' | 'fail' | 'timeout' | 'cancel', now: number, reason?: string): void {
     j.state = transition(j.state, event, j.id);
+    j.executed += now - j.start;
     this.o.cluster.release(j.id);
     this.runningJobs.delete(j.id);
     this.tenantOf(j).onStop(j, now);
@@ -350,5 +500,50 @@ export class SchedulerCore {
 
 /** Jobs with equal shapes are interchangeable for placement feasibility. */
 function shapeKey(j: Job): string {
-  return `${j.cpu}/${j.memory}/${j.gpus}/${j.milli}/${j.models ? j.models.join('|') : ''}`;
+  return `${j.cpu}/${j.memory}/${j.gpus}/${j.milli}/${j.models ? j.models.join('|') : ''}${j.mig ? `/${j.mig}` : ''}`;
+}
+
+interface Reservation {
+  readonly head: string;
+  /** Time (ms) at which the head job is expected to fit. */
+  readonly shadow: number;
+  /** Whether starting `j` at `placement` now keeps the reservation; records it when it does. */
+  admits(j: Job, placement: Placement, now: number): boolean;
+}
+
+/** The scenario-supplied estimate of a job's run time (ms): `estimate`, else `duration`. */
+export function estimateOf(j: JobView): number {
+  return j.estimate ?? j.duration;
+}
+
+/**
+ * Expected end of a running job: start + this attempt's run time scaled by estimate / duration
+ * (exact when the estimate is exact; the simulator knows `remaining`, a real scheduler only the
+ * estimate).
+ */
+export function expectedEnd(j: JobView): number {
+  const est = estimateOf(j);
+  return j.start + (j.duration > 0 ? Math.round((j.remaining * est) / j.duration) : j.remaining);
+}
+
+/**
+ * Accounts a preemption after `ran` ms of this attempt; updates `remaining`, `setup`, `lostWork`,
+ * `executed` and `preemptions`, and returns the run time lost. Run time of an attempt =
+ * setup (restore/reconfiguration) + progress; progress is kept up to the last checkpoint.
+ * Invariant (tested): Σ run time over all attempts = duration + lostWork.
+ */
+export function chargePreemption(j: Job, ran: number, cost: PreemptionCost | undefined): number {
+  const setupPaid = Math.min(ran, j.setup);
+  const progress = ran - setupPaid;
+  const interval = cost?.checkpointIntervalMs ?? 0;
+  const kept = interval > 0 ? Math.floor(progress / interval) * interval : progress;
+  const workLeft = j.remaining - j.setup - kept;
+  const lost = ran - kept;
+  const restore = cost?.restoreMs ?? 0;
+  j.lostWork += lost;
+  j.executed += ran;
+  j.preemptions++;
+  j.setup = restore;
+  j.remaining = workLeft + restore;
+  return lost;
 }

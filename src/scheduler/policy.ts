@@ -32,6 +32,14 @@ export interface SchedulerView {
   /** Running jobs in start order. */
   readonly running: readonly JobView[];
   readonly tenants: readonly TenantView[];
+  /** Whether multi-GPU gangs may span nodes (scheduler option `gang.spanNodes`). */
+  readonly spanNodes?: boolean;
+}
+
+/** A running job a policy wants preempted, and why (logged with the `preempt` record). */
+export interface Victim {
+  readonly job: JobView;
+  readonly reason: string;
 }
 
 export interface PolicyContext {
@@ -50,6 +58,13 @@ export interface QueuePolicy {
    * equal-weight tenants converge to equal GPU shares.
    */
   readonly claims?: { readonly workConserving?: boolean; readonly fairShare?: boolean };
+  /**
+   * Preemption extension point (optional). Called after a scheduling pass that left jobs queued;
+   * returns running jobs to preempt, each with a reason. The core applies them as `preempt`
+   * decisions (checkpoint/restore cost, requeue) and runs one more pass. Must return running jobs
+   * only, each once. Pure, like `order`.
+   */
+  victims?(view: SchedulerView, ctx: PolicyContext): readonly Victim[];
 }
 
 export type PlacementOutcome =
