@@ -70,16 +70,26 @@ export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress
       break;
     }
     case 'train': {
+      // Hand-written backprop (no gradient registry needed, so every backend and bundle trains):
+      // h = relu(x·W1), ŷ = h·W2, loss = mean((ŷ − y)²); dŷ = 2(ŷ − y)/b, dW2 = hᵀ·dŷ,
+      // dh = (dŷ·W2ᵀ) ⊙ [h > 0], dW1 = xᵀ·dh; SGD step W −= lr·dW.
       const xs = tf.randomNormal([w.batch, w.features]);
       const trueW = tf.randomNormal([w.features, 1]);
       const ys = tf.matMul(xs, trueW);
       const w1 = tf.variable(tf.mul(tf.randomNormal([w.features, w.hidden]), 0.1));
       const w2 = tf.variable(tf.mul(tf.randomNormal([w.hidden, 1]), 0.1));
-      const opt = tf.train.sgd(0.01);
-      keep.push(xs, trueW, ys, w1, w2, opt);
+      const lr = 0.01;
+      keep.push(xs, trueW, ys, w1, w2);
       step = () => {
-        const loss = opt.minimize(() => tf.mean(tf.square(tf.sub(tf.matMul(tf.relu(tf.matMul(xs, w1)), w2), ys))) as import('@tensorflow/tfjs-core').Scalar, true);
-        return loss ?? tf.scalar(0);
+        const h = tf.relu(tf.matMul(xs, w1));
+        const err = tf.sub(tf.matMul(h, w2), ys);
+        const dy = tf.mul(err, 2 / w.batch);
+        const dW2 = tf.matMul(h, dy, true, false);
+        const dh = tf.mul(tf.matMul(dy, w2, false, true), tf.step(h));
+        const dW1 = tf.matMul(xs, dh, true, false);
+        w1.assign(tf.sub(w1, tf.mul(dW1, lr)));
+        w2.assign(tf.sub(w2, tf.mul(dW2, lr)));
+        return tf.mean(tf.square(err));
       };
       break;
     }

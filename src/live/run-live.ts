@@ -1,0 +1,184 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import '../../policies/index.ts';
+import type { NodeSpec } from '../cluster/types.ts';
+import type { JobSpec, JobView } from '../jobs/job.ts';
+import { mean, percentileSorted } from '../metrics/stats.ts';
+import type { RunMetrics } from '../output/derive.ts';
+import { RunWriter } from '../output/run-writer.ts';
+import { comboLabel } from '../scenario/run.ts';
+import { expandNodeGroups } from '../scenario/cluster.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
+import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
+import { synthesize } from '../workload/synthetic.ts';
+import { LiveDriver } from './live-driver.ts';
+import { LiveExecutor, type JobMeasure } from './live-executor.ts';
+import { promMetrics } from './prom-metrics.ts';
+import { detectSandbox, layerNames } from './sandbox.ts';
+import { decisionOrder, measuredRates, simulateTwin } from './twin.ts';
+import { LiveSectionSchema, WorkSpecSchema, type WorkSpec } from './work-spec.ts';
+import { workerScript } from './worker-entry.ts';
+
+export interface LiveRunOptions {
+  readonly file: string;
+  readonly timeScale?: number;
+  readonly seed?: number;
+  readonly out?: string;
+  readonly progress?: (line: string) => void;
+}
+
+export interface LatencyStats {
+  readonly n: number;
+  readonly meanMs: number;
+  readonly p50Ms: number;
+  readonly maxMs: number;
+}
+
+export interface LiveRunSummary {
+  readonly scenario: string;
+  readonly run: string;
+  readonly dir: string;
+  readonly layers: readonly string[];
+  readonly cgroupUnavailable?: string;
+  readonly timeScale: number;
+  readonly live: RunMetrics;
+  readonly predicted: RunMetrics;
+  readonly decisionOrderAgrees: boolean;
+  readonly latency: { readonly cold: LatencyStats; readonly warm: LatencyStats };
+  readonly rates: Record<string, { jobs: number; flopPerSec: number; overheadMs: number }>;
+  readonly backends: Record<string, number>;
+  readonly measures: readonly JobMeasure[];
+  readonly strays: readonly number[];
+}
+
+function latency(ms: number[]): LatencyStats {
+  const s = [...ms].sort((a, b) => a - b);
+  if (s.length === 0) return { n: 0, meanMs: 0, p50Ms: 0, maxMs: 0 };
+  return { n: s.length, meanMs: Math.round(mean(s) * 10) / 10, p50Ms: Math.round(percentileSorted(s, 50) * 10) / 10, maxMs: s[s.length - 1] };
+}
+
+async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {
+  if ('nodes' in scn.cluster) return expandNodeGroups(scn.cluster.nodes);
+  return loadGpulabNodes(resolve(base, scn.cluster.nodesCsv));
+}
+
+const CSV_HEADER = 'job,attempt,kind,warm,outcome,reason,backend,device,gpus,submit_to_running_ms,run_ms,compute_ms,flop,flop_per_s,output_bytes';
+
+function measuresCsv(ms: readonly JobMeasure[]): string {
+  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const rows = ms.map((m) => [m.jobId, m.attempt, m.kind, m.warm, m.outcome, q(m.reason), m.backend, q(m.device), q(m.gpuEnv), m.submitToRunningMs, m.runMs, m.computeMs, m.flop, m.flopPerSec, m.outputBytes].join(','));
+  return [CSV_HEADER, ...rows].join('\n') + '\n';
+}
+
+/**
+ * Runs one scenario live: its first policy combination (or `live.policy`), its first seed, real
+ * jobs in sandboxed workers, arrivals in scaled real time. Then simulates the same jobs with
+ * durations predicted from the measured work rates and compares. Writes the simulator's files
+ * (events.jsonl, jobs.csv, timeline.csv) plus live-jobs.csv, live.json, metrics.prom, log.jsonl.
+ */
+export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<LiveRunSummary> {
+  const say = opts.progress ?? (() => {});
+  const base = dirname(resolve(opts.file));
+  const live = scn.live ?? LiveSectionSchema.parse({});
+  const timeScale = opts.timeScale ?? live.timeScale;
+  for (const p of scn.plugins) await import(pathToFileURL(resolve(base, p)).href);
+  const nodes = await loadNodes(scn, base);
+  const seed = opts.seed ?? scn.seeds[0];
+  const combo = live.policy ? scn.policies.find((c) => comboLabel(c) === live.policy) : scn.policies[0];
+  if (!combo) throw new Error(`${opts.file}: live.policy '${live.policy}' names no entry of policies (have: ${scn.policies.map(comboLabel).join(', ')})`);
+  const w = scn.workload;
+  const jobs: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadGpulabJobs(resolve(base, w.path), { onBadRow: w.onBadRow, limit: w.limit })).jobs;
+  const tenants = w.kind === 'synthetic' ? w.tenants.map((t) => ({ name: t.name, weight: t.weight })) : scn.tenants?.map((t) => ({ name: t.name, weight: t.weight }));
+  const workOf = (j: Pick<JobSpec, 'work' | 'duration'>): WorkSpec =>
+    j.work ? WorkSpecSchema.parse(j.work) : { kind: 'sleep', ms: Math.max(0, Math.round(j.duration / timeScale)) };
+
+  const label = comboLabel(combo);
+  const run = `${label}/seed-${seed}`;
+  const dir = join(opts.out ?? scn.output ?? join('out', `${scn.name}-live`), label, `seed-${seed}`);
+  mkdirSync(dir, { recursive: true });
+  const writer = new RunWriter(dir, { keepLines: true });
+  const logLines: string[] = [];
+  const jsonLog = (rec: Record<string, unknown>) => logLines.push(JSON.stringify({ ts: new Date().toISOString(), ...rec }));
+  const layers = detectSandbox(live.sandbox);
+  const names = layerNames(layers);
+  say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}`);
+  jsonLog({ level: 'info', msg: 'isolation', layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
+  const script = await workerScript();
+  let done = 0;
+  const driver = new LiveDriver({
+    run,
+    seed,
+    nodes,
+    queue: queuePolicyFactory(combo.queue)(combo.params.queue),
+    placement: placementPolicyFactory(combo.placement)(combo.params.placement),
+    log: writer,
+    timeScale,
+    tenants,
+    headOfLine: scn.scheduler.headOfLine,
+    maxQueue: scn.scheduler.maxQueue,
+    jsonLog,
+    executor: (emit) =>
+      new LiveExecutor({
+        emit,
+        layers,
+        workerScript: script,
+        workFor: (j: JobView) => workOf(j),
+        defaultTimeoutMs: live.timeoutSec * 1000,
+        graceMs: live.graceMs,
+        outputLimitBytes: live.outputLimitBytes,
+        pidsMax: live.pidsMax,
+        minMemoryMiB: live.minMemoryMiB,
+        backends: live.backends,
+        warmPool: live.warmPool,
+        log: jsonLog,
+        onMeasure: (m) => {
+          done++;
+          say(`  [${done}/${jobs.length}] ${m.jobId} ${m.outcome}${m.reason ? ` (${m.reason})` : ''} ${m.kind} ${m.backend} ${(m.flopPerSec / 1e9).toFixed(2)} GFLOP/s, ${m.warm ? 'warm' : 'cold'} start ${m.submitToRunningMs} ms`);
+        },
+      }),
+  });
+  await driver.executor.warmUp();
+  const t0 = performance.now();
+  driver.begin();
+  driver.replay(jobs);
+  await driver.idle();
+  const wallMs = performance.now() - t0;
+  await driver.close();
+  const strays = driver.executor.strays();
+  writer.close();
+  const liveMetrics = writer.deriver.metrics();
+  const measures = driver.executor.measures;
+  say(`live run done in ${(wallMs / 1000).toFixed(1)} s wall`);
+
+  const twin = simulateTwin({ run, seed, nodes, jobs, workOf, measures, timeScale, queue: queuePolicyFactory(combo.queue)(combo.params.queue), placement: placementPolicyFactory(combo.placement)(combo.params.placement), tenants, headOfLine: scn.scheduler.headOfLine, maxQueue: scn.scheduler.maxQueue });
+  const a = decisionOrder(writer.lines ?? []);
+  const b = decisionOrder(twin.lines);
+  const agrees = a.length === b.length && a.every((x, i) => x === b[i]);
+  const rates: LiveRunSummary['rates'] = {};
+  for (const [k, r] of measuredRates(measures)) rates[k] = { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) };
+  const backends: Record<string, number> = {};
+  for (const m of measures) backends[`${m.backend} @ ${m.device}`] = (backends[`${m.backend} @ ${m.device}`] ?? 0) + 1;
+  const summary: LiveRunSummary = {
+    scenario: scn.name,
+    run,
+    dir,
+    layers: names,
+    ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}),
+    timeScale,
+    live: liveMetrics,
+    predicted: twin.metrics,
+    decisionOrderAgrees: agrees,
+    latency: { cold: latency(measures.filter((m) => !m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)), warm: latency(measures.filter((m) => m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)) },
+    rates,
+    backends,
+    measures,
+    strays,
+  };
+  writeFileSync(join(dir, 'live-jobs.csv'), measuresCsv(measures));
+  writeFileSync(join(dir, 'live.json'), JSON.stringify({ ...summary, measures: undefined, wallMs: Math.round(wallMs) }, null, 2) + '\n');
+  writeFileSync(join(dir, 'metrics.prom'), promMetrics(summary));
+  writeFileSync(join(dir, 'log.jsonl'), logLines.join('\n') + '\n');
+  return summary;
+}
