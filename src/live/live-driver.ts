@@ -7,7 +7,11 @@ import { SchedulerCore, type TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import type { LiveExecutor } from './live-executor.ts';
-import { verifyManifest, type SignedManifest } from './manifest.ts';
+import { z } from 'zod';
+import type { JsonLogger } from './json-log.ts';
+import { ManifestVerifier } from './manifest-signing.ts';
+import { SubmissionRegistry } from './submission-registry.ts';
+import { WorkSpecSchema } from './work-spec.ts';
 import { WallClock } from './wall-clock.ts';
 
 export interface LiveDriverInput {
@@ -23,10 +27,24 @@ export interface LiveDriverInput {
   readonly tenants?: readonly TenantConfig[];
   readonly headOfLine?: 'skip' | 'block';
   readonly maxQueue?: number;
-  /** Public keys (PEM, ed25519) whose signatures `submit` accepts; absent = manifests not required. */
-  readonly trustedKeys?: readonly string[];
-  readonly jsonLog?: (rec: Record<string, unknown>) => void;
+  /** Trusted ed25519 public keys (keyId → SPKI PEM): when set, `submit` takes signed manifests only. */
+  readonly trustedKeys?: Readonly<Record<string, string>>;
+  readonly logger?: JsonLogger;
 }
+
+/** The job a submission (or a signed manifest) describes; validated before admission. */
+export const SubmittedJobSchema = z.strictObject({
+  tenant: z.string().min(1),
+  cpu: z.number().int().nonnegative(),
+  memory: z.number().int().nonnegative(),
+  gpus: z.number().int().nonnegative().default(0),
+  milli: z.number().int().min(0).max(1000).default(1000),
+  /** Nominal run time, scenario ms (what estimate-based policies and the simulator see). */
+  duration: z.number().int().positive(),
+  priority: z.number().int().default(0),
+  work: WorkSpecSchema,
+});
+export type SubmittedJob = z.input<typeof SubmittedJobSchema>;
 
 export type SubmitOutcome =
   | { readonly kind: 'accepted'; readonly jobId: string; readonly duplicate: boolean }
@@ -47,12 +65,14 @@ export class LiveDriver {
   private outstanding = 0;
   private handled = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly submissions = new Map<string, string>();
+  private readonly submissions = new SubmissionRegistry();
+  private readonly verifier: ManifestVerifier | undefined;
   private idleWaiters: (() => void)[] = [];
   private submitSeq = 0;
 
   constructor(private readonly input: LiveDriverInput) {
     const rng = new RngStreams(input.seed);
+    this.verifier = input.trustedKeys ? new ManifestVerifier(input.trustedKeys) : undefined;
     this.clock = new WallClock(input.timeScale, () => this.enqueue({ kind: 'wake' }));
     this.executor = input.executor((ev) => this.enqueue(ev));
     this.core = new SchedulerCore({
@@ -90,29 +110,30 @@ export class LiveDriver {
   }
 
   /**
-   * Submits a job now. Idempotent per `submissionId`: a repeat returns the job first created for
-   * it. With trusted keys configured, the job must come as a manifest signed by one of them.
+   * Submits a job now. Idempotent per `submissionId`: a repeat with the same payload returns the
+   * job first created for it; the same id with another payload is refused. With trusted keys
+   * configured, the job must come as a signed manifest (manifest-signing.ts) from one of them.
+   * A refused submission never reaches the core (and so is not in the event log).
    */
-  submit(req: { submissionId: string; job?: Omit<JobSpec, 'id' | 'submit'>; manifest?: SignedManifest }): SubmitOutcome {
-    const known = this.submissions.get(req.submissionId);
-    if (known !== undefined) return { kind: 'accepted', jobId: known, duplicate: true };
-    let spec: Omit<JobSpec, 'id' | 'submit'>;
-    if (this.input.trustedKeys) {
-      if (!req.manifest) return this.refuse(req.submissionId, 'unsigned: a signed manifest is required');
-      const v = verifyManifest(req.manifest, this.input.trustedKeys);
-      if (v.kind !== 'valid') return this.refuse(req.submissionId, v.reason);
-      spec = v.job;
-    } else if (req.job) {
-      spec = req.job;
-    } else if (req.manifest) {
-      return this.refuse(req.submissionId, 'manifest given but no trusted keys configured');
+  submit(req: { submissionId: string; job?: SubmittedJob; signed?: unknown }): SubmitOutcome {
+    let raw: unknown;
+    if (this.verifier) {
+      if (req.signed === undefined) return this.refuse(req.submissionId, 'unsigned: a signed manifest is required');
+      const v = this.verifier.check(req.signed);
+      if (v.kind !== 'valid') return this.refuse(req.submissionId, `${v.reason}: ${v.detail}`);
+      raw = v.manifest;
     } else {
-      return this.refuse(req.submissionId, 'no job in the request');
+      if (req.job === undefined) return this.refuse(req.submissionId, 'no job in the request');
+      raw = req.job;
     }
-    const id = `s${++this.submitSeq}-${req.submissionId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}`;
-    this.submissions.set(req.submissionId, id);
-    this.enqueue({ kind: 'arrival', job: { ...spec, id, submit: this.clock.now() } });
-    return { kind: 'accepted', jobId: id, duplicate: false };
+    const p = SubmittedJobSchema.safeParse(raw);
+    if (!p.success) return this.refuse(req.submissionId, `invalid job: ${p.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const r = this.submissions.submit(req.submissionId, p.data, () => `s${++this.submitSeq}`);
+    if (r.kind === 'conflict') return this.refuse(req.submissionId, r.reason);
+    if (r.kind === 'duplicate') return { kind: 'accepted', jobId: r.jobId, duplicate: true };
+    const j = p.data;
+    this.enqueue({ kind: 'arrival', job: { ...j, milli: j.gpus === 0 ? 0 : j.milli, id: r.jobId, submit: this.clock.now() } });
+    return { kind: 'accepted', jobId: r.jobId, duplicate: false };
   }
 
   cancel(jobId: string): void {
@@ -139,7 +160,7 @@ export class LiveDriver {
   }
 
   private refuse(submissionId: string, reason: string): SubmitOutcome {
-    this.input.jsonLog?.({ level: 'warn', msg: 'submission refused', submissionId, reason });
+    this.input.logger?.warn('submission refused', { submissionId, reason });
     return { kind: 'refused', reason };
   }
 

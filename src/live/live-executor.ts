@@ -8,6 +8,7 @@ import type { JobView } from '../jobs/job.ts';
 import type { SchedEvent } from '../scheduler/events.ts';
 import type { Executor, StopReason } from '../scheduler/executor.ts';
 import { JobCgroup } from './cgroups.ts';
+import type { JsonLogger } from './json-log.ts';
 import { PROTOCOL_VERSION, WorkerMessageSchema, type ParentMessage, type WorkerMessage } from './protocol.ts';
 import { childPids, MARKER_ENV, pidsWithMarker } from './proc-scan.ts';
 import { NOBODY, wrapCommand, type SandboxLayers } from './sandbox.ts';
@@ -16,6 +17,7 @@ import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from '
 /** What the executor measured for one job attempt (live.json, live-jobs.csv, the twin). */
 export interface JobMeasure {
   jobId: string;
+  tenant: string;
   attempt: number;
   kind: WorkSpec['kind'];
   warm: boolean;
@@ -51,8 +53,8 @@ export interface LiveExecutorOptions {
   readonly warmPool?: Partial<Record<WorkerKind, number>>;
   /** Parent of the per-job working directories (default: a fresh dir under the OS tmp dir). */
   readonly jobRoot?: string;
-  /** Structured log lines (JSON objects). */
-  readonly log?: (rec: Record<string, unknown>) => void;
+  /** Structured JSON log. */
+  readonly logger?: JsonLogger;
   /** Called once per finished attempt. */
   readonly onMeasure?: (m: JobMeasure) => void;
   /** Progress from running jobs. */
@@ -275,14 +277,14 @@ export class LiveExecutor implements Executor {
     this.active.set(job.id, w);
     const memMiB = Math.max(job.memory, o.minMemoryMiB);
     const failed = w.cgroup?.setLimits({ memoryBytes: memMiB * 2 ** 20, milliCpu: job.cpu, pidsMax: o.pidsMax }) ?? [];
-    if (failed.length > 0) o.log?.({ level: 'warn', msg: 'cgroup limits not applied', job: job.id, files: failed });
+    if (failed.length > 0) o.logger?.warn('cgroup limits not applied', { job: job.id, files: failed });
     const timeoutMs = work.timeoutSec !== undefined ? work.timeoutSec * 1000 : o.defaultTimeoutMs;
     a.timer = setTimeout(() => {
       a.timedOut = true;
-      o.log?.({ level: 'info', msg: 'timeout', job: job.id, timeoutMs });
+      o.logger?.info('timeout', { job: job.id, timeoutMs });
       this.kill(w, 'timeout');
     }, timeoutMs);
-    o.log?.({ level: 'info', msg: 'start', job: job.id, attempt: job.attempt, kind: work.kind, warm, gpu: a.gpuEnv });
+    o.logger?.info('start', { job: job.id, attempt: job.attempt, kind: work.kind, warm, gpu: a.gpuEnv });
     void w.ready.then((r) => {
       if (r && !w.killing) w.send({ v: PROTOCOL_VERSION, type: 'run', jobId: job.id, attempt: job.attempt, work, env: gpuEnv });
     });
@@ -320,6 +322,12 @@ export class LiveExecutor implements Executor {
     return [...s].sort((a, b) => a - b);
   }
 
+  /** Host pids of a running job's processes (its worker and whatever that started). */
+  jobPids(jobId: string): number[] {
+    const w = this.active.get(jobId);
+    return w ? pidsWithMarker(new Set([w.marker])) : [];
+  }
+
   /** Number of workers currently waiting in the warm pool. */
   get warmCount(): number {
     let n = 0;
@@ -329,7 +337,7 @@ export class LiveExecutor implements Executor {
 
   /** @internal */
   kill(w: Worker, why: string): void {
-    this.options.log?.({ level: 'info', msg: 'kill', job: w.assigned?.job.id, why });
+    this.options.logger?.info('kill', { job: w.assigned?.job.id, why });
     w.send({ v: PROTOCOL_VERSION, type: 'stop', reason: why });
     w.terminate(this.options.graceMs);
   }
@@ -428,6 +436,7 @@ export class LiveExecutor implements Executor {
     const r = a.result;
     const m: JobMeasure = {
       jobId: a.job.id,
+      tenant: a.job.tenant,
       attempt: a.attempt,
       kind: a.work.kind,
       warm: a.warm,
@@ -445,7 +454,7 @@ export class LiveExecutor implements Executor {
     };
     this.measures.push(m);
     this.options.onMeasure?.(m);
-    this.options.log?.({ level: outcome === 'succeeded' || outcome === 'stopped' ? 'info' : 'warn', msg: 'finished', job: a.job.id, outcome, reason, runMs: m.runMs });
+    this.options.logger?.log(outcome === 'succeeded' || outcome === 'stopped' ? 'info' : 'warn', 'finished', { job: a.job.id, outcome, reason, runMs: m.runMs, backend: m.backend, flopPerSec: m.flopPerSec });
     this.cleanup(w);
     if (outcome !== 'stopped') {
       this.options.emit({ kind: 'completion', jobId: a.job.id, attempt: a.attempt, outcome, ...(reason ? { reason } : {}) });

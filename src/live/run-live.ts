@@ -14,6 +14,7 @@ import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registr
 import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
 import { synthesize } from '../workload/synthetic.ts';
 import { LiveDriver } from './live-driver.ts';
+import { JsonLogger } from './json-log.ts';
 import { LiveExecutor, type JobMeasure } from './live-executor.ts';
 import { promMetrics } from './prom-metrics.ts';
 import { detectSandbox, layerNames } from './sandbox.ts';
@@ -100,11 +101,11 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   mkdirSync(dir, { recursive: true });
   const writer = new RunWriter(dir, { keepLines: true });
   const logLines: string[] = [];
-  const jsonLog = (rec: Record<string, unknown>) => logLines.push(JSON.stringify({ ts: new Date().toISOString(), ...rec }));
+  const logger = new JsonLogger({ write: (l) => logLines.push(l) }).child({ run });
   const layers = detectSandbox(live.sandbox);
   const names = layerNames(layers);
   say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}`);
-  jsonLog({ level: 'info', msg: 'isolation', layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
+  logger.info('isolation', { layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
   const script = await workerScript();
   let done = 0;
   const driver = new LiveDriver({
@@ -118,7 +119,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
     tenants,
     headOfLine: scn.scheduler.headOfLine,
     maxQueue: scn.scheduler.maxQueue,
-    jsonLog,
+    logger,
     executor: (emit) =>
       new LiveExecutor({
         emit,
@@ -132,7 +133,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
         minMemoryMiB: live.minMemoryMiB,
         backends: live.backends,
         warmPool: live.warmPool,
-        log: jsonLog,
+        logger,
         onMeasure: (m) => {
           done++;
           say(`  [${done}/${jobs.length}] ${m.jobId} ${m.outcome}${m.reason ? ` (${m.reason})` : ''} ${m.kind} ${m.backend} ${(m.flopPerSec / 1e9).toFixed(2)} GFLOP/s, ${m.warm ? 'warm' : 'cold'} start ${m.submitToRunningMs} ms`);
@@ -179,6 +180,6 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   writeFileSync(join(dir, 'live-jobs.csv'), measuresCsv(measures));
   writeFileSync(join(dir, 'live.json'), JSON.stringify({ ...summary, measures: undefined, wallMs: Math.round(wallMs) }, null, 2) + '\n');
   writeFileSync(join(dir, 'metrics.prom'), promMetrics(summary));
-  writeFileSync(join(dir, 'log.jsonl'), logLines.join('\n') + '\n');
+  writeFileSync(join(dir, 'log.jsonl'), logLines.join(''));
   return summary;
 }
