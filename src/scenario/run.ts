@@ -8,7 +8,8 @@ import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
 import { simulate } from '../sim/simulate.ts';
-import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
+import { loadGpulabNodes } from '../trace/gpulab-csv.ts';
+import { loadTraceJobs } from '../trace/load-trace.ts';
 import { synthesize } from '../workload/synthetic.ts';
 import { expandNodeGroups } from './cluster.ts';
 import type { PolicyCombo, Scenario } from './schema.ts';
@@ -66,8 +67,9 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
   let traceJobs: JobSpec[] | undefined;
   const w = scn.workload;
   if (w.kind === 'trace') {
-    const { jobs, report } = await loadGpulabJobs(resolve(base, w.path), { onBadRow: w.onBadRow, limit: w.limit });
+    const { jobs, report, notes } = await loadTraceJobs(w, base);
     traceJobs = jobs;
+    for (const n of notes) say(`trace ${w.path}: ${n}`);
     say(`trace ${w.path}: ${report.rows} rows, ${jobs.length} jobs${report.skipped ? `, ${report.skipped} bad rows skipped` : ''}`);
     for (const e of report.errors) say(`  skipped: ${e.message}`);
   }

@@ -82,9 +82,15 @@ export const SyntheticWorkloadSchema = z.strictObject({
 
 export const TraceWorkloadSchema = z.strictObject({
   kind: z.literal('trace'),
-  format: z.enum(['gpulab']).default('gpulab'),
+  format: z.enum(['gpulab', 'gavel', 'dlrm-v2025', 'pai-v2020']).default('gpulab'),
   /** Trace file, relative to the scenario file (see traces/README.md for resolution). */
   path: z.string().min(1),
+  /** gavel: the throughput file (default: simulation_throughputs.json beside the trace folders). */
+  throughputs: z.string().min(1).optional(),
+  /** gavel: worker type whose isolated throughput sets durations (default v100). */
+  workerType: z.string().min(1).optional(),
+  /** pai-v2020: the job table (tenants = users); `path` is the task table. */
+  jobTable: z.string().min(1).optional(),
   /** On a malformed row: stop with an error, or skip it and count it. */
   onBadRow: z.enum(['stop', 'skip']).default('stop'),
   /** Use only the first N rows. */
