@@ -37,8 +37,10 @@ export class WallClock implements Clock {
   wakeAt(time: number): void {
     const h = setTimeout(() => {
       this.timers.delete(h);
-      this.onWake();
-    }, this.delayTo(time));
+      // Timers may fire a fraction of a ms early: wait out the rest rather than wake too soon.
+      if (this.now() < time) this.wakeAt(time);
+      else this.onWake();
+    }, Math.ceil(this.delayTo(time)));
     this.timers.add(h);
   }
 
