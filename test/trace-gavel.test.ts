@@ -112,3 +112,16 @@ describe.skipIf(!haveGavel)(`gavel traces on the public files (${GAVEL}; skipped
     expect(oneGpu).toBe(10_480);
   });
 });
+
+describe.skipIf(!haveGavel)('gavel as a scenario trace format', () => {
+  it('runs through the scheduler core: every job of the first 50 rows completes', async () => {
+    const { loadScenario } = await import('../src/scenario/load.ts');
+    const { runScenario } = await import('../src/scenario/run.ts');
+    const file = join(import.meta.dirname, '../scenarios/gavel-replay.yaml');
+    const scn = loadScenario(file);
+    if (scn.workload.kind !== 'trace') throw new Error('gavel-replay changed shape');
+    const s = await runScenario({ ...scn, workload: { ...scn.workload, limit: 50 }, policies: scn.policies.slice(0, 1) }, { file, dryRun: true });
+    expect(s.runs).toHaveLength(1);
+    expect(s.runs[0].metrics.completed).toBe(50);
+  });
+});

@@ -14,7 +14,11 @@ import { resolveTrace } from './resolve.ts';
  * dir, then the manifest download). `notes` are lines for the progress output.
  */
 export async function loadTraceJobs(w: TraceWorkload, base: string): Promise<{ jobs: JobSpec[]; report: LoadReport; notes: string[] }> {
-  const at = async (p: string) => resolveTrace(p, { base });
+  const at = async (p: string): Promise<string> => {
+    // resolveTrace returns the local path (older revisions returned { path, source }).
+    const r: unknown = await resolveTrace(p, { base });
+    return typeof r === 'string' ? r : (r as { path: string }).path;
+  };
   const opts = { onBadRow: w.onBadRow, limit: w.limit };
   const format: string = w.format;
   const x = w as TraceWorkload & { throughputs?: string; workerType?: string; jobTable?: string };
