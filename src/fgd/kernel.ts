@@ -1,0 +1,173 @@
+import { fits } from '../cluster/fit.ts';
+import type { ClusterView, NodeView } from '../cluster/types.ts';
+import type { Rng } from '../engine/rng.ts';
+import type { JobView } from '../jobs/job.ts';
+import type { PlacementOutcome, PlacementPolicy, PolicyParams } from '../scheduler/policy.ts';
+import { unfit } from '../scheduler/placement-kit.ts';
+import { modelAccessible } from '../frag/node-frag.ts';
+import type { TypicalPod } from '../frag/typical-pods.ts';
+
+/**
+ * Scoring kernels: the study's placement policies written once, over a compact node state, and
+ * used both by the scheduler core (through `kernelPolicy`) and by the static-fill runner (which
+ * memoises `cost` per distinct node state × pod shape, see src/fgd/static-fill.ts).
+ *
+ * A node state holds only what the kernels read. GPUs are assumed to hold 1000 milli each (the
+ * openb cluster); "fully free" means 1000 free.
+ */
+
+export interface NodeState {
+  /** The node's GPU model ('' for a node without GPUs). */
+  readonly model: string;
+  readonly cpuFree: number;
+  readonly memFree: number;
+  /** Free milli-GPU of each GPU, in GPU-index order. */
+  readonly gpuFree: readonly number[];
+  /** Bit set of the kinds of GPU pods on the node (see `affinityBit`); for gpu-clustering. */
+  readonly affinity: number;
+}
+
+export interface PodShape {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpus: number;
+  /** Milli-GPU on each GPU; 0 for CPU-only pods. */
+  readonly milli: number;
+  readonly models: readonly string[] | undefined;
+}
+
+export interface ScoreKernel {
+  readonly name: string;
+  /**
+   * Lower is better. Called only where `fitsState(node, pod)` holds. Must depend only on the
+   * arguments and on the multiset of GPU free values (not on GPU order): the static-fill runner
+   * memoises it per node state with GPUs sorted.
+   */
+  cost(node: NodeState, pod: PodShape, typical: readonly TypicalPod[]): number;
+  /** The GPU indices to use on `node` (length `pod.gpus`). `rng` is used only by random. */
+  gpus(node: NodeState, pod: PodShape, typical: readonly TypicalPod[], rng: Rng): number[];
+  /** Equal costs: pick uniformly at random (kube-scheduler's way) or the lowest node index. */
+  readonly randomTies: boolean;
+}
+
+export const MILLI = 1000;
+/** The study's normalisation constants (milli-CPU, milli-GPU of the largest node). */
+export const MAX_SPEC_CPU = 128000;
+export const MAX_SPEC_GPU = 8000;
+
+/** Affinity kind of a pod (study's GpuAffinity tags): 0 CPU-only, share, then 1/2/4/8/other GPUs. */
+export function affinityBit(gpus: number, milli: number): number {
+  if (gpus === 0 || milli === 0) return 0;
+  if (milli < MILLI) return 1;
+  switch (gpus) {
+    case 1: return 2;
+    case 2: return 4;
+    case 4: return 8;
+    case 8: return 16;
+    default: return 32;
+  }
+}
+
+export function fitsState(n: NodeState, p: PodShape): boolean {
+  if (n.cpuFree < p.cpu || n.memFree < p.memory) return false;
+  if (p.gpus === 0) return true;
+  if (!modelAccessible(n.model, p.models)) return false;
+  let k = 0;
+  for (const f of n.gpuFree) if (f >= p.milli && ++k >= p.gpus) return true;
+  return false;
+}
+
+export function gpuFreeTotal(n: NodeState): number {
+  let t = 0;
+  for (const f of n.gpuFree) t += f;
+  return t;
+}
+
+/** The first `count` fully free GPUs by index (the study's exclusive-GPU allocation). */
+export function firstFreeGpus(n: NodeState, count: number, milli: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n.gpuFree.length && out.length < count; i++) if (n.gpuFree[i] >= milli) out.push(i);
+  return out;
+}
+
+/**
+ * The study's best-fit GPU choice: a share pod takes the GPU with the least free milli that
+ * fits (lowest index on ties); other pods take the first fully free GPUs by index.
+ */
+export function bestFitGpus(n: NodeState, p: PodShape): number[] {
+  if (p.gpus === 0) return [];
+  if (p.milli < MILLI && p.gpus > 1) {
+    // Not in openb (share pods there take one GPU): the tightest GPUs that fit, ties by index.
+    const c: number[] = [];
+    for (let i = 0; i < n.gpuFree.length; i++) if (n.gpuFree[i] >= p.milli) c.push(i);
+    c.sort((a, b) => n.gpuFree[a] - n.gpuFree[b] || a - b);
+    return c.slice(0, p.gpus).sort((a, b) => a - b);
+  }
+  if (p.milli < MILLI) {
+    let best = -1;
+    for (let i = 0; i < n.gpuFree.length; i++) {
+      const f = n.gpuFree[i];
+      if (f >= p.milli && (best < 0 || f < n.gpuFree[best])) best = i;
+    }
+    return [best];
+  }
+  return firstFreeGpus(n, p.gpus, p.milli);
+}
+
+/** Typical pods for a policy's `params.typicalPods`, or the placed job alone when absent. */
+export function typicalFromParams(params: PolicyParams): readonly TypicalPod[] | undefined {
+  const t = params['typicalPods'];
+  return Array.isArray(t) ? (t as TypicalPod[]) : undefined;
+}
+
+function stateOf(node: NodeView, job: JobView): { state: NodeState; index: number[] } {
+  // Only GPUs of an allowed model are shown to the kernel; `index` maps back to GPU indices.
+  const gpuFree: number[] = [];
+  const index: number[] = [];
+  for (const g of node.gpus) {
+    if (!job.models || job.models.length === 0 || job.models.includes(g.model)) {
+      gpuFree.push(g.free);
+      index.push(g.index);
+    }
+  }
+  const model = node.gpus.length > 0 ? (index.length > 0 ? node.gpus[index[0]].model : node.gpus[0].model) : '';
+  return { state: { model, cpuFree: node.cpuFree, memFree: node.memoryFree, gpuFree, affinity: 0 }, index };
+}
+
+/**
+ * A kernel as a PlacementPolicy for the scheduler core: the nodes that fit (cluster/fit.ts), the
+ * lowest cost, ties by the kernel's rule (random ties draw once from ctx.rng, so the answer is
+ * the same for the same view and stream). Pure. Limits: the node's pod-kind affinities are not in
+ * the ClusterView, so gpu-clustering sees none here; a mixed-model node is shown to the kernel as
+ * its GPUs of the allowed models. Typical pods: `params.typicalPods`, else the job's own shape.
+ */
+export function kernelPolicy(kernel: ScoreKernel, params: PolicyParams = {}): PlacementPolicy {
+  const given = typicalFromParams(params);
+  return {
+    name: kernel.name,
+    place(job: JobView, cluster: ClusterView, ctx): PlacementOutcome {
+      const pod: PodShape = { cpu: job.cpu, memory: job.memory, gpus: job.gpus, milli: job.gpus === 0 ? 0 : job.milli, models: job.models && job.models.length > 0 ? job.models : undefined };
+      const typical = given ?? [{ cpu: pod.cpu, gpus: pod.gpus, milli: pod.milli, spec: '', models: pod.models, freq: 1, count: 1 }];
+      let best = Infinity;
+      const tied: number[] = [];
+      for (const node of cluster.nodes) {
+        if (!fits(node, job)) continue;
+        const { state } = stateOf(node, job);
+        if (!fitsState(state, pod)) continue;
+        const c = kernel.cost(state, pod, typical);
+        if (c < best) {
+          best = c;
+          tied.length = 0;
+          tied.push(node.index);
+        } else if (c === best) tied.push(node.index);
+      }
+      if (tied.length === 0) return unfit(job);
+      const pick = kernel.randomTies && tied.length > 1 ? tied[Math.floor(ctx.rng() * tied.length)] : tied[0];
+      const node = cluster.nodes[pick];
+      const { state, index } = stateOf(node, job);
+      const gpus = kernel.gpus(state, pod, typical, ctx.rng).map((i) => ({ gpu: index[i], milli: job.milli }));
+      gpus.sort((a, b) => a.gpu - b.gpu);
+      return { kind: 'placed', placement: { node: node.index, gpus } };
+    },
+  } satisfies PlacementPolicy;
+}
