@@ -11,7 +11,7 @@ import { JobCgroup } from './cgroups.ts';
 import type { JsonLogger } from './json-log.ts';
 import { PROTOCOL_VERSION, WorkerMessageSchema, type ParentMessage, type WorkerMessage } from './protocol.ts';
 import { childPids, MARKER_ENV, pidsWithMarker } from './proc-scan.ts';
-import { NOBODY, wrapCommand, type SandboxLayers } from './sandbox.ts';
+import { NOBODY, privateTmpDirs, wrapCommand, type SandboxLayers } from './sandbox.ts';
 import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
 
 /** What the executor measured for one job attempt (live.json, live-jobs.csv, the twin). */
@@ -53,6 +53,8 @@ export interface LiveExecutorOptions {
   readonly warmPool?: Partial<Record<WorkerKind, number>>;
   /** Parent of the per-job working directories (default: a fresh dir under the OS tmp dir). */
   readonly jobRoot?: string;
+  /** Variables copied from the executor's environment into the scrubbed one (default PASS_ENV). */
+  readonly passEnv?: readonly string[];
   /** Structured JSON log. */
   readonly logger?: JsonLogger;
   /** Called once per finished attempt. */
@@ -108,7 +110,8 @@ class Worker {
     this.cgroup = l.cgroup ? new JobCgroup(l.cgroup, `w-${this.marker}`) : undefined;
     // Until a job is assigned, the worker gets the floor limits (a warm worker idles in them).
     this.cgroup?.setLimits({ memoryBytes: o.minMemoryMiB * 2 ** 20, milliCpu: 0, pidsMax: o.pidsMax });
-    const privateTmp = l.privateTmp;
+    const tmpDirs = l.privateTmp ? privateTmpDirs([process.execPath, o.workerScript]) : [];
+    const privateTmp = tmpDirs.includes('/tmp');
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       LANG: 'C.UTF-8',
@@ -118,10 +121,14 @@ class Worker {
       GPULAB_WORKER_KIND: kind,
       GPULAB_BACKENDS: o.backends.join(','),
       GPULAB_CG_PROCS: this.cgroup ? this.cgroup.procsFiles.join(' ') : '',
+      GPULAB_PRIVATE_TMP: tmpDirs.join(' '),
       [MARKER_ENV]: this.marker,
       ...gpuEnv,
     };
-    if (process.env.GPULAB_TFJS_WASM_DIR) env.GPULAB_TFJS_WASM_DIR = process.env.GPULAB_TFJS_WASM_DIR;
+    for (const k of o.passEnv ?? PASS_ENV) {
+      const v = process.env[k];
+      if (v !== undefined && !(k in env)) env[k] = v;
+    }
     const cmd = wrapCommand(l, [process.execPath, o.workerScript], { pidsMax: o.pidsMax, memoryBytes: o.minMemoryMiB * 2 ** 20 * 4 });
     this.proc = spawn(cmd.file, cmd.args, {
       cwd: workdir,
@@ -149,7 +156,10 @@ class Worker {
         x.kill(this, 'protocol');
         return;
       }
-      if (r.data.type === 'ready') readyResolve(r.data);
+      if (r.data.type === 'ready') {
+        if (r.data.skipped.length > 0) o.logger?.info('backends skipped', { worker: this.marker, chose: r.data.backend, skipped: r.data.skipped });
+        readyResolve(r.data);
+      }
       else x.onMessage(this, r.data);
     });
     this.exited = new Promise((resolve) => {
@@ -461,6 +471,12 @@ export class LiveExecutor implements Executor {
     }
   }
 }
+
+/**
+ * What survives the environment scrub by default: the GPU stack's loader settings (the GPU box
+ * points Vulkan/EGL at the NVIDIA driver through these) and the WASM binaries' location.
+ */
+export const PASS_ENV: readonly string[] = ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES', '__EGL_VENDOR_LIBRARY_FILENAMES', 'LD_LIBRARY_PATH', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'GPULAB_TFJS_WASM_DIR'];
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;

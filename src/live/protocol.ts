@@ -26,7 +26,15 @@ const backend = z.enum([...BACKENDS, 'none']);
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   /** Sent once the worker is up (tensor workers: after the backend is initialised). */
-  z.strictObject({ v, type: z.literal('ready'), backend, device: z.string(), initMs: z.number().nonnegative() }),
+  z.strictObject({
+    v,
+    type: z.literal('ready'),
+    backend,
+    device: z.string(),
+    initMs: z.number().nonnegative(),
+    /** Why each better backend was passed over. */
+    skipped: z.array(z.string()).default([]),
+  }),
   /** The job's work has begun. */
   z.strictObject({ v, type: z.literal('started'), jobId: z.string(), backend, device: z.string() }),
   /** `done` of `total` steps; `flop` done so far. */

@@ -102,11 +102,11 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const writer = new RunWriter(dir, { keepLines: true });
   const logLines: string[] = [];
   const logger = new JsonLogger({ write: (l) => logLines.push(l) }).child({ run });
-  const layers = detectSandbox(live.sandbox);
+  const script = await workerScript();
+  const layers = detectSandbox(live.sandbox, { node: process.execPath, script });
   const names = layerNames(layers);
   say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}`);
   logger.info('isolation', { layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
-  const script = await workerScript();
   let done = 0;
   const driver = new LiveDriver({
     run,

@@ -26,6 +26,11 @@ export interface SandboxLayers {
   readonly prlimit: boolean;
 }
 
+/** Directories that get a private tmpfs, less those holding any of `keep` (the node binary, the worker). */
+export function privateTmpDirs(keep: readonly string[]): string[] {
+  return ['/tmp', '/var/tmp', '/dev/shm'].filter((d) => !keep.some((k) => k === d || k.startsWith(d + '/')));
+}
+
 /** uid/gid jobs run as when the executor is root. */
 export const NOBODY = 65534;
 
@@ -37,15 +42,25 @@ function works(cmd: string, args: string[]): boolean {
   }
 }
 
-/** Probes the machine. `mode: 'none'` turns every optional layer off (plain child processes). */
-export function detectSandbox(mode: 'auto' | 'none' = 'auto'): SandboxLayers {
+/**
+ * Probes the machine. `mode: 'none'` turns every optional layer off (plain child processes).
+ * With `probe`, the uid drop is kept only if `nobody` can run `probe.node` on `probe.script`
+ * (a project under a private home directory cannot be read by `nobody`).
+ */
+export function detectSandbox(mode: 'auto' | 'none' = 'auto', probe?: { node: string; script: string }): SandboxLayers {
   if (mode === 'none') {
     return { cgroup: undefined, cgroupUnavailable: 'sandbox: none', netns: false, pidns: false, privateTmp: false, unprivilegedUid: false, prlimit: false };
   }
   const root = process.getuid?.() === 0;
   const cg = detectCgroups();
   const ns = root && works('unshare', ['--net', '--pid', '--fork', '--mount-proc', '--', 'true']);
-  const setpriv = root && existsSync('/usr/bin/setpriv') && works('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', '--', 'true']);
+  const dropArgs = ['--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', '--'];
+  const setpriv =
+    root &&
+    existsSync('/usr/bin/setpriv') &&
+    (probe
+      ? works('setpriv', [...dropArgs, probe.node, '-e', `require('fs').accessSync(${JSON.stringify(probe.script)}, 4)`])
+      : works('setpriv', [...dropArgs, 'true']));
   const prlimit = cg.kind === 'none' && works('prlimit', ['--nofile=1024', '--', 'true']);
   return {
     cgroup: cg.kind === 'ok' ? cg.support : undefined,
@@ -86,7 +101,8 @@ export function wrapCommand(l: SandboxLayers, argv: readonly string[], limits: {
   let cmd: string[] = [...argv];
   if (l.unprivilegedUid) cmd = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--no-new-privs', '--', ...cmd];
   if (l.pidns) {
-    const inner = 'cd "$GPULAB_WORKDIR" || exit 125; for d in /tmp /var/tmp /dev/shm; do mount -t tmpfs -o size=64m,mode=1777 tmpfs "$d" || exit 125; done; exec "$@"';
+    // GPULAB_PRIVATE_TMP lists the dirs that get a fresh tmpfs (none that hold the worker itself).
+    const inner = 'cd "$GPULAB_WORKDIR" || exit 125; for d in $GPULAB_PRIVATE_TMP; do mount -t tmpfs -o size=64m,mode=1777 tmpfs "$d" || exit 125; done; exec "$@"';
     cmd = ['unshare', '--net', '--pid', '--fork', '--mount-proc', '--kill-child', '--', '/bin/sh', '-c', inner, 'sandbox', ...cmd];
   }
   if (l.prlimit) cmd = ['prlimit', `--nproc=${limits.pidsMax}`, `--data=${limits.memoryBytes}`, '--', ...cmd];

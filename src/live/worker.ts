@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       return exit(1);
     }
   });
-  await send({ type: 'ready', backend: chosen?.backend ?? 'none', device: chosen?.device ?? 'none', initMs: performance.now() - t0 });
+  await send({ type: 'ready', backend: chosen?.backend ?? 'none', device: chosen?.device ?? 'none', initMs: performance.now() - t0, skipped: chosen ? [...chosen.skipped] : initError ? [initError] : [] });
 }
 
 await main();

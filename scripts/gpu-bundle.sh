@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Bundles the live-mode CLI and its worker into .bundle/ (git-ignored) for the GPU box, which has
+# no node_modules (they are far over the 64 MiB a device call may carry). See the shared GPU
+# README: esbuild, ESM for Node 20, `webgpu` left external (activate.sh puts Dawn's binding in
+# ./node_modules/webgpu on the box), a banner that gives ESM code a `require`.
+#
+# Usage, from anywhere in the repository, after `npm install`:
+#   bash scripts/gpu-bundle.sh            # writes .bundle/{live.mjs,worker.mjs,*.wasm}
+#   bash scripts/gpu-bundle.sh --check    # also runs the bundle here on CPU (live-smoke, scaled)
+# On the GPU box (after `bash ../shared/gpu/pack.sh` here; carry .gpu and .bundle):
+#   source .gpu/activate.sh; GPULAB_TFJS_WASM_DIR=$PWD/.bundle \
+#     node .bundle/live.mjs scenarios/live-gpu.yaml --out "$OUT/live-gpu"
+# The CLI finds the worker as `worker.mjs` beside itself (src/live/worker-entry.ts).
+set -euo pipefail
+root=$(git rev-parse --show-toplevel)
+cd "$root"
+out=.bundle
+esbuild=node_modules/.bin/esbuild
+[ -x "$esbuild" ] || { echo "gpu-bundle.sh: $esbuild missing; run npm install first" >&2; exit 1; }
+rm -rf "$out"
+mkdir -p "$out"
+
+banner="import { createRequire } from 'module'; const require = createRequire(import.meta.url);"
+common=(
+  --bundle --platform=node --format=esm --target=node20 --main-fields=module,main
+  # Native or optional packages resolve at run time on the box, or are skipped by the backend
+  # chooser when absent; esbuild is only used to build the worker from sources.
+  --external:webgpu --external:esbuild --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu
+  "--banner:js=$banner" --log-level=error
+)
+"$esbuild" src/cli/live.ts --outfile="$out/live.mjs" "${common[@]}"
+"$esbuild" src/live/worker.ts --outfile="$out/worker.mjs" "${common[@]}"
+# The WASM backend's binaries (single-threaded builds; the worker gets few threads anyway).
+cp node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm \
+   node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm "$out/"
+du -sh "$out"
+
+if [ "${1:-}" = "--check" ]; then
+  # The bundle must run without node_modules' sources: from a copy of the project that has
+  # only the bundle, the scenarios and the policies' scenario files.
+  tmp=$(mktemp -d "$root/.cache/gpu-bundle-check.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  cp -r "$out" "$tmp/.bundle"
+  cp -r scenarios "$tmp/scenarios"
+  (cd "$tmp" && GPULAB_TFJS_WASM_DIR="$tmp/.bundle" node .bundle/live.mjs scenarios/live-smoke.yaml --out "$tmp/out")
+  echo "gpu-bundle.sh: bundle ran live-smoke on CPU without node_modules"
+fi
