@@ -63,7 +63,7 @@ async function main(): Promise<number> {
       progress: (l) => process.stderr.write(l + '\n'),
     });
     process.stdout.write(`\nscenario ${summary.scenario}: ${summary.runs.length} runs in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
-    process.stdout.write(comparisonTable(summary) + '\n');
+    process.stdout.write((summary.report ?? comparisonTable(summary)) + '\n');
     if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);
     return 0;
   } catch (e) {

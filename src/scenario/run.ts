@@ -10,6 +10,9 @@ import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registr
 import { simulate } from '../sim/simulate.ts';
 import { loadGpulabNodes } from '../trace/gpulab-csv.ts';
 import { loadTraceJobs } from '../trace/load-trace.ts';
+import { loadOpenbNodes } from '../trace/openb.ts';
+import { resolveTrace } from '../trace/resolve.ts';
+import { runStaticFillScenario } from '../fgd/scenario.ts';
 import { synthesize } from '../workload/synthetic.ts';
 import { expandNodeGroups } from './cluster.ts';
 import type { PolicyCombo, Scenario } from './schema.ts';
@@ -31,6 +34,8 @@ export interface ScenarioSummary {
   scenario: string;
   output: string;
   runs: RunSummary[];
+  /** A mode's own printed report (static fill: the per-policy table), shown instead of the run table. */
+  report?: string;
 }
 
 export interface RunOptions {
@@ -52,6 +57,7 @@ export function comboLabel(c: PolicyCombo): string {
 
 async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {
   if ('nodes' in scn.cluster) return expandNodeGroups(scn.cluster.nodes);
+  if (scn.cluster.format === 'openb') return (await loadOpenbNodes(await resolveTrace(scn.cluster.nodesCsv, { base }))).nodes;
   return loadGpulabNodes(resolve(base, scn.cluster.nodesCsv));
 }
 
@@ -63,6 +69,10 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
   const nodes = await loadNodes(scn, base);
   const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;
   const out = opts.out ?? scn.output ?? join('out', scn.name);
+  if (scn.workload.kind === 'static-fill') {
+    const report = await runStaticFillScenario(scn, scn.workload, { nodes, base, seeds, out, dryRun: opts.dryRun, say });
+    return { scenario: scn.name, output: out, runs: [], report };
+  }
 
   let traceJobs: JobSpec[] | undefined;
   const w = scn.workload;

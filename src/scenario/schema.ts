@@ -33,7 +33,8 @@ export const ClusterSchema = z.union([
   z.strictObject({
     /** A node CSV (see traces/README.md), relative to the scenario file. */
     nodesCsv: z.string().min(1),
-    format: z.enum(['gpulab']).default('gpulab'),
+    /** gpulab node CSV, or an Alibaba openb node list (`sn,cpu_milli,memory_mib,gpu,model`). */
+    format: z.enum(['gpulab', 'openb']).default('gpulab'),
   }),
 ]);
 
@@ -82,7 +83,7 @@ export const SyntheticWorkloadSchema = z.strictObject({
 
 export const TraceWorkloadSchema = z.strictObject({
   kind: z.literal('trace'),
-  format: z.enum(['gpulab', 'gavel', 'dlrm-v2025', 'pai-v2020']).default('gpulab'),
+  format: z.enum(['gpulab', 'openb', 'gavel', 'dlrm-v2025', 'pai-v2020']).default('gpulab'),
   /** Trace file, relative to the scenario file (see traces/README.md for resolution). */
   path: z.string().min(1),
   /** gavel: the throughput file (default: simulation_throughputs.json beside the trace folders). */
@@ -97,7 +98,24 @@ export const TraceWorkloadSchema = z.strictObject({
   limit: posInt.optional(),
 });
 
-export const WorkloadSchema = z.discriminatedUnion('kind', [SyntheticWorkloadSchema, TraceWorkloadSchema]);
+/**
+ * The FGD study's static fill (src/fgd/): pods of an openb pod list in a seeded order, padded to
+ * `tune` × cluster GPU capacity, placed once and never leaving; each placement policy × seed is
+ * one run; writes fgd-curve.csv. Queue policies are not used.
+ */
+export const StaticFillWorkloadSchema = z.strictObject({
+  kind: z.literal('static-fill'),
+  format: z.enum(['openb']).default('openb'),
+  /** Pod list, relative to the scenario file (see traces/README.md for resolution). */
+  path: z.string().min(1),
+  /** Pad the arrived GPU demand to this multiple of cluster capacity (the study: 1.3). */
+  tune: z.number().positive().max(10).default(1.3),
+  onBadRow: z.enum(['stop', 'skip']).default('stop'),
+  /** Worker threads for the runs (default: the machine's cores). */
+  workers: posInt.optional(),
+});
+
+export const WorkloadSchema = z.discriminatedUnion('kind', [SyntheticWorkloadSchema, TraceWorkloadSchema, StaticFillWorkloadSchema]);
 
 export const PolicyComboSchema = z.strictObject({
   queue: z.string().min(1),
@@ -140,5 +158,6 @@ export const ScenarioSchema = z.strictObject({
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type SyntheticWorkload = z.infer<typeof SyntheticWorkloadSchema>;
 export type TraceWorkload = z.infer<typeof TraceWorkloadSchema>;
+export type StaticFillWorkload = z.infer<typeof StaticFillWorkloadSchema>;
 export type NodeGroup = z.infer<typeof NodeGroupSchema>;
 export type PolicyCombo = z.infer<typeof PolicyComboSchema>;

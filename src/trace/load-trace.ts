@@ -5,6 +5,7 @@ import type { LoadReport } from './csv-rows.ts';
 import { dlrmJobs, loadDlrmInstances } from './dlrm-v2025.ts';
 import { loadGavelThroughputs, loadGavelTrace } from './gavel.ts';
 import { loadGpulabJobs } from './gpulab-csv.ts';
+import { loadOpenbPods, openbPodsToJobs } from './openb.ts';
 import { loadPaiJobTable, loadPaiTaskTable, paiJobs } from './pai-v2020.ts';
 import { resolveTrace } from './resolve.ts';
 
@@ -33,6 +34,12 @@ export async function loadTraceJobs(w: TraceWorkload, base: string): Promise<{ j
       const tp = await loadGavelThroughputs(await at(x.throughputs ?? `${dirname(dirname(file))}/simulation_throughputs.json`).catch(async () => at('gavel/simulation_throughputs.json')));
       const r = await loadGavelTrace(file, tp, { ...opts, workerType: x.workerType });
       return { jobs: r.jobs, report: r.report, notes: r.report.extrapolated ? [`${r.report.extrapolated} jobs with throughput extrapolated from a smaller scale`] : [] };
+    }
+    case 'openb': {
+      // Time replay: arrive at creation_time, run deletion_time − creation_time.
+      const file = await at(w.path);
+      const r = await loadOpenbPods(file, opts);
+      return { jobs: openbPodsToJobs(r.pods, file), report: r.report, notes: [] };
     }
     case 'dlrm-v2025': {
       const r = await loadDlrmInstances(await at(w.path), opts);
