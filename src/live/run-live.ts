@@ -90,7 +90,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const combo = live.policy ? scn.policies.find((c) => comboLabel(c) === live.policy) : scn.policies[0];
   if (!combo) throw new Error(`${opts.file}: live.policy '${live.policy}' names no entry of policies (have: ${scn.policies.map(comboLabel).join(', ')})`);
   const w = scn.workload;
-  const jobs: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadGpulabJobs(resolve(base, w.path), { onBadRow: w.onBadRow, limit: w.limit })).jobs;
+  const jobs: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadGpulabJobs(resolve(base, w.path), { onBadRow: w.onBadRow, limit: 'limit' in w ? w.limit : undefined })).jobs;
   const tenants = w.kind === 'synthetic' ? w.tenants.map((t) => ({ name: t.name, weight: t.weight })) : scn.tenants?.map((t) => ({ name: t.name, weight: t.weight }));
   const workOf = (j: Pick<JobSpec, 'work' | 'duration'>): WorkSpec =>
     j.work ? WorkSpecSchema.parse(j.work) : { kind: 'sleep', ms: Math.max(0, Math.round(j.duration / timeScale)) };
