@@ -338,6 +338,11 @@ export class LiveExecutor implements Executor {
     return w ? pidsWithMarker(new Set([w.marker])) : [];
   }
 
+  /** Resolves once every worker now in the warm pool has said `ready` (or died). */
+  async poolReady(): Promise<void> {
+    await Promise.all([...this.pool.values()].flat().map((w) => w.ready));
+  }
+
   /** Number of workers currently waiting in the warm pool. */
   get warmCount(): number {
     let n = 0;

@@ -7,11 +7,10 @@ import type { JobSpec, JobView } from '../jobs/job.ts';
 import { mean, percentileSorted } from '../metrics/stats.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
-import { comboLabel } from '../scenario/run.ts';
-import { expandNodeGroups } from '../scenario/cluster.ts';
+import { comboLabel, loadNodes } from '../scenario/run.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
-import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
+import { loadTraceJobs } from '../trace/load-trace.ts';
 import { synthesize } from '../workload/synthetic.ts';
 import { LiveDriver } from './live-driver.ts';
 import { JsonLogger } from './json-log.ts';
@@ -60,11 +59,6 @@ function latency(ms: number[]): LatencyStats {
   return { n: s.length, meanMs: Math.round(mean(s) * 10) / 10, p50Ms: Math.round(percentileSorted(s, 50) * 10) / 10, maxMs: s[s.length - 1] };
 }
 
-async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {
-  if ('nodes' in scn.cluster) return expandNodeGroups(scn.cluster.nodes);
-  return loadGpulabNodes(resolve(base, scn.cluster.nodesCsv));
-}
-
 const CSV_HEADER = 'job,attempt,kind,warm,outcome,reason,backend,device,gpus,submit_to_running_ms,run_ms,compute_ms,flop,flop_per_s,output_bytes';
 
 function measuresCsv(ms: readonly JobMeasure[]): string {
@@ -90,7 +84,8 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const combo = live.policy ? scn.policies.find((c) => comboLabel(c) === live.policy) : scn.policies[0];
   if (!combo) throw new Error(`${opts.file}: live.policy '${live.policy}' names no entry of policies (have: ${scn.policies.map(comboLabel).join(', ')})`);
   const w = scn.workload;
-  const jobs: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadGpulabJobs(resolve(base, w.path), { onBadRow: w.onBadRow, limit: 'limit' in w ? w.limit : undefined })).jobs;
+  if (w.kind !== 'synthetic' && w.kind !== 'trace') throw new Error(`${opts.file}: workload.kind '${w.kind}' cannot run live (synthetic or trace only)`);
+  const jobs: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadTraceJobs(w, base)).jobs;
   const tenants = w.kind === 'synthetic' ? w.tenants.map((t) => ({ name: t.name, weight: t.weight })) : scn.tenants?.map((t) => ({ name: t.name, weight: t.weight }));
   const workOf = (j: Pick<JobSpec, 'work' | 'duration'>): WorkSpec =>
     j.work ? WorkSpecSchema.parse(j.work) : { kind: 'sleep', ms: Math.max(0, Math.round(j.duration / timeScale)) };

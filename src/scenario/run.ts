@@ -55,7 +55,7 @@ export function comboLabel(c: PolicyCombo): string {
   return c.label ?? `${c.queue}+${c.placement}`;
 }
 
-async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {
+export async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {
   if ('nodes' in scn.cluster) return expandNodeGroups(scn.cluster.nodes);
   if (scn.cluster.format === 'openb') return (await loadOpenbNodes(await resolveTrace(scn.cluster.nodesCsv, { base }))).nodes;
   return loadGpulabNodes(resolve(base, scn.cluster.nodesCsv));
