@@ -39,6 +39,7 @@ if [ "${1:-}" = "--check" ]; then
   # The bundle must run without node_modules' sources: from a copy of the project that has
   # only the bundle, the scenarios and the policies' scenario files.
   tmp=$(mktemp -d "$root/.cache/gpu-bundle-check.XXXXXX")
+  chmod 755 "$tmp"  # workers run as an unprivileged user and must read the bundle
   trap 'rm -rf "$tmp"' EXIT
   cp -r "$out" "$tmp/.bundle"
   cp -r scenarios "$tmp/scenarios"
