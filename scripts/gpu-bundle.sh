@@ -20,7 +20,9 @@ esbuild=node_modules/.bin/esbuild
 rm -rf "$out"
 mkdir -p "$out"
 
-banner="import { createRequire } from 'module'; const require = createRequire(import.meta.url);"
+# The README's banner plus __filename/__dirname: the WASM backend's Emscripten loader uses
+# __dirname under Node, and without it `setBackend('wasm')` fails in the bundle.
+banner="import { createRequire } from 'module'; import { fileURLToPath as __gpulabF } from 'url'; import { dirname as __gpulabD } from 'path'; const require = createRequire(import.meta.url); const __filename = __gpulabF(import.meta.url); const __dirname = __gpulabD(__filename);"
 common=(
   --bundle --platform=node --format=esm --target=node20 --main-fields=module,main
   # Native or optional packages resolve at run time on the box, or are skipped by the backend
