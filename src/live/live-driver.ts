@@ -3,7 +3,7 @@ import type { NodeSpec } from '../cluster/types.ts';
 import { RngStreams } from '../engine/rng.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import type { EventLog } from '../output/records.ts';
-import { SchedulerCore, type TenantConfig } from '../scheduler/core.ts';
+import { SchedulerCore, type CoreOptions, type TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import type { LiveExecutor } from './live-executor.ts';
@@ -27,6 +27,8 @@ export interface LiveDriverInput {
   readonly tenants?: readonly TenantConfig[];
   readonly headOfLine?: 'skip' | 'block';
   readonly maxQueue?: number;
+  /** The core's other scheduling options, passed through unchanged (same as in simulation). */
+  readonly coreExtras?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs'>;
   /** Trusted ed25519 public keys (keyId → SPKI PEM): when set, `submit` takes signed manifests only. */
   readonly trustedKeys?: Readonly<Record<string, string>>;
   readonly logger?: JsonLogger;
@@ -86,6 +88,7 @@ export class LiveDriver {
       tenants: input.tenants,
       headOfLine: input.headOfLine,
       maxQueue: input.maxQueue,
+      ...input.coreExtras,
     });
   }
 

@@ -417,7 +417,8 @@ export class LiveExecutor implements Executor {
   private finished(w: Worker): void {
     const a = w.assigned!;
     if (a.timer) clearTimeout(a.timer);
-    this.active.delete(a.job.id);
+    // A stopped (preempted) attempt may still be dying when the next attempt starts: only forget our own.
+    if (this.active.get(a.job.id) === w) this.active.delete(a.job.id);
     const now = performance.now();
     let outcome: JobMeasure['outcome'];
     let reason = '';

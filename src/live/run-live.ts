@@ -16,7 +16,7 @@ import { LiveDriver } from './live-driver.ts';
 import { JsonLogger } from './json-log.ts';
 import { LiveExecutor, type JobMeasure } from './live-executor.ts';
 import { promMetrics } from './prom-metrics.ts';
-import { detectSandbox, layerNames } from './sandbox.ts';
+import { detectSandbox, layerNames, privateTmpDirs } from './sandbox.ts';
 import { decisionOrder, measuredRates, simulateTwin } from './twin.ts';
 import { LiveSectionSchema, WorkSpecSchema, type WorkSpec } from './work-spec.ts';
 import { workerScript } from './worker-entry.ts';
@@ -99,7 +99,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const logger = new JsonLogger({ write: (l) => logLines.push(l) }).child({ run });
   const script = await workerScript();
   const layers = detectSandbox(live.sandbox, { node: process.execPath, script });
-  const names = layerNames(layers);
+  const names = layerNames(layers, privateTmpDirs([process.execPath, script]));
   say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}`);
   logger.info('isolation', { layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
   let done = 0;

@@ -73,13 +73,14 @@ export function detectSandbox(mode: 'auto' | 'none' = 'auto', probe?: { node: st
   };
 }
 
-/** Names of the active layers, for reports. */
-export function layerNames(l: SandboxLayers): string[] {
+/** Names of the active layers, for reports; `tmpDirs`: the dirs that really get a private tmpfs. */
+export function layerNames(l: SandboxLayers, tmpDirs?: readonly string[]): string[] {
   const out: string[] = [];
   if (l.cgroup) out.push(`cgroup-${l.cgroup.version}(${l.cgroup.controllers.join(',')})`);
   if (l.netns) out.push('netns');
   if (l.pidns) out.push('pidns');
-  if (l.privateTmp) out.push('private-tmp');
+  if (l.privateTmp && (tmpDirs === undefined || tmpDirs.length === 3)) out.push('private-tmp');
+  else if (l.privateTmp && tmpDirs!.length > 0) out.push(`private-tmp(${tmpDirs!.join(',')})`);
   if (l.unprivilegedUid) out.push('uid-nobody');
   if (l.prlimit) out.push('prlimit');
   out.push('env-scrubbed', 'private-workdir', 'process-group');
