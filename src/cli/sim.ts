@@ -14,6 +14,26 @@ Runs every policy combination × seed of a scenario file (YAML or JSON) and prin
 
 Outputs per run: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv}; <out>/summary.json.`;
 
+/**
+ * Per-run fairness line (Jain's index, preemptions, lost work, MIG fragmentation) and per-tenant
+ * rows; printed when a scenario has several tenants, preemptions or MIG GPUs. Empty otherwise.
+ */
+export function fairnessTables(s: ScenarioSummary): string {
+  const runs = s.runs.filter((r) => r.fairness && (r.fairness.tenants.length > 1 || r.fairness.preemptions > 0 || r.fairness.migFragPct !== undefined));
+  if (runs.length === 0) return '';
+  const mig = runs.some((r) => r.fairness!.migFragPct !== undefined);
+  const head = ['run', 'Jain', 'preemptions', 'lost GPU·s', ...(mig ? ['MIG frag %'] : [])];
+  const rows = runs.map((r) => {
+    const f = r.fairness!;
+    return [r.run, f.jain, f.preemptions, f.lostGpuSec, ...(mig ? [f.migFragPct ?? 0] : [])];
+  });
+  const th = ['run', 'tenant', 'jobs', 'done', 'GPU·s', 'share %', 'recv/entitled', 'JCT mean', 'wait mean', 'ρ mean', 'ρ max', 'preempt', 'lost GPU·s'];
+  const tr = runs.flatMap((r) =>
+    r.fairness!.tenants.map((t) => [r.run, t.tenant, t.jobs, t.completed, t.gpuSec, t.sharePct, t.ratio, t.jctMean, t.waitMean, t.rhoMean, t.rhoMax, t.preemptions, t.lostGpuSec]),
+  );
+  return `\n${renderTable(head, rows)}\n\nper tenant (ρ = JCT / isolated time on a 1/N cluster share, Themis):\n${renderTable(th, tr)}`;
+}
+
 export function comparisonTable(s: ScenarioSummary): string {
   const header = ['run', 'done', 'rej', 'JCT mean', 'p50', 'p95', 'p99', 'wait mean', 'wait p95', 'makespan', 'GPU alloc %', 'digest'];
   const rows = s.runs.map((r) => {
@@ -64,6 +84,8 @@ async function main(): Promise<number> {
     });
     process.stdout.write(`\nscenario ${summary.scenario}: ${summary.runs.length} runs in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
     process.stdout.write((summary.report ?? comparisonTable(summary)) + '\n');
+    const fair = fairnessTables(summary);
+    if (fair) process.stdout.write(fair + '\n');
     if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);
     return 0;
   } catch (e) {

@@ -1,6 +1,8 @@
 import type { JobState } from '../jobs/lifecycle.ts';
 import { mean, percentileSorted, round } from '../metrics/stats.ts';
 import type { LogRecord } from './records.ts';
+import { MigFragmentation } from '../cluster/mig-fragmentation.ts';
+import { TenantTracker, type FairnessReport } from '../metrics/fairness.ts';
 
 export interface JobRow {
   id: string;
@@ -14,6 +16,9 @@ export interface JobRow {
   milli: number;
   attempts: number;
   reason: string;
+  preemptions: number;
+  /** Run time lost to preemptions, ms. */
+  lostMs: number;
 }
 
 export interface TimelineRow {
@@ -21,6 +26,8 @@ export interface TimelineRow {
   gpuAllocated: number;
   queued: number;
   running: number;
+  /** Milli-GPU held per tenant at this instant. */
+  tenants?: Readonly<Record<string, number>>;
 }
 
 export interface RunMetrics {
@@ -59,8 +66,17 @@ export class Deriver {
   private firstT = Infinity;
   private lastEnd = 0;
   private readonly held = new Map<string, number>();
+  /** Per-tenant shares, JCT, ρ, preemptions (src/metrics/fairness.ts). */
+  readonly fair = new TenantTracker();
+  /** MIG fragmentation (src/cluster/mig-fragmentation.ts). */
+  readonly migFrag = new MigFragmentation();
+  /** Tenant fair-share weights (1 when absent); set before the first record. */
+  weights: ReadonlyMap<string, number> = new Map();
+  private readonly weightOf = (t: string) => this.weights.get(t) ?? 1;
 
   add(r: LogRecord): void {
+    this.fair.add(r, this.weightOf);
+    this.migFrag.add(r);
     if (r.t !== this.lastT) {
       this.closeInstant();
       if (this.lastT >= 0) this.allocIntegral += this.gpuAllocated * (r.t - this.lastT);
@@ -84,6 +100,8 @@ export class Deriver {
           milli: r.milli,
           attempts: 0,
           reason: '',
+          preemptions: 0,
+          lostMs: 0,
         });
         break;
       case 'admit':
@@ -105,7 +123,7 @@ export class Deriver {
         j.node = r.node;
         j.gpus = r.gpus.join(';');
         j.attempts = r.attempt;
-        const m = r.gpus.length * r.milli;
+        const m = (r.gpus.length + (r.parts ? r.parts.reduce((a, p) => a + p.gpus.length, 0) : 0)) * r.milli;
         this.held.set(r.job, m);
         this.gpuAllocated += m;
         this.queued--;
@@ -130,6 +148,23 @@ export class Deriver {
         this.dirty = true;
         break;
       }
+      case 'preempt': {
+        const j = this.row(r.job);
+        const m = this.held.get(r.job) ?? 0;
+        this.gpuAllocated -= m;
+        this.held.delete(r.job);
+        this.running--;
+        j.state = 'preempted';
+        j.preemptions++;
+        j.lostMs += r.lost;
+        this.dirty = true;
+        break;
+      }
+      case 'requeue':
+        this.row(r.job).state = 'queued';
+        this.queued++;
+        this.dirty = true;
+        break;
       case 'cancel':
       case 'end':
         break;
@@ -167,6 +202,12 @@ export class Deriver {
     };
   }
 
+  /** Per-tenant metrics, Jain's index, preemptions and lost work; MIG fragmentation when MIG GPUs exist. */
+  fairness(): FairnessReport & { migFragPct?: number } {
+    const rep = this.fair.report(this.weights);
+    return this.migFrag.enabled ? { ...rep, migFragPct: this.migFrag.meanPct() } : rep;
+  }
+
   private integralUntil(t: number): number {
     // allocIntegral covers up to lastT; anything after is zero-allocation once all jobs ended.
     return this.allocIntegral + (t > this.lastT && this.lastT >= 0 ? this.gpuAllocated * (t - this.lastT) : 0);
@@ -175,7 +216,13 @@ export class Deriver {
   private closeInstant(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.timeline.push({ t: this.lastT, gpuAllocated: this.gpuAllocated, queued: this.queued, running: this.running });
+    this.timeline.push({
+      t: this.lastT,
+      gpuAllocated: this.gpuAllocated,
+      queued: this.queued,
+      running: this.running,
+      tenants: Object.fromEntries(this.fair.held),
+    });
   }
 
   private row(id: string): JobRow {
@@ -191,10 +238,10 @@ function csvField(v: string | number): string {
 }
 
 export function jobsCsv(rows: Iterable<JobRow>): string {
-  const out = ['id,tenant,submit_ms,start_ms,end_ms,state,node,gpus,milli,attempts,reason'];
+  const out = ['id,tenant,submit_ms,start_ms,end_ms,state,node,gpus,milli,attempts,reason,preemptions,lost_ms'];
   for (const j of rows) {
     out.push(
-      [j.id, j.tenant, j.submit, j.start, j.end, j.state, j.node, j.gpus, j.milli, j.attempts, j.reason]
+      [j.id, j.tenant, j.submit, j.start, j.end, j.state, j.node, j.gpus, j.milli, j.attempts, j.reason, j.preemptions, j.lostMs]
         .map(csvField)
         .join(','),
     );
@@ -202,11 +249,17 @@ export function jobsCsv(rows: Iterable<JobRow>): string {
   return out.join('\n') + '\n';
 }
 
+/**
+ * timeline.csv: the cluster columns, then one `share_pct_<tenant>` column per tenant (its GPU held
+ * as % of cluster capacity), tenants sorted by name.
+ */
 export function timelineCsv(rows: readonly TimelineRow[], gpuCapacity: number): string {
-  const out = ['t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running'];
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.tenants ?? {})))].sort();
+  const pctOf = (m: number) => (gpuCapacity > 0 ? round((100 * m) / gpuCapacity, 2) : 0);
+  const out = ['t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running' + names.map((n) => `,share_pct_${n}`).join('')];
   for (const r of rows) {
-    const pct = gpuCapacity > 0 ? round((100 * r.gpuAllocated) / gpuCapacity, 2) : 0;
-    out.push(`${r.t},${r.gpuAllocated},${pct},${r.queued},${r.running}`);
+    const pct = pctOf(r.gpuAllocated);
+    out.push(`${r.t},${r.gpuAllocated},${pct},${r.queued},${r.running}` + names.map((n) => `,${pctOf(r.tenants?.[n] ?? 0)}`).join(''));
   }
   return out.join('\n') + '\n';
 }

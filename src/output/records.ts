@@ -29,6 +29,8 @@ export type LogRecord =
       models?: readonly string[];
       prio: number;
       dur: number;
+      /** Requested MIG profile, when any. */
+      mig?: string;
     }
   | { t: number; ev: 'admit'; job: string }
   | { t: number; ev: 'reject'; job: string; reason: string }

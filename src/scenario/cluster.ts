@@ -11,7 +11,9 @@ export function expandNodeGroups(groups: readonly NodeGroup[]): NodeSpec[] {
         id: `${g.prefix}${String(i).padStart(width, '0')}`,
         cpu: g.cpu,
         memory: g.memory,
-        gpus: g.gpus.flatMap((gg) => Array.from({ length: gg.count }, () => ({ model: gg.model, capacity: gg.capacity }))),
+        gpus: g.gpus.flatMap((gg) =>
+          Array.from({ length: gg.count }, () => ({ model: gg.model, capacity: gg.capacity, ...(gg.mig ? { mig: true } : {}) })),
+        ),
         ...(g.labels ? { labels: g.labels } : {}),
       });
     }

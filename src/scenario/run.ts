@@ -6,6 +6,9 @@ import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
+import type { Deriver } from '../output/derive.ts';
+import { Quotas } from '../quota/quotas.ts';
+import { loadTiresiasCluster } from '../trace/tiresias.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
 import { simulate } from '../sim/simulate.ts';
 import { loadGpulabNodes } from '../trace/gpulab-csv.ts';
@@ -28,6 +31,8 @@ export interface RunSummary {
   records: number;
   wallMs: number;
   metrics: RunMetrics;
+  /** Per-tenant shares, Jain's index, preemptions, lost work, MIG fragmentation (src/metrics/fairness.ts). */
+  fairness?: ReturnType<Deriver['fairness']>;
 }
 
 export interface ScenarioSummary {
@@ -57,8 +62,32 @@ export function comboLabel(c: PolicyCombo): string {
 
 export async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {
   if ('nodes' in scn.cluster) return expandNodeGroups(scn.cluster.nodes);
+  if (scn.cluster.format === 'tiresias') return loadTiresiasCluster(await resolveTrace(scn.cluster.nodesCsv, { base }), scn.cluster.gpuModel);
   if (scn.cluster.format === 'openb') return (await loadOpenbNodes(await resolveTrace(scn.cluster.nodesCsv, { base }))).nodes;
   return loadGpulabNodes(resolve(base, scn.cluster.nodesCsv));
+}
+
+/** The scheduler-core options a scenario sets beyond head-of-line and queue bound (seconds → ms, GPUs → milli). */
+export function schedulerExtras(scn: Scenario, tenants: readonly { name: string; quota?: { nominalGpus: number; cohort?: string; borrowingLimitGpus?: number } }[]): NonNullable<Parameters<typeof simulate>[0]['scheduler']> {
+  const s = scn.scheduler;
+  const quotas = tenants
+    .filter((t) => t.quota)
+    .map((t) => ({
+      tenant: t.name,
+      nominal: Math.round(t.quota!.nominalGpus * 1000),
+      ...(t.quota!.cohort ? { cohort: t.quota!.cohort } : {}),
+      ...(t.quota!.borrowingLimitGpus !== undefined ? { borrowingLimit: Math.round(t.quota!.borrowingLimitGpus * 1000) } : {}),
+    }));
+  return {
+    ...(s.backfill === 'easy' ? { backfill: 'easy' as const } : {}),
+    ...(s.gang ? { gang: { spanNodes: s.gang.spanNodes } } : {}),
+    ...(s.preemption
+      ? { preemption: { restoreMs: Math.round(s.preemption.restoreSec * 1000), checkpointIntervalMs: Math.round(s.preemption.checkpointIntervalSec * 1000) } }
+      : {}),
+    ...(quotas.length > 0 ? { quotas: new Quotas(quotas) } : {}),
+    ...(s.migReconfigSec !== undefined ? { migReconfigMs: Math.round(s.migReconfigSec * 1000) } : {}),
+    ...(s.tickSec !== undefined ? { tickMs: Math.round(s.tickSec * 1000) } : {}),
+  };
 }
 
 /** Runs every policy combination × seed of a scenario; writes outputs and summary.json. */
@@ -86,6 +115,9 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
   const tenants =
     w.kind === 'synthetic' ? w.tenants.map((t) => ({ name: t.name, weight: t.weight })) : scn.tenants?.map((t) => ({ name: t.name, weight: t.weight }));
 
+  const tenantSpecs = w.kind === 'synthetic' ? w.tenants : (scn.tenants ?? []);
+  const sched = schedulerExtras(scn, tenantSpecs);
+  const weights = new Map(tenantSpecs.map((t) => [t.name, t.weight]));
   const runs: RunSummary[] = [];
   const total = scn.policies.length * seeds.length;
   for (const seed of seeds) {
@@ -95,6 +127,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
       const run = `${label}/seed-${seed}`;
       const dir = opts.dryRun ? undefined : join(out, label, `seed-${seed}`);
       const writer = new RunWriter(dir);
+      writer.deriver.weights = weights;
       const t0 = performance.now();
       const lastNote = { t: t0 };
       const res = simulate({
@@ -108,6 +141,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
         tenants,
         headOfLine: scn.scheduler.headOfLine,
         maxQueue: scn.scheduler.maxQueue,
+        scheduler: sched,
         until: scn.untilSec === undefined ? undefined : Math.round(scn.untilSec * 1000),
         onProgress: (now, handled) => {
           const t = performance.now();
@@ -131,6 +165,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
         records: writer.records,
         wallMs: Math.round(wallMs),
         metrics,
+        fairness: writer.deriver.fairness(),
       });
       say(`[${runs.length}/${total}] ${run}: ${jobs.length} jobs, ${res.events} events in ${wallMs.toFixed(0)} ms`);
     }

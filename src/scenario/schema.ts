@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIG_MODEL_NAMES, MIG_PROFILE_NAMES } from '../cluster/mig-profiles.ts';
 import { LiveSectionSchema, WorkSpecSchema } from '../live/work-spec.ts';
 
 /**
@@ -16,6 +17,11 @@ export const GpuGroupSchema = z.strictObject({
   model: z.string().min(1),
   /** milli-GPU per GPU; 1000 = one whole GPU. */
   capacity: posInt.default(1000),
+  /** MIG-partitioned GPUs (model must be one of src/cluster/mig-profiles.ts: A100-40GB, A100-80GB, H100-80GB). */
+  mig: z.boolean().optional(),
+}).refine((g) => !g.mig || MIG_MODEL_NAMES.includes(g.model), {
+  message: `mig: true needs a MIG model (${MIG_MODEL_NAMES.join(', ')})`,
+  path: ['mig'],
 });
 
 export const NodeGroupSchema = z.strictObject({
@@ -34,7 +40,9 @@ export const ClusterSchema = z.union([
     /** A node CSV (see traces/README.md), relative to the scenario file. */
     nodesCsv: z.string().min(1),
     /** gpulab node CSV, or an Alibaba openb node list (`sn,cpu_milli,memory_mib,gpu,model`). */
-    format: z.enum(['gpulab', 'openb']).default('gpulab'),
+    format: z.enum(['gpulab', 'openb', 'tiresias']).default('gpulab'),
+    /** tiresias: the GPU model of every GPU (a Tiresias cluster spec names none). */
+    gpuModel: z.string().min(1).optional(),
   }),
 ]);
 
@@ -47,7 +55,13 @@ export const DemandSchema = z.strictObject({
   models: z.array(z.string().min(1)).optional(),
   /** Live mode: the real work jobs of this demand run (ignored by the simulator). */
   work: WorkSpecSchema.optional(),
-});
+  /** A MIG profile (e.g. 1g.10gb); needs gpus: 1 and MIG GPUs in the cluster. */
+  mig: z.enum(MIG_PROFILE_NAMES as [string, ...string[]]).optional(),
+  /** Priority class of jobs with this demand (higher first under `priority`). */
+  priority: int.optional(),
+  /** Only these tenants submit this demand (default: all). */
+  tenants: z.array(z.string().min(1)).optional(),
+}).refine((d) => d.mig === undefined || d.gpus === 1, { message: 'a MIG request has gpus: 1', path: ['gpus'] });
 
 export const TenantSchema = z.strictObject({
   name: z.string().min(1),
@@ -55,6 +69,14 @@ export const TenantSchema = z.strictObject({
   weight: z.number().positive().default(1),
   /** Relative share of the submitted jobs. */
   share: z.number().positive().default(1),
+  /** Kueue-style quota (src/quota/quotas.ts), in GPUs. */
+  quota: z
+    .strictObject({
+      nominalGpus: z.number().nonnegative(),
+      cohort: z.string().min(1).optional(),
+      borrowingLimitGpus: z.number().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 export const DurationSchema = z.discriminatedUnion('dist', [
@@ -83,7 +105,7 @@ export const SyntheticWorkloadSchema = z.strictObject({
 
 export const TraceWorkloadSchema = z.strictObject({
   kind: z.literal('trace'),
-  format: z.enum(['gpulab', 'openb', 'gavel', 'dlrm-v2025', 'pai-v2020']).default('gpulab'),
+  format: z.enum(['gpulab', 'openb', 'gavel', 'dlrm-v2025', 'pai-v2020', 'tiresias']).default('gpulab'),
   /** Trace file, relative to the scenario file (see traces/README.md for resolution). */
   path: z.string().min(1),
   /** gavel: the throughput file (default: simulation_throughputs.json beside the trace folders). */
@@ -145,8 +167,20 @@ export const ScenarioSchema = z.strictObject({
     .strictObject({
       headOfLine: z.enum(['skip', 'block']).default('skip'),
       maxQueue: posInt.optional(),
+      /** EASY backfilling around the first job that cannot start (works with any queue policy). */
+      backfill: z.enum(['none', 'easy']).default('none'),
+      /** Multi-GPU gangs may span nodes when no single node fits them. */
+      gang: z.strictObject({ spanNodes: z.boolean().default(false) }).optional(),
+      /** Preemption cost: restore time on each restart; periodic checkpoint interval (0 = at preemption). */
+      preemption: z
+        .strictObject({ restoreSec: z.number().nonnegative().default(0), checkpointIntervalSec: z.number().nonnegative().default(0) })
+        .optional(),
+      /** MIG layout change time, seconds. */
+      migReconfigSec: z.number().nonnegative().optional(),
+      /** Re-run scheduling every this many seconds while jobs wait (time-driven policies such as las). */
+      tickSec: z.number().positive().optional(),
     })
-    .default({ headOfLine: 'skip' }),
+    .default({ headOfLine: 'skip', backfill: 'none' }),
   /** Stop each run at this simulated time (seconds). */
   untilSec: z.number().positive().optional(),
   /** Modules to import before running (user policies that register themselves). */

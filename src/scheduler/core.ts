@@ -71,6 +71,12 @@ export interface CoreOptions {
   readonly quotas?: Quotas;
   /** MIG: time (ms) to change a GPU's layout; nothing new is granted on it meanwhile. */
   readonly migReconfigMs?: number;
+  /**
+   * Re-run the scheduling pass every `tickMs` while jobs are both queued and running, for queue
+   * policies whose order changes with time alone (LAS thresholds, starvation guards; Tiresias'
+   * scheduling interval). Absent: passes run only when events happen.
+   */
+  readonly tickMs?: number;
 }
 
 class TenantState implements TenantView {
@@ -136,6 +142,7 @@ export class SchedulerCore {
   private readonly span: boolean;
   /** MIG GPUs being reconfigured, and until when. */
   private migBusy: { until: number; node: number; gpu: number }[] = [];
+  private nextTick = -1;
 
   constructor(options: CoreOptions) {
     this.o = options;
@@ -211,6 +218,10 @@ export class SchedulerCore {
     if (this.migBusy.length > 0) {
       for (const b of this.migBusy) if (b.until <= now) o.cluster.setMigReconfiguring(b.node, b.gpu, false);
       this.migBusy = this.migBusy.filter((b) => b.until > now);
+    }
+    if (o.tickMs && this.queue.length > 0 && this.runningJobs.size > 0 && this.nextTick <= now) {
+      this.nextTick = now + o.tickMs;
+      o.clock.wakeAt(this.nextTick);
     }
     if (this.queue.length === 0) return;
     this.pass(now);
@@ -418,6 +429,7 @@ export class SchedulerCore {
       ...(j.models && j.models.length > 0 ? { models: j.models } : {}),
       prio: j.priority,
       dur: j.duration,
+      ...(j.mig ? { mig: j.mig } : {}),
     });
     if (o.maxQueue !== undefined && this.queue.length >= o.maxQueue) {
       this.apply({ kind: 'reject', job: j, reason: 'queue-full' });

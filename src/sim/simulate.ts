@@ -5,7 +5,7 @@ import { RngStreams } from '../engine/rng.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import type { EventLog } from '../output/records.ts';
 import type { Clock } from '../scheduler/clock.ts';
-import { SchedulerCore, type TenantConfig } from '../scheduler/core.ts';
+import { SchedulerCore, type CoreOptions, type TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
 import type { Executor } from '../scheduler/executor.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
@@ -22,6 +22,8 @@ export interface SimInput {
   readonly tenants?: readonly TenantConfig[];
   readonly headOfLine?: 'skip' | 'block';
   readonly maxQueue?: number;
+  /** Further scheduler-core options: backfill, gangs, preemption cost, quotas, MIG, ticks. */
+  readonly scheduler?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs'>;
   /** Stop the simulation at this time (ms); jobs still queued or running stay unfinished. */
   readonly until?: number;
   /**
@@ -107,6 +109,7 @@ export function simulate(input: SimInput): SimResult {
     tenants: input.tenants,
     headOfLine: input.headOfLine,
     maxQueue: input.maxQueue,
+    ...input.scheduler,
   });
 
   input.log.append({

@@ -8,6 +8,7 @@ import { loadGpulabJobs } from './gpulab-csv.ts';
 import { loadOpenbPods, openbPodsToJobs } from './openb.ts';
 import { loadPaiJobTable, loadPaiTaskTable, paiJobs } from './pai-v2020.ts';
 import { resolveTrace } from './resolve.ts';
+import { loadTiresiasJobs } from './tiresias.ts';
 
 /**
  * Loads a scenario's `workload: {kind: trace}` as jobs, by `format`. Paths resolve as described
@@ -50,6 +51,10 @@ export async function loadTraceJobs(w: TraceWorkload, base: string): Promise<{ j
       const j = x.jobTable ? (await loadPaiJobTable(await at(x.jobTable), { onBadRow: w.onBadRow })).rows : [];
       const r = paiJobs(t.rows, j);
       return { jobs: r.jobs, report: t.report, notes: r.untimed ? [`${r.untimed} tasks without start/end time left out`] : [] };
+    }
+    case 'tiresias': {
+      const r = await loadTiresiasJobs(await at(w.path), opts);
+      return { ...r, notes: [] };
     }
     default:
       throw new Error(`trace format '${format}' is not handled by loadTraceJobs`);

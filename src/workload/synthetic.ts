@@ -30,6 +30,10 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
   const tenants = s.get('workload/tenants');
   const estimates = s.get('workload/estimates');
   const demandWeights = w.demands.map((d) => d.weight);
+  // Demands restricted to some tenants (`tenants:`) get weight 0 for the others.
+  const restricted = w.demands.some((d) => d.tenants);
+  const perTenant = new Map(w.tenants.map((t) => [t.name, w.demands.map((d) => (!d.tenants || d.tenants.includes(t.name) ? d.weight : 0))]));
+  const demandWeightsOf = (t: string) => (restricted ? perTenant.get(t)! : demandWeights);
   const tenantWeights = w.tenants.map((t) => t.share);
   const meanGapMs = w.meanInterarrivalSec * 1000;
   const width = String(w.jobs - 1).length;
@@ -37,8 +41,8 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
   let t = 0;
   for (let i = 0; i < w.jobs; i++) {
     if (i > 0) t += Math.round(exponential(arrivals, meanGapMs));
-    const d = w.demands[weightedIndex(demands, demandWeights)];
     const tenant = w.tenants[weightedIndex(tenants, tenantWeights)].name;
+    const d = w.demands[weightedIndex(demands, demandWeightsOf(tenant))];
     const duration = Math.max(1, Math.round(durationSec(w.duration, durations) * 1000));
     const factor = w.estimateError > 0 ? Math.exp((2 * estimates() - 1) * Math.log(1 + w.estimateError)) : 1;
     jobs.push({
@@ -50,10 +54,12 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
       cpu: d.cpu,
       memory: d.memory,
       gpus: d.gpus,
-      milli: d.gpus === 0 ? 0 : d.milli,
+      // A MIG request's milli is a lower bound (one slice); the grant says what it holds.
+      milli: d.gpus === 0 ? 0 : d.mig ? 125 : d.milli,
+      ...(d.mig ? { mig: d.mig } : {}),
       ...(d.models ? { models: d.models } : {}),
       ...(d.work ? { work: d.work } : {}),
-      priority: 0,
+      priority: d.priority ?? 0,
     });
   }
   return jobs;

@@ -1,0 +1,63 @@
+import type { JobView } from '../../src/jobs/job.ts';
+import type { PolicyParams, QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
+import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
+
+/**
+ * las: Tiresias' discretised two-dimensional least-attained-service (Gu et al., "Tiresias: A GPU
+ * Cluster Manager for Distributed Deep Learning", NSDI 2019, §4.2, 2D-LAS with discretised
+ * priority queues). Attained service = #GPUs × executed time (GPU·s). Queue k holds jobs whose
+ * attained service lies in [T(k−1), T(k)) for the thresholds `thresholdsGpuSec` (default [3600]:
+ * two queues); lower queues run first, FIFO by submit time within a queue (ties by id). A job
+ * waiting in the queue for at least `starveFactor` × its executed time (and `starveMinSec`) is
+ * promoted to the highest queue (the paper's starvation guard, STARVELIMIT) for ordering: it
+ * starts first when GPUs free up. A queued job preempts running jobs of strictly lower queues by
+ * attained service (the lowest queue first, then the most recently started) when that lets it
+ * start — the "demotion" preemption of LAS. Promotion itself never preempts: a promoted job would
+ * be back in a low queue by attained service once running, and preempting for it makes jobs
+ * evict each other in turn (the paper resets a promoted job's service; a pure policy keeps no
+ * such state). Pure.
+ *
+ * Example with thresholds [3600]: a 4-GPU job that ran 1000 s attained 4000 GPU·s → queue 1;
+ * a new 8-GPU job (0 GPU·s, queue 0) preempts it if it needs its GPUs.
+ */
+export function las(params: PolicyParams = {}): QueuePolicy {
+  const thresholds = ((params.thresholdsGpuSec as number[] | undefined) ?? [3600]).map((x) => x * 1000);
+  const starveFactor = (params.starveFactor as number | undefined) ?? 2;
+  const starveMin = ((params.starveMinSec as number | undefined) ?? 0) * 1000;
+  for (let i = 0; i < thresholds.length; i++) {
+    if (!(thresholds[i] > 0) || (i > 0 && thresholds[i] <= thresholds[i - 1])) {
+      throw new Error(`las: thresholdsGpuSec must be positive and increasing, got ${JSON.stringify(params.thresholdsGpuSec)}`);
+    }
+  }
+  /** Attained GPU·ms at `now`. */
+  const attained = (j: JobView, now: number) => j.gpus * (j.executed + (j.state === 'running' ? now - j.start : 0));
+  const level = (j: JobView, now: number) => {
+    const a = attained(j, now);
+    let k = 0;
+    while (k < thresholds.length && a >= thresholds[k]) k++;
+    return k;
+  };
+  const queueOf = (j: JobView, now: number) => {
+    const waited = now - j.queuedAt;
+    if (j.executed > 0 && waited >= Math.max(starveMin, starveFactor * j.executed)) return 0;
+    return level(j, now);
+  };
+  const order = (view: SchedulerView) =>
+    view.queue
+      .map((j) => ({ j, q: queueOf(j, view.now) }))
+      .sort((a, b) => a.q - b.q || a.j.submit - b.j.submit || (a.j.id < b.j.id ? -1 : a.j.id > b.j.id ? 1 : 0))
+      .map((x) => x.j);
+  return {
+    name: 'las',
+    order,
+    victims: (view) =>
+      planPreemption(
+        view,
+        order(view),
+        (w, r) => level(w, view.now) < level(r, view.now),
+        (a, b) => level(b, view.now) - level(a, view.now) || b.start - a.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        (w, r) => `las:q${level(r, view.now)}>q${level(w, view.now)}:${w.id}`,
+      ),
+    claims: { workConserving: true },
+  } satisfies QueuePolicy;
+}

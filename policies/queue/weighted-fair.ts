@@ -1,0 +1,19 @@
+import type { QueuePolicy } from '../../src/scheduler/policy.ts';
+import { fairOrder } from './fair-order.ts';
+
+/**
+ * weighted-fair: weighted fair share of GPUs between tenants, as in the fair-share ordering of
+ * Kueue's fair sharing and YuniKorn's fair queue sorting (share = usage / weight) and the
+ * weighted max-min fairness of WFQ (Demers, Keshav & Shenker 1989). The tenant furthest below its
+ * weighted share — lowest GPU in use / weight, counting jobs already placed ahead in this order —
+ * goes next; within a tenant, admission order; ties by tenant name. With backlogged tenants of
+ * equal weight, allocations converge to equal shares as jobs finish. Pure.
+ *
+ * Example: A uses 4000, weight 2 → 2000; B uses 1000, weight 1 → 1000: B goes first; after a
+ * 2000-milli job of B, B's share is 3000 > 2000, so A's head job goes next.
+ */
+export const weightedFair = {
+  name: 'weighted-fair',
+  order: (view) => fairOrder(view, (t, u) => u.gpu / t.weight),
+  claims: { workConserving: true, fairShare: true },
+} satisfies QueuePolicy;

@@ -1,0 +1,189 @@
+import type { LogRecord } from '../output/records.ts';
+import { mean, round } from './stats.ts';
+
+/**
+ * Fairness metrics folded from the event log.
+ *
+ * - Jain's fairness index (Jain, Chiu & Hawe 1984): J(x) = (Σx)² / (n·Σx²), 1 when all equal,
+ *   1/n when one tenant gets everything. Applied here to each tenant's received / entitled GPU time.
+ * - Entitled GPU time: at every instant the allocated GPUs are divided among the *active* tenants
+ *   (with a queued or running job) in proportion to their weights — the weighted max-min share a
+ *   work-conserving fair scheduler would give backlogged tenants.
+ * - Finish-time fairness (Themis, Mahajan et al., NSDI 2020): ρ = T_shared / T_isolated, where
+ *   T_isolated is the job's run time in an isolated 1/N share of the cluster (N tenants):
+ *   duration × max(1, demand / (capacity / N)). ρ ≤ 1 means the job did no worse than in isolation.
+ */
+
+/** Jain's index of `xs` (1 for an empty or all-zero list). */
+export function jain(xs: readonly number[]): number {
+  if (xs.length === 0) return 1;
+  const s = xs.reduce((a, x) => a + x, 0);
+  const s2 = xs.reduce((a, x) => a + x * x, 0);
+  return s2 === 0 ? 1 : (s * s) / (xs.length * s2);
+}
+
+/** Themis' isolated run time (ms) for a job of `demand` milli-GPU on a 1/`n` share of `capacity`. */
+export function isolatedTime(duration: number, demand: number, capacity: number, n: number): number {
+  const share = capacity / Math.max(1, n);
+  return duration * Math.max(1, share > 0 ? demand / share : 1);
+}
+
+export interface TenantMetrics {
+  tenant: string;
+  weight: number;
+  jobs: number;
+  completed: number;
+  /** GPU·s received. */
+  gpuSec: number;
+  /** GPU·s entitled (see module comment). */
+  entitledSec: number;
+  /** received / total received, %. */
+  sharePct: number;
+  /** received / entitled. */
+  ratio: number;
+  jctMean: number;
+  waitMean: number;
+  /** Mean and max finish-time fairness ρ over completed jobs. */
+  rhoMean: number;
+  rhoMax: number;
+  preemptions: number;
+  /** Run time lost to preemption (restore + work since the last checkpoint), GPU·s. */
+  lostGpuSec: number;
+}
+
+export interface FairnessReport {
+  tenants: TenantMetrics[];
+  /** Jain's index over the tenants' received / entitled ratios. */
+  jain: number;
+  preemptions: number;
+  lostGpuSec: number;
+}
+
+interface JobInfo {
+  tenant: string;
+  submit: number;
+  dur: number;
+  demand: number;
+  start: number;
+  end: number;
+  ok: boolean;
+  held: number;
+}
+
+/** Per-tenant GPU time, entitlement, JCT/wait, ρ, preemptions. Feed every record in order. */
+export class TenantTracker {
+  private readonly jobs = new Map<string, JobInfo>();
+  private readonly gpu = new Map<string, number>();
+  private readonly active = new Map<string, number>();
+  private readonly received = new Map<string, number>();
+  private readonly entitled = new Map<string, number>();
+  private readonly preempts = new Map<string, number>();
+  private readonly lost = new Map<string, number>();
+  private capacity = 0;
+  private lastT = -1;
+  private allocated = 0;
+
+  /** Current milli-GPU held per tenant (timeline columns). */
+  get held(): ReadonlyMap<string, number> {
+    return this.gpu;
+  }
+
+  add(r: LogRecord, weightOf: (t: string) => number = () => 1): void {
+    if (r.t !== this.lastT) {
+      if (this.lastT >= 0) this.integrate(r.t - this.lastT, weightOf);
+      this.lastT = r.t;
+    }
+    switch (r.ev) {
+      case 'run':
+        this.capacity = r.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0);
+        return;
+      case 'arrival':
+        this.jobs.set(r.job, { tenant: r.tenant, submit: r.t, dur: r.dur, demand: r.gpus * r.milli, start: -1, end: -1, ok: false, held: 0 });
+        if (!this.gpu.has(r.tenant)) this.gpu.set(r.tenant, 0);
+        return;
+      case 'admit':
+        this.bump(this.active, this.jobs.get(r.job)!.tenant, 1);
+        return;
+      case 'start': {
+        const j = this.jobs.get(r.job)!;
+        if (j.start < 0) j.start = r.t;
+        j.held = (r.gpus.length + (r.parts ?? []).reduce((a, p) => a + p.gpus.length, 0)) * r.milli;
+        this.bump(this.gpu, j.tenant, j.held);
+        this.allocated += j.held;
+        return;
+      }
+      case 'preempt': {
+        const j = this.jobs.get(r.job)!;
+        this.bump(this.gpu, j.tenant, -j.held);
+        this.allocated -= j.held;
+        this.bump(this.preempts, j.tenant, 1);
+        this.bump(this.lost, j.tenant, (r.lost * j.held) / 1000);
+        j.held = 0;
+        return;
+      }
+      case 'finish': {
+        const j = this.jobs.get(r.job)!;
+        if (j.held > 0) {
+          this.bump(this.gpu, j.tenant, -j.held);
+          this.allocated -= j.held;
+          j.held = 0;
+        }
+        this.bump(this.active, j.tenant, -1);
+        j.end = r.t;
+        j.ok = r.state === 'succeeded';
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  report(weights: ReadonlyMap<string, number> = new Map()): FairnessReport {
+    const names = [...this.gpu.keys()].sort();
+    const n = names.length;
+    const total = names.reduce((a, t) => a + (this.received.get(t) ?? 0), 0);
+    const tenants = names.map((t): TenantMetrics => {
+      const js = [...this.jobs.values()].filter((j) => j.tenant === t);
+      const done = js.filter((j) => j.ok);
+      const rho = done.map((j) => (j.end - j.submit) / isolatedTime(j.dur, j.demand, this.capacity, n));
+      const rec = (this.received.get(t) ?? 0) / 1e6;
+      const ent = (this.entitled.get(t) ?? 0) / 1e6;
+      return {
+        tenant: t,
+        weight: weights.get(t) ?? 1,
+        jobs: js.length,
+        completed: done.length,
+        gpuSec: round(rec),
+        entitledSec: round(ent),
+        sharePct: total > 0 ? round((100 * (this.received.get(t) ?? 0)) / total) : 0,
+        ratio: ent > 0 ? round(rec / ent, 3) : 0,
+        jctMean: round(mean(done.map((j) => (j.end - j.submit) / 1000))),
+        waitMean: round(mean(js.filter((j) => j.start >= 0).map((j) => (j.start - j.submit) / 1000))),
+        rhoMean: round(mean(rho), 3),
+        rhoMax: round(rho.length ? Math.max(...rho) : 0, 3),
+        preemptions: this.preempts.get(t) ?? 0,
+        lostGpuSec: round((this.lost.get(t) ?? 0) / 1000),
+      };
+    });
+    const ratios = tenants.filter((t) => t.entitledSec > 0).map((t) => t.gpuSec / t.entitledSec);
+    return {
+      tenants,
+      jain: round(jain(ratios), 4),
+      preemptions: tenants.reduce((a, t) => a + t.preemptions, 0),
+      lostGpuSec: round(tenants.reduce((a, t) => a + t.lostGpuSec, 0)),
+    };
+  }
+
+  private integrate(dt: number, weightOf: (t: string) => number): void {
+    let wsum = 0;
+    for (const [t, c] of this.active) if (c > 0) wsum += weightOf(t);
+    for (const [t, m] of this.gpu) if (m > 0) this.bump(this.received, t, m * dt);
+    if (wsum > 0 && this.allocated > 0) {
+      for (const [t, c] of this.active) if (c > 0) this.bump(this.entitled, t, (this.allocated * dt * weightOf(t)) / wsum);
+    }
+  }
+
+  private bump(m: Map<string, number>, k: string, d: number): void {
+    m.set(k, (m.get(k) ?? 0) + d);
+  }
+}
