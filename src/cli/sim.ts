@@ -25,7 +25,7 @@ export function fairnessTables(s: ScenarioSummary): string {
   const head = ['run', 'Jain', 'preemptions', 'lost GPU·s', ...(mig ? ['MIG frag %'] : [])];
   const rows = runs.map((r) => {
     const f = r.fairness!;
-    return [r.run, f.jain, f.preemptions, f.lostGpuSec, ...(mig ? [f.migFragPct ?? 0] : [])];
+    return [r.run, f.jain.toFixed(3), f.preemptions, f.lostGpuSec, ...(mig ? [f.migFragPct ?? 0] : [])];
   });
   const th = ['run', 'tenant', 'jobs', 'done', 'GPU·s', 'share %', 'recv/entitled', 'JCT mean', 'wait mean', 'ρ mean', 'ρ max', 'preempt', 'lost GPU·s'];
   const tr = runs.flatMap((r) =>

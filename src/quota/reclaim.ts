@@ -69,7 +69,7 @@ export function reclaimVictims(view: SchedulerView, quotas: Quotas, order: reado
       taken.add(r.id);
       sim.release(r.id);
       usage.set(r.tenant, use(r.tenant) - gpuDemand(r));
-      out.push({ job: r, reason: `reclaim:${w.tenant}:${w.id}` });
+      out.push({ job: r, reason: `reclaim:${w.tenant}:${w.id}`, for: w.id });
     }
     sim.allocate(`w:${w.id}`, w, anyPlacement(sim, w, span)!);
     usage.set(w.tenant, use(w.tenant) + d);

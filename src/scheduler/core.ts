@@ -230,7 +230,9 @@ export class SchedulerCore {
     const victims = [...(o.queue.victims?.(this.view, ctx) ?? [])];
     if (o.quotas) victims.push(...reclaimVictims(this.view, o.quotas, o.queue.order(this.view, ctx)));
     const seen = new Set<string>();
+    const beneficiaries = new Set<string>();
     for (const v of victims) {
+      if (v.for !== undefined) beneficiaries.add(v.for);
       const j = this.all.get(v.job.id);
       if (!j || j.state !== 'running') {
         throw new Error(`preemption named job ${v.job.id}, which is not running`);
@@ -241,13 +243,15 @@ export class SchedulerCore {
     }
     if (seen.size > 0) {
       this.dirty = false;
-      this.pass(now);
+      this.pass(now, beneficiaries);
     }
   }
 
-  private pass(now: number): void {
+  /** One pass over the queue in policy order; `first`: jobs tried before the rest (preemption beneficiaries). */
+  private pass(now: number, first?: ReadonlySet<string>): void {
     const o = this.o;
-    const order = o.queue.order(this.view, { now, rng: o.rng.queue });
+    let order = o.queue.order(this.view, { now, rng: o.rng.queue });
+    if (first && first.size > 0) order = [...order.filter((j) => first.has(j.id)), ...order.filter((j) => !first.has(j.id))];
     const ctx = { now, rng: o.rng.placement };
     const cluster = o.cluster;
     const unfitShapes = new Set<string>();

@@ -40,6 +40,8 @@ export interface SchedulerView {
 export interface Victim {
   readonly job: JobView;
   readonly reason: string;
+  /** The queued job the preemption makes room for: the core tries it first in the next pass. */
+  readonly for?: string;
 }
 
 export interface PolicyContext {

@@ -51,7 +51,7 @@ export function planPreemption(
     for (const r of chosen) {
       taken.add(r.id);
       sim.release(r.id);
-      out.push({ job: r, reason: reason(w, r) });
+      out.push({ job: r, reason: reason(w, r), for: w.id });
     }
     sim.allocate(`w:${w.id}`, w, anyPlacement(sim, w, span)!);
   }
