@@ -3,7 +3,7 @@ import { renderTable } from '../output/table.ts';
 import { loadScenario, ScenarioError } from '../scenario/load.ts';
 import { runLive } from '../live/run-live.ts';
 
-const HELP = `usage: npm run live -- <scenario> [--time-scale X] [--seed N] [--out DIR]
+const HELP = `usage: npm run live -- <scenario> [--time-scale X] [--seed N] [--out DIR] [--exclusive]
 
 Runs a scenario live: real jobs (TensorFlow.js work or commands) in sandboxed child processes,
 scheduled by the scenario's policies through the same scheduler core as the simulator. Then
@@ -11,6 +11,7 @@ simulates the same jobs with durations from the measured work rates and compares
   --time-scale X  scenario time runs X times faster than wall time (default: live.timeScale or 1)
   --seed N        workload seed (default: the scenario's first)
   --out DIR       output root (default: out/<name>-live)
+  --exclusive     give every fractional-GPU job a whole GPU (compare shared vs exclusive)
 
 Outputs: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv,live-jobs.csv,live.json,metrics.prom,log.jsonl}`;
 
@@ -23,6 +24,7 @@ async function main(): Promise<number> {
         'time-scale': { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
+        exclusive: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -45,7 +47,7 @@ async function main(): Promise<number> {
     const timeScale = num('time-scale', args.values['time-scale'], (x) => x > 0 && Number.isFinite(x));
     const seed = num('seed', args.values.seed, Number.isInteger);
     const scn = loadScenario(file);
-    const s = await runLive(scn, { file, timeScale, seed, out: args.values.out, progress: (l) => process.stderr.write(l + '\n') });
+    const s = await runLive(scn, { file, timeScale, seed, out: args.values.out, exclusive: args.values.exclusive, progress: (l) => process.stderr.write(l + '\n') });
     const r = (x: number) => Math.round(x * 1000) / 1000;
     process.stdout.write(`\nlive run ${s.scenario} ${s.run} (time scale ×${s.timeScale})\n`);
     process.stdout.write(`isolation: ${s.layers.join(', ')}${s.cgroupUnavailable ? `; no cgroup: ${s.cgroupUnavailable}` : ''}\n`);

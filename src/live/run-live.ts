@@ -26,6 +26,8 @@ export interface LiveRunOptions {
   readonly timeScale?: number;
   readonly seed?: number;
   readonly out?: string;
+  /** Round every fractional GPU request up to whole GPUs (to compare shared vs exclusive placement). */
+  readonly exclusive?: boolean;
   readonly progress?: (line: string) => void;
 }
 
@@ -85,12 +87,13 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   if (!combo) throw new Error(`${opts.file}: live.policy '${live.policy}' names no entry of policies (have: ${scn.policies.map(comboLabel).join(', ')})`);
   const w = scn.workload;
   if (w.kind !== 'synthetic' && w.kind !== 'trace') throw new Error(`${opts.file}: workload.kind '${w.kind}' cannot run live (synthetic or trace only)`);
-  const jobs: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadTraceJobs(w, base)).jobs;
+  const loaded: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadTraceJobs(w, base)).jobs;
+  const jobs = opts.exclusive ? loaded.map((j) => (j.gpus > 0 && j.milli < 1000 ? { ...j, milli: 1000 } : j)) : loaded;
   const tenants = w.kind === 'synthetic' ? w.tenants.map((t) => ({ name: t.name, weight: t.weight })) : scn.tenants?.map((t) => ({ name: t.name, weight: t.weight }));
   const workOf = (j: Pick<JobSpec, 'work' | 'duration'>): WorkSpec =>
     j.work ? WorkSpecSchema.parse(j.work) : { kind: 'sleep', ms: Math.max(0, Math.round(j.duration / timeScale)) };
 
-  const label = comboLabel(combo);
+  const label = comboLabel(combo) + (opts.exclusive ? '-exclusive' : '');
   const run = `${label}/seed-${seed}`;
   const dir = join(opts.out ?? scn.output ?? join('out', `${scn.name}-live`), label, `seed-${seed}`);
   mkdirSync(dir, { recursive: true });
