@@ -16,6 +16,7 @@ import { loadTraceJobs } from '../trace/load-trace.ts';
 import { loadOpenbNodes } from '../trace/openb.ts';
 import { resolveTrace } from '../trace/resolve.ts';
 import { runStaticFillScenario } from '../fgd/scenario.ts';
+import { withTypicalPods } from '../fgd/typical-params.ts';
 import { synthesize } from '../workload/synthetic.ts';
 import { expandNodeGroups } from './cluster.ts';
 import type { PolicyCombo, Scenario } from './schema.ts';
@@ -136,7 +137,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
         nodes,
         jobs,
         queue: queuePolicyFactory(combo.queue)(combo.params.queue),
-        placement: placementPolicyFactory(combo.placement)(combo.params.placement),
+        placement: placementPolicyFactory(combo.placement)(withTypicalPods(combo.placement, combo.params.placement, jobs)),
         log: writer,
         tenants,
         headOfLine: scn.scheduler.headOfLine,
