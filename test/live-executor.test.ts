@@ -186,3 +186,18 @@ describe.skipIf(skip !== undefined)(`live executor: hostile jobs are contained${
     expect(c.outcome).toBe('succeeded');
   });
 });
+
+// The fallback path (no root, no cgroups): plain child processes in their own process group.
+describe('live executor without sandbox layers', () => {
+  it('still runs, times out and cleans up jobs through the process group', async () => {
+    const { detectSandbox } = await import('../src/live/sandbox.ts');
+    const h = await harness({ layers: detectSandbox('none') });
+    const ok = await h.run(liveJob('plain-ok', { kind: 'command', argv: ['/bin/sh', '-c', 'exit 0'] }));
+    expect(ok.outcome).toBe('succeeded');
+    // a child that ignores SIGTERM, started in the background of the job's shell
+    const c = await h.run(liveJob('plain-slow', { kind: 'command', argv: ['/bin/sh', '-c', '(trap "" TERM; sleep 30) & sleep 30'], timeoutSec: 0.5 }));
+    expect(c.outcome).toBe('timed-out');
+    expect(await eventually(() => h.x.strays(), (s) => s.length === 0)).toEqual([]);
+    await h.x.shutdown();
+  });
+});

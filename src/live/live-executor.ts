@@ -199,6 +199,8 @@ class Worker {
       this.signalTree('SIGKILL');
     }
     this.cgroup?.killAll();
+    // Last resort where there is no cgroup or pid namespace: anything still carrying the marker.
+    if (!this.cgroup) for (const p of pidsWithMarker(new Set([this.marker]))) signal(p, 'SIGKILL');
   }
 
   private signalTree(sig: NodeJS.Signals): void {

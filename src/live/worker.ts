@@ -29,15 +29,10 @@ let command: ChildProcess | undefined;
 let busy = false;
 
 function onTerm(): void {
-  // Forward to the command's process group; the parent escalates to SIGKILL after its grace period.
-  if (command?.pid !== undefined && command.exitCode === null) {
-    try {
-      process.kill(-command.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    return;
-  }
+  // The command shares this worker's process group, so the parent's SIGTERM to the group has
+  // reached it too: wait for it to exit (its result is still reported); the parent escalates to
+  // SIGKILL after its grace period.
+  if (command?.pid !== undefined && command.exitCode === null && command.signalCode === null) return;
   void exit(143);
 }
 
@@ -47,7 +42,7 @@ async function runCommand(jobId: string, argv: readonly string[]): Promise<void>
   const t0 = performance.now();
   await send({ type: 'started', jobId, backend: 'none', device: 'cpu' });
   await new Promise<void>((resolve) => {
-    command = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true });
+    command = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env });
     command.on('error', async (e) => {
       await send({ type: 'result', jobId, ok: false, computeMs: performance.now() - t0, flop: 0, backend: 'none', device: 'cpu', exitCode: null, signal: null, message: `cannot start command: ${e.message}` });
       resolve();
@@ -70,7 +65,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => {
     if (command?.pid !== undefined && command.exitCode === null) {
       try {
-        process.kill(-command.pid, 'SIGKILL');
+        process.kill(command.pid, 'SIGKILL');
       } catch {
         // gone
       }
