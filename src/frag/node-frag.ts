@@ -54,7 +54,26 @@ export function shapeFrag(node: FragNode, shape: FragShape): number {
 
 /** Expected fragment of `node` over the typical pods (milli-GPU). Pure. */
 export function nodeFrag(node: FragNode, typical: readonly TypicalPod[]): number {
+  // Same as Σ freq · shapeFrag, with the idle total computed once (hot in fgd's scoring).
+  const g = node.gpuFree;
+  const n = g.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += g[i];
+  if (total === 0) return 0;
   let f = 0;
-  for (const t of typical) f += t.freq * shapeFrag(node, t);
+  for (let k = 0; k < typical.length; k++) {
+    const t = typical[k];
+    if (t.milli === 0 || node.cpuFree < t.cpu || !modelAccessible(node.model, t.models)) {
+      f += t.freq * total;
+      continue;
+    }
+    let usable = 0;
+    let below = 0;
+    for (let i = 0; i < n; i++) {
+      if (g[i] >= t.milli) usable++;
+      else below += g[i];
+    }
+    f += t.freq * (usable >= t.gpus ? below : total);
+  }
   return f;
 }
