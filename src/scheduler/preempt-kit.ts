@@ -58,7 +58,10 @@ export function planPreemption(
   return out;
 }
 
-/** Victim order: lowest priority first, then the most recently started (least work lost), then id. */
+/**
+ * Victim order: lowest priority first, then the most recently started (least work lost), then the
+ * latest submitted, then the greater id (the most recently admitted, as Kueue picks).
+ */
 export function byLeastLoss(a: JobView, b: JobView): number {
-  return a.priority - b.priority || b.start - a.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return a.priority - b.priority || b.start - a.start || b.submit - a.submit || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
