@@ -10,16 +10,17 @@ import { bestFit } from './best-fit.ts';
  * in the spirit of the MIG-aware packing of "MISO" (Li et al., SoCC 2022) and NVIDIA KAI's
  * bin-packing. For a MIG request it scores every (node, GPU, valid free start) and keeps the
  * lowest, lexicographically:
- *   1. wasted slices: free slots of that GPU that no further instance of the requested profile
- *      could use after the placement (`fragmentedSlots`);
- *   2. −(largest profile that still fits on that GPU afterwards), in slots: keep big holes whole;
+ *   1. wasted slices: how many more free slots of that GPU become unusable for further instances
+ *      of the requested profile (`fragmentedSlots` after − before);
+ *   2. how much the largest profile that fits on that GPU shrinks, in slots (keep big holes whole);
  *   3. free slots left on the GPU (tightest GPU first: keep empty GPUs for 7g requests);
  *   4. 1 if the layout must change (no idle instance of that profile at that start), else 0;
  * ties by node id, GPU index, start. Non-MIG requests go to best-fit. Pure.
  *
  * Example (A100-80GB, 1g.10gb@0 in use, request 2g.20gb): start 2 → busy {0,2,3}, start 4 →
- * busy {0,4,5}. Both waste 3 slots for further 2g requests (free 5, one more 2g fits); start 2
- * still leaves 3g.40gb@4 (largest 4 slots), start 4 only 2g holes (largest 2): start 2 wins.
+ * busy {0,4,5}. Neither wastes more slots for further 2g requests (3 before, 3 after); start 2
+ * still leaves 3g.40gb@4 (largest stays 4 slots), start 4 only 2g holes (largest 4 → 2): start 2
+ * wins. An empty GPU would lose its 7g (8 → 4 slots), so a partly used GPU is preferred.
  */
 export const migBestFit = {
   name: 'mig-best-fit',
@@ -35,6 +36,9 @@ export const migBestFit = {
         const model = migModel(g.model);
         if (!prof || !model) continue;
         const busy = busyMask(g.mig.instances);
+        const wasteBefore = fragmentedSlots(prof, busy, model.slots);
+        let largestBefore = 0;
+        for (const q of model.profiles) if (q.size > largestBefore && capacityFor(q, busy) > 0) largestBefore = q.size;
         for (const start of prof.starts) {
           const m = slotMask(start, prof.size);
           if (busy & m) continue;
@@ -44,7 +48,7 @@ export const migBestFit = {
           let free = 0;
           for (let s = 0; s < model.slots; s++) if (!(after & (1 << s))) free++;
           const reuse = g.mig.instances.some((i) => i.job === undefined && i.profile === job.mig && i.start === start);
-          const score = [fragmentedSlots(prof, after, model.slots), -largest, free, reuse ? 0 : 1];
+          const score = [fragmentedSlots(prof, after, model.slots) - wasteBefore, largestBefore - largest, free, reuse ? 0 : 1];
           if (!best || better(score, node.id, g.index, start, best)) best = { node: node.index, gpu: g, start, score, id: node.id };
         }
       }
