@@ -3,7 +3,9 @@ import type { SchedulerView, TenantView } from '../../src/scheduler/policy.ts';
 
 /**
  * Progressive filling shared by the fair-share queue policies: repeatedly take the head job of
- * the tenant with the lowest `share` (ties by tenant name), then charge that job's demand to the
+ * the tenant with the lowest `share`; ties go to the lowest attained GPU time / weight (so equal
+ * instantaneous shares rotate between tenants over time instead of always favouring one name),
+ * then to the tenant name. Then charge that job's demand to the
  * tenant as if it had started, so the next pick sees the updated share. Within a tenant, jobs keep
  * the core's admission order. Pure; O(jobs × tenants).
  */
@@ -30,12 +32,15 @@ export function fairOrder(
   while (out.length < view.queue.length) {
     let best: TenantView | undefined;
     let bestShare = Infinity;
+    let bestAttained = Infinity;
     for (const t of tenants) {
       if (next.get(t.name)! >= byTenant.get(t.name)!.length) continue;
       const s = share(t, usage.get(t.name)!);
-      if (s < bestShare || (s === bestShare && best !== undefined && t.name < best.name)) {
+      const a = t.attainedGpu / t.weight;
+      if (s < bestShare || (s === bestShare && (a < bestAttained || (a === bestAttained && best !== undefined && t.name < best.name)))) {
         best = t;
         bestShare = s;
+        bestAttained = a;
       }
     }
     if (!best) break;

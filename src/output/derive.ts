@@ -75,13 +75,14 @@ export class Deriver {
   private readonly weightOf = (t: string) => this.weights.get(t) ?? 1;
 
   add(r: LogRecord): void {
-    this.fair.add(r, this.weightOf);
-    this.migFrag.add(r);
     if (r.t !== this.lastT) {
       this.closeInstant();
       if (this.lastT >= 0) this.allocIntegral += this.gpuAllocated * (r.t - this.lastT);
       this.lastT = r.t;
     }
+    // After closing the previous instant, whose timeline row carries the tenants' shares then.
+    this.fair.add(r, this.weightOf);
+    this.migFrag.add(r);
     switch (r.ev) {
       case 'run':
         this.gpuCapacity = r.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0);
