@@ -44,13 +44,18 @@ function shareChoice(node: NodeState, pod: PodShape, typical: readonly TypicalPo
   const before = nodeFrag(node, typical);
   let gpu = -1;
   let growth = Infinity;
+  // One scratch copy of the node, updated in place per candidate GPU (no allocation per try).
+  const scratch = node.gpuFree.slice();
+  const probe = { model: node.model, cpuFree: node.cpuFree - pod.cpu, gpuFree: scratch };
   for (let i = 0; i < node.gpuFree.length; i++) {
     const f = node.gpuFree[i];
     if (f < pod.milli) continue;
     let seen = false; // equal free values give equal growth: evaluate the first only
     for (let j = 0; j < i; j++) if (node.gpuFree[j] === f) seen = true;
     if (seen) continue;
-    const g = nodeFrag(after(node, pod, i), typical) - before;
+    scratch[i] = f - pod.milli;
+    const g = nodeFrag(probe, typical) - before;
+    scratch[i] = f;
     if (g < growth) {
       growth = g;
       gpu = i;
