@@ -54,7 +54,7 @@ export function renderTable(table: HTMLTableElement, rows: RunRow[], selected: s
 }
 
 /** Up to `n` evenly spaced quantiles of a sorted array as CDF points (x, fraction ≤ x). */
-export function cdfPoints(sorted: readonly number[], n = 256): [number, number][] {
+export function cdfPoints(sorted: ArrayLike<number>, n = 256): [number, number][] {
   const len = sorted.length;
   if (len === 0) return [];
   const out: [number, number][] = [];

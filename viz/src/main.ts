@@ -27,7 +27,7 @@ interface State {
   cursorRec: number;
   summary: Map<string, { metrics: Record<string, number>; digest: string }>;
   fgd: Awaited<ReturnType<typeof loadFgdCurve>>;
-  timing: { fetchParseMs: number; firstRenderMs: number; lastRenderMs: number };
+  timing: { fetchParseMs: number; firstRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
 }
 
 const st: State = {
@@ -40,7 +40,7 @@ const st: State = {
   cursorRec: 0,
   summary: new Map(),
   fgd: undefined,
-  timing: { fetchParseMs: 0, firstRenderMs: 0, lastRenderMs: 0 },
+  timing: { fetchParseMs: 0, firstRenderMs: 0, lastRenderMs: 0, parts: {} },
 };
 
 const model = (): RunModel => st.feeds[st.cur].model;
@@ -109,10 +109,20 @@ function render(all: boolean): void {
   const t0 = performance.now();
   const w = width();
   const m = model();
+  const parts: Record<string, number> = {};
+  let tp = performance.now();
+  const lap = (k: string) => {
+    const now = performance.now();
+    parts[k] = Math.round(now - tp);
+    tp = now;
+  };
   const stats = gantt.render(w);
+  lap('gantt');
   timelines.render(w);
+  lap('timelines');
   if (all) {
     gantt.renderOverview(w);
+    lap('overview');
     $('legend').innerHTML = m.tenants.map((t, i) => `<span><i style="background:${tenantColor(i)}"></i>${esc(t)}</span>`).join('');
     const rs = rows();
     renderTable($<HTMLTableElement>('metrics'), rs, m.run || st.manifest.runs[st.cur].run, selectRunByName);
@@ -121,8 +131,11 @@ function render(all: boolean): void {
       $('fgd-block').hidden = false;
       renderFgd($('fgd'), st.fgd.rows);
     }
+    lap('comparison');
   } else gantt.syncBrush(w);
   renderInspector($<HTMLTableElement>('events'), $('decisions'), $('ev-where'), m, st.cursorRec, st.manifest.runs.map((r, i) => ({ run: r.run, model: st.feeds[i].model })));
+  lap('inspector');
+  st.timing.parts = parts;
   const range = $('range');
   range.textContent = `showing ${fmtT(st.domain[0])} – ${fmtT(st.domain[1])} of ${fmtT(st.full[1])}`;
   range.dataset.t0 = String(Math.round(st.domain[0]));
@@ -235,7 +248,6 @@ window.gpulab = {
     runs: st.manifest.runs.map((r) => r.run),
     jobs: model().jobs.length,
     started: model().jobs.filter((j) => j.start >= 0).length,
-    jobIds: model().jobs.map((j) => j.id),
     domain: st.domain,
     full: st.full,
     stats: gantt.stats,
@@ -251,6 +263,7 @@ window.gpulab = {
     return { x: rect.left + p.x, y: rect.top + p.y };
   },
   tenantColor: (tenant: string) => tenantColor(Math.max(0, model().tenants.indexOf(tenant))),
+  jobAt: (i: number) => model().jobs[i]?.id ?? null,
   job: (id: string) => {
     const j = model().jobIndex.get(id);
     return j === undefined ? null : model().jobs[j];

@@ -1,7 +1,7 @@
 import * as d3 from 'd3';
 import { fmtInt, fmtT, lowerBound, tenantColor } from './format.ts';
 import { LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
-import { FRAGMENTATION, type RunModel } from './run-model.ts';
+import type { RunModel } from './run-model.ts';
 
 interface Chart {
   title: string;
@@ -15,7 +15,7 @@ interface Chart {
 const pct = (v: number) => `${v.toFixed(1)}%`;
 const CHARTS: Chart[] = [
   { title: 'GPU allocated', note: '% of capacity', value: (m, i) => (100 * m.series.alloc[i]) / (m.gpuCapacity || 1), fixedMax: 100, fmt: pct, color: '#4e79a7' },
-  { title: 'fragmentation', note: FRAGMENTATION, value: (m, i) => (100 * m.series.frag[i]) / (m.gpuCapacity || 1), fmt: pct, color: '#e15759' },
+  { title: 'fragmentation', note: 'stranded free share', value: (m, i) => (100 * m.series.frag[i]) / (m.gpuCapacity || 1), fmt: pct, color: '#e15759' },
   { title: 'queue length', note: 'jobs waiting', value: (m, i) => m.series.queued[i], fmt: (v) => fmtInt(Math.round(v)), color: '#f28e2b' },
   { title: 'running', note: 'jobs running', value: (m, i) => m.series.running[i], fmt: (v) => fmtInt(Math.round(v)), color: '#59a14f' },
 ];
