@@ -9,6 +9,7 @@ import { migBestFit } from '../policies/placement/mig-best-fit.ts';
 import { firstFit } from '../policies/placement/first-fit.ts';
 import { RngStreams } from '../src/engine/rng.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
+import type { PlacementPolicy } from '../src/scheduler/policy.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
@@ -33,6 +34,7 @@ const migJob = (id: string, profile: string, at = 0, dur = 1000, models?: string
   ...(models ? { models } : {}),
 });
 const ctx = { now: 0, rng: new RngStreams(1).get('p') };
+const place = (p: PlacementPolicy, j: JobSpec, c: Cluster) => p.place({ ...j, state: 'queued' } as never, c, ctx);
 
 describe('MIG profile tables (NVIDIA MIG user guide)', () => {
   it.each([
@@ -109,7 +111,7 @@ describe('MIG in the cluster model', () => {
         seq.forEach((op, i) => {
           if (op.place || live.length === 0) {
             const j = migJob(`j${i}`, op.profile);
-            const out = policy.place({ ...j, state: 'queued' } as never, c, ctx);
+            const out = place(policy, j, c);
             if (out.kind === 'placed') {
               c.allocate(j.id, j, out.placement);
               live.push(j.id);
@@ -138,14 +140,14 @@ describe('mig-best-fit', () => {
     // for 1g.10gb on a GPU holding 3g@4, best fit packs it there instead of an empty GPU.
     const c = new Cluster([migNode('m', 'H100-80GB', 2)]);
     c.allocate('x', migJob('x', '1g.10gb'), { node: 0, gpus: [{ gpu: 0, milli: 125, mig: { profile: '1g.10gb', start: 0 } }] });
-    const out = migBestFit.place({ ...migJob('y', '2g.20gb'), state: 'queued' } as never, c, ctx);
+    const out = place(migBestFit, migJob('y', '2g.20gb'), c);
     expect(out).toMatchObject({ kind: 'placed', placement: { node: 0, gpus: [{ gpu: 0, mig: { profile: '2g.20gb', start: 2 } }] } });
   });
 
   it('prefers a partly used GPU over an empty one (keeps whole GPUs for 7g requests)', () => {
     const c = new Cluster([migNode('m', 'H100-80GB', 2)]);
     c.allocate('x', migJob('x', '3g.40gb'), { node: 0, gpus: [{ gpu: 1, milli: 500, mig: { profile: '3g.40gb', start: 4 } }] });
-    const out = migBestFit.place({ ...migJob('y', '1g.10gb'), state: 'queued' } as never, c, ctx);
+    const out = place(migBestFit, migJob('y', '1g.10gb'), c);
     expect(out).toMatchObject({ kind: 'placed', placement: { gpus: [{ gpu: 1 }] } });
   });
 

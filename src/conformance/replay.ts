@@ -25,7 +25,7 @@ export function replay(
     const r = recs[i];
     switch (r.ev) {
       case 'arrival':
-        demands.set(r.job, { cpu: r.cpu, memory: r.mem, gpus: r.gpus, milli: r.milli, models: r.models });
+        demands.set(r.job, { cpu: r.cpu, memory: r.mem, gpus: r.gpus, milli: r.milli, models: r.models, ...(r.mig ? { mig: r.mig } : {}) });
         break;
       case 'admit':
         queued.set(r.job, demands.get(r.job)!);
@@ -33,14 +33,23 @@ export function replay(
       case 'start': {
         const node = index.get(r.node);
         check(node !== undefined, () => `t=${r.t}: start of ${r.job} on unknown node ${r.node}`);
-        check(r.milli === demands.get(r.job)!.milli, () => `t=${r.t}: start of ${r.job} logs ${r.milli} milli, demand is ${demands.get(r.job)!.milli}`);
-        cluster.allocate(r.job, demands.get(r.job)!, { node: node!, gpus: r.gpus.map((g) => ({ gpu: g, milli: r.milli })) });
+        // A MIG grant's milli is its instance size, checked by the cluster against the profile.
+        check(r.mig !== undefined || r.milli === demands.get(r.job)!.milli, () => `t=${r.t}: start of ${r.job} logs ${r.milli} milli, demand is ${demands.get(r.job)!.milli}`);
+        const grant = (g: number) => ({ gpu: g, milli: r.milli, ...(r.mig ? { mig: r.mig } : {}) });
+        const parts = (r.parts ?? []).map((p) => ({ node: index.get(p.node)!, gpus: p.gpus.map(grant) }));
+        cluster.allocate(r.job, demands.get(r.job)!, { node: node!, gpus: r.gpus.map(grant), ...(parts.length > 0 ? { parts } : {}) });
         queued.delete(r.job);
         break;
       }
       case 'finish':
         if (cluster.allocationOf(r.job)) cluster.release(r.job);
         queued.delete(r.job);
+        break;
+      case 'preempt':
+        cluster.release(r.job);
+        break;
+      case 'requeue':
+        queued.set(r.job, demands.get(r.job)!);
         break;
     }
     hooks.atRecord?.(cluster, i);
