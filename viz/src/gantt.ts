@@ -96,13 +96,18 @@ export class Gantt {
         ctx.fillStyle = '#c9ccd1';
         ctx.fillRect(0, r * this.laneH, width, 1);
       }
-      ctx.fillStyle = '#333';
+    }
+    // Labels in a second pass so a node's stripe never covers the label of the row above.
+    ctx.fillStyle = '#333';
+    for (let r = 0; r < n; r++) {
+      const L = m.lanes[order[r]];
+      const prev = r > 0 ? m.lanes[order[r - 1]] : undefined;
       if (this.laneH >= 9) {
         const where = L.gpu < 0 ? 'cpu' : `gpu${L.gpu}`;
         const share = L.instance ? ` ${L.instance}` : L.slot > 0 || this.hasSlots(order, r) ? ` ·${L.slot + 1}` : '';
         ctx.fillText(`${L.node} ${where}${share}`, 4, r * this.laneH + this.laneH / 2, LEFT - 8);
       } else if (!prev || prev.node !== L.node) {
-        ctx.fillText(L.node, 4, r * this.laneH + 5, LEFT - 8);
+        ctx.fillText(L.node, 4, r * this.laneH + 6, LEFT - 8);
       }
     }
     // Bars.
