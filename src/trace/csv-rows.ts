@@ -49,7 +49,10 @@ export class Row {
     if (!this.has(col) && opts.optional !== undefined) return opts.optional;
     const s = this.str(col);
     if (!/^-?\d+$/.test(s)) throw new TraceRowError(this.file, this.line, col, `expected an integer, got '${s}'`);
-    return this.range(col, Number(s), opts);
+    const n = Number(s);
+    // Beyond 2^53 the digits would silently round to another integer.
+    if (!Number.isSafeInteger(n)) throw new TraceRowError(this.file, this.line, col, `integer out of range: '${s}'`);
+    return this.range(col, n, opts);
   }
 
   num(col: string, opts: { min?: number; max?: number; optional?: number } = {}): number {
