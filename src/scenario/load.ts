@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioSchema, type Scenario } from './schema.ts';
 
@@ -42,11 +42,29 @@ export function parseScenario(text: string, file: string): Scenario {
         }),
       );
     }
-    data = doc.toJS();
+    try {
+      data = doc.toJS();
+    } catch (e) {
+      // e.g. an alias to an anchor never set (`b: *x`): yaml throws only when converting.
+      throw new ScenarioError(file, [`${aliasPosition(doc, text) ?? '(root)'}: ${(e as Error).message}`]);
+    }
   }
   const r = ScenarioSchema.safeParse(data);
   if (!r.success) throw new ScenarioError(file, formatIssues(r.error.issues));
   return r.data;
+}
+
+/** `line L, column C` of the first alias that resolves to no anchor, if any. */
+function aliasPosition(doc: Document, text: string): string | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (offset === undefined && node.resolve(doc) === undefined && node.range) offset = node.range[0];
+    },
+  });
+  if (offset === undefined) return undefined;
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
 }
 
 export function loadScenario(file: string): Scenario {
