@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseScenario, ScenarioError } from '../scenario/load.ts';
 import { TraceRowError } from '../trace/csv-rows.ts';
-import { loadGpulabJobs } from '../trace/gpulab-csv.ts';
-import { Violation } from './properties.ts';
+import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
+import { Cluster } from '../cluster/cluster.ts';
+import type { NodeSpec } from '../cluster/types.ts';
+import type { JobSpec } from '../jobs/job.ts';
+import { Violation } from './subject.ts';
 
 /**
  * Parser robustness: arbitrary malformed scenario files and trace rows never crash the process
@@ -80,33 +83,150 @@ export const scenarioParserProperty = fc.property(mutatedScenario, ({ text, file
   }
 });
 
-const HEADER = 'id,tenant,submit_s,duration_s,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_models,priority';
-const cell = fc.oneof(
-  fc.constantFrom('', '0', '1', '-1', '1000', '1001', '2.5', 'NaN', 'x', 'A100|T4', '"', '""', ',', '1e309'),
+/** A CSV loader under test: its columns and what it returns for accepted rows. */
+export interface CsvLoaderCase {
+  readonly name: string;
+  /**
+   * Header columns, each with values that are usually valid in it; the fuzzer mixes in
+   * troublemakers, and drops and rotates columns.
+   */
+  readonly columns: Readonly<Record<string, fc.Arbitrary<string>>>;
+  /** Loads `file`; returns the accepted items. Errors must be `TraceRowError`s. */
+  load(file: string, onBadRow: 'stop' | 'skip'): Promise<{ items: readonly unknown[]; errors: readonly TraceRowError[] }>;
+  /** What is wrong with an accepted item (undefined when it is usable downstream). */
+  invalid(item: unknown): string | undefined;
+}
+
+const safeInt = (x: number, min: number) => Number.isSafeInteger(x) && x >= min;
+
+/** A job the simulator accepts: integer ms times, integer resources, a coherent GPU demand. */
+export function invalidJob(j: JobSpec): string | undefined {
+  if (!safeInt(j.submit, 0)) return `submit ${j.submit} is not a safe integer ≥ 0 ms`;
+  if (!safeInt(j.duration, 1)) return `duration ${j.duration} is not a safe integer ≥ 1 ms`;
+  if (j.estimate !== undefined && !safeInt(j.estimate, 1)) return `estimate ${j.estimate} is not a safe integer ≥ 1 ms`;
+  if (!safeInt(j.cpu, 0) || !safeInt(j.memory, 0)) return `cpu ${j.cpu} / memory ${j.memory} not integers ≥ 0`;
+  if (!safeInt(j.gpus, 0)) return `gpus ${j.gpus} not an integer ≥ 0`;
+  if (j.gpus === 0 ? j.milli !== 0 : !(safeInt(j.milli, 1) && j.milli <= 1000)) return `milli ${j.milli} with ${j.gpus} GPUs`;
+  if (!Number.isFinite(j.priority)) return `priority ${j.priority}`;
+  return undefined;
+}
+
+/** A node list the cluster model accepts (unique ids, positive integer capacities). */
+export function invalidNodes(nodes: readonly NodeSpec[]): string | undefined {
+  try {
+    new Cluster(nodes);
+  } catch (e) {
+    return `Cluster rejects the nodes: ${(e as Error).message}`;
+  }
+  for (const n of nodes) {
+    if (n.id === '') return 'a node with an empty id';
+    if (!safeInt(n.cpu, 1) || !safeInt(n.memory, 1)) return `node ${n.id}: cpu ${n.cpu} / memory ${n.memory}`;
+  }
+  return undefined;
+}
+
+const ID = fc.constantFrom('a', 'b', 'c', 'd');
+const INT = fc.constantFrom('0', '1', '1000', '16384');
+const SECONDS = fc.constantFrom('0', '1', '2.5', '0.0001', '3600');
+const MODELS = fc.constantFrom('', 'A100', 'A100|T4', 'H100||H100');
+
+const LOADERS: CsvLoaderCase[] = [
+  {
+    name: 'gpulab jobs',
+    columns: {
+      id: ID,
+      tenant: fc.constantFrom('a', 'b', ''),
+      submit_s: SECONDS,
+      duration_s: SECONDS,
+      cpu_milli: INT,
+      memory_mib: INT,
+      num_gpu: fc.constantFrom('0', '1', '2', '8'),
+      gpu_milli: fc.constantFrom('1000', '500', '1', ''),
+      gpu_models: MODELS,
+      priority: fc.constantFrom('0', '3', '-1', ''),
+      estimate_s: fc.constantFrom('', '1', '0.0004', '60'),
+    },
+    load: async (file, onBadRow) => {
+      const { jobs, report } = await loadGpulabJobs(file, { onBadRow });
+      return { items: jobs, errors: report.errors };
+    },
+    invalid: (j) => invalidJob(j as JobSpec),
+  },
+  {
+    name: 'gpulab nodes',
+    columns: {
+      id: ID,
+      cpu_milli: fc.constantFrom('1', '4000', '64000'),
+      memory_mib: fc.constantFrom('1', '8192'),
+      num_gpu: fc.constantFrom('0', '1', '8'),
+      gpu_model: fc.constantFrom('A100', 'T4', ''),
+      gpu_milli: fc.constantFrom('', '1000', '500'),
+    },
+    // loadGpulabNodes always stops at the first bad row; the whole list must build a Cluster.
+    load: async (file) => ({ items: [await loadGpulabNodes(file)], errors: [] }),
+    invalid: (nodes) => invalidNodes(nodes as NodeSpec[]),
+  },
+];
+
+/** The loaders the fuzzer covers (printed by name in counterexamples). */
+export const CSV_LOADERS: readonly CsvLoaderCase[] = LOADERS.map((l) =>
+  Object.defineProperty(l, fc.toStringMethod, { value: () => `loader '${l.name}'` }),
+);
+
+/** Troublemakers for any column. */
+const bad = fc.oneof(
+  fc.constantFrom('', '-1', '1e300', '1e309', '9007199254740993', ' 7 ', 'NaN', 'x', '2.5', '"', '""', '"a""b"', ','),
   fc.string({ maxLength: 6 }),
 );
-const row = fc.array(cell, { minLength: 0, maxLength: 12 }).map((cells) => cells.join(','));
 
 let dir: string | undefined;
 
-export const traceParserProperty = fc.asyncProperty(
-  fc.array(row, { minLength: 1, maxLength: 8 }),
-  fc.constantFrom<'stop' | 'skip'>('stop', 'skip'),
-  async (rows, onBadRow) => {
-    dir ??= mkdtempSync(join(tmpdir(), 'gpulab-fuzz-'));
-    const file = join(dir, 'rows.csv');
-    writeFileSync(file, [HEADER, ...rows].join('\n'));
-    try {
-      const { report } = await loadGpulabJobs(file, { onBadRow });
-      for (const e of report.errors) {
-        if (!e.message.startsWith(`${file}:${e.line}: column '`)) throw new Violation(`skipped-row error lacks file:line: column: ${e.message}`);
-      }
-    } catch (e) {
-      if (e instanceof Violation) throw e;
-      if (!(e instanceof TraceRowError)) throw new Violation(`loader threw ${(e as Error).name}: ${(e as Error).message}`);
-      if (!e.message.startsWith(`${file}:`) || !/:\d+: column '/.test(e.message)) {
-        throw new Violation(`error does not name file, line and column: ${e.message}`);
-      }
+/** Rows for `columns`: each cell usually valid for its column, sometimes a troublemaker; sometimes ragged. */
+function rowsFor(columns: readonly fc.Arbitrary<string>[]): fc.Arbitrary<string[]> {
+  const cells = columns.map((valid) => fc.oneof({ weight: 8, arbitrary: valid }, { weight: 1, arbitrary: bad }));
+  const row = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(...cells).map((c) => c.join(',')) },
+    { weight: 1, arbitrary: fc.array(bad, { maxLength: columns.length + 2 }).map((c) => c.join(',')) },
+  );
+  return fc.array(row, { minLength: 1, maxLength: 8 });
+}
+
+/** A loader, a header (some columns dropped, maybe rotated) and rows for it. */
+const csvCase = fc
+  .record({
+    loader: fc.constantFrom(...CSV_LOADERS),
+    dropped: fc.shuffledSubarray([...Array(16).keys()], { minLength: 0, maxLength: 2 }),
+    rotate: fc.boolean(),
+  })
+  .chain(({ loader, dropped, rotate }) => {
+    let header = Object.keys(loader.columns).filter((_, i) => !dropped.includes(i));
+    if (rotate) header = [...header.slice(1), header[0]];
+    return rowsFor(header.map((c) => loader.columns[c])).map((rows) => ({ loader, header, rows }));
+  });
+
+/**
+ * Arbitrary rows under a valid (possibly incomplete, possibly rotated) header, for each loader:
+ * the loader returns usable items or fails with a TraceRowError naming file, line and column —
+ * never another error, and never an accepted row the simulator would choke on.
+ */
+export const traceParserProperty = fc.asyncProperty(csvCase, fc.constantFrom<'stop' | 'skip'>('stop', 'skip'), async ({ loader, header, rows }, onBadRow) => {
+  dir ??= mkdtempSync(join(tmpdir(), 'gpulab-fuzz-'));
+  const file = join(dir, 'rows.csv');
+  writeFileSync(file, [header.join(','), ...rows].join('\n'));
+  try {
+    const { items, errors } = await loader.load(file, onBadRow);
+    for (const e of errors) {
+      if (!e.message.startsWith(`${file}:${e.line}: column '`)) throw new Violation(`skipped-row error lacks file:line: column: ${e.message}`);
     }
-  },
-);
+    for (const it of items) {
+      const why = loader.invalid(it);
+      if (why !== undefined) throw new Violation(`${loader.name}: accepted a row that is not usable: ${why}`);
+    }
+  } catch (e) {
+    if (e instanceof Violation) throw e;
+    if (!(e instanceof TraceRowError)) throw new Violation(`${loader.name}: loader threw ${(e as Error).name}: ${(e as Error).message}`);
+    if (!e.message.startsWith(`${file}:`) || !/:\d+: column '/.test(e.message)) {
+      throw new Violation(`${loader.name}: error does not name file, line and column: ${e.message}`);
+    }
+  }
+});
