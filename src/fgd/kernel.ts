@@ -1,4 +1,4 @@
-import { fits } from '../cluster/fit.ts';
+import { fits, gpuUsable, migGrant, migStarts, modelAllowed } from '../cluster/fit.ts';
 import type { ClusterView, NodeView } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { JobView } from '../jobs/job.ts';
@@ -121,11 +121,12 @@ export function typicalFromParams(params: PolicyParams): readonly TypicalPod[] |
 }
 
 function stateOf(node: NodeView, job: JobView): { state: NodeState; index: number[] } {
-  // Only GPUs of an allowed model are shown to the kernel; `index` maps back to GPU indices.
+  // Only GPUs the job may use are shown to the kernel (allowed model; MIG GPUs only to MIG
+  // requests, with a free start for the profile); `index` maps back to GPU indices.
   const gpuFree: number[] = [];
   const index: number[] = [];
   for (const g of node.gpus) {
-    if (!job.models || job.models.length === 0 || job.models.includes(g.model)) {
+    if (job.mig !== undefined || g.mig ? gpuUsable(g, job) : modelAllowed(job, g.model)) {
       gpuFree.push(g.free);
       index.push(g.index);
     }
@@ -165,7 +166,11 @@ export function kernelPolicy(kernel: ScoreKernel, params: PolicyParams = {}): Pl
       const pick = kernel.randomTies && tied.length > 1 ? tied[Math.floor(ctx.rng() * tied.length)] : tied[0];
       const node = cluster.nodes[pick];
       const { state, index } = stateOf(node, job);
-      const gpus = kernel.gpus(state, pod, typical, ctx.rng).map((i) => ({ gpu: index[i], milli: job.milli }));
+      const gpus = kernel.gpus(state, pod, typical, ctx.rng).map((i) =>
+        job.mig !== undefined
+          ? migGrant(node.gpus[index[i]], job.mig, migStarts(node.gpus[index[i]], job.mig)[0])
+          : { gpu: index[i], milli: job.milli },
+      );
       gpus.sort((a, b) => a.gpu - b.gpu);
       return { kind: 'placed', placement: { node: node.index, gpus } };
     },
