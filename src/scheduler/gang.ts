@@ -43,11 +43,17 @@ export function placeSpanning(cluster: ClusterView, d: Demand): Placement | unde
 /** Whether `d` could ever run spanning nodes of an empty cluster (admission check). */
 export function fitsSpanningEmpty(cluster: ClusterView, d: Demand): boolean {
   if (d.gpus < 2 || d.milli !== 1000 || d.mig !== undefined) return false;
-  let n = 0;
-  for (const node of cluster.nodes) {
-    for (const g of node.gpus) if (!g.mig && g.capacity >= 1000 && (!d.models || d.models.length === 0 || d.models.includes(g.model))) n++;
-  }
-  return n >= d.gpus;
+  // The spanning placement itself, on the same nodes with nothing allocated: GPUs, and each
+  // part's share of CPU and memory (counting GPUs alone admitted gangs that could never start).
+  const nodes: NodeView[] = cluster.nodes.map((n) => ({
+    ...n,
+    up: true,
+    cpuFree: n.cpu,
+    memoryFree: n.memory,
+    gpus: n.gpus.map((g) => ({ ...g, free: g.capacity })),
+    gpuFree: n.gpus.reduce((a, g) => a + g.capacity, 0),
+  }));
+  return placeSpanning({ ...cluster, nodes }, d) !== undefined;
 }
 
 /** Any placement for `d` on `c`: one node first (first fit), else spanning when allowed. */
