@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
+import type { TenantQuota } from '../quota/quotas.ts';
 
 /**
  * fast-check generators for the conformance kit. Everything is small by default so that failures
@@ -25,14 +26,35 @@ function span(maxSec: number): fc.Arbitrary<number> {
   );
 }
 
-/** A node group: `count` identical nodes. */
-const nodeGroup = fc.record({
-  count: fc.integer({ min: 1, max: 3 }),
-  cpu: fc.constantFrom(4000, 16000, 64000),
-  memory: fc.constantFrom(8192, 65536, 262144),
-  gpus: fc.integer({ min: 0, max: 8 }),
-  model: gpuModel,
-});
+/** MIG-capable models and profiles on them (src/cluster/mig-profiles.ts). */
+export const MIG_GPU_MODELS = ['A100-40GB', 'H100-80GB'] as const;
+const MIG_PROFILES = ['1g.5gb', '1g.10gb', '2g.10gb', '2g.20gb', '3g.20gb', '3g.40gb', '4g.20gb', '7g.40gb', '7g.80gb'] as const;
+
+/** A node group: `count` identical nodes; sometimes MIG-partitioned GPUs. */
+const nodeGroup = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      count: fc.integer({ min: 1, max: 3 }),
+      cpu: fc.constantFrom(4000, 16000, 64000),
+      memory: fc.constantFrom(8192, 65536, 262144),
+      gpus: fc.integer({ min: 0, max: 8 }),
+      model: gpuModel as fc.Arbitrary<string>,
+      mig: fc.constant(false),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      count: fc.integer({ min: 1, max: 2 }),
+      cpu: fc.constantFrom(16000, 64000),
+      memory: fc.constantFrom(65536, 262144),
+      gpus: fc.integer({ min: 1, max: 4 }),
+      model: fc.constantFrom(...MIG_GPU_MODELS) as fc.Arbitrary<string>,
+      mig: fc.constant(true),
+    }),
+  },
+);
 
 /** 1–4 node groups expanded into nodes with ids n0, n1, … (cluster order = id order). */
 export const clusterArb: fc.Arbitrary<NodeSpec[]> = fc.array(nodeGroup, { minLength: 1, maxLength: 4 }).map((groups) => {
@@ -43,7 +65,7 @@ export const clusterArb: fc.Arbitrary<NodeSpec[]> = fc.array(nodeGroup, { minLen
         id: `n${nodes.length}`,
         cpu: g.cpu,
         memory: g.memory,
-        gpus: Array.from({ length: g.gpus }, () => ({ model: g.model, capacity: 1000 })),
+        gpus: Array.from({ length: g.gpus }, () => ({ model: g.model, capacity: 1000, ...(g.mig ? { mig: true } : {}) })),
       });
     }
   }
@@ -57,7 +79,9 @@ const demandArb = fc.oneof(
   { weight: 2, arbitrary: fc.record({ gpus: fc.constant(0), milli: fc.constant(0) }) },
   // never fits on any generated node (max 8 GPUs per node)
   { weight: 1, arbitrary: fc.record({ gpus: fc.constant(16), milli: fc.constant(1000) }) },
-);
+  // one MIG instance (some profiles exist on one MIG model only, none on whole GPUs)
+  { weight: 2, arbitrary: fc.record({ gpus: fc.constant(1), milli: fc.constant(125), mig: fc.constantFrom(...MIG_PROFILES) }) },
+) as fc.Arbitrary<{ gpus: number; milli: number; mig?: string }>;
 
 /** When a job is cancelled, relative to its submit: never (mostly), at its completion instant, or any time. */
 const cancelArb = fc.oneof(
@@ -98,7 +122,8 @@ function jobsOf(shapes: readonly JobShape[]): JobSpec[] {
       memory: s.memory,
       gpus: s.demand.gpus,
       milli: s.demand.milli,
-      ...(s.models && s.demand.gpus > 0 ? { models: s.models } : {}),
+      ...(s.models && s.demand.gpus > 0 && !s.demand.mig ? { models: s.models } : {}),
+      ...(s.demand.mig ? { mig: s.demand.mig } : {}),
       priority: s.priority,
     };
   });
@@ -124,17 +149,55 @@ export interface GeneratedScenario {
   readonly cancels?: readonly Cancel[];
   /** Bounded queue: arrivals beyond this many queued jobs are rejected. */
   readonly maxQueue?: number;
+  /** Scheduler features: backfill, gangs spanning nodes, preemption cost, quotas, MIG reconfiguration. */
+  readonly scheduler?: SchedulerOptions;
 }
+
+export interface SchedulerOptions {
+  readonly backfill?: 'none' | 'easy';
+  readonly gang?: { readonly spanNodes?: boolean };
+  readonly preemption?: { readonly restoreMs: number; readonly checkpointIntervalMs?: number };
+  /** Per-tenant quotas (milli-GPU), built into `Quotas` by the runner. */
+  readonly quotas?: readonly TenantQuota[];
+  readonly migReconfigMs?: number;
+}
+
+const schedulerArb: fc.Arbitrary<SchedulerOptions | undefined> = fc.option(
+  fc
+    .record(
+      {
+        backfill: fc.constantFrom<'none' | 'easy'>('none', 'easy'),
+        gang: fc.record({ spanNodes: fc.boolean() }),
+        preemption: fc.record({ restoreMs: fc.constantFrom(0, 500), checkpointIntervalMs: fc.constantFrom(0, 1000) }),
+        quotas: fc.uniqueArray(
+          fc.record({
+            tenant: fc.constantFrom('a', 'b', 'c'),
+            cohort: fc.constantFrom(undefined, 'x'),
+            nominal: fc.constantFrom(0, 1000, 2000, 4000),
+            borrowingLimit: fc.constantFrom(undefined, 0, 1000),
+          }),
+          { selector: (q) => q.tenant, minLength: 1, maxLength: 3 },
+        ),
+        migReconfigMs: fc.constantFrom(0, 1000),
+      },
+      { requiredKeys: [] },
+    )
+    .map((o) => ({
+      ...o,
+      ...(o.quotas ? { quotas: o.quotas.map((q) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as unknown as TenantQuota) } : {}),
+    })),
+  { freq: 2, nil: undefined },
+);
 
 const fmtNode = (n: NodeSpec) => {
   const models = [...new Set(n.gpus.map((g) => g.model))];
-  const gpus = n.gpus.length === 0 ? 'no GPU' : `${n.gpus.length}×${models.join('|')}`;
+  const gpus = n.gpus.length === 0 ? 'no GPU' : `${n.gpus.length}×${models.join('|')}${n.gpus.some((g) => g.mig) ? ' (MIG)' : ''}`;
   return `${n.id} cpu=${n.cpu} mem=${n.memory} ${gpus}`;
 };
 
 const fmtJob = (j: JobSpec) =>
   `${j.id} tenant=${j.tenant} submit=${j.submit} dur=${j.duration} cpu=${j.cpu} mem=${j.memory} ` +
-  `gpu=${j.gpus}×${j.milli}${j.models ? ` models=${j.models.join('|')}` : ''} prio=${j.priority}`;
+  `gpu=${j.gpus}×${j.mig ? `mig:${j.mig}` : j.milli}${j.models ? ` models=${j.models.join('|')}` : ''} prio=${j.priority}`;
 
 /** A readable multi-line rendering of a scenario (the CLI prints counterexamples with it). */
 export function describeScenario(sc: GeneratedScenario): string {
@@ -144,6 +207,7 @@ export function describeScenario(sc: GeneratedScenario): string {
     ...sc.jobs.map((j) => `  ${fmtJob(j)}`),
   ];
   if (sc.cancels && sc.cancels.length > 0) out.push(`  cancels: ${sc.cancels.map((c) => `${c.job}@${c.at}`).join(', ')}`);
+  if (sc.scheduler) out.push(`  scheduler: ${JSON.stringify(sc.scheduler)}`);
   return out.join('\n');
 }
 
@@ -160,8 +224,9 @@ export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
     seed: fc.integer({ min: 0, max: 1_000_000 }),
     headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'block'),
     maxQueue: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 6, nil: undefined }),
+    scheduler: schedulerArb,
   })
-  .map(({ nodes, shapes, seed, headOfLine, maxQueue }) => {
+  .map(({ nodes, shapes, seed, headOfLine, maxQueue, scheduler }) => {
     const jobs = jobsOf(shapes);
     const cancels: Cancel[] = [];
     shapes.forEach((s, i) => {
@@ -169,7 +234,15 @@ export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
       const j = jobs[i];
       cancels.push({ job: j.id, at: j.submit + (s.cancel === 'at-completion' ? j.duration : s.cancel) });
     });
-    return printable({ nodes, jobs, seed, headOfLine, cancels, ...(maxQueue !== undefined ? { maxQueue } : {}) });
+    return printable({
+      nodes,
+      jobs,
+      seed,
+      headOfLine,
+      cancels,
+      ...(maxQueue !== undefined ? { maxQueue } : {}),
+      ...(scheduler !== undefined ? { scheduler } : {}),
+    });
   });
 
 /** A cluster and a workload to place job by job (no simulation), with a seed for the rng. */

@@ -1,7 +1,8 @@
 import type { LogRecord } from '../output/records.ts';
 import { RunWriter } from '../output/run-writer.ts';
-import { simulate, type SimResult } from '../sim/simulate.ts';
-import type { GeneratedScenario } from './arbitraries.ts';
+import { Quotas } from '../quota/quotas.ts';
+import { simulate, type SimInput, type SimResult } from '../sim/simulate.ts';
+import type { GeneratedScenario, SchedulerOptions } from './arbitraries.ts';
 import type { Subject } from './subject.ts';
 
 export interface SimRun {
@@ -34,9 +35,15 @@ export function runSim(
     headOfLine: sc.headOfLine,
     maxQueue: sc.maxQueue,
     cancels: sc.cancels,
+    ...(sc.scheduler ? { scheduler: coreOptions(sc.scheduler) } : {}),
     until,
   });
   const digest = log.close();
   const lines = log.lines!;
   return { lines, recs: lines.map((l) => JSON.parse(l) as LogRecord), digest, res };
+}
+
+function coreOptions(o: SchedulerOptions): NonNullable<SimInput['scheduler']> {
+  const { quotas, ...rest } = o;
+  return { ...rest, ...(quotas ? { quotas: new Quotas(quotas) } : {}) };
 }
