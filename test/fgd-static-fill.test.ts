@@ -54,6 +54,31 @@ describe('static fill on two 1-GPU nodes (capacity 2000 milli)', () => {
   });
 });
 
+describe('memory is checked in the scan, not in the memo key', () => {
+  // Nodes: n0 65,536 MiB, n1 1,024 MiB, both 1 GPU. Pods share one memo row (same cpu/gpu shape):
+  // 'a' 1×1000 asking 2,048 MiB fits only n0; 'b' 1×1000 asking 0 MiB then fits only n1 (n0's GPU
+  // is taken). A memo keyed on the memory-free shape must not carry 'a''s unfit verdict on n1 to 'b'.
+  it('a memory-bound pod skips the small node; the next pod of the same GPU shape still uses it', () => {
+    const nodes = [gpuNode('n0', 1), { ...gpuNode('n1', 1), memory: 1024 }];
+    const pods: OpenbPod[] = [
+      { ...pod('a', 1, 1000), memory: 2048 },
+      pod('b', 1, 1000),
+    ];
+    const seed = [1, 2, 3, 4, 5, 6, 7, 8].find((s) => fillOrder(pods, 2000, 0, stream(s, 'fgd/order'))[0].name === 'a')!;
+    for (const k of ['random', 'best-fit-study', 'fgd']) {
+      const r = staticFill({ nodes, pods, kernel: kernelFor(k), seed, tune: 0, cache: new FillCache(TYP) });
+      // both placed: 2000/2000 allocated
+      expect([k, r.placed, r.failed]).toEqual([k, 2, 0]);
+      expect(r.points[r.points.length - 1].gpuAllocPct).toBe(100);
+    }
+  });
+  it('a pod too big in memory for every node fails', () => {
+    const nodes = [gpuNode('n0', 1)];
+    const r = staticFill({ nodes, pods: [{ ...pod('m', 1, 500), memory: 70_000 }], kernel: kernelFor('fgd'), seed: 1, tune: 0, cache: new FillCache(TYP) });
+    expect([r.placed, r.failed]).toEqual([0, 1]);
+  });
+});
+
 describe('pod order: sorted by name, seeded shuffle, padded to tune × capacity', () => {
   it('pads with copies until the next would exceed the target', () => {
     const pods = [pod('x', 1, 1000), pod('y', 1, 500), pod('z', 0, 0, 1000)];

@@ -41,7 +41,8 @@ export interface ScoreKernel {
   /**
    * Lower is better. Called only where `fitsState(node, pod)` holds. Must depend only on the
    * arguments and on the multiset of GPU free values (not on GPU order): the static-fill runner
-   * memoises it per node state with GPUs sorted.
+   * memoises it per node state with GPUs sorted. Must not read memory (`memFree`, `memory`): the
+   * runner checks memory itself and keys its memo on the shape without it.
    */
   cost(node: NodeState, pod: PodShape, typical: readonly TypicalPod[]): number;
   /** The GPU indices to use on `node` (length `pod.gpus`). `rng` is used only by random. */

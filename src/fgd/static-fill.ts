@@ -54,6 +54,8 @@ export class FillCache {
   readonly ids = new Map<string, number>();
   readonly states: NodeState[] = [];
   readonly frag: number[] = [];
+  /** Free memory per state id (checked in the scan, so the memo need not key on memory). */
+  readonly mem: number[] = [];
   /** kernel name → shape key → cost per state id (NaN = not computed; Infinity = unfit). */
   readonly memo = new Map<string, Map<string, Float64Array>>();
   constructor(readonly typical: readonly TypicalPod[]) {}
@@ -67,6 +69,7 @@ export class FillCache {
       const s: NodeState = { model, cpuFree, memFree, gpuFree: sorted, affinity };
       this.states.push(s);
       this.frag.push(nodeFrag(s, this.typical));
+      this.mem.push(memFree);
       this.ids.set(key, id);
     }
     return id;
@@ -168,15 +171,25 @@ class Groups {
 
 /**
  * Fills `tied` with the live states of lowest cost and returns how many; 0 when no node fits.
+ * States with less free memory than `memory` are skipped here: no kernel's cost reads memory, so
+ * the memo is keyed by the shape without it (fewer distinct shapes, fewer misses).
  * Costs come from `memo` (per state id), computed by `miss` when absent. Kept small and
  * monomorphic: this is the hot loop.
  */
-function scan(live: readonly number[], memo: Float64Array, tied: Int32Array, miss: (state: number) => number): number {
+function scan(
+  live: readonly number[],
+  memo: Float64Array,
+  mem: readonly number[],
+  memory: number,
+  tied: Int32Array,
+  miss: (state: number) => number,
+): number {
   let best = Infinity;
   let count = 0;
   const L = live.length;
   for (let k = 0; k < L; k++) {
     const s = live[k];
+    if (mem[s] < memory) continue;
     let c = memo[s];
     if (c !== c) memo[s] = c = miss(s);
     if (c < best) {
@@ -228,6 +241,7 @@ export function staticFill(o: FillOptions): FillResult {
   const rng = stream(o.seed, `placement/${kernel.name}`);
   const shapes = new Map<OpenbPod, PodShape & { key: string }>();
   const tied = new Int32Array(N);
+  const shapesNoMem = new Map<string, PodShape & { key: string }>();
   const points: CurvePoint[] = [];
   let allocated = 0;
   let arrived = 0;
@@ -244,13 +258,14 @@ export function staticFill(o: FillOptions): FillResult {
   for (const p of order) {
     let shape = shapes.get(p);
     if (!shape) {
-      shape = { cpu: p.cpu, memory: p.memory, gpus: p.gpus, milli: p.milli, models: p.models, key: `${p.cpu}|${p.memory}|${p.gpus}|${p.milli}|${p.spec}` };
+      shape = { cpu: p.cpu, memory: p.memory, gpus: p.gpus, milli: p.milli, models: p.models, key: `${p.cpu}|${p.gpus}|${p.milli}|${p.spec}` };
       shapes.set(p, shape);
     }
     const memo = cache.table(kernel.name, shape.key);
-    const count = scan(groups.live, memo, tied, (s) => {
+    const noMem = shapesNoMem.get(shape.key) ?? shapesNoMem.set(shape.key, { ...shape, memory: 0 }).get(shape.key)!;
+    const count = scan(groups.live, memo, cache.mem, p.memory, tied, (s) => {
       const st = cache.states[s];
-      return fitsState(st, shape) ? kernel.cost(st, shape, typical) : Infinity;
+      return fitsState(st, noMem) ? kernel.cost(st, noMem, typical) : Infinity;
     });
     arrived += p.gpus * p.milli;
     if (count === 0) {
