@@ -233,11 +233,12 @@ export class SchedulerCore {
     const beneficiaries = new Set<string>();
     for (const v of victims) {
       if (v.for !== undefined) beneficiaries.add(v.for);
+      // The policy and quota reclaim may name the same victim: preempt it once.
+      if (seen.has(v.job.id)) continue;
       const j = this.all.get(v.job.id);
       if (!j || j.state !== 'running') {
         throw new Error(`preemption named job ${v.job.id}, which is not running`);
       }
-      if (seen.has(j.id)) continue;
       seen.add(j.id);
       this.apply({ kind: 'preempt', job: j, reason: v.reason });
     }
