@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
+import type { PlacementPolicy, PolicyParams, QueuePolicy } from '../scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
 import { PROPERTIES, type Subject } from './properties.ts';
 
@@ -29,6 +29,15 @@ export function defaultRuns(): number {
   const env = Number(process.env.GPULAB_CONFORMANCE_RUNS);
   return Number.isInteger(env) && env > 0 ? env : 50;
 }
+
+/**
+ * Parameter sets checked besides a registered policy's defaults, where options change what it
+ * does (preemption, time-driven queues). Names not registered are ignored.
+ */
+export const PARAM_VARIANTS: Readonly<Record<string, readonly PolicyParams[]>> = {
+  priority: [{ preempt: true }],
+  las: [{ thresholdsGpuSec: [1, 10] }],
+};
 
 /** A placement policy is checked with fifo queueing; a queue policy with first-fit placement. */
 export function subjectFor(policy: QueuePolicy | PlacementPolicy): Subject {

@@ -3,6 +3,7 @@ import { determinismProperties } from './properties/determinism.ts';
 import { fairShareProperties } from './properties/fair-share.ts';
 import { lifecycleProperties } from './properties/lifecycle.ts';
 import { placementProperties } from './properties/placement.ts';
+import { quotaPreemptionProperties } from './properties/quota-preemption.ts';
 import { workConservationProperties } from './properties/work-conservation.ts';
 import type { PropertyDef } from './subject.ts';
 
@@ -18,6 +19,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
   ...lifecycleProperties,
   ...determinismProperties,
   ...placementProperties,
+  ...quotaPreemptionProperties,
   ...workConservationProperties,
   ...fairShareProperties,
 ];
