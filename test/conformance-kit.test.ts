@@ -6,7 +6,8 @@ import { checkSubject, subjectFor } from '../src/conformance/kit.ts';
 import { PROPERTIES, runSim } from '../src/conformance/properties.ts';
 import { frozenView } from '../src/conformance/snapshot.ts';
 import type { QueuePolicy } from '../src/scheduler/policy.ts';
-import { queuePolicyFactory } from '../src/scheduler/registry.ts';
+import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
+import type { JobSpec } from '../src/jobs/job.ts';
 import { alwaysNodeZero } from './fixtures/broken-policy.ts';
 import { sortsInPlace } from './fixtures/broken-queue-policy.ts';
 
@@ -96,5 +97,42 @@ describe('frozen snapshots of what a policy sees', () => {
     expect(Object.isFrozen(live.queue)).toBe(false);
     expect(snap.cluster.nodes[0]).not.toBe(live.cluster.nodes[0]);
     expect(JSON.stringify(Object.keys(snap.cluster))).not.toMatch(/allocations/);
+  });
+});
+
+// Shrunk counterexamples the kit found in shipped code, pinned (each was fixed in its own commit).
+describe('kit findings stay fixed', () => {
+  const job = (id: string, o: Partial<JobSpec> = {}): JobSpec => ({
+    id, tenant: 'a', submit: 0, duration: 1000, cpu: 0, memory: 0, gpus: 1, milli: 1000, priority: 0, ...o,
+  });
+
+  it('a spanning gang whose memory share fits no node is rejected as never-fits, not queued forever', () => {
+    // one node, 4 GPUs, 8192 MiB; the gang asks 16384 MiB: no placement, spanning or not, can hold it
+    const nodes = [{ id: 'n0', cpu: 4000, memory: 8192, gpus: Array.from({ length: 4 }, () => ({ model: 'A100', capacity: 1000 })) }];
+    const s = subjectFor(queuePolicyFactory('fifo')({}));
+    const { res } = runSim(s, { nodes, jobs: [job('j0', { gpus: 4, memory: 16384 })], seed: 0, headOfLine: 'skip', scheduler: { gang: { spanNodes: true } } });
+    expect(res.core.jobs.get('j0')).toMatchObject({ state: 'rejected', reason: 'never-fits' });
+  });
+
+  it('a victim named by both priority preemption and quota reclaim is preempted once', () => {
+    const nodes = [{ id: 'n0', cpu: 4000, memory: 8192, gpus: Array.from({ length: 4 }, () => ({ model: 'A100', capacity: 1000 })) }];
+    const jobs = [job('j0', { tenant: 'c', submit: 1, duration: 2000 }), job('j1', { submit: 1001, gpus: 4, priority: 1 })];
+    const s = subjectFor(queuePolicyFactory('priority')({ preempt: true }));
+    const quotas = [{ tenant: 'c', cohort: 'x', nominal: 0 }, { tenant: 'a', cohort: 'x', nominal: 4000 }];
+    const { recs } = runSim(s, { nodes, jobs, seed: 0, headOfLine: 'skip', scheduler: { quotas } });
+    expect(recs.filter((r) => r.ev === 'preempt').map((r) => [r.t, 'job' in r ? r.job : ''])).toEqual([[1001, 'j0']]);
+  });
+
+  it('the study placement kernels give non-MIG jobs whole GPUs only and MIG jobs an instance', () => {
+    const nodes = [
+      { id: 'n0', cpu: 16000, memory: 65536, gpus: [{ model: 'A100-40GB', capacity: 1000, mig: true }] },
+      { id: 'n1', cpu: 16000, memory: 65536, gpus: [{ model: 'A100', capacity: 1000 }] },
+    ];
+    const jobs = [job('j0', { milli: 500 }), job('j1', { milli: 125, mig: '1g.5gb' })];
+    for (const name of ['worst-fit', 'fgd', 'gpu-packing']) {
+      const { recs } = runSim(subjectFor(placementPolicyFactory(name)({})), { nodes, jobs, seed: 0, headOfLine: 'skip' });
+      const starts = recs.filter((r) => r.ev === 'start').map((r) => ('node' in r ? [r.job, r.node] : []));
+      expect(starts, name).toEqual([['j0', 'n1'], ['j1', 'n0']]);
+    }
   });
 });
