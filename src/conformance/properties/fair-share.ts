@@ -8,7 +8,7 @@ import { check, type PropertyDef } from '../subject.ts';
 export const fairShareProperties: readonly PropertyDef[] = [
   {
     name: 'fair-share',
-    description: 'backlogged equal-weight tenants receive GPU time within 1 job-duration·GPU of equal shares',
+    description: 'backlogged equal-weight tenants: attained GPU time within (job duration × GPU count) of the mean, half-way through',
     applies: (s) => s.queue.claims?.fairShare === true,
     property: (s) =>
       fc.property(backloggedArb, (b) => {
