@@ -4,12 +4,17 @@ import type { TypicalPod } from '../frag/typical-pods.ts';
 import type { OpenbPod } from '../trace/openb.ts';
 import { runOne } from './experiment.ts';
 
-/** Worker body: runs its share of (policy, seed) fills and posts the results in order. */
-const d = workerData as {
-  nodes: NodeSpec[];
-  pods: OpenbPod[];
-  typical: TypicalPod[];
-  jobs: { i: number; label: string; placement: string; seed: number }[];
-  tune: number;
-};
-parentPort!.postMessage(d.jobs.map((j) => runOne(d.nodes, d.pods, d.typical, j, d.tune)));
+/**
+ * Worker body: asks for a run (`{ready}`), runs each (policy, seed) fill it is sent and posts
+ * `{i, result}`; a `null` message means no runs are left and the worker exits.
+ */
+const d = workerData as { nodes: NodeSpec[]; pods: OpenbPod[]; typical: TypicalPod[]; tune: number };
+const port = parentPort!;
+port.on('message', (j: { i: number; label: string; placement: string; seed: number } | null) => {
+  if (j === null) {
+    port.close();
+    return;
+  }
+  port.postMessage({ i: j.i, result: runOne(d.nodes, d.pods, d.typical, j, d.tune) });
+});
+port.postMessage({ ready: true });

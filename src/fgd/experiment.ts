@@ -62,27 +62,32 @@ export async function runExperiment(input: ExperimentInput): Promise<{ results: 
     for (const j of jobs) results[j.i] = runOne(input.nodes, input.pods, typical, j, input.tune);
     return { results, typical };
   }
-  // Round-robin split, largest (fgd) runs spread evenly.
-  const shares: Job[][] = Array.from({ length: n }, () => []);
-  jobs.forEach((j, k) => shares[k % n].push(j));
-  // Shares 1..n−1 go to worker threads; this thread runs share 0 meanwhile (one worker start-up
-  // fewer: each worker compiles the TypeScript sources again).
+  // Dynamic split: one queue, fgd's (slowest) runs first; this thread and n−1 worker threads
+  // each take the next run when done with the last. The worker threads start late (each compiles
+  // the TypeScript sources again), so a fixed split would leave this thread idle at the end.
+  const queue = [...jobs].sort((x, y) => Number(y.placement === 'fgd') - Number(x.placement === 'fgd') || x.i - y.i);
   const pending = Promise.all(
-    shares.slice(1).map(
-      (share) =>
+    Array.from(
+      { length: n - 1 },
+      () =>
         new Promise<void>((done, fail) => {
           const w = new Worker(new URL('./experiment-worker.mjs', import.meta.url), {
-            workerData: { entry: new URL('./experiment-worker-main.ts', import.meta.url).href, nodes: input.nodes, pods: input.pods, typical, jobs: share, tune: input.tune },
+            workerData: { entry: new URL('./experiment-worker-main.ts', import.meta.url).href, nodes: input.nodes, pods: input.pods, typical, tune: input.tune },
           });
-          w.on('message', (m: RunResult[]) => {
-            for (const [k, r] of m.entries()) results[share[k].i] = r;
+          const feed = () => w.postMessage(queue.shift() ?? null);
+          w.on('message', (m: { ready: true } | { i: number; result: RunResult }) => {
+            if ('result' in m) results[m.i] = m.result;
+            feed();
           });
           w.on('error', fail);
           w.on('exit', (code) => (code === 0 ? done() : fail(new Error(`static-fill worker exited with code ${code}`))));
         }),
     ),
   );
-  for (const j of shares[0]) results[j.i] = runOne(input.nodes, input.pods, typical, j, input.tune);
+  for (let j = queue.shift(); j; j = queue.shift()) {
+    results[j.i] = runOne(input.nodes, input.pods, typical, j, input.tune);
+    await new Promise((r) => setImmediate(r)); // let workers' requests for more runs through
+  }
   await pending;
   return { results, typical };
 }
