@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { parseScenario, ScenarioError } from '../scenario/load.ts';
 import { TraceRowError } from '../trace/csv-rows.ts';
 import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
+import { loadOpenbNodes, loadOpenbPods, type OpenbPod } from '../trace/openb.ts';
 import { Cluster } from '../cluster/cluster.ts';
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
@@ -165,6 +166,48 @@ const LOADERS: CsvLoaderCase[] = [
     // loadGpulabNodes always stops at the first bad row; the whole list must build a Cluster.
     load: async (file) => ({ items: [await loadGpulabNodes(file)], errors: [] }),
     invalid: (nodes) => invalidNodes(nodes as NodeSpec[]),
+  },
+  {
+    name: 'openb nodes',
+    columns: {
+      sn: ID,
+      cpu_milli: fc.constantFrom('1', '96000'),
+      memory_mib: fc.constantFrom('1', '786432'),
+      gpu: fc.constantFrom('0', '1', '8'),
+      model: fc.constantFrom('V100M16', 'T4', ''),
+    },
+    load: async (file, onBadRow) => {
+      const { nodes, report } = await loadOpenbNodes(file, { onBadRow });
+      return { items: [nodes], errors: report.errors };
+    },
+    invalid: (nodes) => invalidNodes(nodes as NodeSpec[]),
+  },
+  {
+    name: 'openb pods',
+    columns: {
+      name: ID,
+      cpu_milli: INT,
+      memory_mib: INT,
+      num_gpu: fc.constantFrom('0', '1', '2', '8'),
+      gpu_milli: fc.constantFrom('1000', '500', '0', ''),
+      gpu_spec: MODELS,
+      qos: fc.constantFrom('LS', 'BE', ''),
+      pod_phase: fc.constantFrom('Running', ''),
+      creation_time: fc.constantFrom('0', '10', ''),
+      deletion_time: fc.constantFrom('5', '20', ''),
+      scheduled_time: fc.constantFrom('0', ''),
+    },
+    load: async (file, onBadRow) => {
+      const { pods, report } = await loadOpenbPods(file, { onBadRow });
+      return { items: pods, errors: report.errors };
+    },
+    invalid: (p) => {
+      const pod = p as OpenbPod;
+      if (!safeInt(pod.cpu, 0) || !safeInt(pod.memory, 0) || !safeInt(pod.gpus, 0)) return `cpu ${pod.cpu} / memory ${pod.memory} / gpus ${pod.gpus}`;
+      if (pod.gpus === 0 ? pod.milli !== 0 : !(safeInt(pod.milli, 1) && pod.milli <= 1000)) return `milli ${pod.milli} with ${pod.gpus} GPUs`;
+      if (pod.creation !== undefined && pod.deletion !== undefined && pod.deletion < pod.creation) return 'deleted before created';
+      return undefined;
+    },
   },
 ];
 
