@@ -37,6 +37,14 @@ describe('the kit catches broken policies', () => {
     expect(r.error).toMatch(/fits on idle capacity/);
   });
 
+  it('an order that ignores dominant shares fails drf-dominant-shares', () => {
+    // fifo's order under the name drf: tenant a's burst goes first although a already dominates
+    const fifoAsDrf = { ...queuePolicyFactory('fifo')({}), name: 'drf' } satisfies QueuePolicy;
+    const [r] = checkSubject(subjectFor(fifoAsDrf), { numRuns: 100, seed: 1, only: ['drf-dominant-shares'] });
+    expect(r.status).toBe('fail');
+    expect(r.error).toMatch(/dominant share/);
+  });
+
   it('checks work conservation only for policies that claim it', () => {
     const wc = PROPERTIES.find((p) => p.name === 'work-conserving')!;
     const noClaim = { name: 'reverse', order: (v) => [...v.queue].reverse() } satisfies QueuePolicy;

@@ -1,5 +1,6 @@
 import { accountingProperties } from './properties/accounting.ts';
 import { determinismProperties } from './properties/determinism.ts';
+import { drfProperties } from './properties/drf.ts';
 import { fairShareProperties } from './properties/fair-share.ts';
 import { lifecycleProperties } from './properties/lifecycle.ts';
 import { placementProperties } from './properties/placement.ts';
@@ -22,4 +23,5 @@ export const PROPERTIES: readonly PropertyDef[] = [
   ...quotaPreemptionProperties,
   ...workConservationProperties,
   ...fairShareProperties,
+  ...drfProperties,
 ];
