@@ -2,24 +2,24 @@ import { affinityBit, bestFitGpus, gpuFreeTotal, kernelPolicy, MAX_SPEC_GPU, typ
 
 /**
  * gpu-clustering: the FGD study's GpuClustering. Puts a GPU pod with pods of its own kind (share,
- * 1-, 2-, 4-, 8-GPU). Study score, higher better, with u = 25 × (8000 − gpuFreeTotal) / 8000:
+ * 1-, 2-, 4-, 8-GPU). Study score, higher better, with u = ⌊25 × (8000 − gpuFreeTotal) / 8000⌋ (integer arithmetic):
  *   node hosts only this kind: 75 + u; this kind and others: 50 + u; no GPU pods yet: 25 + u;
- *   only other kinds: u. CPU-only pods score 0 everywhere (random among the nodes that fit).
- * GPUs: best-fit choice. Deviation: u is not truncated to an integer (the study truncates and draws
- * among the equal best at random); exact ties are drawn at random. Under the scheduler core the
+ *   only other kinds: u. CPU-only pods score 0 everywhere.
+ * GPUs: best-fit choice. Equal scores go to the lowest node index (the study's simulator: smallest
+ * node name). Under the scheduler core the
  * node's pod kinds are not in the ClusterView, so every node counts as having none there; the
- * static-fill runner tracks them. Pure given the stream.
+ * static-fill runner tracks them. Pure.
  *
- * Example: share pod; A hosts share pods only, free 7000 of 8000: 75 + 25·1000/8000 = 78.125;
+ * Example: share pod; A hosts share pods only, free 7000 of 8000: 75 + ⌊25·1000/8000⌋ = 78;
  * B idle (8000 free): 25 + 0 = 25 → A.
  */
 export const gpuClusteringKernel = {
   name: 'gpu-clustering',
-  randomTies: true,
+  randomTies: false,
   cost(node, pod) {
     const bit = affinityBit(pod.gpus, pod.milli);
     if (bit === 0) return 0;
-    const u = (25 * (MAX_SPEC_GPU - gpuFreeTotal(node))) / MAX_SPEC_GPU;
+    const u = Math.floor((25 * (MAX_SPEC_GPU - gpuFreeTotal(node))) / MAX_SPEC_GPU);
     const has = (node.affinity & bit) !== 0;
     const base = has ? (node.affinity === bit ? 75 : 50) : node.affinity === 0 ? 25 : 0;
     return -(base + u);

@@ -6,9 +6,8 @@ import { bestFitGpus, kernelPolicy, MILLI, type NodeState, type PodShape, type S
  *  2. fully free GPUs on a node already in use: 50 − (fully free GPUs used), at least 33;
  *  3. a node whose GPUs are all free: max(33 − free GPUs, free GPUs).
  * GPUs considered tightest first (least free that fits, stable by index). CPU-only pods score 0
- * everywhere (uniform random among the nodes that fit). GPUs: best-fit choice. Ties (frequent: the
- * score is an integer by definition) are drawn at random, as kube-scheduler does. Pure given the
- * stream.
+ * everywhere. GPUs: best-fit choice. Equal scores (frequent: the score is an integer by definition)
+ * go to the lowest node index (the study's simulator: smallest node name). Pure.
  *
  * Example: 300-milli pod; A: [1000, 400] (used), B: [1000, 1000] (idle, 2 GPUs).
  * A uses GPU 1 (400 ≥ 300, tightest): 100 − ⌊40/10⌋ = 96; B: case 3, max(33 − 2, 2) = 31 → A.
@@ -37,7 +36,7 @@ export function packingScore(node: NodeState, pod: PodShape): number {
 
 export const gpuPackingKernel = {
   name: 'gpu-packing',
-  randomTies: true,
+  randomTies: false,
   cost: (node, pod) => -packingScore(node, pod),
   gpus: (node, pod) => bestFitGpus(node, pod),
 } satisfies ScoreKernel;

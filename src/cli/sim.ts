@@ -82,7 +82,9 @@ async function main(): Promise<number> {
       dryRun: args.values['dry-run'],
       progress: (l) => process.stderr.write(l + '\n'),
     });
-    process.stdout.write(`\nscenario ${summary.scenario}: ${summary.runs.length} runs in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+    // A mode with its own report (static fill) has already said how many runs it made.
+    const what = summary.report === undefined ? `${summary.runs.length} runs` : 'done';
+    process.stdout.write(`\nscenario ${summary.scenario}: ${what} in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
     process.stdout.write((summary.report ?? comparisonTable(summary)) + '\n');
     const fair = fairnessTables(summary);
     if (fair) process.stdout.write(fair + '\n');
