@@ -134,3 +134,37 @@ describe('viewer data server', () => {
     }
   });
 });
+
+describe('viewer MIG lanes', () => {
+  it('gives each granted MIG instance its own lane, named by profile and start slice, from a real MIG run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpulab-vizmig-'));
+    try {
+      const file = 'scenarios/mig.yaml';
+      const scn = loadScenario(file);
+      const small = { ...scn, seeds: [1], policies: scn.policies.slice(1), workload: { ...scn.workload, jobs: 300 } } as typeof scn;
+      const s = await runScenario(small, { file, out: join(dir, 'out') });
+      const text = readFileSync(join(dir, 'out', s.runs[0].run, 'events.jsonl'), 'utf8');
+      const m = new RunModel();
+      m.addText(text);
+      const starts = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.ev === 'start' && r.mig);
+      expect(starts.length).toBeGreaterThan(100);
+      for (const r of starts) {
+        const j = m.jobs.findIndex((x) => x.id === r.job);
+        const lanes = m.lanes.filter((L) => L.jobs.includes(j));
+        // One MIG job, one lane: that GPU's instance, e.g. "3g.40gb@4".
+        expect(lanes.map((L) => [L.node, L.gpu, L.instance])).toEqual([[r.node, r.gpus[0], `${r.mig.profile}@${r.mig.start}`]]);
+      }
+      // Lanes of one GPU are distinct instances, and no lane holds two jobs at once.
+      const keys = new Set(m.lanes.map((L) => `${L.node}/${L.gpu}/${L.instance}/${L.slot}`));
+      expect(keys.size).toBe(m.lanes.length);
+      for (const L of m.lanes) for (let i = 1; i < L.starts.length; i++) expect(L.starts[i]).toBeGreaterThanOrEqual(L.ends[i - 1]);
+      expect(new Set(m.lanes.filter((L) => L.node === starts[0].node && L.gpu === starts[0].gpus[0]).map((L) => L.instance)).size).toBeGreaterThan(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

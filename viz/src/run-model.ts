@@ -83,7 +83,7 @@ export interface Series {
 export const FRAGMENTATION = 'free share stranded on partly used GPUs, % of GPU capacity';
 
 const KNOWN = new Set(['run', 'arrival', 'admit', 'reject', 'start', 'finish', 'cancel', 'end', 'preempt', 'requeue']);
-const START_FIELDS = new Set(['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt']);
+const START_FIELDS = new Set(['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'mig']);
 
 interface Running {
   lanes: number[];
@@ -500,12 +500,12 @@ interface PreemptLike {
   job: string;
 }
 
-/** A named GPU instance in a start record (MIG grants), or '' when the grant is a plain share. */
+/**
+ * The MIG instance a start record grants (`mig: { profile, start }`, src/output/records.ts) as a
+ * lane name such as `3g.40gb@4` (profile, first memory slice), or '' for a whole GPU or a share.
+ */
 function instanceName(r: Record<string, unknown>): string {
-  for (const k of ['instance', 'mig', 'profile']) {
-    const v = r[k];
-    if (typeof v === 'string' && v) return v;
-    if (Array.isArray(v) && v.length > 0) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('+');
-  }
+  const m = r.mig as { profile?: unknown; start?: unknown } | undefined;
+  if (m && typeof m === 'object' && typeof m.profile === 'string') return `${m.profile}@${Number(m.start)}`;
   return '';
 }
