@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { kernelPolicy, type NodeState, type PodShape } from '../src/fgd/kernel.ts';
+import { stream } from '../src/engine/rng.ts';
 import { newJob } from '../src/jobs/job.ts';
 import { job, node } from './helpers/builders.ts';
 import { kernelFor } from '../src/fgd/kernels.ts';
@@ -95,5 +96,41 @@ describe("the study's integer scores and tie-break", () => {
     // 1100 → 0.06875 → ⌊93.125⌋ = 93 (tie); 1200 → 0.075 → ⌊92.5⌋ = 92.
     const p = pod(0, 1, 1000);
     expect([cost('best-fit-study', st(0, [1000, 1000]), p), cost('best-fit-study', st(0, [1000, 1000, 100]), p), cost('best-fit-study', st(0, [1000, 1000, 200]), p)]).toEqual([-93, -93, -92]);
+  });
+});
+
+describe('kernelPolicy memoises costs per node without changing an answer', () => {
+  it('one long-lived policy places 300 jobs exactly as a fresh policy per job does', () => {
+    // Mixed models and shares; jobs arrive and some leave, so node states repeat and change.
+    const c = new Cluster([node('a', 2, 'G2'), node('b', 4, 'G2'), node('c', 4, 'T4'), node('d', 8, 'G2', { cpu: 16_000 })]);
+    const rng = stream(7, 'test/memo');
+    const shapes = [
+      { gpus: 1, milli: 250, cpu: 2000 },
+      { gpus: 1, milli: 500, cpu: 4000 },
+      { gpus: 1, milli: 1000, cpu: 8000 },
+      { gpus: 2, milli: 1000, cpu: 8000 },
+      { gpus: 0, milli: 0, cpu: 4000 },
+    ];
+    for (const name of ['fgd', 'best-fit-study', 'dot-product', 'gpu-packing']) {
+      const long = kernelPolicy(kernelFor(name), { typicalPods: TYP });
+      const running: string[] = [];
+      let placed = 0;
+      for (let i = 0; i < 300; i++) {
+        if (running.length > 0 && rng() < 0.4) c.release(running.splice(Math.floor(rng() * running.length), 1)[0]);
+        const sh = shapes[Math.floor(rng() * shapes.length)];
+        const b = job(`${name}-${i}`).cpu(sh.cpu).memory(1024).gpus(sh.gpus).milli(sh.milli);
+        if (rng() < 0.2) b.models('T4');
+        const j = newJob(b.build());
+        const got = long.place(j, c, { now: i, rng: () => 0.5 });
+        expect(got, `${name} job ${i}`).toEqual(kernelPolicy(kernelFor(name), { typicalPods: TYP }).place(j, c, { now: i, rng: () => 0.5 }));
+        if (got.kind === 'placed') {
+          c.allocate(j.id, j, got.placement);
+          running.push(j.id);
+          placed++;
+        }
+      }
+      for (const id of running) c.release(id);
+      expect(placed).toBeGreaterThan(100);
+    }
   });
 });

@@ -136,6 +136,52 @@ function stateOf(node: NodeView, job: JobView): { state: NodeState; index: numbe
   return { state: { model, cpuFree: node.cpuFree, memFree: node.memoryFree, gpuFree, affinity: 0 }, index };
 }
 
+interface MemoEntry {
+  readonly cpuFree: number;
+  readonly free: readonly number[];
+  readonly models: readonly string[];
+  readonly cost: number;
+}
+
+/**
+ * Costs already computed by a `kernelPolicy`, per pod shape and node index, each kept with the
+ * node inputs it was computed from (free CPU, each GPU's model and free milli) and used only while
+ * they are unchanged; nodes with MIG GPUs and MIG requests are never memoised. A kernel's cost
+ * reads nothing else of the node (not memory: `fits` checks it first), and the typical pods are
+ * fixed per policy object (or derived from the shape), so the answer is the one the kernel would
+ * give: the policy stays a pure function of its inputs. Most nodes are unchanged between two
+ * placements, so this saves the kernel's work on them (fgd's fragmentation sums above all).
+ */
+class CostMemo {
+  private readonly rows = new Map<string, (MemoEntry | undefined)[]>();
+
+  row(pod: PodShape): (MemoEntry | undefined)[] {
+    const key = `${pod.cpu}|${pod.gpus}|${pod.milli}|${pod.models ? pod.models.join('\u0000') : '*'}`;
+    let r = this.rows.get(key);
+    if (!r) {
+      if (this.rows.size >= 4096) this.rows.clear(); // bounded: a long live run sees many shapes
+      this.rows.set(key, (r = []));
+    }
+    return r;
+  }
+
+  /** The memoised cost of `node`, or NaN when absent or stale. */
+  get(row: readonly (MemoEntry | undefined)[], node: NodeView): number {
+    const e = row[node.index];
+    if (!e || e.cpuFree !== node.cpuFree || e.free.length !== node.gpus.length) return NaN;
+    for (let i = 0; i < node.gpus.length; i++) {
+      const g = node.gpus[i];
+      if (g.mig || e.free[i] !== g.free || e.models[i] !== g.model) return NaN;
+    }
+    return e.cost;
+  }
+
+  set(row: (MemoEntry | undefined)[], node: NodeView, cost: number): void {
+    if (node.gpus.some((g) => g.mig)) return;
+    row[node.index] = { cpuFree: node.cpuFree, free: node.gpus.map((g) => g.free), models: node.gpus.map((g) => g.model), cost };
+  }
+}
+
 /**
  * A kernel as a PlacementPolicy for the scheduler core: the nodes that fit (cluster/fit.ts), the
  * lowest cost, ties by the kernel's rule (random ties draw once from ctx.rng, so the answer is
@@ -145,6 +191,7 @@ function stateOf(node: NodeView, job: JobView): { state: NodeState; index: numbe
  */
 export function kernelPolicy(kernel: ScoreKernel, params: PolicyParams = {}): PlacementPolicy {
   const given = typicalFromParams(params);
+  const memo = new CostMemo();
   return {
     name: kernel.name,
     place(job: JobView, cluster: ClusterView, ctx): PlacementOutcome {
@@ -152,11 +199,16 @@ export function kernelPolicy(kernel: ScoreKernel, params: PolicyParams = {}): Pl
       const typical = given ?? [{ cpu: pod.cpu, gpus: pod.gpus, milli: pod.milli, spec: '', models: pod.models, freq: 1, count: 1 }];
       let best = Infinity;
       const tied: number[] = [];
+      const row = job.mig === undefined ? memo.row(pod) : undefined;
       for (const node of cluster.nodes) {
         if (!fits(node, job)) continue;
-        const { state } = stateOf(node, job);
-        if (!fitsState(state, pod)) continue;
-        const c = kernel.cost(state, pod, typical);
+        let c = row ? memo.get(row, node) : NaN;
+        if (c !== c) {
+          const { state } = stateOf(node, job);
+          c = fitsState(state, pod) ? kernel.cost(state, pod, typical) : Infinity;
+          if (row) memo.set(row, node, c);
+        }
+        if (c === Infinity) continue;
         if (c < best) {
           best = c;
           tied.length = 0;
