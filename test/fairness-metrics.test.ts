@@ -57,9 +57,9 @@ describe('per-tenant shares', () => {
     expect(f.jain).toBeCloseTo(0.7353, 4);
     expect(by.B.waitMean).toBe(10);
     const csv = timelineCsv(d.timeline, d.gpuCapacity).split('\n');
-    expect(csv[0]).toBe('t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running,share_pct_A,share_pct_B');
-    expect(csv[1]).toBe('0,2000,100,1,2,100,0');
-    expect(csv[2]).toBe('10000,1000,50,0,1,0,50');
+    expect(csv[0]).toBe('t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running,gpu_up_milli,share_pct_A,share_pct_B');
+    expect(csv[1]).toBe('0,2000,100,1,2,2000,100,0');
+    expect(csv[2]).toBe('10000,1000,50,0,1,2000,0,50');
   });
 
   it.each(['weighted-fair', 'drf'])('%s: backlogged equal-weight tenants converge to equal shares', (q) => {

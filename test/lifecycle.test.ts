@@ -12,6 +12,8 @@ describe('job lifecycle', () => {
     ['running', 'preempt', 'preempted'],
     ['preempted', 'requeue', 'queued'],
     ['running', 'timeout', 'timed-out'],
+    ['running', 'node-loss', 'preempted'],
+    ['queued', 'reject', 'rejected'],
   ] as const)('%s --%s--> %s', (from, ev, to) => {
     expect(transition(from, ev)).toBe(to);
   });
@@ -20,6 +22,12 @@ describe('job lifecycle', () => {
     expect(() => transition('succeeded', 'start', 'j7')).toThrow(IllegalTransitionError);
     expect(() => transition('succeeded', 'start', 'j7')).toThrow("job j7: event 'start' in state 'succeeded'");
     expect(() => transition('pending', 'succeed')).toThrow("event 'succeed' in state 'pending'");
+  });
+
+  it('node-loss applies to running jobs only', () => {
+    for (const s of ['pending', 'queued', 'preempted', 'succeeded', 'failed', 'cancelled', 'rejected', 'timed-out'] as const) {
+      expect(() => transition(s, 'node-loss')).toThrow(IllegalTransitionError);
+    }
   });
 
   it('terminal states have no way out', () => {

@@ -41,7 +41,8 @@ export class MigFragmentation {
         }
         return;
       case 'finish':
-      case 'preempt': {
+      case 'preempt':
+      case 'node-loss': {
         const h = this.held.get(r.job);
         if (h) {
           this.busy.set(h.key, (this.busy.get(h.key) ?? 0) & ~h.mask);

@@ -3,6 +3,11 @@ import { EventQueue } from './event-queue.ts';
 export interface RunOptions {
   /** Stop before any event later than this time (ms); `now` is then advanced to `until`. */
   until?: number;
+  /**
+   * Asked whenever time is about to advance (after the instant's flush): false stops the run
+   * there, with events still pending (the simulator's background node failures).
+   */
+  keepGoing?: () => boolean;
 }
 
 /**
@@ -79,6 +84,7 @@ export class Engine<E> {
     const until = options.until ?? Infinity;
     if (until < this.current) throw new RangeError(`run until ${until} is before now ${this.current}`);
     const q = this.queue;
+    const keepGoing = options.keepGoing;
     for (;;) {
       const t = q.peekTime();
       if (this.dirty && t > this.current) {
@@ -87,6 +93,7 @@ export class Engine<E> {
         continue;
       }
       if (t > until || q.size === 0) break;
+      if (keepGoing && t > this.current && !keepGoing()) break;
       const event = q.pop() as E;
       this.current = t;
       this.steps++;

@@ -35,7 +35,12 @@ export interface Job extends JobSpec {
   reason: string;
   /** Times preempted. */
   preemptions: number;
-  /** Run time (ms) of finished attempts that produced no kept progress (restore, MIG setup, work since the last checkpoint). */
+  /** Times stopped because a node it ran on went down. */
+  nodeLosses: number;
+  /**
+   * Run time (ms) of finished attempts that produced no kept progress (restore, MIG setup, work
+   * since the last checkpoint; the whole attempt when a node loss failed the job).
+   */
   lostWork: number;
   /** Run time (ms) at the front of this attempt's `remaining` that is overhead (restore, MIG reconfiguration), not work. */
   setup: number;
@@ -73,6 +78,7 @@ export function newJob(spec: JobSpec): Job {
     remaining: spec.duration,
     reason: '',
     preemptions: 0,
+    nodeLosses: 0,
     lostWork: 0,
     setup: 0,
     executed: 0,

@@ -13,12 +13,17 @@ export type JobState =
   | 'rejected'
   | 'timed-out';
 
-export type JobEvent = 'admit' | 'reject' | 'start' | 'succeed' | 'fail' | 'cancel' | 'preempt' | 'requeue' | 'timeout';
+/**
+ * `node-loss`: a node the job ran on went down and the job is to be requeued (it waits in
+ * `preempted` until the core requeues it, as a preempted job does); a job failed by node loss
+ * takes `fail`. A queued job is `reject`ed when the nodes it fits on are lost for good.
+ */
+export type JobEvent = 'admit' | 'reject' | 'start' | 'succeed' | 'fail' | 'cancel' | 'preempt' | 'node-loss' | 'requeue' | 'timeout';
 
 const TABLE: Readonly<Record<JobState, Partial<Record<JobEvent, JobState>>>> = {
   pending: { admit: 'queued', reject: 'rejected', cancel: 'cancelled' },
   queued: { start: 'running', cancel: 'cancelled', reject: 'rejected' },
-  running: { succeed: 'succeeded', fail: 'failed', cancel: 'cancelled', preempt: 'preempted', timeout: 'timed-out' },
+  running: { succeed: 'succeeded', fail: 'failed', cancel: 'cancelled', preempt: 'preempted', 'node-loss': 'preempted', timeout: 'timed-out' },
   preempted: { requeue: 'queued', cancel: 'cancelled' },
   succeeded: {},
   failed: {},

@@ -121,6 +121,14 @@ export class TenantTracker {
         j.held = 0;
         return;
       }
+      case 'node-loss': {
+        // The GPUs are released; the loss is not a preemption (the Deriver counts it).
+        const j = this.jobs.get(r.job)!;
+        this.bump(this.gpu, j.tenant, -j.held);
+        this.allocated -= j.held;
+        j.held = 0;
+        return;
+      }
       case 'finish': {
         const j = this.jobs.get(r.job)!;
         if (j.held > 0) {

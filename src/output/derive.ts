@@ -17,8 +17,10 @@ export interface JobRow {
   attempts: number;
   reason: string;
   preemptions: number;
-  /** Run time lost to preemptions, ms. */
+  /** Run time lost to preemptions and node losses, ms. */
   lostMs: number;
+  /** Times stopped because a node it ran on went down. */
+  nodeLosses: number;
 }
 
 export interface TimelineRow {
@@ -26,6 +28,8 @@ export interface TimelineRow {
   gpuAllocated: number;
   queued: number;
   running: number;
+  /** Milli-GPU on nodes that are up. */
+  gpuUp: number;
   /** Milli-GPU held per tenant at this instant. */
   tenants?: Readonly<Record<string, number>>;
 }
@@ -45,6 +49,21 @@ export interface RunMetrics {
   waitP95: number;
   makespan: number;
   meanGpuAllocPct: number;
+  /** Node failures; present only when a node went down during the run. */
+  failures?: NodeLossMetrics;
+}
+
+export interface NodeLossMetrics {
+  /** Node-down events. */
+  nodeDowns: number;
+  /** Running jobs stopped by them (a job counts once per loss). */
+  jobsHit: number;
+  /** Jobs failed by node loss (onNodeLoss: fail). */
+  jobsFailed: number;
+  /** GPU time that gave no kept progress, GPU·s: lost run time × the GPUs the job held. */
+  lostGpuSec: number;
+  /** Mean GPU capacity up over the makespan, % of the cluster's. */
+  gpuUpPct: number;
 }
 
 /**
@@ -66,6 +85,18 @@ export class Deriver {
   private firstT = Infinity;
   private lastEnd = 0;
   private readonly held = new Map<string, number>();
+  /** Milli-GPU per node id, from the run record. */
+  private readonly nodeGpu = new Map<string, number>();
+  private gpuUp = 0;
+  private upIntegral = 0;
+  /** upIntegral at the first arrival and at the last finish. */
+  private upAtFirst = 0;
+  private upAtLastEnd = 0;
+  private nodeDowns = 0;
+  private jobsHit = 0;
+  private jobsFailed = 0;
+  /** milli-GPU·ms lost to node loss. */
+  private lostByLoss = 0;
   /** Per-tenant shares, JCT, ρ, preemptions (src/metrics/fairness.ts). */
   readonly fair = new TenantTracker();
   /** MIG fragmentation (src/cluster/mig-fragmentation.ts). */
@@ -77,7 +108,10 @@ export class Deriver {
   add(r: LogRecord): void {
     if (r.t !== this.lastT) {
       this.closeInstant();
-      if (this.lastT >= 0) this.allocIntegral += this.gpuAllocated * (r.t - this.lastT);
+      if (this.lastT >= 0) {
+        this.allocIntegral += this.gpuAllocated * (r.t - this.lastT);
+        this.upIntegral += this.gpuUp * (r.t - this.lastT);
+      }
       this.lastT = r.t;
     }
     // After closing the previous instant, whose timeline row carries the tenants' shares then.
@@ -86,9 +120,14 @@ export class Deriver {
     switch (r.ev) {
       case 'run':
         this.gpuCapacity = r.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0);
+        this.gpuUp = this.gpuCapacity;
+        for (const n of r.nodes) this.nodeGpu.set(n.id, n.gpus.reduce((b, g) => b + g.capacity, 0));
         break;
       case 'arrival':
-        if (r.t < this.firstT) this.firstT = r.t;
+        if (r.t < this.firstT) {
+          this.firstT = r.t;
+          this.upAtFirst = this.upIntegral;
+        }
         this.jobs.set(r.job, {
           id: r.job,
           tenant: r.tenant,
@@ -103,6 +142,7 @@ export class Deriver {
           reason: '',
           preemptions: 0,
           lostMs: 0,
+          nodeLosses: 0,
         });
         break;
       case 'admit':
@@ -142,10 +182,14 @@ export class Deriver {
         } else if (j.state === 'queued') {
           this.queued--;
         }
+        if (r.state === 'failed' && r.reason === 'node-loss') this.jobsFailed++;
         j.state = r.state;
         j.end = r.t;
         if (r.reason) j.reason = r.reason;
-        if (r.t > this.lastEnd) this.lastEnd = r.t;
+        if (r.t > this.lastEnd) {
+          this.lastEnd = r.t;
+          this.upAtLastEnd = this.upIntegral;
+        }
         this.dirty = true;
         break;
       }
@@ -158,6 +202,29 @@ export class Deriver {
         j.state = 'preempted';
         j.preemptions++;
         j.lostMs += r.lost;
+        this.dirty = true;
+        break;
+      }
+      case 'node-down':
+        this.nodeDowns++;
+        this.gpuUp -= this.nodeGpu.get(r.node) ?? 0;
+        this.dirty = true;
+        break;
+      case 'node-up':
+        this.gpuUp += this.nodeGpu.get(r.node) ?? 0;
+        this.dirty = true;
+        break;
+      case 'node-loss': {
+        const j = this.row(r.job);
+        const m = this.held.get(r.job) ?? 0;
+        this.gpuAllocated -= m;
+        this.held.delete(r.job);
+        this.running--;
+        j.state = 'preempted';
+        j.nodeLosses++;
+        j.lostMs += r.lost;
+        this.jobsHit++;
+        this.lostByLoss += r.lost * m;
         this.dirty = true;
         break;
       }
@@ -200,6 +267,19 @@ export class Deriver {
       makespan: round(span / 1000),
       meanGpuAllocPct:
         this.gpuCapacity > 0 && span > 0 ? round((100 * this.integralUntil(this.lastEnd)) / (this.gpuCapacity * span)) : 0,
+      ...(this.nodeDowns > 0 ? { failures: this.failureMetrics(span) } : {}),
+    };
+  }
+
+  private failureMetrics(span: number): NodeLossMetrics {
+    // Capacity up over [first arrival, last finish], the span of the allocation mean.
+    const up = this.upAtLastEnd - this.upAtFirst;
+    return {
+      nodeDowns: this.nodeDowns,
+      jobsHit: this.jobsHit,
+      jobsFailed: this.jobsFailed,
+      lostGpuSec: round(this.lostByLoss / 1e6),
+      gpuUpPct: this.gpuCapacity > 0 && span > 0 ? round((100 * up) / (this.gpuCapacity * span)) : 100,
     };
   }
 
@@ -222,6 +302,7 @@ export class Deriver {
       gpuAllocated: this.gpuAllocated,
       queued: this.queued,
       running: this.running,
+      gpuUp: this.gpuUp,
       tenants: Object.fromEntries(this.fair.held),
     });
   }
@@ -239,10 +320,10 @@ function csvField(v: string | number): string {
 }
 
 export function jobsCsv(rows: Iterable<JobRow>): string {
-  const out = ['id,tenant,submit_ms,start_ms,end_ms,state,node,gpus,milli,attempts,reason,preemptions,lost_ms'];
+  const out = ['id,tenant,submit_ms,start_ms,end_ms,state,node,gpus,milli,attempts,reason,preemptions,lost_ms,node_losses'];
   for (const j of rows) {
     out.push(
-      [j.id, j.tenant, j.submit, j.start, j.end, j.state, j.node, j.gpus, j.milli, j.attempts, j.reason, j.preemptions, j.lostMs]
+      [j.id, j.tenant, j.submit, j.start, j.end, j.state, j.node, j.gpus, j.milli, j.attempts, j.reason, j.preemptions, j.lostMs, j.nodeLosses]
         .map(csvField)
         .join(','),
     );
@@ -257,10 +338,10 @@ export function jobsCsv(rows: Iterable<JobRow>): string {
 export function timelineCsv(rows: readonly TimelineRow[], gpuCapacity: number): string {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.tenants ?? {})))].sort();
   const pctOf = (m: number) => (gpuCapacity > 0 ? round((100 * m) / gpuCapacity, 2) : 0);
-  const out = ['t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running' + names.map((n) => `,share_pct_${n}`).join('')];
+  const out = ['t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running,gpu_up_milli' + names.map((n) => `,share_pct_${n}`).join('')];
   for (const r of rows) {
     const pct = pctOf(r.gpuAllocated);
-    out.push(`${r.t},${r.gpuAllocated},${pct},${r.queued},${r.running}` + names.map((n) => `,${pctOf(r.tenants?.[n] ?? 0)}`).join(''));
+    out.push(`${r.t},${r.gpuAllocated},${pct},${r.queued},${r.running},${r.gpuUp}` + names.map((n) => `,${pctOf(r.tenants?.[n] ?? 0)}`).join(''));
   }
   return out.join('\n') + '\n';
 }

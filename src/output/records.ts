@@ -53,6 +53,16 @@ export type LogRecord =
   | { t: number; ev: 'requeue'; job: string }
   | { t: number; ev: 'finish'; job: string; state: JobState; reason?: string }
   | { t: number; ev: 'cancel'; job: string }
+  /** A node failed; `jobs`: the running jobs with any part on it, each then logged as `node-loss`. */
+  | { t: number; ev: 'node-down'; node: string; jobs: readonly string[] }
+  /**
+   * A running job was stopped because `node` went down: `lost` ms of run time gave no kept
+   * progress. Followed by `requeue` (then `left` ms to run on restart) or by a `finish` with state
+   * failed and reason node-loss (no `left`; the whole attempt is lost).
+   */
+  | { t: number; ev: 'node-loss'; job: string; node: string; lost: number; left?: number }
+  /** A failed node is back and takes placements again. */
+  | { t: number; ev: 'node-up'; node: string }
   | { t: number; ev: 'end'; events: number };
 
 /** Where the scheduler core writes its records. */

@@ -20,7 +20,13 @@ export type Decision =
   | { readonly kind: 'start'; readonly job: Job; readonly placement: Placement }
   | { readonly kind: 'stop'; readonly job: Job; readonly reason: StopReason }
   /** Stops a running job, keeps its progress (checkpoint), and requeues it. */
-  | { readonly kind: 'preempt'; readonly job: Job; readonly reason: string };
+  | { readonly kind: 'preempt'; readonly job: Job; readonly reason: string }
+  /** Stops a running job whose node `node` went down; requeues it or fails it (`onNodeLoss`). */
+  | { readonly kind: 'lose'; readonly job: Job; readonly node: number }
+  /** Node `node` goes down: every job holding part of it is lost (`lose`), then it takes no placement. */
+  | { readonly kind: 'node-down'; readonly node: number }
+  /** Node `node` is up again and may take placements. */
+  | { readonly kind: 'node-up'; readonly node: number };
 
 /** Checkpoint/restore cost model of preemption (ms). */
 export interface PreemptionCost {
@@ -77,6 +83,13 @@ export interface CoreOptions {
    * scheduling interval). Absent: passes run only when events happen.
    */
   readonly tickMs?: number;
+  /**
+   * What happens to a running job when a node it runs on goes down: `requeue` (default) — back
+   * in the queue with its remaining work, charged as a preemption without a checkpoint at the
+   * instant (progress since the last periodic checkpoint is lost; without `checkpointIntervalMs`
+   * all progress is; a restart pays `restoreMs`); `fail` — the job fails with reason `node-loss`.
+   */
+  readonly onNodeLoss?: 'requeue' | 'fail';
 }
 
 class TenantState implements TenantView {
@@ -143,11 +156,16 @@ export class SchedulerCore {
   /** MIG GPUs being reconfigured, and until when. */
   private migBusy: { until: number; node: number; gpu: number }[] = [];
   private nextTick = -1;
+  /** Outages in progress per node (outages may overlap); a node is up when it has none. */
+  private readonly outages: number[];
+  /** Nodes that went down for good. */
+  private readonly lostForGood = new Set<number>();
 
   constructor(options: CoreOptions) {
     this.o = options;
     this.block = options.headOfLine === 'block';
     this.span = options.gang?.spanNodes === true;
+    this.outages = options.cluster.nodes.map(() => 0);
     for (const t of options.tenants ?? []) this.tenant(t.name, t.weight);
     const self = this;
     this.view = {
@@ -202,6 +220,10 @@ export class SchedulerCore {
       case 'wake':
         this.dirty = true;
         return;
+      case 'node-down':
+        return this.nodeDown(ev.node, ev.permanent === true);
+      case 'node-up':
+        return this.nodeUp(ev.node);
     }
   }
 
@@ -295,6 +317,19 @@ export class SchedulerCore {
   apply(d: Decision): void {
     const o = this.o;
     const now = o.clock.now();
+    if (d.kind === 'node-down') {
+      const hit = o.cluster.jobsOn(d.node).map((id) => this.all.get(id)!);
+      o.log.append({ t: now, ev: 'node-down', node: o.cluster.nodes[d.node].id, jobs: hit.map((h) => h.id) });
+      for (const h of hit) this.apply({ kind: 'lose', job: h, node: d.node });
+      o.cluster.setUp(d.node, false);
+      return;
+    }
+    if (d.kind === 'node-up') {
+      o.cluster.setUp(d.node, true);
+      this.dirty = true;
+      o.log.append({ t: now, ev: 'node-up', node: o.cluster.nodes[d.node].id });
+      return;
+    }
     const j = d.job;
     switch (d.kind) {
       case 'admit':
@@ -306,12 +341,23 @@ export class SchedulerCore {
         this.dirty = true;
         o.log.append({ t: now, ev: 'admit', job: j.id });
         return;
-      case 'reject':
+      case 'reject': {
+        const wasQueued = j.state === 'queued';
         j.state = transition(j.state, 'reject', j.id);
         j.end = now;
         j.reason = d.reason;
+        if (wasQueued) {
+          // Admitted earlier, now unable ever to run (the nodes it fits on are lost for good):
+          // it ends with a finish record, as every admitted job does.
+          this.queue = this.queue.filter((q) => q !== j);
+          this.dequeueShape(j);
+          this.tenantOf(j).queued--;
+          o.log.append({ t: now, ev: 'finish', job: j.id, state: j.state, reason: d.reason });
+          return;
+        }
         o.log.append({ t: now, ev: 'reject', job: j.id, reason: d.reason });
         return;
+      }
       case 'start': {
         j.state = transition(j.state, 'start', j.id);
         const alloc = o.cluster.allocate(j.id, j, d.placement);
@@ -364,19 +410,69 @@ export class SchedulerCore {
         this.tenantOf(j).onStop(j, now);
         const lost = chargePreemption(j, now - j.start, o.preemption);
         o.log.append({ t: now, ev: 'preempt', job: j.id, reason: d.reason, lost, left: j.remaining });
-        j.state = transition(j.state, 'requeue', j.id);
-        j.queuedAt = now;
-        // Back in submit order (Kueue requeues by creation time), after jobs submitted at the same time.
-        let at = this.queue.findIndex((q) => q.submit > j.submit);
-        if (at < 0) at = this.queue.length;
-        this.queue.splice(at, 0, j);
-        this.enqueueShape(j);
-        this.tenantOf(j).queued++;
-        this.dirty = true;
-        o.log.append({ t: now, ev: 'requeue', job: j.id });
+        this.requeue(j, now);
+        return;
+      }
+      case 'lose': {
+        o.executor.stop(j, 'node-loss');
+        const node = o.cluster.nodes[d.node].id;
+        if (o.onNodeLoss === 'fail') {
+          // Nothing of the job is kept: the whole attempt is lost.
+          const lost = now - j.start;
+          j.nodeLosses++;
+          j.lostWork += lost;
+          o.log.append({ t: now, ev: 'node-loss', job: j.id, node, lost });
+          this.finish(j, 'fail', now, 'node-loss');
+          return;
+        }
+        j.state = transition(j.state, 'node-loss', j.id);
+        o.cluster.release(j.id);
+        this.runningJobs.delete(j.id);
+        this.tenantOf(j).onStop(j, now);
+        const lost = chargeNodeLoss(j, now - j.start, o.preemption);
+        o.log.append({ t: now, ev: 'node-loss', job: j.id, node, lost, left: j.remaining });
+        this.requeue(j, now);
         return;
       }
     }
+  }
+
+  /** Puts a stopped (preempted or node-lost) job back in the queue. */
+  private requeue(j: Job, now: number): void {
+    j.state = transition(j.state, 'requeue', j.id);
+    j.queuedAt = now;
+    // Back in submit order (Kueue requeues by creation time), after jobs submitted at the same time.
+    let at = this.queue.findIndex((q) => q.submit > j.submit);
+    if (at < 0) at = this.queue.length;
+    this.queue.splice(at, 0, j);
+    this.enqueueShape(j);
+    this.tenantOf(j).queued++;
+    this.dirty = true;
+    this.o.log.append({ t: now, ev: 'requeue', job: j.id });
+  }
+
+  private nodeDown(node: number, permanent: boolean): void {
+    if (this.o.cluster.nodes[node] === undefined) throw new Error(`node-down for unknown node index ${node}`);
+    if (permanent) this.lostForGood.add(node);
+    if (this.outages[node]++ === 0) this.apply({ kind: 'node-down', node });
+    if (permanent) {
+      for (const j of [...this.queue]) if (!this.canEverRun(j)) this.apply({ kind: 'reject', job: j, reason: 'never-fits' });
+    }
+  }
+
+  private nodeUp(node: number): void {
+    const n = this.o.cluster.nodes[node];
+    if (n === undefined) throw new Error(`node-up for unknown node index ${node}`);
+    if (this.outages[node] === 0) throw new Error(`node-up for node ${n.id}, which is not down`);
+    if (--this.outages[node] === 0 && !this.lostForGood.has(node)) this.apply({ kind: 'node-up', node });
+  }
+
+  /** Whether `j` fits on some node not lost for good, were it empty (alone, or spanning when allowed). */
+  private canEverRun(j: Job): boolean {
+    const c = this.o.cluster;
+    const lost = this.lostForGood;
+    if (c.nodes.some((n) => !lost.has(n.index) && fitsEmpty(n, j))) return true;
+    return this.span && fitsSpanningEmpty(c, j, lost.size > 0 ? (n) => !lost.has(n.index) : undefined);
   }
 
   /**
@@ -438,7 +534,7 @@ export class SchedulerCore {
     });
     if (o.maxQueue !== undefined && this.queue.length >= o.maxQueue) {
       this.apply({ kind: 'reject', job: j, reason: 'queue-full' });
-    } else if (!o.cluster.nodes.some((n) => fitsEmpty(n, j)) && !(this.span && fitsSpanningEmpty(o.cluster, j))) {
+    } else if (!this.canEverRun(j)) {
       this.apply({ kind: 'reject', job: j, reason: 'never-fits' });
     } else {
       this.apply({ kind: 'admit', job: j });
@@ -550,16 +646,31 @@ export function expectedEnd(j: JobView): number {
  * Invariant (tested): Σ run time over all attempts = duration + lostWork.
  */
 export function chargePreemption(j: Job, ran: number, cost: PreemptionCost | undefined): number {
+  j.preemptions++;
+  return chargeInterruption(j, ran, cost, true);
+}
+
+/**
+ * Accounts a node loss after `ran` ms of this attempt, as `chargePreemption` does except that no
+ * checkpoint is taken at the instant: progress since the last multiple of `checkpointIntervalMs`
+ * is lost, and all of this attempt's progress when no interval is set. The restart pays
+ * `restoreMs`, as after a preemption. Same invariant: Σ run time = duration + lostWork.
+ */
+export function chargeNodeLoss(j: Job, ran: number, cost: PreemptionCost | undefined): number {
+  j.nodeLosses++;
+  return chargeInterruption(j, ran, cost, false);
+}
+
+function chargeInterruption(j: Job, ran: number, cost: PreemptionCost | undefined, checkpointNow: boolean): number {
   const setupPaid = Math.min(ran, j.setup);
   const progress = ran - setupPaid;
   const interval = cost?.checkpointIntervalMs ?? 0;
-  const kept = interval > 0 ? Math.floor(progress / interval) * interval : progress;
+  const kept = interval > 0 ? Math.floor(progress / interval) * interval : checkpointNow ? progress : 0;
   const workLeft = j.remaining - j.setup - kept;
   const lost = ran - kept;
   const restore = cost?.restoreMs ?? 0;
   j.lostWork += lost;
   j.executed += ran;
-  j.preemptions++;
   j.setup = restore;
   j.remaining = workLeft + restore;
   return lost;

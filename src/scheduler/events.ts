@@ -11,7 +11,18 @@ export type SchedEvent =
       readonly reason?: string;
     }
   | { readonly kind: 'cancel'; readonly jobId: string }
-  | { readonly kind: 'wake' };
+  | { readonly kind: 'wake' }
+  /**
+   * A node (by index) fails: the jobs on it are stopped, the node takes no placement until a
+   * matching `node-up`. `permanent`: no `node-up` will follow (queued jobs that fit on no other
+   * node are then rejected). `random`: drawn by the random failure process (see failures.ts).
+   */
+  | { readonly kind: 'node-down'; readonly node: number; readonly permanent?: boolean; readonly random?: boolean }
+  /** The end of one outage of a node; the node is up again once every outage has ended. */
+  | { readonly kind: 'node-up'; readonly node: number; readonly random?: boolean };
 
-/** Tie-break priorities at one instant: completions free resources before arrivals ask for them. */
-export const PRIORITY = { completion: 0, cancel: 1, arrival: 2, wake: 3 } as const;
+/**
+ * Tie-break priorities at one instant: completions free resources before arrivals ask for them;
+ * a job that completes or is cancelled at the instant its node fails has ended before the loss.
+ */
+export const PRIORITY = { completion: 0, cancel: 1, arrival: 2, wake: 3, 'node-down': 4, 'node-up': 5 } as const;

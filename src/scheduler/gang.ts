@@ -40,14 +40,17 @@ export function placeSpanning(cluster: ClusterView, d: Demand): Placement | unde
   return { node: parts[0].node, gpus: parts[0].gpus, parts: parts.slice(1) };
 }
 
-/** Whether `d` could ever run spanning nodes of an empty cluster (admission check). */
-export function fitsSpanningEmpty(cluster: ClusterView, d: Demand): boolean {
+/**
+ * Whether `d` could ever run spanning nodes of an empty cluster (admission check); `usable`:
+ * only these nodes count (default: all, whether up now or not).
+ */
+export function fitsSpanningEmpty(cluster: ClusterView, d: Demand, usable?: (n: NodeView) => boolean): boolean {
   if (d.gpus < 2 || d.milli !== 1000 || d.mig !== undefined) return false;
   // The spanning placement itself, on the same nodes with nothing allocated: GPUs, and each
   // part's share of CPU and memory (counting GPUs alone admitted gangs that could never start).
   const nodes: NodeView[] = cluster.nodes.map((n) => ({
     ...n,
-    up: true,
+    up: usable ? usable(n) : true,
     cpuFree: n.cpu,
     memoryFree: n.memory,
     gpus: n.gpus.map((g) => ({ ...g, free: g.capacity })),

@@ -8,6 +8,7 @@ import type { Clock } from '../scheduler/clock.ts';
 import { SchedulerCore, type CoreOptions, type TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
 import type { Executor } from '../scheduler/executor.ts';
+import { FailureProcess, hasFailures, type FailureSpec, type TimedFailure } from '../scheduler/failures.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 
 export interface SimInput {
@@ -23,7 +24,7 @@ export interface SimInput {
   readonly headOfLine?: 'skip' | 'block';
   readonly maxQueue?: number;
   /** Further scheduler-core options: backfill, gangs, preemption cost, quotas, MIG, ticks. */
-  readonly scheduler?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs'>;
+  readonly scheduler?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss'>;
   /** Stop the simulation at this time (ms); jobs still queued or running stay unfinished. */
   readonly until?: number;
   /**
@@ -32,6 +33,13 @@ export interface SimInput {
    * has already ended is a no-op.
    */
   readonly cancels?: readonly { readonly at: number; readonly job: string }[];
+  /**
+   * Node failures (node indices, ms); random ones draw from the streams `failures/<node id>`.
+   * Failures are background events: the run ends once nothing runs and only node failures are
+   * pending (a failure after the last job ended is not simulated). What a lost job does:
+   * `scheduler.onNodeLoss`.
+   */
+  readonly failures?: FailureSpec;
   /** Called every `progressEvery` events with the engine's time (stderr progress). */
   readonly onProgress?: (now: number, handled: number) => void;
 }
@@ -77,6 +85,15 @@ export function simulate(input: SimInput): SimResult {
   let lastSubmit = -Infinity;
   let core!: SchedulerCore;
   const progressEvery = 1 << 16;
+  const failures = hasFailures(input.failures) ? new FailureProcess(input.failures, input.nodes, rng) : undefined;
+  /** Node-down and node-up events scheduled and not yet handled (background events, see `keepGoing`). */
+  let pendingDowns = 0;
+  let pendingUps = 0;
+  const scheduleFailure = (f: TimedFailure) => {
+    if (f.ev.kind === 'node-down') pendingDowns++;
+    else pendingUps++;
+    engine.schedule(f.at, f.ev, PRIORITY[f.ev.kind]);
+  };
 
   const pullArrival = () => {
     const next = jobs.next();
@@ -91,8 +108,11 @@ export function simulate(input: SimInput): SimResult {
 
   const engine: Engine<SchedEvent> = new Engine<SchedEvent>(
     (ev) => {
+      if (ev.kind === 'node-down') pendingDowns--;
+      else if (ev.kind === 'node-up') pendingUps--;
       core.handle(ev);
       if (ev.kind === 'arrival') pullArrival();
+      else if (failures && (ev.kind === 'node-down' || ev.kind === 'node-up')) for (const f of failures.next(ev, engine.now)) scheduleFailure(f);
       if (input.onProgress && (engine.handled & (progressEvery - 1)) === 0) input.onProgress(engine.now, engine.handled);
     },
     () => core.schedule(),
@@ -124,7 +144,15 @@ export function simulate(input: SimInput): SimResult {
   });
   pullArrival();
   for (const c of input.cancels ?? []) engine.schedule(c.at, { kind: 'cancel', jobId: c.job }, PRIORITY.cancel);
-  engine.run(input.until === undefined ? {} : { until: input.until });
+  if (failures) for (const f of failures.initial()) scheduleFailure(f);
+  engine.run({
+    ...(input.until === undefined ? {} : { until: input.until }),
+    // Failures alone keep nothing going: the run goes on while other events are pending, a job
+    // runs, or a job waits and a node is still to come back.
+    ...(failures
+      ? { keepGoing: () => engine.pending > pendingDowns + pendingUps || core.runningCount > 0 || (pendingUps > 0 && core.queued.length > 0) }
+      : {}),
+  });
   input.log.append({ t: engine.now, ev: 'end', events: engine.handled });
   return { events: engine.handled, end: engine.now, core, cluster };
 }

@@ -82,7 +82,7 @@ export interface Series {
  */
 export const FRAGMENTATION = 'free share stranded on partly used GPUs, % of GPU capacity';
 
-const KNOWN = new Set(['run', 'arrival', 'admit', 'reject', 'start', 'finish', 'cancel', 'end', 'preempt', 'requeue']);
+const KNOWN = new Set(['run', 'arrival', 'admit', 'reject', 'start', 'finish', 'cancel', 'end', 'preempt', 'requeue', 'node-down', 'node-loss', 'node-up']);
 const START_FIELDS = new Set(['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'mig']);
 
 interface Running {
@@ -316,6 +316,19 @@ export class RunModel {
         this.dirty = true;
         break;
       }
+      case 'node-loss': {
+        // Stopped by its node going down: followed by requeue, or by a finish (failed).
+        const j = this.job(r.job);
+        if (j < 0) return;
+        this.release(j, r.t);
+        this.jobs[j].state = 'preempted';
+        this.dirty = true;
+        break;
+      }
+      case 'node-down':
+      case 'node-up':
+        // Inspector only: the jobs a node-down hit each have their own node-loss record.
+        break;
       case 'finish': {
         const j = this.job(r.job);
         if (j < 0) return;
