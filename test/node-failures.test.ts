@@ -9,6 +9,8 @@ import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate, type SimInput } from '../src/sim/simulate.ts';
 import { RunModel } from '../viz/src/run-model.ts';
+import { loadScenario, parseScenario, ScenarioError } from '../src/scenario/load.ts';
+import { failureSpec, runScenario } from '../src/scenario/run.ts';
 import { job, node } from './helpers/builders.ts';
 
 const s = 1000;
@@ -258,6 +260,80 @@ describe('the viewer', () => {
       expect(m.series.alloc).toEqual(d.timeline.map((p) => p.gpuAllocated));
       expect(m.series.running).toEqual(d.timeline.map((p) => p.running));
       expect(m.series.queued).toEqual(d.timeline.map((p) => p.queued));
+    }
+  });
+});
+
+const SCENARIO = `
+name: nf
+cluster:
+  nodes:
+    - { prefix: n, count: 2, cpu: 8000, memory: 16384, gpus: [{ count: 2, model: A100 }] }
+workload:
+  kind: synthetic
+  jobs: 10
+  meanInterarrivalSec: 5
+  duration: { dist: exponential, meanSec: 60 }
+  tenants: [{ name: a }]
+  demands: [{ gpus: 1, cpu: 1000, memory: 1024 }]
+policies:
+  - { queue: fifo, placement: first-fit }
+failures:
+  events: [{ node: n0, atSec: 10, downSec: 30 }, { node: n1, atSec: 20 }]
+  random: { mtbfHours: 2, mttrMinutes: 10 }
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseScenario(text, 'f.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ScenarioError);
+    expect((e as Error).message.startsWith('f.yaml: invalid scenario')).toBe(true);
+    return [...(e as ScenarioError).problems];
+  }
+  throw new Error('expected a ScenarioError');
+}
+
+describe('scenario failures section', () => {
+  it('parses events and random failures into ms and node indices; onNodeLoss defaults to requeue', () => {
+    const scn = parseScenario(SCENARIO, 'f.yaml');
+    expect(scn.scheduler.onNodeLoss).toBe('requeue');
+    const nodes = [node('n0', 2), node('n1', 2)];
+    // 2 h = 7 200 000 ms; 10 min = 600 000 ms; n1 has no downSec: down for good
+    expect(failureSpec(scn, nodes, 'f.yaml')).toEqual({
+      events: [{ node: 0, at: 10 * s, downMs: 30 * s }, { node: 1, at: 20 * s }],
+      random: { mtbfMs: 7_200_000, mttrMs: 600_000 },
+    });
+    expect(parseScenario(SCENARIO.replace('policies:', 'scheduler: { onNodeLoss: fail }\npolicies:'), 'f.yaml').scheduler.onNodeLoss).toBe('fail');
+  });
+
+  it.each([
+    ['an unknown node id', SCENARIO.replace('node: n0', 'node: gpu-7'), /^failures\.events\.0\.node: unknown node id 'gpu-7' \(nodes: n0, n1\)$/],
+    ['a negative time', SCENARIO.replace('atSec: 10', 'atSec: -1'), /^failures\.events\.0\.atSec: /],
+    ['a zero outage', SCENARIO.replace('downSec: 30', 'downSec: 0'), /^failures\.events\.0\.downSec: /],
+    ['a missing MTTR', SCENARIO.replace(', mttrMinutes: 10', ''), /^failures\.random\.mttrMinutes: /],
+    ['an unknown field', SCENARIO.replace('mtbfHours: 2', 'mtbfHours: 2, mtbf: 3'), /^failures\.random: .*mtbf/],
+    ['an unknown onNodeLoss', SCENARIO.replace('policies:', 'scheduler: { onNodeLoss: retry }\npolicies:'), /^scheduler\.onNodeLoss: /],
+  ])('rejects %s, naming the file and the field', (_what, text, pattern) => {
+    const p = problems(text);
+    expect(p.some((x) => pattern.test(x)), p.join('\n')).toBe(true);
+  });
+
+  it('checks node ids of a node CSV cluster when the nodes are loaded', () => {
+    const scn = parseScenario(SCENARIO.replace(/cluster:\n  nodes:\n.*\n/, 'cluster: { nodesCsv: nodes.csv }\n'), 'f.yaml');
+    expect(() => failureSpec(scn, [node('a', 1), node('b', 1)], 'f.yaml')).toThrow(ScenarioError);
+    expect(() => failureSpec(scn, [node('a', 1), node('b', 1)], 'f.yaml')).toThrow(/f\.yaml: invalid scenario\n  - failures\.events\.0\.node: unknown node id 'n0' \(nodes: a, b\)/);
+  });
+
+  it('scenarios/node-failures.yaml: every policy of a seed sees the same outages; nothing is left unfinished', async () => {
+    const file = 'scenarios/node-failures.yaml';
+    const sum = await runScenario(loadScenario(file), { file, dryRun: true });
+    for (const seed of [1, 2]) {
+      const runs = sum.runs.filter((r) => r.seed === seed);
+      expect(runs.length).toBe(2);
+      expect(runs[0].metrics.failures!.nodeDowns).toBeGreaterThan(5);
+      expect(runs[1].metrics.failures!.nodeDowns).toBe(runs[0].metrics.failures!.nodeDowns);
+      for (const r of runs) expect([r.metrics.completed, r.metrics.unfinished]).toEqual([1500, 0]);
     }
   });
 });

@@ -34,6 +34,17 @@ export function fairnessTables(s: ScenarioSummary): string {
   return `\n${renderTable(head, rows)}\n\nper tenant (ρ = JCT / isolated time on a 1/N cluster share, Themis):\n${renderTable(th, tr)}`;
 }
 
+/** Per-run node failures (node downs, jobs hit and failed, lost GPU·s, GPU up %); empty when no node went down. */
+export function failureTable(s: ScenarioSummary): string {
+  if (!s.runs.some((r) => r.metrics.failures)) return '';
+  const head = ['run', 'node downs', 'jobs hit', 'failed', 'lost GPU·s', 'GPU up %'];
+  const rows = s.runs.map((r) => {
+    const f = r.metrics.failures ?? { nodeDowns: 0, jobsHit: 0, jobsFailed: 0, lostGpuSec: 0, gpuUpPct: 100 };
+    return [r.run, f.nodeDowns, f.jobsHit, f.jobsFailed, f.lostGpuSec, f.gpuUpPct];
+  });
+  return `\nnode failures (lost: run time that gave no kept progress × the GPUs held; up: mean over the makespan):\n${renderTable(head, rows)}`;
+}
+
 export function comparisonTable(s: ScenarioSummary): string {
   const header = ['run', 'done', 'rej', 'JCT mean', 'p50', 'p95', 'p99', 'wait mean', 'wait p95', 'makespan', 'GPU alloc %', 'digest'];
   const rows = s.runs.map((r) => {
@@ -86,6 +97,8 @@ async function main(): Promise<number> {
     const what = summary.report === undefined ? `${summary.runs.length} runs` : 'done';
     process.stdout.write(`\nscenario ${summary.scenario}: ${what} in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
     process.stdout.write((summary.report ?? comparisonTable(summary)) + '\n');
+    const failed = failureTable(summary);
+    if (failed) process.stdout.write(failed + '\n');
     const fair = fairnessTables(summary);
     if (fair) process.stdout.write(fair + '\n');
     if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);

@@ -18,8 +18,10 @@ import { resolveTrace } from '../trace/resolve.ts';
 import { runStaticFillScenario } from '../fgd/scenario.ts';
 import { withTypicalPods } from '../fgd/typical-params.ts';
 import { synthesize } from '../workload/synthetic.ts';
+import type { FailureSpec } from '../scheduler/failures.ts';
 import { expandNodeGroups } from './cluster.ts';
-import type { PolicyCombo, Scenario } from './schema.ts';
+import { ScenarioError } from './load.ts';
+import { unknownNodeProblem, type PolicyCombo, type Scenario } from './schema.ts';
 
 export interface RunSummary {
   run: string;
@@ -88,6 +90,25 @@ export function schedulerExtras(scn: Scenario, tenants: readonly { name: string;
     ...(quotas.length > 0 ? { quotas: new Quotas(quotas) } : {}),
     ...(s.migReconfigSec !== undefined ? { migReconfigMs: Math.round(s.migReconfigSec * 1000) } : {}),
     ...(s.tickSec !== undefined ? { tickMs: Math.round(s.tickSec * 1000) } : {}),
+    ...(s.onNodeLoss === 'fail' ? { onNodeLoss: 'fail' as const } : {}),
+  };
+}
+
+/**
+ * The scenario's node failures on the loaded nodes (ids → indices, seconds → ms), or undefined.
+ * Throws a ScenarioError naming the field when an event names a node the cluster does not have
+ * (inline node groups are checked when the file is parsed; node CSVs here).
+ */
+export function failureSpec(scn: Scenario, nodes: readonly NodeSpec[], file: string): FailureSpec | undefined {
+  const f = scn.failures;
+  if (!f) return undefined;
+  const problem = unknownNodeProblem(f, nodes.map((n) => n.id));
+  if (problem) throw new ScenarioError(file, [`${problem.path.join('.')}: ${problem.message}`]);
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const ms = (sec: number) => Math.max(1, Math.round(sec * 1000));
+  return {
+    events: f.events.map((e) => ({ node: index.get(e.node)!, at: Math.round(e.atSec * 1000), ...(e.downSec !== undefined ? { downMs: ms(e.downSec) } : {}) })),
+    ...(f.random ? { random: { mtbfMs: ms(f.random.mtbfHours * 3600), mttrMs: ms(f.random.mttrMinutes * 60) } } : {}),
   };
 }
 
@@ -118,6 +139,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
 
   const tenantSpecs = w.kind === 'synthetic' ? w.tenants : (scn.tenants ?? []);
   const sched = schedulerExtras(scn, tenantSpecs);
+  const failures = failureSpec(scn, nodes, opts.file);
   const weights = new Map(tenantSpecs.map((t) => [t.name, t.weight]));
   const runs: RunSummary[] = [];
   const total = scn.policies.length * seeds.length;
@@ -144,6 +166,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
         maxQueue: scn.scheduler.maxQueue,
         scheduler: sched,
         until: scn.untilSec === undefined ? undefined : Math.round(scn.untilSec * 1000),
+        failures,
         onProgress: (now, handled) => {
           const t = performance.now();
           if (t - lastNote.t > 1000) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIG_MODEL_NAMES, MIG_PROFILE_NAMES } from '../cluster/mig-profiles.ts';
 import { LiveSectionSchema, WorkSpecSchema } from '../live/work-spec.ts';
+import { expandNodeGroups } from './cluster.ts';
 
 /**
  * Scenario files (`scenarios/*.yaml` or `.json`). The TypeScript type is inferred from the schema.
@@ -152,6 +153,26 @@ export const PolicyComboSchema = z.strictObject({
     .default({ queue: {}, placement: {} }),
 });
 
+/**
+ * Node failures (README "Node failures"). A node that goes down stops every running job with any
+ * part on it (what then happens: `scheduler.onNodeLoss`) and takes no placement until it is up.
+ * Outages of one node may overlap: it is up again when the last one ends. Failures are background
+ * events: a failure after the last job has ended is not simulated. Live mode honours the same
+ * list in scaled wall time.
+ */
+export const FailuresSchema = z.strictObject({
+  /** Scheduled outages: node `node` (a node id) fails at `atSec` for `downSec` seconds; no `downSec`: for good. */
+  events: z
+    .array(z.strictObject({ node: z.string().min(1), atSec: z.number().nonnegative(), downSec: z.number().positive().optional() }))
+    .default([]),
+  /**
+   * Random failures of every node, independently: up times exponential with mean `mtbfHours`,
+   * repairs exponential with mean `mttrMinutes`; drawn per node from the stream
+   * `failures/<node id>` of the run seed (the same outages under every policy of a seed).
+   */
+  random: z.strictObject({ mtbfHours: z.number().positive(), mttrMinutes: z.number().positive() }).optional(),
+});
+
 export const ScenarioSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
   description: z.string().optional(),
@@ -179,17 +200,41 @@ export const ScenarioSchema = z.strictObject({
       migReconfigSec: z.number().nonnegative().optional(),
       /** Re-run scheduling every this many seconds while jobs wait (time-driven policies such as las). */
       tickSec: z.number().positive().optional(),
+      /**
+       * A running job whose node fails: `requeue` — back in the queue with its remaining work
+       * (progress since the last periodic checkpoint, `preemption.checkpointIntervalSec`, is lost;
+       * all of it without one); `fail` — the job fails with reason node-loss.
+       */
+      onNodeLoss: z.enum(['requeue', 'fail']).default('requeue'),
     })
-    .default({ headOfLine: 'skip', backfill: 'none' }),
+    .default({ headOfLine: 'skip', backfill: 'none', onNodeLoss: 'requeue' }),
+  /** Node failures (see `FailuresSchema`). */
+  failures: FailuresSchema.optional(),
   /** Stop each run at this simulated time (seconds). */
   untilSec: z.number().positive().optional(),
   /** Modules to import before running (user policies that register themselves). */
   plugins: z.array(z.string().min(1)).default([]),
   /** Live mode settings (`npm run live`); the simulator ignores them. */
   live: LiveSectionSchema.optional(),
+}).superRefine((scn, ctx) => {
+  // Node ids of inline node groups are known here; a node CSV's are checked when it is loaded.
+  if (!scn.failures || !('nodes' in scn.cluster)) return;
+  const ids = expandNodeGroups(scn.cluster.nodes).map((n) => n.id);
+  const problem = unknownNodeProblem(scn.failures, ids);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
 });
 
+/** The first failure event naming a node that is not in `ids`: its field path and a message. */
+export function unknownNodeProblem(f: Failures, ids: readonly string[]): { path: (string | number)[]; message: string } | undefined {
+  const known = new Set(ids);
+  const i = f.events.findIndex((e) => !known.has(e.node));
+  if (i < 0) return undefined;
+  const list = ids.length > 8 ? `${ids.slice(0, 8).join(', ')}, … (${ids.length} nodes)` : ids.join(', ');
+  return { path: ['failures', 'events', i, 'node'], message: `unknown node id '${f.events[i].node}' (nodes: ${list})` };
+}
+
 export type Scenario = z.infer<typeof ScenarioSchema>;
+export type Failures = z.infer<typeof FailuresSchema>;
 export type SyntheticWorkload = z.infer<typeof SyntheticWorkloadSchema>;
 export type TraceWorkload = z.infer<typeof TraceWorkloadSchema>;
 export type StaticFillWorkload = z.infer<typeof StaticFillWorkloadSchema>;
