@@ -5,6 +5,7 @@ import type { JobSpec } from '../jobs/job.ts';
 import type { EventLog } from '../output/records.ts';
 import { SchedulerCore, type CoreOptions, type TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
+import { FailureProcess, hasFailures, type FailureSpec, type TimedFailure } from '../scheduler/failures.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import type { LiveExecutor } from './live-executor.ts';
 import { z } from 'zod';
@@ -28,7 +29,13 @@ export interface LiveDriverInput {
   readonly headOfLine?: 'skip' | 'block';
   readonly maxQueue?: number;
   /** The core's other scheduling options, passed through unchanged (same as in simulation). */
-  readonly coreExtras?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs'>;
+  readonly coreExtras?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss'>;
+  /**
+   * Node failures (scenario ms, scaled to wall time like arrivals; random ones from the same
+   * streams as in simulation). A node-down stops the jobs on it through the executor, which kills
+   * their process trees; the core requeues or fails them (`coreExtras.onNodeLoss`).
+   */
+  readonly failures?: FailureSpec;
   /** Trusted ed25519 public keys (keyId → SPKI PEM): when set, `submit` takes signed manifests only. */
   readonly trustedKeys?: Readonly<Record<string, string>>;
   readonly logger?: JsonLogger;
@@ -71,12 +78,14 @@ export class LiveDriver {
   private readonly verifier: ManifestVerifier | undefined;
   private idleWaiters: (() => void)[] = [];
   private submitSeq = 0;
+  private readonly failures: FailureProcess | undefined;
 
   constructor(private readonly input: LiveDriverInput) {
     const rng = new RngStreams(input.seed);
     this.verifier = input.trustedKeys ? new ManifestVerifier(input.trustedKeys) : undefined;
     this.clock = new WallClock(input.timeScale, () => this.enqueue({ kind: 'wake' }));
     this.executor = input.executor((ev) => this.enqueue(ev));
+    this.failures = hasFailures(input.failures) ? new FailureProcess(input.failures, input.nodes, rng) : undefined;
     this.core = new SchedulerCore({
       cluster: new Cluster(input.nodes),
       queue: input.queue,
@@ -97,6 +106,19 @@ export class LiveDriver {
     this.clock.start();
     const i = this.input;
     i.log.append({ t: 0, ev: 'run', run: i.run, mode: 'live', seed: i.seed, queue: i.queue.name, placement: i.placement.name, nodes: i.nodes });
+    for (const f of this.failures?.initial() ?? []) this.failAt(f);
+  }
+
+  /**
+   * A node failure or repair at its scenario time. Not counted as outstanding work: `idle()` does
+   * not wait for failures, and `close()` drops those still to come.
+   */
+  private failAt(f: TimedFailure): void {
+    const h = setTimeout(() => {
+      this.timers.delete(h);
+      this.enqueue(f.ev);
+    }, this.clock.delayTo(f.at));
+    this.timers.add(h);
   }
 
   /** Replays `jobs` at their submit times (scenario ms, scaled to wall time). */
@@ -188,6 +210,7 @@ export class LiveDriver {
     for (const ev of batch) {
       this.core.handle(ev);
       this.handled++;
+      if (this.failures && (ev.kind === 'node-down' || ev.kind === 'node-up')) for (const f of this.failures.next(ev, this.clock.now())) this.failAt(f);
     }
     this.core.schedule();
     if (this.isIdle()) {

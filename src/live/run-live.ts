@@ -7,7 +7,7 @@ import type { JobSpec, JobView } from '../jobs/job.ts';
 import { mean, percentileSorted } from '../metrics/stats.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
-import { comboLabel, loadNodes, schedulerExtras } from '../scenario/run.ts';
+import { comboLabel, failureSpec, loadNodes, schedulerExtras } from '../scenario/run.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
 import { loadTraceJobs } from '../trace/load-trace.ts';
@@ -95,6 +95,8 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
 
   // Backfill, gangs, preemption, quotas, MIG, ticks: the same core options as the simulator.
   const extras = schedulerExtras(scn, w.kind === 'synthetic' ? w.tenants : (scn.tenants ?? []));
+  // Node failures: the same list as in simulation, in scaled wall time.
+  const failures = failureSpec(scn, nodes, opts.file);
   const label = comboLabel(combo) + (opts.exclusive ? '-exclusive' : '');
   const run = `${label}/seed-${seed}`;
   const dir = join(opts.out ?? scn.output ?? join('out', `${scn.name}-live`), label, `seed-${seed}`);
@@ -120,6 +122,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
     headOfLine: scn.scheduler.headOfLine,
     maxQueue: scn.scheduler.maxQueue,
     coreExtras: extras,
+    failures,
     logger,
     executor: (emit) =>
       new LiveExecutor({
@@ -154,7 +157,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const measures = driver.executor.measures;
   say(`live run done in ${(wallMs / 1000).toFixed(1)} s wall`);
 
-  const twin = simulateTwin({ run, seed, nodes, jobs, workOf, measures, timeScale, queue: queuePolicyFactory(combo.queue)(combo.params.queue), placement: placementPolicyFactory(combo.placement)(combo.params.placement), tenants, headOfLine: scn.scheduler.headOfLine, maxQueue: scn.scheduler.maxQueue, scheduler: extras });
+  const twin = simulateTwin({ run, seed, nodes, jobs, workOf, measures, timeScale, queue: queuePolicyFactory(combo.queue)(combo.params.queue), placement: placementPolicyFactory(combo.placement)(combo.params.placement), tenants, headOfLine: scn.scheduler.headOfLine, maxQueue: scn.scheduler.maxQueue, scheduler: extras, failures });
   const a = decisionOrder(writer.lines ?? []);
   const b = decisionOrder(twin.lines);
   const agrees = a.length === b.length && a.every((x, i) => x === b[i]);

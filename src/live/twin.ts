@@ -3,6 +3,7 @@ import type { JobSpec } from '../jobs/job.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import type { CoreOptions, TenantConfig } from '../scheduler/core.ts';
+import type { FailureSpec } from '../scheduler/failures.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import { simulate } from '../sim/simulate.ts';
 import type { JobMeasure } from './live-executor.ts';
@@ -69,7 +70,9 @@ export function simulateTwin(input: {
   tenants?: readonly TenantConfig[];
   headOfLine?: 'skip' | 'block';
   maxQueue?: number;
-  scheduler?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs'>;
+  scheduler?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss'>;
+  /** The live run's node failures (the twin sees the same outages). */
+  failures?: FailureSpec;
 }): TwinResult {
   const rates = measuredRates(input.measures);
   const last = new Map<string, JobMeasure>();
@@ -79,7 +82,7 @@ export function simulateTwin(input: {
     return { ...j, duration: Math.max(1, Math.round(wall * input.timeScale)) };
   });
   const w = new RunWriter(undefined, { keepLines: true });
-  simulate({ run: `${input.run}/twin`, seed: input.seed, nodes: input.nodes, jobs, queue: input.queue, placement: input.placement, log: w, tenants: input.tenants, headOfLine: input.headOfLine, maxQueue: input.maxQueue, scheduler: input.scheduler });
+  simulate({ run: `${input.run}/twin`, seed: input.seed, nodes: input.nodes, jobs, queue: input.queue, placement: input.placement, log: w, tenants: input.tenants, headOfLine: input.headOfLine, maxQueue: input.maxQueue, scheduler: input.scheduler, failures: input.failures });
   w.close();
   return { metrics: w.deriver.metrics(), lines: w.lines ?? [] };
 }
