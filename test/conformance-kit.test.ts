@@ -5,7 +5,8 @@ import { scenarioArb } from '../src/conformance/arbitraries.ts';
 import { checkSubject, subjectFor } from '../src/conformance/kit.ts';
 import { PROPERTIES, runSim } from '../src/conformance/properties.ts';
 import { frozenView } from '../src/conformance/snapshot.ts';
-import type { QueuePolicy } from '../src/scheduler/policy.ts';
+import { placeOn } from '../src/cluster/fit.ts';
+import type { PlacementPolicy, QueuePolicy } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
 import { alwaysNodeZero } from './fixtures/broken-policy.ts';
@@ -45,6 +46,26 @@ describe('the kit catches broken policies', () => {
     expect(r.error).toMatch(/dominant share/);
   });
 
+  it('a placement policy that ignores whether a node is up fails placement-skips-down-nodes and no-run-on-down-node', () => {
+    const ignoresDown = {
+      name: 'ignores-down',
+      place(job, cluster) {
+        for (const node of cluster.nodes) {
+          const p = placeOn({ ...node, up: true }, job, 'index');
+          if (p) return { kind: 'placed', placement: p };
+        }
+        return { kind: 'unfit', reason: 'none' };
+      },
+    } satisfies PlacementPolicy;
+    const results = checkSubject(subjectFor(ignoresDown), { numRuns: 200, seed: 1, only: ['placement-skips-down-nodes', 'no-run-on-down-node'] });
+    expect(results.map((r) => r.status)).toEqual(['fail', 'fail']);
+    const by = Object.fromEntries(results.map((r) => [r.property, r]));
+    expect(by['placement-skips-down-nodes'].error).toMatch(/which is down/);
+    // In a run the core's cluster refuses the grant.
+    expect(by['no-run-on-down-node'].error).toMatch(/node n\d+ is down/);
+    expect(by['no-run-on-down-node'].counterexample).toMatch(/failures: /);
+  });
+
   it('checks work conservation only for policies that claim it', () => {
     const wc = PROPERTIES.find((p) => p.name === 'work-conserving')!;
     const noClaim = { name: 'reverse', order: (v) => [...v.queue].reverse() } satisfies QueuePolicy;
@@ -70,6 +91,11 @@ describe('the scenario generator covers the edge cases', () => {
     ['a bounded queue', () => samples.some((s) => s.maxQueue !== undefined)],
     ['CPU-only nodes', () => samples.some((s) => s.nodes.some((n) => n.gpus.length === 0))],
     ['both head-of-line modes', () => new Set(samples.map((s) => s.headOfLine)).size === 2],
+    ['node failures: scheduled, for good, random; requeue and fail', () =>
+      samples.some((s) => s.failures?.events.some((e) => e.downMs !== undefined)) &&
+      samples.some((s) => s.failures?.events.some((e) => e.downMs === undefined)) &&
+      samples.some((s) => s.failures?.random !== undefined) &&
+      new Set(samples.flatMap((s) => (s.failures ? [s.failures.onNodeLoss] : []))).size === 2],
   ])('%s', (_, present) => {
     expect(present()).toBe(true);
   });

@@ -9,7 +9,8 @@ import type { TenantQuota } from '../quota/quotas.ts';
  * jobs that never fit (too many GPUs, a model no node has, more CPU than any node), fractional
  * shares, bursts of arrivals at one instant, identical timestamps (times are often whole seconds,
  * so completions, arrivals and cancellations coincide), cancellations of queued, running and
- * already finished jobs, and a bounded queue.
+ * already finished jobs, a bounded queue, and (now and then) node failures: scheduled outages,
+ * some for good, and random ones, with lost jobs requeued or failed.
  */
 
 export const GPU_MODELS = ['A100', 'H100', 'T4'] as const;
@@ -151,6 +152,14 @@ export interface GeneratedScenario {
   readonly maxQueue?: number;
   /** Scheduler features: backfill, gangs spanning nodes, preemption cost, quotas, MIG reconfiguration. */
   readonly scheduler?: SchedulerOptions;
+  /** Node failures (node indices, ms) and what a lost job does (see `SimInput.failures`). */
+  readonly failures?: GeneratedFailures;
+}
+
+export interface GeneratedFailures {
+  readonly events: readonly { readonly node: number; readonly at: number; readonly downMs?: number }[];
+  readonly random?: { readonly mtbfMs: number; readonly mttrMs: number };
+  readonly onNodeLoss: 'requeue' | 'fail';
 }
 
 export interface SchedulerOptions {
@@ -189,6 +198,38 @@ const schedulerArb: fc.Arbitrary<SchedulerOptions | undefined> = fc.option(
   { freq: 2, nil: undefined },
 );
 
+/**
+ * Failures before the nodes are known: node numbers are taken modulo the node count. Outages are
+ * seconds long (so they hit running jobs), a few are for good; random failures are rare enough
+ * (mean up time ≥ 30 s) that a job whose nodes keep failing still ends.
+ */
+const failuresArb = fc.record({
+  events: fc.array(
+    fc.record({
+      node: fc.nat({ max: 15 }),
+      at: fc.oneof({ weight: 3, arbitrary: span(20) }, { weight: 1, arbitrary: fc.constant(0) }),
+      downMs: fc.oneof({ weight: 6, arbitrary: span(10) }, { weight: 1, arbitrary: fc.constant(undefined) }),
+    }),
+    { minLength: 0, maxLength: 3 },
+  ),
+  random: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.record({ mtbfMs: fc.integer({ min: 30, max: 120 }).map((k) => k * SEC), mttrMs: span(10) }) },
+  ),
+  onNodeLoss: fc.constantFrom<'requeue' | 'fail'>('requeue', 'fail'),
+});
+
+type FailureShape = typeof failuresArb extends fc.Arbitrary<infer T> ? T : never;
+
+function failuresOn(f: FailureShape, nodes: number): GeneratedFailures | undefined {
+  if (f.events.length === 0 && !f.random) return undefined;
+  return {
+    events: f.events.map((e) => ({ node: e.node % nodes, at: e.at, ...(e.downMs !== undefined ? { downMs: e.downMs } : {}) })),
+    ...(f.random ? { random: f.random } : {}),
+    onNodeLoss: f.onNodeLoss,
+  };
+}
+
 const fmtNode = (n: NodeSpec) => {
   const models = [...new Set(n.gpus.map((g) => g.model))];
   const gpus = n.gpus.length === 0 ? 'no GPU' : `${n.gpus.length}×${models.join('|')}${n.gpus.some((g) => g.mig) ? ' (MIG)' : ''}`;
@@ -208,6 +249,11 @@ export function describeScenario(sc: GeneratedScenario): string {
   ];
   if (sc.cancels && sc.cancels.length > 0) out.push(`  cancels: ${sc.cancels.map((c) => `${c.job}@${c.at}`).join(', ')}`);
   if (sc.scheduler) out.push(`  scheduler: ${JSON.stringify(sc.scheduler)}`);
+  if (sc.failures) {
+    const ev = sc.failures.events.map((e) => `${sc.nodes[e.node].id}@${e.at}${e.downMs !== undefined ? `+${e.downMs}` : ' for good'}`);
+    const rnd = sc.failures.random ? ` random mtbf=${sc.failures.random.mtbfMs} mttr=${sc.failures.random.mttrMs}` : '';
+    out.push(`  failures: ${ev.join(', ') || 'none scheduled'}${rnd}; onNodeLoss=${sc.failures.onNodeLoss}`);
+  }
   return out.join('\n');
 }
 
@@ -225,9 +271,12 @@ export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
     headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'block'),
     maxQueue: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 6, nil: undefined }),
     scheduler: schedulerArb,
+    // Node failures in about one scenario in six.
+    failures: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: failuresArb }),
   })
-  .map(({ nodes, shapes, seed, headOfLine, maxQueue, scheduler }) => {
+  .map(({ nodes, shapes, seed, headOfLine, maxQueue, scheduler, failures: f }) => {
     const jobs = jobsOf(shapes);
+    const failures = f === undefined ? undefined : failuresOn(f, nodes.length);
     const cancels: Cancel[] = [];
     shapes.forEach((s, i) => {
       if (s.cancel === 'never') return;
@@ -242,6 +291,7 @@ export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
       cancels,
       ...(maxQueue !== undefined ? { maxQueue } : {}),
       ...(scheduler !== undefined ? { scheduler } : {}),
+      ...(failures !== undefined ? { failures } : {}),
     });
   });
 

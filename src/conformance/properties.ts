@@ -3,6 +3,7 @@ import { determinismProperties } from './properties/determinism.ts';
 import { drfProperties } from './properties/drf.ts';
 import { fairShareProperties } from './properties/fair-share.ts';
 import { lifecycleProperties } from './properties/lifecycle.ts';
+import { nodeLossProperties } from './properties/node-loss.ts';
 import { placementProperties } from './properties/placement.ts';
 import { quotaPreemptionProperties } from './properties/quota-preemption.ts';
 import { workConservationProperties } from './properties/work-conservation.ts';
@@ -20,6 +21,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
   ...lifecycleProperties,
   ...determinismProperties,
   ...placementProperties,
+  ...nodeLossProperties,
   ...quotaPreemptionProperties,
   ...workConservationProperties,
   ...fairShareProperties,

@@ -6,7 +6,8 @@ import { check } from './subject.ts';
 /**
  * Replays an event log through a fresh `Cluster`, which throws `AllocationError` on any
  * over-commit, invalid grant or unmatched release: what the log says was allocated must fit, and
- * every finish must return exactly what its start took. `atInstantEnd` sees the state after the
+ * every finish must return exactly what its start took; a node is down from its node-down to its
+ * node-up (allocating on it throws). `atInstantEnd` sees the state after the
  * last record of each instant (after that instant's scheduling pass); `atRecord` after every record.
  */
 export function replay(
@@ -48,6 +49,24 @@ export function replay(
       case 'preempt':
         cluster.release(r.job);
         break;
+      case 'node-down': {
+        // The jobs it lists lose their allocation (each then has a node-loss record); the node
+        // must hold nothing else (setUp throws) and takes no placement until node-up.
+        const node = index.get(r.node);
+        check(node !== undefined, () => `t=${r.t}: node-down of unknown node ${r.node}`);
+        for (const j of r.jobs) {
+          check(cluster.allocationOf(j) !== undefined, () => `t=${r.t}: node-down of ${r.node} lists ${j}, which holds nothing`);
+          cluster.release(j);
+        }
+        cluster.setUp(node!, false);
+        break;
+      }
+      case 'node-up': {
+        const node = index.get(r.node);
+        check(node !== undefined, () => `t=${r.t}: node-up of unknown node ${r.node}`);
+        cluster.setUp(node!, true);
+        break;
+      }
       case 'requeue':
         queued.set(r.job, demands.get(r.job)!);
         break;

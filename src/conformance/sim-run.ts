@@ -35,7 +35,8 @@ export function runSim(
     headOfLine: sc.headOfLine,
     maxQueue: sc.maxQueue,
     cancels: sc.cancels,
-    ...(sc.scheduler ? { scheduler: coreOptions(sc.scheduler) } : {}),
+    ...(sc.scheduler || sc.failures ? { scheduler: { ...(sc.scheduler ? coreOptions(sc.scheduler) : {}), ...(sc.failures ? { onNodeLoss: sc.failures.onNodeLoss } : {}) } } : {}),
+    ...(sc.failures ? { failures: { events: sc.failures.events, ...(sc.failures.random ? { random: sc.failures.random } : {}) } } : {}),
     until,
   });
   const digest = log.close();

@@ -38,8 +38,8 @@ export const lifecycleProperties: readonly PropertyDef[] = [
             check(!running.has(r.job), () => `t=${r.t}: job ${r.job} started while already running`);
             running.add(r.job);
           }
-          // A preempted job stops running and may start again (a new attempt); it is not terminal.
-          if (r.ev === 'preempt') running.delete(r.job);
+          // A preempted or node-lost job stops running and may start again (a new attempt); it is not terminal.
+          if (r.ev === 'preempt' || r.ev === 'node-loss') running.delete(r.job);
           if (r.ev === 'finish' || r.ev === 'reject') {
             running.delete(r.job);
             ends.set(r.job, (ends.get(r.job) ?? 0) + 1);

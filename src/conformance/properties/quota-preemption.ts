@@ -46,7 +46,7 @@ export const quotaPreemptionProperties: readonly PropertyDef[] = [
             const cohort = q.cohortMembers(t).reduce((a, m2) => a + (use.get(m2) ?? 0), 0);
             check(cohort <= q.cohortNominal(t), () => `t=${r.t}: cohort of ${t} holds ${cohort} > its nominal ${q.cohortNominal(t)} after starting ${r.job}`);
           }
-          if ((r.ev === 'finish' || r.ev === 'preempt') && held.has(r.job)) {
+          if ((r.ev === 'finish' || r.ev === 'preempt' || r.ev === 'node-loss') && held.has(r.job)) {
             const t = tenantOf.get(r.job)!;
             use.set(t, use.get(t)! - held.get(r.job)!);
             held.delete(r.job);
@@ -56,7 +56,7 @@ export const quotaPreemptionProperties: readonly PropertyDef[] = [
   },
   {
     name: 'preemption-accounting',
-    description: 'attempts count up by one; only running jobs are preempted, and requeued or ended; a job never succeeds with less run time than its duration',
+    description: 'attempts count up by one; only running jobs are preempted or lost to a node failure, and requeued or ended; a job never succeeds with less run time than its duration',
     applies: () => true,
     property: (s) =>
       fc.property(scenarioArb, (sc) => {
@@ -75,8 +75,8 @@ export const quotaPreemptionProperties: readonly PropertyDef[] = [
             runningSince.set(r.job, r.t);
             preempted.delete(r.job);
           }
-          if (r.ev === 'preempt') {
-            check(runningSince.has(r.job), () => `t=${r.t}: job ${r.job} preempted while not running`);
+          if (r.ev === 'preempt' || r.ev === 'node-loss') {
+            check(runningSince.has(r.job), () => `t=${r.t}: job ${r.job} ${r.ev === 'preempt' ? 'preempted' : 'lost to a node failure'} while not running`);
             ran.set(r.job, (ran.get(r.job) ?? 0) + r.t - runningSince.get(r.job)!);
             runningSince.delete(r.job);
             preempted.add(r.job);
