@@ -325,6 +325,14 @@ describe('scenario failures section', () => {
     expect(() => failureSpec(scn, [node('a', 1), node('b', 1)], 'f.yaml')).toThrow(/f\.yaml: invalid scenario\n  - failures\.events\.0\.node: unknown node id 'n0' \(nodes: a, b\)/);
   });
 
+  it('rejects failures in a static-fill scenario, naming the field', async () => {
+    const scn = parseScenario(
+      SCENARIO.replace(/workload:\n(  .*\n)+/, 'workload: { kind: static-fill, format: openb, path: pods.csv, tune: 1.3 }\n'),
+      'f.yaml',
+    );
+    await expect(runScenario(scn, { file: 'f.yaml', dryRun: true })).rejects.toThrow(/f\.yaml: invalid scenario\n  - failures: not supported with workload\.kind static-fill/);
+  });
+
   it('scenarios/node-failures.yaml: every policy of a seed sees the same outages; nothing is left unfinished', async () => {
     const file = 'scenarios/node-failures.yaml';
     const sum = await runScenario(loadScenario(file), { file, dryRun: true });

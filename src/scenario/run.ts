@@ -121,6 +121,9 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
   const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;
   const out = opts.out ?? scn.output ?? join('out', scn.name);
   if (scn.workload.kind === 'static-fill') {
+    if (scn.failures) {
+      throw new ScenarioError(opts.file, ['failures: not supported with workload.kind static-fill (its pods never leave and its nodes never fail)']);
+    }
     const report = await runStaticFillScenario(scn, scn.workload, { nodes, base, seeds, out, dryRun: opts.dryRun, say });
     return { scenario: scn.name, output: out, runs: [], report };
   }
