@@ -6,12 +6,11 @@ import { LiveDriver } from '../src/live/live-driver.ts';
 import { LiveExecutor } from '../src/live/live-executor.ts';
 import { generateSigningKey, signManifest } from '../src/live/manifest-signing.ts';
 import { decisionOrder } from '../src/live/twin.ts';
-import type { WorkSpec } from '../src/live/work-spec.ts';
 import { workerScript } from '../src/live/worker-entry.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
-import { layers } from './live-helpers.ts';
+import { testExecutorOptions } from './live-helpers.ts';
 
 const node = (gpus: number): NodeSpec => ({ id: 'n0', cpu: 8000, memory: 16384, gpus: Array.from({ length: gpus }, () => ({ model: 'virtual', capacity: 1000 })) });
 
@@ -27,19 +26,7 @@ async function driver(nodes: NodeSpec[], over: Partial<ConstructorParameters<typ
     log,
     timeScale: 1,
     executor: (emit) =>
-      new LiveExecutor({
-        emit,
-        layers: layers(),
-        workerScript: script,
-        workFor: (j) => j.work as WorkSpec,
-        defaultTimeoutMs: 20_000,
-        graceMs: 300,
-        outputLimitBytes: 1 << 20,
-        pidsMax: 32,
-        minMemoryMiB: 192,
-        backends: ['wasm', 'cpu'],
-        warmPool: { plain: 3 },
-      }),
+      new LiveExecutor(testExecutorOptions(emit, script, { warmPool: { plain: 3 } })),
     ...over,
   });
   await d.executor.warmUp();

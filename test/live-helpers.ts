@@ -32,18 +32,12 @@ export function liveJob(id: string, work: WorkSpec, over: Partial<{ memory: numb
   return j;
 }
 
-/** An executor whose completions resolve per-job promises. */
-export async function harness(over: Partial<LiveExecutorOptions> = {}) {
-  const waiters = new Map<string, (c: Completion) => void>();
-  const seen = new Map<string, Completion>();
-  const x = new LiveExecutor({
-    emit: (ev) => {
-      if (ev.kind !== 'completion') return;
-      seen.set(ev.jobId, ev);
-      waiters.get(ev.jobId)?.(ev);
-    },
+/** The executor options the live tests share: CPU backends, 20 s timeout, small limits. */
+export function testExecutorOptions(emit: LiveExecutorOptions['emit'], script: string, over: Partial<LiveExecutorOptions> = {}): LiveExecutorOptions {
+  return {
+    emit,
     layers: layers(),
-    workerScript: await workerScript(),
+    workerScript: script,
     workFor: (j) => j.work as WorkSpec,
     defaultTimeoutMs: 20_000,
     graceMs: 300,
@@ -52,7 +46,24 @@ export async function harness(over: Partial<LiveExecutorOptions> = {}) {
     minMemoryMiB: 192,
     backends: ['wasm', 'cpu'],
     ...over,
-  });
+  };
+}
+
+/** An executor whose completions resolve per-job promises. */
+export async function harness(over: Partial<LiveExecutorOptions> = {}) {
+  const waiters = new Map<string, (c: Completion) => void>();
+  const seen = new Map<string, Completion>();
+  const x = new LiveExecutor(
+    testExecutorOptions(
+      (ev) => {
+        if (ev.kind !== 'completion') return;
+        seen.set(ev.jobId, ev);
+        waiters.get(ev.jobId)?.(ev);
+      },
+      await workerScript(),
+      over,
+    ),
+  );
   const completion = (id: string): Promise<Completion> => {
     const c = seen.get(id);
     if (c) return Promise.resolve(c);

@@ -4,13 +4,12 @@ import type { NodeSpec } from '../src/cluster/types.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
 import { LiveDriver } from '../src/live/live-driver.ts';
 import { LiveExecutor } from '../src/live/live-executor.ts';
-import type { WorkSpec } from '../src/live/work-spec.ts';
 import { workerScript } from '../src/live/worker-entry.ts';
 import type { LogRecord } from '../src/output/records.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
-import { eventually, layers } from './live-helpers.ts';
+import { eventually, testExecutorOptions } from './live-helpers.ts';
 
 const nodes: NodeSpec[] = ['n0', 'n1'].map((id) => ({ id, cpu: 8000, memory: 16384, gpus: [{ model: 'virtual', capacity: 1000 }] }));
 
@@ -51,18 +50,7 @@ async function runLive(jobs: JobSpec[], failures: FailureSpec, onNodeLoss: 'requ
     coreExtras: { onNodeLoss },
     failures,
     executor: (emit) =>
-      new LiveExecutor({
-        emit,
-        layers: layers(),
-        workerScript: script,
-        workFor: (j) => j.work as WorkSpec,
-        defaultTimeoutMs: 20_000,
-        graceMs: 300,
-        outputLimitBytes: 1 << 20,
-        pidsMax: 32,
-        minMemoryMiB: 192,
-        backends: ['wasm', 'cpu'],
-      }),
+      new LiveExecutor(testExecutorOptions(emit, script)),
   });
   d.begin();
   d.replay(jobs);

@@ -194,15 +194,8 @@ export class Deriver {
         break;
       }
       case 'preempt': {
-        const j = this.row(r.job);
-        const m = this.held.get(r.job) ?? 0;
-        this.gpuAllocated -= m;
-        this.held.delete(r.job);
-        this.running--;
-        j.state = 'preempted';
+        const { j } = this.stopRunning(r.job, r.lost);
         j.preemptions++;
-        j.lostMs += r.lost;
-        this.dirty = true;
         break;
       }
       case 'node-down':
@@ -215,17 +208,10 @@ export class Deriver {
         this.dirty = true;
         break;
       case 'node-loss': {
-        const j = this.row(r.job);
-        const m = this.held.get(r.job) ?? 0;
-        this.gpuAllocated -= m;
-        this.held.delete(r.job);
-        this.running--;
-        j.state = 'preempted';
+        const { j, milli } = this.stopRunning(r.job, r.lost);
         j.nodeLosses++;
-        j.lostMs += r.lost;
         this.jobsHit++;
-        this.lostByLoss += r.lost * m;
-        this.dirty = true;
+        this.lostByLoss += r.lost * milli;
         break;
       }
       case 'requeue':
@@ -305,6 +291,19 @@ export class Deriver {
       gpuUp: this.gpuUp,
       tenants: Object.fromEntries(this.fair.held),
     });
+  }
+
+  /** A running job stopped without finishing (preempted or lost with its node): frees what it held. */
+  private stopRunning(id: string, lost: number): { j: JobRow; milli: number } {
+    const j = this.row(id);
+    const milli = this.held.get(id) ?? 0;
+    this.gpuAllocated -= milli;
+    this.held.delete(id);
+    this.running--;
+    j.state = 'preempted';
+    j.lostMs += lost;
+    this.dirty = true;
+    return { j, milli };
   }
 
   private row(id: string): JobRow {
