@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TraceRowError } from '../src/trace/csv-rows.ts';
+import { parseScenario } from '../src/scenario/load.ts';
 import { loadGpulabJobs, loadGpulabNodes } from '../src/trace/gpulab-csv.ts';
+import { loadTraceJobs, speedUpArrivals } from '../src/trace/load-trace.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulab-csv-'));
 function file(name: string, text: string): string {
@@ -57,5 +59,28 @@ describe('gpulab job CSV', () => {
     ]);
     const bad = file('nodes-bad.csv', 'id,cpu_milli,memory_mib,num_gpu,gpu_model\nn0,8000,1024,2,\n');
     await expect(loadGpulabNodes(bad)).rejects.toThrow(`${bad}:2: column 'gpu_model': required when num_gpu > 0`);
+  });
+});
+
+describe('arrivalSpeedup on a trace workload', () => {
+  it('divides the gaps between submit times from the first submit, keeping durations and order', async () => {
+    // Submits 10 s, 12.5 s, 70 s; ×4 → 10 + 0, 10 + 2.5/4 = 10.625 s, 10 + 60/4 = 25 s.
+    const f = file('speed.csv', [HEADER, 'a,t,10,5,1000,1,1,1000,,', 'b,t,12.5,6,1000,1,1,1000,,', 'c,t,70,7,1000,1,1,1000,,'].join('\n'));
+    const w = { kind: 'trace', format: 'gpulab', path: f, onBadRow: 'stop', arrivalSpeedup: 4 } as const;
+    const { jobs, notes } = await loadTraceJobs(w, dir);
+    expect(jobs.map((j) => [j.id, j.submit, j.duration])).toEqual([
+      ['a', 10_000, 5000],
+      ['b', 10_625, 6000],
+      ['c', 25_000, 7000],
+    ]);
+    expect(notes).toEqual(['arrivals 4× as dense (gaps between submit times ÷ 4; durations unchanged)']);
+    // 0.5 spreads them out instead; rounding to the ms: 2.5 s / 0.3 = 8333.33 ms → 8333.
+    expect(speedUpArrivals(jobs.slice(0, 2).map((j, i) => ({ ...j, submit: [0, 2500][i] })), 0.3).map((j) => j.submit)).toEqual([0, 8333]);
+    expect(() => speedUpArrivals(jobs, 0)).toThrow(RangeError);
+  });
+
+  it('is a scenario field validated by the schema', () => {
+    const text = `name: s\ncluster: { nodes: [{ prefix: n, count: 1, cpu: 1000, memory: 1024, gpus: [{ count: 1, model: A }] }] }\nworkload: { kind: trace, path: x.csv, arrivalSpeedup: -2 }\npolicies: [{ queue: fifo, placement: first-fit }]\n`;
+    expect(() => parseScenario(text, 's.yaml')).toThrow(/s\.yaml: invalid scenario\n {2}- workload\.arrivalSpeedup: /);
   });
 });

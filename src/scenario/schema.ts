@@ -119,6 +119,11 @@ export const TraceWorkloadSchema = z.strictObject({
   onBadRow: z.enum(['stop', 'skip']).default('stop'),
   /** Use only the first N rows. */
   limit: posInt.optional(),
+  /**
+   * Divide the gaps between submit times by this factor (from the first submit; durations
+   * unchanged): 100 replays the trace's arrivals 100× as dense, to load a lightly used cluster.
+   */
+  arrivalSpeedup: z.number().positive().max(1e6).optional(),
 });
 
 /**
