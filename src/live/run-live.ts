@@ -139,8 +139,10 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
         warmPool: live.warmPool,
         logger,
         onMeasure: (m) => {
-          done++;
-          say(`  [${done}/${jobs.length}] ${m.jobId} ${m.outcome}${m.reason ? ` (${m.reason})` : ''} ${m.kind} ${m.backend} ${(m.flopPerSec / 1e9).toFixed(2)} GFLOP/s, ${m.warm ? 'warm' : 'cold'} start ${m.submitToRunningMs} ms`);
+          // A stopped attempt (preempted, node lost, cancelled) is not a finished job: a requeued
+          // job reports again when a later attempt ends.
+          const tag = m.outcome === 'stopped' ? 'stopped' : `${++done}/${jobs.length}`;
+          say(`  [${tag}] ${m.jobId} ${m.outcome}${m.reason ? ` (${m.reason})` : ''} ${m.kind} ${m.backend} ${(m.flopPerSec / 1e9).toFixed(2)} GFLOP/s, ${m.warm ? 'warm' : 'cold'} start ${m.submitToRunningMs} ms`);
         },
       }),
   });
