@@ -168,3 +168,46 @@ describe('viewer MIG lanes', () => {
     }
   });
 });
+
+describe('viewer node outages', () => {
+  it('folds node-down/node-up into outage intervals, and no job lane runs on a node while it is down', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpulab-vizout-'));
+    try {
+      const file = 'scenarios/node-failures.yaml';
+      const scn = loadScenario(file);
+      const s = await runScenario({ ...scn, seeds: [1], policies: scn.policies.slice(0, 1) }, { file, out: join(dir, 'out') });
+      const text = readFileSync(join(dir, 'out', s.runs[0].run, 'events.jsonl'), 'utf8');
+      const m = new RunModel();
+      m.addText(text);
+      const recs = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.ev === 'node-down' || r.ev === 'node-up');
+      const downs = recs.filter((r) => r.ev === 'node-down');
+      expect(downs.length).toBe(s.runs[0].metrics.failures!.nodeDowns);
+      expect([...m.outages.values()].reduce((a, o) => a + o.starts.length, 0)).toBe(downs.length);
+      for (const r of recs) {
+        const o = m.outages.get(r.node)!;
+        expect(r.ev === 'node-down' ? o.starts : o.ends).toContain(r.t);
+      }
+      expect(m.problems.size).toBe(0);
+      let checked = 0;
+      for (const L of m.lanes) {
+        const o = m.outages.get(L.node);
+        if (!o) continue;
+        for (let i = 0; i < L.starts.length; i++) {
+          for (let k = 0; k < o.starts.length; k++) {
+            // A segment may end at the instant its node goes down, and start when it is up again.
+            const overlap = Math.min(L.ends[i], o.ends[k]) - Math.max(L.starts[i], o.starts[k]);
+            expect(overlap, `${L.key} segment ${i} vs outage ${k}`).toBeLessThanOrEqual(0);
+            checked++;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

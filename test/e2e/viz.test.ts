@@ -178,4 +178,26 @@ describe.skipIf(!HAVE)(TITLE, () => {
     await page.locator('#inspector-view').screenshot({ path: join(SHOTS, 'viz-inspector.png') });
     await page.screenshot({ path: join(SHOTS, 'viz-page.png'), fullPage: true });
   });
+
+  it('a run with node failures shows each outage as a band over the node lanes', async () => {
+    const file = 'scenarios/node-failures.yaml';
+    const scn = loadScenario(file);
+    const out = join(tmp, 'out-failures');
+    const s = await runScenario({ ...scn, seeds: [2], policies: scn.policies.slice(0, 1) }, { file, out });
+    await buildSite(out, join(tmp, 'site-failures'), { quiet: true });
+    const site = await serveStatic(join(tmp, 'site-failures'));
+    const p2 = await browser!.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
+    try {
+      await p2.goto(site.url);
+      await p2.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      const downs = s.runs[0].metrics.failures!.nodeDowns;
+      expect(downs).toBeGreaterThan(5);
+      // Every outage is drawn once per lane of its node, so at least once per outage.
+      expect(Number(await p2.locator('#gantt').getAttribute('data-outage-bands'))).toBeGreaterThanOrEqual(downs);
+      await p2.locator('#gantt-view').screenshot({ path: join(SHOTS, 'viz-outages.png') });
+    } finally {
+      await p2.close();
+      site.server.close();
+    }
+  });
 });

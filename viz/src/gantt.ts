@@ -125,6 +125,22 @@ export class Gantt {
     ctx.rect(xL, 0, xR - xL, H);
     ctx.clip();
     const k = (xR - xL) / Math.max(1, d1 - d0);
+    // Node outages (node-down … node-up): a grey band across the node's lanes.
+    let outages = 0;
+    if (m.outages.size > 0) {
+      ctx.fillStyle = 'rgba(90, 90, 90, 0.28)';
+      for (let r = 0; r < n; r++) {
+        const o = m.outages.get(m.lanes[order[r]].node);
+        if (!o) continue;
+        for (let i = lowerBound(o.ends, d0); i < o.starts.length && o.starts[i] <= d1; i++) {
+          const e = o.ends[i] === Infinity ? now : o.ends[i];
+          const a = Math.floor(xL + (Math.max(o.starts[i], d0) - d0) * k);
+          const b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
+          ctx.fillRect(a, r * this.laneH, Math.max(1, b - a), this.laneH);
+          outages++;
+        }
+      }
+    }
     for (let r = 0; r < n; r++) {
       const L = m.lanes[order[r]];
       const y = r * this.laneH;
@@ -174,6 +190,7 @@ export class Gantt {
     ds.painted = String(painted);
     ds.merged = String(merged);
     ds.laneHeight = String(this.laneH);
+    ds.outageBands = String(outages);
     this.drawAxis(x);
     return this.stats;
   }

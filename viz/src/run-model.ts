@@ -107,6 +107,8 @@ export class RunModel {
   readonly lanes: Lane[] = [];
   readonly records: RecordRef[] = [];
   readonly series: Series = { t: [], alloc: [], frag: [], queued: [], running: [], tenantAlloc: [] };
+  /** Outages per node id: [down, up) intervals in time order; up = Infinity while still down. */
+  readonly outages = new Map<string, { starts: number[]; ends: number[] }>();
   /** Counts of records the viewer could not use, by reason (shown on screen). */
   readonly problems = new Map<string, number>();
   ended = false;
@@ -325,10 +327,23 @@ export class RunModel {
         this.dirty = true;
         break;
       }
-      case 'node-down':
-      case 'node-up':
-        // Inspector only: the jobs a node-down hit each have their own node-loss record.
+      case 'node-down': {
+        // The jobs it hit each have their own node-loss record; here only the outage itself.
+        const node = String(r.node ?? '');
+        let o = this.outages.get(node);
+        if (!o) this.outages.set(node, (o = { starts: [], ends: [] }));
+        o.starts.push(r.t);
+        o.ends.push(Infinity);
+        this.dirty = true;
         break;
+      }
+      case 'node-up': {
+        const o = this.outages.get(String(r.node ?? ''));
+        if (o && o.ends.length > 0 && o.ends[o.ends.length - 1] === Infinity) o.ends[o.ends.length - 1] = r.t;
+        else this.problem('node-up without a node-down');
+        this.dirty = true;
+        break;
+      }
       case 'finish': {
         const j = this.job(r.job);
         if (j < 0) return;
