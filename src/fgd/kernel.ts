@@ -47,7 +47,7 @@ export interface ScoreKernel {
   cost(node: NodeState, pod: PodShape, typical: readonly TypicalPod[]): number;
   /** The GPU indices to use on `node` (length `pod.gpus`). `rng` is used only by random. */
   gpus(node: NodeState, pod: PodShape, typical: readonly TypicalPod[], rng: Rng): number[];
-  /** Equal costs: pick uniformly at random (kube-scheduler's way) or the lowest node index. */
+  /** Equal costs: pick uniformly at random (stock kube-scheduler) or the lowest node index (the FGD study's simulator). */
   readonly randomTies: boolean;
 }
 
