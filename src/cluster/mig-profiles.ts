@@ -24,49 +24,29 @@ export interface MigModel {
   readonly profiles: readonly MigProfile[];
 }
 
-const p = (name: string, compute: number, size: number, starts: number[]): MigProfile => ({ name, compute, size, starts });
+/**
+ * The three supported GPUs share one geometry; only the memory in the profile names differs
+ * (`gb` = GB per memory slice: 5 on A100-40GB, 10 on A100-80GB and H100-80GB):
+ * 1g.(1×gb) ×7 at 0..6, 1g.(2×gb) ×4 at 0,2,4,6, 2g.(2×gb) ×3 at 0,2,4, 3g.(4×gb) ×2 at 0,4,
+ * 4g.(4×gb) ×1 at 0, 7g.(8×gb) ×1 at 0.
+ */
+function eightSliceModel(model: string, gb: number): MigModel {
+  const p = (compute: number, size: number, starts: number[]): MigProfile => ({ name: `${compute}g.${size * gb}gb`, compute, size, starts });
+  return {
+    model,
+    slots: 8,
+    profiles: [p(1, 1, [0, 1, 2, 3, 4, 5, 6]), p(1, 2, [0, 2, 4, 6]), p(2, 2, [0, 2, 4]), p(3, 4, [0, 4]), p(4, 4, [0]), p(7, 8, [0])],
+  };
+}
 
 /** Profiles per MIG-capable GPU model, keyed by the model name a scenario uses. */
 export const MIG_MODELS: Readonly<Record<string, MigModel>> = {
   // A100-SXM4-40GB: 1g.5gb ×7, 1g.10gb ×4, 2g.10gb ×3, 3g.20gb ×2, 4g.20gb ×1, 7g.40gb ×1.
-  'A100-40GB': {
-    model: 'A100-40GB',
-    slots: 8,
-    profiles: [
-      p('1g.5gb', 1, 1, [0, 1, 2, 3, 4, 5, 6]),
-      p('1g.10gb', 1, 2, [0, 2, 4, 6]),
-      p('2g.10gb', 2, 2, [0, 2, 4]),
-      p('3g.20gb', 3, 4, [0, 4]),
-      p('4g.20gb', 4, 4, [0]),
-      p('7g.40gb', 7, 8, [0]),
-    ],
-  },
+  'A100-40GB': eightSliceModel('A100-40GB', 5),
   // A100-SXM4-80GB: the same geometry with doubled memory in the names.
-  'A100-80GB': {
-    model: 'A100-80GB',
-    slots: 8,
-    profiles: [
-      p('1g.10gb', 1, 1, [0, 1, 2, 3, 4, 5, 6]),
-      p('1g.20gb', 1, 2, [0, 2, 4, 6]),
-      p('2g.20gb', 2, 2, [0, 2, 4]),
-      p('3g.40gb', 3, 4, [0, 4]),
-      p('4g.40gb', 4, 4, [0]),
-      p('7g.80gb', 7, 8, [0]),
-    ],
-  },
+  'A100-80GB': eightSliceModel('A100-80GB', 10),
   // H100-80GB (SXM5/PCIe): 1g.10gb ×7, 1g.20gb ×4, 2g.20gb ×3, 3g.40gb ×2, 4g.40gb ×1, 7g.80gb ×1.
-  'H100-80GB': {
-    model: 'H100-80GB',
-    slots: 8,
-    profiles: [
-      p('1g.10gb', 1, 1, [0, 1, 2, 3, 4, 5, 6]),
-      p('1g.20gb', 1, 2, [0, 2, 4, 6]),
-      p('2g.20gb', 2, 2, [0, 2, 4]),
-      p('3g.40gb', 3, 4, [0, 4]),
-      p('4g.40gb', 4, 4, [0]),
-      p('7g.80gb', 7, 8, [0]),
-    ],
-  },
+  'H100-80GB': eightSliceModel('H100-80GB', 10),
 };
 
 export const MIG_MODEL_NAMES: readonly string[] = Object.keys(MIG_MODELS).sort();

@@ -40,19 +40,27 @@ export interface PaiTaskRow {
 type Opts = Partial<BadRowPolicy> & { limit?: number };
 const GB = 1024;
 
-function time(r: { has(c: string): boolean; num(c: string, o: { min: number }): number }, col: string): number | undefined {
+type Row = { file: string; line: number; has(c: string): boolean; str(c: string): string; num(c: string, o: { min: number }): number };
+
+function time(r: Row, col: string): number | undefined {
   return r.has(col) ? r.num(col, { min: 0 }) : undefined;
+}
+
+/** The job name (required) and the optional start/end times both PAI tables carry. */
+function jobAndSpan(r: Row): { job: string; start?: number; end?: number } {
+  const job = r.str('job_name');
+  if (job === '') throw new TraceRowError(r.file, r.line, 'job_name', 'empty job name');
+  const start = time(r, 'start_time');
+  const end = time(r, 'end_time');
+  return { job, ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
 }
 
 export async function loadPaiJobTable(file: string, opts: Opts = {}): Promise<{ rows: PaiJobRow[]; report: LoadReport }> {
   const { items, report } = await readCsvRows(
     file,
     (r) => {
-      const job = r.str('job_name');
-      if (job === '') throw new TraceRowError(r.file, r.line, 'job_name', 'empty job name');
-      const start = time(r, 'start_time');
-      const end = time(r, 'end_time');
-      return { job, instId: r.str('inst_id'), user: r.str('user'), status: r.str('status'), ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
+      const { job, ...span } = jobAndSpan(r);
+      return { job, instId: r.str('inst_id'), user: r.str('user'), status: r.str('status'), ...span };
     },
     { onBadRow: opts.onBadRow ?? 'stop', columns: PAI_JOB_COLUMNS, limit: opts.limit },
   );
@@ -63,20 +71,16 @@ export async function loadPaiTaskTable(file: string, opts: Opts = {}): Promise<{
   const { items, report } = await readCsvRows(
     file,
     (r) => {
-      const job = r.str('job_name');
-      if (job === '') throw new TraceRowError(r.file, r.line, 'job_name', 'empty job name');
-      const start = time(r, 'start_time');
-      const end = time(r, 'end_time');
-      if (start !== undefined && end !== undefined && end < start) {
-        throw new TraceRowError(r.file, r.line, 'end_time', `before start_time (${end} < ${start})`);
+      const { job, ...span } = jobAndSpan(r);
+      if (span.start !== undefined && span.end !== undefined && span.end < span.start) {
+        throw new TraceRowError(r.file, r.line, 'end_time', `before start_time (${span.end} < ${span.start})`);
       }
       const row: PaiTaskRow = {
         job,
         task: r.str('task_name'),
         instances: r.int('inst_num', { min: 1 }),
         status: r.str('status'),
-        ...(start !== undefined ? { start } : {}),
-        ...(end !== undefined ? { end } : {}),
+        ...span,
         cpu: Math.round(r.num('plan_cpu', { min: 0, optional: 0 }) * 10),
         memory: Math.round(r.num('plan_mem', { min: 0, optional: 0 }) * GB),
         gpuPct: r.num('plan_gpu', { min: 0, optional: 0 }),

@@ -1,14 +1,9 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 
-/** Mirrors viz/src/feed.ts Manifest (the browser's copy of the contract). */
-export interface Manifest {
-  scenario: string;
-  runs: { run: string; label: string; seed: number; log: string }[];
-  summary: boolean;
-  fgdCurve: boolean;
-  live: boolean;
-}
+import type { Manifest } from '../src/feed.ts';
+
+export type { Manifest };
 
 /**
  * Lists an output directory's runs: every `events.jsonl` under it (up to four levels, so the
