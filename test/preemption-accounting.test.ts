@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
-import { newJob } from '../src/jobs/job.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
-import { chargePreemption, type CoreOptions } from '../src/scheduler/core.ts';
+import type { CoreOptions } from '../src/scheduler/core.ts';
+import { interruption } from '../src/scheduler/interruption.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { job, node } from './helpers/builders.ts';
@@ -26,7 +26,7 @@ function run(jobs: JobSpec[], queue: string, params: Record<string, unknown>, sc
   return { res, recs: log.lines!.map((l) => JSON.parse(l)), log };
 }
 
-describe('chargePreemption', () => {
+describe('interruption cost', () => {
   it.each([
     // [ran, setup, remaining, restore, interval] → [lost, remaining after]
     // no checkpoint interval: all 30 s of progress kept; 100 − 30 = 70 left, + 5 restore = 75
@@ -38,12 +38,22 @@ describe('chargePreemption', () => {
     [30, 5, 105, 5, 10, 10, 85],
     // preempted during the restore itself: ran 3 < setup 5 → no progress, all 3 lost; 100 + 5 = 105
     [3, 5, 105, 5, 0, 3, 105],
-  ])('ran %i s (setup %i, remaining %i, restore %i, interval %i) → lost %i, remaining %i', (ran, setup, rem, restore, interval, lost, after) => {
-    const j = { ...newJob(job('x').runs(100 * s).build()), setup: setup * s, remaining: rem * s };
-    expect(chargePreemption(j, ran * s, { restoreMs: restore * s, checkpointIntervalMs: interval * s })).toBe(lost * s);
-    expect(j.remaining).toBe(after * s);
-    expect(j.lostWork).toBe(lost * s);
-    expect(j.preemptions).toBe(1);
+  ])('preemption: ran %i s (setup %i, remaining %i, restore %i, interval %i) → lost %i, remaining %i', (ran, setup, rem, restore, interval, lost, after) => {
+    const r = interruption({ setup: setup * s, remaining: rem * s }, ran * s, { restoreMs: restore * s, checkpointIntervalMs: interval * s }, true);
+    expect(r).toEqual({ lost: lost * s, remaining: after * s, setup: restore * s });
+  });
+
+  it.each([
+    // node loss, no interval: nothing is checkpointed at the instant; all 30 s lost; 100 + 5 = 105
+    [30, 0, 100, 5, 0, 30, 105],
+    // node loss, interval 20 s: keeps 20 of 30 s, lost 10; 100 − 20 + 5 = 85 (as a preemption)
+    [30, 0, 100, 5, 20, 10, 85],
+    // node loss 12 s into an attempt with 5 s setup: 7 s progress, interval 10 keeps 0; lost 12;
+    // work left (105 − 5) − 0 = 100; + 5 restore = 105
+    [12, 5, 105, 5, 10, 12, 105],
+  ])('node loss: ran %i s (setup %i, remaining %i, restore %i, interval %i) → lost %i, remaining %i', (ran, setup, rem, restore, interval, lost, after) => {
+    const r = interruption({ setup: setup * s, remaining: rem * s }, ran * s, { restoreMs: restore * s, checkpointIntervalMs: interval * s }, false);
+    expect(r).toEqual({ lost: lost * s, remaining: after * s, setup: restore * s });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { JobView } from '../../src/jobs/job.ts';
-import { estimateOf } from '../../src/scheduler/core.ts';
+import { estimateOf } from '../../src/jobs/estimate.ts';
 import type { QueuePolicy } from '../../src/scheduler/policy.ts';
 
 /**

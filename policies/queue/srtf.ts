@@ -1,5 +1,5 @@
 import type { JobView } from '../../src/jobs/job.ts';
-import { estimateOf, expectedEnd } from '../../src/scheduler/core.ts';
+import { estimateOf, expectedEnd } from '../../src/jobs/estimate.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
 import { byKey } from './sjf.ts';

@@ -231,6 +231,55 @@ export class Cluster implements ClusterView {
     return c;
   }
 
+  /**
+   * A scratch cluster built from a read-only view alone (it may be a frozen plain copy): the same
+   * free resources, node states and MIG layouts, and an allocation for each of `holders` (the
+   * running jobs, whose placements the view accounts for) so that `release(id)` works on them.
+   * Policies use it to ask "what if" — preemption plans, reservations — without touching the
+   * live cluster. Pure: reads the view and the jobs, copies everything it keeps.
+   */
+  static fromView(view: ClusterView, holders: readonly { readonly id: string; readonly placement: Placement | undefined; readonly cpu: number; readonly memory: number }[]): Cluster {
+    const c = Object.create(Cluster.prototype) as Cluster;
+    const w = c as unknown as {
+      nodes: NodeState[];
+      gpuCapacity: number;
+      cpuCapacity: number;
+      memoryCapacity: number;
+      models: readonly string[];
+      allocations: Map<string, Allocation>;
+    };
+    w.nodes = view.nodes.map((n) => ({
+      index: n.index,
+      id: n.id,
+      cpu: n.cpu,
+      memory: n.memory,
+      cpuFree: n.cpuFree,
+      memoryFree: n.memoryFree,
+      gpuFree: n.gpuFree,
+      up: n.up,
+      labels: n.labels,
+      gpus: n.gpus.map((g) =>
+        g.mig
+          ? { index: g.index, model: g.model, capacity: g.capacity, free: g.free, mig: { instances: [...g.mig.instances], reconfiguring: g.mig.reconfiguring } }
+          : { index: g.index, model: g.model, capacity: g.capacity, free: g.free },
+      ),
+    }));
+    w.gpuCapacity = view.gpuCapacity;
+    w.cpuCapacity = view.cpuCapacity;
+    w.memoryCapacity = view.memoryCapacity;
+    w.models = view.models;
+    c.gpuAllocated = view.gpuAllocated;
+    c.cpuAllocated = view.cpuAllocated;
+    c.memoryAllocated = view.memoryAllocated;
+    w.allocations = new Map();
+    for (const h of holders) {
+      if (!h.placement) continue;
+      const demand = { cpu: h.cpu, memory: h.memory, gpus: 0, milli: 0 };
+      w.allocations.set(h.id, { placement: h.placement, cpu: h.cpu, memory: h.memory, shares: splitDemand(demand, partsOf(h.placement)) });
+    }
+    return c;
+  }
+
   /** Marks a MIG GPU's layout as being reconfigured (nothing new is granted on it meanwhile). */
   setMigReconfiguring(nodeIndex: number, gpuIndex: number, on: boolean): void {
     const gpu = this.nodes[nodeIndex]?.gpus[gpuIndex];

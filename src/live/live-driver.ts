@@ -1,12 +1,12 @@
-import { Cluster } from '../cluster/cluster.ts';
 import type { NodeSpec } from '../cluster/types.ts';
-import { RngStreams } from '../engine/rng.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import type { EventLog } from '../output/records.ts';
-import { SchedulerCore, type CoreOptions, type TenantConfig } from '../scheduler/core.ts';
+import type { SchedulerCore, TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
-import { FailureProcess, hasFailures, type FailureSpec, type TimedFailure } from '../scheduler/failures.ts';
+import type { FailureProcess, FailureSpec, TimedFailure } from '../scheduler/failures.ts';
+import type { PolicyGuard } from '../scheduler/policy-guard.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
+import { wireCore, type SchedulerSettings } from '../wiring/wire-core.ts';
 import type { LiveExecutor } from './live-executor.ts';
 import { z } from 'zod';
 import type { JsonLogger } from './json-log.ts';
@@ -28,8 +28,10 @@ export interface LiveDriverInput {
   readonly tenants?: readonly TenantConfig[];
   readonly headOfLine?: 'skip' | 'block';
   readonly maxQueue?: number;
-  /** The core's other scheduling options, passed through unchanged (same as in simulation). */
-  readonly coreExtras?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss'>;
+  /** The core's other scheduling settings, passed through unchanged (same as in simulation). */
+  readonly coreExtras?: Omit<SchedulerSettings, 'headOfLine' | 'maxQueue'>;
+  /** Checks and times policy calls (default: a plain guard). */
+  readonly guard?: PolicyGuard;
   /**
    * Node failures (scenario ms, scaled to wall time like arrivals; random ones from the same
    * streams as in simulation). A node-down stops the jobs on it through the executor, which kills
@@ -79,33 +81,36 @@ export class LiveDriver {
   private idleWaiters: (() => void)[] = [];
   private submitSeq = 0;
   private readonly failures: FailureProcess | undefined;
+  private readonly beginLog: () => void;
 
   constructor(private readonly input: LiveDriverInput) {
-    const rng = new RngStreams(input.seed);
     this.verifier = input.trustedKeys ? new ManifestVerifier(input.trustedKeys) : undefined;
     this.clock = new WallClock(input.timeScale, () => this.enqueue({ kind: 'wake' }));
     this.executor = input.executor((ev) => this.enqueue(ev));
-    this.failures = hasFailures(input.failures) ? new FailureProcess(input.failures, input.nodes, rng) : undefined;
-    this.core = new SchedulerCore({
-      cluster: new Cluster(input.nodes),
+    const wired = wireCore({
+      run: input.run,
+      mode: 'live',
+      seed: input.seed,
+      nodes: input.nodes,
       queue: input.queue,
       placement: input.placement,
+      log: input.log,
       clock: this.clock,
       executor: this.executor,
-      log: input.log,
-      rng: { queue: rng.get(`queue/${input.queue.name}`), placement: rng.get(`placement/${input.placement.name}`) },
       tenants: input.tenants,
-      headOfLine: input.headOfLine,
-      maxQueue: input.maxQueue,
-      ...input.coreExtras,
+      scheduler: { ...input.coreExtras, headOfLine: input.headOfLine, maxQueue: input.maxQueue },
+      failures: input.failures,
+      guard: input.guard,
     });
+    this.core = wired.core;
+    this.failures = wired.failures;
+    this.beginLog = () => wired.begin();
   }
 
   /** Writes the run record and starts scenario time at 0. */
   begin(): void {
     this.clock.start();
-    const i = this.input;
-    i.log.append({ t: 0, ev: 'run', run: i.run, mode: 'live', seed: i.seed, queue: i.queue.name, placement: i.placement.name, nodes: i.nodes });
+    this.beginLog();
     for (const f of this.failures?.initial() ?? []) this.failAt(f);
   }
 
@@ -207,16 +212,27 @@ export class LiveDriver {
     this.pending = [];
     // Stable sort: completions free resources before arrivals ask for them, as in the simulator.
     batch.sort((a, b) => PRIORITY[a.kind] - PRIORITY[b.kind]);
+    // One instant: every event of the batch and the pass after them see the same time, as the
+    // engine's instant does in simulation.
+    this.clock.freeze();
+    try {
+      this.handleBatch(batch);
+    } finally {
+      this.clock.thaw();
+    }
+    if (this.isIdle()) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
+  }
+
+  private handleBatch(batch: readonly SchedEvent[]): void {
     for (const ev of batch) {
       this.core.handle(ev);
       this.handled++;
       if (this.failures && (ev.kind === 'node-down' || ev.kind === 'node-up')) for (const f of this.failures.next(ev, this.clock.now())) this.failAt(f);
     }
     this.core.schedule();
-    if (this.isIdle()) {
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const r of w) r();
-    }
   }
 }

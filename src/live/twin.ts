@@ -2,7 +2,8 @@ import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
-import type { CoreOptions, TenantConfig } from '../scheduler/core.ts';
+import type { TenantConfig } from '../scheduler/core.ts';
+import type { SchedulerSettings } from '../wiring/wire-core.ts';
 import type { FailureSpec } from '../scheduler/failures.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import { simulate } from '../sim/simulate.ts';
@@ -70,7 +71,7 @@ export function simulateTwin(input: {
   tenants?: readonly TenantConfig[];
   headOfLine?: 'skip' | 'block';
   maxQueue?: number;
-  scheduler?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss'>;
+  scheduler?: Omit<SchedulerSettings, 'headOfLine' | 'maxQueue'>;
   /** The live run's node failures (the twin sees the same outages). */
   failures?: FailureSpec;
 }): TwinResult {

@@ -9,6 +9,8 @@ export class WallClock implements Clock {
   private t0 = performance.now();
   private last = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** While set, `now()` returns this time (one scheduling instant, see `freeze`). */
+  private frozen: number | undefined;
 
   constructor(
     readonly timeScale: number,
@@ -23,7 +25,21 @@ export class WallClock implements Clock {
     this.last = 0;
   }
 
+  /**
+   * Holds `now()` at its current value until `thaw()`: the live driver handles a batch of events
+   * and the scheduling pass after it as one instant, as the engine does in simulation, so every
+   * record of the batch carries one time and a policy sees the same time throughout a pass.
+   */
+  freeze(): void {
+    this.frozen = this.now();
+  }
+
+  thaw(): void {
+    this.frozen = undefined;
+  }
+
   now(): number {
+    if (this.frozen !== undefined) return this.frozen;
     const t = Math.floor((performance.now() - this.t0) * this.timeScale);
     if (t > this.last) this.last = t;
     return this.last;

@@ -34,6 +34,8 @@ export interface SchedulerView {
   readonly tenants: readonly TenantView[];
   /** Whether multi-GPU gangs may span nodes (scheduler option `gang.spanNodes`). */
   readonly spanNodes?: boolean;
+  /** Indices of nodes down for good (no node-up will follow): no job can ever run there. */
+  readonly retiredNodes?: readonly number[];
 }
 
 /** A running job a policy wants preempted, and why (logged with the `preempt` record). */
@@ -61,12 +63,43 @@ export interface QueuePolicy {
    */
   readonly claims?: { readonly workConserving?: boolean; readonly fairShare?: boolean };
   /**
-   * Preemption extension point (optional). Called after a scheduling pass that left jobs queued;
-   * returns running jobs to preempt, each with a reason. The core applies them as `preempt`
-   * decisions (checkpoint/restore cost, requeue) and runs one more pass. Must return running jobs
-   * only, each once. Pure, like `order`.
+   * Preemption as part of the ordering algorithm (optional; priority, srtf, las): the core treats
+   * it as a `PreemptionPolicy` of the same name placed before the configured ones. Same contract
+   * as `PreemptionPolicy.victims` except that it is not given the order.
    */
   victims?(view: SchedulerView, ctx: PolicyContext): readonly Victim[];
+}
+
+/** An admission decision for an arriving job. */
+export type AdmissionOutcome = { readonly kind: 'admit' } | { readonly kind: 'reject'; readonly reason: string };
+
+/**
+ * Admission control: which arrivals enter the queue, and which queued jobs may start now. The
+ * core asks every configured admission policy in turn; the first rejection wins (its reason is
+ * logged). Shipped: never-fits, queue bound (`queue-full`), quota (src/quota/). Pure over the view.
+ */
+export interface AdmissionPolicy {
+  readonly name: string;
+  /** On arrival (the job is not yet queued): admit, or reject for good with a reason. */
+  onArrival?(job: JobView, view: SchedulerView, ctx: PolicyContext): AdmissionOutcome;
+  /**
+   * In a scheduling pass, before placement: whether this queued job may start now (false: it
+   * stays queued this pass, whatever fits — a quota or rate limit holding it back).
+   */
+  mayStart?(job: JobView, view: SchedulerView, ctx: PolicyContext): boolean;
+}
+
+/**
+ * Preemption: after a scheduling pass that left jobs queued, running jobs to stop so that queued
+ * ones can start. The core applies every named victim as a `preempt` decision (checkpoint/restore
+ * cost, requeue) and runs one more pass, trying the beneficiaries (`Victim.for`) first. Contract:
+ * running jobs only, each at most once per call (the conformance kit checks it). Pure; what-if
+ * questions go to a scratch copy (`scratchCluster(view)` in preempt-kit.ts), never the view.
+ */
+export interface PreemptionPolicy {
+  readonly name: string;
+  /** `order`: the queued jobs in the queue policy's order for this instant. */
+  victims(view: SchedulerView, order: readonly JobView[], ctx: PolicyContext): readonly Victim[];
 }
 
 export type PlacementOutcome =

@@ -1,14 +1,60 @@
-import type { Cluster } from '../cluster/cluster.ts';
+import { Cluster } from '../cluster/cluster.ts';
+import type { Demand, Placement } from '../cluster/types.ts';
 import type { JobView } from '../jobs/job.ts';
 import { anyPlacement } from './gang.ts';
 import type { SchedulerView, Victim } from './policy.ts';
 
 /**
- * Building block for preemption policies. Walks the waiting jobs in the policy's order on a copy
- * of the cluster: a job that fits there is reserved as if started; one that does not may take
- * victims among running jobs the policy ranks strictly below it (`outranks(waiting, running)`),
- * tried in `victimOrder`, until it fits. Victims are committed only when the waiting job then
- * fits, so no job is preempted for nothing. Pure (works on `cluster.clone()`).
+ * Building blocks for preemption policies (`PreemptionPolicy`, or a queue policy's `victims`).
+ * Every function here is pure: what-if questions are asked of a scratch copy of the view.
+ */
+
+/** A scratch cluster from a scheduler view: allocate and release freely; the live state never changes. */
+export function scratchCluster(view: SchedulerView): Cluster {
+  return Cluster.fromView(view.cluster, view.running);
+}
+
+/** Hooks of `releaseUntilFits` beyond capacity (quotas, limits). */
+export interface ReleaseHooks {
+  /** Skip this candidate (not releasable as things stand now, e.g. no longer over quota). */
+  skip?(r: JobView): boolean;
+  /** Called after `r` is released on the trial copy (bookkeeping such as per-tenant usage). */
+  released?(r: JobView): void;
+  /** A further condition for `w` to start once enough is released (e.g. its quota admits it). */
+  admits?(): boolean;
+}
+
+/**
+ * Releases `candidates` on `trial` in the given order until `w` fits there (and `hooks.admits`
+ * holds). Returns the jobs released and the placement `w` then gets, or undefined when even all
+ * of them do not make room — `trial` is then left with all of them released, so pass a copy.
+ */
+export function releaseUntilFits(
+  trial: Cluster,
+  w: Demand,
+  candidates: readonly JobView[],
+  spanNodes: boolean,
+  hooks: ReleaseHooks = {},
+): { chosen: JobView[]; placement: Placement } | undefined {
+  const chosen: JobView[] = [];
+  for (const r of candidates) {
+    if (hooks.skip?.(r)) continue;
+    trial.release(r.id);
+    hooks.released?.(r);
+    chosen.push(r);
+    if (hooks.admits && !hooks.admits()) continue;
+    const placement = anyPlacement(trial, w, spanNodes);
+    if (placement) return { chosen, placement };
+  }
+  return undefined;
+}
+
+/**
+ * Walks the waiting jobs in the policy's order on a scratch copy of the cluster: a job that fits
+ * there is reserved as if started; one that does not may take victims among running jobs the
+ * policy ranks strictly below it (`outranks(waiting, running)`), tried in `victimOrder`, until it
+ * fits. Victims are committed only when the waiting job then fits, so no job is preempted for
+ * nothing. Pure.
  */
 export function planPreemption(
   view: SchedulerView,
@@ -18,9 +64,8 @@ export function planPreemption(
   reason: (w: JobView, r: JobView) => string,
   maxWaiting = 64,
 ): Victim[] {
-  const live = view.cluster as Cluster;
-  if (typeof live.clone !== 'function' || view.running.length === 0) return [];
-  const sim = live.clone();
+  if (view.running.length === 0) return [];
+  const sim = scratchCluster(view);
   const span = view.spanNodes === true;
   const taken = new Set<string>();
   const out: Victim[] = [];
@@ -34,21 +79,9 @@ export function planPreemption(
     }
     const cands = view.running.filter((r) => !taken.has(r.id) && outranks(w, r)).sort(victimOrder);
     if (cands.length === 0) continue;
-    const trial = sim.clone();
-    const chosen: JobView[] = [];
-    let placed = false;
-    for (const r of cands) {
-      trial.release(r.id);
-      chosen.push(r);
-      const p = anyPlacement(trial, w, span);
-      if (p) {
-        trial.allocate(`w:${w.id}`, w, p);
-        placed = true;
-        break;
-      }
-    }
-    if (!placed) continue;
-    for (const r of chosen) {
+    const plan = releaseUntilFits(sim.clone(), w, cands, span);
+    if (!plan) continue;
+    for (const r of plan.chosen) {
       taken.add(r.id);
       sim.release(r.id);
       out.push({ job: r, reason: reason(w, r), for: w.id });

@@ -1,15 +1,16 @@
-import { Cluster } from '../cluster/cluster.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import type { NodeSpec } from '../cluster/types.ts';
 import { Engine } from '../engine/engine.ts';
-import { RngStreams } from '../engine/rng.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import type { EventLog } from '../output/records.ts';
 import type { Clock } from '../scheduler/clock.ts';
-import { SchedulerCore, type CoreOptions, type TenantConfig } from '../scheduler/core.ts';
+import type { SchedulerCore, TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
 import type { Executor } from '../scheduler/executor.ts';
-import { FailureProcess, hasFailures, type FailureSpec, type TimedFailure } from '../scheduler/failures.ts';
+import type { FailureSpec, TimedFailure } from '../scheduler/failures.ts';
+import type { PolicyGuard } from '../scheduler/policy-guard.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
+import { wireCore, type SchedulerSettings } from '../wiring/wire-core.ts';
 
 export interface SimInput {
   readonly run: string;
@@ -23,8 +24,10 @@ export interface SimInput {
   readonly tenants?: readonly TenantConfig[];
   readonly headOfLine?: 'skip' | 'block';
   readonly maxQueue?: number;
-  /** Further scheduler-core options: backfill, gangs, preemption cost, quotas, MIG, ticks. */
-  readonly scheduler?: Pick<CoreOptions, 'backfill' | 'gang' | 'preemption' | 'quotas' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss'>;
+  /** Further scheduler settings: backfill, gangs, preemption cost, quotas, MIG, ticks, extra admission/preemption policies. */
+  readonly scheduler?: Omit<SchedulerSettings, 'headOfLine' | 'maxQueue'>;
+  /** Checks and times policy calls (default: a plain guard, no watchdog thread). */
+  readonly guard?: PolicyGuard;
   /** Stop the simulation at this time (ms); jobs still queued or running stay unfinished. */
   readonly until?: number;
   /**
@@ -40,8 +43,10 @@ export interface SimInput {
    * `scheduler.onNodeLoss`.
    */
   readonly failures?: FailureSpec;
-  /** Called every `progressEvery` events with the engine's time (stderr progress). */
+  /** Called about once a second of wall time with the engine's time and the events handled so far. */
   readonly onProgress?: (now: number, handled: number) => void;
+  /** Wall-clock ms between `onProgress` calls (default 1000). */
+  readonly progressMs?: number;
 }
 
 export interface SimResult {
@@ -79,13 +84,12 @@ class SimExecutor implements Executor {
 
 /** Runs one simulation to completion (or `until`) and logs every event and decision. */
 export function simulate(input: SimInput): SimResult {
-  const rng = new RngStreams(input.seed);
-  const cluster = new Cluster(input.nodes);
   const jobs = input.jobs[Symbol.iterator]();
   let lastSubmit = -Infinity;
   let core!: SchedulerCore;
-  const progressEvery = 1 << 16;
-  const failures = hasFailures(input.failures) ? new FailureProcess(input.failures, input.nodes, rng) : undefined;
+  // Progress by wall time: the clock is read every 256 events, a call made once `progressMs` has passed.
+  const progressMs = input.progressMs ?? 1000;
+  let nextNote = performance.now() + progressMs;
   /** Node-down and node-up events scheduled and not yet handled (background events, see `keepGoing`). */
   let pendingDowns = 0;
   let pendingUps = 0;
@@ -113,35 +117,31 @@ export function simulate(input: SimInput): SimResult {
       core.handle(ev);
       if (ev.kind === 'arrival') pullArrival();
       else if (failures && (ev.kind === 'node-down' || ev.kind === 'node-up')) for (const f of failures.next(ev, engine.now)) scheduleFailure(f);
-      if (input.onProgress && (engine.handled & (progressEvery - 1)) === 0) input.onProgress(engine.now, engine.handled);
+      if (input.onProgress && (engine.handled & 255) === 0 && performance.now() >= nextNote) {
+        nextNote = performance.now() + progressMs;
+        input.onProgress(engine.now, engine.handled);
+      }
     },
     () => core.schedule(),
   );
-  const clock = new SimClock(engine);
-  core = new SchedulerCore({
-    cluster,
-    queue: input.queue,
-    placement: input.placement,
-    clock,
-    executor: new SimExecutor(engine),
-    log: input.log,
-    rng: { queue: rng.get(`queue/${input.queue.name}`), placement: rng.get(`placement/${input.placement.name}`) },
-    tenants: input.tenants,
-    headOfLine: input.headOfLine,
-    maxQueue: input.maxQueue,
-    ...input.scheduler,
-  });
-
-  input.log.append({
-    t: 0,
-    ev: 'run',
+  const wired = wireCore({
     run: input.run,
     mode: 'sim',
     seed: input.seed,
-    queue: input.queue.name,
-    placement: input.placement.name,
     nodes: input.nodes,
+    queue: input.queue,
+    placement: input.placement,
+    log: input.log,
+    clock: new SimClock(engine),
+    executor: new SimExecutor(engine),
+    tenants: input.tenants,
+    scheduler: { ...input.scheduler, headOfLine: input.headOfLine, maxQueue: input.maxQueue },
+    failures: input.failures,
+    guard: input.guard,
   });
+  core = wired.core;
+  const failures = wired.failures;
+  wired.begin();
   pullArrival();
   for (const c of input.cancels ?? []) engine.schedule(c.at, { kind: 'cancel', jobId: c.job }, PRIORITY.cancel);
   if (failures) for (const f of failures.initial()) scheduleFailure(f);
@@ -154,5 +154,5 @@ export function simulate(input: SimInput): SimResult {
       : {}),
   });
   input.log.append({ t: engine.now, ev: 'end', events: engine.handled });
-  return { events: engine.handled, end: engine.now, core, cluster };
+  return { events: engine.handled, end: engine.now, core, cluster: wired.cluster };
 }

@@ -1,0 +1,73 @@
+import type { Cluster } from '../cluster/cluster.ts';
+import type { Placement } from '../cluster/types.ts';
+import type { Rng } from '../engine/rng.ts';
+import type { Job } from '../jobs/job.ts';
+import type { EventLog } from '../output/records.ts';
+import type { Clock } from './clock.ts';
+import type { Executor, StopReason } from './executor.ts';
+import type { PreemptionCost } from './interruption.ts';
+import type { PolicyGuard } from './policy-guard.ts';
+import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy } from './policy.ts';
+
+/** What the core decided; every decision goes through `apply` and is logged. */
+export type Decision =
+  | { readonly kind: 'admit'; readonly job: Job }
+  | { readonly kind: 'reject'; readonly job: Job; readonly reason: string }
+  | { readonly kind: 'start'; readonly job: Job; readonly placement: Placement }
+  | { readonly kind: 'stop'; readonly job: Job; readonly reason: StopReason }
+  /** Stops a running job, keeps its progress (checkpoint), and requeues it. */
+  | { readonly kind: 'preempt'; readonly job: Job; readonly reason: string }
+  /** Stops a running job whose node `node` went down; requeues it or fails it (`onNodeLoss`). */
+  | { readonly kind: 'lose'; readonly job: Job; readonly node: number };
+
+export interface TenantConfig {
+  readonly name: string;
+  readonly weight: number;
+}
+
+export interface CoreOptions {
+  readonly cluster: Cluster;
+  readonly queue: QueuePolicy;
+  readonly placement: PlacementPolicy;
+  /**
+   * Admission control, asked in this order; the first rejection wins. Build the usual list with
+   * `wireCore` (queue bound, never-fits, quota). Empty: every arrival is admitted.
+   */
+  readonly admission: readonly AdmissionPolicy[];
+  /** Preemption policies, after the queue policy's own `victims` (quota reclaim is one). */
+  readonly preemptors?: readonly PreemptionPolicy[];
+  readonly clock: Clock;
+  readonly executor: Executor;
+  readonly log: EventLog;
+  /** Each extension point's own seeded stream (`queue/<name>`, `placement/<name>`, `admission`, `preemption`). */
+  readonly rng: { readonly queue: Rng; readonly placement: Rng; readonly admission?: Rng; readonly preemption?: Rng };
+  readonly tenants?: readonly TenantConfig[];
+  /**
+   * `skip` (default): a job that does not fit is passed over and later jobs may start
+   * (work-conserving, like kube-scheduler). `block`: the pass stops at the first job that does
+   * not fit (strict head-of-line order, as in a batch FIFO).
+   */
+  readonly headOfLine?: 'skip' | 'block';
+  /** `easy`: EASY backfilling around the first job that cannot start (backfill.ts); replaces `headOfLine`. */
+  readonly backfill?: 'none' | 'easy';
+  /** Gang options: `spanNodes` lets a multi-GPU job that fits no single node span several. */
+  readonly gang?: { readonly spanNodes?: boolean };
+  /** Interruption cost of preemption and node loss (default: no restore time, checkpoint at preemption). */
+  readonly preemption?: PreemptionCost;
+  /** MIG: time (ms) to change a GPU's layout; nothing new is granted on it meanwhile. */
+  readonly migReconfigMs?: number;
+  /**
+   * Re-run the scheduling pass every `tickMs` while jobs are both queued and running, for queue
+   * policies whose order changes with time alone (LAS thresholds, starvation guards; Tiresias'
+   * scheduling interval). Absent: passes run only when events happen.
+   */
+  readonly tickMs?: number;
+  /**
+   * What happens to a running job when a node it runs on goes down: `requeue` (default) — back
+   * in the queue with its remaining work, charged as an interruption without a checkpoint at the
+   * instant; `fail` — the job fails with reason `node-loss`.
+   */
+  readonly onNodeLoss?: 'requeue' | 'fail';
+  /** Checks and times every policy call (default: a guard without the watchdog thread). */
+  readonly guard?: PolicyGuard;
+}

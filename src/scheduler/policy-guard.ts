@@ -1,0 +1,152 @@
+import type { ClusterView } from '../cluster/types.ts';
+import type { JobView } from '../jobs/job.ts';
+import type {
+  AdmissionOutcome,
+  AdmissionPolicy,
+  PlacementOutcome,
+  PlacementPolicy,
+  PolicyContext,
+  PreemptionPolicy,
+  QueuePolicy,
+  SchedulerView,
+  Victim,
+} from './policy.ts';
+
+/**
+ * A policy broke its contract: it threw, returned something of the wrong shape, or ran past its
+ * time budget. The message names the policy, the call, the job (when there is one) and the
+ * simulated time, e.g. `placement policy 'spread' threw in place(job j7) at t=120.000 s: boom`.
+ */
+export class PolicyError extends Error {
+  override name = 'PolicyError';
+}
+
+/** Shared-memory record of the policy call in progress, read by the watchdog thread (watchdog.ts). */
+export interface CallRecorder {
+  enter(kind: string, policy: string, method: string, job: string, now: number): void;
+  exit(): void;
+}
+
+export interface GuardOptions {
+  /**
+   * Wall-clock budget (ms) of one policy call that returns: a call that takes longer is reported
+   * through `onSlow` (once per policy and method) and the run goes on. Default 1000.
+   */
+  readonly slowMs?: number;
+  readonly onSlow?: (message: string) => void;
+  /** Set by a CLI that runs the hard watchdog: calls are recorded where it can see them. */
+  readonly recorder?: CallRecorder;
+}
+
+/** Simulated time (integer ms) as people read it in errors. */
+export function fmtTime(ms: number): string {
+  return `t=${(ms / 1000).toFixed(3)} s`;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object';
+}
+
+const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Every call the scheduler core makes into a policy goes through here: the call is timed,
+ * recorded for the watchdog, its exceptions are wrapped with where and when they happened, and
+ * its result is checked against the extension point's contract before the core uses it.
+ */
+export class PolicyGuard {
+  private readonly slowMs: number;
+  private readonly slowSeen = new Set<string>();
+
+  constructor(private readonly o: GuardOptions = {}) {
+    this.slowMs = o.slowMs ?? 1000;
+  }
+
+  order(p: QueuePolicy, view: SchedulerView, ctx: PolicyContext): readonly JobView[] {
+    const out = this.call('queue', p.name, 'order', '', ctx.now, () => p.order(view, ctx));
+    if (!Array.isArray(out)) this.bad('queue', p.name, 'order', '', ctx.now, out, 'an array of queued jobs');
+    return out;
+  }
+
+  place(p: PlacementPolicy, job: JobView, cluster: ClusterView, ctx: PolicyContext): PlacementOutcome {
+    const out = this.call('placement', p.name, 'place', job.id, ctx.now, () => p.place(job, cluster, ctx));
+    if (isObj(out)) {
+      if (out.kind === 'unfit' && typeof out.reason === 'string') return out;
+      if (out.kind === 'placed' && isObj(out.placement) && Number.isInteger(out.placement.node) && Array.isArray(out.placement.gpus)) return out;
+    }
+    return this.bad('placement', p.name, 'place', job.id, ctx.now, out, "{ kind: 'placed', placement: { node, gpus } } or { kind: 'unfit', reason }");
+  }
+
+  victims(kind: string, name: string, fn: () => readonly Victim[], now: number): readonly Victim[] {
+    const out = this.call(kind, name, 'victims', '', now, fn);
+    if (!Array.isArray(out) || !out.every((v) => isObj(v) && isObj(v.job) && typeof v.job.id === 'string' && typeof v.reason === 'string')) {
+      this.bad(kind, name, 'victims', '', now, out, 'an array of { job, reason, for? }');
+    }
+    const seen = new Set<string>();
+    for (const v of out) {
+      if (seen.has(v.job.id)) throw new PolicyError(`${kind} policy '${name}' named job ${v.job.id} twice in one victims() call at ${fmtTime(now)} (each victim once)`);
+      seen.add(v.job.id);
+    }
+    return out;
+  }
+
+  preemption(p: PreemptionPolicy, view: SchedulerView, order: readonly JobView[], ctx: PolicyContext): readonly Victim[] {
+    return this.victims('preemption', p.name, () => p.victims(view, order, ctx), ctx.now);
+  }
+
+  onArrival(p: AdmissionPolicy, job: JobView, view: SchedulerView, ctx: PolicyContext): AdmissionOutcome {
+    const out = this.call('admission', p.name, 'onArrival', job.id, ctx.now, () => p.onArrival!(job, view, ctx));
+    if (isObj(out) && (out.kind === 'admit' || (out.kind === 'reject' && typeof out.reason === 'string' && out.reason !== ''))) return out;
+    return this.bad('admission', p.name, 'onArrival', job.id, ctx.now, out, "{ kind: 'admit' } or { kind: 'reject', reason }");
+  }
+
+  mayStart(p: AdmissionPolicy, job: JobView, view: SchedulerView, ctx: PolicyContext): boolean {
+    const out = this.call('admission', p.name, 'mayStart', job.id, ctx.now, () => p.mayStart!(job, view, ctx));
+    if (typeof out !== 'boolean') this.bad('admission', p.name, 'mayStart', job.id, ctx.now, out, 'true or false');
+    return out;
+  }
+
+  /** A contract error found after the call (e.g. a job in the order that is not queued). */
+  contract(kind: string, name: string, method: string, job: string, now: number, what: string): PolicyError {
+    return new PolicyError(`${kind} policy '${name}' ${what} in ${method}(${job ? `job ${job}` : ''}) at ${fmtTime(now)}`);
+  }
+
+  private call<T>(kind: string, name: string, method: string, job: string, now: number, fn: () => T): T {
+    const rec = this.o.recorder;
+    rec?.enter(kind, name, method, job, now);
+    const t0 = wallNow();
+    let out: T;
+    try {
+      out = fn();
+    } catch (e) {
+      rec?.exit();
+      if (e instanceof PolicyError) throw e;
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new PolicyError(`${kind} policy '${name}' threw in ${method}(${job ? `job ${job}` : ''}) at ${fmtTime(now)}: ${msg}`, { cause: e });
+    }
+    rec?.exit();
+    const took = wallNow() - t0;
+    if (took > this.slowMs) {
+      const key = `${kind}/${name}/${method}`;
+      if (!this.slowSeen.has(key)) {
+        this.slowSeen.add(key);
+        this.o.onSlow?.(`${kind} policy '${name}' took ${Math.round(took)} ms in ${method}(${job ? `job ${job}` : ''}) at ${fmtTime(now)} (budget ${this.slowMs} ms; reported once)`);
+      }
+    }
+    return out;
+  }
+
+  private bad(kind: string, name: string, method: string, job: string, now: number, got: unknown, expected: string): never {
+    throw new PolicyError(`${kind} policy '${name}' returned ${describe(got)} from ${method}(${job ? `job ${job}` : ''}) at ${fmtTime(now)}; expected ${expected}`);
+  }
+}
