@@ -5,7 +5,7 @@ import type { JobSpec } from '../src/jobs/job.ts';
 import { LiveDriver } from '../src/live/live-driver.ts';
 import { LiveExecutor } from '../src/live/live-executor.ts';
 import { workerScript } from '../src/live/worker-entry.ts';
-import type { LogRecord } from '../src/output/records.ts';
+import type { LogRecord } from '../src/log/records.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';

@@ -3,7 +3,7 @@ import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
 import { jobsCsv, timelineCsv } from '../src/output/derive.ts';
-import type { LogRecord } from '../src/output/records.ts';
+import type { LogRecord } from '../src/log/records.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';

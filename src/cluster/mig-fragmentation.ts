@@ -1,4 +1,4 @@
-import type { LogRecord } from '../output/records.ts';
+import type { LogRecord } from '../log/records.ts';
 import { fragmentedSlots, slotMask } from './mig-layout.ts';
 import { migProfile } from './mig-profiles.ts';
 

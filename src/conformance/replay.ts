@@ -1,6 +1,6 @@
 import { Cluster } from '../cluster/cluster.ts';
 import type { Demand, NodeSpec } from '../cluster/types.ts';
-import type { LogRecord } from '../output/records.ts';
+import type { LogRecord } from '../log/records.ts';
 import { check } from './subject.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../output/records.ts';
+import type { LogRecord } from '../log/records.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import { Quotas } from '../quota/quotas.ts';
 import { simulate, type SimInput, type SimResult } from '../sim/simulate.ts';

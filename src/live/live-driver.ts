@@ -1,6 +1,6 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import type { EventLog } from '../output/records.ts';
+import type { EventLog } from '../log/records.ts';
 import type { SchedulerCore, TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
 import type { FailureProcess, FailureSpec, TimedFailure } from '../scheduler/failures.ts';

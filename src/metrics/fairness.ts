@@ -1,4 +1,4 @@
-import type { LogRecord } from '../output/records.ts';
+import type { LogRecord } from '../log/records.ts';
 import { mean, round } from './stats.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { JobState } from '../jobs/lifecycle.ts';
 import { mean, percentileSorted, round } from '../metrics/stats.ts';
-import type { LogRecord } from './records.ts';
+import type { LogRecord } from '../log/records.ts';
 import { MigFragmentation } from '../cluster/mig-fragmentation.ts';
 import { TenantTracker, type FairnessReport } from '../metrics/fairness.ts';
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Deriver } from './derive.ts';
-import type { LogRecord } from './records.ts';
+import type { LogRecord } from '../log/records.ts';
 
 /**
  * Reads an `events.jsonl` back and folds it through a fresh Deriver: jobs.csv, timeline.csv and

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deriver, jobsCsv, timelineCsv } from './derive.ts';
-import type { EventLog, LogRecord } from './records.ts';
+import type { EventLog, LogRecord } from '../log/records.ts';
 
 const CHUNK = 1 << 20;
 

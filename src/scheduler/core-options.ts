@@ -2,7 +2,7 @@ import type { Cluster } from '../cluster/cluster.ts';
 import type { Placement } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { Job } from '../jobs/job.ts';
-import type { EventLog } from '../output/records.ts';
+import type { EventLog } from '../log/records.ts';
 import type { Clock } from './clock.ts';
 import type { Executor, StopReason } from './executor.ts';
 import type { PreemptionCost } from './interruption.ts';

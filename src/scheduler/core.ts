@@ -3,7 +3,7 @@ import type { Placement } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
 import { newJob, type Job, type JobSpec, type JobView } from '../jobs/job.ts';
 import { transition } from '../jobs/lifecycle.ts';
-import type { EventLog } from '../output/records.ts';
+import type { EventLog } from '../log/records.ts';
 import { canEverRun } from './admission.ts';
 import { reserve, type Reservation } from './backfill.ts';
 import type { Clock } from './clock.ts';

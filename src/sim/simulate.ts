@@ -2,7 +2,7 @@ import type { Cluster } from '../cluster/cluster.ts';
 import type { NodeSpec } from '../cluster/types.ts';
 import { Engine } from '../engine/engine.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import type { EventLog } from '../output/records.ts';
+import type { EventLog } from '../log/records.ts';
 import type { Clock } from '../scheduler/clock.ts';
 import type { SchedulerCore, TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';

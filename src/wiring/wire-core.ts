@@ -1,7 +1,7 @@
 import { Cluster } from '../cluster/cluster.ts';
 import type { NodeSpec } from '../cluster/types.ts';
 import { RngStreams } from '../engine/rng.ts';
-import type { EventLog } from '../output/records.ts';
+import type { EventLog } from '../log/records.ts';
 import { quotaAdmission } from '../quota/admission.ts';
 import type { Quotas } from '../quota/quotas.ts';
 import { quotaReclaim } from '../quota/reclaim.ts';

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../../src/output/records.ts';
+import type { LogRecord } from '../../src/log/records.ts';
 import { mean, percentileSorted, round } from '../../src/metrics/stats.ts';
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { isTerminal, type JobState } from '../../jobs/lifecycle.ts';
-import type { LogRecord } from '../../output/records.ts';
+import type { LogRecord } from '../../log/records.ts';
 import { Quotas } from '../../quota/quotas.ts';
 import { scenarioArb, type GeneratedScenario } from '../arbitraries.ts';
 import { runSim } from '../sim-run.ts';

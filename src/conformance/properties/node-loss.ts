@@ -3,7 +3,7 @@ import { Cluster, partsOf } from '../../cluster/cluster.ts';
 import { fits } from '../../cluster/fit.ts';
 import { stream } from '../../engine/rng.ts';
 import { newJob } from '../../jobs/job.ts';
-import type { LogRecord } from '../../output/records.ts';
+import type { LogRecord } from '../../log/records.ts';
 import { placementCaseArb, scenarioArb } from '../arbitraries.ts';
 import { runSim } from '../sim-run.ts';
 import { check, type PropertyDef } from '../subject.ts';

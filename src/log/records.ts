@@ -1,0 +1,190 @@
+import { z } from 'zod';
+
+/**
+ * The event log: one record per line of `events.jsonl`, the single source of truth for every
+ * other output of a run (jobs.csv, timeline.csv, metrics, the visualization). Simulated and live
+ * runs write the same records. `t` is integer ms.
+ *
+ * This module is the bottom of the dependency graph (zod only), so the simulator, the CLI and the
+ * browser viewer all read and check records with the one schema below. Arrays are `readonly` in
+ * the inferred type so that producers can pass their own read-only data (node specs, job models)
+ * without copying; objects are stripped of unknown keys when parsed (an older reader tolerates a
+ * newer writer's extra fields).
+ */
+
+const int = z.number().int();
+const ms = int.nonnegative();
+/** A duration or an amount (ms, milli-GPU, milli-CPU, MiB): finite, never negative. */
+const amount = z.number().nonnegative();
+const id = z.string().min(1);
+
+/** The job lifecycle's states (src/jobs/lifecycle.ts `JobState`; a test checks they agree). */
+export const JOB_STATES = ['pending', 'queued', 'running', 'preempted', 'succeeded', 'failed', 'cancelled', 'rejected', 'timed-out'] as const;
+
+/** A GPU of a node spec, as in src/cluster/types.ts `GpuSpec` (a test checks they agree). */
+export const GpuSpecSchema = z.object({
+  model: z.string(),
+  /** Capacity in milli-GPU; 1000 for a whole GPU. */
+  capacity: amount,
+  /** MIG-partitioned. */
+  mig: z.boolean().optional(),
+});
+
+/** A node of the run record, as in src/cluster/types.ts `NodeSpec` (a test checks they agree). */
+export const NodeSpecSchema = z.object({
+  id,
+  /** Milli-CPU. */
+  cpu: amount,
+  /** MiB. */
+  memory: amount,
+  gpus: z.array(GpuSpecSchema).readonly(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+const gpuIndices = z.array(int.nonnegative()).readonly();
+
+export const LogRecordSchema = z.discriminatedUnion('ev', [
+  z.object({
+    t: ms,
+    ev: z.literal('run'),
+    run: z.string(),
+    mode: z.enum(['sim', 'live']),
+    seed: int,
+    queue: z.string(),
+    placement: z.string(),
+    nodes: z.array(NodeSpecSchema).readonly(),
+  }),
+  z.object({
+    t: ms,
+    ev: z.literal('arrival'),
+    job: id,
+    tenant: z.string(),
+    cpu: amount,
+    mem: amount,
+    gpus: int.nonnegative(),
+    milli: amount,
+    models: z.array(z.string()).readonly().optional(),
+    prio: z.number(),
+    dur: amount,
+    /** Requested MIG profile, when any. */
+    mig: z.string().optional(),
+  }),
+  z.object({ t: ms, ev: z.literal('admit'), job: id }),
+  z.object({ t: ms, ev: z.literal('reject'), job: id, reason: z.string() }),
+  z.object({
+    t: ms,
+    ev: z.literal('start'),
+    job: id,
+    node: id,
+    gpus: gpuIndices,
+    milli: amount,
+    attempt: int.positive(),
+    /** A gang spanning nodes: the parts beyond `node`/`gpus`. */
+    parts: z.array(z.object({ node: id, gpus: gpuIndices })).readonly().optional(),
+    /** The MIG instance granted (profile, start slot); `milli` is then its slots × 125. */
+    mig: z.object({ profile: z.string(), start: int.nonnegative() }).optional(),
+  }),
+  /** A running job was preempted: `lost` ms of run time gave no kept progress; `left` ms to run on restart. */
+  z.object({ t: ms, ev: z.literal('preempt'), job: id, reason: z.string(), lost: amount, left: amount }),
+  /** A preempted job is back in the queue. */
+  z.object({ t: ms, ev: z.literal('requeue'), job: id }),
+  z.object({ t: ms, ev: z.literal('finish'), job: id, state: z.enum(JOB_STATES), reason: z.string().optional() }),
+  z.object({ t: ms, ev: z.literal('cancel'), job: id }),
+  /** A node failed; `jobs`: the running jobs with any part on it, each then logged as `node-loss`. */
+  z.object({ t: ms, ev: z.literal('node-down'), node: id, jobs: z.array(id).readonly() }),
+  /**
+   * A running job was stopped because `node` went down: `lost` ms of run time gave no kept
+   * progress. Followed by `requeue` (then `left` ms to run on restart) or by a `finish` with state
+   * failed and reason node-loss (no `left`; the whole attempt is lost).
+   */
+  z.object({ t: ms, ev: z.literal('node-loss'), job: id, node: id, lost: amount, left: amount.optional() }),
+  /** A failed node is back and takes placements again. */
+  z.object({ t: ms, ev: z.literal('node-up'), node: id }),
+  z.object({ t: ms, ev: z.literal('end'), events: int.nonnegative() }),
+]);
+
+export type LogRecord = z.infer<typeof LogRecordSchema>;
+export type LogEvent = LogRecord['ev'];
+export type LogNodeSpec = z.infer<typeof NodeSpecSchema>;
+
+/** Every record type, in the order of the schema. */
+export const LOG_EVENTS: readonly LogEvent[] = LogRecordSchema.options.map((o) => o.shape.ev.value);
+const KNOWN: ReadonlySet<string> = new Set(LOG_EVENTS);
+
+/** Where the scheduler core writes its records. */
+export interface EventLog {
+  append(record: LogRecord): void;
+}
+
+/**
+ * What one line (or one already-parsed JSON value) of a log is. Never thrown; readers decide:
+ * the CLI stops at the first bad line (`parseLogRecord`), the viewer counts and keeps it.
+ */
+export type LogLine =
+  | { kind: 'record'; record: LogRecord }
+  | { kind: 'blank' }
+  | { kind: 'not-json'; message: string }
+  /** A JSON value that is not an object with a string `ev`. */
+  | { kind: 'not-record' }
+  | { kind: 'unknown-ev'; ev: string }
+  /** A known type with a field that breaks the schema: `field` is the issue path, e.g. `gpus.1`. */
+  | { kind: 'invalid'; ev: LogEvent; field: string; message: string };
+
+/** Classifies a JSON value read from a log line. Pure. */
+export function checkLogValue(v: unknown): Exclude<LogLine, { kind: 'blank' | 'not-json' }> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { kind: 'not-record' };
+  const ev = (v as { ev?: unknown }).ev;
+  if (typeof ev !== 'string') return { kind: 'not-record' };
+  if (!KNOWN.has(ev)) return { kind: 'unknown-ev', ev };
+  const out = LogRecordSchema.safeParse(v);
+  if (out.success) return { kind: 'record', record: out.data };
+  const issue = out.error.issues[0];
+  return { kind: 'invalid', ev: ev as LogEvent, field: issue.path.map(String).join('.') || '(record)', message: issue.message };
+}
+
+/** Classifies one line of text (JSON parse, then `checkLogValue`). Pure; never throws. */
+export function checkLogLine(line: string): LogLine {
+  if (line.trim() === '') return { kind: 'blank' };
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (e) {
+    return { kind: 'not-json', message: (e as Error).message };
+  }
+  return checkLogValue(v);
+}
+
+/** A line of an event log that is not a valid record; `where` is `file:line`. */
+export class LogRecordError extends Error {
+  override name = 'LogRecordError';
+  constructor(
+    readonly where: string,
+    readonly outcome: Exclude<LogLine, { kind: 'record' | 'blank' }>,
+  ) {
+    super(`${where}: ${describe(outcome)}`);
+  }
+}
+
+function describe(o: Exclude<LogLine, { kind: 'record' | 'blank' }>): string {
+  switch (o.kind) {
+    case 'not-json':
+      return `not a JSON record: ${o.message}`;
+    case 'not-record':
+      return `not a log record (expected a JSON object with a string 'ev')`;
+    case 'unknown-ev':
+      return `unknown record type ev='${o.ev}' (expected one of ${LOG_EVENTS.join(', ')})`;
+    case 'invalid':
+      return `'${o.ev}' record, field '${o.field}': ${o.message}`;
+  }
+}
+
+/**
+ * Parses one line for a reader that trusts nothing it did not check: a record, or `blank` for
+ * an empty line; anything else throws a `LogRecordError` naming `where` (file:line), the record
+ * type and the field (zod issue path).
+ */
+export function parseLogRecord(line: string, where: string): { kind: 'record'; record: LogRecord } | { kind: 'blank' } {
+  const o = checkLogLine(line);
+  if (o.kind === 'record' || o.kind === 'blank') return o;
+  throw new LogRecordError(where, o);
+}
