@@ -106,6 +106,7 @@ export class Deriver {
   private readonly weightOf = (t: string) => this.weights.get(t) ?? 1;
 
   add(r: LogRecord): void {
+    if (!this.follows(r)) throw new Error(`event log refers to job ${'job' in r ? r.job : '?'} before its arrival`);
     if (r.t !== this.lastT) {
       this.closeInstant();
       if (this.lastT >= 0) {
@@ -230,6 +231,22 @@ export class Deriver {
     this.closeInstant();
   }
 
+  /**
+   * Whether `r` can follow the records added so far: false for a record about a job that has not
+   * arrived, which `add` throws on. Pure. Lets a reader of an untrusted log set such records aside.
+   */
+  follows(r: LogRecord): boolean {
+    return r.ev === 'arrival' || !('job' in r) || this.jobs.has(r.job);
+  }
+
+  /**
+   * The timeline row of the instant still open (the row `finish`, or the next record at a later
+   * time, will push), or undefined when nothing changed at it. Pure. For a view of a growing log.
+   */
+  pending(): TimelineRow | undefined {
+    return this.dirty ? this.rowNow() : undefined;
+  }
+
   metrics(): RunMetrics {
     const rows = [...this.jobs.values()];
     const done = rows.filter((j) => j.state === 'succeeded');
@@ -283,14 +300,18 @@ export class Deriver {
   private closeInstant(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.timeline.push({
+    this.timeline.push(this.rowNow());
+  }
+
+  private rowNow(): TimelineRow {
+    return {
       t: this.lastT,
       gpuAllocated: this.gpuAllocated,
       queued: this.queued,
       running: this.running,
       gpuUp: this.gpuUp,
       tenants: Object.fromEntries(this.fair.held),
-    });
+    };
   }
 
   /** A running job stopped without finishing (preempted or lost with its node): frees what it held. */

@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Deriver } from './derive.ts';
-import type { LogRecord } from '../log/records.ts';
+import { parseLogRecord } from '../log/records.ts';
 
 /**
  * Reads an `events.jsonl` back and folds it through a fresh Deriver: jobs.csv, timeline.csv and
- * metrics can be rebuilt from the log alone. A line that is not JSON is reported with its number.
+ * metrics can be rebuilt from the log alone. Every line is checked against the record schema: the
+ * first bad one throws a `LogRecordError` naming file:line, the record type and the field. A
+ * valid record about a job with no arrival also throws, naming file:line.
  */
 export async function deriveFromLog(file: string): Promise<Deriver> {
   const d = new Deriver();
@@ -13,14 +15,15 @@ export async function deriveFromLog(file: string): Promise<Deriver> {
   let line = 0;
   for await (const text of rl) {
     line++;
-    if (text.trim() === '') continue;
-    let rec: LogRecord;
+    const where = `${file}:${line}`;
+    const out = parseLogRecord(text, where);
+    if (out.kind === 'blank') continue;
     try {
-      rec = JSON.parse(text) as LogRecord;
+      d.add(out.record);
     } catch (e) {
-      throw new Error(`${file}:${line}: not a JSON record: ${(e as Error).message}`);
+      // A well-formed record that does not follow from the ones before (a job with no arrival).
+      throw new Error(`${where}: ${(e as Error).message}`);
     }
-    d.add(rec);
   }
   d.finish();
   return d;
