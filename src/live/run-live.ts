@@ -1,17 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import '../../policies/index.ts';
-import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec, JobView } from '../jobs/job.ts';
 import { mean, percentileSorted } from '../metrics/stats.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
-import { comboLabel, failureSpec, loadNodes, schedulerExtras } from '../scenario/run.ts';
+import { comboLabel, loadNodes, loadPlugins, policiesFor, prepareScenario } from '../scenario/prepare.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
-import { loadTraceJobs } from '../trace/load-trace.ts';
-import { synthesize } from '../workload/synthetic.ts';
+import type { PolicyGuard } from '../scheduler/policy-guard.ts';
 import { LiveDriver } from './live-driver.ts';
 import { JsonLogger } from './json-log.ts';
 import { LiveExecutor, type JobMeasure } from './live-executor.ts';
@@ -29,6 +25,8 @@ export interface LiveRunOptions {
   /** Round every fractional GPU request up to whole GPUs (to compare shared vs exclusive placement). */
   readonly exclusive?: boolean;
   readonly progress?: (line: string) => void;
+  /** Checks and times policy calls (the CLI's carries the watchdog). */
+  readonly guard?: PolicyGuard;
 }
 
 export interface LatencyStats {
@@ -80,23 +78,23 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const base = dirname(resolve(opts.file));
   const live = scn.live ?? LiveSectionSchema.parse({});
   const timeScale = opts.timeScale ?? live.timeScale;
-  for (const p of scn.plugins) await import(pathToFileURL(resolve(base, p)).href);
+  await loadPlugins(scn, base);
   const nodes = await loadNodes(scn, base);
   const seed = opts.seed ?? scn.seeds[0];
   const combo = live.policy ? scn.policies.find((c) => comboLabel(c) === live.policy) : scn.policies[0];
   if (!combo) throw new Error(`${opts.file}: live.policy '${live.policy}' names no entry of policies (have: ${scn.policies.map(comboLabel).join(', ')})`);
   const w = scn.workload;
   if (w.kind !== 'synthetic' && w.kind !== 'trace') throw new Error(`${opts.file}: workload.kind '${w.kind}' cannot run live (synthetic or trace only)`);
-  const loaded: JobSpec[] = w.kind === 'synthetic' ? synthesize(w, seed) : (await loadTraceJobs(w, base)).jobs;
+  const prep = await prepareScenario(scn, nodes, opts.file, base, say);
+  const loaded = prep.jobsFor(seed);
   const jobs = opts.exclusive ? loaded.map((j) => (j.gpus > 0 && j.milli < 1000 ? { ...j, milli: 1000 } : j)) : loaded;
-  const tenants = w.kind === 'synthetic' ? w.tenants.map((t) => ({ name: t.name, weight: t.weight })) : scn.tenants?.map((t) => ({ name: t.name, weight: t.weight }));
+  const tenants = prep.tenants;
   const workOf = (j: Pick<JobSpec, 'work' | 'duration'>): WorkSpec =>
     j.work ? WorkSpecSchema.parse(j.work) : { kind: 'sleep', ms: Math.max(0, Math.round(j.duration / timeScale)) };
 
-  // Backfill, gangs, preemption, quotas, MIG, ticks: the same core options as the simulator.
-  const extras = schedulerExtras(scn, w.kind === 'synthetic' ? w.tenants : (scn.tenants ?? []));
-  // Node failures: the same list as in simulation, in scaled wall time.
-  const failures = failureSpec(scn, nodes, opts.file);
+  // Backfill, gangs, preemption, quotas, MIG, ticks: the same settings as the simulator; node
+  // failures: the same list as in simulation, in scaled wall time.
+  const { settings, failures } = prep;
   const label = comboLabel(combo) + (opts.exclusive ? '-exclusive' : '');
   const run = `${label}/seed-${seed}`;
   const dir = join(opts.out ?? scn.output ?? join('out', `${scn.name}-live`), label, `seed-${seed}`);
@@ -114,14 +112,14 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
     run,
     seed,
     nodes,
-    queue: queuePolicyFactory(combo.queue)(combo.params.queue),
-    placement: placementPolicyFactory(combo.placement)(combo.params.placement),
+    ...policiesFor(combo, jobs),
     log: writer,
     timeScale,
     tenants,
-    headOfLine: scn.scheduler.headOfLine,
-    maxQueue: scn.scheduler.maxQueue,
-    coreExtras: extras,
+    headOfLine: settings.headOfLine,
+    maxQueue: settings.maxQueue,
+    coreExtras: settings,
+    guard: opts.guard,
     failures,
     logger,
     executor: (emit) =>
@@ -159,7 +157,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const measures = driver.executor.measures;
   say(`live run done in ${(wallMs / 1000).toFixed(1)} s wall`);
 
-  const twin = simulateTwin({ run, seed, nodes, jobs, workOf, measures, timeScale, queue: queuePolicyFactory(combo.queue)(combo.params.queue), placement: placementPolicyFactory(combo.placement)(combo.params.placement), tenants, headOfLine: scn.scheduler.headOfLine, maxQueue: scn.scheduler.maxQueue, scheduler: extras, failures });
+  const twin = simulateTwin({ run, seed, nodes, jobs, workOf, measures, timeScale, ...policiesFor(combo, jobs), tenants, headOfLine: settings.headOfLine, maxQueue: settings.maxQueue, scheduler: settings, failures });
   const a = decisionOrder(writer.lines ?? []);
   const b = decisionOrder(twin.lines);
   const agrees = a.length === b.length && a.every((x, i) => x === b[i]);
