@@ -2,7 +2,7 @@
  * The shipped policies, registered by name. Importing this module registers them once.
  * A user policy registers itself the same way (see README, "Writing a policy").
  */
-import { registerPlacementPolicy, registerQueuePolicy } from '../src/scheduler/registry.ts';
+import { registerOnce, registerPlacementPolicy, registerQueuePolicy } from '../src/scheduler/registry.ts';
 import { bestFit } from './placement/best-fit.ts';
 import { firstFit } from './placement/first-fit.ts';
 import { bestFitStudy } from './placement/best-fit-study.ts';
@@ -22,21 +22,24 @@ import { srtf } from './queue/srtf.ts';
 import { weightedFair } from './queue/weighted-fair.ts';
 import { migBestFit } from './placement/mig-best-fit.ts';
 
-registerQueuePolicy('fifo', () => fifo);
-registerQueuePolicy('priority', (p) => priority(p));
-registerQueuePolicy('sjf', () => sjf);
-registerQueuePolicy('srtf', () => srtf);
-registerQueuePolicy('las', (p) => las(p));
-registerQueuePolicy('round-robin', () => roundRobin);
-registerQueuePolicy('weighted-fair', () => weightedFair);
-registerQueuePolicy('drf', () => drf);
-registerPlacementPolicy('mig-best-fit', () => migBestFit);
-registerPlacementPolicy('first-fit', () => firstFit);
-registerPlacementPolicy('random', () => random);
-registerPlacementPolicy('worst-fit', () => worstFit);
-registerPlacementPolicy('dot-product', () => dotProduct);
-registerPlacementPolicy('gpu-packing', () => gpuPacking);
-registerPlacementPolicy('gpu-clustering', () => gpuClustering);
-registerPlacementPolicy('best-fit-study', () => bestFitStudy);
-registerPlacementPolicy('fgd', fgdFactory);
-registerPlacementPolicy('best-fit', () => bestFit);
+// Once per process, even when a second copy of this module is loaded (see registerOnce).
+registerOnce('gpulab/shipped-policies', () => {
+  registerQueuePolicy('fifo', () => fifo);
+  registerQueuePolicy('priority', (p) => priority(p));
+  registerQueuePolicy('sjf', () => sjf);
+  registerQueuePolicy('srtf', () => srtf);
+  registerQueuePolicy('las', (p) => las(p));
+  registerQueuePolicy('round-robin', () => roundRobin);
+  registerQueuePolicy('weighted-fair', () => weightedFair);
+  registerQueuePolicy('drf', () => drf);
+  registerPlacementPolicy('mig-best-fit', () => migBestFit);
+  registerPlacementPolicy('first-fit', () => firstFit);
+  registerPlacementPolicy('random', () => random);
+  registerPlacementPolicy('worst-fit', () => worstFit);
+  registerPlacementPolicy('dot-product', () => dotProduct);
+  registerPlacementPolicy('gpu-packing', () => gpuPacking);
+  registerPlacementPolicy('gpu-clustering', () => gpuClustering);
+  registerPlacementPolicy('best-fit-study', () => bestFitStudy);
+  registerPlacementPolicy('fgd', fgdFactory);
+  registerPlacementPolicy('best-fit', () => bestFit);
+});
