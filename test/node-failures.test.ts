@@ -253,7 +253,7 @@ describe('the viewer', () => {
       m.addText(log.lines!.join(''));
       expect(m.problems.size).toBe(0);
       const d = log.deriver;
-      for (const j of m.jobs) {
+      for (const { row: j } of m.jobs) {
         const row = d.jobs.get(j.id)!;
         expect([j.start, j.end, j.state, j.node]).toEqual([row.start, row.end, row.state, row.node]);
       }

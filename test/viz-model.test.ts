@@ -31,9 +31,9 @@ describe('viewer run model', () => {
     const m = new RunModel();
     m.addText(readFileSync(log, 'utf8'));
     expect(m.jobs.length).toBe(d.jobs.size);
-    for (const j of m.jobs) {
+    for (const { row: j } of m.jobs) {
       const row = d.jobs.get(j.id)!;
-      expect([j.submit, j.start, j.end, j.state, j.node, j.gpuList]).toEqual([row.submit, row.start, row.end, row.state, row.node, row.gpus]);
+      expect([j.submit, j.start, j.end, j.state, j.node, j.gpus]).toEqual([row.submit, row.start, row.end, row.state, row.node, row.gpus]);
     }
     expect(m.series.t).toEqual(d.timeline.map((p) => p.t));
     expect(m.series.alloc).toEqual(d.timeline.map((p) => p.gpuAllocated));
@@ -67,7 +67,7 @@ describe('viewer run model', () => {
     expect(m.records.map((r) => r.ev)).toEqual(['run', 'arrival', 'admit', 'mig-reconfigure', '(unparsed)', 'start', 'finish']);
     expect(m.records.filter((r) => !r.known).length).toBe(2);
     expect([...m.problems.keys()]).toEqual(["records of unknown type 'mig-reconfigure' (inspector only)", 'lines that are not JSON records']);
-    expect(m.jobs[0]).toMatchObject({ start: 5, end: 9, state: 'succeeded' });
+    expect(m.jobs[0].row).toMatchObject({ start: 5, end: 9, state: 'succeeded' });
   });
 
   it('gives a shared GPU one lane per share slot and computes stranded share (fragmentation)', () => {
@@ -153,7 +153,7 @@ describe('viewer MIG lanes', () => {
         .filter((r) => r.ev === 'start' && r.mig);
       expect(starts.length).toBeGreaterThan(100);
       for (const r of starts) {
-        const j = m.jobs.findIndex((x) => x.id === r.job);
+        const j = m.jobs.findIndex((x) => x.row.id === r.job);
         const lanes = m.lanes.filter((L) => L.jobs.includes(j));
         // One MIG job, one lane: that GPU's instance, e.g. "3g.40gb@4".
         expect(lanes.map((L) => [L.node, L.gpu, L.instance])).toEqual([[r.node, r.gpus[0], `${r.mig.profile}@${r.mig.start}`]]);

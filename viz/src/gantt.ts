@@ -310,18 +310,19 @@ export class Gantt {
   private showTip(job: JobInfo, clientX: number, clientY: number): void {
     const m = this.host.model();
     const tip = this.tooltip;
-    const wait = job.start >= 0 ? job.start - job.submit : NaN;
-    const ran = job.start >= 0 ? (job.end >= 0 ? job.end : m.lastT) - job.start : NaN;
-    const demand = job.gpus > 0 ? `${job.gpus} GPU × ${job.milli} milli` : 'CPU only';
+    const r = job.row;
+    const wait = r.start >= 0 ? r.start - r.submit : NaN;
+    const ran = r.start >= 0 ? (r.end >= 0 ? r.end : m.lastT) - r.start : NaN;
+    const demand = job.gpus > 0 ? `${job.gpus} GPU × ${r.milli} milli` : 'CPU only';
     tip.innerHTML =
-      `<b>${esc(job.id)}</b> <span style="color:${tenantColor(job.tenantIx)}">■</span> ${esc(job.tenant)}<br>` +
+      `<b>${esc(r.id)}</b> <span style="color:${tenantColor(job.tenantIx)}">■</span> ${esc(r.tenant)}<br>` +
       `demand: ${demand}, ${fmtInt(job.cpu / 1000)} CPU, ${fmtInt(job.mem)} MiB<br>` +
-      `submit ${fmtT(job.submit)} · start ${fmtT(job.start >= 0 ? job.start : NaN)} · end ${fmtT(job.end >= 0 ? job.end : NaN)}<br>` +
-      `wait ${fmtT(wait)} · ran ${fmtT(ran)} · state <b>${esc(job.state)}</b><br>` +
-      `on ${esc(job.node)} gpus [${esc(job.gpuList)}] · attempts ${job.attempts} · preemptions ${job.preemptions}` +
-      (job.reason ? `<br>reason: ${esc(job.reason)}` : '') +
+      `submit ${fmtT(r.submit)} · start ${fmtT(r.start >= 0 ? r.start : NaN)} · end ${fmtT(r.end >= 0 ? r.end : NaN)}<br>` +
+      `wait ${fmtT(wait)} · ran ${fmtT(ran)} · state <b>${esc(r.state)}</b><br>` +
+      `on ${esc(r.node)} gpus [${esc(r.gpus)}] · attempts ${r.attempts} · preemptions ${r.preemptions}` +
+      (r.reason ? `<br>reason: ${esc(r.reason)}` : '') +
       (job.extra ? `<br>${esc(job.extra)}` : '');
-    tip.dataset.job = job.id;
+    tip.dataset.job = r.id;
     tip.hidden = false;
     const w = tip.offsetWidth;
     tip.style.left = `${Math.min(clientX + 14, window.innerWidth - w - 8)}px`;

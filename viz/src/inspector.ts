@@ -21,7 +21,7 @@ function brief(line: string): { job: string; detail: string } {
 
 /**
  * The event log around the selected moment: the records of the shown run (the current one
- * highlighted; unknown record types in red, kept as raw JSON), and beside them what every run
+ * highlighted; records the viewer could not fold in red with the reason, kept as raw JSON), and beside them what every run
  * decided at that same instant.
  */
 export function renderInspector(table: HTMLTableElement, decisions: HTMLElement, where: HTMLElement, model: RunModel, cur: number, all: { run: string; model: RunModel }[]): void {
@@ -38,7 +38,7 @@ export function renderInspector(table: HTMLTableElement, decisions: HTMLElement,
     const r = recs[k];
     const b = brief(r.line);
     const cls = [k === i ? 'cur' : '', r.known ? '' : 'unknown'].join(' ').trim();
-    html += `<tr class="${cls}" data-index="${k}"><td>${k + 1}</td><td>${fmtT(r.t)}</td><td>${esc(r.ev)}${r.known ? '' : ' <small>(unknown type)</small>'}</td><td>${esc(b.job)}</td><td class="raw" title="${esc(r.line)}">${esc(b.detail)}</td></tr>`;
+    html += `<tr class="${cls}" data-index="${k}"><td>${k + 1}</td><td>${fmtT(r.t)}</td><td>${esc(r.ev)}${r.note ? ` <small>(${esc(r.note)})</small>` : ''}</td><td>${esc(b.job)}</td><td class="raw" title="${esc(r.line)}">${esc(b.detail)}</td></tr>`;
   }
   table.innerHTML = html + '</tbody>';
   const t = recs[i].t;

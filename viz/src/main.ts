@@ -247,7 +247,7 @@ window.gpulab = {
     run: st.manifest.runs[st.cur]?.run,
     runs: st.manifest.runs.map((r) => r.run),
     jobs: model().jobs.length,
-    started: model().jobs.filter((j) => j.start >= 0).length,
+    started: model().jobs.filter((j) => j.row.start >= 0).length,
     domain: st.domain,
     full: st.full,
     stats: gantt.stats,
@@ -263,7 +263,7 @@ window.gpulab = {
     return { x: rect.left + p.x, y: rect.top + p.y };
   },
   tenantColor: (tenant: string) => tenantColor(Math.max(0, model().tenants.indexOf(tenant))),
-  jobAt: (i: number) => model().jobs[i]?.id ?? null,
+  jobAt: (i: number) => model().jobs[i]?.row.id ?? null,
   job: (id: string) => {
     const j = model().jobIndex.get(id);
     return j === undefined ? null : model().jobs[j];

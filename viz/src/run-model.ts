@@ -1,39 +1,37 @@
-import type { LogRecord } from '../../src/log/records.ts';
-import { mean, percentileSorted, round } from '../../src/metrics/stats.ts';
+import { checkLogValue, type LogRecord } from '../../src/log/records.ts';
+import { Deriver, type JobRow, type TimelineRow } from '../../src/output/derive.ts';
 
 /**
- * The browser's fold over one run's event log. It mirrors src/output/derive.ts (same queued /
- * running / allocation arithmetic) and adds what the views need: Gantt lanes, fragmentation and
- * per-tenant allocation. It is incremental: `addText` takes the log in arbitrary chunks (a live
- * run appends while the viewer polls), keeps a trailing partial line until its newline arrives,
- * and never re-reads what it has folded. Parsing is defensive: a line that is not JSON, a record
- * of an unknown type or a record about an unknown job is kept for the inspector and counted,
- * never thrown. Times are integer ms, as in the log.
+ * The browser's fold over one run's event log. Every quantity the CLI derives (job rows and
+ * states, first start and end, queued / running / allocation timeline, per-tenant allocation,
+ * metrics such as makespan) comes from the same `Deriver` (src/output/derive.ts) that writes
+ * jobs.csv and summary.json, so the viewer and the CLI cannot disagree. This file adds only
+ * what the views need beyond it: Gantt lanes, node outages, fragmentation and the raw records
+ * for the inspector.
+ *
+ * It is incremental: `addText` takes the log in arbitrary chunks (a live run appends while the
+ * viewer polls), keeps a trailing partial line until its newline arrives, and never re-reads what
+ * it has folded. Parsing is defensive: every line is checked with the log's schema
+ * (src/log/records.ts); a line that is not JSON, a record of an unknown type, a record with an
+ * invalid field or one about a job with no arrival is kept for the inspector and counted, never
+ * thrown. Times are integer ms, as in the log.
  */
 
 export interface JobInfo {
-  id: string;
-  tenant: string;
-  tenantIx: number;
-  submit: number;
-  /** First start (ms) or -1. */
-  start: number;
-  /** Terminal time (ms) or -1 while not finished. */
-  end: number;
-  state: string;
-  gpus: number;
-  milli: number;
-  cpu: number;
-  mem: number;
-  prio: number;
-  /** Nominal duration from the arrival record (ms). */
-  dur: number;
-  node: string;
-  gpuList: string;
-  attempts: number;
-  preemptions: number;
-  reason: string;
-  /** Extra fields of the last start record that the viewer does not know (MIG grants …). */
+  /**
+   * The Deriver's row: id, tenant, submit, first start and end (-1 when none yet), state, node,
+   * GPU list, attempts, preemptions, lost work, reason. Updated in place as records fold.
+   */
+  readonly row: JobRow;
+  /** Index into `RunModel.tenants` (the tenant's colour). */
+  readonly tenantIx: number;
+  /** Demand from the arrival record: GPUs, milli-CPU, MiB; priority; nominal duration (ms). */
+  readonly gpus: number;
+  readonly cpu: number;
+  readonly mem: number;
+  readonly prio: number;
+  readonly dur: number;
+  /** Fields of the last start record that the tooltip shows as they are (gang parts …). */
   extra: string;
 }
 
@@ -60,10 +58,16 @@ export interface RecordRef {
   t: number;
   ev: string;
   line: string;
+  /** A record of a known type that passed the schema. */
   known: boolean;
+  /** Why the record was not folded ('' when it was): the schema's complaint, an unknown type … */
+  note: string;
 }
 
-/** Timeline columns, one point per distinct time at which a counter changed. */
+/**
+ * Timeline columns, one point per distinct time at which a counter changed: the Deriver's
+ * timeline rows (plus the instant still open), with the viewer's fragmentation beside them.
+ */
 export interface Series {
   t: number[];
   /** Allocated milli-GPU. */
@@ -82,25 +86,29 @@ export interface Series {
  */
 export const FRAGMENTATION = 'free share stranded on partly used GPUs, % of GPU capacity';
 
-const KNOWN = new Set(['run', 'arrival', 'admit', 'reject', 'start', 'finish', 'cancel', 'end', 'preempt', 'requeue', 'node-down', 'node-loss', 'node-up']);
+/** Start-record fields the tooltip shows in its own words; the others go to `JobInfo.extra`. */
 const START_FIELDS = new Set(['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'mig']);
+
+type Start = Extract<LogRecord, { ev: 'start' }>;
 
 interface Running {
   lanes: number[];
   segs: number[];
+  /** Milli-GPU taken on each of `gpuKeys` (0 for the CPU lane). */
   milli: number;
   gpuKeys: string[];
   slots: number[];
 }
 
 export class RunModel {
+  /** The CLI's fold, fed every record this model folds. */
+  readonly deriver = new Deriver();
   run = '';
   mode = '';
   queue = '';
   placement = '';
   seed = 0;
   nodes: { id: string; gpus: { model: string; capacity: number }[] }[] = [];
-  gpuCapacity = 0;
   readonly jobs: JobInfo[] = [];
   readonly jobIndex = new Map<string, number>();
   readonly tenants: string[] = [];
@@ -124,14 +132,18 @@ export class RunModel {
   private readonly gpuCap = new Map<string, number>();
   private readonly running = new Map<number, Running>();
   private readonly tenantIndex = new Map<string, number>();
-  private alloc = 0;
   private strand = 0;
-  private queued = 0;
-  private runningCount = 0;
-  private tenantAlloc: number[] = [];
+  /** Stranded share at each of the Deriver's closed timeline rows (same index). */
+  private readonly fragAt: number[] = [];
+  /** The series' last point is the Deriver's open instant, to be replaced on the next flush. */
+  private provisional = false;
   private pending = '';
-  private dirty = false;
   private curT = -1;
+
+  /** Cluster GPU capacity in milli-GPU, from the run record. */
+  get gpuCapacity(): number {
+    return this.deriver.gpuCapacity;
+  }
 
   /** Folds a chunk of the log; returns the number of complete lines folded. */
   addText(chunk: string): number {
@@ -172,271 +184,201 @@ export class RunModel {
   }
 
   private addRecord(line: string, v: unknown): void {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      this.problem('lines that are not JSON records');
-      this.records.push({ t: this.curT < 0 ? 0 : this.curT, ev: '(unparsed)', line, known: false });
+    const raw = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { t?: unknown; ev?: unknown }) : undefined;
+    const t = typeof raw?.t === 'number' && Number.isFinite(raw.t) ? raw.t : this.curT < 0 ? 0 : this.curT;
+    const o = checkLogValue(v);
+    switch (o.kind) {
+      case 'not-record': {
+        const ev = raw === undefined ? '(unparsed)' : '(no ev)';
+        this.problem(raw === undefined ? 'lines that are not JSON records' : "records without a string 'ev' (inspector only)");
+        this.records.push({ t, ev, line, known: false, note: raw === undefined ? 'not a JSON record' : "no string 'ev'" });
+        return;
+      }
+      case 'unknown-ev':
+        this.problem(`records of unknown type '${o.ev}' (inspector only)`);
+        this.records.push({ t, ev: o.ev, line, known: false, note: 'unknown type' });
+        return;
+      case 'invalid':
+        this.problem(`'${o.ev}' records with an invalid field (inspector only)`);
+        this.records.push({ t, ev: o.ev, line, known: false, note: `invalid ${o.field}: ${o.message}` });
+        return;
+      case 'record':
+        break;
+    }
+    const r = o.record;
+    if (!this.deriver.follows(r)) {
+      this.problem('records about a job with no arrival');
+      this.records.push({ t, ev: r.ev, line, known: true, note: 'job with no arrival' });
       return;
     }
-    const rec = v as Record<string, unknown>;
-    const t = typeof rec.t === 'number' && Number.isFinite(rec.t) ? rec.t : this.curT < 0 ? 0 : this.curT;
-    const ev = typeof rec.ev === 'string' ? rec.ev : '(no ev)';
-    const known = KNOWN.has(ev);
-    this.records.push({ t, ev, line, known });
-    if (!known) {
-      this.problem(`records of unknown type '${ev}' (inspector only)`);
-      return;
-    }
-    if (t !== this.curT) {
-      this.flush();
-      this.curT = t;
-    }
+    this.records.push({ t, ev: r.ev, line, known: true, note: '' });
     if (t > this.lastT) this.lastT = t;
-    this.apply(rec as unknown as LogRecord | PreemptLike);
+    this.curT = t;
+    const rows = this.deriver.timeline.length;
+    this.deriver.add(r);
+    // A row the Deriver just closed is the instant before `r`: the stranded share is still its.
+    for (let i = rows; i < this.deriver.timeline.length; i++) this.fragAt.push(this.strand);
+    this.apply(r, raw ?? {});
   }
 
-  /** Closes the current instant into the series (called after each chunk). */
+  /**
+   * Brings the series up to date with the Deriver's timeline, the open instant included as a
+   * last point that the next flush replaces (called after each chunk). Idempotent.
+   */
   flush(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
     const s = this.series;
-    const last = s.t.length - 1;
-    const tenantsNow = this.tenantAlloc.length;
-    while (s.tenantAlloc.length < tenantsNow) s.tenantAlloc.push(new Array<number>(s.t.length).fill(0));
-    if (last >= 0 && s.t[last] === this.curT) {
-      // The same instant arrived in two chunks: overwrite its point.
-      s.alloc[last] = this.alloc;
-      s.frag[last] = this.strand;
-      s.queued[last] = this.queued;
-      s.running[last] = this.runningCount;
-      for (let i = 0; i < tenantsNow; i++) s.tenantAlloc[i][last] = this.tenantAlloc[i];
-      return;
+    if (this.provisional) {
+      for (const col of [s.t, s.alloc, s.frag, s.queued, s.running, ...s.tenantAlloc]) col.pop();
+      this.provisional = false;
     }
-    s.t.push(this.curT);
-    s.alloc.push(this.alloc);
-    s.frag.push(this.strand);
-    s.queued.push(this.queued);
-    s.running.push(this.runningCount);
-    for (let i = 0; i < tenantsNow; i++) s.tenantAlloc[i].push(this.tenantAlloc[i]);
+    while (s.tenantAlloc.length < this.tenants.length) s.tenantAlloc.push(new Array<number>(s.t.length).fill(0));
+    const rows = this.deriver.timeline;
+    for (let i = s.t.length; i < rows.length; i++) this.point(rows[i], this.fragAt[i]);
+    const open = this.deriver.pending();
+    if (open) {
+      this.point(open, this.strand);
+      this.provisional = true;
+    }
+  }
+
+  private point(row: TimelineRow, frag: number): void {
+    const s = this.series;
+    s.t.push(row.t);
+    s.alloc.push(row.gpuAllocated);
+    s.frag.push(frag);
+    s.queued.push(row.queued);
+    s.running.push(row.running);
+    for (let i = 0; i < s.tenantAlloc.length; i++) s.tenantAlloc[i].push(row.tenants?.[this.tenants[i]] ?? 0);
   }
 
   private problem(what: string): void {
     this.problems.set(what, (this.problems.get(what) ?? 0) + 1);
   }
 
-  private job(id: unknown): number {
-    const ix = typeof id === 'string' ? this.jobIndex.get(id) : undefined;
-    if (ix === undefined) {
-      this.problem('records about a job with no arrival');
-      return -1;
-    }
-    return ix;
-  }
-
-  private apply(r: LogRecord | PreemptLike): void {
+  /** The viewer's own state: run header, jobs' demand, lanes, outages, stranded share. */
+  private apply(r: LogRecord, raw: object): void {
     switch (r.ev) {
-      case 'run': {
-        this.run = String(r.run ?? '');
-        this.mode = String(r.mode ?? '');
-        this.queue = String(r.queue ?? '');
-        this.placement = String(r.placement ?? '');
-        this.seed = Number(r.seed ?? 0);
-        const nodes = Array.isArray(r.nodes) ? r.nodes : [];
-        this.nodes = nodes.map((n) => ({
-          id: String(n.id),
-          gpus: ((Array.isArray(n.gpus) ? n.gpus : []) as readonly { model?: unknown; capacity?: unknown }[]).map((g) => ({ model: String(g.model), capacity: Number(g.capacity) || 1000 })),
-        }));
-        this.gpuCapacity = 0;
-        this.nodes.forEach((n, i) => this.nodeIndex.set(n.id, i));
-        for (const n of this.nodes)
-          n.gpus.forEach((g, i) => {
-            this.gpuCapacity += g.capacity;
-            this.gpuCap.set(`${n.id}/${i}`, g.capacity);
-          });
-        break;
-      }
-      case 'arrival': {
-        if (r.t < this.firstT) this.firstT = r.t;
-        const tenant = String(r.tenant ?? '?');
-        let ti = this.tenantIndex.get(tenant);
-        if (ti === undefined) {
-          ti = this.tenants.length;
-          this.tenants.push(tenant);
-          this.tenantIndex.set(tenant, ti);
-          this.tenantAlloc.push(0);
-        }
-        this.jobIndex.set(String(r.job), this.jobs.length);
-        this.jobs.push({
-          id: String(r.job),
-          tenant,
-          tenantIx: ti,
-          submit: r.t,
-          start: -1,
-          end: -1,
-          state: 'pending',
-          gpus: Number(r.gpus) || 0,
-          milli: Number(r.milli) || 0,
-          cpu: Number(r.cpu) || 0,
-          mem: Number(r.mem) || 0,
-          prio: Number(r.prio) || 0,
-          dur: Number(r.dur) || 0,
-          node: '',
-          gpuList: '',
-          attempts: 0,
-          preemptions: 0,
-          reason: '',
-          extra: '',
+      case 'run':
+        this.run = r.run;
+        this.mode = r.mode;
+        this.queue = r.queue;
+        this.placement = r.placement;
+        this.seed = r.seed;
+        this.nodes = r.nodes.map((n) => ({ id: n.id, gpus: n.gpus.map((g) => ({ model: g.model, capacity: g.capacity })) }));
+        this.nodes.forEach((n, i) => {
+          this.nodeIndex.set(n.id, i);
+          n.gpus.forEach((g, k) => this.gpuCap.set(`${n.id}/${k}`, g.capacity));
         });
         break;
-      }
-      case 'admit':
-      case 'requeue': {
-        const j = this.job(r.job);
-        if (j < 0) return;
-        this.jobs[j].state = 'queued';
-        this.queued++;
-        this.dirty = true;
-        break;
-      }
-      case 'reject': {
-        const j = this.job(r.job);
-        if (j < 0) return;
-        const job = this.jobs[j];
-        job.state = 'rejected';
-        job.end = r.t;
-        job.reason = String(r.reason ?? '');
+      case 'arrival': {
+        const row = this.deriver.jobs.get(r.job);
+        if (!row) return;
+        if (r.t < this.firstT) this.firstT = r.t;
+        let ti = this.tenantIndex.get(r.tenant);
+        if (ti === undefined) {
+          ti = this.tenants.length;
+          this.tenants.push(r.tenant);
+          this.tenantIndex.set(r.tenant, ti);
+        }
+        this.jobIndex.set(r.job, this.jobs.length);
+        this.jobs.push({ row, tenantIx: ti, gpus: r.gpus, cpu: r.cpu, mem: r.mem, prio: r.prio, dur: r.dur, extra: '' });
         break;
       }
       case 'start':
-        this.start(r);
+        this.start(r, raw);
         break;
-      case 'preempt': {
-        const j = this.job(r.job);
-        if (j < 0) return;
-        this.release(j, r.t);
-        this.jobs[j].state = 'preempted';
-        this.jobs[j].preemptions++;
-        this.dirty = true;
-        break;
-      }
-      case 'node-loss': {
-        // Stopped by its node going down: followed by requeue, or by a finish (failed).
-        const j = this.job(r.job);
-        if (j < 0) return;
-        this.release(j, r.t);
-        this.jobs[j].state = 'preempted';
-        this.dirty = true;
+      case 'preempt':
+      case 'node-loss':
+      case 'finish': {
+        // node-loss: stopped by its node going down; followed by requeue, or by a finish (failed).
+        const j = this.jobIndex.get(r.job);
+        if (j !== undefined) this.release(j, r.t);
         break;
       }
       case 'node-down': {
         // The jobs it hit each have their own node-loss record; here only the outage itself.
-        const node = String(r.node ?? '');
-        let o = this.outages.get(node);
-        if (!o) this.outages.set(node, (o = { starts: [], ends: [] }));
+        let o = this.outages.get(r.node);
+        if (!o) this.outages.set(r.node, (o = { starts: [], ends: [] }));
         o.starts.push(r.t);
         o.ends.push(Infinity);
-        this.dirty = true;
         break;
       }
       case 'node-up': {
-        const o = this.outages.get(String(r.node ?? ''));
+        const o = this.outages.get(r.node);
         if (o && o.ends.length > 0 && o.ends[o.ends.length - 1] === Infinity) o.ends[o.ends.length - 1] = r.t;
         else this.problem('node-up without a node-down');
-        this.dirty = true;
         break;
       }
-      case 'finish': {
-        const j = this.job(r.job);
-        if (j < 0) return;
-        const job = this.jobs[j];
-        if (this.running.has(j)) this.release(j, r.t);
-        else if (job.state === 'queued') this.queued--;
-        job.state = String(r.state ?? 'finished');
-        job.end = r.t;
-        if (r.reason) job.reason = String(r.reason);
-        this.dirty = true;
-        break;
-      }
-      case 'cancel':
-        break;
       case 'end':
         this.ended = true;
+        break;
+      case 'admit':
+      case 'reject':
+      case 'requeue':
+      case 'cancel':
         break;
     }
   }
 
-  private start(r: Extract<LogRecord, { ev: 'start' }>): void {
-    const j = this.job(r.job);
-    if (j < 0) return;
-    const job = this.jobs[j];
+  private start(r: Start, raw: object): void {
+    const j = this.jobIndex.get(r.job);
+    if (j === undefined) return;
     if (this.running.has(j)) this.release(j, r.t);
-    if (job.start < 0) job.start = r.t;
-    job.state = 'running';
-    job.node = String(r.node ?? '');
-    const gpus = Array.isArray(r.gpus) ? r.gpus.map(Number) : [];
-    job.gpuList = gpus.join(';');
-    job.attempts = Number(r.attempt) || job.attempts + 1;
     const extras: string[] = [];
-    for (const k in r) if (!START_FIELDS.has(k)) extras.push(`${k}: ${JSON.stringify((r as unknown as Record<string, unknown>)[k])}`);
-    job.extra = extras.join(', ');
-    const instance = instanceName(r as unknown as Record<string, unknown>);
-    const nodeIx = this.nodeIndex.get(job.node) ?? -1;
-    const milli = Number(r.milli) || 0;
-    const run: Running = { lanes: [], segs: [], milli: gpus.length * milli, gpuKeys: [], slots: [] };
-    const places = gpus.length > 0 ? gpus : [-1];
-    for (const g of places) {
-      const gpuKey = g < 0 ? `${job.node}/cpu` : `${job.node}/${g}`;
-      let busy = this.slotsBusy.get(gpuKey);
-      if (!busy) this.slotsBusy.set(gpuKey, (busy = []));
-      let slot = busy.indexOf(-1);
-      if (slot < 0) {
-        slot = busy.length;
-        busy.push(-1);
+    for (const [k, v] of Object.entries(raw)) if (!START_FIELDS.has(k)) extras.push(`${k}: ${JSON.stringify(v)}`);
+    this.jobs[j].extra = extras.join(', ');
+    const instance = r.mig ? `${r.mig.profile}@${r.mig.start}` : '';
+    const run: Running = { lanes: [], segs: [], milli: r.milli, gpuKeys: [], slots: [] };
+    // A gang's parts on other nodes get lanes too; a CPU-only job gets its node's CPU lane.
+    const places = [{ node: r.node, gpus: r.gpus }, ...(r.parts ?? [])];
+    for (const p of places) {
+      const nodeIx = this.nodeIndex.get(p.node) ?? -1;
+      for (const g of p.gpus.length > 0 ? p.gpus : [-1]) {
+        const gpuKey = g < 0 ? `${p.node}/cpu` : `${p.node}/${g}`;
+        let busy = this.slotsBusy.get(gpuKey);
+        if (!busy) this.slotsBusy.set(gpuKey, (busy = []));
+        let slot = busy.indexOf(-1);
+        if (slot < 0) {
+          slot = busy.length;
+          busy.push(-1);
+        }
+        busy[slot] = j;
+        const laneKey = instance && g >= 0 ? `${gpuKey}/${instance}` : `${gpuKey}#${slot}`;
+        let lane = this.laneIndex.get(laneKey);
+        if (lane === undefined) {
+          lane = this.lanes.length;
+          this.lanes.push({ key: laneKey, node: p.node, nodeIx, gpu: g, slot, instance: g >= 0 ? instance : '', starts: [], ends: [], jobs: [] });
+          this.laneIndex.set(laneKey, lane);
+          this.laneVersion++;
+        }
+        const L = this.lanes[lane];
+        // A MIG instance lane could in principle be re-granted while open; close defensively.
+        const lastEnd = L.ends.length ? L.ends[L.ends.length - 1] : -Infinity;
+        if (lastEnd === Infinity) L.ends[L.ends.length - 1] = r.t;
+        L.starts.push(r.t);
+        L.ends.push(Infinity);
+        L.jobs.push(j);
+        run.lanes.push(lane);
+        run.segs.push(L.starts.length - 1);
+        run.gpuKeys.push(gpuKey);
+        run.slots.push(slot);
+        if (g >= 0) this.use(gpuKey, r.milli);
       }
-      busy[slot] = j;
-      const laneKey = instance && g >= 0 ? `${gpuKey}/${instance}` : `${gpuKey}#${slot}`;
-      let lane = this.laneIndex.get(laneKey);
-      if (lane === undefined) {
-        lane = this.lanes.length;
-        this.lanes.push({ key: laneKey, node: job.node, nodeIx, gpu: g, slot, instance: g >= 0 ? instance : '', starts: [], ends: [], jobs: [] });
-        this.laneIndex.set(laneKey, lane);
-        this.laneVersion++;
-      }
-      const L = this.lanes[lane];
-      // A MIG instance lane could in principle be re-granted while open; close defensively.
-      const lastEnd = L.ends.length ? L.ends[L.ends.length - 1] : -Infinity;
-      if (lastEnd === Infinity) L.ends[L.ends.length - 1] = r.t;
-      L.starts.push(r.t);
-      L.ends.push(Infinity);
-      L.jobs.push(j);
-      run.lanes.push(lane);
-      run.segs.push(L.starts.length - 1);
-      run.gpuKeys.push(gpuKey);
-      run.slots.push(slot);
-      if (g >= 0) this.use(gpuKey, milli);
     }
     this.running.set(j, run);
-    this.alloc += run.milli;
-    this.tenantAlloc[job.tenantIx] += run.milli;
-    this.queued--;
-    this.runningCount++;
-    this.dirty = true;
   }
 
   private release(j: number, t: number): void {
     const run = this.running.get(j);
     if (!run) return;
     this.running.delete(j);
-    const perGpu = run.gpuKeys.length > 0 && run.milli > 0 ? run.milli / run.gpuKeys.length : 0;
     run.lanes.forEach((lane, i) => {
       const L = this.lanes[lane];
       if (L.ends[run.segs[i]] === Infinity) L.ends[run.segs[i]] = t;
       const busy = this.slotsBusy.get(run.gpuKeys[i]);
       if (busy) busy[run.slots[i]] = -1;
-      if (!run.gpuKeys[i].endsWith('/cpu')) this.use(run.gpuKeys[i], -perGpu);
+      if (!run.gpuKeys[i].endsWith('/cpu')) this.use(run.gpuKeys[i], -run.milli);
     });
-    this.alloc -= run.milli;
-    this.tenantAlloc[this.jobs[j].tenantIx] -= run.milli;
-    this.runningCount--;
   }
 
   /** Adds `delta` milli-GPU to one GPU and keeps the stranded-share total in step. */
@@ -464,45 +406,19 @@ export class RunModel {
   private metricsCache: { at: number; m: Record<string, number> } | undefined;
   private jctCache: { at: number; v: Float64Array } | undefined;
 
-  /** Seconds; same definitions as Deriver.metrics() (JCT of succeeded jobs, wait of started ones). Cached per log length. */
+  /** The Deriver's run metrics (seconds, as in summary.json) without the node-failure block. Cached per log length. */
   metrics(): Record<string, number> {
     if (this.metricsCache?.at === this.records.length) return this.metricsCache.m;
-    const jct = this.jcts();
-    const waitArr: number[] = [];
-    const counts = new Map<string, number>();
-    let lastEnd = 0;
-    for (const j of this.jobs) {
-      if (j.start >= 0) waitArr.push((j.start - j.submit) / 1000);
-      counts.set(j.state, (counts.get(j.state) ?? 0) + 1);
-      if (j.end > lastEnd && j.state !== 'rejected') lastEnd = j.end;
-    }
-    const wait = Float64Array.from(waitArr).sort();
-    const count = (st: string) => counts.get(st) ?? 0;
-    const arr = (a: Float64Array) => a as unknown as number[];
-    const m = {
-      jobs: this.jobs.length,
-      completed: count('succeeded'),
-      failed: count('failed') + count('timed-out'),
-      rejected: count('rejected'),
-      cancelled: count('cancelled'),
-      unfinished: count('queued') + count('running') + count('pending') + count('preempted'),
-      jctMean: round(mean(arr(jct))),
-      jctP50: round(percentileSorted(arr(jct), 50)),
-      jctP95: round(percentileSorted(arr(jct), 95)),
-      jctP99: round(percentileSorted(arr(jct), 99)),
-      waitMean: round(mean(arr(wait))),
-      waitP95: round(percentileSorted(arr(wait), 95)),
-      makespan: round((lastEnd - (Number.isFinite(this.firstT) ? this.firstT : 0)) / 1000),
-    };
+    const { failures: _, ...m } = this.deriver.metrics();
     this.metricsCache = { at: this.records.length, m };
     return m;
   }
 
-  /** Ascending JCTs (s) of succeeded jobs; cached per log length. */
+  /** Ascending JCTs (s) of succeeded jobs, as the Deriver defines JCT; cached per log length. */
   jcts(): Float64Array {
     if (this.jctCache?.at === this.records.length) return this.jctCache.v;
     const out: number[] = [];
-    for (const j of this.jobs) if (j.state === 'succeeded') out.push((j.end - j.submit) / 1000);
+    for (const { row } of this.jobs) if (row.state === 'succeeded') out.push((row.end - row.submit) / 1000);
     const v = Float64Array.from(out).sort();
     this.jctCache = { at: this.records.length, v };
     return v;
@@ -519,21 +435,4 @@ export class RunModel {
     }
     return lo;
   }
-}
-
-/** Preemption records that other parts of the project add; read defensively. */
-interface PreemptLike {
-  t: number;
-  ev: 'preempt' | 'requeue';
-  job: string;
-}
-
-/**
- * The MIG instance a start record grants (`mig: { profile, start }`, src/output/records.ts) as a
- * lane name such as `3g.40gb@4` (profile, first memory slice), or '' for a whole GPU or a share.
- */
-function instanceName(r: Record<string, unknown>): string {
-  const m = r.mig as { profile?: unknown; start?: unknown } | undefined;
-  if (m && typeof m === 'object' && typeof m.profile === 'string') return `${m.profile}@${Number(m.start)}`;
-  return '';
 }
