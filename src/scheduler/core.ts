@@ -15,6 +15,7 @@ import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
 import type { AdmissionPolicy, PlacementPolicy, PolicyContext, PreemptionPolicy, QueuePolicy, SchedulerView, Victim } from './policy.ts';
 import { QueueIndex } from './queue-index.ts';
+import { arrivalRecord, startRecord } from './records.ts';
 import { TenantLedger } from './tenant-ledger.ts';
 
 import type { CoreOptions, Decision } from './core-options.ts';
@@ -318,19 +319,7 @@ export class SchedulerCore {
     const t = this.tenants.of(j);
     t.queued--;
     t.onStart(j, now);
-    o.log.append({
-      t: now,
-      ev: 'start',
-      job: j.id,
-      node: o.cluster.nodes[placement.node].id,
-      gpus: placement.gpus.map((g) => g.gpu),
-      milli: placement.gpus[0]?.milli ?? j.milli,
-      attempt: j.attempt,
-      ...(placement.parts && placement.parts.length > 0
-        ? { parts: placement.parts.map((p) => ({ node: o.cluster.nodes[p.node].id, gpus: p.gpus.map((g) => g.gpu) })) }
-        : {}),
-      ...(placement.gpus[0]?.mig ? { mig: placement.gpus[0].mig } : {}),
-    });
+    o.log.append(startRecord(j, placement, o.cluster, now));
     o.executor.start(j, placement);
   }
 
@@ -394,20 +383,7 @@ export class SchedulerCore {
     this.tenants.of(j);
     const o = this.o;
     const now = o.clock.now();
-    o.log.append({
-      t: now,
-      ev: 'arrival',
-      job: j.id,
-      tenant: j.tenant,
-      cpu: j.cpu,
-      mem: j.memory,
-      gpus: j.gpus,
-      milli: j.milli,
-      ...(j.models && j.models.length > 0 ? { models: j.models } : {}),
-      prio: j.priority,
-      dur: j.duration,
-      ...(j.mig ? { mig: j.mig } : {}),
-    });
+    o.log.append(arrivalRecord(j, now));
     const ctx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
     for (const a of this.arrivalGates) {
       const out = this.guard.onArrival(a, j, this.view, ctx);
