@@ -1,6 +1,6 @@
 import type { Plugin } from 'vite';
 import { buildManifest } from './manifest.ts';
-import { inside, sendFile } from './send-file.ts';
+import { staticFiles } from './static-files.ts';
 
 /**
  * Vite plugin for `npm run viz`: serves `<output dir>` under `/data/`, with `/data/index.json`
@@ -10,11 +10,10 @@ export function dataPlugin(outDir: string): Plugin {
   return {
     name: 'gpulab-data',
     configureServer(server) {
-      server.middlewares.use((req, res, next) => {
-        const url = req.url ?? '';
-        const m = /^\/data(\/.*)$/.exec(url.split('?')[0]);
-        if (!m) return next();
-        if (m[1] === '/index.json') {
+      const files = staticFiles(outDir);
+      // Mounted at /data: connect strips the prefix from req.url.
+      server.middlewares.use('/data', (req, res) => {
+        if ((req.url ?? '').split('?')[0] === '/index.json') {
           try {
             res.setHeader('Content-Type', 'application/json; charset=utf-8');
             res.setHeader('Cache-Control', 'no-store');
@@ -25,13 +24,7 @@ export function dataPlugin(outDir: string): Plugin {
           }
           return;
         }
-        const file = inside(outDir, m[1]);
-        if (!file) {
-          res.statusCode = 403;
-          res.end('outside the output directory');
-          return;
-        }
-        sendFile(req, res, file);
+        files(req, res);
       });
     },
   };
