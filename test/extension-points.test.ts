@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { deepFreeze } from '../src/conformance/snapshot.ts';
-import type { JobSpec } from '../src/jobs/job.ts';
+import { newJob, type JobSpec } from '../src/jobs/job.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { Quotas } from '../src/quota/quotas.ts';
 import { PolicyError, PolicyGuard } from '../src/scheduler/policy-guard.ts';
-import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy } from '../src/scheduler/policy.ts';
+import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy, SchedulerView } from '../src/scheduler/policy.ts';
+import type { ClusterView } from '../src/cluster/types.ts';
 import { releaseUntilFits, scratchCluster } from '../src/scheduler/preempt-kit.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate, type SimInput } from '../src/sim/simulate.ts';
@@ -176,10 +177,10 @@ describe('scratch cluster', () => {
   it('is built from a frozen view alone; releasing and allocating on it leaves the view as it was', () => {
     // n0: 2 GPUs; r1 holds GPU 0 with 8 vCPU. From the frozen view: release r1 → 2 GPUs free.
     const c = new Cluster([node('n0', 2)]);
-    const r1 = { ...job('r1').cpu(8000).build(), placement: { node: 0, gpus: [{ gpu: 0, milli: 1000 }] } };
+    const r1 = { ...newJob(job('r1').cpu(8000).build()), state: 'running' as const, placement: { node: 0, gpus: [{ gpu: 0, milli: 1000 }] } };
     c.allocate('r1', r1, r1.placement);
     const frozen = deepFreeze(JSON.parse(JSON.stringify({ nodes: c.nodes, gpuCapacity: c.gpuCapacity, gpuAllocated: c.gpuAllocated, cpuCapacity: c.cpuCapacity, cpuAllocated: c.cpuAllocated, memoryCapacity: c.memoryCapacity, memoryAllocated: c.memoryAllocated, models: c.models })));
-    const view = deepFreeze({ now: 0, cluster: frozen, queue: [], running: [r1], tenants: [] });
+    const view: SchedulerView = deepFreeze({ now: 0, cluster: frozen as ClusterView, queue: [], running: [r1], tenants: [] });
     const scratch = scratchCluster(view);
     scratch.release('r1');
     expect(scratch.nodes[0].gpuFree).toBe(2000);

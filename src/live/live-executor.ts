@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Placement } from '../cluster/types.ts';
 import type { JobView } from '../jobs/job.ts';
 import type { SchedEvent } from '../scheduler/events.ts';
 import type { Executor, StopReason } from '../scheduler/executor.ts';
-import { JobCgroup } from './cgroups.ts';
 import type { JsonLogger } from './json-log.ts';
-import { PROTOCOL_VERSION, WorkerMessageSchema, type ParentMessage, type WorkerMessage } from './protocol.ts';
-import { childPids, MARKER_ENV, pidsWithMarker } from './proc-scan.ts';
-import { NOBODY, privateTmpDirs, wrapCommand, type SandboxLayers } from './sandbox.ts';
+import { PROTOCOL_VERSION, type ParentMessage, type WorkerMessage } from './protocol.ts';
+import { pidsWithMarker } from './proc-scan.ts';
+import type { SandboxLayers } from './sandbox.ts';
+import { PASS_ENV, signal, Worker, type Assigned, type WorkerHost } from './worker-process.ts';
 import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
 
 /** What the executor measured for one job attempt (live.json, live-jobs.csv, the twin). */
@@ -63,172 +63,13 @@ export interface LiveExecutorOptions {
   readonly onProgress?: (jobId: string, done: number, total: number, flop: number) => void;
 }
 
-interface Assigned {
-  readonly job: JobView;
-  readonly attempt: number;
-  readonly work: WorkSpec;
-  readonly t0: number;
-  readonly warm: boolean;
-  readonly gpuEnv: string;
-  runningAt: number;
-  result?: Extract<WorkerMessage, { type: 'result' }>;
-  backend: string;
-  device: string;
-  stop?: StopReason;
-  timedOut: boolean;
-  timer?: NodeJS.Timeout;
-}
-
-/** One sandboxed worker process (single use). */
-class Worker {
-  readonly marker = randomUUID();
-  readonly proc: ChildProcess;
-  readonly cgroup: JobCgroup | undefined;
-  readonly ready: Promise<Extract<WorkerMessage, { type: 'ready' }> | undefined>;
-  readonly exited: Promise<void>;
-  assigned: Assigned | undefined;
-  outputBytes = 0;
-  outputExceeded = false;
-  stderrTail = '';
-  protocolError: string | undefined;
-  killing = false;
-  exitCode: number | null = null;
-  exitSignal: NodeJS.Signals | null = null;
-  private killTimer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly kind: WorkerKind,
-    readonly key: string,
-    readonly workdir: string,
-    x: LiveExecutor,
-    gpuEnv: Record<string, string>,
-  ) {
-    const o = x.options;
-    const l = o.layers;
-    mkdirSync(workdir, { recursive: true, mode: 0o700 });
-    if (l.unprivilegedUid) chownSync(workdir, NOBODY, NOBODY);
-    this.cgroup = l.cgroup ? new JobCgroup(l.cgroup, `w-${this.marker}`) : undefined;
-    // Until a job is assigned, the worker gets the floor limits (a warm worker idles in them).
-    this.cgroup?.setLimits({ memoryBytes: o.minMemoryMiB * 2 ** 20, milliCpu: 0, pidsMax: o.pidsMax });
-    const tmpDirs = l.privateTmp ? privateTmpDirs([process.execPath, o.workerScript]) : [];
-    const privateTmp = tmpDirs.includes('/tmp');
-    const env: Record<string, string> = {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      LANG: 'C.UTF-8',
-      HOME: privateTmp ? '/tmp' : workdir,
-      TMPDIR: privateTmp ? '/tmp' : workdir,
-      GPULAB_WORKDIR: workdir,
-      GPULAB_WORKER_KIND: kind,
-      GPULAB_BACKENDS: o.backends.join(','),
-      GPULAB_CG_PROCS: this.cgroup ? this.cgroup.procsFiles.join(' ') : '',
-      GPULAB_PRIVATE_TMP: tmpDirs.join(' '),
-      [MARKER_ENV]: this.marker,
-      ...gpuEnv,
-    };
-    for (const k of o.passEnv ?? PASS_ENV) {
-      const v = process.env[k];
-      if (v !== undefined && !(k in env)) env[k] = v;
-    }
-    const cmd = wrapCommand(l, [process.execPath, o.workerScript], { pidsMax: o.pidsMax, memoryBytes: o.minMemoryMiB * 2 ** 20 * 4 });
-    this.proc = spawn(cmd.file, cmd.args, {
-      cwd: workdir,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
-    const onOut = (chunk: Buffer, isErr: boolean) => {
-      this.outputBytes += chunk.length;
-      if (isErr) this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2048);
-      if (this.outputBytes > o.outputLimitBytes && !this.outputExceeded) {
-        this.outputExceeded = true;
-        x.kill(this, 'output limit');
-      }
-    };
-    this.proc.stdout!.on('data', (c: Buffer) => onOut(c, false));
-    this.proc.stderr!.on('data', (c: Buffer) => onOut(c, true));
-    let readyResolve!: (m: Extract<WorkerMessage, { type: 'ready' }> | undefined) => void;
-    this.ready = new Promise((r) => (readyResolve = r));
-    this.proc.on('message', (raw) => {
-      const r = WorkerMessageSchema.safeParse(raw);
-      if (!r.success) {
-        this.protocolError = `protocol error: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`;
-        x.kill(this, 'protocol');
-        return;
-      }
-      if (r.data.type === 'ready') {
-        if (r.data.skipped.length > 0) o.logger?.info('backends skipped', { worker: this.marker, chose: r.data.backend, skipped: r.data.skipped });
-        readyResolve(r.data);
-      }
-      else x.onMessage(this, r.data);
-    });
-    this.exited = new Promise((resolve) => {
-      this.proc.on('exit', (code, signal) => {
-        this.exitCode = code;
-        this.exitSignal = signal;
-        readyResolve(undefined);
-        this.sweep();
-        resolve();
-      });
-      this.proc.on('error', (e) => {
-        this.protocolError = `cannot spawn worker: ${e.message}`;
-      });
-    });
-  }
-
-  send(m: ParentMessage): void {
-    if (this.proc.connected) this.proc.send(m);
-  }
-
-  /** SIGTERM to the whole tree now, SIGKILL after `graceMs`. Idempotent. */
-  terminate(graceMs: number): void {
-    if (this.killing || this.exitCode !== null || this.exitSignal !== null) return;
-    this.killing = true;
-    this.signalTree('SIGTERM');
-    this.killTimer = setTimeout(() => this.sweep(), graceMs);
-  }
-
-  /** SIGKILL everything of this worker: process group, namespace init, cgroup members. */
-  sweep(): void {
-    if (this.killTimer) clearTimeout(this.killTimer);
-    this.killTimer = undefined;
-    const pid = this.proc.pid;
-    if (pid !== undefined) {
-      // The namespace's pid 1 is unshare's child: killing it makes the kernel kill the namespace.
-      for (const c of childPids(pid)) signal(c, 'SIGKILL');
-      this.signalTree('SIGKILL');
-    }
-    this.cgroup?.killAll();
-    // Last resort where there is no cgroup or pid namespace: anything still carrying the marker.
-    if (!this.cgroup) for (const p of pidsWithMarker(new Set([this.marker]))) signal(p, 'SIGKILL');
-  }
-
-  private signalTree(sig: NodeJS.Signals): void {
-    const pid = this.proc.pid;
-    if (pid === undefined) return;
-    signal(-pid, sig);
-    if (sig === 'SIGTERM') {
-      // A namespace's pid 1 only gets signals it handles; the worker handles SIGTERM.
-      for (const c of childPids(pid)) signal(c, sig);
-    }
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
 /**
  * Runs each job as a sandboxed worker process and reports back only through scheduler events:
  * a `completion` (with the attempt it was started with) when the worker ends, unless the core
  * stopped the job itself. Timeouts become `timed-out` completions. No process of a job survives
  * its end, a stop or `shutdown()`.
  */
-export class LiveExecutor implements Executor {
+export class LiveExecutor implements Executor, WorkerHost {
   readonly options: LiveExecutorOptions;
   readonly measures: JobMeasure[] = [];
   private readonly jobRoot: string;
@@ -484,7 +325,6 @@ export class LiveExecutor implements Executor {
  * What survives the environment scrub by default: the GPU stack's loader settings (the GPU box
  * points Vulkan/EGL at the NVIDIA driver through these) and the WASM binaries' location.
  */
-export const PASS_ENV: readonly string[] = ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES', '__EGL_VENDOR_LIBRARY_FILENAMES', 'LD_LIBRARY_PATH', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'GPULAB_TFJS_WASM_DIR'];
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
