@@ -1,7 +1,7 @@
 /** Renders rows as an aligned plain-text table (number columns right-aligned, text left). */
 export function renderTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, String(r[i] ?? '').length), 0));
   // Columns whose cells are all numbers (or '-') are right-aligned; text columns left-aligned.
   const numeric = header.map((_, i) => i > 0 && rows.every((r) => typeof r[i] === 'number'));
   const line = (r: readonly (string | number)[]) =>

@@ -34,7 +34,7 @@ export function renderTable(table: HTMLTableElement, rows: RunRow[], selected: s
   for (const c of COLS) {
     if (!c.better) continue;
     const vals = rows.map((r) => r.metrics[c.key]).filter((v) => Number.isFinite(v));
-    if (vals.length > 1) best.set(c.key, c.better === 'low' ? Math.min(...vals) : Math.max(...vals));
+    if (vals.length > 1) best.set(c.key, vals.reduce(c.better === 'low' ? (a, b) => Math.min(a, b) : (a, b) => Math.max(a, b)));
   }
   const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : d3.format(',.4~r')(v));
   table.innerHTML =

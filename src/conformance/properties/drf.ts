@@ -24,7 +24,7 @@ function checkDrf(view: SchedulerView, order: readonly { id: string; tenant: str
   for (let k = 0; k < order.length; k++) {
     const j = order[k];
     const waiting = new Set(order.slice(k).map((x) => x.tenant));
-    const min = Math.min(...[...waiting].map(share));
+    const min = [...waiting].map(share).reduce((a, b) => Math.min(a, b));
     if (share(j.tenant) > min + 1e-9) {
       return `position ${k}: job ${j.id} of tenant ${j.tenant} (dominant share ${share(j.tenant).toFixed(4)}) ahead of a tenant at ${min.toFixed(4)}`;
     }
