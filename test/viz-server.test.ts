@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Plugin, ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPlugin } from '../viz/server/data-plugin.ts';
 import { serveStatic } from '../viz/server/static-server.ts';
@@ -74,8 +74,9 @@ describe('viewer dev-server data endpoint', () => {
     // The plugin's middleware, mounted at /data as Vite's connect stack mounts it (prefix stripped).
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const fake = { middlewares: { use: (_at: string, h: typeof handler) => (handler = h) } } as unknown as ViteDevServer;
-    const hook = (dataPlugin(dir) as Plugin & { configureServer: (s: ViteDevServer) => void }).configureServer;
-    hook(fake);
+    const hook = dataPlugin(dir).configureServer;
+    if (typeof hook !== 'function') throw new Error('dataPlugin: configureServer is not a function');
+    await hook.call({} as never, fake);
     const server = createServer((req, res) => {
       if (!req.url?.startsWith('/data/')) return void res.writeHead(404).end();
       req.url = req.url.slice('/data'.length);

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../log/records.ts';
+import { parseLogRecord, type LogRecord } from '../log/records.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import { Quotas } from '../quota/quotas.ts';
 import { simulate, type SimInput, type SimResult } from '../sim/simulate.ts';
@@ -41,7 +41,13 @@ export function runSim(
   });
   const digest = log.close();
   const lines = log.lines!;
-  return { lines, recs: lines.map((l) => JSON.parse(l) as LogRecord), digest, res };
+  // Read back through the log's schema: every property run also checks what the producers write.
+  const recs = lines.map((l, i): LogRecord => {
+    const o = parseLogRecord(l, `conformance events.jsonl:${i + 1}`);
+    if (o.kind === 'blank') throw new Error(`conformance events.jsonl:${i + 1}: blank line`);
+    return o.record;
+  });
+  return { lines, recs, digest, res };
 }
 
 function coreOptions(o: SchedulerOptions): NonNullable<SimInput['scheduler']> {
