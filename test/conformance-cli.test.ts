@@ -21,7 +21,7 @@ describe('npm run conformance', () => {
     )) as { code: number; stdout: string };
     expect(err.code).toBe(1);
     expect(err.stdout).toMatch(/^no-overcommit\s+FAIL/m);
-    expect(err.stdout).toMatch(/FAIL no-overcommit: AllocationError/);
+    expect(err.stdout).toMatch(/FAIL no-overcommit: PolicyError: placement policy '[^']+' returned a placement the cluster refuses \(AllocationError: /);
     expect(err.stdout).toMatch(/shrunk counterexample:\n {4}scenario seed=\d+/);
     expect(err.stdout).toMatch(/replay: --seed -?\d+/);
   }, 60_000);

@@ -151,7 +151,7 @@ describe('policy guard', () => {
 
   it('a placement that the cluster refuses is reported as the policy’s', () => {
     const wrong: PlacementPolicy = { name: 'wrong', place: () => ({ kind: 'placed', placement: { node: 7, gpus: [{ gpu: 0, milli: 1000 }] } }) };
-    expect(() => run([job('j1').build()], { placement: wrong })).toThrow(/placement policy 'wrong' returned a placement the cluster refuses \(job j1: no node with index 7\) in place\(job j1\)/);
+    expect(() => run([job('j1').build()], { placement: wrong })).toThrow(/placement policy 'wrong' returned a placement the cluster refuses \(AllocationError: job j1: no node with index 7\) in place\(job j1\)/);
   });
 
   it('a slow call is reported once per policy and method, and the run goes on', () => {

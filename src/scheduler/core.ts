@@ -297,7 +297,7 @@ export class SchedulerCore {
     try {
       alloc = o.cluster.allocate(j.id, j, placement);
     } catch (e) {
-      throw this.guard.contract('placement', o.placement.name, 'place', j.id, now, `returned a placement the cluster refuses (${(e as Error).message})`);
+      throw this.guard.contract('placement', o.placement.name, 'place', j.id, now, `returned a placement the cluster refuses (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)})`);
     }
     j.state = transition(j.state, 'start', j.id);
     j.placement = placement;
