@@ -154,6 +154,15 @@ describe('policy guard', () => {
     expect(() => run([job('j1').build()], { placement: wrong })).toThrow(/placement policy 'wrong' returned a placement the cluster refuses \(AllocationError: job j1: no node with index 7\) in place\(job j1\)/);
   });
 
+  it('a placement spanning nodes is refused unless gang.spanNodes is on', () => {
+    // Two 2-GPU nodes, a 2-GPU job that fits on one, placed by the policy across both.
+    const spanning: PlacementPolicy = { name: 'spanning', place: () => ({ kind: 'placed', placement: { node: 0, gpus: [{ gpu: 0, milli: 1000 }], parts: [{ node: 1, gpus: [{ gpu: 0, milli: 1000 }] }] } }) };
+    const nodes = [node('a', 2), node('b', 2)];
+    expect(() => run([job('g').gpus(2).build()], { nodes, placement: spanning })).toThrow(/placement policy 'spanning' returned a placement spanning nodes while gang.spanNodes is off in place\(job g\)/);
+    const { res } = run([job('g').gpus(2).build()], { nodes, placement: spanning, scheduler: { gang: { spanNodes: true } } });
+    expect(res.core.jobs.get('g')!.state).toBe('succeeded');
+  });
+
   it('a slow call is reported once per policy and method, and the run goes on', () => {
     const notes: string[] = [];
     const slowFifo: QueuePolicy = {

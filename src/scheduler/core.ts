@@ -202,6 +202,9 @@ export class SchedulerCore {
       let unfit = unfitShapes.has(shape) || j.gpus * j.milli > cluster.gpuCapacity - cluster.gpuAllocated;
       if (!unfit) {
         const out = guard.place(o.placement, j, cluster, ctx);
+        if (out.kind === 'placed' && !this.span && out.placement.parts && out.placement.parts.length > 0) {
+          throw guard.contract('placement', o.placement.name, 'place', j.id, now, 'returned a placement spanning nodes while gang.spanNodes is off');
+        }
         const placement = out.kind === 'placed' ? out.placement : this.span ? placeSpanning(cluster, j) : undefined;
         if (placement && (!reservation || reservation.admits(j, placement, now))) {
           this.apply({ kind: 'start', job: j, placement });
