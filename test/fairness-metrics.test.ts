@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import { isolatedTime, jain } from '../src/metrics/fairness.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
-import { timelineCsv } from '../src/output/derive.ts';
+import { timelineCsv } from '../src/output/csv.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
@@ -46,16 +46,16 @@ describe('per-tenant shares', () => {
   it('hand case: GPU time, entitlement and timeline columns', () => {
     // 2 GPUs. A: 2 jobs × 1 GPU × 10 s at t=0. B: 1 job × 1 GPU × 10 s at t=0.
     // fifo: A1 and A2 run 0..10, B runs 10..20.
-    // received: A 20 GPU·s, B 10 GPU·s.
+    // received: A 20 GPU·s, B 10 GPU·s (in GPU·ms: ×1000).
     // entitled: 0..10 both active, 2 GPUs allocated → 1 GPU each: A 10, B 10;
     //           10..20 only B active (A finished) with 1 GPU allocated → B 10. A 10, B 20.
     const d = run([job('A1').tenant('A').runs(10 * s).build(), job('A2').tenant('A').runs(10 * s).build(), job('B1').tenant('B').runs(10 * s).build()], 'fifo', 2);
     const f = d.fairness();
     const by = Object.fromEntries(f.tenants.map((t) => [t.tenant, t]));
-    expect([by.A.gpuSec, by.A.entitledSec, by.B.gpuSec, by.B.entitledSec]).toEqual([20, 10, 10, 20]);
+    expect([by.A.gpuMs, by.A.entitledGpuMs, by.B.gpuMs, by.B.entitledGpuMs]).toEqual([20_000, 10_000, 10_000, 20_000]);
     // ratios 2 and 0.5: Jain = (2.5)² / (2 × 4.25) = 6.25 / 8.5 = 0.7353
     expect(f.jain).toBeCloseTo(0.7353, 4);
-    expect(by.B.waitMean).toBe(10);
+    expect(by.B.waitMeanMs).toBe(10 * s);
     const csv = timelineCsv(d.timeline, d.gpuCapacity).split('\n');
     expect(csv[0]).toBe('t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running,gpu_up_milli,share_pct_A,share_pct_B');
     expect(csv[1]).toBe('0,2000,100,1,2,2000,100,0');

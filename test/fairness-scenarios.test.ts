@@ -53,7 +53,7 @@ describe.skipIf(!haveTiresias)(`Tiresias trace (${TIRESIAS}; skipped when absent
     const file = 'scenarios/tiresias-60-small.yaml';
     const s = await runScenario(loadScenario(file), { file, dryRun: true });
     const by = Object.fromEntries(s.runs.map((r) => [r.queue, r]));
-    expect(by.sjf.metrics.jctMean).toBeLessThan(by.fifo.metrics.jctMean);
+    expect(by.sjf.metrics.jctMeanMs).toBeLessThan(by.fifo.metrics.jctMeanMs);
     expect(by.las.fairness!.preemptions).toBeGreaterThan(0);
     expect(by.fifo.fairness!.preemptions).toBe(0);
     for (const r of s.runs) expect(r.metrics.completed).toBe(60);

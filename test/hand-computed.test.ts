@@ -80,12 +80,14 @@ describe('fifo + first-fit on 1 node × 2 GPUs, five jobs', () => {
     const count = (ev: string) => recs.filter((r) => r.ev === ev).length;
     expect([count('arrival'), count('admit'), count('start'), count('finish')]).toEqual([5, 5, 5, 5]);
     for (let i = 1; i < recs.length; i++) expect(recs[i].t).toBeGreaterThanOrEqual(recs[i - 1].t);
-    // metrics derived from the log: JCT = end − submit: A 10, B 5, C 11, D 6, E 6 → mean 38/5 = 7.6 s
+    // metrics derived from the log (integer ms): JCT = end − submit: A 10, B 5, C 11, D 6, E 6 → mean 38/5 = 7.6 s
     const m = log.deriver.metrics();
-    expect(m.jctMean).toBe(7.6);
+    expect(m.jctMeanMs).toBe(7600);
     // waits: A 0, B 0, C 9, D 3, E 5 → mean 17/5 = 3.4 s
-    expect(m.waitMean).toBe(3.4);
-    expect(m.makespan).toBe(12);
+    expect(m.waitMeanMs).toBe(3400);
+    expect(m.makespanMs).toBe(12_000);
+    // every job succeeded and started: JCT and wait each cover all 5; none unfinished
+    expect([m.completed, m.started, m.unfinished]).toEqual([5, 5, 0]);
     // GPU-time: A 10 + B 5 + C 2×2 + D 3 + E 0.5×1 = 22.5 GPU·s over 2 GPUs × 12 s = 93.75 %
     expect(m.meanGpuAllocPct).toBe(93.75);
   });

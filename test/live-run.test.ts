@@ -33,7 +33,7 @@ describe('live run of a scenario', () => {
     for (const l of mm) expect(l).toContain(',201326592,');
     expect(readFileSync(join(dir, 'metrics.prom'), 'utf8')).toMatch(/gpulab_live_makespan_seconds\{source="predicted"\} \d/);
     const live = JSON.parse(readFileSync(join(dir, 'live.json'), 'utf8'));
-    expect(live.predicted.makespan).toBeGreaterThan(0);
+    expect(live.predicted.makespanMs).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n')[0]).toMatch(/"msg":"isolation"/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
-import { jobsCsv, timelineCsv } from '../src/output/derive.ts';
+import { jobsCsv, timelineCsv } from '../src/output/csv.ts';
 import type { LogRecord } from '../src/log/records.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
@@ -96,15 +96,15 @@ describe('node loss, requeue (default), no checkpointing', () => {
     const m = log.deriver.metrics();
     // lost: A 20 s × 1 GPU + B 20 s × 1 GPU = 40 GPU·s.
     // up: 4 GPUs over 0..120 minus 2 GPUs over 20..50 = 480 − 60 = 420 GPU·s → 420 / 480 = 87.5 %.
-    expect(m.failures).toEqual({ nodeDowns: 1, jobsHit: 2, jobsFailed: 0, lostGpuSec: 40, gpuUpPct: 87.5 });
+    expect(m.failures).toEqual({ nodeDowns: 1, jobsHit: 2, jobsFailed: 0, lostGpuMs: 40_000, gpuUpPct: 87.5 });
     // allocated GPU·s: 0..20 3 GPUs = 60; 20..40 2 = 40; 40..50 2 = 20; 50..60 4 = 40; 60..100 2 = 80;
     // 100..120 1 = 20 → 260 / 480 = 54.17 %.
     expect(m.meanGpuAllocPct).toBeCloseTo(54.17, 2);
     expect(m.completed).toBe(4);
     const csv = jobsCsv(log.deriver.jobs.values()).split('\n');
     expect(csv[0].endsWith(',preemptions,lost_ms,node_losses')).toBe(true);
-    // start_ms is the first start; the last attempt ran on n1
-    expect(csv[1]).toBe('A,t,0,0,120000,succeeded,n1,1,1000,2,,0,20000,1');
+    // start_ms is the first start; asked for 1 GPU × 1000 milli; the last attempt ran on n1 (GPU 1)
+    expect(csv[1]).toBe('A,t,0,0,120000,succeeded,1,1000,n1,1,1000,2,,0,20000,1');
     const tl = timelineCsv(log.deriver.timeline, log.deriver.gpuCapacity).split('\n');
     expect(tl[0]).toBe('t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running,gpu_up_milli,share_pct_t');
     // t=20: A restarted on n1 beside C (2 GPUs held), B queued, 2 of 4 GPUs up; t=50: n0 back
@@ -137,7 +137,7 @@ describe('node loss, requeue, with periodic checkpoints', () => {
     // Σ run time = 20 + 87 = 107 = duration 100 + lost 5 + restore 2 (paid in the last attempt)
     expect(a.executed).toBe(a.duration + a.lostWork + a.setup);
     // lost: 5 s × 1 GPU × 2 jobs = 10 GPU·s
-    expect(log.deriver.metrics().failures).toMatchObject({ jobsHit: 2, lostGpuSec: 10 });
+    expect(log.deriver.metrics().failures).toMatchObject({ jobsHit: 2, lostGpuMs: 10_000 });
   });
 });
 
@@ -164,7 +164,7 @@ describe('node loss, fail', () => {
   it('the Deriver counts the failed jobs and the lost GPU time', () => {
     const m = log.deriver.metrics();
     // lost: 20 s × 1 GPU × 2 = 40 GPU·s; up: 4 GPUs over 0..50 minus 2 over 20..50 = 200 − 60 = 140 → 70 %.
-    expect(m.failures).toEqual({ nodeDowns: 1, jobsHit: 2, jobsFailed: 2, lostGpuSec: 40, gpuUpPct: 70 });
+    expect(m.failures).toEqual({ nodeDowns: 1, jobsHit: 2, jobsFailed: 2, lostGpuMs: 40_000, gpuUpPct: 70 });
     expect([m.completed, m.failed]).toEqual([2, 2]);
     expect(log.deriver.jobs.get('A')).toMatchObject({ state: 'failed', reason: 'node-loss', nodeLosses: 1, lostMs: 20 * s });
   });

@@ -82,8 +82,8 @@ describe('preemption through the core', () => {
 
   it('derived outputs count the preemption and the lost GPU time', () => {
     const f = log.deriver.fairness();
-    // 10 s lost × 2 GPUs = 20 GPU·s (the 5 s restore is paid in the next attempt and counted when it is lost)
-    expect([f.preemptions, f.lostGpuSec]).toEqual([1, 20]);
+    // 10 s lost × 2 GPUs = 20 GPU·s = 20,000 GPU·ms (the 5 s restore is paid in the next attempt and counted when it is lost)
+    expect([f.preemptions, f.lostGpuMs]).toEqual([1, 20_000]);
     expect(log.deriver.jobs.get('low')!.preemptions).toBe(1);
     expect(log.deriver.metrics().completed).toBe(2);
   });

@@ -22,7 +22,9 @@ function jobsCsv(file: string): Map<string, CsvRow> {
   const [head, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
   const h = head.split(',');
   const col = (f: string[], k: string) => f[h.indexOf(k)];
-  return new Map(lines.map((l) => l.split(',')).map((f) => [col(f, 'id'), { start: Number(col(f, 'start_ms')), end: Number(col(f, 'end_ms')), state: col(f, 'state') }]));
+  // An empty start or end (never started, unfinished) is the row's -1.
+  const ms = (v: string) => (v === '' ? -1 : Number(v));
+  return new Map(lines.map((l) => l.split(',')).map((f) => [col(f, 'id'), { start: ms(col(f, 'start_ms')), end: ms(col(f, 'end_ms')), state: col(f, 'state') }]));
 }
 
 /** Feeds `text` in chunks of 1, 7, 49, 343, 2401 … bytes, cycling: most cuts fall inside a line. */
@@ -57,7 +59,7 @@ describe('viewer and CLI agree', () => {
     expect(m.problems.size).toBe(0);
     expect(m.ended).toBe(true);
     const cli = s.runs[0].metrics;
-    expect(m.metrics().makespan).toBe(cli.makespan);
+    expect(m.metrics().makespanMs).toBe(cli.makespanMs);
     const { failures: _, ...rest } = cli;
     expect(m.metrics()).toEqual(rest);
     const csv = jobsCsv(join(runDir, 'jobs.csv'));
@@ -87,7 +89,7 @@ describe('viewer and CLI agree', () => {
         L({ t: 25000, ev: 'finish', job: 'b', state: 'rejected', reason: 'never-fits' }) +
         L({ t: 25000, ev: 'end', events: 6 }),
     );
-    expect(m.metrics()).toMatchObject({ makespan: 25, completed: 1, rejected: 1, unfinished: 0 });
+    expect(m.metrics()).toMatchObject({ makespanMs: 25_000, completed: 1, rejected: 1, unfinished: 0 });
     expect(m.series.queued).toEqual([1, 1, 0]);
   });
 

@@ -41,7 +41,7 @@ describe('viewer run model', () => {
     expect(m.series.running).toEqual(d.timeline.map((p) => p.running));
     const dm = d.metrics();
     const mm = m.metrics();
-    for (const k of ['jobs', 'completed', 'jctMean', 'jctP95', 'waitMean', 'makespan'] as const) expect(mm[k], k).toBe(dm[k]);
+    for (const k of ['jobs', 'completed', 'jctMeanMs', 'jctP95Ms', 'waitMeanMs', 'makespanMs'] as const) expect(mm[k], k).toBe(dm[k]);
   });
 
   it('folds a log fed in arbitrary chunks (split mid-line) exactly as in one piece', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
-import { jobsCsv, timelineCsv } from '../src/output/derive.ts';
+import { jobsCsv, timelineCsv } from '../src/output/csv.ts';
 import { deriveFromLog } from '../src/output/read-log.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { expandNodeGroups } from '../src/scenario/cluster.ts';

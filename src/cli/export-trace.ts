@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadScenario } from '../scenario/load.ts';
+import { toCsv } from '../output/csv.ts';
 import { synthesize } from '../workload/synthetic.ts';
 
 const HELP = `usage: npm run trace:export -- <scenario> --out FILE [--seed N] [--jobs N]
@@ -23,11 +24,10 @@ if (scn.workload.kind !== 'synthetic') {
 }
 const w = values.jobs ? { ...scn.workload, jobs: Number(values.jobs) } : scn.workload;
 const jobs = synthesize(w, Number(values.seed));
-const rows = ['id,tenant,submit_s,duration_s,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_models,priority,estimate_s'];
-for (const j of jobs) {
-  rows.push(
-    [j.id, j.tenant, j.submit / 1000, j.duration / 1000, j.cpu, j.memory, j.gpus, j.gpus ? j.milli : '', (j.models ?? []).join('|'), j.priority, (j.estimate ?? j.duration) / 1000].join(','),
-  );
-}
-writeFileSync(values.out, rows.join('\n') + '\n');
+// The gpulab trace format (traces/README.md): an input format, in seconds as its column names say.
+const header = ['id', 'tenant', 'submit_s', 'duration_s', 'cpu_milli', 'memory_mib', 'num_gpu', 'gpu_milli', 'gpu_models', 'priority', 'estimate_s'];
+const rows = jobs.map((j) => [
+  j.id, j.tenant, j.submit / 1000, j.duration / 1000, j.cpu, j.memory, j.gpus, j.gpus ? j.milli : '', (j.models ?? []).join('|'), j.priority, (j.estimate ?? j.duration) / 1000,
+]);
+writeFileSync(values.out, toCsv(header, rows));
 process.stderr.write(`wrote ${jobs.length} jobs to ${values.out}\n`);

@@ -55,12 +55,12 @@ async function main(): Promise<number> {
       renderTable(
         ['', 'done', 'failed', 'makespan', 'JCT mean', 'wait mean'],
         [
-          ['measured (live)', s.live.completed, s.live.failed, s.live.makespan, s.live.jctMean, s.live.waitMean],
-          ['predicted (sim)', s.predicted.completed, s.predicted.failed, s.predicted.makespan, s.predicted.jctMean, s.predicted.waitMean],
+          ['measured (live)', s.live.completed, s.live.failed, s.live.makespanMs / 1000, s.live.jctMeanMs / 1000, s.live.waitMeanMs / 1000],
+          ['predicted (sim)', s.predicted.completed, s.predicted.failed, s.predicted.makespanMs / 1000, s.predicted.jctMeanMs / 1000, s.predicted.waitMeanMs / 1000],
         ],
       ) + '\n(scenario seconds)\n',
     );
-    process.stdout.write(`makespan error ${r(((s.predicted.makespan - s.live.makespan) / (s.live.makespan || 1)) * 100)} %, JCT error ${r(((s.predicted.jctMean - s.live.jctMean) / (s.live.jctMean || 1)) * 100)} %; decision order ${s.decisionOrderAgrees ? 'agrees' : 'differs'}\n`);
+    process.stdout.write(`makespan error ${r(((s.predicted.makespanMs - s.live.makespanMs) / (s.live.makespanMs || 1)) * 100)} %, JCT error ${r(((s.predicted.jctMeanMs - s.live.jctMeanMs) / (s.live.jctMeanMs || 1)) * 100)} %; decision order ${s.decisionOrderAgrees ? 'agrees' : 'differs'}\n`);
     process.stdout.write(`start latency (decision → running): cold n=${s.latency.cold.n} mean ${s.latency.cold.meanMs} ms p50 ${s.latency.cold.p50Ms} ms; warm n=${s.latency.warm.n} mean ${s.latency.warm.meanMs} ms p50 ${s.latency.warm.p50Ms} ms\n`);
     for (const [k, v] of Object.entries(s.rates)) process.stdout.write(`rate ${k}: ${v.jobs} jobs, ${(v.flopPerSec / 1e9).toFixed(2)} GFLOP/s, overhead ${v.overheadMs} ms/job\n`);
     for (const [k, v] of Object.entries(s.backends)) process.stdout.write(`backend ${k}: ${v} jobs\n`);

@@ -1,7 +1,9 @@
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { renderTable } from '../output/table.ts';
 import { loadScenario, ScenarioError } from '../scenario/load.ts';
 import { runScenario, type ScenarioSummary } from '../scenario/run.ts';
+import { checkOutDir, outDirProblem, parseCli, seedFlag } from './args.ts';
+import { cliMain, UsageError } from './main.ts';
 
 const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run]
 
@@ -14,6 +16,9 @@ Runs every policy combination × seed of a scenario file (YAML or JSON) and prin
 
 Outputs per run: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv}; <out>/summary.json.`;
 
+/** ms (summary.json, integer) → s for the printed tables; NaN (nothing covered) prints as '-'. */
+const sec = (ms: number) => ms / 1000;
+
 /**
  * Per-run fairness line (Jain's index, preemptions, lost work, MIG fragmentation) and per-tenant
  * rows; printed when a scenario has several tenants, preemptions or MIG GPUs. Empty otherwise.
@@ -25,13 +30,13 @@ export function fairnessTables(s: ScenarioSummary): string {
   const head = ['run', 'Jain', 'preemptions', 'lost GPU·s', ...(mig ? ['MIG frag %'] : [])];
   const rows = runs.map((r) => {
     const f = r.fairness!;
-    return [r.run, f.jain.toFixed(3), f.preemptions, f.lostGpuSec, ...(mig ? [f.migFragPct ?? 0] : [])];
+    return [r.run, f.jain.toFixed(3), f.preemptions, sec(f.lostGpuMs), ...(mig ? [f.migFragPct ?? 0] : [])];
   });
   const th = ['run', 'tenant', 'jobs', 'done', 'GPU·s', 'share %', 'recv/entitled', 'JCT mean', 'wait mean', 'ρ mean', 'ρ max', 'preempt', 'lost GPU·s'];
   const tr = runs.flatMap((r) =>
-    r.fairness!.tenants.map((t) => [r.run, t.tenant, t.jobs, t.completed, t.gpuSec, t.sharePct, t.ratio, t.jctMean, t.waitMean, t.rhoMean, t.rhoMax, t.preemptions, t.lostGpuSec]),
+    r.fairness!.tenants.map((t) => [r.run, t.tenant, t.jobs, t.completed, sec(t.gpuMs), t.sharePct, t.ratio, sec(t.jctMeanMs), sec(t.waitMeanMs), t.rhoMean, t.rhoMax, t.preemptions, sec(t.lostGpuMs)]),
   );
-  return `\n${renderTable(head, rows)}\n\nper tenant (ρ = JCT / isolated time on a 1/N cluster share, Themis):\n${renderTable(th, tr)}`;
+  return `\n${renderTable(head, rows)}\n\nper tenant (ρ = JCT / isolated time on a 1/N cluster share, Themis; JCT over succeeded jobs, wait over started ones; times in seconds):\n${renderTable(th, tr)}`;
 }
 
 /** Per-run node failures (node downs, jobs hit and failed, lost GPU·s, GPU up %); empty when no node went down. */
@@ -39,78 +44,67 @@ export function failureTable(s: ScenarioSummary): string {
   if (!s.runs.some((r) => r.metrics.failures)) return '';
   const head = ['run', 'node downs', 'jobs hit', 'failed', 'lost GPU·s', 'GPU up %'];
   const rows = s.runs.map((r) => {
-    const f = r.metrics.failures ?? { nodeDowns: 0, jobsHit: 0, jobsFailed: 0, lostGpuSec: 0, gpuUpPct: 100 };
-    return [r.run, f.nodeDowns, f.jobsHit, f.jobsFailed, f.lostGpuSec, f.gpuUpPct];
+    const f = r.metrics.failures ?? { nodeDowns: 0, jobsHit: 0, jobsFailed: 0, lostGpuMs: 0, gpuUpPct: 100 };
+    return [r.run, f.nodeDowns, f.jobsHit, f.jobsFailed, sec(f.lostGpuMs), f.gpuUpPct];
   });
   return `\nnode failures (lost: run time that gave no kept progress × the GPUs held; up: mean over the makespan):\n${renderTable(head, rows)}`;
 }
 
+/**
+ * The run comparison. `unfin`: jobs still queued or running when the run ended (e.g. at
+ * `untilSec`), which no JCT covers; the footer says which jobs each column covers.
+ */
 export function comparisonTable(s: ScenarioSummary): string {
-  const header = ['run', 'done', 'rej', 'JCT mean', 'p50', 'p95', 'p99', 'wait mean', 'wait p95', 'makespan', 'GPU alloc %', 'digest'];
+  const header = ['run', 'done', 'rej', 'fail', 'unfin', 'JCT mean', 'p50', 'p95', 'p99', 'wait mean', 'wait p95', 'makespan', 'GPU alloc %', 'digest'];
   const rows = s.runs.map((r) => {
     const m = r.metrics;
-    return [r.run, m.completed, m.rejected, m.jctMean, m.jctP50, m.jctP95, m.jctP99, m.waitMean, m.waitP95, m.makespan, m.meanGpuAllocPct, r.digest.slice(0, 12)];
+    return [
+      r.run, m.completed, m.rejected, m.failed, m.unfinished, sec(m.jctMeanMs), sec(m.jctP50Ms), sec(m.jctP95Ms), sec(m.jctP99Ms),
+      sec(m.waitMeanMs), sec(m.waitP95Ms), sec(m.makespanMs), m.meanGpuAllocPct, r.digest.slice(0, 12),
+    ];
   });
-  return `${renderTable(header, rows)}\n(times in seconds)`;
+  return `${renderTable(header, rows)}\n(times in seconds; JCT over the succeeded jobs (done), wait over the jobs that started; unfin: queued or running at the end)`;
 }
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      allowPositionals: true,
-      options: {
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${HELP}\n`);
-    return 2;
-  }
+  const args = parseCli(process.argv.slice(2), {
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (args.values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
   }
+  if (args.positionals.length > 1) throw new UsageError(`expected one scenario file, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
   const file = args.positionals[0] ?? 'scenarios/quickstart.yaml';
-  let seed: number | undefined;
-  if (args.values.seed !== undefined) {
-    seed = Number(args.values.seed);
-    if (!Number.isInteger(seed)) {
-      process.stderr.write(`--seed: expected an integer, got '${args.values.seed}'\n`);
-      return 2;
-    }
+  const seed = args.values.seed === undefined ? undefined : seedFlag('--seed', args.values.seed);
+  if (args.values.out !== undefined && !args.values['dry-run']) checkOutDir('--out', args.values.out);
+  const scn = loadScenario(file);
+  if (args.values.out === undefined && !args.values['dry-run']) {
+    const out = scn.output ?? join('out', scn.name);
+    const why = outDirProblem(out);
+    if (why) throw new ScenarioError(file, [`output: ${out}${scn.output === undefined ? ' (the default, out/<name>)' : ''} is not writable: ${why}; --out DIR writes elsewhere`]);
   }
-  try {
-    const scn = loadScenario(file);
-    const t0 = performance.now();
-    const summary = await runScenario(scn, {
-      file,
-      seed,
-      out: args.values.out,
-      dryRun: args.values['dry-run'],
-      progress: (l) => process.stderr.write(l + '\n'),
-    });
-    // A mode with its own report (static fill) has already said how many runs it made.
-    const what = summary.report === undefined ? `${summary.runs.length} runs` : 'done';
-    process.stdout.write(`\nscenario ${summary.scenario}: ${what} in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
-    process.stdout.write((summary.report ?? comparisonTable(summary)) + '\n');
-    const failed = failureTable(summary);
-    if (failed) process.stdout.write(failed + '\n');
-    const fair = fairnessTables(summary);
-    if (fair) process.stdout.write(fair + '\n');
-    if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);
-    return 0;
-  } catch (e) {
-    if (e instanceof ScenarioError) {
-      process.stderr.write(e.message + '\n');
-      return 1;
-    }
-    process.stderr.write(`error: ${(e as Error).message}\n`);
-    return 1;
-  }
+  const t0 = performance.now();
+  const summary = await runScenario(scn, {
+    file,
+    seed,
+    out: args.values.out,
+    dryRun: args.values['dry-run'],
+    progress: (l) => process.stderr.write(l + '\n'),
+  });
+  // A mode with its own report (static fill) has already said how many runs it made.
+  const what = summary.report === undefined ? `${summary.runs.length} runs` : 'done';
+  process.stdout.write(`\nscenario ${summary.scenario}: ${what} in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+  process.stdout.write((summary.report ?? comparisonTable(summary)) + '\n');
+  const failed = failureTable(summary);
+  if (failed) process.stdout.write(failed + '\n');
+  const fair = fairnessTables(summary);
+  if (fair) process.stdout.write(fair + '\n');
+  if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);
+  return 0;
 }
 
-process.exitCode = await main();
+await cliMain(main);

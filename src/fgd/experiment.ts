@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { NodeSpec } from '../cluster/types.ts';
 import { typicalPods, type TypicalPod } from '../frag/typical-pods.ts';
+import { toCsv } from '../output/csv.ts';
 import type { OpenbPod } from '../trace/openb.ts';
 import { kernelFor } from './kernels.ts';
 import { FillCache, staticFill, type FillResult } from './static-fill.ts';
@@ -129,7 +130,6 @@ const r4 = (x: number) => String(Math.round(x * 1e4) / 1e4);
 
 /** fgd-curve.csv: workload,policy,seed,arrived_pct,gpu_alloc_pct,frag_pct — one row per integer %. */
 export function curveCsv(workload: string, results: readonly RunResult[]): string {
-  const out = ['workload,policy,seed,arrived_pct,gpu_alloc_pct,frag_pct'];
-  for (const r of results) for (const p of r.points) out.push(`${workload},${r.label},${r.seed},${p.arrivedPct},${r4(p.gpuAllocPct)},${r4(p.fragPct)}`);
-  return out.join('\n') + '\n';
+  const rows = results.flatMap((r) => r.points.map((p) => [workload, r.label, r.seed, p.arrivedPct, r4(p.gpuAllocPct), r4(p.fragPct)]));
+  return toCsv(['workload', 'policy', 'seed', 'arrived_pct', 'gpu_alloc_pct', 'frag_pct'], rows);
 }

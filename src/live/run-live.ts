@@ -5,6 +5,7 @@ import type { JobSpec, JobView } from '../jobs/job.ts';
 import { mean, percentileSorted } from '../metrics/stats.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
+import { toCsv } from '../output/csv.ts';
 import { comboLabel, loadNodes, loadPlugins, policiesFor, prepareScenario } from '../scenario/prepare.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { PolicyGuard } from '../scheduler/policy-guard.ts';
@@ -59,12 +60,11 @@ function latency(ms: number[]): LatencyStats {
   return { n: s.length, meanMs: Math.round(mean(s) * 10) / 10, p50Ms: Math.round(percentileSorted(s, 50) * 10) / 10, maxMs: s[s.length - 1] };
 }
 
-const CSV_HEADER = 'job,attempt,kind,warm,outcome,reason,backend,device,gpus,submit_to_running_ms,run_ms,compute_ms,flop,flop_per_s,output_bytes';
+const CSV_HEADER = ['job', 'attempt', 'kind', 'warm', 'outcome', 'reason', 'backend', 'device', 'gpus', 'submit_to_running_ms', 'run_ms', 'compute_ms', 'flop', 'flop_per_s', 'output_bytes'];
 
+/** live-jobs.csv: one row per attempt; times ms. */
 function measuresCsv(ms: readonly JobMeasure[]): string {
-  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const rows = ms.map((m) => [m.jobId, m.attempt, m.kind, m.warm, m.outcome, q(m.reason), m.backend, q(m.device), q(m.gpuEnv), m.submitToRunningMs, m.runMs, m.computeMs, m.flop, m.flopPerSec, m.outputBytes].join(','));
-  return [CSV_HEADER, ...rows].join('\n') + '\n';
+  return toCsv(CSV_HEADER, ms.map((m) => [m.jobId, m.attempt, m.kind, m.warm, m.outcome, m.reason, m.backend, m.device, m.gpuEnv, m.submitToRunningMs, m.runMs, m.computeMs, m.flop, m.flopPerSec, m.outputBytes]));
 }
 
 /**

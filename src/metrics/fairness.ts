@@ -33,22 +33,24 @@ export interface TenantMetrics {
   weight: number;
   jobs: number;
   completed: number;
-  /** GPU·s received. */
-  gpuSec: number;
-  /** GPU·s entitled (see module comment). */
-  entitledSec: number;
+  /** GPU time received, GPU·ms. */
+  gpuMs: number;
+  /** GPU time entitled (see module comment), GPU·ms. */
+  entitledGpuMs: number;
   /** received / total received, %. */
   sharePct: number;
   /** received / entitled. */
   ratio: number;
-  jctMean: number;
-  waitMean: number;
+  /** Mean JCT over its succeeded jobs, ms (NaN: none). */
+  jctMeanMs: number;
+  /** Mean wait (submit → first start) over its started jobs, ms (NaN: none). */
+  waitMeanMs: number;
   /** Mean and max finish-time fairness ρ over completed jobs. */
   rhoMean: number;
   rhoMax: number;
   preemptions: number;
-  /** Run time lost to preemption (restore + work since the last checkpoint), GPU·s. */
-  lostGpuSec: number;
+  /** Run time lost to preemption (restore + work since the last checkpoint), GPU·ms. */
+  lostGpuMs: number;
 }
 
 export interface FairnessReport {
@@ -56,7 +58,8 @@ export interface FairnessReport {
   /** Jain's index over the tenants' received / entitled ratios. */
   jain: number;
   preemptions: number;
-  lostGpuSec: number;
+  /** GPU·ms. */
+  lostGpuMs: number;
 }
 
 interface JobInfo {
@@ -154,32 +157,33 @@ export class TenantTracker {
       const js = [...this.jobs.values()].filter((j) => j.tenant === t);
       const done = js.filter((j) => j.ok);
       const rho = done.map((j) => (j.end - j.submit) / isolatedTime(j.dur, j.demand, this.capacity, n));
-      const rec = (this.received.get(t) ?? 0) / 1e6;
-      const ent = (this.entitled.get(t) ?? 0) / 1e6;
+      // milli-GPU·ms → GPU·ms.
+      const rec = (this.received.get(t) ?? 0) / 1000;
+      const ent = (this.entitled.get(t) ?? 0) / 1000;
       return {
         tenant: t,
         weight: weights.get(t) ?? 1,
         jobs: js.length,
         completed: done.length,
-        gpuSec: round(rec),
-        entitledSec: round(ent),
+        gpuMs: round(rec, 0),
+        entitledGpuMs: round(ent, 0),
         sharePct: total > 0 ? round((100 * (this.received.get(t) ?? 0)) / total) : 0,
         ratio: ent > 0 ? round(rec / ent, 3) : 0,
-        jctMean: round(mean(done.map((j) => (j.end - j.submit) / 1000))),
-        waitMean: round(mean(js.filter((j) => j.start >= 0).map((j) => (j.start - j.submit) / 1000))),
+        jctMeanMs: round(mean(done.map((j) => j.end - j.submit)), 0),
+        waitMeanMs: round(mean(js.filter((j) => j.start >= 0).map((j) => j.start - j.submit)), 0),
         rhoMean: round(mean(rho), 3),
         // A loop, not Math.max(...rho): spreading a million values overflows the call stack.
         rhoMax: round(rho.length ? rho.reduce((a, b) => Math.max(a, b)) : 0, 3),
         preemptions: this.preempts.get(t) ?? 0,
-        lostGpuSec: round((this.lost.get(t) ?? 0) / 1000),
+        lostGpuMs: round(this.lost.get(t) ?? 0, 0),
       };
     });
-    const ratios = tenants.filter((t) => t.entitledSec > 0).map((t) => t.gpuSec / t.entitledSec);
+    const ratios = tenants.filter((t) => t.entitledGpuMs > 0).map((t) => t.gpuMs / t.entitledGpuMs);
     return {
       tenants,
       jain: round(jain(ratios), 4),
       preemptions: tenants.reduce((a, t) => a + t.preemptions, 0),
-      lostGpuSec: round(tenants.reduce((a, t) => a + t.lostGpuSec, 0)),
+      lostGpuMs: tenants.reduce((a, t) => a + t.lostGpuMs, 0),
     };
   }
 

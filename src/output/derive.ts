@@ -4,15 +4,24 @@ import type { LogRecord } from '../log/records.ts';
 import { MigFragmentation } from '../cluster/mig-fragmentation.ts';
 import { TenantTracker, type FairnessReport } from '../metrics/fairness.ts';
 
+/** One job's row (jobs.csv). Times in ms; -1 (start, end) and '' (node, gpus) mean "not yet / never". */
 export interface JobRow {
   id: string;
   tenant: string;
   submit: number;
+  /** First start; -1 when it never started. */
   start: number;
+  /** When it ended (finished, failed, rejected, cancelled …); -1 while unfinished. */
   end: number;
   state: JobState | 'queued' | 'running' | 'pending';
+  /** GPUs and milli-GPU per GPU asked for at arrival. */
+  reqGpus: number;
+  reqMilli: number;
+  /** Nodes of the latest attempt, `|`-separated (a gang spanning nodes lists every node). */
   node: string;
+  /** GPU indices of the latest attempt: `;` within a node, `|` between nodes (in `node` order). */
   gpus: string;
+  /** Milli-GPU per GPU granted at the latest start (a MIG instance: its slots × 125); 0 before. */
   milli: number;
   attempts: number;
   reason: string;
@@ -34,20 +43,29 @@ export interface TimelineRow {
   tenants?: Readonly<Record<string, number>>;
 }
 
+/**
+ * A run's metrics (summary.json `metrics`). Times are integer ms (`…Ms`); NaN (null in JSON) when
+ * no job is covered. Which jobs each covers: JCT (submit → finish) the `completed` (succeeded)
+ * jobs; wait (submit → first start) the `started` jobs; makespan first arrival → last finish.
+ */
 export interface RunMetrics {
   jobs: number;
+  /** Succeeded jobs: the ones the JCT statistics cover. */
   completed: number;
   failed: number;
   rejected: number;
   cancelled: number;
+  /** Queued or running when the run ended (e.g. at `untilSec`): covered by no JCT. */
   unfinished: number;
-  jctMean: number;
-  jctP50: number;
-  jctP95: number;
-  jctP99: number;
-  waitMean: number;
-  waitP95: number;
-  makespan: number;
+  /** Jobs that started at least once: the ones the wait statistics cover. */
+  started: number;
+  jctMeanMs: number;
+  jctP50Ms: number;
+  jctP95Ms: number;
+  jctP99Ms: number;
+  waitMeanMs: number;
+  waitP95Ms: number;
+  makespanMs: number;
   meanGpuAllocPct: number;
   /** Node failures; present only when a node went down during the run. */
   failures?: NodeLossMetrics;
@@ -60,8 +78,8 @@ export interface NodeLossMetrics {
   jobsHit: number;
   /** Jobs failed by node loss (onNodeLoss: fail). */
   jobsFailed: number;
-  /** GPU time that gave no kept progress, GPU·s: lost run time × the GPUs the job held. */
-  lostGpuSec: number;
+  /** GPU time that gave no kept progress, GPU·ms: lost run time × the GPUs the job held. */
+  lostGpuMs: number;
   /** Mean GPU capacity up over the makespan, % of the cluster's. */
   gpuUpPct: number;
 }
@@ -69,7 +87,7 @@ export interface NodeLossMetrics {
 /**
  * Folds event-log records into per-job rows, a timeline and run metrics. Works the same on
  * records as they are written and on a log read back from `events.jsonl`, which is what makes
- * the log the single source of truth. Times in the rows are ms; metrics are in seconds.
+ * the log the single source of truth. Times are integer ms, in the rows and in the metrics.
  */
 export class Deriver {
   readonly jobs = new Map<string, JobRow>();
@@ -136,9 +154,11 @@ export class Deriver {
           start: -1,
           end: -1,
           state: 'pending',
+          reqGpus: r.gpus,
+          reqMilli: r.milli,
           node: '',
           gpus: '',
-          milli: r.milli,
+          milli: 0,
           attempts: 0,
           reason: '',
           preemptions: 0,
@@ -162,8 +182,10 @@ export class Deriver {
         const j = this.row(r.job);
         if (j.start < 0) j.start = r.t;
         j.state = 'running';
-        j.node = r.node;
-        j.gpus = r.gpus.join(';');
+        const parts = [{ node: r.node, gpus: r.gpus }, ...(r.parts ?? [])];
+        j.node = parts.map((p) => p.node).join('|');
+        j.gpus = parts.map((p) => p.gpus.join(';')).join('|');
+        j.milli = r.milli;
         j.attempts = r.attempt;
         const m = (r.gpus.length + (r.parts ? r.parts.reduce((a, p) => a + p.gpus.length, 0) : 0)) * r.milli;
         this.held.set(r.job, m);
@@ -250,8 +272,9 @@ export class Deriver {
   metrics(): RunMetrics {
     const rows = [...this.jobs.values()];
     const done = rows.filter((j) => j.state === 'succeeded');
-    const jct = done.map((j) => (j.end - j.submit) / 1000).sort((a, b) => a - b);
-    const wait = rows.filter((j) => j.start >= 0).map((j) => (j.start - j.submit) / 1000).sort((a, b) => a - b);
+    const jct = done.map((j) => j.end - j.submit).sort((a, b) => a - b);
+    const wait = rows.filter((j) => j.start >= 0).map((j) => j.start - j.submit).sort((a, b) => a - b);
+    const ms = (x: number) => round(x, 0);
     const count = (s: string) => rows.filter((j) => j.state === s).length;
     const span = this.lastEnd - (Number.isFinite(this.firstT) ? this.firstT : 0);
     return {
@@ -261,13 +284,14 @@ export class Deriver {
       rejected: count('rejected'),
       cancelled: count('cancelled'),
       unfinished: rows.filter((j) => j.state === 'queued' || j.state === 'running' || j.state === 'pending').length,
-      jctMean: round(mean(jct)),
-      jctP50: round(percentileSorted(jct, 50)),
-      jctP95: round(percentileSorted(jct, 95)),
-      jctP99: round(percentileSorted(jct, 99)),
-      waitMean: round(mean(wait)),
-      waitP95: round(percentileSorted(wait, 95)),
-      makespan: round(span / 1000),
+      started: wait.length,
+      jctMeanMs: ms(mean(jct)),
+      jctP50Ms: ms(percentileSorted(jct, 50)),
+      jctP95Ms: ms(percentileSorted(jct, 95)),
+      jctP99Ms: ms(percentileSorted(jct, 99)),
+      waitMeanMs: ms(mean(wait)),
+      waitP95Ms: ms(percentileSorted(wait, 95)),
+      makespanMs: span,
       meanGpuAllocPct:
         this.gpuCapacity > 0 && span > 0 ? round((100 * this.integralUntil(this.lastEnd)) / (this.gpuCapacity * span)) : 0,
       ...(this.nodeDowns > 0 ? { failures: this.failureMetrics(span) } : {}),
@@ -281,7 +305,7 @@ export class Deriver {
       nodeDowns: this.nodeDowns,
       jobsHit: this.jobsHit,
       jobsFailed: this.jobsFailed,
-      lostGpuSec: round(this.lostByLoss / 1e6),
+      lostGpuMs: round(this.lostByLoss / 1000, 0),
       gpuUpPct: this.gpuCapacity > 0 && span > 0 ? round((100 * up) / (this.gpuCapacity * span)) : 100,
     };
   }
@@ -332,36 +356,4 @@ export class Deriver {
     if (!j) throw new Error(`event log refers to job ${id} before its arrival`);
     return j;
   }
-}
-
-function csvField(v: string | number): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function jobsCsv(rows: Iterable<JobRow>): string {
-  const out = ['id,tenant,submit_ms,start_ms,end_ms,state,node,gpus,milli,attempts,reason,preemptions,lost_ms,node_losses'];
-  for (const j of rows) {
-    out.push(
-      [j.id, j.tenant, j.submit, j.start, j.end, j.state, j.node, j.gpus, j.milli, j.attempts, j.reason, j.preemptions, j.lostMs, j.nodeLosses]
-        .map(csvField)
-        .join(','),
-    );
-  }
-  return out.join('\n') + '\n';
-}
-
-/**
- * timeline.csv: the cluster columns, then one `share_pct_<tenant>` column per tenant (its GPU held
- * as % of cluster capacity), tenants sorted by name.
- */
-export function timelineCsv(rows: readonly TimelineRow[], gpuCapacity: number): string {
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r.tenants ?? {})))].sort();
-  const pctOf = (m: number) => (gpuCapacity > 0 ? round((100 * m) / gpuCapacity, 2) : 0);
-  const out = ['t_ms,gpu_alloc_milli,gpu_alloc_pct,queued,running,gpu_up_milli' + names.map((n) => `,share_pct_${n}`).join('')];
-  for (const r of rows) {
-    const pct = pctOf(r.gpuAllocated);
-    out.push(`${r.t},${r.gpuAllocated},${pct},${r.queued},${r.running},${r.gpuUp}` + names.map((n) => `,${pctOf(r.tenants?.[n] ?? 0)}`).join(''));
-  }
-  return out.join('\n') + '\n';
 }

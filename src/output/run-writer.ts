@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Deriver, jobsCsv, timelineCsv } from './derive.ts';
+import { jobsCsv, timelineCsv } from './csv.ts';
+import { Deriver } from './derive.ts';
 import type { EventLog, LogRecord } from '../log/records.ts';
 
 const CHUNK = 1 << 20;

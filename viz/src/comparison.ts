@@ -13,18 +13,19 @@ export interface RunRow {
   digest: string;
 }
 
-const COLS: { key: string; title: string; better: 'low' | 'high' | '' }[] = [
+/** Columns of the table: summary.json `metrics` keys (times there are integer ms, `…Ms`; shown in seconds). */
+const COLS: { key: string; title: string; better: 'low' | 'high' | ''; ms?: true }[] = [
   { key: 'jobs', title: 'jobs', better: '' },
   { key: 'completed', title: 'done', better: 'high' },
   { key: 'rejected', title: 'rej', better: 'low' },
   { key: 'unfinished', title: 'unfinished', better: '' },
-  { key: 'jctMean', title: 'JCT mean', better: 'low' },
-  { key: 'jctP50', title: 'p50', better: 'low' },
-  { key: 'jctP95', title: 'p95', better: 'low' },
-  { key: 'jctP99', title: 'p99', better: 'low' },
-  { key: 'waitMean', title: 'wait mean', better: 'low' },
-  { key: 'waitP95', title: 'wait p95', better: 'low' },
-  { key: 'makespan', title: 'makespan', better: 'low' },
+  { key: 'jctMeanMs', title: 'JCT mean', better: 'low', ms: true },
+  { key: 'jctP50Ms', title: 'p50', better: 'low', ms: true },
+  { key: 'jctP95Ms', title: 'p95', better: 'low', ms: true },
+  { key: 'jctP99Ms', title: 'p99', better: 'low', ms: true },
+  { key: 'waitMeanMs', title: 'wait mean', better: 'low', ms: true },
+  { key: 'waitP95Ms', title: 'wait p95', better: 'low', ms: true },
+  { key: 'makespanMs', title: 'makespan', better: 'low', ms: true },
   { key: 'meanGpuAllocPct', title: 'GPU alloc %', better: 'high' },
 ];
 
@@ -44,13 +45,13 @@ export function renderTable(table: HTMLTableElement, rows: RunRow[], selected: s
         const m = r.model;
         const cells = COLS.map((c) => {
           const v = r.metrics[c.key];
-          return `<td class="${best.get(c.key) === v ? 'best' : ''}">${fmt(v)}</td>`;
+          return `<td class="${best.get(c.key) === v ? 'best' : ''}">${fmt(c.ms && v !== undefined ? v / 1000 : v)}</td>`;
         }).join('');
         return `<tr data-run="${esc(r.run)}" data-policy="${esc(r.label)}" class="${r.run === selected ? 'selected' : ''}"><td>${esc(r.run)}</td><td>${esc(m.queue)}</td><td>${esc(m.placement)}</td><td>${m.seed}</td>${cells}<td title="${esc(r.digest)}">${r.fromSummary ? 'summary.json' : 'event log' + (m.ended ? '' : ' (live)')}</td></tr>`;
       })
       .join('')}</tbody>`;
   table.querySelectorAll<HTMLTableRowElement>('tr[data-run]').forEach((tr) => tr.addEventListener('click', () => onSelect(tr.dataset.run ?? '')));
-  table.insertAdjacentHTML('beforeend', '<caption style="caption-side:bottom;text-align:left;color:#666;font-size:11px">times in seconds; GPU alloc % is the time-weighted mean</caption>');
+  table.insertAdjacentHTML('beforeend', '<caption style="caption-side:bottom;text-align:left;color:#666;font-size:11px">times in seconds; JCT over the succeeded jobs (done), wait over the jobs that started; unfinished: queued or running at the end; GPU alloc % is the time-weighted mean</caption>');
 }
 
 /** Up to `n` evenly spaced quantiles of a sorted array as CDF points (x, fraction ≤ x). */

@@ -1,0 +1,55 @@
+import { stringify } from 'csv-stringify/sync';
+import { round } from '../metrics/stats.ts';
+import type { JobRow, TimelineRow } from './derive.ts';
+
+/** A CSV cell: a number or string as is, a boolean as `true`/`false`, undefined or null as empty (not applicable). */
+export type CsvCell = string | number | boolean | undefined | null;
+
+/**
+ * Every CSV file gpulab writes goes through here (csv-stringify, the sibling of the csv-parse that
+ * reads traces): RFC 4180 quoting of any field with a comma, quote or line break, header names
+ * included; `\n` line ends, a final newline, no BOM. Pure.
+ */
+export function toCsv(header: readonly string[], rows: Iterable<readonly CsvCell[]>): string {
+  return stringify([header, ...rows] as CsvCell[][], {
+    record_delimiter: '\n',
+    cast: { boolean: (v) => String(v), number: (v) => String(v) },
+  });
+}
+
+/** Empty for "never / not yet" (-1 start or end), the value otherwise. */
+const when = (t: number): number | undefined => (t >= 0 ? t : undefined);
+
+/**
+ * jobs.csv, one row per job. Times integer ms. `req_gpus`/`req_milli`: what the job asked for;
+ * `node`/`gpus`/`milli`: what its latest attempt was granted (`|` between the nodes of a gang
+ * spanning nodes, `;` between GPU indices on one node). Fields that do not apply are empty: the
+ * start of a job that never started (rejected, cancelled while queued, still queued), the end of
+ * an unfinished one, the grant of a job never placed.
+ */
+export function jobsCsv(rows: Iterable<JobRow>): string {
+  const header = ['id', 'tenant', 'submit_ms', 'start_ms', 'end_ms', 'state', 'req_gpus', 'req_milli', 'node', 'gpus', 'milli', 'attempts', 'reason', 'preemptions', 'lost_ms', 'node_losses'];
+  const out: CsvCell[][] = [];
+  for (const j of rows) {
+    const placed = j.start >= 0;
+    out.push([
+      j.id, j.tenant, j.submit, when(j.start), when(j.end), j.state, j.reqGpus, j.reqMilli,
+      j.node, j.gpus, placed ? j.milli : undefined, j.attempts, j.reason, j.preemptions, j.lostMs, j.nodeLosses,
+    ]);
+  }
+  return toCsv(header, out);
+}
+
+/**
+ * timeline.csv: the cluster columns, then one `share_pct_<tenant>` column per tenant (its GPU held
+ * as % of cluster capacity), tenants sorted by name. Times integer ms.
+ */
+export function timelineCsv(rows: readonly TimelineRow[], gpuCapacity: number): string {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.tenants ?? {})))].sort();
+  const pctOf = (m: number) => (gpuCapacity > 0 ? round((100 * m) / gpuCapacity, 2) : 0);
+  const header = ['t_ms', 'gpu_alloc_milli', 'gpu_alloc_pct', 'queued', 'running', 'gpu_up_milli', ...names.map((n) => `share_pct_${n}`)];
+  return toCsv(
+    header,
+    rows.map((r) => [r.t, r.gpuAllocated, pctOf(r.gpuAllocated), r.queued, r.running, r.gpuUp, ...names.map((n) => pctOf(r.tenants?.[n] ?? 0))]),
+  );
+}
