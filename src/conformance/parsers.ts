@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseScenario, ScenarioError } from '../scenario/load.ts';
-import { TraceRowError } from '../trace/csv-rows.ts';
+import { TraceError, TraceFileError, TraceRowError } from '../trace/csv-rows.ts';
 import { loadGpulabJobs, loadGpulabNodes } from '../trace/gpulab-csv.ts';
 import { loadOpenbNodes, loadOpenbPods, type OpenbPod } from '../trace/openb.ts';
 import { Cluster } from '../cluster/cluster.ts';
@@ -92,7 +92,7 @@ export interface CsvLoaderCase {
    * troublemakers, and drops and rotates columns.
    */
   readonly columns: Readonly<Record<string, fc.Arbitrary<string>>>;
-  /** Loads `file`; returns the accepted items. Errors must be `TraceRowError`s. */
+  /** Loads `file`; returns the accepted items. Errors must be `TraceError`s (a row's, or the file's: no usable row). */
   load(file: string, onBadRow: 'stop' | 'skip'): Promise<{ items: readonly unknown[]; errors: readonly TraceRowError[] }>;
   /** What is wrong with an accepted item (undefined when it is usable downstream). */
   invalid(item: unknown): string | undefined;
@@ -249,8 +249,9 @@ const csvCase = fc
 
 /**
  * Arbitrary rows under a valid (possibly incomplete, possibly rotated) header, for each loader:
- * the loader returns usable items or fails with a TraceRowError naming file, line and column —
- * never another error, and never an accepted row the simulator would choke on.
+ * the loader returns usable items or fails with a TraceRowError naming file, line and column (or a
+ * TraceFileError naming the file, when no data row is left) — never another error, and never an
+ * accepted row the simulator would choke on.
  */
 export const traceParserProperty = fc.asyncProperty(csvCase, fc.constantFrom<'stop' | 'skip'>('stop', 'skip'), async ({ loader, header, rows }, onBadRow) => {
   dir ??= mkdtempSync(join(tmpdir(), 'gpulab-fuzz-'));
@@ -267,8 +268,8 @@ export const traceParserProperty = fc.asyncProperty(csvCase, fc.constantFrom<'st
     }
   } catch (e) {
     if (e instanceof Violation) throw e;
-    if (!(e instanceof TraceRowError)) throw new Violation(`${loader.name}: loader threw ${(e as Error).name}: ${(e as Error).message}`);
-    if (!e.message.startsWith(`${file}:`) || !/:\d+: column '/.test(e.message)) {
+    if (!(e instanceof TraceError)) throw new Violation(`${loader.name}: loader threw ${(e as Error).name}: ${(e as Error).message}`);
+    if (e instanceof TraceFileError ? e.message !== `${file}: ${e.problem}` : !e.message.startsWith(`${file}:`) || !/:\d+: column '/.test(e.message)) {
       throw new Violation(`${loader.name}: error does not name file, line and column: ${e.message}`);
     }
   }

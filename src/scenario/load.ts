@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
+import { scenarioLimitProblems } from './limits.ts';
 import { ScenarioSchema, type Scenario } from './schema.ts';
 
 export class ScenarioError extends Error {
@@ -22,8 +23,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   });
 }
 
-/** Parses and validates scenario text; `file` names the source in errors. */
+/**
+ * Parses and validates scenario text, and checks its size against src/scenario/limits.ts (memory
+ * for its jobs and nodes, times in range); `file` names the source in errors. A byte order mark is
+ * ignored.
+ */
 export function parseScenario(text: string, file: string): Scenario {
+  text = text.replace(/^\uFEFF/, '');
   let data: unknown;
   if (extname(file).toLowerCase() === '.json') {
     try {
@@ -51,6 +57,8 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const r = ScenarioSchema.safeParse(data);
   if (!r.success) throw new ScenarioError(file, formatIssues(r.error.issues));
+  const limits = scenarioLimitProblems(r.data);
+  if (limits.length > 0) throw new ScenarioError(file, limits);
   return r.data;
 }
 
@@ -67,12 +75,21 @@ function aliasPosition(doc: Document, text: string): string | undefined {
   return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
 }
 
+/** Scenario files are small; a larger one is not a scenario (and /dev/zero never ends). */
+const MAX_SCENARIO_BYTES = 16 * 2 ** 20;
+
 export function loadScenario(file: string): Scenario {
   let text: string;
   try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new ScenarioError(file, ['cannot read: is a directory, not a scenario file']);
+    if (!st.isFile()) throw new ScenarioError(file, ['cannot read: not a regular file']);
+    if (st.size > MAX_SCENARIO_BYTES) throw new ScenarioError(file, [`cannot read: ${st.size} bytes; a scenario file is at most ${MAX_SCENARIO_BYTES} bytes`]);
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ScenarioError(file, [`cannot read: ${(e as Error).message}`]);
+    if (e instanceof ScenarioError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ScenarioError(file, [`cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`]);
   }
   return parseScenario(text, file);
 }

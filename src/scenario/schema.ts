@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MIG_MODEL_NAMES, MIG_PROFILE_NAMES } from '../cluster/mig-profiles.ts';
 import { LiveSectionSchema, WorkSpecSchema } from '../live/work-spec.ts';
 import { expandNodeGroups } from './cluster.ts';
+import { MAX_TIME_SEC, MAX_VALUE, tooManyNodes } from './limits.ts';
 
 /**
  * Scenario files (`scenarios/*.yaml` or `.json`). The TypeScript type is inferred from the schema.
@@ -12,12 +13,18 @@ import { expandNodeGroups } from './cluster.ts';
 const int = z.number().int();
 const posInt = int.positive();
 const nonNegInt = int.nonnegative();
+// Bounds (src/scenario/limits.ts): times whose ms stay safe integers, amounts and weights whose sums do.
+const posSec = z.number().positive().max(MAX_TIME_SEC);
+const nonNegSec = z.number().nonnegative().max(MAX_TIME_SEC);
+const amount = int.max(MAX_VALUE);
+const weight = z.number().positive().max(1e9);
+const gpusAmount = z.number().nonnegative().max(1e9);
 
 export const GpuGroupSchema = z.strictObject({
   count: posInt,
   model: z.string().min(1),
   /** milli-GPU per GPU; 1000 = one whole GPU. */
-  capacity: posInt.default(1000),
+  capacity: amount.positive().default(1000),
   /** MIG-partitioned GPUs (model must be one of src/cluster/mig-profiles.ts: A100-40GB, A100-80GB, H100-80GB). */
   mig: z.boolean().optional(),
 }).refine((g) => !g.mig || MIG_MODEL_NAMES.includes(g.model), {
@@ -29,8 +36,8 @@ export const NodeGroupSchema = z.strictObject({
   count: posInt.default(1),
   /** Node ids are `<prefix><index>` with the index zero-padded to the group's width. */
   prefix: z.string().min(1),
-  cpu: posInt.describe('milli-CPU per node'),
-  memory: posInt.describe('MiB per node'),
+  cpu: amount.positive().describe('milli-CPU per node'),
+  memory: amount.positive().describe('MiB per node'),
   gpus: z.array(GpuGroupSchema).default([]),
   labels: z.record(z.string(), z.string()).optional(),
 });
@@ -48,11 +55,11 @@ export const ClusterSchema = z.union([
 ]);
 
 export const DemandSchema = z.strictObject({
-  weight: z.number().positive().default(1),
-  gpus: nonNegInt.default(0),
+  weight: weight.default(1),
+  gpus: nonNegInt.max(1e6).default(0),
   milli: int.min(0).max(1000).default(1000),
-  cpu: nonNegInt,
-  memory: nonNegInt,
+  cpu: amount.nonnegative(),
+  memory: amount.nonnegative(),
   models: z.array(z.string().min(1)).optional(),
   /** Live mode: the real work jobs of this demand run (ignored by the simulator). */
   work: WorkSpecSchema.optional(),
@@ -67,41 +74,41 @@ export const DemandSchema = z.strictObject({
 export const TenantSchema = z.strictObject({
   name: z.string().min(1),
   /** Fair-share weight. */
-  weight: z.number().positive().default(1),
+  weight: weight.default(1),
   /** Relative share of the submitted jobs. */
-  share: z.number().positive().default(1),
+  share: weight.default(1),
   /** Kueue-style quota (src/quota/quotas.ts), in GPUs. */
   quota: z
     .strictObject({
-      nominalGpus: z.number().nonnegative(),
+      nominalGpus: gpusAmount,
       cohort: z.string().min(1).optional(),
-      borrowingLimitGpus: z.number().nonnegative().optional(),
+      borrowingLimitGpus: gpusAmount.optional(),
     })
     .optional(),
 });
 
 export const DurationSchema = z.discriminatedUnion('dist', [
-  z.strictObject({ dist: z.literal('lognormal'), medianSec: z.number().positive(), sigma: z.number().positive() }),
+  z.strictObject({ dist: z.literal('lognormal'), medianSec: posSec, sigma: z.number().positive() }),
   z.strictObject({
     dist: z.literal('pareto'),
-    minSec: z.number().positive(),
+    minSec: posSec,
     alpha: z.number().positive(),
-    maxSec: z.number().positive().optional(),
+    maxSec: posSec.optional(),
   }),
-  z.strictObject({ dist: z.literal('exponential'), meanSec: z.number().positive() }),
-  z.strictObject({ dist: z.literal('constant'), sec: z.number().positive() }),
+  z.strictObject({ dist: z.literal('exponential'), meanSec: posSec }),
+  z.strictObject({ dist: z.literal('constant'), sec: posSec }),
 ]);
 
 export const SyntheticWorkloadSchema = z.strictObject({
   kind: z.literal('synthetic'),
   jobs: posInt,
   /** Poisson arrivals with this mean gap between jobs. */
-  meanInterarrivalSec: z.number().positive(),
+  meanInterarrivalSec: posSec,
   duration: DurationSchema,
   demands: z.array(DemandSchema).min(1),
   tenants: z.array(TenantSchema).min(1),
   /** Multiply each duration by a factor in [1/x, x] for the `estimate` field (0 = exact). */
-  estimateError: z.number().min(0).default(0),
+  estimateError: z.number().min(0).max(1000).default(0),
 });
 
 export const TraceWorkloadSchema = z.strictObject({
@@ -140,7 +147,7 @@ export const StaticFillWorkloadSchema = z.strictObject({
   tune: z.number().positive().max(10).default(1.3),
   onBadRow: z.enum(['stop', 'skip']).default('stop'),
   /** Worker threads for the runs (default: the machine's cores). */
-  workers: posInt.optional(),
+  workers: posInt.max(256).optional(),
 });
 
 export const WorkloadSchema = z.discriminatedUnion('kind', [SyntheticWorkloadSchema, TraceWorkloadSchema, StaticFillWorkloadSchema]);
@@ -168,14 +175,15 @@ export const PolicyComboSchema = z.strictObject({
 export const FailuresSchema = z.strictObject({
   /** Scheduled outages: node `node` (a node id) fails at `atSec` for `downSec` seconds; no `downSec`: for good. */
   events: z
-    .array(z.strictObject({ node: z.string().min(1), atSec: z.number().nonnegative(), downSec: z.number().positive().optional() }))
+    .array(z.strictObject({ node: z.string().min(1), atSec: nonNegSec, downSec: posSec.optional() }))
     .default([]),
   /**
    * Random failures of every node, independently: up times exponential with mean `mtbfHours`,
    * repairs exponential with mean `mttrMinutes`; drawn per node from the stream
    * `failures/<node id>` of the run seed (the same outages under every policy of a seed).
    */
-  random: z.strictObject({ mtbfHours: z.number().positive(), mttrMinutes: z.number().positive() }).optional(),
+  // An hour's fraction below a second would fail nodes faster than anything can run.
+  random: z.strictObject({ mtbfHours: z.number().min(1 / 3600).max(1e6), mttrMinutes: z.number().positive().max(1e7) }).optional(),
 });
 
 export const ScenarioSchema = z.strictObject({
@@ -199,12 +207,12 @@ export const ScenarioSchema = z.strictObject({
       gang: z.strictObject({ spanNodes: z.boolean().default(false) }).optional(),
       /** Preemption cost: restore time on each restart; periodic checkpoint interval (0 = at preemption). */
       preemption: z
-        .strictObject({ restoreSec: z.number().nonnegative().default(0), checkpointIntervalSec: z.number().nonnegative().default(0) })
+        .strictObject({ restoreSec: nonNegSec.default(0), checkpointIntervalSec: nonNegSec.default(0) })
         .optional(),
       /** MIG layout change time, seconds. */
-      migReconfigSec: z.number().nonnegative().optional(),
+      migReconfigSec: nonNegSec.optional(),
       /** Re-run scheduling every this many seconds while jobs wait (time-driven policies such as las). */
-      tickSec: z.number().positive().optional(),
+      tickSec: z.number().min(0.001).max(MAX_TIME_SEC).optional(),
       /**
        * A running job whose node fails: `requeue` — back in the queue with its remaining work
        * (progress since the last periodic checkpoint, `preemption.checkpointIntervalSec`, is lost;
@@ -216,7 +224,7 @@ export const ScenarioSchema = z.strictObject({
   /** Node failures (see `FailuresSchema`). */
   failures: FailuresSchema.optional(),
   /** Stop each run at this simulated time (seconds). */
-  untilSec: z.number().positive().optional(),
+  untilSec: posSec.optional(),
   /** Modules to import before running (user policies that register themselves). */
   plugins: z.array(z.string().min(1)).default([]),
   /** Live mode settings (`npm run live`); the simulator ignores them. */
@@ -224,6 +232,8 @@ export const ScenarioSchema = z.strictObject({
 }).superRefine((scn, ctx) => {
   // Node ids of inline node groups are known here; a node CSV's are checked when it is loaded.
   if (!scn.failures || !('nodes' in scn.cluster)) return;
+  // Too many to expand here: the size check after parsing (src/scenario/limits.ts) reports it.
+  if (tooManyNodes(scn.cluster.nodes)) return;
   const ids = expandNodeGroups(scn.cluster.nodes).map((n) => n.id);
   const problem = unknownNodeProblem(scn.failures, ids);
   if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });

@@ -44,7 +44,7 @@ export async function loadDlrmInstances(
       if (id === '') throw new TraceRowError(r.file, r.line, 'instance_sn', 'empty instance id');
       const role = r.str('role');
       if (role !== 'CN' && role !== 'HN') throw new TraceRowError(r.file, r.line, 'role', `expected CN or HN, got '${role}'`);
-      const time = (col: string) => (r.has(col) && r.str(col).toLowerCase() !== 'nan' ? r.num(col, { min: 0 }) : undefined);
+      const time = (col: string) => (r.has(col) && r.str(col).toLowerCase() !== 'nan' ? r.seconds(col) : undefined);
       const inst: DlrmInstance = {
         id,
         role,

@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { JobSpec } from '../jobs/job.ts';
-import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
+import { MAX_TIME_SEC } from '../scenario/limits.ts';
+import { checkTraceFile, readCsvRows, TraceFileError, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
 
 /**
  * Gavel's job traces (stanford-futuredata/gavel), tab-separated, no header:
@@ -43,23 +44,24 @@ export type Throughputs = ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<nu
 
 /** Parses simulation_throughputs.json (only the isolated `"null"` figures are kept). */
 export async function loadGavelThroughputs(file: string): Promise<Throughputs> {
+  checkTraceFile(file);
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
+    raw = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new TraceFileError(file, `not valid JSON: ${(e as Error).message}`);
   }
   const parsed = ThroughputFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file}: field '${issue.path.join('.')}': ${issue.message}`);
+    throw new TraceFileError(file, `field '${issue.path.join('.')}': ${issue.message}`);
   }
   const out = new Map<string, Map<string, Map<number, number>>>();
   for (const [worker, jobs] of Object.entries(parsed.data)) {
     const byJob = new Map<string, Map<number, number>>();
     for (const [key, v] of Object.entries(jobs)) {
       const m = /^\('(.*)', (\d+)\)$/.exec(key);
-      if (!m) throw new Error(`${file}: field '${worker}.${key}': expected a key like "('<job type>', <scale>)"`);
+      if (!m) throw new TraceFileError(file, `field '${worker}.${key}': expected a key like "('<job type>', <scale>)"`);
       let scales = byJob.get(m[1]);
       if (!scales) byJob.set(m[1], (scales = new Map()));
       scales.set(Number(m[2]), v.null);
@@ -117,11 +119,12 @@ export async function loadGavelTrace(
   throughputs: Throughputs,
   opts: GavelLoadOptions = {},
 ): Promise<{ jobs: GavelJob[]; report: LoadReport & { extrapolated: number } }> {
+  checkTraceFile(file);
   const n = await fieldCount(file);
   if (n !== 0 && n !== 7 && n !== 10) throw new TraceRowError(file, 1, '(row)', `expected 7 or 10 tab-separated fields, got ${n}`);
   const columns = n === 10 ? GAVEL_COLUMNS_10 : GAVEL_COLUMNS_7;
   const worker = opts.workerType ?? 'v100';
-  if (!throughputs.has(worker)) throw new Error(`gavel: no worker type '${worker}' in the throughput file (have: ${[...throughputs.keys()].join(', ')})`);
+  if (!throughputs.has(worker)) throw new TraceFileError(file, `workerType: no worker type '${worker}' in the throughput file (have: ${[...throughputs.keys()].join(', ')})`);
   const tenant = opts.tenant ?? basename(file).replace(/\.trace$/, '');
   let extrapolated = 0;
   const { items, report } = await readCsvRows(
@@ -130,19 +133,21 @@ export async function loadGavelTrace(
       const jobType = r.str('job_type');
       if (jobType === '') throw new TraceRowError(r.file, r.line, 'job_type', 'empty job type');
       const totalSteps = r.int('total_steps', { min: 1 });
-      const scale = r.int('scale_factor', { min: 1 });
-      const arrival = r.num('arrival_time', { min: 0 });
+      const scale = r.int('scale_factor', { min: 1, max: 1e6 });
+      const arrival = r.seconds('arrival_time');
       const tp = isolatedThroughput(throughputs, worker, jobType, scale);
       if (!tp) throw new TraceRowError(r.file, r.line, 'job_type', `no ${worker} throughput for ('${jobType}', ${scale})`);
       if (tp.extrapolated && opts.onMissingThroughput === 'error') {
         throw new TraceRowError(r.file, r.line, 'scale_factor', `no measured ${worker} throughput for ('${jobType}', ${scale})`);
       }
       if (tp.extrapolated) extrapolated++;
+      const sec = totalSteps / tp.stepsPerSec;
+      if (!(sec <= MAX_TIME_SEC)) throw new TraceRowError(r.file, r.line, 'total_steps', `${totalSteps} steps at ${tp.stepsPerSec} steps/s take ${sec} s; at most ${MAX_TIME_SEC}`);
       const job: GavelJob = {
         id: `${tenant}-${r.line}`,
         tenant,
         submit: Math.round(arrival * 1000),
-        duration: Math.max(1, Math.round((totalSteps / tp.stepsPerSec) * 1000)),
+        duration: Math.max(1, Math.round(sec * 1000)),
         cpu: 0,
         memory: 0,
         gpus: scale,

@@ -1,6 +1,7 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
+import { MAX_GPUS_PER_NODE } from '../scenario/limits.ts';
 
 /**
  * gpulab's generic CSV formats (documented in traces/README.md).
@@ -8,9 +9,6 @@ import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from '
  * Jobs: id,tenant,submit_s,duration_s,cpu_milli,memory_mib,num_gpu,gpu_milli[,gpu_models][,priority][,estimate_s]
  * Nodes: id,cpu_milli,memory_mib,num_gpu,gpu_model[,gpu_milli]
  */
-
-/** Largest time in seconds whose millisecond value is still a safe integer. */
-const MAX_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 export async function loadGpulabJobs(
   file: string,
@@ -26,11 +24,11 @@ export async function loadGpulabJobs(
       const gpus = r.int('num_gpu', { min: 0 });
       const milli = gpus === 0 ? 0 : r.int('gpu_milli', { min: 1, max: 1000 });
       const models = r.has('gpu_models') ? r.str('gpu_models').split('|').filter(Boolean) : undefined;
-      const duration = Math.max(1, Math.round(r.num('duration_s', { min: 0, max: MAX_SECONDS }) * 1000));
+      const duration = Math.max(1, Math.round(r.seconds('duration_s') * 1000));
       const job: JobSpec = {
         id,
         tenant: r.has('tenant') ? r.str('tenant') : 'default',
-        submit: Math.round(r.num('submit_s', { min: 0, max: MAX_SECONDS }) * 1000),
+        submit: Math.round(r.seconds('submit_s') * 1000),
         duration,
         cpu: r.int('cpu_milli', { min: 0 }),
         memory: r.int('memory_mib', { min: 0 }),
@@ -38,7 +36,7 @@ export async function loadGpulabJobs(
         milli,
         ...(models && models.length > 0 ? { models } : {}),
         priority: r.int('priority', { optional: 0 }),
-        ...(r.has('estimate_s') ? { estimate: Math.max(1, Math.round(r.num('estimate_s', { min: 0, max: MAX_SECONDS }) * 1000)) } : {}),
+        ...(r.has('estimate_s') ? { estimate: Math.max(1, Math.round(r.seconds('estimate_s') * 1000)) } : {}),
       };
       seen.add(id);
       return job;
@@ -59,7 +57,7 @@ export async function loadGpulabNodes(file: string): Promise<NodeSpec[]> {
       if (id === '') throw new TraceRowError(r.file, r.line, 'id', 'empty node id');
       if (seen.has(id)) throw new TraceRowError(r.file, r.line, 'id', `duplicate node id '${id}'`);
       seen.add(id);
-      const n = r.int('num_gpu', { min: 0 });
+      const n = r.int('num_gpu', { min: 0, max: MAX_GPUS_PER_NODE });
       const model = n > 0 ? r.str('gpu_model') : '';
       if (n > 0 && model === '') throw new TraceRowError(r.file, r.line, 'gpu_model', 'required when num_gpu > 0');
       const capacity = r.int('gpu_milli', { min: 1, optional: 1000 });

@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import type { JobSpec } from '../jobs/job.ts';
 import type { TraceWorkload } from '../scenario/schema.ts';
-import type { LoadReport } from './csv-rows.ts';
+import { maxRowsInMemory } from '../scenario/limits.ts';
+import { TraceFileError, type LoadReport } from './csv-rows.ts';
 import { dlrmJobs, loadDlrmInstances } from './dlrm-v2025.ts';
 import { loadGavelThroughputs, loadGavelTrace } from './gavel.ts';
 import { loadGpulabJobs } from './gpulab-csv.ts';
@@ -14,10 +15,17 @@ import { loadTiresiasJobs } from './tiresias.ts';
  * Loads a scenario's `workload: {kind: trace}` as jobs, by `format`. Paths resolve as described
  * in src/trace/resolve.ts (explicit path relative to the scenario folder `base`, then the trace
  * dir, then the manifest download). `arrivalSpeedup` then compresses the arrivals (see
- * `speedUpArrivals`). `notes` are lines for the progress output.
+ * `speedUpArrivals`). `notes` are lines for the progress output. A trace that yields no job (every
+ * row skipped, no timed task), or more than fit in memory, is a TraceFileError naming the file.
  */
 export async function loadTraceJobs(w: TraceWorkload, base: string): Promise<{ jobs: JobSpec[]; report: LoadReport; notes: string[] }> {
-  const r = await loadByFormat(w, base);
+  const { file, ...r } = await loadByFormat(w, base);
+  if (r.jobs.length === 0) {
+    const why = [`${r.report.rows} rows`, ...(r.report.skipped ? [`${r.report.skipped} skipped as bad (first: ${r.report.errors[0]?.message})`] : []), ...r.notes];
+    throw new TraceFileError(file, `no jobs to run (${why.join('; ')})`);
+  }
+  const max = maxRowsInMemory();
+  if (r.jobs.length > max.rows) throw new TraceFileError(file, `${r.jobs.length} jobs: ${max.why}`);
   const k = w.arrivalSpeedup;
   if (k === undefined || k === 1) return r;
   return { ...r, jobs: speedUpArrivals(r.jobs, k), notes: [...r.notes, `arrivals ${k}× as dense (gaps between submit times ÷ ${k}; durations unchanged)`] };
@@ -36,12 +44,19 @@ export function speedUpArrivals(jobs: readonly JobSpec[], k: number): JobSpec[] 
   return jobs.map((j) => ({ ...j, submit: first + Math.round((j.submit - first) / k) }));
 }
 
-async function loadByFormat(w: TraceWorkload, base: string): Promise<{ jobs: JobSpec[]; report: LoadReport; notes: string[] }> {
+async function loadByFormat(w: TraceWorkload, base: string): Promise<{ jobs: JobSpec[]; report: LoadReport; notes: string[]; file: string }> {
+  let file = w.path;
   const at = async (p: string): Promise<string> => {
     // resolveTrace returns the local path (older revisions returned { path, source }).
     const r: unknown = await resolveTrace(p, { base });
-    return typeof r === 'string' ? r : (r as { path: string }).path;
+    const local = typeof r === 'string' ? r : (r as { path: string }).path;
+    if (p === w.path) file = local;
+    return local;
   };
+  return { ...(await loadFormat(w, at)), file };
+}
+
+async function loadFormat(w: TraceWorkload, at: (p: string) => Promise<string>): Promise<{ jobs: JobSpec[]; report: LoadReport; notes: string[] }> {
   const opts = { onBadRow: w.onBadRow, limit: w.limit };
   const format: string = w.format;
   const x = w as TraceWorkload & { throughputs?: string; workerType?: string; jobTable?: string };

@@ -1,6 +1,7 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
+import { MAX_TIME_SEC } from '../scenario/limits.ts';
+import { readCsvRows, TraceFileError, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
 
 /**
  * Alibaba openb (cluster-trace-gpu-v2023) loaders; format in traces/README.md.
@@ -82,9 +83,9 @@ export async function loadOpenbPods(
         spec,
         ...(r.has('qos') ? { qos: r.str('qos') } : {}),
         ...(r.has('pod_phase') ? { phase: r.str('pod_phase') } : {}),
-        ...(r.has('creation_time') ? { creation: r.int('creation_time', { min: 0 }) } : {}),
-        ...(r.has('deletion_time') ? { deletion: r.int('deletion_time', { min: 0 }) } : {}),
-        ...(r.has('scheduled_time') ? { scheduled: r.int('scheduled_time', { min: 0 }) } : {}),
+        ...(r.has('creation_time') ? { creation: r.int('creation_time', { min: 0, max: MAX_TIME_SEC }) } : {}),
+        ...(r.has('deletion_time') ? { deletion: r.int('deletion_time', { min: 0, max: MAX_TIME_SEC }) } : {}),
+        ...(r.has('scheduled_time') ? { scheduled: r.int('scheduled_time', { min: 0, max: MAX_TIME_SEC }) } : {}),
       };
       if (pod.creation !== undefined && pod.deletion !== undefined && pod.deletion < pod.creation) {
         throw new TraceRowError(r.file, r.line, 'deletion_time', `before creation_time (${pod.deletion} < ${pod.creation})`);
@@ -104,7 +105,7 @@ export async function loadOpenbPods(
 export function openbPodsToJobs(pods: readonly OpenbPod[], file: string): JobSpec[] {
   const jobs: JobSpec[] = pods.map((p) => {
     if (p.creation === undefined || p.deletion === undefined) {
-      throw new Error(`${file}: pod '${p.name}' has no creation_time/deletion_time: this pod list supports the static-fill experiment only`);
+      throw new TraceFileError(file, `pod '${p.name}' has no creation_time/deletion_time: this pod list supports the static-fill experiment only`);
     }
     return {
       id: p.name,

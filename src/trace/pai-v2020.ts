@@ -1,5 +1,6 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
+import { MAX_GPUS_PER_NODE } from '../scenario/limits.ts';
 import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
 
 /**
@@ -40,10 +41,10 @@ export interface PaiTaskRow {
 type Opts = Partial<BadRowPolicy> & { limit?: number };
 const GB = 1024;
 
-type Row = { file: string; line: number; has(c: string): boolean; str(c: string): string; num(c: string, o: { min: number }): number };
+type Row = { file: string; line: number; has(c: string): boolean; str(c: string): string; seconds(c: string): number };
 
 function time(r: Row, col: string): number | undefined {
-  return r.has(col) ? r.num(col, { min: 0 }) : undefined;
+  return r.has(col) ? r.seconds(col) : undefined;
 }
 
 /** The job name (required) and the optional start/end times both PAI tables carry. */
@@ -78,7 +79,7 @@ export async function loadPaiTaskTable(file: string, opts: Opts = {}): Promise<{
       const row: PaiTaskRow = {
         job,
         task: r.str('task_name'),
-        instances: r.int('inst_num', { min: 1 }),
+        instances: r.int('inst_num', { min: 1, max: 1e6 }),
         status: r.str('status'),
         ...span,
         cpu: Math.round(r.num('plan_cpu', { min: 0, optional: 0 }) * 10),
@@ -99,7 +100,7 @@ export async function loadPaiMachineSpec(file: string, opts: Opts = {}): Promise
     (r) => {
       const id = r.str('machine');
       if (id === '') throw new TraceRowError(r.file, r.line, 'machine', 'empty machine name');
-      const n = r.int('cap_gpu', { min: 0 });
+      const n = r.int('cap_gpu', { min: 0, max: MAX_GPUS_PER_NODE });
       const model = r.has('gpu_type') ? r.str('gpu_type') : '';
       if (n > 0 && model === '') throw new TraceRowError(r.file, r.line, 'gpu_type', 'required when cap_gpu > 0');
       return {

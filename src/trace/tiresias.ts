@@ -1,6 +1,7 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
+import { MAX_GPUS_PER_NODE, maxRowsInMemory } from '../scenario/limits.ts';
+import { readCsvRows, TraceFileError, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
 
 /**
  * Tiresias' public simulator inputs (SymbioticLab/Tiresias, Apache-2.0; see the shared traces
@@ -29,11 +30,11 @@ export async function loadTiresiasJobs(
       if (id === '') throw new TraceRowError(r.file, r.line, 'job_id', 'empty job id');
       if (seen.has(id)) throw new TraceRowError(r.file, r.line, 'job_id', `duplicate job id '${id}'`);
       seen.add(id);
-      const duration = Math.max(1, Math.round(r.num('duration', { min: 0 }) * 1000));
+      const duration = Math.max(1, Math.round(r.seconds('duration') * 1000));
       const job: JobSpec = {
         id: `t${id}`,
         tenant: opts.tenant ?? 'default',
-        submit: Math.round(r.num('submit_time', { min: 0 }) * 1000),
+        submit: Math.round(r.seconds('submit_time') * 1000),
         duration,
         estimate: duration,
         cpu: 0,
@@ -61,13 +62,17 @@ export async function loadTiresiasCluster(file: string, model = 'V100'): Promise
     (r) => ({
       switches: r.int('num_switch', { min: 1 }),
       nodes: r.int('num_node_p_switch', { min: 1 }),
-      gpus: r.int('num_gpu_p_node', { min: 0 }),
+      gpus: r.int('num_gpu_p_node', { min: 0, max: MAX_GPUS_PER_NODE }),
       cpus: r.int('num_cpu_p_node', { min: 1 }),
       memGb: r.int('mem_p_node', { min: 1 }),
     }),
     { onBadRow: 'stop' },
   );
   if (items.length === 0) throw new TraceRowError(file, 2, '(row)', 'no cluster spec row');
+  // Checked before building: num_switch × num_node_p_switch can ask for more nodes than fit in memory.
+  const total = items.reduce((a, s) => a + s.switches * s.nodes, 0);
+  const max = maxRowsInMemory();
+  if (total > max.rows) throw new TraceFileError(file, `${total} nodes (num_switch × num_node_p_switch): ${max.why.replace('jobs', 'nodes')}`);
   const out: NodeSpec[] = [];
   for (const s of items) {
     const wN = String(s.nodes - 1).length;
