@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { renderTable } from '../output/table.ts';
-import { loadScenario, ScenarioError } from '../scenario/load.ts';
+import { loadScenario } from '../scenario/load.ts';
 import { runScenario, type ScenarioSummary } from '../scenario/run.ts';
-import { checkOutDir, outDirProblem, parseCli, seedFlag } from './args.ts';
+import { checkOutDir, parseCli, seedFlag } from './args.ts';
 import { cliMain, UsageError } from './main.ts';
 
 const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run]
@@ -82,11 +81,6 @@ async function main(): Promise<number> {
   const seed = args.values.seed === undefined ? undefined : seedFlag('--seed', args.values.seed);
   if (args.values.out !== undefined && !args.values['dry-run']) checkOutDir('--out', args.values.out);
   const scn = loadScenario(file);
-  if (args.values.out === undefined && !args.values['dry-run']) {
-    const out = scn.output ?? join('out', scn.name);
-    const why = outDirProblem(out);
-    if (why) throw new ScenarioError(file, [`output: ${out}${scn.output === undefined ? ' (the default, out/<name>)' : ''} is not writable: ${why}; --out DIR writes elsewhere`]);
-  }
   const t0 = performance.now();
   const summary = await runScenario(scn, {
     file,
