@@ -1,6 +1,6 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import '../../policies/index.ts';
 import { checkSubject, defaultRuns, subjectFor, type PropertyResult } from '../conformance/kit.ts';
 import { renderTable } from '../output/table.ts';
@@ -11,14 +11,19 @@ import {
   queuePolicyFactory,
   queuePolicyNames,
 } from '../scheduler/registry.ts';
+import { intFlag, parseCli } from './args.ts';
+import { cliMain, InputError, UsageError } from './main.ts';
+
+const MAX_RUNS = 1_000_000;
 
 const HELP = `usage: npm run conformance -- <policy-file.ts | --all> [--runs N] [--seed N]
 
 Runs gpulab's policy conformance kit (property-based tests) on the queue and placement policies
 that a file exports or registers, or on every registered policy with --all. Prints which
 properties hold and the shrunk counterexample of each failure; exits 1 if any fails.
-  --runs N   generated cases per property (default ${defaultRuns()}, or GPULAB_CONFORMANCE_RUNS)
-  --seed N   fast-check seed (to replay a failure)`;
+  --runs N   generated cases per property, 1 to ${MAX_RUNS} (default ${defaultRuns()}, or GPULAB_CONFORMANCE_RUNS)
+  --seed N   fast-check seed, a 32-bit integer (to replay a failure: --seed -5 and --seed=-5 both work)`;
+
 
 type AnyPolicy = QueuePolicy | PlacementPolicy;
 
@@ -32,7 +37,19 @@ function isPolicy(x: unknown): x is AnyPolicy {
 async function policiesOf(file: string): Promise<AnyPolicy[]> {
   const beforeQ = new Set(queuePolicyNames());
   const beforeP = new Set(placementPolicyNames());
-  const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  let isFile = false;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    throw new InputError(`${file}: no such file`);
+  }
+  if (!isFile) throw new InputError(`${file}: not a file (a policy module, .ts or .js)`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError(`${file}: cannot import: ${(e as Error).message}`);
+  }
   const found = new Map<string, AnyPolicy>();
   for (const v of Object.values(mod)) if (isPolicy(v)) found.set(`${'place' in v ? 'p' : 'q'}:${v.name}`, v);
   for (const n of queuePolicyNames()) if (!beforeQ.has(n) && !found.has(`q:${n}`)) found.set(`q:${n}`, queuePolicyFactory(n)({}));
@@ -57,21 +74,22 @@ export function report(policy: AnyPolicy, results: readonly PropertyResult[]): s
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { runs: { type: 'string' }, seed: { type: 'string' }, all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  const { values, positionals } = parseCli(process.argv.slice(2), {
+    runs: { type: 'string' },
+    seed: { type: 'string' },
+    all: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help || (positionals.length === 0 && !values.all)) {
+  if (values.help) {
     process.stdout.write(HELP + '\n');
-    return values.help ? 0 : 2;
+    return 0;
   }
+  // Flags first: a bad one is reported before any policy module is imported.
+  const numRuns = values.runs === undefined ? undefined : intFlag('--runs', values.runs, 1, MAX_RUNS);
+  const seed = values.seed === undefined ? undefined : intFlag('--seed', values.seed, -(2 ** 31), 2 ** 31 - 1);
+  if (positionals.length === 0 && !values.all) throw new UsageError('name a policy file (or several), or --all');
   const policies = values.all ? allRegistered() : (await Promise.all(positionals.map(policiesOf))).flat();
-  if (policies.length === 0) {
-    process.stderr.write(`${positionals.join(', ')}: exports or registers no queue or placement policy\n`);
-    return 2;
-  }
-  const numRuns = values.runs ? Number(values.runs) : undefined;
-  const seed = values.seed ? Number(values.seed) : undefined;
+  if (policies.length === 0) throw new UsageError(`${positionals.join(', ')}: exports or registers no queue or placement policy`);
   let failed = 0;
   for (const p of policies) {
     const t0 = performance.now();
@@ -83,4 +101,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-process.exitCode = await main();
+await cliMain(main);

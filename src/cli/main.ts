@@ -9,11 +9,16 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A file the user named cannot be used (a policy module that is missing or fails to import): exit code 1. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
 /**
  * Errors whose message is the whole story for a user (they name the file, field, line or flag):
  * printed as `error: <message>`, never with a stack trace.
  */
-const USER_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [UsageError, ScenarioError, TraceError, TraceResolveError, UnknownPolicyError, PolicyError];
+const USER_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [UsageError, InputError, ScenarioError, TraceError, TraceResolveError, UnknownPolicyError, PolicyError];
 
 export function isUserError(e: unknown): e is Error {
   return USER_ERRORS.some((c) => e instanceof c);
