@@ -71,6 +71,15 @@ export function outDirProblem(dir: string): string | undefined {
   return undefined;
 }
 
+/** Why `file` cannot be written as an output file, or undefined: its folder must exist and take a new file; it must not be a folder. */
+export function outFileProblem(file: string): string | undefined {
+  const full = resolve(file);
+  if (existsSync(full) && statSync(full).isDirectory()) return 'is a directory';
+  const parent = dirname(full);
+  if (!existsSync(parent)) return `its folder ${parent} does not exist`;
+  return outDirProblem(parent);
+}
+
 /** Throws a UsageError naming `flag` when `dir` cannot be an output directory. */
 export function checkOutDir(flag: string, dir: string): void {
   const why = outDirProblem(dir);
