@@ -17,7 +17,7 @@ import { curveCsv, runExperiment, summarise, type RunResult } from './experiment
 export async function runStaticFillScenario(
   scn: Scenario,
   w: StaticFillWorkload,
-  o: { nodes: readonly NodeSpec[]; base: string; seeds: readonly number[]; out: string; dryRun?: boolean; say: (l: string) => void },
+  o: { nodes: readonly NodeSpec[]; base: string; seeds: readonly number[]; out: string; shownOut?: string; dryRun?: boolean; say: (l: string) => void },
 ): Promise<string> {
   const t0 = performance.now();
   const file = await resolveTrace(w.path, { base: o.base });
@@ -33,7 +33,7 @@ export async function runStaticFillScenario(
     mkdirSync(o.out, { recursive: true });
     writeFileSync(join(o.out, 'fgd-curve.csv'), curveCsv(workload, results));
   }
-  return staticFillTable(results, Math.round(w.tune * 100)) + `\nworkload ${workload}, tune ${w.tune}, ${o.seeds.length} seeds; ${wall.toFixed(2)} s` + (o.dryRun ? '' : `\ncurve: ${join(o.out, 'fgd-curve.csv')}`);
+  return staticFillTable(results, Math.round(w.tune * 100)) + `\nworkload ${workload}, tune ${w.tune}, ${o.seeds.length} seeds; ${wall.toFixed(2)} s` + (o.dryRun ? '' : `\ncurve: ${join(o.shownOut ?? o.out, 'fgd-curve.csv')}`);
 }
 
 export function staticFillTable(results: readonly RunResult[], top: number): string {

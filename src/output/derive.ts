@@ -71,6 +71,15 @@ export interface RunMetrics {
   failures?: NodeLossMetrics;
 }
 
+/** Which jobs each metric covers (summary.json `covers`). */
+export const METRICS_COVER = {
+  time: 'integer ms in fields ending Ms; GPU time in GPU·ms',
+  jct: 'submit to finish, over the succeeded jobs (completed)',
+  wait: 'submit to first start, over the jobs that started (started)',
+  makespan: 'first arrival to last finish',
+  unfinished: 'queued or running when the run ended',
+} as const;
+
 export interface NodeLossMetrics {
   /** Node-down events. */
   nodeDowns: number;

@@ -1,13 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { runStaticFillScenario } from '../fgd/scenario.ts';
-import type { Deriver, RunMetrics } from '../output/derive.ts';
+import { METRICS_COVER, type Deriver, type RunMetrics } from '../output/derive.ts';
+import { scenarioOutputDir, writeStaged } from '../output/out-dir.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import type { PolicyGuard } from '../scheduler/policy-guard.ts';
 import { simulate } from '../sim/simulate.ts';
 import { ScenarioError } from './load.ts';
+import { validatePolicyParams } from './policy-params.ts';
 import { comboLabel, loadNodes, loadPlugins, policiesFor, prepareScenario } from './prepare.ts';
-import type { Scenario } from './schema.ts';
+import { outputProblems, type Scenario } from './schema.ts';
 
 export { comboLabel, failureSpec, loadNodes, schedulerSettings } from './prepare.ts';
 
@@ -49,19 +51,35 @@ export interface RunOptions {
   guard?: PolicyGuard;
 }
 
-/** Runs every policy combination × seed of a scenario; writes outputs and summary.json. */
+/**
+ * Runs every policy combination × seed of a scenario; writes outputs and summary.json. The files
+ * are written into a temporary sibling of the output directory that replaces it only once the
+ * whole scenario has run (src/output/out-dir.ts): a run that fails or is interrupted leaves the
+ * previous output as it was. A scenario's `name`/`output` must stay inside `out/`; `opts.out`
+ * names the directory itself.
+ */
 export async function runScenario(scn: Scenario, opts: RunOptions): Promise<ScenarioSummary> {
+  // Checked on load too; again here for scenarios built in code. With opts.out, name/output are unused.
+  const problems = outputProblems(scn).filter((p) => opts.out === undefined || p.path[0] === 'policies');
+  if (problems.length > 0) throw new ScenarioError(opts.file, problems.map((p) => `${p.path.join('.')}: ${p.message}`));
+  const out = opts.out ?? scenarioOutputDir(scn.name, scn.output);
+  if (opts.dryRun) return runInto(scn, opts, out, out);
+  return writeStaged(out, (dir) => runInto(scn, opts, out, dir));
+}
+
+/** The body of `runScenario`: `out` is the output directory it reports, `dir` the one it writes into now. */
+async function runInto(scn: Scenario, opts: RunOptions, out: string, dir: string): Promise<ScenarioSummary> {
   const base = dirname(resolve(opts.file));
   const say = opts.progress ?? (() => {});
   await loadPlugins(scn, base);
+  validatePolicyParams(scn, opts.file); // plugins register policies: names and params are known only now
   const nodes = await loadNodes(scn, base);
   const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;
-  const out = opts.out ?? scn.output ?? join('out', scn.name);
   if (scn.workload.kind === 'static-fill') {
     if (scn.failures) {
       throw new ScenarioError(opts.file, ['failures: not supported with workload.kind static-fill (its pods never leave and its nodes never fail)']);
     }
-    const report = await runStaticFillScenario(scn, scn.workload, { nodes, base, seeds, out, dryRun: opts.dryRun, say });
+    const report = await runStaticFillScenario(scn, scn.workload, { nodes, base, seeds, out: dir, shownOut: out, dryRun: opts.dryRun, say });
     return { scenario: scn.name, output: out, runs: [], report };
   }
 
@@ -73,8 +91,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
     for (const combo of scn.policies) {
       const label = comboLabel(combo);
       const run = `${label}/seed-${seed}`;
-      const dir = opts.dryRun ? undefined : join(out, label, `seed-${seed}`);
-      const writer = new RunWriter(dir);
+      const writer = new RunWriter(opts.dryRun ? undefined : join(dir, label, `seed-${seed}`));
       writer.deriver.weights = new Map(prep.weights);
       const t0 = performance.now();
       const lastNote = { t: t0 };
@@ -117,14 +134,16 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
         fairness: writer.deriver.fairness(),
       });
       say(`[${runs.length}/${total}] ${run}: ${jobs.length} jobs, ${res.events} events in ${wallMs.toFixed(0)} ms`);
+      // Let a pending SIGINT/SIGTERM be handled (it removes the unfinished output) between runs.
+      await new Promise((r) => setImmediate(r));
     }
   }
   const summary: ScenarioSummary = { scenario: scn.name, output: out, runs };
   if (!opts.dryRun) {
-    mkdirSync(out, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     // wallMs varies between machines; summary.json keeps only deterministic fields.
-    const stable = { ...summary, runs: runs.map(({ wallMs: _w, ...r }) => r) };
-    writeFileSync(join(out, 'summary.json'), JSON.stringify(stable, null, 2) + '\n');
+    const stable = { scenario: summary.scenario, output: summary.output, covers: METRICS_COVER, runs: runs.map(({ wallMs: _w, ...r }) => r) };
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(stable, null, 2) + '\n');
   }
   return summary;
 }

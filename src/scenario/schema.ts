@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIG_MODEL_NAMES, MIG_PROFILE_NAMES } from '../cluster/mig-profiles.ts';
 import { LiveSectionSchema, WorkSpecSchema } from '../live/work-spec.ts';
+import { labelProblem, outputDirProblem } from '../output/out-dir.ts';
 import { expandNodeGroups } from './cluster.ts';
 import { MAX_TIME_SEC, MAX_VALUE, tooManyNodes } from './limits.ts';
 
@@ -190,7 +191,7 @@ export const ScenarioSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
   description: z.string().optional(),
   seeds: z.array(int).min(1).default([1]),
-  /** Output directory, relative to the working directory. Default `out/<name>`. */
+  /** Output directory inside the output root `out/` (`output: x` writes `out/x/`); default the name. Never outside it. */
   output: z.string().optional(),
   cluster: ClusterSchema,
   workload: WorkloadSchema,
@@ -237,7 +238,37 @@ export const ScenarioSchema = z.strictObject({
   const ids = expandNodeGroups(scn.cluster.nodes).map((n) => n.id);
   const problem = unknownNodeProblem(scn.failures, ids);
   if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+}).superRefine((scn, ctx) => {
+  for (const p of outputProblems(scn)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 });
+
+/**
+ * Where a scenario's outputs go (`name`/`output` inside the output root, src/output/out-dir.ts)
+ * and what its runs' directories are called: each policy combination's label (explicit, else
+ * `<queue>+<placement>`; a static fill's, else its placement) must be a directory name and unique.
+ */
+export function outputProblems(scn: {
+  name: string;
+  output?: string;
+  workload: { kind: string };
+  policies: readonly { queue: string; placement: string; label?: string }[];
+}): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const dir = outputDirProblem(scn.name, scn.output);
+  if (dir) out.push(dir);
+  const first = new Map<string, number>();
+  scn.policies.forEach((c, i) => {
+    const label = c.label ?? (scn.workload.kind === 'static-fill' ? c.placement : `${c.queue}+${c.placement}`);
+    const bad = labelProblem(label);
+    const j = first.get(label);
+    if (bad) out.push({ path: ['policies', i, 'label'], message: bad });
+    else if (j !== undefined) {
+      const how = c.label === undefined ? ' (the default label; give this combination a label of its own)' : '';
+      out.push({ path: ['policies', i, 'label'], message: `duplicate label '${label}' (also policies.${j})${how}` });
+    } else first.set(label, i);
+  });
+  return out;
+}
 
 /** The first failure event naming a node that is not in `ids`: its field path and a message. */
 export function unknownNodeProblem(f: Failures, ids: readonly string[]): { path: (string | number)[]; message: string } | undefined {
