@@ -9,7 +9,8 @@ const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run
 Runs every policy combination × seed of a scenario file (YAML or JSON) and prints a comparison.
   scenario     scenario file (default: scenarios/quickstart.yaml)
   --seed N     run only seed N instead of the scenario's seeds
-  --out DIR    write outputs under DIR instead of the scenario's output directory
+  --out DIR    write outputs to DIR instead of out/<name> (DIR must be absent, empty or a
+               previous output: it is replaced once every run is complete)
   --dry-run    write nothing; print digests and metrics only
   --help       this text
 
