@@ -7,15 +7,15 @@ import { bestFit } from './placement/best-fit.ts';
 import { firstFit } from './placement/first-fit.ts';
 import { bestFitStudy } from './placement/best-fit-study.ts';
 import { dotProduct } from './placement/dot-product.ts';
-import { fgdFactory } from './placement/fgd.ts';
+import { FgdParams, fgdFactory } from './placement/fgd.ts';
 import { gpuClustering } from './placement/gpu-clustering.ts';
 import { gpuPacking } from './placement/gpu-packing.ts';
 import { random } from './placement/random.ts';
 import { worstFit } from './placement/worst-fit.ts';
 import { fifo } from './queue/fifo.ts';
 import { drf } from './queue/drf.ts';
-import { las } from './queue/las.ts';
-import { priority } from './queue/priority.ts';
+import { las, LasParams } from './queue/las.ts';
+import { priority, PriorityParams } from './queue/priority.ts';
 import { roundRobin } from './queue/round-robin.ts';
 import { sjf } from './queue/sjf.ts';
 import { srtf } from './queue/srtf.ts';
@@ -23,12 +23,13 @@ import { weightedFair } from './queue/weighted-fair.ts';
 import { migBestFit } from './placement/mig-best-fit.ts';
 
 // Once per process, even when a second copy of this module is loaded (see registerOnce).
+// A policy registered without `params` takes none: any key in a scenario's params is an error.
 registerOnce('gpulab/shipped-policies', () => {
   registerQueuePolicy('fifo', () => fifo);
-  registerQueuePolicy('priority', (p) => priority(p));
+  registerQueuePolicy('priority', priority, { params: PriorityParams });
   registerQueuePolicy('sjf', () => sjf);
   registerQueuePolicy('srtf', () => srtf);
-  registerQueuePolicy('las', (p) => las(p));
+  registerQueuePolicy('las', las, { params: LasParams });
   registerQueuePolicy('round-robin', () => roundRobin);
   registerQueuePolicy('weighted-fair', () => weightedFair);
   registerQueuePolicy('drf', () => drf);
@@ -40,6 +41,6 @@ registerOnce('gpulab/shipped-policies', () => {
   registerPlacementPolicy('gpu-packing', () => gpuPacking);
   registerPlacementPolicy('gpu-clustering', () => gpuClustering);
   registerPlacementPolicy('best-fit-study', () => bestFitStudy);
-  registerPlacementPolicy('fgd', fgdFactory);
+  registerPlacementPolicy('fgd', fgdFactory, { params: FgdParams });
   registerPlacementPolicy('best-fit', () => bestFit);
 });

@@ -111,7 +111,7 @@ describe.skipIf(!existsSync(join(DIR, 'openb_pod_list_default.csv')))(`fgd-openb
     const file = join(import.meta.dirname, '../scenarios/fgd-openb.yaml');
     const scn = loadScenario(file);
     const out = mkdtempSync(join(tmpdir(), 'gpulab-fgd-'));
-    const s = await runScenario({ ...scn, seeds: [42], policies: scn.policies.filter((p) => p.placement === 'fgd' || p.placement === 'best-fit') }, { file, out });
+    const s = await runScenario({ ...scn, seeds: [42], policies: scn.policies.filter((p) => p.placement === 'fgd' || p.placement === 'best-fit-study') }, { file, out });
     const rows = readFileSync(join(out, 'fgd-curve.csv'), 'utf8').trim().split('\n');
     // header + 2 policies × 131 points (0..130)
     expect(rows).toHaveLength(1 + 2 * 131);

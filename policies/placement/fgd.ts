@@ -1,5 +1,6 @@
-import { firstFreeGpus, kernelPolicy, MILLI, typicalFromParams, type NodeState, type PodShape, type ScoreKernel } from '../../src/fgd/kernel.ts';
-import type { PolicyParams } from '../../src/scheduler/policy.ts';
+import { z } from 'zod';
+import { firstFreeGpus, kernelPolicy, MILLI, type NodeState, type PodShape, type ScoreKernel } from '../../src/fgd/kernel.ts';
+import type { PlacementPolicy } from '../../src/scheduler/policy.ts';
 import { nodeFrag } from '../../src/frag/node-frag.ts';
 import type { TypicalPod } from '../../src/frag/typical-pods.ts';
 
@@ -92,4 +93,26 @@ export const fgdKernel = {
 } satisfies ScoreKernel;
 
 export const fgd = kernelPolicy(fgdKernel);
-export const fgdFactory = (params: PolicyParams) => (typicalFromParams(params) ? kernelPolicy(fgdKernel, params) : fgd);
+
+/** One typical pod (src/frag/typical-pods.ts): a request shape and its probability. */
+export const TypicalPodSchema = z
+  .strictObject({
+    cpu: z.number().nonnegative(),
+    gpus: z.number().int().nonnegative(),
+    milli: z.number().int().min(0).max(MILLI),
+    spec: z.string(),
+    models: z.array(z.string().min(1)).optional(),
+    freq: z.number().min(0).max(1),
+    count: z.number().int().nonnegative(),
+  })
+  // TypicalPod always has the key (undefined: any model).
+  .transform(({ models, ...t }): TypicalPod => ({ ...t, models }));
+
+/**
+ * `typicalPods`: the pod shapes fragmentation is measured against. A scenario run derives them
+ * from its own workload when absent (src/fgd/typical-params.ts); without them fgd measures
+ * against the placed job's shape alone.
+ */
+export const FgdParams = z.strictObject({ typicalPods: z.array(TypicalPodSchema).optional() });
+
+export const fgdFactory = ({ typicalPods }: z.output<typeof FgdParams>): PlacementPolicy => (typicalPods ? kernelPolicy(fgdKernel, { typicalPods }) : fgd);

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { JobView } from '../../src/jobs/job.ts';
-import type { PolicyParams, QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
+import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
+import { parsePolicyParams } from '../../src/scheduler/registry.ts';
 import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
 
 /**
@@ -20,15 +22,24 @@ import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
  * Example with thresholds [3600]: a 4-GPU job that ran 1000 s attained 4000 GPU·s → queue 1;
  * a new 8-GPU job (0 GPU·s, queue 0) preempts it if it needs its GPUs.
  */
-export function las(params: PolicyParams = {}): QueuePolicy {
-  const thresholds = ((params.thresholdsGpuSec as number[] | undefined) ?? [3600]).map((x) => x * 1000);
-  const starveFactor = (params.starveFactor as number | undefined) ?? 2;
-  const starveMin = ((params.starveMinSec as number | undefined) ?? 0) * 1000;
-  for (let i = 0; i < thresholds.length; i++) {
-    if (!(thresholds[i] > 0) || (i > 0 && thresholds[i] <= thresholds[i - 1])) {
-      throw new Error(`las: thresholdsGpuSec must be positive and increasing, got ${JSON.stringify(params.thresholdsGpuSec)}`);
-    }
-  }
+export const LasParams = z.strictObject({
+  /** Queue boundaries in attained GPU·s, positive and increasing (k thresholds: k + 1 queues). */
+  thresholdsGpuSec: z
+    .array(z.number().positive())
+    .refine((t) => t.every((x, i) => i === 0 || x > t[i - 1]), 'must be increasing')
+    .default([3600]),
+  /** Promote a job that waited this many times its executed time. */
+  starveFactor: z.number().nonnegative().default(2),
+  /** … and at least this long (seconds). */
+  starveMinSec: z.number().nonnegative().default(0),
+});
+
+/** Raw options are checked here too (PolicyParamsError naming the field): `las({ starveFactor: 4 })`. */
+export function las(params: z.input<typeof LasParams> = {}): QueuePolicy {
+  const p = parsePolicyParams(LasParams, params, "queue policy 'las'");
+  const thresholds = p.thresholdsGpuSec.map((x) => x * 1000);
+  const starveFactor = p.starveFactor;
+  const starveMin = p.starveMinSec * 1000;
   /** Attained GPU·ms at `now`. */
   const attained = (j: JobView, now: number) => j.gpus * (j.executed + (j.state === 'running' ? now - j.start : 0));
   const level = (j: JobView, now: number) => {

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import type { JobView } from '../../src/jobs/job.ts';
-import type { PolicyParams, QueuePolicy } from '../../src/scheduler/policy.ts';
+import type { QueuePolicy } from '../../src/scheduler/policy.ts';
 import { byLeastLoss, planPreemption } from '../../src/scheduler/preempt-kit.ts';
 
 /**
@@ -12,8 +13,12 @@ import { byLeastLoss, planPreemption } from '../../src/scheduler/preempt-kit.ts'
  *
  * Example: queue [a(0), b(5), c(0), d(5)] → b d a c.
  */
-export function priority(params: PolicyParams = {}): QueuePolicy {
-  const preempt = params.preempt === true;
+export const PriorityParams = z.strictObject({
+  /** Evict running jobs of strictly lower classes for a queued job that cannot start. */
+  preempt: z.boolean().default(false),
+});
+
+export function priority({ preempt = false }: z.input<typeof PriorityParams> = {}): QueuePolicy {
   const order = (view: { queue: readonly JobView[] }) =>
     view.queue
       .map((j, i) => ({ j, i }))

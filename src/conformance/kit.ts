@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { PlacementPolicy, PolicyParams, QueuePolicy } from '../scheduler/policy.ts';
-import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
+import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
+import { placementPolicyFactory, queuePolicyFactory, type PolicyParams } from '../scheduler/registry.ts';
 import { PROPERTIES, type Subject } from './properties.ts';
 
 export interface PropertyResult {
@@ -32,7 +32,8 @@ export function defaultRuns(): number {
 
 /**
  * Parameter sets checked besides a registered policy's defaults, where options change what it
- * does (preemption, time-driven queues). Names not registered are ignored.
+ * does (preemption, time-driven queues). Names not registered are ignored. Each set goes through
+ * the policy's params schema, as a scenario's `params:` would.
  */
 export const PARAM_VARIANTS: Readonly<Record<string, readonly PolicyParams[]>> = {
   priority: [{ preempt: true }],

@@ -2,7 +2,7 @@ import { fits, gpuUsable, migGrant, migStarts, modelAllowed } from '../cluster/f
 import type { ClusterView, NodeView } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { JobView } from '../jobs/job.ts';
-import type { PlacementOutcome, PlacementPolicy, PolicyParams } from '../scheduler/policy.ts';
+import type { PlacementOutcome, PlacementPolicy } from '../scheduler/policy.ts';
 import { unfit } from '../scheduler/placement-kit.ts';
 import { modelAccessible } from '../frag/node-frag.ts';
 import type { TypicalPod } from '../frag/typical-pods.ts';
@@ -115,12 +115,6 @@ export function bestFitGpus(n: NodeState, p: PodShape): number[] {
   return firstFreeGpus(n, p.gpus, p.milli);
 }
 
-/** Typical pods for a policy's `params.typicalPods`, or the placed job alone when absent. */
-export function typicalFromParams(params: PolicyParams): readonly TypicalPod[] | undefined {
-  const t = params['typicalPods'];
-  return Array.isArray(t) ? (t as TypicalPod[]) : undefined;
-}
-
 function stateOf(node: NodeView, job: JobView): { state: NodeState; index: number[] } {
   // Only GPUs the job may use are shown to the kernel (allowed model; MIG GPUs only to MIG
   // requests, with a free start for the profile); `index` maps back to GPU indices.
@@ -187,10 +181,10 @@ class CostMemo {
  * lowest cost, ties by the kernel's rule (random ties draw once from ctx.rng, so the answer is
  * the same for the same view and stream). Pure. Limits: the node's pod-kind affinities are not in
  * the ClusterView, so gpu-clustering sees none here; a mixed-model node is shown to the kernel as
- * its GPUs of the allowed models. Typical pods: `params.typicalPods`, else the job's own shape.
+ * its GPUs of the allowed models. Typical pods: `opts.typicalPods`, else the job's own shape.
  */
-export function kernelPolicy(kernel: ScoreKernel, params: PolicyParams = {}): PlacementPolicy {
-  const given = typicalFromParams(params);
+export function kernelPolicy(kernel: ScoreKernel, opts: { readonly typicalPods?: readonly TypicalPod[] } = {}): PlacementPolicy {
+  const given = opts.typicalPods;
   const memo = new CostMemo();
   return {
     name: kernel.name,

@@ -34,6 +34,11 @@ const kernels = new Map<string, ScoreKernel>(
   ),
 );
 
+/** The placement names a static-fill scenario may use, sorted. */
+export function staticFillPlacements(): string[] {
+  return [...kernels.keys()].sort();
+}
+
 export function kernelFor(placement: string): ScoreKernel {
   const k = kernels.get(placement);
   if (!k) throw new Error(`placement '${placement}' cannot run the static-fill experiment (known: ${[...kernels.keys()].sort().join(', ')})`);

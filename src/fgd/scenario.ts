@@ -11,8 +11,9 @@ import { curveCsv, runExperiment, summarise, type RunResult } from './experiment
  * A scenario with `workload: {kind: static-fill}`: every placement policy × seed as one static
  * fill. Writes `<out>/fgd-curve.csv` (unless dry-run) and returns the printed table: per policy,
  * the seed means of gpu_alloc_pct and frag_pct at arrived 100% and at the top (tune × 100%).
- * In a static-fill scenario the placement name `best-fit` means the study's BestFit
- * (`best-fit-study`); gpulab's own best-fit is a different rule (see policies/placement).
+ * A placement name means the same algorithm as everywhere else: the study's BestFit is
+ * `best-fit-study` (gpulab's own `best-fit` is a different rule, see policies/placement);
+ * src/scenario/policy-params.ts refuses a placement without a static-fill kernel.
  */
 export async function runStaticFillScenario(
   scn: Scenario,
@@ -25,7 +26,7 @@ export async function runStaticFillScenario(
   o.say(`static fill ${w.path}: ${pods.length} pods${report.skipped ? `, ${report.skipped} bad rows skipped` : ''}; ${o.nodes.length} nodes`);
   for (const e of report.errors) o.say(`  skipped: ${e.message}`);
   const workload = w.path.replace(/^.*\//, '').replace(/^openb_pod_list_/, '').replace(/\.csv$/, '');
-  const runs = scn.policies.map((c) => ({ label: c.label ?? c.placement, placement: c.placement === 'best-fit' ? 'best-fit-study' : c.placement }));
+  const runs = scn.policies.map((c) => ({ label: c.label ?? c.placement, placement: c.placement }));
   const { results, typical } = await runExperiment({ workload, nodes: o.nodes, pods, runs, seeds: o.seeds, tune: w.tune, workers: w.workers });
   const wall = (performance.now() - t0) / 1000;
   o.say(`${results.length} runs (${runs.length} policies × ${o.seeds.length} seeds), ${typical.length} typical pods, ${wall.toFixed(2)} s`);

@@ -1,6 +1,6 @@
 import type { JobSpec } from '../jobs/job.ts';
 import { typicalPods } from '../frag/typical-pods.ts';
-import type { PolicyParams } from '../scheduler/policy.ts';
+import type { PolicyParams } from '../scheduler/registry.ts';
 
 /**
  * Placement params for a run: `fgd` gets `typicalPods` derived from the run's own workload (the

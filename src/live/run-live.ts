@@ -6,6 +6,7 @@ import { mean, percentileSorted } from '../metrics/stats.ts';
 import type { RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import { toCsv } from '../output/csv.ts';
+import { validatePolicyParams } from '../scenario/policy-params.ts';
 import { comboLabel, loadNodes, loadPlugins, policiesFor, prepareScenario } from '../scenario/prepare.ts';
 import { ScenarioError } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -80,6 +81,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const live = scn.live ?? LiveSectionSchema.parse({});
   const timeScale = opts.timeScale ?? live.timeScale;
   await loadPlugins(scn, base);
+  validatePolicyParams(scn, opts.file); // plugins register policies: names and params are known only now
   const nodes = await loadNodes(scn, base);
   const seed = opts.seed ?? scn.seeds[0];
   const combo = live.policy ? scn.policies.find((c) => comboLabel(c) === live.policy) : scn.policies[0];

@@ -114,9 +114,3 @@ export interface PlacementPolicy {
   readonly name: string;
   place(job: JobView, cluster: ClusterView, ctx: PolicyContext): PlacementOutcome;
 }
-
-/** Options a scenario passes to a policy factory (`params:` in the scenario file). */
-export type PolicyParams = Readonly<Record<string, unknown>>;
-
-export type QueuePolicyFactory = (params: PolicyParams) => QueuePolicy;
-export type PlacementPolicyFactory = (params: PolicyParams) => PlacementPolicy;
