@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
 import { parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { scenarioLimitProblems } from './limits.ts';
@@ -91,5 +91,9 @@ export function loadScenario(file: string): Scenario {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ScenarioError(file, [`cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`]);
   }
-  return parseScenario(text, file);
+  const scn = parseScenario(text, file);
+  // Plugins are imported later, relative to the scenario's folder: a missing one is named here.
+  const missing = scn.plugins.flatMap((p, i) => (existsSync(resolve(dirname(file), p)) ? [] : [`plugins.${i}: no such file '${p}' (relative to the scenario's folder)`]));
+  if (missing.length > 0) throw new ScenarioError(file, missing);
+  return scn;
 }

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { JobSpec } from '../jobs/job.ts';
 import type { TraceWorkload } from '../scenario/schema.ts';
-import { maxRowsInMemory } from '../scenario/limits.ts';
+import { MAX_TIME_SEC, maxRowsInMemory } from '../scenario/limits.ts';
 import { TraceFileError, type LoadReport } from './csv-rows.ts';
 import { dlrmJobs, loadDlrmInstances } from './dlrm-v2025.ts';
 import { loadGavelThroughputs, loadGavelTrace } from './gavel.ts';
@@ -28,7 +28,10 @@ export async function loadTraceJobs(w: TraceWorkload, base: string): Promise<{ j
   if (r.jobs.length > max.rows) throw new TraceFileError(file, `${r.jobs.length} jobs: ${max.why}`);
   const k = w.arrivalSpeedup;
   if (k === undefined || k === 1) return r;
-  return { ...r, jobs: speedUpArrivals(r.jobs, k), notes: [...r.notes, `arrivals ${k}× as dense (gaps between submit times ÷ ${k}; durations unchanged)`] };
+  const jobs = speedUpArrivals(r.jobs, k);
+  const last = jobs.reduce((a, j) => Math.max(a, j.submit), 0);
+  if (!(last <= MAX_TIME_SEC * 1000)) throw new TraceFileError(file, `workload.arrivalSpeedup ${k} puts the last arrival at ${last / 1000} s; at most ${MAX_TIME_SEC} s`);
+  return { ...r, jobs, notes: [...r.notes, `arrivals ${k}× as dense (gaps between submit times ÷ ${k}; durations unchanged)`] };
 }
 
 /**
