@@ -43,8 +43,9 @@ function readJobs(file: string): CsvJob[] {
       start: Number(v('start_ms')),
       end: Number(v('end_ms')),
       state: v('state'),
-      gpus: v('gpus') === '' ? 0 : v('gpus').split(';').length,
-      milli: Number(v('milli')),
+      // as requested (the granted columns are empty for a job that never started)
+      gpus: Number(v('req_gpus')),
+      milli: Number(v('req_milli')),
     };
   });
 }
