@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { toCsv } from '../output/csv.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { scenarioLimitProblems } from '../scenario/limits.ts';
 import { synthesize } from '../workload/synthetic.ts';
@@ -38,14 +39,13 @@ async function main(): Promise<number> {
     const problems = scenarioLimitProblems({ ...scn, workload: w });
     if (problems.length > 0) throw new UsageError(`--jobs ${jobs}: ${problems.join('; ')}`);
   }
-  const rows = ['id,tenant,submit_s,duration_s,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_models,priority,estimate_s'];
-  for (const j of synthesize(w, seed)) {
-    rows.push(
-      [j.id, j.tenant, j.submit / 1000, j.duration / 1000, j.cpu, j.memory, j.gpus, j.gpus ? j.milli : '', (j.models ?? []).join('|'), j.priority, (j.estimate ?? j.duration) / 1000].join(','),
-    );
-  }
-  writeFileSync(values.out, rows.join('\n') + '\n');
-  process.stderr.write(`wrote ${rows.length - 1} jobs to ${values.out}\n`);
+  // The gpulab trace format (traces/README.md): an input format, in seconds as its column names say.
+  const header = ['id', 'tenant', 'submit_s', 'duration_s', 'cpu_milli', 'memory_mib', 'num_gpu', 'gpu_milli', 'gpu_models', 'priority', 'estimate_s'];
+  const rows = synthesize(w, seed).map((j) => [
+    j.id, j.tenant, j.submit / 1000, j.duration / 1000, j.cpu, j.memory, j.gpus, j.gpus ? j.milli : '', (j.models ?? []).join('|'), j.priority, (j.estimate ?? j.duration) / 1000,
+  ]);
+  writeFileSync(values.out, toCsv(header, rows));
+  process.stderr.write(`wrote ${rows.length} jobs to ${values.out}\n`);
   return 0;
 }
 
