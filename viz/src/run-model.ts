@@ -406,7 +406,7 @@ export class RunModel {
   private metricsCache: { at: number; m: Record<string, number> } | undefined;
   private jctCache: { at: number; v: Float64Array } | undefined;
 
-  /** The Deriver's run metrics (seconds, as in summary.json) without the node-failure block. Cached per log length. */
+  /** The Deriver's run metrics (integer ms, the same fields as summary.json) without the node-failure block. Cached per log length. */
   metrics(): Record<string, number> {
     if (this.metricsCache?.at === this.records.length) return this.metricsCache.m;
     const { failures: _, ...m } = this.deriver.metrics();
