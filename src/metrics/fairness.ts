@@ -172,7 +172,7 @@ export class TenantTracker {
         jctMeanMs: round(mean(done.map((j) => j.end - j.submit)), 0),
         waitMeanMs: round(mean(js.filter((j) => j.start >= 0).map((j) => j.start - j.submit)), 0),
         rhoMean: round(mean(rho), 3),
-        // A loop, not Math.max(...rho): spreading a million values overflows the call stack.
+        // A loop: spreading a million values into Math.max overflows the call stack.
         rhoMax: round(rho.length ? rho.reduce((a, b) => Math.max(a, b)) : 0, 3),
         preemptions: this.preempts.get(t) ?? 0,
         lostGpuMs: round(this.lost.get(t) ?? 0, 0),
