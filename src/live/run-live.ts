@@ -80,7 +80,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const base = dirname(resolve(opts.file));
   const live = scn.live ?? LiveSectionSchema.parse({});
   const timeScale = opts.timeScale ?? live.timeScale;
-  await loadPlugins(scn, base);
+  await loadPlugins(scn, base, opts.file);
   validatePolicyParams(scn, opts.file); // plugins register policies: names and params are known only now
   const nodes = await loadNodes(scn, base);
   const seed = opts.seed ?? scn.seeds[0];

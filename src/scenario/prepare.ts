@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import '../../policies/index.ts';
 import type { NodeSpec } from '../cluster/types.ts';
@@ -43,9 +43,18 @@ export function comboLabel(c: PolicyCombo): string {
   return c.label ?? `${c.queue}+${c.placement}`;
 }
 
-/** Imports the scenario's `plugins:` (modules that register policies), relative to its folder. */
-export async function loadPlugins(scn: Scenario, base: string): Promise<void> {
-  for (const p of scn.plugins) await import(pathToFileURL(resolve(base, p)).href);
+/**
+ * Imports the scenario's `plugins:` (modules that register policies), relative to its folder. A
+ * module that fails to import (missing, a syntax error, throws) is a ScenarioError naming the field.
+ */
+export async function loadPlugins(scn: Scenario, base: string, file = join(base, '(scenario)')): Promise<void> {
+  for (const [i, p] of scn.plugins.entries()) {
+    try {
+      await import(pathToFileURL(resolve(base, p)).href);
+    } catch (e) {
+      throw new ScenarioError(file, [`plugins.${i}: cannot import '${p}': ${(e as Error).message}`]);
+    }
+  }
 }
 
 export async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]> {

@@ -71,7 +71,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<Scen
 async function runInto(scn: Scenario, opts: RunOptions, out: string, dir: string): Promise<ScenarioSummary> {
   const base = dirname(resolve(opts.file));
   const say = opts.progress ?? (() => {});
-  await loadPlugins(scn, base);
+  await loadPlugins(scn, base, opts.file);
   validatePolicyParams(scn, opts.file); // plugins register policies: names and params are known only now
   const nodes = await loadNodes(scn, base);
   const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;

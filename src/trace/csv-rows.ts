@@ -134,6 +134,8 @@ export async function readCsvRows<T>(
     columns: opts.columns ?? true,
     delimiter: opts.delimiter ?? ',',
     bom: true,
+    // A row is a few hundred bytes; without a bound one unterminated quote buffers the whole file.
+    max_record_size: 1 << 20,
     skip_empty_lines: true,
     relax_column_count: true,
     info: true,
