@@ -88,6 +88,7 @@ async function main(): Promise<number> {
   const numRuns = values.runs === undefined ? undefined : intFlag('--runs', values.runs, 1, MAX_RUNS);
   const seed = values.seed === undefined ? undefined : intFlag('--seed', values.seed, -(2 ** 31), 2 ** 31 - 1);
   if (positionals.length === 0 && !values.all) throw new UsageError('name a policy file (or several), or --all');
+  if (positionals.length > 0 && values.all) throw new UsageError(`--all checks every registered policy: drop ${positionals.join(' ')}, or --all`);
   const policies = values.all ? allRegistered() : (await Promise.all(positionals.map(policiesOf))).flat();
   if (policies.length === 0) throw new UsageError(`${positionals.join(', ')}: exports or registers no queue or placement policy`);
   let failed = 0;
