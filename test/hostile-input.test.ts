@@ -14,8 +14,8 @@ import { dlrmJobs, loadDlrmInstances } from '../src/trace/dlrm-v2025.ts';
 import { loadGavelThroughputs, loadGavelTrace } from '../src/trace/gavel.ts';
 import { loadGpulabJobs, loadGpulabNodes } from '../src/trace/gpulab-csv.ts';
 import { loadTraceJobs } from '../src/trace/load-trace.ts';
-import { loadOpenbNodes, loadOpenbPods } from '../src/trace/openb.ts';
-import { loadPaiJobTable, loadPaiMachineSpec, loadPaiTaskTable } from '../src/trace/pai-v2020.ts';
+import { loadOpenbNodes, loadOpenbPods, openbPodsToJobs } from '../src/trace/openb.ts';
+import { loadPaiJobTable, loadPaiMachineSpec, loadPaiTaskTable, paiJobs } from '../src/trace/pai-v2020.ts';
 import { loadTiresiasCluster, loadTiresiasJobs } from '../src/trace/tiresias.ts';
 import { mapLimited, ROOT, runCli, STACK_LINE, tempDir, type CliResult } from './helpers/hostile.ts';
 
@@ -239,32 +239,49 @@ describe('trace and node files', () => {
     expect(dlrmJobs((await loadDlrmInstances(ok)).instances)[0].duration).toBe(10_000);
   });
 
-  // One cell of a valid row replaced by something nasty: the job is usable, or the error names file, line and column.
-  const CELLS = ['id', 'tenant', 'submit_s', 'duration_s', 'cpu_milli', 'memory_mib', 'num_gpu', 'gpu_milli'];
+  // One cell of a valid row replaced by something nasty, in every job trace format: the jobs are
+  // usable, or the error names file, line and column (or the file, when no row is left).
+  const DLRM_HEADER = 'instance_sn,role,app_name,cpu_request,cpu_limit,gpu_request,gpu_limit,rdma_request,memory_request,memory_limit,disk_request,max_instance_per_node,creation_time,scheduled_time,deletion_time';
+  const FORMATS: { name: string; header?: string; row: string[]; load(f: string): Promise<readonly JobSpec[]> }[] = [
+    { name: 'gpulab', header: JOBS_HEADER, row: ['a', 't', '1', '2', '100', '100', '1', '500'], load: async (f) => (await loadGpulabJobs(f, { onBadRow: 'stop' })).jobs },
+    {
+      name: 'openb',
+      header: 'name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time',
+      row: ['p', '1000', '1024', '1', '500', 'V100M16', 'LS', 'Running', '0', '10', '0'],
+      load: async (f) => openbPodsToJobs((await loadOpenbPods(f, { onBadRow: 'stop' })).pods, f),
+    },
+    { name: 'tiresias', header: 'job_id,num_gpu,submit_time,iterations,model_name,duration,interval', row: ['1', '2', '0', '100', 'resnet', '60', '10'], load: async (f) => (await loadTiresiasJobs(f, { onBadRow: 'stop' })).jobs },
+    { name: 'dlrm', header: DLRM_HEADER, row: ['i', 'HN', 'app', '8', '8', '1', '1', '10', '32', '32', '10', '-1', '0', '5', '100'], load: async (f) => dlrmJobs((await loadDlrmInstances(f)).instances) },
+    // headerless; inst_num is bounded (1e6) but a fuzzed 999999 would expand to as many jobs: kept small below
+    { name: 'pai tasks', row: ['j', 't', '2', 'Terminated', '100', '200', '600', '10', '50', 'V100'], load: async (f) => paiJobs((await loadPaiTaskTable(f)).rows).jobs },
+  ];
   const nastyCell = fc.oneof(
     fc.constantFrom('', ' ', '0x10', '0o7', '1e308', '-1e308', '1e-400', 'NaN', 'nan', 'Infinity', '-0', '9007199254740993', '１', '١', '1,5', '"1"', '""', '\u0000', '\u200b1', BOM),
     fc.string({ maxLength: 8 }),
     fc.double().map(String),
-    fc.integer().map(String),
+    fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 2e6 })).map(String),
   );
-  it('fuzzed cells: a usable job or a TraceRowError naming file, line and column', async () => {
+  const fuzzCase = fc.constantFrom(...FORMATS).chain((fmt) => fc.record({ fmt: fc.constant(fmt), col: fc.nat(fmt.row.length - 1), value: nastyCell, crlf: fc.boolean(), bom: fc.boolean() }));
+  it('fuzzed cells in every job format: usable jobs, or a TraceError naming file, line and column', async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...CELLS.keys()), nastyCell, fc.boolean(), fc.boolean(), async (col, value, crlf, bom) => {
-        const cells = ['a', 't', '1', '2', '100', '100', '1', '500'];
+      fc.asyncProperty(fuzzCase, async ({ fmt, col, value, crlf, bom }) => {
+        const cells = [...fmt.row];
         cells[col] = /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
         const eol = crlf ? '\r\n' : '\n';
-        const f = t.write(`fuzz-${n++ % 4}.csv`, `${bom ? BOM : ''}${JOBS_HEADER}${eol}${cells.join(',')}${eol}`);
+        const f = t.write(`fuzz-${n++ % 4}.csv`, `${bom ? BOM : ''}${fmt.header ? fmt.header + eol : ''}${cells.join(',')}${eol}`);
         try {
-          const { jobs } = await loadGpulabJobs(f, { onBadRow: 'stop' });
-          for (const j of jobs) expect(invalidJob(j as JobSpec)).toBeUndefined();
+          for (const j of await fmt.load(f)) expect(invalidJob(j), `${fmt.name}: ${JSON.stringify(j)}`).toBeUndefined();
         } catch (e) {
-          if (e instanceof TraceFileError) return expect(e.message.startsWith(`${f}: `)).toBe(true);
-          expect(e).toBeInstanceOf(TraceRowError);
+          if (e instanceof TraceFileError) {
+            expect(e.message.startsWith(`${f}: `)).toBe(true);
+            return;
+          }
+          expect(e, `${fmt.name}: ${(e as Error).stack}`).toBeInstanceOf(TraceRowError);
           expect((e as Error).message).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: column '`));
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 });
