@@ -31,10 +31,10 @@ export class TraceRowError extends TraceError {
   }
 }
 
-/** Decimal numbers only: no hex, octal, binary, `Infinity`, separators or blanks (`Number()` takes them all). */
+/** Decimal numbers only: `Number()` would also read hex, octal, binary and `Infinity`. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Throws TraceFileError unless `file` is a readable regular file. */
+/** Throws TraceFileError unless `file` exists and is a regular file (not a directory, device or pipe). */
 export function checkTraceFile(file: string): void {
   let st;
   try {
