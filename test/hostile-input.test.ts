@@ -140,11 +140,11 @@ describe('scenario files: fuzzed structure, one field at a time', () => {
 });
 
 describe('memory limits', () => {
-  // 1 GiB heap, 10 nodes with 80 GPUs: (2^30 − 64 MiB − 10·1024 − 80·512) / 2048 = 491,495 jobs
-  it('the job budget is the heap left after the program and the cluster, at 2 KiB a job', () => {
-    expect(maxJobsInMemory(2 ** 30, 10, 80)).toBe(491_495);
-    expect(memoryProblems({ jobs: 491_495, nodes: 10, gpus: 80 }, { jobs: 'workload.jobs', nodes: 'cluster.nodes' }, 2 ** 30)).toEqual([]);
-    expect(memoryProblems({ jobs: 491_496, nodes: 10, gpus: 80 }, { jobs: 'workload.jobs', nodes: 'cluster.nodes' }, 2 ** 30)[0]).toMatch(/^workload\.jobs: 491,496 jobs/);
+  // 1 GiB heap, 10 nodes with 80 GPUs: ⌊(2^30 − 64 MiB − 10·1024 − 80·512) / 3072⌋ = ⌊1,006,581,760 / 3072⌋ = 327,663 jobs
+  it('the job budget is the heap left after the program and the cluster, at 3 KiB a job', () => {
+    expect(maxJobsInMemory(2 ** 30, 10, 80)).toBe(327_663);
+    expect(memoryProblems({ jobs: 327_663, nodes: 10, gpus: 80 }, { jobs: 'workload.jobs', nodes: 'cluster.nodes' }, 2 ** 30)).toEqual([]);
+    expect(memoryProblems({ jobs: 327_664, nodes: 10, gpus: 80 }, { jobs: 'workload.jobs', nodes: 'cluster.nodes' }, 2 ** 30)[0]).toMatch(/^workload\.jobs: 327,664 jobs/);
   });
 });
 
