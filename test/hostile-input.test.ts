@@ -118,6 +118,9 @@ describe('scenario files: fuzzed structure, one field at a time', () => {
     ['pareto alpha 0.1 without maxSec', withPath(VALID, ['workload', 'duration'], { dist: 'pareto', minSec: 1, alpha: 0.1 }), /workload\.duration\.alpha: .*set maxSec/],
     ['arrivals past the bound', withPath(withPath(VALID, ['workload', 'jobs'], 1e6), ['workload', 'meanInterarrivalSec'], 1e6), /workload\.meanInterarrivalSec: 1,000,000 arrivals/],
     ['2000 GPUs on a node', withPath(VALID, ['cluster', 'nodes', 0, 'gpus', 0, 'count'], 2000), /cluster\.nodes\.0\.gpus: 2,000 GPUs on one node/],
+    // prefixes n (n00 … n10) and n1 (n10): the same node id twice
+    ['node groups whose ids collide', withPath(withPath(withPath(VALID, ['failures'], DROP), ['cluster', 'nodes', 0, 'count'], 11), ['cluster', 'nodes', 1], { prefix: 'n1', count: 1, cpu: 1, memory: 1 }), /cluster\.nodes\.1\.prefix: node id 'n10' is also an id of cluster\.nodes\.0/],
+    ['a tenant named twice', withPath(VALID, ['workload', 'tenants', 1], { name: 'a', weight: 3 }), /workload\.tenants\.1\.name: duplicate tenant 'a'/],
   ])('%s is an error naming the field', (_, data, msg) => {
     const t0 = performance.now();
     expect(() => parseScenario(stringify(data), 's.yaml')).toThrow(msg);

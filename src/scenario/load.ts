@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
-import { scenarioLimitProblems } from './limits.ts';
+import { scenarioLimitProblems, tooManyNodes } from './limits.ts';
 import { ScenarioSchema, type Scenario } from './schema.ts';
 
 export class ScenarioError extends Error {
@@ -57,9 +57,42 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const r = ScenarioSchema.safeParse(data);
   if (!r.success) throw new ScenarioError(file, formatIssues(r.error.issues));
-  const limits = scenarioLimitProblems(r.data);
-  if (limits.length > 0) throw new ScenarioError(file, limits);
+  const problems = [...duplicateProblems(r.data), ...scenarioLimitProblems(r.data)];
+  if (problems.length > 0) throw new ScenarioError(file, problems);
   return r.data;
+}
+
+/**
+ * Names that must be unique across entries, which a per-field schema does not see: node ids of
+ * inline node groups (`<prefix><index>`: prefixes `n` and `n1` can collide) and tenant names.
+ */
+function duplicateProblems(scn: Scenario): string[] {
+  const problems: string[] = [];
+  if ('nodes' in scn.cluster && !tooManyNodes(scn.cluster.nodes)) {
+    const group = new Map<string, number>();
+    scn.cluster.nodes.forEach((g, gi) => {
+      const width = String(g.count - 1).length;
+      for (let i = 0; i < g.count; i++) {
+        const id = `${g.prefix}${String(i).padStart(width, '0')}`;
+        const other = group.get(id);
+        if (other !== undefined) {
+          problems.push(`cluster.nodes.${gi}.prefix: node id '${id}' is also an id of cluster.nodes.${other}`);
+          return;
+        }
+        group.set(id, gi);
+      }
+    });
+  }
+  const tenants = (field: string, list: readonly { name: string }[] | undefined) => {
+    const seen = new Set<string>();
+    list?.forEach((t, i) => {
+      if (seen.has(t.name)) problems.push(`${field}.${i}.name: duplicate tenant '${t.name}'`);
+      seen.add(t.name);
+    });
+  };
+  if (scn.workload.kind === 'synthetic') tenants('workload.tenants', scn.workload.tenants);
+  tenants('tenants', scn.tenants);
+  return problems;
 }
 
 /** `line L, column C` of the first alias that resolves to no anchor, if any. */
