@@ -120,6 +120,7 @@ describe('scenario files: fuzzed structure, one field at a time', () => {
     ['2000 GPUs on a node', withPath(VALID, ['cluster', 'nodes', 0, 'gpus', 0, 'count'], 2000), /cluster\.nodes\.0\.gpus: 2,000 GPUs on one node/],
     // prefixes n (n00 … n10) and n1 (n10): the same node id twice
     ['node groups whose ids collide', withPath(withPath(withPath(VALID, ['failures'], DROP), ['cluster', 'nodes', 0, 'count'], 11), ['cluster', 'nodes', 1], { prefix: 'n1', count: 1, cpu: 1, memory: 1 }), /cluster\.nodes\.1\.prefix: node id 'n10' is also an id of cluster\.nodes\.0/],
+    ['a seed given twice', withPath(VALID, ['seeds'], [1, 2, 1]), /seeds\.2: duplicate seed 1/],
     ['a tenant named twice', withPath(VALID, ['workload', 'tenants', 1], { name: 'a', weight: 3 }), /workload\.tenants\.1\.name: duplicate tenant 'a'/],
   ])('%s is an error naming the field', (_, data, msg) => {
     const t0 = performance.now();

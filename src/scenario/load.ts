@@ -64,10 +64,16 @@ export function parseScenario(text: string, file: string): Scenario {
 
 /**
  * Names that must be unique across entries, which a per-field schema does not see: node ids of
- * inline node groups (`<prefix><index>`: prefixes `n` and `n1` can collide) and tenant names.
+ * inline node groups (`<prefix><index>`: prefixes `n` and `n1` can collide), tenant names, seeds
+ * (a repeated seed would overwrite its own output).
  */
 function duplicateProblems(scn: Scenario): string[] {
   const problems: string[] = [];
+  const seeds = new Set<number>();
+  scn.seeds.forEach((s, i) => {
+    if (seeds.has(s)) problems.push(`seeds.${i}: duplicate seed ${s}`);
+    seeds.add(s);
+  });
   if ('nodes' in scn.cluster && !tooManyNodes(scn.cluster.nodes)) {
     const group = new Map<string, number>();
     scn.cluster.nodes.forEach((g, gi) => {
