@@ -120,6 +120,8 @@ describe('scenario files: fuzzed structure, one field at a time', () => {
     ['2000 GPUs on a node', withPath(VALID, ['cluster', 'nodes', 0, 'gpus', 0, 'count'], 2000), /cluster\.nodes\.0\.gpus: 2,000 GPUs on one node/],
     // prefixes n (n00 … n10) and n1 (n10): the same node id twice
     ['node groups whose ids collide', withPath(withPath(withPath(VALID, ['failures'], DROP), ['cluster', 'nodes', 0, 'count'], 11), ['cluster', 'nodes', 1], { prefix: 'n1', count: 1, cpu: 1, memory: 1 }), /cluster\.nodes\.1\.prefix: node id 'n10' is also an id of cluster\.nodes\.0/],
+    // a Node timer over 2^31 − 1 ms fires after 1 ms: every job would time out at once
+    ['a live timeout beyond what a timer holds', withPath(VALID, ['live'], { timeoutSec: 1e7 }), /live\.timeoutSec: Too big/],
     ['a seed given twice', withPath(VALID, ['seeds'], [1, 2, 1]), /seeds\.2: duplicate seed 1/],
     ['a tenant named twice', withPath(VALID, ['workload', 'tenants', 1], { name: 'a', weight: 3 }), /workload\.tenants\.1\.name: duplicate tenant 'a'/],
   ])('%s is an error naming the field', (_, data, msg) => {
@@ -379,7 +381,7 @@ const CASES: CliCase[] = [
   { name: 'trace:export: --out in a folder that cannot exist', cli: 'export-trace', code: 2, message: /--out \/proc\/gpulab-x\/t\.csv: not writable/, args: (t) => [scenario(t, 'ok.yaml', VALID), '--out', '/proc/gpulab-x/t.csv'] },
   { name: 'trace:export: a missing scenario', cli: 'export-trace', code: 1, message: /nope\.yaml: invalid scenario\n {2}- cannot read: no such file/, args: (t, o) => [join(t.dir, 'nope.yaml'), '--out', o] },
   { name: 'trace:export: --jobs 1e3', cli: 'export-trace', code: 2, message: /--jobs: expected an integer .* got '1e3'/, args: (t, o) => [scenario(t, 'ok.yaml', VALID), '--out', o, '--jobs', '1e3'] },
-  { name: 'live: --time-scale 0', cli: 'live', code: 2, message: /--time-scale: expected a number above 0/, args: (t, o) => [scenario(t, 'ok.yaml', VALID), '--time-scale', '0', '--out', o] },
+  { name: 'live: --time-scale 0', cli: 'live', code: 2, message: /--time-scale: expected a number from 0\.001 to 1000000, got '0'/, args: (t, o) => [scenario(t, 'ok.yaml', VALID), '--time-scale', '0', '--out', o] },
   {
     name: 'live: every job fails',
     cli: 'live',

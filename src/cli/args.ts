@@ -42,10 +42,10 @@ export function seedFlag(flag: string, v: string): number {
   return intFlag(flag, v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 }
 
-/** A decimal number with min < x ≤ max. */
-export function positiveFlag(flag: string, v: string, max: number): number {
+/** A decimal number with min ≤ x ≤ max (min > 0). */
+export function positiveFlag(flag: string, v: string, min: number, max: number): number {
   const x = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
-  if (!(x > 0 && x <= max)) throw new UsageError(`${flag}: expected a number above 0 and at most ${max}, got '${v}'`);
+  if (!(x >= min && x <= max)) throw new UsageError(`${flag}: expected a number from ${min} to ${max}, got '${v}'`);
   return x;
 }
 

@@ -9,7 +9,7 @@ const HELP = `usage: npm run live -- <scenario> [--time-scale X] [--seed N] [--o
 Runs a scenario live: real jobs (TensorFlow.js work or commands) in sandboxed child processes,
 scheduled by the scenario's policies through the same scheduler core as the simulator. Then
 simulates the same jobs with durations from the measured work rates and compares.
-  --time-scale X  scenario time runs X times faster than wall time (default: live.timeScale or 1)
+  --time-scale X  scenario time runs X times faster than wall time, 0.001 to 1e6 (default: live.timeScale or 1)
   --seed N        workload seed (default: the scenario's first)
   --out DIR       output root (default: out/<name>-live)
   --exclusive     give every fractional-GPU job a whole GPU (compare shared vs exclusive)
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (args.positionals.length !== 1) throw new UsageError(`expected one scenario file, got ${args.positionals.length}`);
-  const timeScale = args.values['time-scale'] === undefined ? undefined : positiveFlag('--time-scale', args.values['time-scale'], 1e6);
+  const timeScale = args.values['time-scale'] === undefined ? undefined : positiveFlag('--time-scale', args.values['time-scale'], 1e-3, 1e6);
   const seed = args.values.seed === undefined ? undefined : seedFlag('--seed', args.values.seed);
   if (args.values.out !== undefined) checkOutDir('--out', args.values.out);
   const file = args.positionals[0];

@@ -6,7 +6,13 @@ import { z } from 'zod';
  * 10^9 floating-point operations. `timeoutSec` is wall-clock seconds (real, not scenario time).
  */
 const posInt = z.number().int().positive();
-const common = { timeoutSec: z.number().positive().optional() };
+/**
+ * Wall-clock waits become Node timers, whose delay is at most 2^31 − 1 ms (about 24.8 days): a
+ * longer one fires after 1 ms instead, so a huge timeout would kill every job at once.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerSec = z.number().positive().max(Math.floor(MAX_TIMER_MS / 1000));
+const common = { timeoutSec: timerSec.optional() };
 
 export const WorkSpecSchema = z.discriminatedUnion('kind', [
   /** Square float32 matMul of side `n`, repeated until `gflop` GFLOP are done (2·n³ per product). */
@@ -33,7 +39,7 @@ export const WorkSpecSchema = z.discriminatedUnion('kind', [
   /** An arbitrary, untrusted command (argv, no shell) run under the same isolation. */
   z.strictObject({ kind: z.literal('command'), argv: z.array(z.string().min(1)).min(1), ...common }),
   /** Sleeps `ms` wall-clock ms (deterministic tests and scheduler-only scenarios). */
-  z.strictObject({ kind: z.literal('sleep'), ms: z.number().int().nonnegative(), ...common }),
+  z.strictObject({ kind: z.literal('sleep'), ms: z.number().int().nonnegative().max(MAX_TIMER_MS), ...common }),
 ]);
 
 export type WorkSpec = z.infer<typeof WorkSpecSchema>;
@@ -52,15 +58,15 @@ export type BackendName = (typeof BACKENDS)[number];
 /** The `live:` section of a scenario. Wall-clock units (real seconds / ms) unless stated. */
 export const LiveSectionSchema = z.strictObject({
   /** Scenario time runs this many times faster than wall time (arrivals, logged times). */
-  timeScale: z.number().positive().default(1),
+  timeScale: z.number().min(1e-3).max(1e6).default(1),
   /** Which policy combination (label or `<queue>+<placement>`) to run; default the first. */
   policy: z.string().min(1).optional(),
   /** Default wall-clock timeout per job, seconds (a job's `work.timeoutSec` overrides it). */
-  timeoutSec: z.number().positive().default(300),
+  timeoutSec: timerSec.default(300),
   /** SIGTERM → SIGKILL grace period, ms. */
-  graceMs: z.number().int().nonnegative().default(2000),
+  graceMs: z.number().int().nonnegative().max(600_000).default(2000),
   /** Pre-started workers kept per kind. */
-  warmPool: z.strictObject({ tensor: z.number().int().nonnegative().default(0), plain: z.number().int().nonnegative().default(0) }).default({ tensor: 0, plain: 0 }),
+  warmPool: z.strictObject({ tensor: z.number().int().nonnegative().max(64).default(0), plain: z.number().int().nonnegative().max(64).default(0) }).default({ tensor: 0, plain: 0 }),
   /** Tensor backends to try, best first. */
   backends: z.array(z.enum(BACKENDS)).min(1).default([...BACKENDS]),
   /** A job writing more than this to stdout+stderr is killed (failed, `output limit`). */
