@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkOutDir, intFlag, outDirProblem, parseCli, seedFlag } from '../src/cli/args.ts';
 import { describeFailure, UsageError } from '../src/cli/main.ts';
 import { invalidJob } from '../src/conformance/parsers.ts';
@@ -17,13 +17,15 @@ import { loadTraceJobs } from '../src/trace/load-trace.ts';
 import { loadOpenbNodes, loadOpenbPods, openbPodsToJobs } from '../src/trace/openb.ts';
 import { loadPaiJobTable, loadPaiMachineSpec, loadPaiTaskTable, paiJobs } from '../src/trace/pai-v2020.ts';
 import { loadTiresiasCluster, loadTiresiasJobs } from '../src/trace/tiresias.ts';
-import { mapLimited, ROOT, runCli, STACK_LINE, tempDir, type CliResult } from './helpers/hostile.ts';
+import { mapLimited, removeTempDirs, ROOT, runCli, STACK_LINE, tempDir, type CliResult } from './helpers/hostile.ts';
 
 /**
  * Bad input gives a clear error — never a crash, a hang or silent nonsense. Loaders and
  * validation are fuzzed in process (fast); every CLI runs a short table of nasty cases as a real
  * child process, bounded in time and heap.
  */
+
+afterAll(removeTempDirs);
 
 const JOBS_HEADER = 'id,tenant,submit_s,duration_s,cpu_milli,memory_mib,num_gpu,gpu_milli';
 const NODES_CSV = 'id,cpu_milli,memory_mib,num_gpu,gpu_model\nn0,8000,65536,2,A100\n';

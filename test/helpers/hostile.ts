@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -7,9 +7,17 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
+const made: string[] = [];
+
+/** Removes every folder `tempDir` made (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 /** A fresh temp folder with `write(name, text)` that returns the file's path. */
 export function tempDir(prefix: string): { dir: string; write(name: string, text: string | Buffer): string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
   return {
     dir,
     write(name, text) {
