@@ -3,8 +3,9 @@ import { loadScenario } from '../scenario/load.ts';
 import { runLive } from '../live/run-live.ts';
 import { checkOutDir, parseCli, positiveFlag, seedFlag } from './args.ts';
 import { cliMain, UsageError } from './main.ts';
+import { cliPolicyGuard, POLICY_TIMEOUT_HELP } from './policy-watch.ts';
 
-const HELP = `usage: npm run live -- <scenario> [--time-scale X] [--seed N] [--out DIR] [--exclusive]
+const HELP = `usage: npm run live -- <scenario> [--time-scale X] [--seed N] [--out DIR] [--exclusive] [--policy-timeout SEC]
 
 Runs a scenario live: real jobs (TensorFlow.js work or commands) in sandboxed child processes,
 scheduled by the scenario's policies through the same scheduler core as the simulator. Then
@@ -13,6 +14,7 @@ simulates the same jobs with durations from the measured work rates and compares
   --seed N        workload seed (default: the scenario's first)
   --out DIR       output root (default: out/<name>-live)
   --exclusive     give every fractional-GPU job a whole GPU (compare shared vs exclusive)
+${POLICY_TIMEOUT_HELP}
 
 Outputs: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv,live-jobs.csv,live.json,metrics.prom,log.jsonl}`;
 
@@ -22,6 +24,7 @@ async function main(): Promise<number> {
     seed: { type: 'string' },
     out: { type: 'string' },
     exclusive: { type: 'boolean', default: false },
+    'policy-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (args.values.help) {
@@ -34,7 +37,10 @@ async function main(): Promise<number> {
   if (args.values.out !== undefined) checkOutDir('--out', args.values.out);
   const file = args.positionals[0];
   const scn = loadScenario(file);
-  const s = await runLive(scn, { file, timeScale, seed, out: args.values.out, exclusive: args.values.exclusive, progress: (l) => process.stderr.write(l + '\n') });
+  const watch = cliPolicyGuard(args.values['policy-timeout']);
+  const s = await runLive(scn, { file, timeScale, seed, out: args.values.out, exclusive: args.values.exclusive, progress: (l) => process.stderr.write(l + '\n'), guard: watch.guard }).finally(() =>
+    watch.stop(),
+  );
   // Relative error in %, or n/a where either side has no value (no job succeeded: NaN means).
   const pct = (predicted: number, live: number) => {
     const e = ((predicted - live) / (live || 1)) * 100;

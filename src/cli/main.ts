@@ -1,3 +1,4 @@
+import { OutputDirError } from '../output/out-dir.ts';
 import { ScenarioError } from '../scenario/load.ts';
 import { PolicyError } from '../scheduler/policy-guard.ts';
 import { UnknownPolicyError } from '../scheduler/registry.ts';
@@ -18,7 +19,7 @@ export class InputError extends Error {
  * Errors whose message is the whole story for a user (they name the file, field, line or flag):
  * printed as `error: <message>`, never with a stack trace.
  */
-const USER_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [UsageError, InputError, ScenarioError, TraceError, TraceResolveError, UnknownPolicyError, PolicyError];
+const USER_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [UsageError, InputError, ScenarioError, TraceError, TraceResolveError, UnknownPolicyError, PolicyError, OutputDirError];
 
 export function isUserError(e: unknown): e is Error {
   return USER_ERRORS.some((c) => e instanceof c);

@@ -3,8 +3,9 @@ import { loadScenario } from '../scenario/load.ts';
 import { runScenario, type ScenarioSummary } from '../scenario/run.ts';
 import { checkOutDir, parseCli, seedFlag } from './args.ts';
 import { cliMain, UsageError } from './main.ts';
+import { cliPolicyGuard, POLICY_TIMEOUT_HELP } from './policy-watch.ts';
 
-const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run]
+const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run] [--policy-timeout SEC]
 
 Runs every policy combination × seed of a scenario file (YAML or JSON) and prints a comparison.
   scenario     scenario file (default: scenarios/quickstart.yaml)
@@ -12,6 +13,7 @@ Runs every policy combination × seed of a scenario file (YAML or JSON) and prin
   --out DIR    write outputs to DIR instead of out/<name> (DIR must be absent, empty or a
                previous output: it is replaced once every run is complete)
   --dry-run    write nothing; print digests and metrics only
+${POLICY_TIMEOUT_HELP}
   --help       this text
 
 Outputs per run: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv}; <out>/summary.json.`;
@@ -71,6 +73,7 @@ async function main(): Promise<number> {
     seed: { type: 'string' },
     out: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
+    'policy-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (args.values.help) {
@@ -83,13 +86,15 @@ async function main(): Promise<number> {
   if (args.values.out !== undefined && !args.values['dry-run']) checkOutDir('--out', args.values.out);
   const scn = loadScenario(file);
   const t0 = performance.now();
+  const watch = cliPolicyGuard(args.values['policy-timeout']);
   const summary = await runScenario(scn, {
     file,
     seed,
     out: args.values.out,
     dryRun: args.values['dry-run'],
     progress: (l) => process.stderr.write(l + '\n'),
-  });
+    guard: watch.guard,
+  }).finally(() => watch.stop());
   // A mode with its own report (static fill) has already said how many runs it made.
   const what = summary.report === undefined ? `${summary.runs.length} runs` : 'done';
   process.stdout.write(`\nscenario ${summary.scenario}: ${what} in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);

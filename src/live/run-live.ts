@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { scenarioOutputDir, writeStaged } from '../output/out-dir.ts';
 import { dirname, join, resolve } from 'node:path';
 import '../../policies/index.ts';
 import type { JobSpec, JobView } from '../jobs/job.ts';
@@ -100,93 +101,96 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const { settings, failures } = prep;
   const label = comboLabel(combo) + (opts.exclusive ? '-exclusive' : '');
   const run = `${label}/seed-${seed}`;
-  const dir = join(opts.out ?? scn.output ?? join('out', `${scn.name}-live`), label, `seed-${seed}`);
-  mkdirSync(dir, { recursive: true });
-  const writer = new RunWriter(dir, { keepLines: true });
-  const logLines: string[] = [];
-  const logger = new JsonLogger({ write: (l) => logLines.push(l) }).child({ run });
-  const script = await workerScript();
-  const layers = detectSandbox(live.sandbox, { node: process.execPath, script });
-  const names = layerNames(layers, privateTmpDirs([process.execPath, script]));
-  say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}`);
-  logger.info('isolation', { layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
-  let done = 0;
-  const driver = new LiveDriver({
-    run,
-    seed,
-    nodes,
-    ...policiesFor(combo, jobs),
-    log: writer,
-    timeScale,
-    tenants,
-    headOfLine: settings.headOfLine,
-    maxQueue: settings.maxQueue,
-    coreExtras: settings,
-    guard: opts.guard,
-    failures,
-    logger,
-    executor: (emit) =>
-      new LiveExecutor({
-        emit,
-        layers,
-        workerScript: script,
-        workFor: (j: JobView) => workOf(j),
-        defaultTimeoutMs: live.timeoutSec * 1000,
-        graceMs: live.graceMs,
-        outputLimitBytes: live.outputLimitBytes,
-        pidsMax: live.pidsMax,
-        minMemoryMiB: live.minMemoryMiB,
-        backends: live.backends,
-        warmPool: live.warmPool,
-        logger,
-        onMeasure: (m) => {
-          // A stopped attempt (preempted, node lost, cancelled) is not a finished job: a requeued
-          // job reports again when a later attempt ends.
-          const tag = m.outcome === 'stopped' ? 'stopped' : `${++done}/${jobs.length}`;
-          say(`  [${tag}] ${m.jobId} ${m.outcome}${m.reason ? ` (${m.reason})` : ''} ${m.kind} ${m.backend} ${(m.flopPerSec / 1e9).toFixed(2)} GFLOP/s, ${m.warm ? 'warm' : 'cold'} start ${m.submitToRunningMs} ms`);
-        },
-      }),
-  });
-  await driver.executor.warmUp();
-  const t0 = performance.now();
-  driver.begin();
-  driver.replay(jobs);
-  await driver.idle();
-  const wallMs = performance.now() - t0;
-  await driver.close();
-  const strays = driver.executor.strays();
-  writer.close();
-  const liveMetrics = writer.deriver.metrics();
-  const measures = driver.executor.measures;
-  say(`live run done in ${(wallMs / 1000).toFixed(1)} s wall`);
+  // Written into a temporary sibling and renamed into place once complete (src/output/out-dir.ts):
+  // a failed or interrupted live run leaves no half-written output.
+  const final = join(opts.out ?? scenarioOutputDir(`${scn.output ?? scn.name}-live`), label, `seed-${seed}`);
+  return writeStaged(final, async (dir) => {
+    const writer = new RunWriter(dir, { keepLines: true });
+    const logLines: string[] = [];
+    const logger = new JsonLogger({ write: (l) => logLines.push(l) }).child({ run });
+    const script = await workerScript();
+    const layers = detectSandbox(live.sandbox, { node: process.execPath, script });
+    const names = layerNames(layers, privateTmpDirs([process.execPath, script]));
+    say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}`);
+    logger.info('isolation', { layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
+    let done = 0;
+    const driver = new LiveDriver({
+      run,
+      seed,
+      nodes,
+      ...policiesFor(combo, jobs),
+      log: writer,
+      timeScale,
+      tenants,
+      headOfLine: settings.headOfLine,
+      maxQueue: settings.maxQueue,
+      coreExtras: settings,
+      guard: opts.guard,
+      failures,
+      logger,
+      executor: (emit) =>
+        new LiveExecutor({
+          emit,
+          layers,
+          workerScript: script,
+          workFor: (j: JobView) => workOf(j),
+          defaultTimeoutMs: live.timeoutSec * 1000,
+          graceMs: live.graceMs,
+          outputLimitBytes: live.outputLimitBytes,
+          pidsMax: live.pidsMax,
+          minMemoryMiB: live.minMemoryMiB,
+          backends: live.backends,
+          warmPool: live.warmPool,
+          logger,
+          onMeasure: (m) => {
+            // A stopped attempt (preempted, node lost, cancelled) is not a finished job: a requeued
+            // job reports again when a later attempt ends.
+            const tag = m.outcome === 'stopped' ? 'stopped' : `${++done}/${jobs.length}`;
+            say(`  [${tag}] ${m.jobId} ${m.outcome}${m.reason ? ` (${m.reason})` : ''} ${m.kind} ${m.backend} ${(m.flopPerSec / 1e9).toFixed(2)} GFLOP/s, ${m.warm ? 'warm' : 'cold'} start ${m.submitToRunningMs} ms`);
+          },
+        }),
+    });
+    await driver.executor.warmUp();
+    const t0 = performance.now();
+    driver.begin();
+    driver.replay(jobs);
+    await driver.idle();
+    const wallMs = performance.now() - t0;
+    await driver.close();
+    const strays = driver.executor.strays();
+    writer.close();
+    const liveMetrics = writer.deriver.metrics();
+    const measures = driver.executor.measures;
+    say(`live run done in ${(wallMs / 1000).toFixed(1)} s wall`);
 
-  const twin = simulateTwin({ run, seed, nodes, jobs, workOf, measures, timeScale, ...policiesFor(combo, jobs), tenants, headOfLine: settings.headOfLine, maxQueue: settings.maxQueue, scheduler: settings, failures });
-  const a = decisionOrder(writer.lines ?? []);
-  const b = decisionOrder(twin.lines);
-  const agrees = a.length === b.length && a.every((x, i) => x === b[i]);
-  const rates: LiveRunSummary['rates'] = {};
-  for (const [k, r] of measuredRates(measures)) rates[k] = { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) };
-  const backends: Record<string, number> = {};
-  for (const m of measures) backends[`${m.backend} @ ${m.device}`] = (backends[`${m.backend} @ ${m.device}`] ?? 0) + 1;
-  const summary: LiveRunSummary = {
-    scenario: scn.name,
-    run,
-    dir,
-    layers: names,
-    ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}),
-    timeScale,
-    live: liveMetrics,
-    predicted: twin.metrics,
-    decisionOrderAgrees: agrees,
-    latency: { cold: latency(measures.filter((m) => !m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)), warm: latency(measures.filter((m) => m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)) },
-    rates,
-    backends,
-    measures,
-    strays,
-  };
-  writeFileSync(join(dir, 'live-jobs.csv'), measuresCsv(measures));
-  writeFileSync(join(dir, 'live.json'), JSON.stringify({ ...summary, measures: undefined, wallMs: Math.round(wallMs) }, null, 2) + '\n');
-  writeFileSync(join(dir, 'metrics.prom'), promMetrics(summary));
-  writeFileSync(join(dir, 'log.jsonl'), logLines.join(''));
-  return summary;
+    const twin = simulateTwin({ run, seed, nodes, jobs, workOf, measures, timeScale, ...policiesFor(combo, jobs), tenants, headOfLine: settings.headOfLine, maxQueue: settings.maxQueue, scheduler: settings, failures });
+    const a = decisionOrder(writer.lines ?? []);
+    const b = decisionOrder(twin.lines);
+    const agrees = a.length === b.length && a.every((x, i) => x === b[i]);
+    const rates: LiveRunSummary['rates'] = {};
+    for (const [k, r] of measuredRates(measures)) rates[k] = { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) };
+    const backends: Record<string, number> = {};
+    for (const m of measures) backends[`${m.backend} @ ${m.device}`] = (backends[`${m.backend} @ ${m.device}`] ?? 0) + 1;
+    const summary: LiveRunSummary = {
+      scenario: scn.name,
+      run,
+      dir: final,
+      layers: names,
+      ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}),
+      timeScale,
+      live: liveMetrics,
+      predicted: twin.metrics,
+      decisionOrderAgrees: agrees,
+      latency: { cold: latency(measures.filter((m) => !m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)), warm: latency(measures.filter((m) => m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)) },
+      rates,
+      backends,
+      measures,
+      strays,
+    };
+    writeFileSync(join(dir, 'live-jobs.csv'), measuresCsv(measures));
+    writeFileSync(join(dir, 'live.json'), JSON.stringify({ ...summary, measures: undefined, wallMs: Math.round(wallMs) }, null, 2) + '\n');
+    writeFileSync(join(dir, 'metrics.prom'), promMetrics(summary));
+    writeFileSync(join(dir, 'log.jsonl'), logLines.join(''));
+    return summary;
+  });
 }

@@ -36,15 +36,33 @@ export function labelProblem(label: string): string | undefined {
 /** The output directory of a scenario: `<root>/<output ?? name>`; throws naming the field when it would leave the root. */
 export function scenarioOutputDir(name: string, output?: string, root = OUTPUT_ROOT): string {
   const p = outputDirProblem(name, output);
-  if (p) throw new Error(`${p.path.join('.')}: ${p.message}`);
+  if (p) throw new OutputDirError(`${p.path.join('.')}: ${p.message}`);
   return join(root, output ?? name);
+}
+
+/** An output directory that cannot be used (not a previous output, outside the root, already closed). */
+export class OutputDirError extends Error {
+  override name = 'OutputDirError';
 }
 
 /** Temporary directories of runs in progress in this process (for a watchdog that must remove them before a SIGKILL). */
 const active = new Set<string>();
+const listeners = new Set<(dirs: readonly string[]) => void>();
 
 export function activeTempDirs(): string[] {
   return [...active];
+}
+
+/** Calls `fn` with the temporary directories in progress whenever that set changes; returns the unsubscribe. */
+export function onActiveTempDirs(fn: (dirs: readonly string[]) => void): () => void {
+  listeners.add(fn);
+  fn(activeTempDirs());
+  return () => listeners.delete(fn);
+}
+
+function changed(): void {
+  const dirs = activeTempDirs();
+  for (const fn of listeners) fn(dirs);
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -83,14 +101,14 @@ function dead(pid: number): boolean {
 
 /**
  * Whether `dir` may be replaced by a new output: it does not exist, is empty, or holds a previous
- * gpulab output (summary.json, or a static fill's fgd-curve.csv). Anything else (`--out .`, a
+ * gpulab output (summary.json, a static fill's fgd-curve.csv, a live run's live.json). Anything else (`--out .`, a
  * folder of other files) is never replaced.
  */
 function replaceable(dir: string): boolean {
   if (!existsSync(dir)) return true;
   if (!statSync(dir).isDirectory()) return false;
   const names = readdirSync(dir);
-  return names.length === 0 || names.includes('summary.json') || names.includes('fgd-curve.csv');
+  return names.length === 0 || names.includes('summary.json') || names.includes('fgd-curve.csv') || names.includes('live.json');
 }
 
 /**
@@ -110,7 +128,7 @@ export class StagedDir {
   /** Throws, before anything is written, when `final` exists and is not a previous output. */
   static begin(final: string): StagedDir {
     const full = resolve(final);
-    if (!replaceable(full)) throw new Error(`${final}: exists and is not a gpulab output (no summary.json or fgd-curve.csv); not replacing it`);
+    if (!replaceable(full)) throw new OutputDirError(`${final}: exists and is not a gpulab output (no summary.json, fgd-curve.csv or live.json); not replacing it`);
     const parent = dirname(full);
     const prefix = `.${basename(full)}.tmp-`;
     mkdirSync(parent, { recursive: true });
@@ -123,12 +141,13 @@ export class StagedDir {
     mkdirSync(tmp);
     if (active.size === 0) install();
     active.add(tmp);
+    changed();
     return new StagedDir(full, tmp);
   }
 
   /** Replaces `final` (if any) with the complete temporary directory. */
   commit(): void {
-    if (!this.open) throw new Error(`output ${this.final}: already committed or aborted`);
+    if (!this.open) throw new OutputDirError(`output ${this.final}: already committed or aborted`);
     const old = join(dirname(this.final), `.${basename(this.final)}.old-${process.pid}`);
     rmSync(old, { recursive: true, force: true });
     const had = existsSync(this.final);
@@ -154,6 +173,7 @@ export class StagedDir {
     this.open = false;
     active.delete(this.tmp);
     if (active.size === 0) uninstall();
+    changed();
   }
 }
 

@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const dir = mkdtempSync(join(tmpdir(), 'gpulab-watchdog-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// `gpulab` resolves to this checkout as an installed package would.
+mkdirSync(join(dir, 'node_modules'));
+symlinkSync(root, join(dir, 'node_modules', 'gpulab'), 'dir');
+
+// A placement policy that loops forever on the third job it is asked about.
+writeFileSync(
+  join(dir, 'hang.ts'),
+  `import { registerPlacementPolicy, placeOn } from 'gpulab';
+let calls = 0;
+registerPlacementPolicy('hang-third', () => ({
+  name: 'hang-third',
+  place(job, cluster) {
+    if (++calls === 3) for (;;) {}
+    for (const n of cluster.nodes) { const p = placeOn(n, job); if (p) return { kind: 'placed', placement: p }; }
+    return { kind: 'unfit', reason: 'full' };
+  },
+}));
+`,
+);
+writeFileSync(
+  join(dir, 'scn.yaml'),
+  `name: hang
+seeds: [1]
+cluster:
+  nodes:
+    - { prefix: n-, count: 1, cpu: 64000, memory: 262144, gpus: [{ count: 8, model: A100-80GB }] }
+workload:
+  kind: synthetic
+  jobs: 20
+  meanInterarrivalSec: 10
+  duration: { dist: constant, sec: 100 }
+  tenants: [{ name: a }]
+  demands: [{ weight: 1, gpus: 1, cpu: 1000, memory: 1024 }]
+policies:
+  - { queue: fifo, placement: hang-third }
+plugins: [./hang.ts]
+`,
+);
+
+describe('policy watchdog (npm run sim)', () => {
+  it('a policy call that never returns aborts the run naming the policy, call, job and simulated time, leaving no output', () => {
+    const out = join(dir, 'out');
+    const t0 = performance.now();
+    const r = spawnSync(tsx, [join(root, 'src/cli/sim.ts'), join(dir, 'scn.yaml'), '--out', out, '--policy-timeout', '0.5'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const took = performance.now() - t0;
+    // Killed with SIGKILL (tsx's launcher reports its child's signal as exit status 137).
+    expect(r.signal === 'SIGKILL' || r.status === 137).toBe(true);
+    expect(r.stderr).toMatch(/error: placement policy 'hang-third' in place\(job \S+\) at t=\d+\.\d{3} s \(simulated\) has run for \d+\.\d s of wall time, past its budget of 0\.5 s \(--policy-timeout\); the run is aborted/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(took).toBeLessThan(30_000);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['hang.ts', 'node_modules', 'scn.yaml']);
+  }, 60_000);
+});
