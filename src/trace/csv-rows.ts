@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
-import { MAX_TIME_SEC, MAX_VALUE, maxRowsInMemory } from '../scenario/limits.ts';
+import { MAX_TIME_SEC, MAX_VALUE, maxRowsInMemory } from '../limits.ts';
 
 /** Any problem with a trace or node file: the message names the file (and the line and column when it is about one row). */
 export class TraceError extends Error {

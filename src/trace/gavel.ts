@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { JobSpec } from '../jobs/job.ts';
-import { MAX_TIME_SEC } from '../scenario/limits.ts';
+import { MAX_TIME_SEC } from '../limits.ts';
 import { checkTraceFile, readCsvRows, TraceFileError, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
 
 /**

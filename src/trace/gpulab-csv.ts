@@ -1,7 +1,7 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
-import { MAX_GPUS_PER_NODE } from '../scenario/limits.ts';
+import { MAX_GPUS_PER_NODE } from '../limits.ts';
 
 /**
  * gpulab's generic CSV formats (documented in traces/README.md).

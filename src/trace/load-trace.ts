@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import type { JobSpec } from '../jobs/job.ts';
-import type { TraceWorkload } from '../scenario/schema.ts';
-import { MAX_TIME_SEC, maxRowsInMemory } from '../scenario/limits.ts';
+import { MAX_TIME_SEC, maxRowsInMemory } from '../limits.ts';
 import { TraceFileError, type LoadReport } from './csv-rows.ts';
 import { dlrmJobs, loadDlrmInstances } from './dlrm-v2025.ts';
 import { loadGavelThroughputs, loadGavelTrace } from './gavel.ts';
@@ -10,6 +9,23 @@ import { loadOpenbPods, openbPodsToJobs } from './openb.ts';
 import { loadPaiJobTable, loadPaiTaskTable, paiJobs } from './pai-v2020.ts';
 import { resolveTrace } from './resolve.ts';
 import { loadTiresiasJobs } from './tiresias.ts';
+
+
+/** What a trace workload says (a scenario's `workload: {kind: trace}`, validated there). */
+export interface TraceWorkload {
+  readonly kind?: 'trace';
+  readonly format: 'gpulab' | 'openb' | 'gavel' | 'dlrm-v2025' | 'pai-v2020' | 'tiresias';
+  /** Trace file, relative to the scenario folder `base` (see src/trace/resolve.ts). */
+  readonly path: string;
+  /** gavel: the throughput file; the worker type whose throughput sets durations. */
+  readonly throughputs?: string;
+  readonly workerType?: string;
+  /** pai-v2020: the job table (`path` is the task table). */
+  readonly jobTable?: string;
+  readonly onBadRow: 'stop' | 'skip';
+  readonly limit?: number;
+  readonly arrivalSpeedup?: number;
+}
 
 /**
  * Loads a scenario's `workload: {kind: trace}` as jobs, by `format`. Paths resolve as described
@@ -62,7 +78,7 @@ async function loadByFormat(w: TraceWorkload, base: string): Promise<{ jobs: Job
 async function loadFormat(w: TraceWorkload, at: (p: string) => Promise<string>): Promise<{ jobs: JobSpec[]; report: LoadReport; notes: string[] }> {
   const opts = { onBadRow: w.onBadRow, limit: w.limit };
   const format: string = w.format;
-  const x = w as TraceWorkload & { throughputs?: string; workerType?: string; jobTable?: string };
+  const x = w;
   switch (format) {
     case 'gpulab': {
       const r = await loadGpulabJobs(await at(w.path), opts);

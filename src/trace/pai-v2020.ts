@@ -1,6 +1,6 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import { MAX_GPUS_PER_NODE } from '../scenario/limits.ts';
+import { MAX_GPUS_PER_NODE } from '../limits.ts';
 import { readCsvRows, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
 
 /**

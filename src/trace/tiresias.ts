@@ -1,6 +1,6 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import { MAX_GPUS_PER_NODE, maxRowsInMemory } from '../scenario/limits.ts';
+import { MAX_GPUS_PER_NODE, maxRowsInMemory } from '../limits.ts';
 import { readCsvRows, TraceFileError, TraceRowError, type BadRowPolicy, type LoadReport } from './csv-rows.ts';
 
 /**

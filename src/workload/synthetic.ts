@@ -1,8 +1,36 @@
 import { exponential, normal, RngStreams, weightedIndex, type Rng } from '../engine/rng.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import type { SyntheticWorkload } from '../scenario/schema.ts';
 
-function durationSec(w: SyntheticWorkload['duration'], rng: Rng): number {
+/** Job durations: the distributions a synthetic workload may draw from (seconds). */
+export type DurationSpec =
+  | { readonly dist: 'lognormal'; readonly medianSec: number; readonly sigma: number }
+  | { readonly dist: 'pareto'; readonly minSec: number; readonly alpha: number; readonly maxSec?: number }
+  | { readonly dist: 'exponential'; readonly meanSec: number }
+  | { readonly dist: 'constant'; readonly sec: number };
+
+/** What a synthetic workload says (a scenario's `workload: {kind: synthetic}`, validated there). */
+export interface SyntheticWorkload {
+  readonly jobs: number;
+  readonly meanInterarrivalSec: number;
+  readonly duration: DurationSpec;
+  readonly demands: readonly {
+    readonly weight: number;
+    readonly gpus: number;
+    readonly milli: number;
+    readonly cpu: number;
+    readonly memory: number;
+    readonly models?: readonly string[];
+    readonly work?: Readonly<Record<string, unknown>>;
+    readonly mig?: string;
+    readonly priority?: number;
+    readonly tenants?: readonly string[];
+  }[];
+  readonly tenants: readonly { readonly name: string; readonly share: number }[];
+  /** Estimates are off by a factor in [1/(1+x), 1+x] (0 = exact). */
+  readonly estimateError: number;
+}
+
+function durationSec(w: DurationSpec, rng: Rng): number {
   switch (w.dist) {
     case 'lognormal':
       return w.medianSec * Math.exp(w.sigma * normal(rng));
