@@ -6,10 +6,7 @@
  * free milli first (ties: GPU index). Spreads load; the opposite of best-fit. Pure. With
  * `params: { placement: { by: cpu } }` in a scenario it spreads by free CPU instead.
  */
-import { z } from 'zod';
-import type { PlacementPolicy } from '../src/scheduler/policy.ts';
-import { placeByScore } from '../src/scheduler/placement-kit.ts';
-import { registerPlacementPolicy } from '../src/scheduler/registry.ts';
+import { placeByScore, registerPlacementPolicy, z, type PlacementPolicy } from 'gpulab';
 
 /** The policy's `params:`; a wrong type or an unknown key is a scenario error naming the field. */
 export const SpreadParams = z.strictObject({ by: z.enum(['gpu', 'cpu']).default('gpu') });

@@ -17,7 +17,8 @@ export { runLive, type LiveRunOptions, type LiveRunSummary } from './live/run-li
 export { wireCore, admissionChain, type SchedulerSettings, type WireInput, type Wired } from './wiring/wire-core.ts';
 export { SchedulerCore, type CoreOptions, type Decision, type TenantConfig } from './scheduler/core.ts';
 
-// Writing policies: the extension points, the registry, the building blocks.
+// Writing policies: the extension points, the registry, the building blocks, and zod for params schemas.
+export { z } from 'zod';
 export * from './scheduler/registry.ts';
 export type {
   AdmissionOutcome,
