@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,31 @@ plugins: [./hang.ts]
 `,
 );
 
+// A queue policy that takes 1.3 s of wall time once, then behaves.
+writeFileSync(
+  join(dir, 'slow.ts'),
+  `import { registerQueuePolicy } from 'gpulab';
+let calls = 0;
+registerQueuePolicy('slow-once', () => ({
+  name: 'slow-once',
+  order(view) {
+    if (++calls === 2) { const until = performance.now() + 1300; while (performance.now() < until) {} }
+    return view.queue;
+  },
+}));
+`,
+);
+
 describe('policy watchdog (npm run sim)', () => {
+  it('a call over a second is reported once on stderr, and the run completes', () => {
+    writeFileSync(join(dir, 'slow.yaml'), readFileSync(join(dir, 'scn.yaml'), 'utf8').replace('queue: fifo, placement: hang-third', 'queue: slow-once, placement: first-fit').replace('./hang.ts', './slow.ts'));
+    const r = spawnSync(tsx, [join(root, 'src/cli/sim.ts'), join(dir, 'slow.yaml'), '--dry-run'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr.match(/warning: /g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/warning: queue policy 'slow-once' in order\(\) at t=\d+\.\d{3} s \(simulated\) has run for over 1\.\d s of wall time \(budget 30 s; reported once per policy and call\)/);
+    expect(r.stdout).toMatch(/slow-once\+first-fit\/seed-1\s+20\s/);
+  }, 60_000);
+
   it('a policy call that never returns aborts the run naming the policy, call, job and simulated time, leaving no output', () => {
     const out = join(dir, 'out');
     const t0 = performance.now();
@@ -60,6 +84,6 @@ describe('policy watchdog (npm run sim)', () => {
     expect(took).toBeLessThan(30_000);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
-    expect(readdirSync(dir).sort()).toEqual(['hang.ts', 'node_modules', 'scn.yaml']);
+    expect(readdirSync(dir).sort()).toEqual(['hang.ts', 'node_modules', 'scn.yaml', 'slow.ts', 'slow.yaml']);
   }, 60_000);
 });

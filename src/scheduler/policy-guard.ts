@@ -30,11 +30,13 @@ export interface CallRecorder {
 export interface GuardOptions {
   /**
    * Wall-clock budget (ms) of one policy call that returns: a call that takes longer is reported
-   * through `onSlow` (once per policy and method) and the run goes on. Default 1000.
+   * through `onSlow` (once per policy and method) and the run goes on. Timing every call costs
+   * two clock reads, so it is opt-in: unset, calls are not timed here (the CLIs' watchdog thread
+   * reports slow calls instead, at no cost to this thread).
    */
   readonly slowMs?: number;
   readonly onSlow?: (message: string) => void;
-  /** Set by a CLI that runs the hard watchdog: calls are recorded where it can see them. */
+  /** Set by a CLI that runs the watchdog thread: calls are recorded where it can see them. */
   readonly recorder?: CallRecorder;
 }
 
@@ -65,17 +67,42 @@ const wallNow = (): number => performance.timeOrigin + performance.now();
  * its result is checked against the extension point's contract before the core uses it.
  */
 export class PolicyGuard {
-  private readonly slowMs: number;
+  private readonly slowMs: number | undefined;
   private readonly slowSeen = new Set<string>();
 
   constructor(private readonly o: GuardOptions = {}) {
-    this.slowMs = o.slowMs ?? 1000;
+    this.slowMs = o.slowMs;
   }
 
   order(p: QueuePolicy, view: SchedulerView, ctx: PolicyContext): readonly JobView[] {
     const out = this.call('queue', p.name, 'order', '', ctx.now, () => p.order(view, ctx));
     if (!Array.isArray(out)) this.bad('queue', p.name, 'order', '', ctx.now, out, 'an array of queued jobs');
+    this.checkOrder(p.name, view.queue, out, ctx.now);
     return out;
+  }
+
+  /**
+   * The order contract, in full (the core's pass may stop early): a subset of the queue, each job
+   * at most once. One map over the queue, O(queue).
+   */
+  private checkOrder(name: string, queue: readonly JobView[], out: readonly JobView[], now: number): void {
+    const seen = new Map<string, boolean>();
+    for (const j of queue) seen.set(j.id, false);
+    for (const j of out) {
+      const id = isObj(j) ? j.id : undefined;
+      const was = typeof id === 'string' ? seen.get(id) : undefined;
+      if (was === false) {
+        seen.set(id!, true);
+        continue;
+      }
+      const [what, rule] =
+        was === true
+          ? [`returned job ${id} twice,`, 'each queued job at most once']
+          : typeof id === 'string'
+            ? [`returned job ${id}, which is ${typeof j.state === 'string' && j.state !== 'queued' ? j.state : 'not queued'},`, 'a subset of the queue']
+            : [`returned ${describe(j)}, which is not a queued job,`, 'a subset of the queue'];
+      throw new PolicyError(`${this.contract('queue', name, 'order', '', now, what).message} (order contract: ${rule})`);
+    }
   }
 
   place(p: PlacementPolicy, job: JobView, cluster: ClusterView, ctx: PolicyContext): PlacementOutcome {
@@ -124,7 +151,7 @@ export class PolicyGuard {
   private call<T>(kind: string, name: string, method: string, job: string, now: number, fn: () => T): T {
     const rec = this.o.recorder;
     rec?.enter(kind, name, method, job, now);
-    const t0 = wallNow();
+    const t0 = this.slowMs === undefined ? 0 : wallNow();
     let out: T;
     try {
       out = fn();
@@ -135,6 +162,7 @@ export class PolicyGuard {
       throw new PolicyError(`${kind} policy '${name}' threw in ${method}(${job ? `job ${job}` : ''}) at ${fmtTime(now)}: ${msg}`, { cause: e });
     }
     rec?.exit();
+    if (this.slowMs === undefined) return out;
     const took = wallNow() - t0;
     if (took > this.slowMs) {
       const key = `${kind}/${name}/${method}`;

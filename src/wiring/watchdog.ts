@@ -5,8 +5,9 @@ import type { CallRecorder } from '../scheduler/policy-guard.ts';
  * The hard half of the policy watchdog. A policy call that never returns (an infinite loop)
  * blocks the thread that runs the simulation, so nothing on that thread can notice; a small
  * worker thread watches a shared-memory record of the call in progress (written by the
- * `PolicyGuard` through `recorder`) and, once one call has run past `budgetMs` of wall time,
- * prints which policy, method, job and simulated time it was, removes the paths registered with
+ * `PolicyGuard` through `recorder`), warns once per policy and call when one runs over a second,
+ * and, once one call has run past `budgetMs` of wall time, prints which policy, method, job and
+ * simulated time it was, removes the paths registered with
  * `cleanupOnKill` (a run's unfinished output) and kills the process (SIGKILL: a blocked thread
  * runs no signal handler). For CLIs: a test runner must not host it.
  */
@@ -19,37 +20,59 @@ export interface Watchdog {
 }
 
 const TEXT_BYTES = 1024;
+/** A call running longer than this gets a warning (once per policy and method; with a budget of at least twice it); the run goes on. */
+const SLOW_MS = 1000;
 
+// Shared memory: Int32 [0] in a call (0/1), [1] length of the call's description, [2] calls
+// entered so far; Float64 [0] the call's simulated time; then the description (UTF-8). The main
+// thread only writes (no clock reads on its hot path); the worker notices a call by its sequence
+// number and times it itself, so the time it reports is a lower bound (by at most one tick).
 // Plain JavaScript: the worker is started from source, so it needs no TypeScript loader.
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
-const { sab, budgetMs } = workerData;
-const ctl = new Int32Array(sab, 0, 2);
-const num = new Float64Array(sab, 8, 2);
+const { sab, budgetMs, slowMs, tickMs } = workerData;
+const ctl = new Int32Array(sab, 0, 4);
+const num = new Float64Array(sab, 16, 1);
 const text = new Uint8Array(sab, 24);
 let cleanup = [];
+let seen = -1, since = 0, warned = false;
+const slowDone = new Set();
 parentPort.on('message', (m) => { if (m && Array.isArray(m.cleanup)) cleanup = m.cleanup; });
 setInterval(() => {
   if (Atomics.load(ctl, 0) !== 1) return;
-  const elapsed = performance.timeOrigin + performance.now() - num[0];
-  if (elapsed < budgetMs) return;
-  const what = new TextDecoder().decode(text.slice(0, Atomics.load(ctl, 1)));
-  fs.writeSync(2, 'error: ' + what + ' at t=' + (num[1] / 1000).toFixed(3) + ' s (simulated) has run for ' + (elapsed / 1000).toFixed(1) +
-    ' s of wall time, past its budget of ' + (budgetMs / 1000) + ' s (--policy-timeout); the run is aborted\\n');
-  for (const p of cleanup) { try { fs.rmSync(p, { recursive: true, force: true }); } catch {} }
-  process.kill(process.pid, 'SIGKILL');
-}, Math.max(10, Math.min(250, budgetMs / 4)));
+  const seq = Atomics.load(ctl, 2);
+  const now = performance.now();
+  if (seq !== seen) { seen = seq; since = now; warned = false; return; }
+  const elapsed = now - since + tickMs;
+  const what = () => new TextDecoder().decode(text.slice(0, Atomics.load(ctl, 1)));
+  const at = () => ' at t=' + (num[0] / 1000).toFixed(3) + ' s (simulated)';
+  if (elapsed >= budgetMs) {
+    fs.writeSync(2, 'error: ' + what() + at() + ' has run for ' + (elapsed / 1000).toFixed(1) +
+      ' s of wall time, past its budget of ' + (budgetMs / 1000) + ' s (--policy-timeout); the run is aborted\\n');
+    for (const p of cleanup) { try { fs.rmSync(p, { recursive: true, force: true }); } catch {} }
+    process.kill(process.pid, 'SIGKILL');
+  } else if (elapsed >= slowMs && !warned) {
+    warned = true;
+    const w = what();
+    const key = w.slice(0, w.indexOf('('));
+    if (!slowDone.has(key)) {
+      slowDone.add(key);
+      fs.writeSync(2, 'warning: ' + w + at() + ' has run for over ' + (elapsed / 1000).toFixed(1) + ' s of wall time (budget ' + (budgetMs / 1000) + ' s; reported once per policy and call)\\n');
+    }
+  }
+}, tickMs);
 `;
 
 export function startWatchdog(budgetMs: number): Watchdog {
   if (!(budgetMs > 0)) throw new Error(`policy timeout must be positive, got ${budgetMs} ms`);
   const sab = new SharedArrayBuffer(24 + TEXT_BYTES);
-  const ctl = new Int32Array(sab, 0, 2);
-  const num = new Float64Array(sab, 8, 2);
+  const ctl = new Int32Array(sab, 0, 4);
+  const num = new Float64Array(sab, 16, 1);
   const text = new Uint8Array(sab, 24);
   const enc = new TextEncoder();
-  const worker = new Worker(WORKER, { eval: true, workerData: { sab, budgetMs } });
+  const tickMs = Math.max(10, Math.min(250, budgetMs / 4));
+  const worker = new Worker(WORKER, { eval: true, workerData: { sab, budgetMs, slowMs: budgetMs >= 2 * SLOW_MS ? SLOW_MS : Infinity, tickMs } });
   worker.unref();
   // The prefix (kind, policy, method) changes rarely: re-encoded only when it does.
   let lastKind = '';
@@ -68,8 +91,8 @@ export function startWatchdog(budgetMs: number): Watchdog {
       if (job !== '') len += enc.encodeInto(`job ${job}`, text.subarray(len, TEXT_BYTES - 1)).written;
       text[len++] = 0x29; // ')'
       Atomics.store(ctl, 1, len);
-      num[0] = performance.timeOrigin + performance.now();
-      num[1] = now;
+      num[0] = now;
+      Atomics.add(ctl, 2, 1);
       Atomics.store(ctl, 0, 1);
     },
     exit() {
