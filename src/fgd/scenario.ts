@@ -9,7 +9,7 @@ import { curveCsv, runExperiment, summarise, type RunResult } from './experiment
 
 /**
  * A scenario with `workload: {kind: static-fill}`: every placement policy × seed as one static
- * fill. Writes `<out>/fgd-curve.csv` (unless dry-run) and returns the printed table: per policy,
+ * fill. Writes `<out>/fgd-curve.csv` and `<out>/summary.json` (unless dry-run) and returns the printed table: per policy,
  * the seed means of gpu_alloc_pct and frag_pct at arrived 100% and at the top (tune × 100%).
  * A placement name means the same algorithm as everywhere else: the study's BestFit is
  * `best-fit-study` (gpulab's own `best-fit` is a different rule, see policies/placement);
@@ -33,8 +33,64 @@ export async function runStaticFillScenario(
   if (!o.dryRun) {
     mkdirSync(o.out, { recursive: true });
     writeFileSync(join(o.out, 'fgd-curve.csv'), curveCsv(workload, results));
+    const summary = staticFillSummary({ scenario: scn.name, output: o.shownOut ?? o.out, workload, podList: w.path, pods: pods.length, nodes: o.nodes, tune: w.tune, seeds: o.seeds, runs, results });
+    writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   }
-  return staticFillTable(results, Math.round(w.tune * 100)) + `\nworkload ${workload}, tune ${w.tune}, ${o.seeds.length} seeds; ${wall.toFixed(2)} s` + (o.dryRun ? '' : `\ncurve: ${join(o.shownOut ?? o.out, 'fgd-curve.csv')}`);
+  const shown = o.shownOut ?? o.out;
+  return staticFillTable(results, Math.round(w.tune * 100)) + `\nworkload ${workload}, tune ${w.tune}, ${o.seeds.length} seeds; ${wall.toFixed(2)} s` + (o.dryRun ? '' : `\ncurve: ${join(shown, 'fgd-curve.csv')}`);
+}
+
+/**
+ * summary.json of a static-fill study: what was filled (pod list, nodes, GPU capacity, tune,
+ * seeds, policies), the per-policy seed means the CLI prints, and where the curve is. `kind:
+ * 'static-fill'` tells readers (the viewer) that there are no event logs: `runs` is empty and the
+ * study's data is `curve`. Pure; deterministic (no wall times), like a simulation's summary.json.
+ */
+export function staticFillSummary(s: {
+  scenario: string;
+  output: string;
+  workload: string;
+  podList: string;
+  pods: number;
+  nodes: readonly NodeSpec[];
+  tune: number;
+  seeds: readonly number[];
+  runs: readonly { label: string; placement: string }[];
+  results: readonly RunResult[];
+}) {
+  const top = Math.round(s.tune * 100);
+  const r4 = (x: number) => (Number.isNaN(x) ? null : Math.round(x * 1e4) / 1e4);
+  return {
+    scenario: s.scenario,
+    output: s.output,
+    kind: 'static-fill' as const,
+    curve: 'fgd-curve.csv',
+    workload: s.workload,
+    podList: s.podList,
+    pods: s.pods,
+    nodes: s.nodes.length,
+    gpus: s.nodes.reduce((a, n) => a + n.gpus.length, 0),
+    gpuCapacityMilli: s.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0),
+    tune: s.tune,
+    seeds: [...s.seeds],
+    policies: s.runs.map((r) => ({ label: r.label, placement: r.placement })),
+    covers: {
+      arrived: 'GPU demand of the pods arrived so far, % of cluster GPU capacity (integer steps 0..tune × 100)',
+      alloc: 'allocated milli-GPU / cluster milli-GPU, %',
+      frag: 'fragmented idle milli-GPU (FGD\'s measure over the typical pods) / cluster milli-GPU, %',
+      means: `seed means at arrived 100% and at ${top}%`,
+    },
+    results: summarise(s.results, 100, top).map((p) => ({
+      label: p.label,
+      seeds: p.seeds,
+      allocPctAt100: r4(p.alloc100),
+      fragPctAt100: r4(p.frag100),
+      [`allocPctAt${top}`]: r4(p.allocTop),
+      [`fragPctAt${top}`]: r4(p.fragTop),
+      failedPodsMean: r4(p.failedMean),
+    })),
+    runs: [] as never[],
+  };
 }
 
 export function staticFillTable(results: readonly RunResult[], top: number): string {
