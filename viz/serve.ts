@@ -13,7 +13,8 @@ Serves the schedule viewer on http://127.0.0.1 with a scenario output directory'
 (live runs) are re-read every few seconds.
   --port N     port (default 5174)
   --open       open a browser
-  --site DIR   serve a site built by npm run viz:build instead of the dev server`;
+  --site DIR   serve a site built by npm run viz:build instead of the dev server
+               (with an output dir too: that directory's data, followed live)`;
 
 const args = parseArgs({
   allowPositionals: true,
@@ -29,13 +30,14 @@ if (!Number.isInteger(port) || port < 0) {
   process.exit(2);
 }
 if (args.values.site) {
-  const { url } = await serveStatic(resolve(args.values.site), port);
+  const data = args.positionals[0] === undefined ? undefined : resolve(args.positionals[0]);
+  const { url } = await serveStatic(resolve(args.values.site), port, { data });
   process.stdout.write(`gpulab viz (static site ${args.values.site}): ${url}\n`);
 } else {
   const outDir = resolve(args.positionals[0] ?? join('out', 'quickstart'));
   try {
     const m = buildManifest(outDir, true);
-    process.stdout.write(`${m.runs.length} run(s) in ${outDir}${m.summary ? '' : ' (no summary.json yet)'}\n`);
+    process.stdout.write(`${m.kind}: ${m.runs.length} event log(s)${m.fgdCurve ? ', fgd-curve.csv' : ''} in ${outDir}${m.summary ? '' : ' (no summary.json yet)'}\n`);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${HELP}\n`);
     process.exit(1);

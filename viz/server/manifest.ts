@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 
 import type { Manifest } from '../src/feed.ts';
 
@@ -24,12 +24,14 @@ export function buildManifest(dir: string, live: boolean): Manifest {
   walk(dir, 0);
   let order: string[] = [];
   let scenario = basename(dir);
+  let summaryKind = '';
   const summaryFile = join(dir, 'summary.json');
   const summary = existsSync(summaryFile);
   if (summary) {
     try {
-      const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { scenario?: string; runs?: { run?: string }[] };
+      const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { scenario?: string; kind?: string; runs?: { run?: string }[] };
       if (typeof s.scenario === 'string') scenario = s.scenario;
+      if (typeof s.kind === 'string') summaryKind = s.kind;
       order = (s.runs ?? []).map((r) => `${r.run}/events.jsonl`);
     } catch {
       // A half-written summary is treated as absent order; the viewer says so when it reads it.
@@ -40,16 +42,43 @@ export function buildManifest(dir: string, live: boolean): Manifest {
     return i < 0 ? order.length : i;
   };
   logs.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const fgdCurve = existsSync(join(dir, 'fgd-curve.csv'));
+  const runs = logs.map((log) => {
+    // A run still being written lives in a temporary sibling `.<name>.tmp-<pid>` (src/output/out-dir.ts):
+    // it is listed under its final name, marked staging, so the viewer follows it across the rename.
+    const staging = log.split('/').some((seg) => STAGED.test(seg));
+    const run = log.replace(/\/?events\.jsonl$/, '').split('/').map((seg) => seg.replace(STAGED, '$1')).join('/') || '(root)';
+    const m = /^(.*)\/seed-(-?\d+)$/.exec(run);
+    const here = join(dir, dirname(log));
+    return { run, label: m ? m[1] : run, seed: m ? Number(m[2]) : 0, log, ...(staging ? { staging: true } : {}), ...(existsSync(join(here, 'live.json')) || staging ? { liveRun: true } : {}) };
+  });
+  const kinds = new Set<string>();
+  if (summaryKind === 'static-fill' || fgdCurve) kinds.add('static-fill');
+  if (runs.some((r) => r.liveRun)) kinds.add('live');
+  if (runs.some((r) => !r.liveRun)) kinds.add('simulation');
+  const files: { path: string; bytes: number }[] = [];
+  const list = (d: string, depth: number) => {
+    for (const name of readdirSync(d).sort()) {
+      if (files.length >= 60) return;
+      const p = join(d, name);
+      const st = statSync(p);
+      const rel = relative(dir, p).split(sep).join('/');
+      if (st.isDirectory()) {
+        if (depth < 1) list(p, depth + 1);
+        else files.push({ path: rel + '/', bytes: -1 });
+      } else files.push({ path: rel, bytes: st.size });
+    }
+  };
+  list(dir, 0);
   return {
     scenario,
-    runs: logs.map((log) => {
-      const run = log.replace(/\/?events\.jsonl$/, '') || '(root)';
-      const m = /^(.*)\/seed-(-?\d+)$/.exec(run);
-      return { run, label: m ? m[1] : run, seed: m ? Number(m[2]) : 0, log };
-    }),
+    runs,
     summary,
-    fgdCurve: existsSync(join(dir, 'fgd-curve.csv')),
+    fgdCurve,
     live,
+    kind: kinds.size === 0 ? 'empty' : kinds.size > 1 ? 'mixed' : ([...kinds][0] as Manifest['kind']),
+    files,
   };
 }
 
+const STAGED = /^\.(.+)\.tmp-\d+$/;

@@ -4,13 +4,25 @@ import { RunModel } from './run-model.ts';
 export interface Manifest {
   scenario: string;
   /** Event logs, relative to `data/`. */
-  runs: { run: string; label: string; seed: number; log: string }[];
+  runs: { run: string; label: string; seed: number; log: string; staging?: boolean; liveRun?: boolean }[];
   /** summary.json exists (a finished scenario run). */
   summary: boolean;
   /** fgd-curve.csv exists at the output root. */
   fgdCurve: boolean;
   /** The server can answer byte ranges of growing logs (dev server: yes; static site: maybe). */
   live: boolean;
+  /** What the directory is: simulation runs, a static-fill study, live runs, several, or nothing known. */
+  kind: 'simulation' | 'static-fill' | 'live' | 'mixed' | 'empty';
+  /** Its files (two levels; folders deeper end in '/'), for the page to say what it holds. */
+  files: { path: string; bytes: number }[];
+}
+
+/** summary.json as the viewer reads it: a simulation's runs, or a static-fill study's description. */
+export interface Summary {
+  scenario?: string;
+  kind?: string;
+  runs: { run: string; metrics: Record<string, number> & { failures?: Record<string, number> }; digest?: string; fairness?: { jain: number; migFragPct?: number; tenants: { tenant: string; sharePct: number; waitMeanMs: number; jctMeanMs: number; jobs: number; completed: number }[] } }[];
+  [k: string]: unknown;
 }
 
 /**
@@ -24,7 +36,8 @@ export class LogFeed {
   private offset = 0;
   private readonly decoder = new TextDecoder();
 
-  constructor(readonly url: string) {}
+  /** Changes when a staged run is renamed into place (same bytes, new path). */
+  constructor(public url: string) {}
 
   /** Fetches new bytes; returns how many records were folded (0 when nothing new). */
   async poll(onProgress?: (bytes: number) => void): Promise<number> {
@@ -61,13 +74,16 @@ export async function loadManifest(): Promise<Manifest> {
   return (await res.json()) as Manifest;
 }
 
-export async function loadSummary(): Promise<{ runs: { run: string; metrics: Record<string, number>; digest?: string }[] } | undefined> {
+/** summary.json, or a reason it could not be read (the page shows it). */
+export async function loadSummary(): Promise<Summary | string> {
   const res = await fetch('data/summary.json', { cache: 'no-store' });
-  if (!res.ok) return undefined;
+  if (!res.ok) return `summary.json: HTTP ${res.status}`;
   try {
-    return (await res.json()) as { runs: { run: string; metrics: Record<string, number>; digest?: string }[] };
-  } catch {
-    return undefined;
+    const s = (await res.json()) as Summary;
+    if (!Array.isArray(s.runs)) s.runs = [];
+    return s;
+  } catch (e) {
+    return `summary.json: not JSON (${(e as Error).message})`;
   }
 }
 

@@ -1,7 +1,8 @@
 import * as d3 from 'd3';
-import { esc, fmtInt, fmtT, lowerBound, tenantColor } from './format.ts';
+import { FLAG } from './filter.ts';
+import { esc, fmtInt, fmtT, lowerBound, timeAxis } from './format.ts';
 import { clampDomain, LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
-import type { JobInfo, RunModel } from './run-model.ts';
+import { SEG_END, type JobInfo, type RunModel } from './run-model.ts';
 
 export interface GanttHost {
   model(): RunModel;
@@ -10,11 +11,17 @@ export interface GanttHost {
   cursor(): number;
   setDomain(d: Domain): void;
   setCursor(t: number): void;
+  /** Colour of a tenant by name (stable across runs). */
+  colorOf(tenant: string): string;
+  /** Per-job flags under the current filter and search (src/filter.ts). */
+  flags(): { flags: Uint8Array; hits: number };
 }
 
 /** What the last frame drew; also exposed on the canvas as data-* attributes for tests. */
 export interface DrawStats {
   lanes: number;
+  /** Drawn rows: one per GPU (its shares and MIG instances inside), one per CPU lane, one for rejections. */
+  rows: number;
   /** Job segments (one per job per GPU lane per attempt) that overlap the visible range. */
   bars: number;
   /** Distinct jobs with at least one bar in the visible range. */
@@ -23,23 +30,40 @@ export interface DrawStats {
   painted: number;
   /** Bars that fell inside pixels already painted in their lane (aggregated at this zoom). */
   merged: number;
+  /** End marks drawn: preempted, lost with a node; rejection ticks. */
+  preemptMarks: number;
+  lossMarks: number;
+  rejectMarks: number;
+  /** Bars of jobs matched by the search. */
+  hitBars: number;
   ms: number;
 }
 
-const MAX_HEIGHT = 500;
+const MAX_HEIGHT = 520;
+const OUT_COLOR = '#e4e4e4';
+const PREEMPT_COLOR = '#000000';
+const LOSS_COLOR = '#c00000';
+const REJECT_COLOR = '#c00000';
+
+type Row = ReturnType<RunModel['rowOrder']>[number];
 
 /**
- * The schedule as a canvas Gantt: one row per lane, bars coloured by tenant. Everything is drawn
- * to one canvas so 100,000 jobs stay responsive; in each lane a bar that lands on pixels already
- * painted is skipped (counted as merged) so a frame paints at most about one rect per pixel
- * column per lane. Wheel zooms around the pointer, drag pans, a click selects a moment.
+ * The schedule as a canvas Gantt: one row per GPU, in which each job's bar is as tall as the share
+ * of the GPU it holds and sits at the offset it took (a MIG instance at its slices), so free and
+ * stranded capacity shows as empty space; one row per CPU lane; a top row of rejection ticks.
+ * Bars are coloured by tenant; a preempted segment ends in a black mark, one lost with its node
+ * in a red mark. Everything is drawn to one canvas so 100,000 jobs stay responsive; in each lane
+ * a bar that lands on pixels already painted is skipped (counted as merged). Wheel zooms around
+ * the pointer, drag pans, a click selects a moment.
  */
 export class Gantt {
-  stats: DrawStats = { lanes: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, ms: 0 };
-  private order: number[] = [];
+  stats: DrawStats = { lanes: 0, rows: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, preemptMarks: 0, lossMarks: 0, rejectMarks: 0, hitBars: 0, ms: 0 };
+  private rows: Row[] = [];
   private orderVersion = -1;
   private orderModel: RunModel | undefined;
-  private laneH = 12;
+  private rowH = 12;
+  /** Rows start below the rejection row when there is one. */
+  private top = 0;
   private width = 800;
   private stamp = new Uint32Array(0);
   private epoch = 0;
@@ -56,123 +80,176 @@ export class Gantt {
     this.wire();
   }
 
-  private lanesInOrder(): number[] {
+  private rowsInOrder(): Row[] {
     const m = this.host.model();
     if (m !== this.orderModel || m.laneVersion !== this.orderVersion) {
-      this.order = m.laneOrder();
+      this.rows = m.rowOrder();
       this.orderVersion = m.laneVersion;
       this.orderModel = m;
     }
-    return this.order;
+    return this.rows;
   }
 
   render(width: number): DrawStats {
     const t0ms = performance.now();
     this.width = width;
     const m = this.host.model();
-    const order = this.lanesInOrder();
-    const n = order.length;
-    this.laneH = Math.max(2, Math.min(16, Math.floor(MAX_HEIGHT / Math.max(1, n))));
-    const H = Math.max(30, n * this.laneH);
+    const rows = this.rowsInOrder();
+    const hasRej = m.rejected.length > 0;
+    const n = rows.length + (hasRej ? 1 : 0);
+    this.rowH = Math.max(3, Math.min(20, Math.floor(MAX_HEIGHT / Math.max(1, n))));
+    this.top = hasRej ? this.rowH : 0;
+    const H = Math.max(30, n * this.rowH);
     const ctx = sizeCanvas(this.canvas, width, H);
     const [d0, d1] = this.host.domain();
     const x = timeScale([d0, d1], width);
     const xL = LEFT;
     const xR = width - RIGHT;
+    const rowY = (r: number) => this.top + r * this.rowH;
     ctx.clearRect(0, 0, width, H);
-    // Node stripes and labels.
+    // Node stripes, separators and labels.
     ctx.font = '10px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     let nodeRow = 0;
-    for (let r = 0; r < n; r++) {
-      const L = m.lanes[order[r]];
-      const prev = r > 0 ? m.lanes[order[r - 1]] : undefined;
-      if (!prev || prev.node !== L.node) nodeRow++;
+    for (let r = 0; r < rows.length; r++) {
+      const prev = r > 0 ? rows[r - 1] : undefined;
+      if (!prev || prev.node !== rows[r].node) nodeRow++;
       if (nodeRow % 2 === 0) {
         ctx.fillStyle = '#f4f5f7';
-        ctx.fillRect(0, r * this.laneH, width, this.laneH);
+        ctx.fillRect(0, rowY(r), width, this.rowH);
       }
-      if (prev && prev.node !== L.node) {
+      if (prev && prev.node !== rows[r].node) {
         ctx.fillStyle = '#c9ccd1';
-        ctx.fillRect(0, r * this.laneH, width, 1);
+        ctx.fillRect(0, rowY(r), width, 1);
       }
     }
-    // Labels in a second pass so a node's stripe never covers the label of the row above.
     ctx.fillStyle = '#333';
-    for (let r = 0; r < n; r++) {
-      const L = m.lanes[order[r]];
-      const prev = r > 0 ? m.lanes[order[r - 1]] : undefined;
-      if (this.laneH >= 9) {
-        const where = L.gpu < 0 ? 'cpu' : `gpu${L.gpu}`;
-        const share = L.instance ? ` ${L.instance}` : L.slot > 0 || this.hasSlots(order, r) ? ` ·${L.slot + 1}` : '';
-        ctx.fillText(`${L.node} ${where}${share}`, 4, r * this.laneH + this.laneH / 2, LEFT - 8);
-      } else if (!prev || prev.node !== L.node) {
-        ctx.fillText(L.node, 4, r * this.laneH + 6, LEFT - 8);
+    if (hasRej) {
+      ctx.fillStyle = '#fbeaea';
+      ctx.fillRect(0, 0, width, this.rowH);
+      ctx.fillStyle = '#8a1f1f';
+      ctx.fillText(`rejected (${fmtInt(m.rejected.length)})`, 4, this.rowH / 2, LEFT - 8);
+      ctx.fillStyle = '#333';
+    }
+    for (let r = 0; r < rows.length; r++) {
+      const R = rows[r];
+      const prev = r > 0 ? rows[r - 1] : undefined;
+      if (this.rowH >= 9) {
+        const L = m.lanes[R.lanes[0]];
+        const where = R.gpu < 0 ? `cpu${L.slot > 0 || R.lanes.length > 1 || this.cpuSlots(rows, r) ? ` ·${L.slot + 1}` : ''}` : `gpu${R.gpu}`;
+        ctx.fillText(`${R.node} ${where}`, 4, rowY(r) + this.rowH / 2, LEFT - 8);
+      } else if (!prev || prev.node !== R.node) {
+        ctx.fillText(R.node, 4, rowY(r) + 5, LEFT - 8);
       }
     }
-    // Bars.
     if (this.stamp.length < m.jobs.length) this.stamp = new Uint32Array(Math.max(1024, m.jobs.length * 2));
     this.epoch++;
     const now = m.lastT;
-    const colors = m.tenants.map((_, i) => tenantColor(i));
-    const bh = this.laneH >= 4 ? this.laneH - 1 : this.laneH;
+    const colors = m.tenants.map((t) => this.host.colorOf(t));
+    const { flags, hits } = this.host.flags();
+    const searching = hits > 0;
+    const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
     let bars = 0;
     let jobsDrawn = 0;
     let painted = 0;
     let merged = 0;
+    let preemptMarks = 0;
+    let lossMarks = 0;
+    let rejectMarks = 0;
+    let hitBars = 0;
     ctx.save();
     ctx.beginPath();
     ctx.rect(xL, 0, xR - xL, H);
     ctx.clip();
     const k = (xR - xL) / Math.max(1, d1 - d0);
-    // Node outages (node-down … node-up): a grey band across the node's lanes.
+    // Node outages (node-down … node-up): a grey band across the node's rows.
     let outages = 0;
     if (m.outages.size > 0) {
       ctx.fillStyle = 'rgba(90, 90, 90, 0.28)';
-      for (let r = 0; r < n; r++) {
-        const o = m.outages.get(m.lanes[order[r]].node);
+      for (let r = 0; r < rows.length; r++) {
+        const o = m.outages.get(rows[r].node);
         if (!o) continue;
         for (let i = lowerBound(o.ends, d0); i < o.starts.length && o.starts[i] <= d1; i++) {
           const e = o.ends[i] === Infinity ? now : o.ends[i];
           const a = Math.floor(xL + (Math.max(o.starts[i], d0) - d0) * k);
           const b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
-          ctx.fillRect(a, r * this.laneH, Math.max(1, b - a), this.laneH);
+          ctx.fillRect(a, rowY(r), Math.max(1, b - a), this.rowH);
           outages++;
         }
       }
     }
-    for (let r = 0; r < n; r++) {
-      const L = m.lanes[order[r]];
-      const y = r * this.laneH;
-      let lastPx = -Infinity;
-      let lastColor = '';
-      for (let i = lowerBound(L.ends, d0); i < L.starts.length && L.starts[i] <= d1; i++) {
-        const s = L.starts[i];
-        const e = L.ends[i] === Infinity ? now : L.ends[i];
-        if (e < d0) continue;
-        bars++;
-        const j = L.jobs[i];
-        if (this.stamp[j] !== this.epoch) {
-          this.stamp[j] = this.epoch;
-          jobsDrawn++;
+    const marks: { x: number; y: number; h: number; c: string }[] = [];
+    const hitRects: [number, number, number, number][] = [];
+    for (let r = 0; r < rows.length; r++) {
+      const y0 = rowY(r);
+      for (const li of rows[r].lanes) {
+        const L = m.lanes[li];
+        let lastPx = -Infinity;
+        let lastColor = '';
+        for (let i = lowerBound(L.ends, d0); i < L.starts.length && L.starts[i] <= d1; i++) {
+          const s = L.starts[i];
+          const e = L.ends[i] === Infinity ? now : L.ends[i];
+          if (e < d0) continue;
+          bars++;
+          const j = L.jobs[i];
+          if (this.stamp[j] !== this.epoch) {
+            this.stamp[j] = this.epoch;
+            jobsDrawn++;
+          }
+          let a = Math.floor(xL + (Math.max(s, d0) - d0) * k);
+          let b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
+          if (b - a < 1) b = a + 1;
+          const y = y0 + Math.floor((L.off[i] / 1000) * inner);
+          const h = Math.max(1, Math.round((L.milli[i] / 1000) * inner) - (L.off[i] + L.milli[i] < 1000 && inner >= 8 ? 1 : 0));
+          const f = flags[j];
+          if (f === FLAG.hit) {
+            hitBars++;
+            hitRects.push([a, y, Math.max(2, b - a), h]);
+          }
+          const kind = L.endKind[i];
+          if ((kind === SEG_END.preempted || kind === SEG_END.nodeLoss) && e <= d1 && b - a >= 1) {
+            marks.push({ x: b, y, h, c: kind === SEG_END.preempted ? PREEMPT_COLOR : LOSS_COLOR });
+            if (kind === SEG_END.preempted) preemptMarks++;
+            else lossMarks++;
+          }
+          if (b <= lastPx) {
+            merged++;
+            continue;
+          }
+          if (a < lastPx) a = lastPx;
+          const c = f === FLAG.out || (searching && f !== FLAG.hit) ? OUT_COLOR : colors[m.jobs[j].tenantIx];
+          if (c !== lastColor) {
+            ctx.fillStyle = c;
+            lastColor = c;
+          }
+          // A 1px gap separates adjacent bars that are wide enough to show it.
+          ctx.fillRect(a, y, b - a > 3 ? b - a - 1 : b - a, h);
+          painted++;
+          lastPx = b;
         }
-        let a = Math.floor(xL + (Math.max(s, d0) - d0) * k);
-        let b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
-        if (b - a < 1) b = a + 1;
-        if (b <= lastPx) {
-          merged++;
-          continue;
-        }
-        if (a < lastPx) a = lastPx;
-        const c = colors[m.jobs[j].tenantIx];
-        if (c !== lastColor) {
-          ctx.fillStyle = c;
-          lastColor = c;
-        }
-        // A 1px gap separates adjacent bars that are wide enough to show it.
-        ctx.fillRect(a, y, b - a > 3 ? b - a - 1 : b - a, bh);
-        painted++;
-        lastPx = b;
+      }
+    }
+    // End marks of preempted and node-lost segments: a 2px stroke at the segment's end.
+    for (const mk of marks) {
+      ctx.fillStyle = mk.c;
+      ctx.fillRect(mk.x - 2, mk.y, 2, mk.h);
+    }
+    // Search hits: outlined on top of everything.
+    if (hitRects.length > 0) {
+      ctx.strokeStyle = '#000';
+      ctx.lineWidth = 1.5;
+      for (const [a, y, w, h] of hitRects) ctx.strokeRect(a + 0.5, y + 0.5, w - 1, Math.max(1, h - 1));
+    }
+    // Rejections: a tick at the moment of rejection, in the top row.
+    if (hasRej) {
+      ctx.fillStyle = REJECT_COLOR;
+      for (const j of m.rejected) {
+        const t = m.jobs[j].row.end >= 0 ? m.jobs[j].row.end : m.jobs[j].row.submit;
+        if (t < d0 || t > d1) continue;
+        if (flags[j] === FLAG.out) continue;
+        const px = Math.floor(xL + (t - d0) * k);
+        ctx.fillRect(px, 1, flags[j] === FLAG.hit ? 3 : 1, this.rowH - 2);
+        rejectMarks++;
       }
     }
     // The selected moment.
@@ -182,24 +259,29 @@ export class Gantt {
       ctx.fillRect(Math.round(x(cur)), 0, 1, H);
     }
     ctx.restore();
-    this.stats = { lanes: n, bars, jobsDrawn, painted, merged, ms: performance.now() - t0ms };
+    this.stats = { lanes: m.lanes.length, rows: n, bars, jobsDrawn, painted, merged, preemptMarks, lossMarks, rejectMarks, hitBars, ms: performance.now() - t0ms };
     const ds = this.canvas.dataset;
-    ds.lanes = String(n);
+    ds.lanes = String(m.lanes.length);
+    ds.rows = String(n);
     ds.bars = String(bars);
     ds.jobsDrawn = String(jobsDrawn);
     ds.painted = String(painted);
     ds.merged = String(merged);
-    ds.laneHeight = String(this.laneH);
+    ds.laneHeight = String(this.rowH);
     ds.outageBands = String(outages);
+    ds.preemptMarks = String(preemptMarks);
+    ds.lossMarks = String(lossMarks);
+    ds.rejectMarks = String(rejectMarks);
+    ds.hitBars = String(hitBars);
     this.drawAxis(x);
     return this.stats;
   }
 
-  private hasSlots(order: number[], r: number): boolean {
-    const m = this.host.model();
-    const L = m.lanes[order[r]];
-    const next = r + 1 < order.length ? m.lanes[order[r + 1]] : undefined;
-    return next !== undefined && next.node === L.node && next.gpu === L.gpu;
+  /** Whether the CPU row at `r` shares its node's CPU with another slot row (then slots are numbered). */
+  private cpuSlots(rows: Row[], r: number): boolean {
+    const R = rows[r];
+    const next = rows[r + 1];
+    return next !== undefined && next.node === R.node && next.gpu < 0;
   }
 
   private drawAxis(x: d3.ScaleLinear<number, number>): void {
@@ -208,7 +290,7 @@ export class Gantt {
     svg
       .append('g')
       .attr('transform', 'translate(0,21)')
-      .call(d3.axisTop(x).ticks(Math.max(2, Math.floor(this.width / 110))).tickFormat((v) => fmtT(Number(v))));
+      .call(timeAxis(d3.axisTop(x), x));
   }
 
   /** Overview strip: allocation over the whole run with a brush that sets the visible range. */
@@ -236,7 +318,7 @@ export class Gantt {
     svg
       .append('g')
       .attr('transform', `translate(0,${h})`)
-      .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 110))).tickFormat((v) => fmtT(Number(v))));
+      .call(timeAxis(d3.axisBottom(x), x));
     this.brush = d3
       .brushX()
       .extent([
@@ -268,21 +350,44 @@ export class Gantt {
   /** The job under a canvas position (CSS px), with a 2px tolerance for thin bars. */
   hit(px: number, py: number): JobInfo | undefined {
     const m = this.host.model();
-    const order = this.lanesInOrder();
-    const r = Math.floor(py / this.laneH);
-    if (r < 0 || r >= order.length || px < LEFT || px > this.width - RIGHT) return undefined;
-    const L = m.lanes[order[r]];
+    const rows = this.rowsInOrder();
+    if (px < LEFT || px > this.width - RIGHT) return undefined;
     const x = timeScale(this.host.domain(), this.width);
     const t = x.invert(px);
     const tol = Math.abs(x.invert(px + 2) - t);
-    const now = m.lastT;
-    const i = lowerBound(L.ends, t);
-    for (const k of [i, i - 1, i + 1]) {
-      if (k < 0 || k >= L.starts.length) continue;
-      const e = L.ends[k] === Infinity ? now : L.ends[k];
-      if (L.starts[k] - tol <= t && t <= e + tol) return m.jobs[L.jobs[k]];
+    if (this.top > 0 && py < this.top) {
+      let best: number | undefined;
+      let bestD = tol * 2;
+      for (const j of m.rejected) {
+        const r = m.jobs[j].row;
+        const d = Math.abs((r.end >= 0 ? r.end : r.submit) - t);
+        if (d <= bestD) {
+          bestD = d;
+          best = j;
+        }
+      }
+      return best === undefined ? undefined : m.jobs[best];
     }
-    return undefined;
+    const r = Math.floor((py - this.top) / this.rowH);
+    if (r < 0 || r >= rows.length) return undefined;
+    const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
+    const frac = (py - this.top - r * this.rowH) / inner;
+    const now = m.lastT;
+    let fallback: JobInfo | undefined;
+    for (const li of rows[r].lanes) {
+      const L = m.lanes[li];
+      const i = lowerBound(L.ends, t);
+      for (const k of [i, i - 1, i + 1]) {
+        if (k < 0 || k >= L.starts.length) continue;
+        const e = L.ends[k] === Infinity ? now : L.ends[k];
+        if (!(L.starts[k] - tol <= t && t <= e + tol)) continue;
+        const a = L.off[k] / 1000;
+        const b = (L.off[k] + L.milli[k]) / 1000;
+        if (frac >= a - 0.05 && frac <= b + 0.05) return m.jobs[L.jobs[k]];
+        fallback ??= m.jobs[L.jobs[k]];
+      }
+    }
+    return fallback;
   }
 
   /** Canvas-relative centre of a job's first visible bar (test hook and "show job"). */
@@ -290,19 +395,27 @@ export class Gantt {
     const m = this.host.model();
     const j = m.jobIndex.get(jobId);
     if (j === undefined) return undefined;
-    const order = this.lanesInOrder();
+    const rows = this.rowsInOrder();
     const [d0, d1] = this.host.domain();
     const x = timeScale([d0, d1], this.width);
-    for (let r = 0; r < order.length; r++) {
-      const L = m.lanes[order[r]];
-      for (let i = 0; i < L.jobs.length; i++) {
-        if (L.jobs[i] !== j) continue;
-        const e = L.ends[i] === Infinity ? m.lastT : L.ends[i];
-        const a = Math.max(L.starts[i], d0);
-        const b = Math.min(e, d1);
-        if (b < a) continue;
-        return { x: x((a + b) / 2), y: r * this.laneH + this.laneH / 2 };
+    const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
+    for (let r = 0; r < rows.length; r++) {
+      for (const li of rows[r].lanes) {
+        const L = m.lanes[li];
+        for (let i = 0; i < L.jobs.length; i++) {
+          if (L.jobs[i] !== j) continue;
+          const e = L.ends[i] === Infinity ? m.lastT : L.ends[i];
+          const a = Math.max(L.starts[i], d0);
+          const b = Math.min(e, d1);
+          if (b < a) continue;
+          const y = this.top + r * this.rowH + Math.floor((L.off[i] / 1000) * inner) + Math.max(1, Math.round((L.milli[i] / 1000) * inner)) / 2;
+          return { x: x((a + b) / 2), y };
+        }
       }
+    }
+    if (m.rejected.includes(j) && this.top > 0) {
+      const r = m.jobs[j].row;
+      return { x: x(r.end >= 0 ? r.end : r.submit), y: this.top / 2 };
     }
     return undefined;
   }
@@ -313,13 +426,16 @@ export class Gantt {
     const r = job.row;
     const wait = r.start >= 0 ? r.start - r.submit : NaN;
     const ran = r.start >= 0 ? (r.end >= 0 ? r.end : m.lastT) - r.start : NaN;
-    const demand = job.gpus > 0 ? `${job.gpus} GPU × ${r.milli} milli` : 'CPU only';
+    const demand = job.gpus > 0 ? `${job.gpus} GPU × ${r.reqMilli} milli${r.milli > 0 && r.milli !== r.reqMilli ? ` (granted ${r.milli})` : ''}` : 'CPU only';
+    const marks = [r.preemptions > 0 ? `preempted ${r.preemptions}×` : '', r.nodeLosses > 0 ? `lost with its node ${r.nodeLosses}×` : '', r.lostMs > 0 ? `lost work ${fmtT(r.lostMs)}` : ''].filter(Boolean).join(' · ');
     tip.innerHTML =
-      `<b>${esc(r.id)}</b> <span style="color:${tenantColor(job.tenantIx)}">■</span> ${esc(r.tenant)}<br>` +
-      `demand: ${demand}, ${fmtInt(job.cpu / 1000)} CPU, ${fmtInt(job.mem)} MiB<br>` +
+      `<b>${esc(r.id)}</b> <span style="color:${this.host.colorOf(r.tenant)}">■</span> ${esc(r.tenant)}<br>` +
+      `demand: ${demand}, ${fmtInt(job.cpu / 1000)} CPU, ${fmtInt(job.mem)} MiB · nominal ${fmtT(job.dur)}<br>` +
       `submit ${fmtT(r.submit)} · start ${fmtT(r.start >= 0 ? r.start : NaN)} · end ${fmtT(r.end >= 0 ? r.end : NaN)}<br>` +
       `wait ${fmtT(wait)} · ran ${fmtT(ran)} · state <b>${esc(r.state)}</b><br>` +
-      `on ${esc(r.node)} gpus [${esc(r.gpus)}] · attempts ${r.attempts} · preemptions ${r.preemptions}` +
+      (r.node ? `on ${esc(r.node)} gpus [${esc(r.gpus)}] · ` : '') +
+      `attempts ${r.attempts}` +
+      (marks ? `<br>${marks}` : '') +
       (r.reason ? `<br>reason: ${esc(r.reason)}` : '') +
       (job.extra ? `<br>${esc(job.extra)}` : '');
     tip.dataset.job = r.id;

@@ -24,20 +24,32 @@ function brief(line: string): { job: string; detail: string } {
  * highlighted; records the viewer could not fold in red with the reason, kept as raw JSON), and beside them what every run
  * decided at that same instant.
  */
-export function renderInspector(table: HTMLTableElement, decisions: HTMLElement, where: HTMLElement, model: RunModel, cur: number, all: { run: string; model: RunModel }[]): void {
+export function renderInspector(
+  table: HTMLTableElement,
+  decisions: HTMLElement,
+  where: HTMLElement,
+  model: RunModel,
+  cur: number,
+  all: { run: string; model: RunModel }[],
+  filter: { events: Set<string>; match: (job: string) => boolean; searching: boolean } = { events: new Set(), match: () => false, searching: false },
+): void {
   const recs = model.records;
   if (recs.length === 0) {
     table.innerHTML = '<tr><td>no records yet</td></tr>';
     return;
   }
   const i = Math.max(0, Math.min(cur, recs.length - 1));
-  const from = Math.max(0, i - BEFORE);
-  const to = Math.min(recs.length, i + AFTER);
+  // With an event-type filter, the rows are the nearest records of those types around the cursor.
+  const ok = (k: number) => filter.events.size === 0 || k === i || filter.events.has(recs[k].ev);
+  const rows: number[] = [];
+  for (let k = i - 1, n = 0; k >= 0 && n < BEFORE && i - k < 50_000; k--) if (ok(k)) (rows.unshift(k), n++);
+  rows.push(i);
+  for (let k = i + 1, n = 0; k < recs.length && n < AFTER - 1 && k - i < 50_000; k++) if (ok(k)) (rows.push(k), n++);
   let html = '<thead><tr><th>#</th><th>t</th><th>event</th><th>job</th><th>details</th></tr></thead><tbody>';
-  for (let k = from; k < to; k++) {
+  for (const k of rows) {
     const r = recs[k];
     const b = brief(r.line);
-    const cls = [k === i ? 'cur' : '', r.known ? '' : 'unknown'].join(' ').trim();
+    const cls = [k === i ? 'cur' : '', r.known ? '' : 'unknown', filter.searching && b.job && filter.match(b.job) ? 'hit' : ''].join(' ').trim();
     html += `<tr class="${cls}" data-index="${k}"><td>${k + 1}</td><td>${fmtT(r.t)}</td><td>${esc(r.ev)}${r.note ? ` <small>(${esc(r.note)})</small>` : ''}</td><td>${esc(b.job)}</td><td class="raw" title="${esc(r.line)}">${esc(b.detail)}</td></tr>`;
   }
   table.innerHTML = html + '</tbody>';

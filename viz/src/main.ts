@@ -1,49 +1,69 @@
-import { renderCdfs, renderFgd, renderTable, type RunRow } from './comparison.ts';
-import { loadFgdCurve, loadManifest, loadSummary, LogFeed, type Manifest } from './feed.ts';
-import { esc, fmtInt, fmtT, tenantColor } from './format.ts';
+import { fgdCsv, renderFgdStudy } from './fgd-view.ts';
+import { groups, metricsCsv, renderCdfs, renderOverlays, renderTable, renderTenants, type RunRow } from './compare.ts';
+import { exportButtons } from './export.ts';
+import { loadFgdCurve, loadManifest, loadSummary, LogFeed, type Manifest, type Summary } from './feed.ts';
+import { emptyFilter, JobFlags, searchMatcher } from './filter.ts';
+import { esc, fmtInt, fmtT, paletteColor } from './format.ts';
 import { Gantt } from './gantt.ts';
+import { Heatmap } from './heatmap.ts';
 import { renderInspector } from './inspector.ts';
 import { clampDomain, type Domain } from './layout.ts';
 import type { RunModel } from './run-model.ts';
 import { Timelines } from './timelines.ts';
+import { filterFromUrl, formatHash, parseHash, type UrlState } from './url-state.ts';
 
 /**
- * Wires the views to one state: the shown run, the visible time range (shared by schedule and
- * timelines) and the selected moment (inspector). The app only replays event logs; with a dev
- * server it re-polls logs that have no `end` record yet (live runs) and appends what is new.
+ * Wires the views to one state: the mode (one run, the comparison of every run, the FGD study),
+ * the shown run, the visible time range (shared by schedule, heatmap and timelines), the selected
+ * moment (inspector), the search and filters. The state is mirrored in the URL's hash. The app
+ * only replays event logs and reads summary.json / fgd-curve.csv; with a server that rebuilds
+ * data/index.json it re-polls logs that have no `end` record yet (live runs, runs being staged)
+ * and appends what is new. Whatever the directory holds, the page says what it found and draws
+ * what it can.
  */
 
 const POLL_MS = 2000;
 const t0Page = performance.now();
 const $ = <T extends Element = HTMLElement>(id: string) => document.getElementById(id) as unknown as T;
 
-interface State {
-  manifest: Manifest;
-  feeds: LogFeed[];
-  cur: number;
-  domain: Domain;
-  full: Domain;
-  cursor: number;
-  cursorRec: number;
-  summary: Map<string, { metrics: Record<string, number>; digest: string }>;
-  fgd: Awaited<ReturnType<typeof loadFgdCurve>>;
-  timing: { fetchParseMs: number; firstRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
-}
+type Mode = 'run' | 'compare' | 'study';
 
-const st: State = {
-  manifest: { scenario: '', runs: [], summary: false, fgdCurve: false, live: false },
-  feeds: [],
+const st = {
+  manifest: { scenario: '', runs: [], summary: false, fgdCurve: false, live: false, kind: 'empty', files: [] } as Manifest,
+  feeds: [] as LogFeed[],
   cur: 0,
-  domain: [0, 1],
-  full: [0, 1],
+  mode: 'run' as Mode,
+  domain: [0, 1] as Domain,
+  full: [0, 1] as Domain,
   cursor: 0,
   cursorRec: 0,
-  summary: new Map(),
-  fgd: undefined,
-  timing: { fetchParseMs: 0, firstRenderMs: 0, lastRenderMs: 0, parts: {} },
+  summary: undefined as Summary | undefined,
+  summaryNote: '',
+  fgd: undefined as Awaited<ReturnType<typeof loadFgdCurve>>,
+  fgdX: undefined as [number, number] | undefined,
+  group: 'run' as 'run' | 'policy',
+  baseline: '',
+  filter: emptyFilter(),
+  timing: { fetchParseMs: 0, firstRenderMs: 0, lastRenderMs: 0, parts: {} as Record<string, number> },
+  url: parseHash(location.hash) as UrlState,
+  loaded: false,
 };
 
+const flagsCache = new JobFlags();
 const model = (): RunModel => st.feeds[st.cur].model;
+
+/** Tenant colours: by the tenant's rank among the sorted names of every loaded run (stable across runs and arrival orders). */
+let tenantNames: string[] = [];
+let tenantKey = '';
+function allTenants(): string[] {
+  const key = st.feeds.map((f) => f.model.tenants.length).join(',');
+  if (key !== tenantKey) {
+    tenantKey = key;
+    tenantNames = [...new Set(st.feeds.flatMap((f) => f.model.tenants))].sort();
+  }
+  return tenantNames;
+}
+const colorOf = (t: string) => paletteColor(Math.max(0, allTenants().indexOf(t)));
 
 function fullDomain(m: RunModel): Domain {
   const a = Number.isFinite(m.firstT) ? Math.min(0, m.firstT) : 0;
@@ -52,9 +72,12 @@ function fullDomain(m: RunModel): Domain {
 
 const host = {
   model,
+  all: () => st.feeds.map((f) => f.model),
   domain: () => st.domain,
   full: () => st.full,
   cursor: () => st.cursor,
+  colorOf,
+  flags: () => flagsCache.get(model(), st.filter),
   setDomain(d: Domain) {
     st.domain = clampDomain(d, st.full);
     schedule(false);
@@ -68,6 +91,7 @@ const host = {
 
 const tooltip = $('tooltip');
 const gantt = new Gantt($<HTMLCanvasElement>('gantt'), $<SVGSVGElement>('gantt-axis'), $<SVGSVGElement>('overview'), tooltip, host);
+const heatmap = new Heatmap($<HTMLCanvasElement>('heat-alloc'), $<HTMLCanvasElement>('heat-strand'), tooltip, host);
 const timelines = new Timelines($('timelines'), $<SVGSVGElement>('timeline-axis'), tooltip, host);
 
 let pending: { all: boolean } | undefined;
@@ -85,57 +109,69 @@ function schedule(all: boolean): void {
 }
 
 function width(): number {
-  return Math.max(480, $('gantt-view').clientWidth);
+  return Math.max(480, document.querySelector('main')!.clientWidth);
 }
 
 function rows(): RunRow[] {
+  const byRun = new Map((st.summary?.runs ?? []).map((r) => [r.run, r]));
   return st.feeds.map((f, i) => {
     const r = st.manifest.runs[i];
-    const s = st.summary.get(r.run);
+    const s = byRun.get(r.run);
     const own = f.model.metrics();
+    const mine = f.model.deriver.metrics().failures;
+    const fair = s?.fairness ?? f.model.deriver.fairness();
+    const failures = (s?.metrics.failures ?? mine) as Record<string, number> | undefined;
+    const { failures: _, ...sm } = s?.metrics ?? {};
     return {
       run: r.run,
       label: r.label,
+      seed: r.seed,
       model: f.model,
-      metrics: s ? { ...own, ...s.metrics } : own,
+      metrics: { ...own, ...(sm as Record<string, number>), ...(failures ?? {}), jain: fair.jain, ...(fair.migFragPct !== undefined ? { migFragPct: fair.migFragPct } : {}) },
+      fairness: fair,
       fromSummary: s !== undefined,
       digest: s?.digest ?? '',
     };
   });
 }
 
-function render(all: boolean): void {
-  if (st.feeds.length === 0) return;
-  const t0 = performance.now();
-  const w = width();
+function renderLegend(m: RunModel): void {
+  const names = [...m.tenants].sort();
+  $('legend').innerHTML = names
+    .map((t) => `<button class="${st.filter.hiddenTenants.has(t) ? 'off' : ''}" data-tenant="${esc(t)}" title="click: hide/show this tenant's jobs"><i style="background:${colorOf(t)}"></i>${esc(t)}</button>`)
+    .join('');
+  $('legend')
+    .querySelectorAll<HTMLButtonElement>('button[data-tenant]')
+    .forEach((b) =>
+      b.addEventListener('click', () => {
+        const t = b.dataset.tenant!;
+        if (st.filter.hiddenTenants.has(t)) st.filter.hiddenTenants.delete(t);
+        else st.filter.hiddenTenants.add(t);
+        schedule(true);
+      }),
+    );
+}
+
+function renderRunView(all: boolean, w: number, parts: Record<string, number>, lap: (k: string) => void): void {
   const m = model();
-  const parts: Record<string, number> = {};
-  let tp = performance.now();
-  const lap = (k: string) => {
-    const now = performance.now();
-    parts[k] = Math.round(now - tp);
-    tp = now;
-  };
   const stats = gantt.render(w);
   lap('gantt');
+  heatmap.render(w);
+  lap('heatmap');
   timelines.render(w);
   lap('timelines');
   if (all) {
     gantt.renderOverview(w);
+    renderLegend(m);
     lap('overview');
-    $('legend').innerHTML = m.tenants.map((t, i) => `<span><i style="background:${tenantColor(i)}"></i>${esc(t)}</span>`).join('');
-    const rs = rows();
-    renderTable($<HTMLTableElement>('metrics'), rs, m.run || st.manifest.runs[st.cur].run, selectRunByName);
-    renderCdfs($('cdfs'), rs);
-    if (st.fgd && st.fgd.rows.length > 0) {
-      $('fgd-block').hidden = false;
-      renderFgd($('fgd'), st.fgd.rows);
-    }
-    lap('comparison');
   } else gantt.syncBrush(w);
-  renderInspector($<HTMLTableElement>('events'), $('decisions'), $('ev-where'), m, st.cursorRec, st.manifest.runs.map((r, i) => ({ run: r.run, model: st.feeds[i].model })));
+  const match = searchMatcher(m, st.filter.q);
+  renderInspector($<HTMLTableElement>('events'), $('decisions'), $('ev-where'), m, st.cursorRec, st.manifest.runs.map((r, i) => ({ run: r.run, model: st.feeds[i].model })), { events: st.filter.events, match, searching: st.filter.q !== '' });
   lap('inspector');
-  st.timing.parts = parts;
+  const { hits } = host.flags();
+  $('search-count').textContent = st.filter.q ? `${fmtInt(hits)} job${hits === 1 ? '' : 's'}` : '';
+  $('search-count').dataset.hits = String(hits);
+  $('ev-job').hidden = hits === 0;
   const range = $('range');
   range.textContent = `showing ${fmtT(st.domain[0])} – ${fmtT(st.domain[1])} of ${fmtT(st.full[1])}`;
   range.dataset.t0 = String(Math.round(st.domain[0]));
@@ -145,67 +181,274 @@ function render(all: boolean): void {
     notes.push(`Simplified: ${fmtInt(stats.merged)} of ${fmtInt(stats.bars)} bars are narrower than the pixels already drawn in their lane at this zoom and are merged into them (zoom in to see single jobs; hover still finds them).`);
   if (timelines.simplified) notes.push(`Simplified: ${timelines.simplified}.`);
   for (const [what, n] of m.problems) notes.push(`${fmtInt(n)} ${what}.`);
-  if (st.fgd && st.fgd.skipped > 0) notes.push(`fgd-curve.csv: ${st.fgd.skipped} rows skipped (not numbers).`);
   if (!m.ended) notes.push(st.manifest.live ? `Live: this run's log has no end record yet; re-reading it every ${POLL_MS / 1000} s.` : `This run's log has no end record (the run was cut short or is still being written).`);
+  commonNotes(notes);
+  $('status').textContent = `${st.feeds.length} run(s) · ${fmtInt(m.jobs.length)} jobs · ${fmtInt(m.records.length)} records · ${fmtInt(stats.bars)} bars in view (${fmtInt(stats.painted)} painted) · loaded in ${(st.timing.fetchParseMs / 1000).toFixed(2)} s · frame ${Object.values(parts).reduce((a, b) => a + b, 0)} ms`;
+}
+
+function commonNotes(notes: string[]): void {
+  if (st.fgd && st.fgd.skipped > 0) notes.push(`fgd-curve.csv: ${st.fgd.skipped} rows skipped (not numbers).`);
+  if (st.summaryNote) notes.push(st.summaryNote);
   $('notices').innerHTML = notes.map((n) => `<div>${esc(n)}</div>`).join('');
+}
+
+function renderCompare(): void {
+  const gs = groups(rows(), st.group === 'policy');
+  if (!gs.some((g) => g.key === st.baseline)) st.baseline = gs[0]?.key ?? '';
+  const sel = $<HTMLSelectElement>('baseline');
+  sel.innerHTML = gs.map((g) => `<option value="${esc(g.key)}">${esc(g.key)}</option>`).join('');
+  sel.value = st.baseline;
+  $<HTMLSelectElement>('group-by').value = st.group;
+  const selected = st.group === 'policy' ? st.manifest.runs[st.cur]?.label : st.manifest.runs[st.cur]?.run;
+  renderTable($<HTMLTableElement>('metrics'), gs, st.baseline, selected ?? '', (key) => {
+    const i = st.manifest.runs.findIndex((r) => r.run === key || r.label === key);
+    if (i >= 0) {
+      selectRun(i);
+      setMode('run');
+    }
+  });
+  renderOverlays($('overlays'), gs, tooltip);
+  renderCdfs($('cdfs'), gs, tooltip);
+  renderTenants($('tenants'), gs, allTenants(), colorOf, tooltip);
+  commonNotes([]);
+  $('status').textContent = `${st.feeds.length} run(s) compared${st.group === 'policy' ? ` as ${gs.length} policies` : ''}`;
+}
+
+function renderStudy(): void {
+  const f = st.fgd;
+  if (!f) return;
+  renderFgdStudy($('fgd'), f.rows, { x: st.fgdX }, (x) => {
+    st.fgdX = x;
+    schedule(true);
+  }, tooltip);
+  const arrived = f.rows.map((r) => r.arrived);
+  const lo = Math.min(...arrived);
+  const hi = Math.max(...arrived);
+  $('fgd-range').textContent = st.fgdX ? ` arrived ${st.fgdX[0]}–${st.fgdX[1]}% of ${lo}–${hi}%` : ` arrived ${lo}–${hi}% (all)`;
+  $('fgd-top').textContent = `zoom to 80–${hi}%`;
+  const s = st.summary;
+  const results = s?.kind === 'static-fill' && Array.isArray(s.results) ? (s.results as Record<string, unknown>[]) : [];
+  if (results.length > 0) {
+    const keys = Object.keys(results[0]).filter((k) => k !== 'label');
+    const numKeys = keys.filter((k) => k !== 'seeds');
+    // Best per column: highest allocation, lowest fragmentation and failures; ties marked as ties.
+    const best = new Map<string, { v: number; n: number }>();
+    for (const k of numKeys) {
+      const low = !k.startsWith('alloc');
+      const vs = results.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
+      if (vs.length < 2) continue;
+      const v = low ? Math.min(...vs) : Math.max(...vs);
+      const n = vs.filter((x) => x.toFixed(2) === v.toFixed(2)).length;
+      if (n < vs.length) best.set(k, { v, n });
+    }
+    $<HTMLTableElement>('fgd-table').innerHTML =
+      `<thead><tr><th>policy</th>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}</tr></thead><tbody>` +
+      results
+        .map(
+          (r) =>
+            `<tr data-policy="${esc(String(r.label))}"><td>${esc(String(r.label))}</td>${keys
+              .map((k) => {
+                const v = r[k];
+                const b = best.get(k);
+                const mark = typeof v === 'number' && b && v.toFixed(2) === b.v.toFixed(2) ? (b.n === 1 ? 'best' : 'tie') : '';
+                return `<td class="${mark}">${typeof v === 'number' ? v.toFixed(2).replace(/\.00$/, '') : v === null ? '—' : esc(String(v))}${mark === 'tie' ? '<sup>=</sup>' : ''}</td>`;
+              })
+              .join('')}</tr>`,
+        )
+        .join('') +
+      `</tbody><caption>${esc(String((s?.covers as Record<string, string> | undefined)?.means ?? ''))}; pod list ${esc(String(s?.podList ?? ''))} (${fmtInt(Number(s?.pods ?? 0))} pods), ${fmtInt(Number(s?.nodes ?? 0))} nodes, ${fmtInt(Number(s?.gpus ?? 0))} GPUs, tune ${esc(String(s?.tune ?? ''))}. Bold green: the single best (highest allocation; lowest fragmentation and failures); <sup>=</sup> tied.</caption>`;
+  } else $<HTMLTableElement>('fgd-table').innerHTML = `<caption>${s ? 'summary.json has no static-fill results' : 'no summary.json: the table needs one (written by static-fill runs since this version)'}</caption>`;
+  commonNotes([]);
+  $('status').textContent = `FGD study: ${fmtInt(f.rows.length)} curve points, ${new Set(f.rows.map((r) => r.policy)).size} policies, ${new Set(f.rows.map((r) => r.seed)).size} seeds`;
+}
+
+function render(all: boolean): void {
+  const t0 = performance.now();
+  const w = width();
+  const parts: Record<string, number> = {};
+  let tp = performance.now();
+  const lap = (k: string) => {
+    const now = performance.now();
+    parts[k] = Math.round(now - tp);
+    tp = now;
+  };
+  document.body.dataset.mode = st.mode;
+  for (const v of document.querySelectorAll<HTMLElement>('[data-view]')) v.hidden = v.dataset.view !== st.mode;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#tabs button')) b.classList.toggle('on', b.dataset.mode === st.mode);
+  if (st.mode === 'run' && st.feeds.length > 0) renderRunView(all, w, parts, lap);
+  else if (st.mode === 'compare' && st.feeds.length > 0) {
+    if (all) renderCompare();
+    lap('compare');
+  } else if (st.mode === 'study') {
+    if (all) renderStudy();
+    lap('study');
+  }
+  st.timing.parts = parts;
   const renderMs = performance.now() - t0;
   st.timing.lastRenderMs = renderMs;
   if (!st.timing.firstRenderMs) st.timing.firstRenderMs = renderMs;
-  $('status').textContent = `${st.feeds.length} run(s) · ${fmtInt(m.jobs.length)} jobs · ${fmtInt(m.records.length)} records · ${fmtInt(stats.bars)} bars in view (${fmtInt(stats.painted)} painted) · loaded in ${(st.timing.fetchParseMs / 1000).toFixed(2)} s · frame ${renderMs.toFixed(0)} ms`;
+  writeUrl();
   document.body.dataset.ready = '1';
 }
 
-function selectRun(i: number): void {
+function writeUrl(): void {
+  if (!st.loaded) return;
+  const r = st.manifest.runs[st.cur];
+  const zoomed = st.domain[0] > st.full[0] || st.domain[1] < st.full[1];
+  const u: UrlState = {
+    mode: st.mode,
+    run: r?.run,
+    t0: zoomed ? st.domain[0] : undefined,
+    t1: zoomed ? st.domain[1] : undefined,
+    cursor: st.cursorRec > 0 ? st.cursor : undefined,
+    q: st.filter.q || undefined,
+    hide: st.filter.hiddenTenants.size ? [...st.filter.hiddenTenants].sort() : undefined,
+    states: st.filter.states.size ? [...st.filter.states] : undefined,
+    events: st.filter.events.size ? [...st.filter.events] : undefined,
+    group: st.group === 'policy' ? 'policy' : undefined,
+    base: st.mode === 'compare' ? st.baseline || undefined : undefined,
+    fgd: st.fgdX,
+  };
+  const h = formatHash(u);
+  if (h !== location.hash && !(h === '#' && location.hash === '')) history.replaceState(null, '', h);
+}
+
+function applyUrl(u: UrlState): void {
+  if (u.run) {
+    const i = st.manifest.runs.findIndex((r) => r.run === u.run);
+    if (i >= 0) selectRun(i, false);
+  }
+  st.filter = emptyFilter();
+  filterFromUrl(u, st.filter);
+  $<HTMLInputElement>('search').value = st.filter.q;
+  $<HTMLSelectElement>('state-filter').value = [...st.filter.states][0] ?? '';
+  $<HTMLSelectElement>('event-filter').value = [...st.filter.events][0] ?? '';
+  if (u.group === 'policy') st.group = 'policy';
+  if (u.base) st.baseline = u.base;
+  if (u.fgd) st.fgdX = u.fgd;
+  if (st.feeds.length > 0 && u.t0 !== undefined && u.t1 !== undefined) st.domain = clampDomain([u.t0, u.t1], st.full);
+  if (st.feeds.length > 0 && u.cursor !== undefined) host.setCursor(u.cursor);
+  if (u.mode === 'run' || u.mode === 'compare' || u.mode === 'study') setMode(u.mode, false);
+}
+
+function available(): Mode[] {
+  const out: Mode[] = [];
+  if (st.feeds.length > 0) out.push('run', 'compare');
+  if (st.fgd && st.fgd.rows.length > 0) out.push('study');
+  return out;
+}
+
+function setMode(mode: Mode, draw = true): void {
+  if (!available().includes(mode)) return;
+  st.mode = mode;
+  if (draw) schedule(true);
+}
+
+function selectRun(i: number, draw = true): void {
   st.cur = i;
-  ($<HTMLSelectElement>('run-select')).value = String(i);
+  $<HTMLSelectElement>('run-select').value = String(i);
   st.full = fullDomain(model());
   st.domain = st.full;
   st.cursor = st.full[0];
   st.cursorRec = 0;
-  schedule(true);
+  fillFilters();
+  if (draw) schedule(true);
 }
 
-function selectRunByName(run: string): void {
-  const i = st.manifest.runs.findIndex((r) => r.run === run);
-  if (i >= 0) selectRun(i);
+function fillRunSelect(): void {
+  const sel = $<HTMLSelectElement>('run-select');
+  sel.innerHTML = st.manifest.runs.map((r, i) => `<option value="${i}">${esc(r.run)}${r.staging ? ' (being written)' : ''}</option>`).join('');
+  sel.value = String(st.cur);
+}
+
+function fillFilters(): void {
+  const m = model();
+  const states = [...new Set(m.jobs.map((j) => j.row.state))].sort();
+  const evs = [...new Set(m.records.map((r) => r.ev))].sort();
+  const s = $<HTMLSelectElement>('state-filter');
+  s.innerHTML = `<option value="">every state</option>` + states.map((x) => `<option value="${esc(x)}">${esc(x)} (${fmtInt(m.jobs.filter((j) => j.row.state === x).length)})</option>`).join('');
+  s.value = [...st.filter.states][0] ?? '';
+  const e = $<HTMLSelectElement>('event-filter');
+  e.innerHTML = `<option value="">every event</option>` + evs.map((x) => `<option value="${esc(x)}">${esc(x)}</option>`).join('');
+  e.value = [...st.filter.events][0] ?? '';
+}
+
+/** What the directory holds, in words; and when nothing can be drawn, why and what would be. */
+function renderAbout(): void {
+  const m = st.manifest;
+  const live = m.runs.filter((r) => r.liveRun).length;
+  const staging = m.runs.filter((r) => r.staging).length;
+  const what: string[] = [];
+  const kindWords: Record<Manifest['kind'], string> = { simulation: 'simulation runs', 'static-fill': 'a static-fill (FGD) study', live: 'live runs', mixed: 'several kinds of output', empty: 'no gpulab output the viewer knows' };
+  if (m.runs.length) what.push(`${m.runs.length} event log${m.runs.length === 1 ? '' : 's'}${live ? ` (${live} live${staging ? `, ${staging} still being written` : ''})` : ''}`);
+  if (m.summary) what.push(st.summary?.kind === 'static-fill' ? 'summary.json (static-fill study)' : 'summary.json');
+  else if (m.runs.length && !live) what.push('no summary.json (metrics come from the logs)');
+  if (m.fgdCurve) what.push(`fgd-curve.csv${st.fgd ? ` (${fmtInt(st.fgd.rows.length)} points)` : ''}`);
+  const about = $('about');
+  about.dataset.kind = m.kind;
+  let html = `<b>${esc(m.scenario)}</b>: ${kindWords[m.kind]} — ${what.join(', ') || 'nothing the viewer reads'}.`;
+  if (available().length === 0) {
+    html +=
+      `<div class="empty"><p>Nothing to draw here${m.live ? ' yet (re-checking every 2 s)' : ''}. The viewer draws <b>event logs</b> (<code>events.jsonl</code>, written by <code>npm run sim</code> and <code>npm run live</code>) and <b>static-fill curves</b> (<code>fgd-curve.csv</code>, written by a scenario with <code>workload.kind: static-fill</code>).</p>` +
+      `<p>This directory holds: ${m.files.length ? m.files.map((f) => `<code>${esc(f.path)}</code>${f.bytes >= 0 ? ` <small>${fmtInt(f.bytes)} B</small>` : ''}`).join(', ') : 'no files'}.</p></div>`;
+  }
+  about.innerHTML = html;
+  const av = available();
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#tabs button')) b.hidden = !av.includes(b.dataset.mode as Mode);
+  document.body.classList.toggle('has-runs', st.feeds.length > 0);
 }
 
 async function poll(): Promise<void> {
   let grew = false;
   try {
     const m = await loadManifest();
-    for (const r of m.runs.slice(st.manifest.runs.length)) {
-      st.manifest.runs.push(r);
-      st.feeds.push(new LogFeed(`data/${r.log}`));
-      grew = true;
+    for (const r of m.runs) {
+      const i = st.manifest.runs.findIndex((x) => x.run === r.run);
+      if (i < 0) {
+        st.manifest.runs.push(r);
+        st.feeds.push(new LogFeed(`data/${r.log}`));
+        grew = true;
+      } else if (st.manifest.runs[i].log !== r.log) {
+        // A staged run renamed into place: same bytes under a new path; keep what was read.
+        st.manifest.runs[i] = r;
+        st.feeds[i].url = `data/${r.log}`;
+        grew = true;
+      } else st.manifest.runs[i] = r;
     }
-    for (const f of st.feeds) if (!f.model.ended && (await f.poll()) > 0) grew = true;
+    st.manifest.kind = m.kind;
+    st.manifest.files = m.files;
+    for (const f of st.feeds) {
+      if (f.model.ended) continue;
+      try {
+        if ((await f.poll()) > 0) grew = true;
+      } catch {
+        // Renamed between the manifest and this read: the next manifest names the new path.
+      }
+    }
   } catch (e) {
     $('status').textContent = `poll failed: ${(e as Error).message}`;
   }
   if (grew) {
+    const first = st.mode !== 'compare' && st.feeds.length > 0 && st.full[1] <= 1;
+    if (first) selectRun(st.cur, false);
     const wasAtEnd = st.domain[1] >= st.full[1] - 1;
     st.full = fullDomain(model());
     if (wasAtEnd) st.domain = clampDomain([st.domain[0], st.full[1]], st.full);
     fillRunSelect();
+    renderAbout();
+    if (!available().includes(st.mode)) st.mode = available()[0] ?? 'run';
     schedule(true);
   }
-  if (st.feeds.some((f) => !f.model.ended)) setTimeout(() => void poll(), POLL_MS);
-}
-
-function fillRunSelect(): void {
-  const sel = $<HTMLSelectElement>('run-select');
-  sel.innerHTML = st.manifest.runs.map((r, i) => `<option value="${i}">${esc(r.run)}</option>`).join('');
-  sel.value = String(st.cur);
+  if (st.feeds.length === 0 || st.feeds.some((f) => !f.model.ended)) setTimeout(() => void poll(), POLL_MS);
 }
 
 async function main(): Promise<void> {
   try {
     st.manifest = await loadManifest();
     $('scenario').textContent = st.manifest.scenario;
-    if (st.manifest.runs.length === 0) throw new Error('no events.jsonl under this output directory');
     const [summary, fgd] = await Promise.all([st.manifest.summary ? loadSummary() : undefined, st.manifest.fgdCurve ? loadFgdCurve() : undefined]);
-    for (const r of summary?.runs ?? []) st.summary.set(r.run, { metrics: r.metrics, digest: r.digest ?? '' });
+    if (typeof summary === 'string') st.summaryNote = summary;
+    else st.summary = summary;
     st.fgd = fgd;
     st.feeds = st.manifest.runs.map((r) => new LogFeed(`data/${r.log}`));
     for (const [i, f] of st.feeds.entries()) {
@@ -213,8 +456,14 @@ async function main(): Promise<void> {
     }
     st.timing.fetchParseMs = performance.now() - t0Page;
     fillRunSelect();
-    selectRun(0);
-    if (st.manifest.live && st.feeds.some((f) => !f.model.ended)) setTimeout(() => void poll(), POLL_MS);
+    renderAbout();
+    const av = available();
+    st.mode = av[0] ?? 'run';
+    if (st.feeds.length > 0) selectRun(0, false);
+    applyUrl(st.url);
+    st.loaded = true;
+    schedule(true);
+    if (st.manifest.live && (st.feeds.length === 0 || st.feeds.some((f) => !f.model.ended))) setTimeout(() => void poll(), POLL_MS);
   } catch (e) {
     $('notices').innerHTML = `<div class="err">${esc((e as Error).message)}</div>`;
     $('status').textContent = 'failed';
@@ -226,15 +475,133 @@ $<HTMLSelectElement>('run-select').addEventListener('change', (ev) => selectRun(
 $('zoom-in').addEventListener('click', () => gantt.zoomAt(gantt.plotCenter(), 0.5));
 $('zoom-out').addEventListener('click', () => gantt.zoomAt(gantt.plotCenter(), 2));
 $('zoom-reset').addEventListener('click', () => host.setDomain(st.full));
+for (const b of document.querySelectorAll<HTMLButtonElement>('#tabs button')) b.addEventListener('click', () => setMode(b.dataset.mode as Mode));
 const step = (d: number) => {
   const recs = model().records;
-  st.cursorRec = Math.max(0, Math.min(recs.length - 1, st.cursorRec + d));
+  const evs = st.filter.events;
+  let i = st.cursorRec + d;
+  while (evs.size > 0 && i > 0 && i < recs.length - 1 && !evs.has(recs[i].ev)) i += d;
+  st.cursorRec = Math.max(0, Math.min(recs.length - 1, i));
   if (recs.length) st.cursor = recs[st.cursorRec].t;
   schedule(false);
 };
 $('ev-prev').addEventListener('click', () => step(-1));
 $('ev-next').addEventListener('click', () => step(1));
-window.addEventListener('resize', () => schedule(true));
+let searchTimer = 0;
+$<HTMLInputElement>('search').addEventListener('input', (ev) => {
+  clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(() => {
+    st.filter.q = (ev.target as HTMLInputElement).value.trim();
+    schedule(false);
+  }, 120);
+});
+$<HTMLInputElement>('search').addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter') goToSearched();
+});
+$('ev-job').addEventListener('click', () => goToSearched());
+/** Moves the cursor to the first record of the (first) searched job and zooms to its life. */
+function goToSearched(): void {
+  const m = model();
+  const match = searchMatcher(m, st.filter.q);
+  const j = m.jobs.find((x) => match(x.row.id));
+  if (!j) return;
+  const r = j.row;
+  const end = r.end >= 0 ? r.end : m.lastT;
+  const pad = Math.max(1000, (end - r.submit) * 0.25);
+  st.domain = clampDomain([r.submit - pad, end + pad], st.full);
+  host.setCursor(r.submit);
+}
+$<HTMLSelectElement>('state-filter').addEventListener('change', (ev) => {
+  const v = (ev.target as HTMLSelectElement).value;
+  st.filter.states = new Set(v ? [v] : []);
+  schedule(false);
+});
+$<HTMLSelectElement>('event-filter').addEventListener('change', (ev) => {
+  const v = (ev.target as HTMLSelectElement).value;
+  st.filter.events = new Set(v ? [v] : []);
+  schedule(false);
+});
+$<HTMLSelectElement>('group-by').addEventListener('change', (ev) => {
+  st.group = (ev.target as HTMLSelectElement).value === 'policy' ? 'policy' : 'run';
+  schedule(true);
+});
+$<HTMLSelectElement>('baseline').addEventListener('change', (ev) => {
+  st.baseline = (ev.target as HTMLSelectElement).value;
+  schedule(true);
+});
+$('fgd-all').addEventListener('click', () => {
+  st.fgdX = undefined;
+  schedule(true);
+});
+$('fgd-top').addEventListener('click', () => {
+  const hi = Math.max(...(st.fgd?.rows.map((r) => r.arrived) ?? [100]));
+  st.fgdX = [80, hi];
+  schedule(true);
+});
+window.addEventListener('hashchange', () => {
+  if (!st.loaded) return;
+  applyUrl(parseHash(location.hash));
+  schedule(true);
+});
+let resizeTimer = 0;
+window.addEventListener('resize', () => {
+  // Redraw once the window has settled, not on every intermediate size.
+  clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(() => schedule(true), 150);
+});
+
+const scenario = () => st.manifest.scenario;
+exportButtons($('gantt-export'), 'schedule', {
+  scenario,
+  parts: () => [$<SVGSVGElement>('gantt-axis'), $<HTMLCanvasElement>('gantt'), $<SVGSVGElement>('overview')],
+  csv: () => {
+    const m = model();
+    const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    const [d0, d1] = st.domain;
+    const out = ['id,tenant,state,submit_ms,start_ms,end_ms,node,gpus,milli'];
+    for (const j of m.jobs) {
+      const r = j.row;
+      const end = r.end >= 0 ? r.end : m.lastT;
+      if (r.submit > d1 || end < d0) continue;
+      out.push([q(r.id), q(r.tenant), r.state, r.submit, r.start >= 0 ? r.start : '', r.end >= 0 ? r.end : '', q(r.node), q(r.gpus), r.milli].join(','));
+    }
+    return out.join('\n') + '\n';
+  },
+});
+exportButtons($('heatmap-export'), 'heatmap', {
+  scenario,
+  parts: () => [$<HTMLCanvasElement>('heat-alloc'), $<HTMLCanvasElement>('heat-strand')],
+  csv: () => {
+    const m = model();
+    const out = ['node,t_ms,gpu_alloc_milli,gpu_stranded_milli,gpu_capacity_milli'];
+    m.nodeSeries.forEach((S, n) => S.t.forEach((t, i) => out.push(`${m.nodes[n].id},${t},${S.alloc[i]},${S.strand[i]},${m.nodeCap[n]}`)));
+    return out.join('\n') + '\n';
+  },
+});
+exportButtons($('timeline-export'), 'timelines', {
+  scenario,
+  parts: () => [...document.querySelectorAll<HTMLCanvasElement>('#timelines canvas'), $<SVGSVGElement>('timeline-axis')],
+  csv: () => {
+    const m = model();
+    const s = m.series;
+    const out = [['t_ms', 'gpu_alloc_milli', 'frag_milli', 'queued', 'running', ...m.tenants.map((t) => `alloc_milli_${t}`)].join(',')];
+    for (let i = 0; i < s.t.length; i++) out.push([s.t[i], s.alloc[i], s.frag[i], s.queued[i], s.running[i], ...s.tenantAlloc.map((c) => c[i])].join(','));
+    return out.join('\n') + '\n';
+  },
+});
+exportButtons($('table-export'), 'metrics', { scenario, parts: () => [], csv: () => metricsCsv(rows()) });
+exportButtons($('overlay-export'), 'over-time', { scenario, parts: () => [...document.querySelectorAll<SVGSVGElement>('#overlays svg')] });
+exportButtons($('cdf-export'), 'cdfs', {
+  scenario,
+  parts: () => [...document.querySelectorAll<SVGSVGElement>('#cdfs svg')],
+  csv: () => {
+    const out = ['run,measure,value'];
+    for (const r of rows()) for (const k of ['jct', 'wait', 'slowdown'] as const) for (const v of r.model.dist(k)) out.push(`${r.run},${k},${v}`);
+    return out.join('\n') + '\n';
+  },
+});
+exportButtons($('tenant-export'), 'tenants', { scenario, parts: () => [...document.querySelectorAll<SVGSVGElement>('#tenants svg')] });
+exportButtons($('study-export'), 'fgd-study', { scenario, parts: () => [...document.querySelectorAll<SVGSVGElement>('#fgd svg')], csv: () => fgdCsv(st.fgd?.rows ?? []) });
 
 /** Test and scripting hook: what a person sees, in numbers, plus a way to find a job's bar. */
 declare global {
@@ -244,13 +611,24 @@ declare global {
 }
 window.gpulab = {
   state: () => ({
+    mode: st.mode,
+    modes: available(),
+    kind: st.manifest.kind,
     run: st.manifest.runs[st.cur]?.run,
     runs: st.manifest.runs.map((r) => r.run),
-    jobs: model().jobs.length,
-    started: model().jobs.filter((j) => j.row.start >= 0).length,
+    jobs: st.feeds.length ? model().jobs.length : 0,
+    started: st.feeds.length ? model().jobs.filter((j) => j.row.start >= 0).length : 0,
+    ended: st.feeds.map((f) => f.model.ended),
+    records: st.feeds.map((f) => f.model.records.length),
     domain: st.domain,
     full: st.full,
+    cursor: st.cursor,
+    filter: { q: st.filter.q, hidden: [...st.filter.hiddenTenants], states: [...st.filter.states], events: [...st.filter.events] },
+    group: st.group,
+    baseline: st.baseline,
+    fgdX: st.fgdX ?? null,
     stats: gantt.stats,
+    heat: heatmap.stats,
     timing: st.timing,
   }),
   /** Client (page) coordinates of the centre of a job's first visible bar, scrolled into view. */
@@ -262,7 +640,7 @@ window.gpulab = {
     const rect = $('gantt').getBoundingClientRect();
     return { x: rect.left + p.x, y: rect.top + p.y };
   },
-  tenantColor: (tenant: string) => tenantColor(Math.max(0, model().tenants.indexOf(tenant))),
+  tenantColor: (tenant: string) => colorOf(tenant),
   jobAt: (i: number) => model().jobs[i]?.row.id ?? null,
   job: (id: string) => {
     const j = model().jobIndex.get(id);

@@ -49,9 +49,33 @@ export interface Lane {
   slot: number;
   /** MIG instance or other named share, '' when none. */
   instance: string;
+  /**
+   * The drawn row this lane belongs to: every share slot and MIG instance of one GPU is drawn in
+   * that GPU's row (`node/gpu`); a CPU lane is a row of its own.
+   */
+  row: string;
   starts: number[];
   ends: number[];
   jobs: number[];
+  /**
+   * Per segment, where in its GPU's row the job sits and how much of it it holds, in milli-GPU:
+   * the lowest offset free when it started (a MIG instance: its slice × 125) and the share
+   * granted. Drawn as a bar whose height is that share of the row. CPU lanes: 0 and 1000.
+   */
+  off: number[];
+  milli: number[];
+  /** How each segment ended: see SEG_END. Open segments: SEG_END.open. */
+  endKind: number[];
+}
+
+/** Segment endings the Gantt marks. */
+export const SEG_END = { open: 0, finished: 1, failed: 2, preempted: 3, nodeLoss: 4 } as const;
+
+/** Per node: GPU milli allocated and stranded (free on partly used GPUs), at each change. */
+export interface NodeSeries {
+  t: number[];
+  alloc: number[];
+  strand: number[];
 }
 
 export interface RecordRef {
@@ -93,6 +117,8 @@ type Start = Extract<LogRecord, { ev: 'start' }>;
 
 interface Running {
   lanes: number[];
+  /** Per lane: the offset taken in its GPU (released with it). */
+  offs: number[];
   segs: number[];
   /** Milli-GPU taken on each of `gpuKeys` (0 for the CPU lane). */
   milli: number;
@@ -115,6 +141,12 @@ export class RunModel {
   readonly lanes: Lane[] = [];
   readonly records: RecordRef[] = [];
   readonly series: Series = { t: [], alloc: [], frag: [], queued: [], running: [], tenantAlloc: [] };
+  /** Per node (run-record order): allocation and stranded share over time, for the heatmap. */
+  readonly nodeSeries: NodeSeries[] = [];
+  /** Milli-GPU capacity per node (run-record order). */
+  nodeCap: number[] = [];
+  /** Jobs rejected (index into `jobs`), in log order. */
+  readonly rejected: number[] = [];
   /** Outages per node id: [down, up) intervals in time order; up = Infinity while still down. */
   readonly outages = new Map<string, { starts: number[]; ends: number[] }>();
   /** Counts of records the viewer could not use, by reason (shown on screen). */
@@ -129,6 +161,10 @@ export class RunModel {
   private readonly nodeIndex = new Map<string, number>();
   private readonly slotsBusy = new Map<string, number[]>();
   private readonly gpuUsed = new Map<string, number>();
+  /** Per GPU key: occupied [offset, offset + milli) ranges of the running jobs. */
+  private readonly gpuRanges = new Map<string, [number, number][]>();
+  private readonly nodeAlloc: number[] = [];
+  private readonly nodeStrand: number[] = [];
   private readonly gpuCap = new Map<string, number>();
   private readonly running = new Map<number, Running>();
   private readonly tenantIndex = new Map<string, number>();
@@ -268,7 +304,11 @@ export class RunModel {
         this.nodes.forEach((n, i) => {
           this.nodeIndex.set(n.id, i);
           n.gpus.forEach((g, k) => this.gpuCap.set(`${n.id}/${k}`, g.capacity));
+          this.nodeSeries.push({ t: [], alloc: [], strand: [] });
+          this.nodeAlloc.push(0);
+          this.nodeStrand.push(0);
         });
+        this.nodeCap = this.nodes.map((n) => n.gpus.reduce((a, g) => a + g.capacity, 0));
         break;
       case 'arrival': {
         const row = this.deriver.jobs.get(r.job);
@@ -292,7 +332,13 @@ export class RunModel {
       case 'finish': {
         // node-loss: stopped by its node going down; followed by requeue, or by a finish (failed).
         const j = this.jobIndex.get(r.job);
-        if (j !== undefined) this.release(j, r.t);
+        const how = r.ev === 'preempt' ? SEG_END.preempted : r.ev === 'node-loss' ? SEG_END.nodeLoss : r.state === 'succeeded' ? SEG_END.finished : SEG_END.failed;
+        if (j !== undefined) this.release(j, r.t, how);
+        break;
+      }
+      case 'reject': {
+        const j = this.jobIndex.get(r.job);
+        if (j !== undefined) this.rejected.push(j);
         break;
       }
       case 'node-down': {
@@ -313,7 +359,6 @@ export class RunModel {
         this.ended = true;
         break;
       case 'admit':
-      case 'reject':
       case 'requeue':
       case 'cancel':
         break;
@@ -323,12 +368,12 @@ export class RunModel {
   private start(r: Start, raw: object): void {
     const j = this.jobIndex.get(r.job);
     if (j === undefined) return;
-    if (this.running.has(j)) this.release(j, r.t);
+    if (this.running.has(j)) this.release(j, r.t, SEG_END.preempted);
     const extras: string[] = [];
     for (const [k, v] of Object.entries(raw)) if (!START_FIELDS.has(k)) extras.push(`${k}: ${JSON.stringify(v)}`);
     this.jobs[j].extra = extras.join(', ');
     const instance = r.mig ? `${r.mig.profile}@${r.mig.start}` : '';
-    const run: Running = { lanes: [], segs: [], milli: r.milli, gpuKeys: [], slots: [] };
+    const run: Running = { lanes: [], offs: [], segs: [], milli: r.milli, gpuKeys: [], slots: [] };
     // A gang's parts on other nodes get lanes too; a CPU-only job gets its node's CPU lane.
     const places = [{ node: r.node, gpus: r.gpus }, ...(r.parts ?? [])];
     for (const p of places) {
@@ -347,7 +392,8 @@ export class RunModel {
         let lane = this.laneIndex.get(laneKey);
         if (lane === undefined) {
           lane = this.lanes.length;
-          this.lanes.push({ key: laneKey, node: p.node, nodeIx, gpu: g, slot, instance: g >= 0 ? instance : '', starts: [], ends: [], jobs: [] });
+          const row = g >= 0 ? gpuKey : laneKey;
+          this.lanes.push({ key: laneKey, node: p.node, nodeIx, gpu: g, slot, instance: g >= 0 ? instance : '', row, starts: [], ends: [], jobs: [], off: [], milli: [], endKind: [] });
           this.laneIndex.set(laneKey, lane);
           this.laneVersion++;
         }
@@ -355,9 +401,16 @@ export class RunModel {
         // A MIG instance lane could in principle be re-granted while open; close defensively.
         const lastEnd = L.ends.length ? L.ends[L.ends.length - 1] : -Infinity;
         if (lastEnd === Infinity) L.ends[L.ends.length - 1] = r.t;
+        const cap = this.gpuCap.get(gpuKey) ?? 1000;
+        const share = g < 0 ? 1000 : Math.min(cap, r.milli > 0 ? r.milli : cap);
+        const off = g < 0 ? 0 : this.takeRange(gpuKey, share, cap, r.mig ? r.mig.start * 125 : undefined);
         L.starts.push(r.t);
         L.ends.push(Infinity);
         L.jobs.push(j);
+        L.off.push(g < 0 ? 0 : (1000 * off) / cap);
+        L.milli.push(g < 0 ? 1000 : (1000 * share) / cap);
+        L.endKind.push(SEG_END.open);
+        run.offs.push(off);
         run.lanes.push(lane);
         run.segs.push(L.starts.length - 1);
         run.gpuKeys.push(gpuKey);
@@ -368,13 +421,41 @@ export class RunModel {
     this.running.set(j, run);
   }
 
-  private release(j: number, t: number): void {
+  /**
+   * Takes `milli` of a GPU's row for a starting job: at `want` (a MIG instance's slice) or at the
+   * lowest offset where it fits between the running jobs' ranges (past the end when none does,
+   * which only an over-committed log produces). Returns the offset.
+   */
+  private takeRange(gpuKey: string, milli: number, cap: number, want?: number): number {
+    let ranges = this.gpuRanges.get(gpuKey);
+    if (!ranges) this.gpuRanges.set(gpuKey, (ranges = []));
+    let off = 0;
+    if (want !== undefined) off = Math.min(want, Math.max(0, cap - milli));
+    else {
+      for (const [a, b] of ranges) {
+        if (a - off >= milli) break;
+        off = Math.max(off, b);
+      }
+      if (off + milli > cap) off = Math.max(0, cap - milli);
+    }
+    ranges.push([off, off + milli]);
+    ranges.sort((x, y) => x[0] - y[0]);
+    return off;
+  }
+
+  private release(j: number, t: number, how: number): void {
     const run = this.running.get(j);
     if (!run) return;
     this.running.delete(j);
     run.lanes.forEach((lane, i) => {
       const L = this.lanes[lane];
       if (L.ends[run.segs[i]] === Infinity) L.ends[run.segs[i]] = t;
+      L.endKind[run.segs[i]] = how;
+      const ranges = this.gpuRanges.get(run.gpuKeys[i]);
+      if (ranges && L.gpu >= 0) {
+        const k = ranges.findIndex((rg) => rg[0] === run.offs[i]);
+        if (k >= 0) ranges.splice(k, 1);
+      }
       const busy = this.slotsBusy.get(run.gpuKeys[i]);
       if (busy) busy[run.slots[i]] = -1;
       if (!run.gpuKeys[i].endsWith('/cpu')) this.use(run.gpuKeys[i], -run.milli);
@@ -388,7 +469,41 @@ export class RunModel {
     const after = before + delta;
     this.gpuUsed.set(gpuKey, after);
     const stranded = (u: number) => (u > 0 && u < cap ? cap - u : 0);
-    this.strand += stranded(after) - stranded(before);
+    const ds = stranded(after) - stranded(before);
+    this.strand += ds;
+    const n = this.nodeIndex.get(gpuKey.slice(0, gpuKey.lastIndexOf('/')));
+    if (n === undefined) return;
+    this.nodeAlloc[n] += delta;
+    this.nodeStrand[n] += ds;
+    const S = this.nodeSeries[n];
+    const t = Math.max(0, this.curT);
+    if (S.t.length > 0 && S.t[S.t.length - 1] === t) {
+      S.alloc[S.alloc.length - 1] = this.nodeAlloc[n];
+      S.strand[S.strand.length - 1] = this.nodeStrand[n];
+    } else {
+      S.t.push(t);
+      S.alloc.push(this.nodeAlloc[n]);
+      S.strand.push(this.nodeStrand[n]);
+    }
+  }
+
+  /**
+   * Drawn rows in order: one per GPU (its share slots and MIG instances together) and one per CPU
+   * lane, nodes in run-record order. Each row lists its lanes.
+   */
+  rowOrder(): { key: string; node: string; nodeIx: number; gpu: number; lanes: number[] }[] {
+    const out: { key: string; node: string; nodeIx: number; gpu: number; lanes: number[] }[] = [];
+    const byKey = new Map<string, number>();
+    for (const i of this.laneOrder()) {
+      const L = this.lanes[i];
+      let k = byKey.get(L.row);
+      if (k === undefined) {
+        byKey.set(L.row, (k = out.length));
+        out.push({ key: L.row, node: L.node, nodeIx: L.nodeIx, gpu: L.gpu, lanes: [] });
+      }
+      out[k].lanes.push(i);
+    }
+    return out;
   }
 
   /** Lane order for drawing: node order of the run record, GPU lanes by index then slot, CPU last. */
@@ -413,6 +528,28 @@ export class RunModel {
     this.metricsCache = { at: this.records.length, m };
     return m;
   }
+
+  /**
+   * Ascending per-job values over the succeeded jobs (JCT, ms; slowdown: JCT / nominal duration)
+   * or the started jobs (wait, ms). Cached per log length.
+   */
+  dist(what: 'jct' | 'wait' | 'slowdown'): Float64Array {
+    const key = `${what}@${this.records.length}`;
+    const hit = this.distCache.get(what);
+    if (hit && hit.key === key) return hit.v;
+    const out: number[] = [];
+    for (const j of this.jobs) {
+      const r = j.row;
+      if (what === 'wait') {
+        if (r.start >= 0) out.push(r.start - r.submit);
+      } else if (r.state === 'succeeded') out.push(what === 'jct' ? r.end - r.submit : (r.end - r.submit) / Math.max(1, j.dur));
+    }
+    const v = Float64Array.from(out).sort();
+    this.distCache.set(what, { key, v });
+    return v;
+  }
+
+  private readonly distCache = new Map<string, { key: string; v: Float64Array }>();
 
   /** Ascending JCTs (s) of succeeded jobs, as the Deriver defines JCT; cached per log length. */
   jcts(): Float64Array {

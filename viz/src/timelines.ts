@@ -1,5 +1,5 @@
 import * as d3 from 'd3';
-import { fmtInt, fmtT, lowerBound, tenantColor } from './format.ts';
+import { fmtInt, fmtT, lowerBound, timeAxis } from './format.ts';
 import { LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
 import type { RunModel } from './run-model.ts';
 
@@ -23,7 +23,9 @@ const H = 62;
 const STACK_H = 90;
 
 /**
- * Step-function timelines on canvas, all on the schedule's time axis. When a view holds more
+ * Step-function timelines on canvas, all on the schedule's time axis. Each chart's y-scale is
+ * shared by every run of the directory (its maximum over all of them), so switching runs never
+ * silently rescales. When a view holds more
  * points than pixel columns, each column shows the min–max envelope of the points in it (the
  * per-tenant stack is sampled at each column's right edge); `simplified` reports that.
  */
@@ -36,7 +38,7 @@ export class Timelines {
     private readonly root: HTMLElement,
     private readonly axis: SVGSVGElement,
     private readonly tooltip: HTMLElement,
-    private readonly host: { model(): RunModel; domain(): Domain; cursor(): number; setCursor(t: number): void },
+    private readonly host: { model(): RunModel; all(): RunModel[]; domain(): Domain; cursor(): number; setCursor(t: number): void; colorOf(t: string): string },
   ) {
     for (let k = 0; k <= CHARTS.length; k++) {
       const div = document.createElement('div');
@@ -55,6 +57,23 @@ export class Timelines {
     }
   }
 
+  private maxCache: { key: string; v: number[] } | undefined;
+
+  /** Per chart: the maximum over every run's whole series (shared y-scale). */
+  private sharedMax(): number[] {
+    const all = this.host.all();
+    const key = all.map((m) => m.records.length).join(',');
+    if (this.maxCache?.key === key) return this.maxCache.v;
+    const v = CHARTS.map((ch) => {
+      if (ch.fixedMax !== undefined) return ch.fixedMax;
+      let mx = 0;
+      for (const m of all) for (let i = 0; i < m.series.t.length; i++) mx = Math.max(mx, ch.value(m, i));
+      return mx;
+    });
+    this.maxCache = { key, v };
+    return v;
+  }
+
   render(width: number): void {
     this.width = width;
     const m = this.host.model();
@@ -66,12 +85,13 @@ export class Timelines {
     const cols = Math.max(1, Math.floor(width - LEFT - RIGHT));
     this.simplified = i1 - i0 > cols ? `timelines: ${fmtInt(i1 - i0)} points in view drawn as ${fmtInt(cols)} pixel columns (min–max per column; tenant shares sampled per column)` : '';
     const cur = this.host.cursor();
+    const shared = this.sharedMax();
     CHARTS.forEach((ch, k) => {
       const ctx = sizeCanvas(this.canvases[k], width, H);
       ctx.clearRect(0, 0, width, H);
       const mn = new Float64Array(cols).fill(Infinity);
       const mx = new Float64Array(cols).fill(-Infinity);
-      let vmax = ch.fixedMax ?? 0;
+      let vmax = shared[k];
       for (let i = i0; i < i1; i++) {
         const v = ch.value(m, i);
         const ta = Math.max(s.t[i], d[0]);
@@ -82,7 +102,6 @@ export class Timelines {
           if (v < mn[c]) mn[c] = v;
           if (v > mx[c]) mx[c] = v;
         }
-        if (ch.fixedMax === undefined && v > vmax) vmax = v;
       }
       if (vmax <= 0) vmax = 1;
       const y = (v: number) => H - 4 - (v / vmax) * (H - 10);
@@ -90,14 +109,15 @@ export class Timelines {
       for (let c = 0; c < cols; c++) if (mx[c] > -Infinity) ctx.fillRect(LEFT + c, y(mx[c]), 1, H - 4 - y(mx[c]));
       ctx.fillStyle = ch.color;
       for (let c = 0; c < cols; c++) if (mx[c] > -Infinity) ctx.fillRect(LEFT + c, y(mx[c]) - 0.5, 1, Math.max(1.5, y(mn[c]) - y(mx[c]) + 1));
-      this.frame(ctx, ch.title, ch.note, ch.fmt(vmax), width, H, x, cur, d);
+      this.canvases[k].dataset.ymax = String(vmax);
+      this.frame(ctx, ch.title, ch.note, `${ch.fmt(vmax)}${ch.fixedMax === undefined && this.host.all().length > 1 ? ' (all runs)' : ''}`, width, H, x, cur, d);
     });
     // Per-tenant allocation, stacked, % of capacity.
     const ctx = sizeCanvas(this.canvases[CHARTS.length], width, STACK_H);
     ctx.clearRect(0, 0, width, STACK_H);
     const cap = m.gpuCapacity || 1;
     const y = (v: number) => ((STACK_H - 10) * v) / 100;
-    const colors = m.tenants.map((_, i) => tenantColor(i));
+    const colors = m.tenants.map((t) => this.host.colorOf(t));
     for (let c = 0; c < cols; c++) {
       const t = x.invert(LEFT + c + 1);
       if (t < (s.t[0] ?? Infinity) || t > m.lastT + (d[1] - d[0]) / cols) continue;
@@ -115,7 +135,7 @@ export class Timelines {
     this.frame(ctx, 'tenant share', '% of GPU capacity, stacked', '100%', width, STACK_H, x, cur, d);
     const svg = d3.select(this.axis).attr('width', width).attr('height', 22);
     svg.selectAll('*').remove();
-    svg.append('g').call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 110))).tickFormat((v) => fmtT(Number(v))));
+    svg.append('g').call(timeAxis(d3.axisBottom(x), x));
   }
 
   private frame(ctx: CanvasRenderingContext2D, title: string, note: string, max: string, width: number, h: number, x: d3.ScaleLinear<number, number>, cur: number, d: Domain): void {

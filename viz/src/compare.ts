@@ -1,0 +1,475 @@
+import * as d3 from 'd3';
+import { esc, fmtT, runColor, runDash, timeAxis } from './format.ts';
+import type { RunModel } from './run-model.ts';
+
+/**
+ * Comparison mode: every run (or every policy, its seeds grouped as mean with a min–max band) on
+ * shared scales. A metrics table with a delta against a chosen baseline and "best" marks that say
+ * what they compare; overlaid timelines (GPU allocated, fragmentation, queue, running) on one time
+ * axis and one y-scale per chart; overlaid CDFs of JCT, wait and slowdown; per-tenant panels
+ * (share of GPU capacity over time, Jain's index, wait and JCT by tenant).
+ */
+
+export interface RunRow {
+  run: string;
+  label: string;
+  seed: number;
+  model: RunModel;
+  /** From summary.json when the run is in it; otherwise derived from the log (live runs). */
+  metrics: Record<string, number>;
+  /** Jain's index and per-tenant figures: summary.json's `fairness`, else the log's (weights 1). */
+  fairness: { jain: number; migFragPct?: number; tenants: { tenant: string; sharePct: number; waitMeanMs: number; jctMeanMs: number; jobs: number; completed: number }[] };
+  fromSummary: boolean;
+  digest: string;
+}
+
+/** A row of the comparison: one run, or one policy's seeds. */
+export interface Group {
+  key: string;
+  runs: RunRow[];
+  color: string;
+  dash: string;
+}
+
+export function groups(rows: RunRow[], byPolicy: boolean): Group[] {
+  const out: Group[] = [];
+  const at = new Map<string, Group>();
+  for (const r of rows) {
+    const key = byPolicy ? r.label : r.run;
+    let g = at.get(key);
+    if (!g) {
+      const k = out.length;
+      at.set(key, (g = { key, runs: [], color: runColor(k), dash: runDash(k) }));
+      out.push(g);
+    }
+    g.runs.push(r);
+  }
+  return out;
+}
+
+type Better = 'low' | 'high' | '';
+interface Col {
+  key: string;
+  title: string;
+  better: Better;
+  kind: 'count' | 'ms' | 'pct' | 'ratio';
+  /** Which jobs the value covers, for the honesty rule (see `judge`). */
+  covers?: 'completed' | 'started' | 'all-ended';
+}
+
+const COLS: Col[] = [
+  { key: 'jobs', title: 'jobs', better: '', kind: 'count' },
+  { key: 'completed', title: 'done', better: 'high', kind: 'count' },
+  { key: 'rejected', title: 'rej', better: 'low', kind: 'count' },
+  { key: 'failed', title: 'fail', better: 'low', kind: 'count' },
+  { key: 'unfinished', title: 'unfin', better: 'low', kind: 'count' },
+  { key: 'jctMeanMs', title: 'JCT mean', better: 'low', kind: 'ms', covers: 'completed' },
+  { key: 'jctP50Ms', title: 'JCT p50', better: 'low', kind: 'ms', covers: 'completed' },
+  { key: 'jctP95Ms', title: 'JCT p95', better: 'low', kind: 'ms', covers: 'completed' },
+  { key: 'jctP99Ms', title: 'JCT p99', better: 'low', kind: 'ms', covers: 'completed' },
+  { key: 'waitMeanMs', title: 'wait mean', better: 'low', kind: 'ms', covers: 'started' },
+  { key: 'waitP95Ms', title: 'wait p95', better: 'low', kind: 'ms', covers: 'started' },
+  { key: 'makespanMs', title: 'makespan', better: 'low', kind: 'ms', covers: 'all-ended' },
+  { key: 'meanGpuAllocPct', title: 'GPU alloc %', better: 'high', kind: 'pct' },
+  { key: 'jain', title: 'Jain', better: 'high', kind: 'ratio' },
+];
+const FAILURE_COLS: Col[] = [
+  { key: 'nodeDowns', title: 'node downs', better: '', kind: 'count' },
+  { key: 'jobsHit', title: 'jobs hit', better: 'low', kind: 'count' },
+  { key: 'lostGpuMs', title: 'lost GPU time', better: 'low', kind: 'ms' },
+  { key: 'gpuUpPct', title: 'GPU up %', better: '', kind: 'pct' },
+];
+const MIG_COL: Col = { key: 'migFragPct', title: 'MIG frag %', better: 'low', kind: 'pct' };
+
+/** A group's value of a column: the mean over its runs (NaN when any run lacks it). */
+function value(g: Group, key: string): number {
+  const vs = g.runs.map((r) => r.metrics[key]);
+  return vs.some((v) => v === undefined || v === null || !Number.isFinite(v)) ? NaN : d3.mean(vs as number[])!;
+}
+
+function show(c: Col, v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  if (c.kind === 'ms') return fmtT(v);
+  if (c.kind === 'pct') return v.toFixed(1);
+  if (c.kind === 'ratio') return v.toFixed(3);
+  return d3.format(',.4~r')(v);
+}
+
+export interface Judged {
+  /** Per group: 'best' (the unique best), 'tie' (best shared with another), 'excluded' (see why), ''. */
+  mark: string[];
+  why: string[];
+  /** How many groups were compared (eligible). */
+  compared: number;
+}
+
+/**
+ * Which group is best in a column, honestly: JCT columns compare only groups whose succeeded jobs
+ * are as many as the most any group finished (a policy that finished 268 of 1,464 jobs is not
+ * "best" on the JCT of its survivors); wait columns only groups that started as many jobs as the
+ * most; makespan only groups with no unfinished job (a run cut off at its horizon has no
+ * makespan to compare). Values equal at the shown precision tie, and a tie is marked as one. No
+ * mark with fewer than two comparable groups. Pure.
+ */
+export function judge(gs: Group[], c: Col): Judged {
+  const mark = gs.map(() => '');
+  const why = gs.map(() => '');
+  if (!c.better) return { mark, why, compared: 0 };
+  const eligible = gs.map(() => true);
+  if (c.covers === 'completed' || c.covers === 'started') {
+    const k = c.covers;
+    const most = d3.max(gs, (g) => value(g, k)) ?? 0;
+    gs.forEach((g, i) => {
+      const n = value(g, k);
+      if (n < most) {
+        eligible[i] = false;
+        mark[i] = 'excluded';
+        const jobs = value(g, 'jobs');
+        const un = value(g, 'unfinished');
+        const rej = value(g, 'rejected');
+        why[i] = `covers ${d3.format(',.4~r')(n)} of ${d3.format(',.4~r')(jobs)} jobs (${k === 'completed' ? 'succeeded' : 'started'}; ${d3.format(',.4~r')(un)} unfinished, ${d3.format(',.4~r')(rej)} rejected) — fewer than the ${d3.format(',.4~r')(most)} of the others, so not compared`;
+      }
+    });
+  } else if (c.covers === 'all-ended') {
+    gs.forEach((g, i) => {
+      const un = value(g, 'unfinished');
+      if (un > 0) {
+        eligible[i] = false;
+        mark[i] = 'excluded';
+        why[i] = `cut off: ${d3.format(',.4~r')(un)} jobs unfinished at the end, so this makespan is only the horizon — not compared`;
+      }
+    });
+  }
+  const vals = gs.map((g, i) => (eligible[i] ? value(g, c.key) : NaN));
+  const shown = vals.map((v) => (Number.isFinite(v) ? show(c, v) : ''));
+  const ok = vals.map((v, i) => Number.isFinite(v) && eligible[i]);
+  const compared = ok.filter(Boolean).length;
+  if (compared < 2) return { mark, why, compared };
+  const best = vals.reduce((b, v, i) => (ok[i] && (b === undefined || (c.better === 'low' ? v < b : v > b)) ? v : b), undefined as number | undefined)!;
+  const bestShown = show(c, best);
+  const winners = vals.map((v, i) => ok[i] && shown[i] === bestShown);
+  const n = winners.filter(Boolean).length;
+  if (n === compared) {
+    // Everyone equal: nothing to mark.
+    return { mark, why, compared };
+  }
+  winners.forEach((w, i) => {
+    if (!w) return;
+    mark[i] = n === 1 ? 'best' : 'tie';
+    why[i] = n === 1 ? `best of ${compared} compared` : `tied best with ${n - 1} other${n > 2 ? 's' : ''} (of ${compared} compared)`;
+  });
+  return { mark, why, compared };
+}
+
+/** The metrics table: one row per group; a delta against `baseline` under each value. */
+export function renderTable(table: HTMLTableElement, gs: Group[], baseline: string, selected: string, onSelect: (key: string) => void): void {
+  const cols = [...COLS];
+  if (gs.some((g) => g.runs.some((r) => Number.isFinite(r.metrics.nodeDowns)))) cols.push(...FAILURE_COLS);
+  if (gs.some((g) => g.runs.some((r) => Number.isFinite(r.metrics.migFragPct)))) cols.push(MIG_COL);
+  const judged = cols.map((c) => judge(gs, c));
+  const base = gs.find((g) => g.key === baseline);
+  const delta = (c: Col, g: Group): string => {
+    if (!base || base === g || !c.better) return '';
+    const v = value(g, c.key);
+    const b = value(base, c.key);
+    if (!Number.isFinite(v) || !Number.isFinite(b)) return '';
+    const d = v - b;
+    if (show(c, v) === show(c, b)) return `<small class="delta same">=</small>`;
+    const good = c.better === 'low' ? d < 0 : d > 0;
+    const txt = c.kind === 'count' ? `${d > 0 ? '+' : ''}${d3.format(',.4~r')(d)}` : b !== 0 ? `${d > 0 ? '+' : ''}${((100 * d) / Math.abs(b)).toFixed(1)}%` : `${d > 0 ? '+' : ''}${show(c, d)}`;
+    return `<small class="delta ${good ? 'good' : 'bad'}">${txt}</small>`;
+  };
+  const seeds = (g: Group) => g.runs.map((r) => r.seed).join(',');
+  table.innerHTML =
+    `<thead><tr><th>${gs.some((g) => g.runs.length > 1) ? 'policy (seeds)' : 'run'}</th>${cols.map((c) => `<th data-col="${c.key}">${c.title}</th>`).join('')}<th>source</th></tr></thead>` +
+    `<tbody>${gs
+      .map((g, gi) => {
+        const cells = cols
+          .map((c, ci) => {
+            const v = value(g, c.key);
+            const j = judged[ci];
+            const m = j.mark[gi];
+            const exact = g.runs.map((r) => r.metrics[c.key]).join(' / ');
+            const title = [j.why[gi], `exact: ${exact}${c.kind === 'ms' ? ' ms' : ''}`].filter(Boolean).join('\n');
+            const sign = m === 'excluded' ? '<sup>†</sup>' : m === 'tie' ? '<sup>=</sup>' : '';
+            return `<td data-col="${c.key}" class="${m}" title="${esc(title)}">${show(c, v)}${sign}${delta(c, g)}</td>`;
+          })
+          .join('');
+        const src = g.runs.every((r) => r.fromSummary) ? 'summary.json' : g.runs.some((r) => !r.model.ended) ? 'event log (live)' : 'event log';
+        return `<tr data-run="${esc(g.key)}" data-policy="${esc(g.runs[0].label)}" class="${g.key === selected ? 'selected' : ''}${g.key === baseline ? ' baseline' : ''}"><td><i class="sw" style="background:${g.color}"></i>${esc(g.key)}${g.runs.length > 1 ? ` <small>(${seeds(g)})</small>` : ''}</td>${cells}<td title="${esc(g.runs.map((r) => r.digest).join(' '))}">${src}</td></tr>`;
+      })
+      .join('')}</tbody>`;
+  table.querySelectorAll<HTMLTableRowElement>('tr[data-run]').forEach((tr) => tr.addEventListener('click', () => onSelect(tr.dataset.run ?? '')));
+  table.insertAdjacentHTML(
+    'beforeend',
+    `<caption>Times as d/h/m/s (hover a cell for exact ms). <b class="best">Bold green</b>: the single best of the comparable rows; <sup>=</sup> tied best; <sup>†</sup> not compared: JCT covers only the succeeded jobs and wait only the started ones, so a row that finished or started fewer jobs than the others is left out (survivor bias), and a run with unfinished jobs has no makespan (cut off at the horizon). ${base ? `Deltas against <b>${esc(base.key)}</b>; green = better.` : ''} ${gs.some((g) => g.runs.length > 1) ? 'Rows with several seeds show the mean over seeds.' : ''} Jain: over the tenants' received / entitled GPU time.</caption>`,
+  );
+}
+
+/** Time-weighted mean of a step series over each [edges[c], edges[c+1]). O(points + columns). */
+export function columnMeans(t: ArrayLike<number>, v: (i: number) => number, end: number, edges: Float64Array): Float64Array {
+  const cols = edges.length - 1;
+  const out = new Float64Array(cols).fill(NaN);
+  let i = 0;
+  const n = t.length;
+  if (n === 0) return out;
+  for (let c = 0; c < cols; c++) {
+    const a = edges[c];
+    const b = edges[c + 1];
+    if (a >= end || b <= t[0]) continue;
+    while (i + 1 < n && t[i + 1] <= a) i++;
+    let acc = 0;
+    let span = 0;
+    for (let k = i; k < n && t[k] < b; k++) {
+      const s = Math.max(a, t[k]);
+      const e = Math.min(b, k + 1 < n ? t[k + 1] : end, end);
+      if (e > s) {
+        acc += v(k) * (e - s);
+        span += e - s;
+      }
+    }
+    out[c] = span > 0 ? acc / span : NaN;
+  }
+  return out;
+}
+
+interface Line {
+  g: Group;
+  mean: Float64Array;
+  lo: Float64Array;
+  hi: Float64Array;
+}
+
+function lineOf(g: Group, edges: Float64Array, v: (m: RunModel) => (i: number) => number): Line {
+  const per = g.runs.map((r) => columnMeans(r.model.series.t, v(r.model), r.model.lastT, edges));
+  const cols = edges.length - 1;
+  const mean = new Float64Array(cols);
+  const lo = new Float64Array(cols);
+  const hi = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) {
+    const vs = per.map((p) => p[c]).filter((x) => Number.isFinite(x));
+    mean[c] = vs.length ? d3.mean(vs)! : NaN;
+    lo[c] = vs.length ? d3.min(vs)! : NaN;
+    hi[c] = vs.length ? d3.max(vs)! : NaN;
+  }
+  return { g, mean, lo, hi };
+}
+
+const TL = [
+  { key: 'alloc', title: 'GPU allocated', unit: '% of capacity', fixed: 100, v: (m: RunModel) => (i: number) => (100 * m.series.alloc[i]) / (m.gpuCapacity || 1) },
+  { key: 'frag', title: 'fragmentation', unit: '% of capacity stranded', v: (m: RunModel) => (i: number) => (100 * m.series.frag[i]) / (m.gpuCapacity || 1) },
+  { key: 'queue', title: 'queue length', unit: 'jobs', v: (m: RunModel) => (i: number) => m.series.queued[i] },
+  { key: 'running', title: 'running', unit: 'jobs', v: (m: RunModel) => (i: number) => m.series.running[i] },
+] as const;
+
+/** Draws a line chart with bands into a new figure; returns it. */
+function chart(
+  title: string,
+  unit: string,
+  W: number,
+  H: number,
+  x: d3.ScaleLinear<number, number>,
+  ymax: number,
+  lines: Line[],
+  edges: Float64Array,
+  isTime: boolean,
+  tooltip: HTMLElement,
+  fmtV: (v: number) => string,
+): HTMLElement {
+  const M = { l: 48, r: 12, t: 18, b: 24 };
+  const fig = document.createElement('figure');
+  fig.dataset.chart = title;
+  fig.dataset.ymax = String(ymax);
+  const y = d3.scaleLinear().domain([0, ymax || 1]).nice().range([H - M.b, M.t]);
+  const svg = d3.select(fig).append('svg').attr('width', W).attr('height', H).attr('xmlns', 'http://www.w3.org/2000/svg');
+  svg.append('rect').attr('width', W).attr('height', H).attr('fill', '#fff');
+  svg.append('text').attr('x', M.l).attr('y', 12).attr('font-size', 12).attr('font-weight', 600).text(title);
+  svg.append('text').attr('x', M.l + 8 + title.length * 6.6).attr('y', 12).attr('font-size', 10).attr('fill', '#666').text(unit);
+  svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.b})`).call(isTime ? timeAxis(d3.axisBottom(x), x, 80) : d3.axisBottom(x).ticks(6));
+  svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.l},0)`).call(d3.axisLeft(y).ticks(4));
+  const xs = (c: number) => x((edges[c] + edges[c + 1]) / 2);
+  for (const L of lines) {
+    if (L.g.runs.length > 1) {
+      svg
+        .append('path')
+        .attr('class', 'band')
+        .attr('d', d3.area<number>().defined((c) => Number.isFinite(L.lo[c])).x(xs).y0((c) => y(L.lo[c])).y1((c) => y(L.hi[c]))(d3.range(L.lo.length)) ?? '')
+        .attr('fill', L.g.color)
+        .attr('fill-opacity', 0.15);
+    }
+    svg
+      .append('path')
+      .attr('class', 'line')
+      .attr('data-run', L.g.key)
+      .attr('d', d3.line<number>().defined((c) => Number.isFinite(L.mean[c])).x(xs).y((c) => y(L.mean[c]))(d3.range(L.mean.length)) ?? '')
+      .attr('fill', 'none')
+      .attr('stroke', L.g.color)
+      .attr('stroke-width', 1.6)
+      .attr('stroke-dasharray', L.g.dash);
+  }
+  const rule = svg.append('line').attr('y1', M.t).attr('y2', H - M.b).attr('stroke', '#888').attr('visibility', 'hidden');
+  svg.on('pointermove', (ev: PointerEvent) => {
+    const [px] = d3.pointer(ev);
+    const t = x.invert(px);
+    let c = 0;
+    while (c + 1 < edges.length - 1 && edges[c + 1] <= t) c++;
+    rule.attr('x1', px).attr('x2', px).attr('visibility', 'visible');
+    tooltip.innerHTML = `<b>${esc(title)}</b> at ${isTime ? fmtT(t) : fmtV(t)}<br>` + lines.map((L) => `<span style="color:${L.g.color}">■</span> ${esc(L.g.key)} <b>${fmtV(L.mean[c])}</b>${L.g.runs.length > 1 ? ` <small>(${fmtV(L.lo[c])}–${fmtV(L.hi[c])})</small>` : ''}`).join('<br>');
+    delete tooltip.dataset.job;
+    tooltip.hidden = false;
+    tooltip.style.left = `${Math.min(ev.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8)}px`;
+    tooltip.style.top = `${ev.clientY + 14}px`;
+  });
+  svg.on('pointerleave', () => {
+    rule.attr('visibility', 'hidden');
+    tooltip.hidden = true;
+  });
+  return fig;
+}
+
+function legendHtml(gs: Group[]): string {
+  return gs.map((g) => `<span data-run="${esc(g.key)}"><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="${g.color}" stroke-width="2.5" stroke-dasharray="${g.dash}"/></svg>${esc(g.key)}</span>`).join('');
+}
+
+/** Overlaid timelines on one time axis with shared y-scales (a chart's max over every run). */
+export function renderOverlays(root: HTMLElement, gs: Group[], tooltip: HTMLElement): void {
+  root.innerHTML = `<div class="legend">${legendHtml(gs)}${gs.some((g) => g.runs.length > 1) ? '<small>line: mean over seeds; band: lowest to highest seed</small>' : ''}</div>`;
+  const end = d3.max(gs.flatMap((g) => g.runs.map((r) => r.model.lastT))) ?? 1;
+  const W = Math.max(300, Math.floor((root.clientWidth - 16) / 2));
+  const x = d3.scaleLinear().domain([0, Math.max(1, end)]).range([48, W - 12]);
+  const cols = Math.max(20, Math.floor((W - 60) / 2));
+  const edges = Float64Array.from({ length: cols + 1 }, (_, c) => (c * end) / cols);
+  const grid = document.createElement('div');
+  grid.className = 'grid2';
+  for (const ch of TL) {
+    const lines = gs.map((g) => lineOf(g, edges, ch.v));
+    const ymax = 'fixed' in ch ? ch.fixed : Math.max(1, d3.max(lines.flatMap((L) => [...L.hi].filter(Number.isFinite))) ?? 1);
+    grid.append(chart(ch.title, ch.unit, W, 170, x, ymax, lines, edges, true, tooltip, (v) => (Number.isFinite(v) ? (ch.key === 'alloc' || ch.key === 'frag' ? `${v.toFixed(1)}%` : v.toFixed(1)) : '—')));
+  }
+  root.append(grid);
+}
+
+/** Overlaid CDFs of JCT, wait and slowdown (log x); seeds of a group are pooled. */
+export function renderCdfs(root: HTMLElement, gs: Group[], tooltip: HTMLElement): void {
+  root.innerHTML = '';
+  const W = Math.max(280, Math.floor((root.clientWidth - 24) / 3));
+  const H = 220;
+  const M = { l: 40, r: 10, t: 18, b: 30 };
+  const what = [
+    { key: 'jct', title: 'JCT', note: 'succeeded jobs', fmt: fmtT },
+    { key: 'wait', title: 'wait', note: 'started jobs', fmt: fmtT },
+    { key: 'slowdown', title: 'slowdown', note: 'JCT / nominal duration', fmt: (v: number) => `${v.toFixed(2)}×` },
+  ] as const;
+  const grid = document.createElement('div');
+  grid.className = 'grid3';
+  for (const w of what) {
+    const data = gs.map((g) => {
+      const all = g.runs.flatMap((r) => [...r.model.dist(w.key)]).sort((a, b) => a - b);
+      return { g, v: Float64Array.from(all) };
+    });
+    const fig = document.createElement('figure');
+    fig.dataset.chart = `cdf-${w.key}`;
+    const pos = data.flatMap((d) => [...d.v].filter((v) => v > 0));
+    const svg = d3.select(fig).append('svg').attr('width', W).attr('height', H).attr('xmlns', 'http://www.w3.org/2000/svg');
+    svg.append('rect').attr('width', W).attr('height', H).attr('fill', '#fff');
+    svg.append('text').attr('x', M.l).attr('y', 12).attr('font-size', 12).attr('font-weight', 600).text(`${w.title} CDF`);
+    svg.append('text').attr('x', M.l + 70).attr('y', 12).attr('font-size', 10).attr('fill', '#666').text(`${w.note}; log x`);
+    if (pos.length === 0) {
+      svg.append('text').attr('x', W / 2).attr('y', H / 2).attr('text-anchor', 'middle').attr('fill', '#666').text('no jobs yet');
+      grid.append(fig);
+      continue;
+    }
+    const lo = Math.max(w.key === 'slowdown' ? 0.5 : 1, d3.min(pos)!);
+    const hi = Math.max(lo * 10, d3.max(pos)!);
+    const x = d3.scaleLog().domain([lo, hi]).range([M.l, W - M.r]).clamp(true);
+    const y = d3.scaleLinear().domain([0, 1]).range([H - M.b, M.t]);
+    const ticks = x.ticks(5).filter((_, i, a) => a.length <= 6 || i % Math.ceil(a.length / 6) === 0);
+    svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.b})`).call(d3.axisBottom(x).tickValues(ticks).tickFormat((v) => w.fmt(Number(v))));
+    svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.l},0)`).call(d3.axisLeft(y).ticks(4, '.0%'));
+    for (const d of data) {
+      const pts: [number, number][] = [];
+      const n = d.v.length;
+      const step = Math.max(1, Math.floor(n / 300));
+      for (let i = 0; i < n; i += step) pts.push([d.v[i], (i + 1) / n]);
+      if (n > 0) pts.push([d.v[n - 1], 1]);
+      svg
+        .append('path')
+        .attr('class', 'line')
+        .attr('data-run', d.g.key)
+        .attr('data-n', n)
+        .attr('d', d3.line<[number, number]>().x((p) => x(Math.max(lo, p[0]))).y((p) => y(p[1])).curve(d3.curveStepAfter)(pts) ?? '')
+        .attr('fill', 'none')
+        .attr('stroke', d.g.color)
+        .attr('stroke-width', 1.8)
+        .attr('stroke-dasharray', d.g.dash);
+    }
+    svg.on('pointermove', (ev: PointerEvent) => {
+      const [px] = d3.pointer(ev);
+      const v = x.invert(px);
+      tooltip.innerHTML = `<b>${w.title} ≤ ${w.fmt(v)}</b><br>` + data.map((d) => `<span style="color:${d.g.color}">■</span> ${esc(d.g.key)} <b>${d.v.length ? ((100 * d3.bisectRight(d.v, v)) / d.v.length).toFixed(1) : '—'}%</b> of ${d3.format(',')(d.v.length)}`).join('<br>');
+      delete tooltip.dataset.job;
+      tooltip.hidden = false;
+      tooltip.style.left = `${Math.min(ev.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8)}px`;
+      tooltip.style.top = `${ev.clientY + 14}px`;
+    });
+    svg.on('pointerleave', () => (tooltip.hidden = true));
+    grid.append(fig);
+  }
+  root.append(grid);
+}
+
+/** Per tenant: share of GPU capacity over time (a line per group) and a table of Jain, share, wait, JCT. */
+export function renderTenants(root: HTMLElement, gs: Group[], tenants: string[], colorOf: (t: string) => string, tooltip: HTMLElement): void {
+  root.innerHTML = '';
+  const end = d3.max(gs.flatMap((g) => g.runs.map((r) => r.model.lastT))) ?? 1;
+  const W = Math.max(260, Math.floor((root.clientWidth - 24) / Math.min(3, Math.max(1, tenants.length))));
+  const x = d3.scaleLinear().domain([0, Math.max(1, end)]).range([48, W - 12]);
+  const cols = Math.max(20, Math.floor((W - 60) / 2));
+  const edges = Float64Array.from({ length: cols + 1 }, (_, c) => (c * end) / cols);
+  const per = tenants.map((t) =>
+    gs.map((g) =>
+      lineOf(g, edges, (m) => {
+        const k = m.tenants.indexOf(t);
+        return (i: number) => (k < 0 ? 0 : (100 * (m.series.tenantAlloc[k]?.[i] ?? 0)) / (m.gpuCapacity || 1));
+      }),
+    ),
+  );
+  // One y-scale for every tenant panel, so panels compare too.
+  const ymax = Math.max(1, d3.max(per.flat().flatMap((L) => [...L.hi].filter(Number.isFinite))) ?? 1);
+  const grid = document.createElement('div');
+  grid.className = 'grid-tenants';
+  tenants.forEach((t, i) => {
+    const fig = chart(`${t}`, 'share of GPU capacity, %', W, 150, x, ymax, per[i], edges, true, tooltip, (v) => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '—'));
+    fig.dataset.tenant = t;
+    fig.querySelector('text')?.setAttribute('fill', colorOf(t));
+    grid.append(fig);
+  });
+  root.append(grid);
+  const tbl = document.createElement('table');
+  tbl.className = 'tenant-table';
+  const fmtPct = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '—');
+  const gv = (g: Group, t: string, f: (x: RunRow['fairness']['tenants'][number]) => number) => {
+    const vs = g.runs.map((r) => r.fairness.tenants.find((x) => x.tenant === t)).filter((x) => x !== undefined).map(f);
+    return vs.length ? d3.mean(vs)! : NaN;
+  };
+  tbl.innerHTML =
+    `<thead><tr><th>run</th><th>Jain</th>${tenants.map((t) => `<th colspan="3" style="color:${colorOf(t)}">${esc(t)}</th>`).join('')}</tr>` +
+    `<tr><th></th><th></th>${tenants.map(() => '<th>share %</th><th>wait mean</th><th>JCT mean</th>').join('')}</tr></thead><tbody>` +
+    gs
+      .map(
+        (g) =>
+          `<tr data-run="${esc(g.key)}"><td><i class="sw" style="background:${g.color}"></i>${esc(g.key)}</td><td>${(d3.mean(g.runs, (r) => r.fairness.jain) ?? NaN).toFixed(3)}</td>` +
+          tenants.map((t) => `<td>${fmtPct(gv(g, t, (x) => x.sharePct))}</td><td>${fmtT(gv(g, t, (x) => x.waitMeanMs))}</td><td>${fmtT(gv(g, t, (x) => x.jctMeanMs))}</td>`).join('') +
+          '</tr>',
+      )
+      .join('') +
+    '</tbody>';
+  root.append(tbl);
+}
+
+/** The table's data as CSV (one row per run; every numeric metric). */
+export function metricsCsv(rows: RunRow[]): string {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].filter((k) => rows.some((r) => typeof r.metrics[k] === 'number'));
+  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return [['run', 'policy', 'seed', ...keys].join(','), ...rows.map((r) => [q(r.run), q(r.label), r.seed, ...keys.map((k) => (Number.isFinite(r.metrics[k]) ? r.metrics[k] : ''))].join(','))].join('\n') + '\n';
+}
