@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,9 +10,11 @@ import { buildSite } from '../../viz/server/build-site.ts';
 import { serveStatic } from '../../viz/server/static-server.ts';
 
 /**
- * End to end: a real small simulation, the viewer built as a static site with that run's
- * outputs, served on localhost and driven in Debian's headless Chromium. Asserts what a person
- * sees; screenshots of each view go to test-output/ (git-ignored).
+ * End to end: real small outputs of every kind (simulation runs beside an FGD curve, a static-fill
+ * study alone, a directory with nothing the viewer knows, a live run still being written and then
+ * renamed into place, a run with node failures), the viewer built once as a static site and
+ * copied beside each output's data, served on localhost and driven in Debian's headless Chromium.
+ * Asserts what a person sees; screenshots of each view go to test-output/ (git-ignored).
  */
 
 const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -51,11 +53,49 @@ function readJobs(file: string): CsvJob[] {
 }
 
 interface HookState {
+  mode: string;
+  modes: string[];
+  kind: string;
   run: string;
+  runs: string[];
   jobs: number;
+  ended: boolean[];
+  records: number[];
   domain: [number, number];
   full: [number, number];
-  stats: { bars: number; jobsDrawn: number; merged: number };
+  cursor: number;
+  filter: { q: string; hidden: string[]; states: string[]; events: string[] };
+  group: string;
+  fgdX: [number, number] | null;
+  stats: { bars: number; jobsDrawn: number; merged: number; hitBars: number; rejectMarks: number; lossMarks: number; preemptMarks: number };
+  heat: { nodes: number; maxStrandPct: number; maxAllocPct: number };
+}
+
+const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const hook = (p: Page) => p.evaluate(() => (window.gpulab as { state(): HookState }).state());
+
+/** A tiny static-fill study (openb-format node and pod lists written here): 3 policies × 3 seeds. */
+function writeStudy(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const nodes = ['sn,cpu_milli,memory_mib,gpu,model'];
+  for (let i = 0; i < 24; i++) {
+    const g = [2, 4, 8][i % 3];
+    nodes.push(`node-${i},${g * 12000},${g * 65536},${g},${i % 2 ? 'V100M32' : 'T4'}`);
+  }
+  const pods = ['name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time'];
+  const shapes = [[1, 250], [1, 500], [1, 700], [1, 1000], [1, 1000], [2, 1000], [1, 300], [0, 0]];
+  for (let i = 0; i < 300; i++) {
+    const [n, m] = shapes[(i * 7) % shapes.length];
+    pods.push(`pod-${i},${[2000, 4000, 8000][i % 3]},${[4096, 8192][i % 2]},${n},${m},,LS,Running,0,100,0`);
+  }
+  writeFileSync(join(dir, 'nodes.csv'), nodes.join('\n') + '\n');
+  writeFileSync(join(dir, 'pods.csv'), pods.join('\n') + '\n');
+  const file = join(dir, 'study.yaml');
+  writeFileSync(
+    file,
+    ['name: sf-tiny', 'seeds: [1, 2, 3]', 'cluster: { nodesCsv: nodes.csv, format: openb }', 'workload: { kind: static-fill, format: openb, path: pods.csv, tune: 1.3, workers: 1 }', 'policies:', '  - { queue: fifo, placement: random }', '  - { queue: fifo, placement: best-fit-study, label: best-fit }', '  - { queue: fifo, placement: fgd }', ''].join('\n'),
+  );
+  return file;
 }
 
 describe.skipIf(!HAVE)(TITLE, () => {
@@ -65,23 +105,54 @@ describe.skipIf(!HAVE)(TITLE, () => {
   let browser: Browser | undefined;
   let page: Page;
   let jobs: CsvJob[];
+  let site = '';
+  let url = '';
+  let out = '';
+  const extra: Server[] = [];
 
-  const state = () => page.evaluate(() => (window.gpulab as { state(): HookState }).state());
+  const state = () => hook(page);
+
+  /** Opens an output directory in a fresh page (its own static site, or live data); closes it after `fn`. */
+  async function open(dir: string, fn: (p: Page) => Promise<void>, opts: { live?: boolean; hash?: string; ready?: string } = {}): Promise<void> {
+    const name = `site-${extra.length}`;
+    let u: string;
+    if (opts.live) {
+      const s = await serveStatic(site, 0, { data: dir });
+      extra.push(s.server);
+      u = s.url;
+    } else {
+      await buildSite(dir, join(tmp, name), { quiet: true, app: site });
+      const s = await serveStatic(join(tmp, name));
+      extra.push(s.server);
+      u = s.url;
+    }
+    const p = await browser!.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1, acceptDownloads: true });
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await p.goto(u + (opts.hash ?? ''));
+      await p.waitForSelector(`body[data-ready="${opts.ready ?? '1'}"]`, { timeout: 20_000 });
+      await fn(p);
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  }
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-'));
-    const out = join(tmp, 'out');
+    out = join(tmp, 'out');
     summary = await runScenario(loadScenario(FIXTURE), { file: FIXTURE, out });
+    // Simulation runs with an FGD curve beside them: every mode is available.
     cpSync('test/fixtures/viz-fgd-curve.csv', join(out, 'fgd-curve.csv'));
-    await buildSite(out, join(tmp, 'site'), { quiet: true });
-    const s = await serveStatic(join(tmp, 'site'));
+    site = join(tmp, 'site');
+    await buildSite(out, site, { quiet: true });
+    const s = await serveStatic(site);
     server = s.server;
+    url = s.url;
     jobs = readJobs(join(out, summary.runs[0].run, 'jobs.csv'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1, acceptDownloads: true });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(s.url);
@@ -92,6 +163,7 @@ describe.skipIf(!HAVE)(TITLE, () => {
 
   afterAll(async () => {
     await browser?.close();
+    for (const x of extra) x.close();
     await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
@@ -135,14 +207,41 @@ describe.skipIf(!HAVE)(TITLE, () => {
     await page.mouse.move(5, 5);
   });
 
-  it('the comparison table lists every policy of the scenario', async () => {
+  it('compare mode: every run on shared scales, overlaid CDFs, tenant panels, deltas against a baseline', async () => {
+    expect((await state()).modes).toEqual(['run', 'compare', 'study']);
+    await page.locator('#tabs button[data-mode="compare"]').click();
+    await expect.poll(async () => (await state()).mode).toBe('compare');
     const rows = await page.locator('#metrics tr[data-run]').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.policy));
     expect(rows).toEqual(summary.runs.map((r) => r.label));
     expect(rows).toEqual(['fifo+first-fit', 'fifo+best-fit']);
-    // Each run's JCT CDF is drawn, and the FGD curve file gives one panel per workload.
-    expect(await page.locator('#cdfs figure').count()).toBe(2);
-    expect(await page.locator('#fgd figure').count()).toBe(2);
-    await page.locator('#comparison-view').screenshot({ path: join(SHOTS, 'viz-comparison.png') });
+    // Four overlaid timelines, each with one line per run; GPU allocated on a fixed 0–100 scale.
+    const charts = page.locator('#overlays figure');
+    expect(await charts.count()).toBe(4);
+    for (let k = 0; k < 4; k++) expect(await charts.nth(k).locator('path.line').count()).toBe(2);
+    expect(await charts.nth(0).getAttribute('data-ymax')).toBe('100');
+    // Overlaid CDFs of JCT, wait and slowdown: one line per run, over the 80 jobs of each.
+    expect(await page.locator('#cdfs figure').evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.chart))).toEqual(['cdf-jct', 'cdf-wait', 'cdf-slowdown']);
+    expect(await page.locator('#cdfs figure[data-chart="cdf-jct"] path.line').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-n')))).toEqual(['80', '80']);
+    // One panel per tenant (sorted by name), and a Jain column per run.
+    expect(await page.locator('#tenants figure').evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.tenant))).toEqual(['nlp', 'research', 'vision']);
+    expect(await page.locator('.tenant-table tbody tr').count()).toBe(2);
+    // Deltas against the baseline (the first run): the other row carries them.
+    expect(await page.locator('#metrics tr.baseline').getAttribute('data-policy')).toBe('fifo+first-fit');
+    expect(await page.locator('#metrics tr[data-policy="fifo+best-fit"] .delta').count()).toBeGreaterThan(5);
+    expect(await page.locator('#metrics tr[data-policy="fifo+first-fit"] .delta').count()).toBe(0);
+    // Every job finished in both runs: the JCT columns are compared, none excluded.
+    expect(await page.locator('#metrics td.excluded').count()).toBe(0);
+    await page.locator('#baseline').selectOption('fifo+best-fit/seed-7');
+    await expect.poll(() => page.locator('#metrics tr.baseline').getAttribute('data-policy')).toBe('fifo+best-fit');
+    await page.locator('#comparison-view').screenshot({ path: join(SHOTS, 'viz-compare.png') });
+    // The table's CSV export downloads one row per run.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-export="metrics-csv"]').click()]);
+    expect(dl.suggestedFilename()).toBe('viz-small-metrics.csv');
+    const csv = readFileSync((await dl.path())!, 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(3);
+    expect(csv[0]).toMatch(/^run,policy,seed,jobs,completed,/);
+    await page.locator('#tabs button[data-mode="run"]').click();
+    await expect.poll(async () => (await state()).mode).toBe('run');
   });
 
   it('zooming in with the wheel narrows the visible range on the schedule and the timelines', async () => {
@@ -185,7 +284,7 @@ describe.skipIf(!HAVE)(TITLE, () => {
     const scn = loadScenario(file);
     const out = join(tmp, 'out-failures');
     const s = await runScenario({ ...scn, seeds: [2], policies: scn.policies.slice(0, 1) }, { file, out });
-    await buildSite(out, join(tmp, 'site-failures'), { quiet: true });
+    await buildSite(out, join(tmp, 'site-failures'), { quiet: true, app: site });
     const site = await serveStatic(join(tmp, 'site-failures'));
     const p2 = await browser!.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
     try {
@@ -195,10 +294,180 @@ describe.skipIf(!HAVE)(TITLE, () => {
       expect(downs).toBeGreaterThan(5);
       // Every outage is drawn once per lane of its node, so at least once per outage.
       expect(Number(await p2.locator('#gantt').getAttribute('data-outage-bands'))).toBeGreaterThanOrEqual(downs);
+      // Jobs stopped by a node going down end in a red mark (requeued, they run again elsewhere).
+      expect(s.runs[0].metrics.failures!.jobsHit).toBeGreaterThan(0);
+      expect((await hook(p2)).stats.lossMarks).toBeGreaterThan(0);
       await p2.locator('#gantt-view').screenshot({ path: join(SHOTS, 'viz-outages.png') });
     } finally {
       await p2.close();
       site.server.close();
     }
+  });
+
+  it('the node heatmap shows allocated and stranded capacity; a shared GPU draws bars as tall as their share', async () => {
+    const st = await state();
+    // 3 nodes; shared GPUs (250 and 500 milli jobs) leave stranded capacity at some moment.
+    expect(st.heat.nodes).toBe(3);
+    expect(st.heat.maxAllocPct).toBeGreaterThan(50);
+    expect(st.heat.maxStrandPct).toBeGreaterThan(0);
+    // A half-GPU job's bar is about half as tall as a whole-GPU job's.
+    const h = async (id: string) =>
+      page.evaluate((job) => {
+        const p = (window.gpulab as { barCenter(id: string): { x: number; y: number } | null }).barCenter(job)!;
+        const c = document.getElementById('gantt') as HTMLCanvasElement;
+        const r = c.getBoundingClientRect();
+        const x = Math.round(p.x - r.left);
+        const ctx = c.getContext('2d')!;
+        const at = (y: number) => ctx.getImageData(x, y, 1, 1).data.join(',');
+        const mid = Math.round(p.y - r.top);
+        const col = at(mid);
+        let a = mid;
+        let b = mid;
+        while (a > 0 && at(a - 1) === col) a--;
+        while (b < c.height - 1 && at(b + 1) === col) b++;
+        return b - a + 1;
+      }, id);
+    const whole = jobs.find((j) => j.gpus === 1 && j.milli === 1000 && j.end - j.start > 600_000)!;
+    const half = jobs.find((j) => j.gpus === 1 && j.milli === 500 && j.end - j.start > 600_000)!;
+    const [hw, hh] = [await h(whole.id), await h(half.id)];
+    expect(hh).toBeLessThan(hw);
+    expect(hh).toBeGreaterThanOrEqual(Math.floor(hw / 2) - 1);
+    await page.locator('#heatmap-view').screenshot({ path: join(SHOTS, 'viz-heatmap.png') });
+  });
+
+  it('search highlights a job everywhere, tenant and state filters apply, and the URL restores the view', async () => {
+    const target = jobs[17];
+    await page.locator('#search').fill(target.id);
+    await expect.poll(async () => (await state()).filter.q).toBe(target.id);
+    await expect.poll(async () => (await state()).stats.hitBars).toBe(Math.max(1, target.gpus));
+    expect(await page.locator('#search-count').getAttribute('data-hits')).toBe('1');
+    await page.locator('#ev-job').click();
+    // The inspector jumps to the job's arrival; its records are highlighted.
+    await expect.poll(async () => (await state()).cursor).toBe(Number(readFileSync(join(out, summary.runs[0].run, 'jobs.csv'), 'utf8').split('\n').find((l) => l.startsWith(target.id + ','))!.split(',')[2]));
+    await expect.poll(() => page.locator('#events tr.hit').count()).toBeGreaterThan(0);
+    const zoomed = await state();
+    expect(zoomed.domain[1] - zoomed.domain[0]).toBeLessThan(zoomed.full[1] - zoomed.full[0]);
+    // Hide a tenant with the legend: the filter lists it.
+    await page.locator('#legend button[data-tenant="research"]').click();
+    await expect.poll(async () => (await state()).filter.hidden).toEqual(['research']);
+    await page.locator('#gantt-view').screenshot({ path: join(SHOTS, 'viz-search.png') });
+    // The URL holds run, range, cursor and filters; a new page at that URL shows the same view.
+    const hash = new URL(page.url()).hash;
+    expect(hash).toContain(`q=${target.id}`);
+    expect(hash).toContain('hide=research');
+    expect(hash).toContain('t0=');
+    await open(
+      join(out),
+      async (p) => {
+        const s2 = await hook(p);
+        expect(s2.run).toBe(zoomed.run);
+        expect(s2.filter.q).toBe(target.id);
+        expect(s2.filter.hidden).toEqual(['research']);
+        expect(s2.domain.map(Math.round)).toEqual(zoomed.domain.map(Math.round));
+        expect(s2.stats.hitBars).toBe(Math.max(1, target.gpus));
+      },
+      { hash },
+    );
+    await page.locator('#search').fill('');
+    await page.locator('#legend button[data-tenant="research"]').click();
+    await page.locator('#zoom-reset').click();
+  });
+
+  it('the FGD curve beside simulation runs opens as the study view, one panel per pod list', async () => {
+    await page.locator('#tabs button[data-mode="study"]').click();
+    await expect.poll(async () => (await state()).mode).toBe('study');
+    const workloads = [...new Set(readFileSync('test/fixtures/viz-fgd-curve.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]))];
+    await expect.poll(() => page.locator('.fgd-panel').count()).toBe(workloads.length);
+    expect(await page.locator('.fgd-panel').evaluateAll((ps) => ps.map((p) => (p as HTMLElement).dataset.workload))).toEqual(workloads);
+    expect(await page.locator('.fgd-panel figure').count()).toBe(2 * workloads.length);
+    await page.locator('#tabs button[data-mode="run"]').click();
+  });
+
+  it('a static-fill study alone (no event log) opens as the FGD study: allocation and frag_pct per policy with seed bands, zoom, hover', async () => {
+    const file = writeStudy(join(tmp, 'study'));
+    const dir = join(tmp, 'out-study');
+    await runScenario(loadScenario(file), { file, out: dir });
+    // The CLI's summary.json now exists and says what the study is.
+    const sj = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(sj.kind).toBe('static-fill');
+    expect(sj.results.map((r: { label: string }) => r.label)).toEqual(['random', 'best-fit', 'fgd']);
+    await open(dir, async (p) => {
+      const s2 = await hook(p);
+      expect(s2.kind).toBe('static-fill');
+      expect(s2.modes).toEqual(['study']);
+      expect(s2.mode).toBe('study');
+      for (const chart of ['alloc', 'frag']) {
+        const fig = p.locator(`figure[data-chart="${chart}"]`);
+        // One line and one seed band per policy, each policy in its own colour.
+        expect(await fig.locator('path.line').evaluateAll((ps) => ps.map((x) => x.getAttribute('data-policy')))).toEqual(['random', 'best-fit', 'fgd']);
+        expect(await fig.locator('path.band').count()).toBe(3);
+        const colours = await fig.locator('path.line').evaluateAll((ps) => ps.map((x) => x.getAttribute('stroke')));
+        expect(new Set(colours).size).toBe(3);
+        expect(await fig.locator('text.end-label').count()).toBe(3);
+      }
+      // The per-policy table from summary.json, best marked.
+      expect(await p.locator('#fgd-table tr[data-policy]').count()).toBe(3);
+      expect(await p.locator('#fgd-table td.best, #fgd-table td.tie').count()).toBeGreaterThan(0);
+      // Hover: the tooltip lists every policy at that load.
+      const box = (await p.locator('figure[data-chart="frag"] svg').boundingBox())!;
+      await p.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await expect.poll(() => p.locator('#tooltip').getAttribute('data-fgd')).toMatch(/^frag@\d+$/);
+      const tip = await p.locator('#tooltip').innerText();
+      for (const pol of ['random', 'best-fit', 'fgd']) expect(tip).toContain(pol);
+      await p.locator('#study-view').screenshot({ path: join(SHOTS, 'viz-fgd-study.png') });
+      // Zoom to the interesting range: the x-axis follows and the URL keeps it.
+      await p.locator('#fgd-top').click();
+      await expect.poll(() => p.locator('figure[data-chart="frag"] svg').getAttribute('data-x0')).toBe('80');
+      const top = Math.max(...readFileSync(join(dir, 'fgd-curve.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[3])));
+      expect(await p.locator('figure[data-chart="frag"] svg').getAttribute('data-x1')).toBe(String(top));
+      expect(new URL(p.url()).hash).toContain(`fgd=80%2C${top}`);
+      await p.locator('#study-view').screenshot({ path: join(SHOTS, 'viz-fgd-study-zoomed.png') });
+    });
+  });
+
+  it('a directory with nothing the viewer reads says what it holds instead of a dead page', async () => {
+    const dir = join(tmp, 'odd');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'notes.txt'), 'not an output\n');
+    await open(dir, async (p) => {
+      const s2 = await hook(p);
+      expect(s2.kind).toBe('empty');
+      expect(s2.modes).toEqual([]);
+      const about = await p.locator('#about').innerText();
+      expect(about).toContain('Nothing to draw here');
+      expect(about).toContain('notes.txt');
+      expect(about).toContain('events.jsonl');
+      await p.screenshot({ path: join(SHOTS, 'viz-empty.png') });
+    });
+  });
+
+  it('a live run is followed while it is written in its staging directory and across the rename into place', async () => {
+    const dir = join(tmp, 'live');
+    const staged = join(dir, 'fifo+best-fit', '.seed-1.tmp-4242');
+    mkdirSync(staged, { recursive: true });
+    const lines = readFileSync(join(out, summary.runs[1].run, 'events.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+    const half = Math.floor(lines.length / 2);
+    writeFileSync(join(staged, 'events.jsonl'), lines.slice(0, half).join('\n') + '\n');
+    await open(
+      dir,
+      async (p) => {
+        const s1 = await hook(p);
+        expect(s1.kind).toBe('live');
+        expect(s1.runs).toEqual(['fifo+best-fit/seed-1']);
+        expect(s1.ended).toEqual([false]);
+        expect(s1.records[0]).toBe(half);
+        expect(await p.locator('#notices').innerText()).toContain('Live:');
+        // The run finishes and is renamed into place: the page reads on from where it was.
+        appendFileSync(join(staged, 'events.jsonl'), lines.slice(half).join('\n') + '\n');
+        renameSync(staged, join(dir, 'fifo+best-fit', 'seed-1'));
+        writeFileSync(join(dir, 'fifo+best-fit', 'seed-1', 'live.json'), '{}\n');
+        await expect.poll(async () => (await hook(p)).ended, { timeout: 10_000 }).toEqual([true]);
+        const s2 = await hook(p);
+        expect(s2.records[0]).toBe(lines.length);
+        expect(s2.jobs).toBe(80);
+        await p.screenshot({ path: join(SHOTS, 'viz-live.png') });
+      },
+      { live: true },
+    );
   });
 });

@@ -98,7 +98,7 @@ export const fmtInt = d3.format(',');
  * Paul Tol's "muted" qualitative scheme: nine colours distinguishable with the common forms of
  * colour-blindness, all readable on white. Tenants take them in the order of their names.
  */
-const TENANT_PALETTE = ['#332288', '#88CCEE', '#44AA99', '#117733', '#999933', '#DDCC77', '#CC6677', '#882255', '#AA4499'];
+const TENANT_PALETTE = ['#332288', '#88ccee', '#44aa99', '#117733', '#999933', '#ddcc77', '#cc6677', '#882255', '#aa4499'];
 
 /**
  * Colour of the k-th tenant (k: its index among the sorted tenant names of every loaded run, so
@@ -118,7 +118,7 @@ export function paletteColor(k: number): string {
  * Okabe & Ito's colour-blind-safe palette for runs and policies (lines on white: its yellow is
  * left out), then the same hues dashed in charts that draw lines.
  */
-const RUN_PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+const RUN_PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
 
 export function runColor(i: number): string {
   return RUN_PALETTE[i % RUN_PALETTE.length];

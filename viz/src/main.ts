@@ -611,7 +611,8 @@ declare global {
 }
 window.gpulab = {
   state: () => ({
-    mode: st.mode,
+    /** The mode drawn on screen (set once a frame has rendered it). */
+    mode: document.body.dataset.mode ?? '',
     modes: available(),
     kind: st.manifest.kind,
     run: st.manifest.runs[st.cur]?.run,
