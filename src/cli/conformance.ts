@@ -1,74 +1,44 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import '../../policies/index.ts';
-import { checkSubject, defaultRuns, subjectFor, type PropertyResult } from '../conformance/kit.ts';
+import { coverage } from '../conformance/coverage.ts';
+import { checkIsolated, type SubjectReport } from '../conformance/isolate.ts';
+import { checkSubject, DEFAULT_SEED, defaultRuns, groupFailures, registeredSubjects } from '../conformance/kit.ts';
+import { subjectsOfFile, PolicyFileError } from '../conformance/load.ts';
+import { PROPERTIES } from '../conformance/properties.ts';
 import { renderTable } from '../output/table.ts';
-import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
-import {
-  placementPolicyFactory,
-  placementPolicyNames,
-  queuePolicyFactory,
-  queuePolicyNames,
-} from '../scheduler/registry.ts';
 import { intFlag, parseCli } from './args.ts';
 import { cliMain, InputError, UsageError } from './main.ts';
 
 const MAX_RUNS = 1_000_000;
 
-const HELP = `usage: npm run conformance -- <policy-file.ts | --all> [--runs N] [--seed N]
+const HELP = `usage: npm run conformance -- <policy-file.ts ... | --all> [--runs N] [--seed N] [--only P,Q]
+                               [--call-budget MS] [--hang-timeout SEC] [--in-process]
+       npm run conformance -- --coverage [--runs N] [--seed N]
 
 Runs gpulab's policy conformance kit (property-based tests) on the queue and placement policies
-that a file exports or registers, or on every registered policy with --all. Prints which
-properties hold and the shrunk counterexample of each failure; exits 1 if any fails.
-  --runs N   generated cases per property, 1 to ${MAX_RUNS} (default ${defaultRuns()}, or GPULAB_CONFORMANCE_RUNS)
-  --seed N   fast-check seed, a 32-bit integer (to replay a failure: --seed -5 and --seed=-5 both work)`;
+that a file exports or registers, or on every registered policy and its parameter variants with
+--all. Prints which properties hold and, per distinct root cause, the smallest counterexample and
+the command that reproduces it; exits 1 if any property fails.
+  --runs N           generated cases per property, 1 to ${MAX_RUNS} (default ${defaultRuns()}, or GPULAB_CONFORMANCE_RUNS)
+  --seed N           fast-check seed, a 32-bit integer (default ${DEFAULT_SEED}; the same seed checks the same cases)
+  --only P,Q         only these properties
+  --call-budget MS   wall-clock budget of one policy call (default 1000): a slower call fails
+  --hang-timeout SEC a call still running after this long is a hang: reported, the rest goes on (default 10)
+  --in-process       run in this process (no worker thread: a hang then hangs the command)
+  --coverage         print what the scenario generators produce (queue depth, tenants, preemptions, gangs)`;
 
-
-type AnyPolicy = QueuePolicy | PlacementPolicy;
-
-function isPolicy(x: unknown): x is AnyPolicy {
-  if (x === null || typeof x !== 'object') return false;
-  const o = x as Record<string, unknown>;
-  return typeof o.name === 'string' && (typeof o.place === 'function' || typeof o.order === 'function');
+function reproduce(target: string, seed: number, runs: number, property: string): string {
+  return `npm run conformance -- ${target} --seed ${seed} --runs ${runs} --only ${property}`;
 }
 
-/** Policies a module exports as objects, plus those it registers by name. */
-async function policiesOf(file: string): Promise<AnyPolicy[]> {
-  const beforeQ = new Set(queuePolicyNames());
-  const beforeP = new Set(placementPolicyNames());
-  let isFile = false;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    throw new InputError(`${file}: no such file`);
-  }
-  if (!isFile) throw new InputError(`${file}: not a file (a policy module, .ts or .js)`);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw new InputError(`${file}: cannot import: ${(e as Error).message}`);
-  }
-  const found = new Map<string, AnyPolicy>();
-  for (const v of Object.values(mod)) if (isPolicy(v)) found.set(`${'place' in v ? 'p' : 'q'}:${v.name}`, v);
-  for (const n of queuePolicyNames()) if (!beforeQ.has(n) && !found.has(`q:${n}`)) found.set(`q:${n}`, queuePolicyFactory(n)({}));
-  for (const n of placementPolicyNames()) if (!beforeP.has(n) && !found.has(`p:${n}`)) found.set(`p:${n}`, placementPolicyFactory(n)({}));
-  return [...found.values()];
-}
-
-function allRegistered(): AnyPolicy[] {
-  return [...queuePolicyNames().map((n) => queuePolicyFactory(n)({})), ...placementPolicyNames().map((n) => placementPolicyFactory(n)({}))];
-}
-
-export function report(policy: AnyPolicy, results: readonly PropertyResult[]): string {
-  const kind = 'place' in policy ? 'placement' : 'queue';
-  const rows = results.map((r) => [r.property, r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'n/a', r.runs, r.description]);
-  const out = [`${kind} policy '${policy.name}'`, renderTable(['property', 'result', 'runs', 'what it checks'], rows)];
-  for (const r of results.filter((x) => x.status === 'fail')) {
-    out.push(`\nFAIL ${r.property}: ${r.error}`);
-    out.push(`  shrunk counterexample:\n${(r.counterexample ?? '').replace(/^/gm, '    ')}`);
-    out.push(`  replay: --seed ${r.replay?.seed} (fast-check path ${r.replay?.path})`);
+export function report(rep: SubjectReport, target: string, seed: number, runs: number): string {
+  const rows = rep.results.map((r) => [r.property, r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'n/a', r.runs, r.description || PROPERTIES.find((p) => p.name === r.property)?.description || '']);
+  const out = [`${rep.kind} policy '${rep.label}'`, renderTable(['property', 'result', 'runs', 'what it checks'], rows)];
+  for (const g of groupFailures(rep.results)) {
+    const r = g.first;
+    out.push(`\nFAIL — ${g.cause} (found by ${g.properties.join(', ')})`);
+    out.push(`  ${r.property}: ${r.error}`);
+    if (r.counterexample) out.push(`  smallest counterexample${r.size !== undefined ? ` (${r.size} jobs)` : ''}:\n${r.counterexample.replace(/^/gm, '    ')}`);
+    out.push(`  reproduce: ${reproduce(target, seed, runs, r.property)}`);
   }
   return out.join('\n');
 }
@@ -77,6 +47,11 @@ async function main(): Promise<number> {
   const { values, positionals } = parseCli(process.argv.slice(2), {
     runs: { type: 'string' },
     seed: { type: 'string' },
+    only: { type: 'string' },
+    'call-budget': { type: 'string' },
+    'hang-timeout': { type: 'string' },
+    'in-process': { type: 'boolean' },
+    coverage: { type: 'boolean' },
     all: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -85,20 +60,50 @@ async function main(): Promise<number> {
     return 0;
   }
   // Flags first: a bad one is reported before any policy module is imported.
-  const numRuns = values.runs === undefined ? undefined : intFlag('--runs', values.runs, 1, MAX_RUNS);
-  const seed = values.seed === undefined ? undefined : intFlag('--seed', values.seed, -(2 ** 31), 2 ** 31 - 1);
+  const numRuns = values.runs === undefined ? defaultRuns() : intFlag('--runs', values.runs, 1, MAX_RUNS);
+  const seed = values.seed === undefined ? DEFAULT_SEED : intFlag('--seed', values.seed, -(2 ** 31), 2 ** 31 - 1);
+  const callBudgetMs = values['call-budget'] === undefined ? 1000 : intFlag('--call-budget', values['call-budget'], 1, 3_600_000);
+  const hangMs = 1000 * (values['hang-timeout'] === undefined ? 10 : intFlag('--hang-timeout', values['hang-timeout'], 1, 86_400));
+  const known = PROPERTIES.map((p) => p.name);
+  const only = values.only?.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const unknown = only?.filter((o) => !known.includes(o)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`--only: unknown property ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  if (values.coverage) {
+    const rows = coverage(numRuns, seed).map((c) => [c.family, c.scenarios, c.jobs, `${c.queueP50}/${c.queueP90}/${c.queueMax}`, c.deep, c.tenantsMax, c.weighted, c.preemptions, c.spanningGangs, c.queueFullPct.toFixed(1), c.noStart]);
+    process.stdout.write(renderTable(['family', 'scenarios', 'jobs', 'queue p50/p90/max', '≥100 queued', 'tenants max', 'weighted', 'preemptions', 'spanning gangs', 'queue-full %', 'no start'], rows) + '\n');
+    return 0;
+  }
   if (positionals.length === 0 && !values.all) throw new UsageError('name a policy file (or several), or --all');
   if (positionals.length > 0 && values.all) throw new UsageError(`--all checks every registered policy: drop ${positionals.join(' ')}, or --all`);
-  const policies = values.all ? allRegistered() : (await Promise.all(positionals.map(policiesOf))).flat();
-  if (policies.length === 0) throw new UsageError(`${positionals.join(', ')}: exports or registers no queue or placement policy`);
+  const opts = { numRuns, seed, callBudgetMs, hangMs, ...(only ? { only } : {}) };
+  const targets: (string | undefined)[] = values.all ? [undefined] : positionals;
   let failed = 0;
-  for (const p of policies) {
-    const t0 = performance.now();
-    const results = checkSubject(subjectFor(p), { numRuns, seed });
-    failed += results.filter((r) => r.status === 'fail').length;
-    process.stdout.write(`${report(p, results)}\n(${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
+  let subjects = 0;
+  for (const target of targets) {
+    let reps: SubjectReport[];
+    try {
+      if (values['in-process']) {
+        const list = target === undefined ? registeredSubjects() : await subjectsOfFile(target);
+        reps = list.map((s) => {
+          const t0 = performance.now();
+          const results = checkSubject(s.subject, opts);
+          return { label: s.label, kind: s.kind, results, ms: performance.now() - t0 };
+        });
+      } else {
+        reps = await checkIsolated(target, opts);
+      }
+    } catch (e) {
+      if (e instanceof PolicyFileError) throw new InputError(e.message);
+      throw e;
+    }
+    if (reps.length === 0) throw new UsageError(`${target}: exports or registers no queue or placement policy`);
+    for (const rep of reps) {
+      subjects++;
+      failed += groupFailures(rep.results).length;
+      process.stdout.write(`${report(rep, target ?? `--all`, seed, numRuns)}\n(${(rep.ms / 1000).toFixed(1)} s)\n\n`);
+    }
   }
-  process.stdout.write(failed === 0 ? 'all properties hold\n' : `${failed} properties failed\n`);
+  process.stdout.write(failed === 0 ? `all properties hold (${subjects} ${subjects === 1 ? 'policy' : 'policies'})\n` : `${failed} distinct ${failed === 1 ? 'failure' : 'failures'}\n`);
   return failed === 0 ? 0 : 1;
 }
 

@@ -142,7 +142,11 @@ export interface Cancel {
 }
 
 export interface GeneratedScenario {
+  /** Which generator made it (coverage report); absent in hand-built scenarios. */
+  readonly family?: string;
   readonly nodes: readonly NodeSpec[];
+  /** Tenant fair-share weights (default 1 each). */
+  readonly tenants?: readonly { readonly name: string; readonly weight: number }[];
   readonly jobs: readonly JobSpec[];
   readonly seed: number;
   readonly headOfLine: 'skip' | 'block';
@@ -237,14 +241,15 @@ const fmtNode = (n: NodeSpec) => {
 };
 
 const fmtJob = (j: JobSpec) =>
-  `${j.id} tenant=${j.tenant} submit=${j.submit} dur=${j.duration} cpu=${j.cpu} mem=${j.memory} ` +
+  `${j.id} tenant=${/^[\w.-]+$/.test(j.tenant) ? j.tenant : JSON.stringify(j.tenant)} submit=${j.submit} dur=${j.duration} cpu=${j.cpu} mem=${j.memory} ` +
   `gpu=${j.gpus}×${j.mig ? `mig:${j.mig}` : j.milli}${j.models ? ` models=${j.models.join('|')}` : ''} prio=${j.priority}`;
 
 /** A readable multi-line rendering of a scenario (the CLI prints counterexamples with it). */
 export function describeScenario(sc: GeneratedScenario): string {
   const out = [
-    `scenario seed=${sc.seed} headOfLine=${sc.headOfLine}${sc.maxQueue !== undefined ? ` maxQueue=${sc.maxQueue}` : ''}`,
+    `scenario seed=${sc.seed} headOfLine=${sc.headOfLine}${sc.maxQueue !== undefined ? ` maxQueue=${sc.maxQueue}` : ''}${sc.family ? ` (${sc.family}, ${sc.jobs.length} jobs)` : ''}`,
     `  nodes: ${sc.nodes.map(fmtNode).join('; ')}`,
+    ...(sc.tenants ? [`  tenants: ${sc.tenants.map((t) => `${JSON.stringify(t.name)} weight=${t.weight}`).join(', ')}`] : []),
     ...sc.jobs.map((j) => `  ${fmtJob(j)}`),
   ];
   if (sc.cancels && sc.cancels.length > 0) out.push(`  cancels: ${sc.cancels.map((c) => `${c.job}@${c.at}`).join(', ')}`);
@@ -263,13 +268,16 @@ export function printable<T extends GeneratedScenario>(sc: T): T {
   return sc;
 }
 
-export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
+/** The edge-case family: small clusters and workloads built to hit corner cases (see the top). */
+export const edgeScenarioArb: fc.Arbitrary<GeneratedScenario> = fc
   .record({
     nodes: clusterArb,
     shapes: fc.array(jobShape, { minLength: 1, maxLength: 40, size: 'medium' }),
     seed: fc.integer({ min: 0, max: 1_000_000 }),
     headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'block'),
-    maxQueue: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 6, nil: undefined }),
+    // A bounded queue in about one scenario in six (fc.option's freq is the odds of *no* value:
+    // with freq 6 five scenarios in six had maxQueue 0–3, and most jobs were rejected queue-full).
+    maxQueue: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 12 }) }),
     scheduler: schedulerArb,
     // Node failures in about one scenario in six.
     failures: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: failuresArb }),
@@ -284,6 +292,7 @@ export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc
       cancels.push({ job: j.id, at: j.submit + (s.cancel === 'at-completion' ? j.duration : s.cancel) });
     });
     return printable({
+      family: 'edge',
       nodes,
       jobs,
       seed,

@@ -1,7 +1,8 @@
 import { accountingProperties } from './properties/accounting.ts';
 import { determinismProperties } from './properties/determinism.ts';
 import { drfProperties } from './properties/drf.ts';
-import { fairShareProperties } from './properties/fair-share.ts';
+import { claimProperties } from './properties/claims.ts';
+import { statelessProperties } from './properties/stateless.ts';
 import { lifecycleProperties } from './properties/lifecycle.ts';
 import { nodeLossProperties } from './properties/node-loss.ts';
 import { placementProperties } from './properties/placement.ts';
@@ -20,10 +21,11 @@ export const PROPERTIES: readonly PropertyDef[] = [
   ...accountingProperties,
   ...lifecycleProperties,
   ...determinismProperties,
+  ...statelessProperties,
   ...placementProperties,
   ...nodeLossProperties,
   ...quotaPreemptionProperties,
   ...workConservationProperties,
-  ...fairShareProperties,
+  ...claimProperties,
   ...drfProperties,
 ];

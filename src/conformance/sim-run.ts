@@ -3,7 +3,15 @@ import { RunWriter } from '../output/run-writer.ts';
 import { Quotas } from '../quota/quotas.ts';
 import { simulate, type SimInput, type SimResult } from '../sim/simulate.ts';
 import type { GeneratedScenario, SchedulerOptions } from './arbitraries.ts';
+import { guardPlacement, guardQueue } from './guarded.ts';
 import type { Subject } from './subject.ts';
+
+let caseHook: ((sc: GeneratedScenario) => void) | undefined;
+
+/** Called with every scenario about to be simulated (the isolating worker reports the case in progress). */
+export function setCaseHook(hook: ((sc: GeneratedScenario) => void) | undefined): void {
+  caseHook = hook;
+}
 
 export interface SimRun {
   /** The event log, line by line, exactly as written. */
@@ -24,14 +32,17 @@ export function runSim(
   until?: number,
   log: RunWriter = new RunWriter(undefined, { keepLines: true }),
 ): SimRun {
+  caseHook?.(sc);
   const res = simulate({
     run: 'conformance',
     seed: sc.seed,
     nodes: sc.nodes,
     jobs: sc.jobs,
-    queue: s.queue,
-    placement: s.placement,
+    // Every kit run calls the policies through read-only views, timed (guarded.ts).
+    queue: guardQueue(s.queue),
+    placement: guardPlacement(s.placement),
     log,
+    ...(sc.tenants ? { tenants: sc.tenants } : {}),
     headOfLine: sc.headOfLine,
     maxQueue: sc.maxQueue,
     cancels: sc.cancels,

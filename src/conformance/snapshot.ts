@@ -1,6 +1,7 @@
 import type { ClusterView } from '../cluster/types.ts';
 import type { JobView } from '../jobs/job.ts';
 import type { SchedulerView } from '../scheduler/policy.ts';
+import { readOnly } from './readonly.ts';
 
 /** Recursively freezes a plain data structure; mutation then throws in strict-mode code. */
 export function deepFreeze<T>(x: T): T {
@@ -52,16 +53,21 @@ function viewCopy(x: unknown, depth: number): unknown {
   return out;
 }
 
-/** A plain, deep-frozen copy of a cluster view (what a policy may read, nothing it may change). */
+/*
+ * The copies below are read-only proxies (readonly.ts), not frozen objects: a write throws even
+ * from sloppy-mode code (a CommonJS policy file), where a write to a frozen object is ignored.
+ */
+
+/** A plain, read-only copy of a cluster view (what a policy may read, nothing it may change). */
 export function frozenCluster(c: ClusterView): ClusterView {
-  return deepFreeze(viewCopy(c, 0) as ClusterView);
+  return readOnly(viewCopy(c, 0) as ClusterView, 'cluster');
 }
 
 export function frozenJob(j: JobView): JobView {
-  return deepFreeze(viewCopy(j, 0) as JobView);
+  return readOnly(viewCopy(j, 0) as JobView, 'job');
 }
 
-/** A plain, deep-frozen copy of everything a queue policy sees. */
+/** A plain, read-only copy of everything a queue policy sees. */
 export function frozenView(v: SchedulerView): SchedulerView {
-  return deepFreeze(viewCopy(v, 0) as SchedulerView);
+  return readOnly(viewCopy(v, 0) as SchedulerView, 'view');
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { ClusterView } from '../../cluster/types.ts';
 import { RunWriter } from '../../output/run-writer.ts';
-import { scenarioArb } from '../arbitraries.ts';
+import { scenarioArb } from '../regimes.ts';
 import { replay } from '../replay.ts';
 import { runSim } from '../sim-run.ts';
 import { spyPlacement } from '../spy.ts';

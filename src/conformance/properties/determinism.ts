@@ -1,10 +1,18 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { stream } from '../../engine/rng.ts';
-import { scenarioArb } from '../arbitraries.ts';
+import { scenarioArb } from '../regimes.ts';
 import { runSim } from '../sim-run.ts';
+import { withReadOnlyViews } from '../guarded.ts';
+import { takeViewWrites } from '../readonly.ts';
 import { spyPlacement, spyQueue } from '../spy.ts';
 import { check, type PropertyDef } from '../subject.ts';
+
+/** A write the policy made and swallowed (try/catch around it) still fails the case. */
+function noWrites(): void {
+  const w = takeViewWrites();
+  check(w.count === 0, () => `${w.first[0]}${w.count > 1 ? ` (and ${w.count - 1} more writes)` : ''}`);
+}
 
 /** Policy calls re-checked for purity per generated scenario. */
 const PURITY_CALLS = 25;
@@ -23,34 +31,40 @@ export const determinismProperties: readonly PropertyDef[] = [
   },
   {
     name: 'pure-placement',
-    description: 'placement is a pure function: same answer twice on the same frozen view, and it cannot mutate it',
+    description: 'placement is a pure function: same answer twice on the same view, and any write to its read-only views fails (in any module mode)',
     applies: (s) => s.focus === 'placement',
     property: (s) =>
       fc.property(scenarioArb, (sc) => {
         // Re-ask the policy about the exact (deep-frozen) views the core showed it during a run,
         // each time with a fresh copy of its seeded stream.
+        takeViewWrites();
         const spy = spyPlacement(s.placement, PURITY_CALLS);
-        runSim({ ...s, placement: spy.policy }, sc);
+        withReadOnlyViews(() => runSim({ ...s, placement: spy.policy }, sc));
+        noWrites();
         const rng = () => stream(sc.seed, `placement/${s.placement.name}`);
         for (const c of spy.calls) {
-          const a = s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() });
-          const b = s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() });
+          const a = withReadOnlyViews(() => s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() }));
+          const b = withReadOnlyViews(() => s.placement.place(c.job, c.cluster, { now: c.now, rng: rng() }));
+          noWrites();
           check(isDeepStrictEqual(a, b), () => `t=${c.now}: two calls for job ${c.job.id} disagree: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
         }
       }),
   },
   {
     name: 'pure-queue',
-    description: 'queue ordering is a pure function of a frozen view and returns queued jobs only, once each',
+    description: 'queue ordering is a pure function: same order twice on the same view, queued jobs only, once each; any write to its read-only views fails',
     applies: (s) => s.focus === 'queue',
     property: (s) =>
       fc.property(scenarioArb, (sc) => {
+        takeViewWrites();
         const spy = spyQueue(s.queue, PURITY_CALLS);
-        runSim({ ...s, queue: spy.policy }, sc);
+        withReadOnlyViews(() => runSim({ ...s, queue: spy.policy }, sc));
+        noWrites();
         const rng = () => stream(sc.seed, `queue/${s.queue.name}`);
         for (const c of spy.calls) {
-          const a = s.queue.order(c.view, { now: c.now, rng: rng() }).map((j) => j.id);
-          const b = s.queue.order(c.view, { now: c.now, rng: rng() }).map((j) => j.id);
+          const a = withReadOnlyViews(() => s.queue.order(c.view, { now: c.now, rng: rng() })).map((j) => j.id);
+          const b = withReadOnlyViews(() => s.queue.order(c.view, { now: c.now, rng: rng() })).map((j) => j.id);
+          noWrites();
           check(isDeepStrictEqual(a, b), () => `t=${c.now}: two calls disagree: ${a.join(',')} vs ${b.join(',')}`);
           const queued = new Set(c.view.queue.map((j) => j.id));
           check(new Set(a).size === a.length, () => `t=${c.now}: order repeats a job: ${a.join(',')}`);

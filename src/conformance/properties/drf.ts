@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { stream } from '../../engine/rng.ts';
 import type { SchedulerView } from '../../scheduler/policy.ts';
-import { scenarioArb } from '../arbitraries.ts';
+import { scenarioArb } from '../regimes.ts';
 import { runSim } from '../sim-run.ts';
 import { spyQueue } from '../spy.ts';
 import { check, type PropertyDef } from '../subject.ts';

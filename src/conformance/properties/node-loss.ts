@@ -4,7 +4,8 @@ import { fits } from '../../cluster/fit.ts';
 import { stream } from '../../engine/rng.ts';
 import { newJob } from '../../jobs/job.ts';
 import type { LogRecord } from '../../log/records.ts';
-import { placementCaseArb, scenarioArb } from '../arbitraries.ts';
+import { placementCaseArb } from '../arbitraries.ts';
+import { scenarioArb } from '../regimes.ts';
 import { runSim } from '../sim-run.ts';
 import { check, type PropertyDef } from '../subject.ts';
 

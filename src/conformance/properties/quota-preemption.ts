@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Quotas } from '../../quota/quotas.ts';
 import type { LogRecord } from '../../log/records.ts';
-import { scenarioArb } from '../arbitraries.ts';
+import { scenarioArb } from '../regimes.ts';
 import { runSim } from '../sim-run.ts';
 import { check, type PropertyDef } from '../subject.ts';
 

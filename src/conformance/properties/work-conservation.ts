@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { fits } from '../../cluster/fit.ts';
-import { scenarioArb } from '../arbitraries.ts';
+import { scenarioArb } from '../regimes.ts';
 import { replay } from '../replay.ts';
 import { runSim } from '../sim-run.ts';
 import { check, type PropertyDef } from '../subject.ts';

@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import type { JobSpec } from '../../jobs/job.ts';
+import type { GeneratedScenario } from '../arbitraries.ts';
+import { scenarioArb } from '../regimes.ts';
+import { runSim } from '../sim-run.ts';
+import { check, type PropertyDef, type Subject } from '../subject.ts';
+
+/**
+ * The same job ids with other attributes: job i takes the shape of job i + ⌈n/2⌉, run three
+ * times longer, priority + 3, its tenant renamed. A cache keyed by job id (module-level, or in a
+ * closure of the instance) filled during the decoy answers the real case with stale values.
+ */
+export function decoyOf(sc: GeneratedScenario): GeneratedScenario {
+  const n = sc.jobs.length;
+  const k = Math.ceil(n / 2);
+  const jobs: JobSpec[] = sc.jobs.map((j, i) => {
+    const o = sc.jobs[(i + k) % n];
+    return { ...o, id: j.id, submit: j.submit, duration: o.duration * 3 + 7, estimate: o.duration * 3 + 7, priority: o.priority + 3, tenant: `${o.tenant}′` };
+  });
+  const { tenants: _t, ...rest } = sc;
+  return { ...rest, jobs };
+}
+
+/** The subject with a fresh instance of the policy under test (the same object when there is no factory). */
+function freshSubject(s: Subject): Subject {
+  if (!s.fresh) return s;
+  const p = s.fresh();
+  return s.focus === 'queue' ? { ...s, queue: p as Subject['queue'] } : { ...s, placement: p as Subject['placement'] };
+}
+
+function firstDiff(a: readonly string[], b: readonly string[]): string {
+  const i = a.findIndex((l, k) => l !== b[k]);
+  const at = i < 0 ? Math.min(a.length, b.length) : i;
+  return `first difference at log line ${at + 1}: ${a[at] ?? '(end)'} vs ${b[at] ?? '(end)'}`;
+}
+
+export const statelessProperties: readonly PropertyDef[] = [
+  {
+    name: 'no-hidden-state',
+    description: 'answers depend on the view alone: a case gives the same log on a fresh instance and on one reused after a decoy run with the same job ids',
+    applies: () => true,
+    property: (s) =>
+      fc.property(scenarioArb, (sc) => {
+        const a = runSim(freshSubject(s), sc);
+        const reused = freshSubject(s);
+        runSim(reused, decoyOf(sc));
+        const b = runSim(reused, sc);
+        if (a.digest === b.digest) return;
+        const c = runSim(freshSubject(s), sc);
+        const where =
+          s.fresh && c.digest === a.digest
+            ? 'in the policy object (a closure or field: a fresh instance answers as before, the reused one differently)'
+            : 'outside the policy object (module-level: even a fresh instance answers differently after another run)';
+        check(false, () => `the policy keeps state across calls ${where}: the same case gave a different log after a decoy run with the same job ids; ${firstDiff(a.lines, b.lines)}`);
+      }),
+  },
+];
