@@ -284,7 +284,7 @@ describe.skipIf(!HAVE)(TITLE, () => {
     const scn = loadScenario(file);
     const out = join(tmp, 'out-failures');
     const s = await runScenario({ ...scn, seeds: [2], policies: scn.policies.slice(0, 1) }, { file, out });
-    await buildSite(out, join(tmp, 'site-failures'), { quiet: true, app: site });
+    await buildSite(out, join(tmp, 'site-failures'), { quiet: true, app: join(tmp, 'site') });
     const site = await serveStatic(join(tmp, 'site-failures'));
     const p2 = await browser!.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
     try {

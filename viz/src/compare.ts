@@ -283,8 +283,9 @@ function chart(
   const y = d3.scaleLinear().domain([0, ymax || 1]).nice().range([H - M.b, M.t]);
   const svg = d3.select(fig).append('svg').attr('width', W).attr('height', H).attr('xmlns', 'http://www.w3.org/2000/svg');
   svg.append('rect').attr('width', W).attr('height', H).attr('fill', '#fff');
-  svg.append('text').attr('x', M.l).attr('y', 12).attr('font-size', 12).attr('font-weight', 600).text(title);
-  svg.append('text').attr('x', M.l + 8 + title.length * 6.6).attr('y', 12).attr('font-size', 10).attr('fill', '#666').text(unit);
+  const head = svg.append('text').attr('class', 'title').attr('x', M.l).attr('y', 12).attr('font-size', 12);
+  head.append('tspan').attr('font-weight', 600).text(title);
+  head.append('tspan').attr('dx', 6).attr('font-size', 10).attr('fill', '#666').text(unit);
   svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.b})`).call(isTime ? timeAxis(d3.axisBottom(x), x, 80) : d3.axisBottom(x).ticks(6));
   svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.l},0)`).call(d3.axisLeft(y).ticks(4));
   const xs = (c: number) => x((edges[c] + edges[c + 1]) / 2);
@@ -372,8 +373,9 @@ export function renderCdfs(root: HTMLElement, gs: Group[], tooltip: HTMLElement)
     const pos = data.flatMap((d) => [...d.v].filter((v) => v > 0));
     const svg = d3.select(fig).append('svg').attr('width', W).attr('height', H).attr('xmlns', 'http://www.w3.org/2000/svg');
     svg.append('rect').attr('width', W).attr('height', H).attr('fill', '#fff');
-    svg.append('text').attr('x', M.l).attr('y', 12).attr('font-size', 12).attr('font-weight', 600).text(`${w.title} CDF`);
-    svg.append('text').attr('x', M.l + 70).attr('y', 12).attr('font-size', 10).attr('fill', '#666').text(`${w.note}; log x`);
+    const head = svg.append('text').attr('x', M.l).attr('y', 12).attr('font-size', 12);
+    head.append('tspan').attr('font-weight', 600).text(`${w.title} CDF`);
+    head.append('tspan').attr('dx', 6).attr('font-size', 10).attr('fill', '#666').text(`${w.note}; log x`);
     if (pos.length === 0) {
       svg.append('text').attr('x', W / 2).attr('y', H / 2).attr('text-anchor', 'middle').attr('fill', '#666').text('no jobs yet');
       grid.append(fig);
@@ -441,7 +443,7 @@ export function renderTenants(root: HTMLElement, gs: Group[], tenants: string[],
   tenants.forEach((t, i) => {
     const fig = chart(`${t}`, 'share of GPU capacity, %', W, 150, x, ymax, per[i], edges, true, tooltip, (v) => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '—'));
     fig.dataset.tenant = t;
-    fig.querySelector('text')?.setAttribute('fill', colorOf(t));
+    fig.querySelector('text.title tspan')?.setAttribute('fill', colorOf(t));
     grid.append(fig);
   });
   root.append(grid);

@@ -101,8 +101,9 @@ export function renderFgdStudy(root: HTMLElement, rows: readonly FgdRow[], view:
         .range([H - M.b, M.t]);
       const svg = d3.select(fig).append('svg').attr('width', W).attr('height', H).attr('data-x0', xd[0]).attr('data-x1', xd[1]).attr('xmlns', 'http://www.w3.org/2000/svg');
       svg.append('rect').attr('width', W).attr('height', H).attr('fill', '#fff');
-      svg.append('text').attr('x', M.l).attr('y', 14).attr('font-size', 12).attr('font-weight', 600).text(`${ch.title}`);
-      svg.append('text').attr('x', M.l + 8 + ch.title.length * 6.6).attr('y', 14).attr('font-size', 10).attr('fill', '#666').text(ch.unit);
+      const head = svg.append('text').attr('x', M.l).attr('y', 14).attr('font-size', 12);
+      head.append('tspan').attr('font-weight', 600).text(ch.title);
+      head.append('tspan').attr('dx', 6).attr('font-size', 10).attr('fill', '#666').text(ch.unit);
       svg.append('g').attr('class', 'grid').attr('transform', `translate(${M.l},0)`).call(d3.axisLeft(y).ticks(6).tickSize(-(W - M.l - M.r)).tickFormat(() => '')).call((g) => g.selectAll('line').attr('stroke', '#eee')).call((g) => g.select('.domain').remove());
       svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${H - M.b})`).call(d3.axisBottom(x).ticks(8).tickFormat((v) => `${v}%`));
       svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.l},0)`).call(d3.axisLeft(y).ticks(6).tickFormat((v) => `${v}%`));

@@ -79,7 +79,7 @@ export class Heatmap {
     const d = this.host.domain();
     const x = timeScale(d, width);
     const nodes = m.nodes.length;
-    this.rowH = Math.max(1, Math.min(12, Math.floor(ROWS_MAX_H / Math.max(1, nodes))));
+    this.rowH = Math.max(1, Math.min(14, Math.floor(ROWS_MAX_H / Math.max(1, nodes))));
     const H = Math.max(12, nodes * this.rowH);
     const cols = Math.max(1, Math.floor(width - LEFT - RIGHT));
     const I = this.integrals(m);
@@ -125,12 +125,12 @@ export class Heatmap {
         }
       }
       if (this.rowH < 9) {
-        ctx.fillStyle = '#333';
-        ctx.fillText(`${nodes} nodes`, 4, 8, LEFT - 8);
+        ctx.fillStyle = '#222';
+        ctx.font = '600 11px system-ui, sans-serif';
+        ctx.fillText(title, 4, 8, LEFT - 8);
+        ctx.font = '10px system-ui, sans-serif';
+        ctx.fillText(`${nodes} nodes`, 4, 22, LEFT - 8);
       }
-      ctx.fillStyle = '#222';
-      ctx.font = '600 11px system-ui, sans-serif';
-      ctx.fillText(title, 4, Math.min(H - 8, this.rowH < 9 ? 22 : H - 8), LEFT - 8);
       const cur = this.host.cursor();
       if (cur >= d[0] && cur <= d[1]) {
         ctx.fillStyle = '#d62728';

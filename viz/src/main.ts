@@ -152,11 +152,17 @@ function renderLegend(m: RunModel): void {
     );
 }
 
+let heatTimer = 0;
+
 function renderRunView(all: boolean, w: number, parts: Record<string, number>, lap: (k: string) => void): void {
   const m = model();
   const stats = gantt.render(w);
   lap('gantt');
-  heatmap.render(w);
+  // The heatmap costs nodes × columns searches: while zooming or panning it follows once the view
+  // settles, so interaction frames stay short.
+  clearTimeout(heatTimer);
+  if (all) heatmap.render(w);
+  else heatTimer = window.setTimeout(() => heatmap.render(width()), 120);
   lap('heatmap');
   timelines.render(w);
   lap('timelines');
@@ -230,7 +236,8 @@ function renderStudy(): void {
   const results = s?.kind === 'static-fill' && Array.isArray(s.results) ? (s.results as Record<string, unknown>[]) : [];
   if (results.length > 0) {
     const keys = Object.keys(results[0]).filter((k) => k !== 'label');
-    const numKeys = keys.filter((k) => k !== 'seeds');
+    // Failed pods are not ranked: a policy that packs worse fails other (smaller or larger) pods.
+    const numKeys = keys.filter((k) => k.startsWith('alloc') || k.startsWith('frag'));
     // Best per column: highest allocation, lowest fragmentation and failures; ties marked as ties.
     const best = new Map<string, { v: number; n: number }>();
     for (const k of numKeys) {
@@ -256,7 +263,7 @@ function renderStudy(): void {
               .join('')}</tr>`,
         )
         .join('') +
-      `</tbody><caption>${esc(String((s?.covers as Record<string, string> | undefined)?.means ?? ''))}; pod list ${esc(String(s?.podList ?? ''))} (${fmtInt(Number(s?.pods ?? 0))} pods), ${fmtInt(Number(s?.nodes ?? 0))} nodes, ${fmtInt(Number(s?.gpus ?? 0))} GPUs, tune ${esc(String(s?.tune ?? ''))}. Bold green: the single best (highest allocation; lowest fragmentation and failures); <sup>=</sup> tied.</caption>`;
+      `</tbody><caption>${esc(String((s?.covers as Record<string, string> | undefined)?.means ?? ''))}; pod list ${esc(String(s?.podList ?? ''))} (${fmtInt(Number(s?.pods ?? 0))} pods), ${fmtInt(Number(s?.nodes ?? 0))} nodes, ${fmtInt(Number(s?.gpus ?? 0))} GPUs, tune ${esc(String(s?.tune ?? ''))}. Bold green: the single best (highest allocation, lowest fragmentation); <sup>=</sup> tied; failed pods are not ranked (they differ in size between policies).</caption>`;
   } else $<HTMLTableElement>('fgd-table').innerHTML = `<caption>${s ? 'summary.json has no static-fill results' : 'no summary.json: the table needs one (written by static-fill runs since this version)'}</caption>`;
   commonNotes([]);
   $('status').textContent = `FGD study: ${fmtInt(f.rows.length)} curve points, ${new Set(f.rows.map((r) => r.policy)).size} policies, ${new Set(f.rows.map((r) => r.seed)).size} seeds`;
@@ -273,7 +280,9 @@ function render(all: boolean): void {
     tp = now;
   };
   document.body.dataset.mode = st.mode;
-  for (const v of document.querySelectorAll<HTMLElement>('[data-view]')) v.hidden = v.dataset.view !== st.mode;
+  const can = available().includes(st.mode);
+  for (const v of document.querySelectorAll<HTMLElement>('[data-view]')) v.hidden = !can || v.dataset.view !== st.mode;
+  if (!can) $('status').textContent = st.manifest.live ? 'nothing to draw yet' : 'nothing to draw';
   for (const b of document.querySelectorAll<HTMLButtonElement>('#tabs button')) b.classList.toggle('on', b.dataset.mode === st.mode);
   if (st.mode === 'run' && st.feeds.length > 0) renderRunView(all, w, parts, lap);
   else if (st.mode === 'compare' && st.feeds.length > 0) {
