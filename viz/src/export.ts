@@ -3,6 +3,7 @@
  * behind it as CSV. Downloads go through a temporary <a download>; names are
  * `<scenario>-<panel>.<ext>`.
  */
+import { max, min } from 'd3';
 
 function download(name: string, blob: Blob): void {
   const a = document.createElement('a');
@@ -37,7 +38,7 @@ export function downloadSvg(name: string, svgs: SVGSVGElement[]): void {
 function joinSvgs(svgs: SVGSVGElement[]): string {
   if (svgs.length === 1) return svgText(svgs[0]);
   const W = svgs.reduce((a, s) => a + Number(s.getAttribute('width') ?? 0), 0);
-  const H = Math.max(...svgs.map((s) => Number(s.getAttribute('height') ?? 0)));
+  const H = max(svgs, (s) => Number(s.getAttribute('height') ?? 0)) ?? 0;
   let x = 0;
   const parts = svgs.map((s) => {
     const out = `<g transform="translate(${x},0)">${svgText(s)}</g>`;
@@ -50,10 +51,10 @@ function joinSvgs(svgs: SVGSVGElement[]): string {
 /** A PNG of a panel's canvases and SVG charts, stacked top to bottom in page order. */
 export async function downloadPng(name: string, parts: (HTMLCanvasElement | SVGSVGElement)[]): Promise<void> {
   const boxes = parts.map((p) => p.getBoundingClientRect());
-  const top = Math.min(...boxes.map((b) => b.top));
-  const left = Math.min(...boxes.map((b) => b.left));
-  const W = Math.max(...boxes.map((b) => b.right)) - left;
-  const H = Math.max(...boxes.map((b) => b.bottom)) - top;
+  const top = min(boxes, (b) => b.top) ?? 0;
+  const left = min(boxes, (b) => b.left) ?? 0;
+  const W = (max(boxes, (b) => b.right) ?? 0) - left;
+  const H = (max(boxes, (b) => b.bottom) ?? 0) - top;
   const c = document.createElement('canvas');
   c.width = Math.ceil(W);
   c.height = Math.ceil(H);

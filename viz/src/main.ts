@@ -1,3 +1,4 @@
+import { max, min } from 'd3';
 import { fgdCsv, renderFgdStudy } from './fgd-view.ts';
 import { groups, metricsCsv, renderCdfs, renderOverlays, renderTable, renderTenants, type RunRow } from './compare.ts';
 import { exportButtons } from './export.ts';
@@ -228,8 +229,8 @@ function renderStudy(): void {
     schedule(true);
   }, tooltip);
   const arrived = f.rows.map((r) => r.arrived);
-  const lo = Math.min(...arrived);
-  const hi = Math.max(...arrived);
+  const lo = min(arrived) ?? 0;
+  const hi = max(arrived) ?? 0;
   $('fgd-range').textContent = st.fgdX ? ` arrived ${st.fgdX[0]}–${st.fgdX[1]}% of ${lo}–${hi}%` : ` arrived ${lo}–${hi}% (all)`;
   $('fgd-top').textContent = `zoom to 80–${hi}%`;
   const s = st.summary;
@@ -244,7 +245,7 @@ function renderStudy(): void {
       const low = !k.startsWith('alloc');
       const vs = results.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
       if (vs.length < 2) continue;
-      const v = low ? Math.min(...vs) : Math.max(...vs);
+      const v = (low ? min(vs) : max(vs))!;
       const n = vs.filter((x) => x.toFixed(2) === v.toFixed(2)).length;
       if (n < vs.length) best.set(k, { v, n });
     }
@@ -543,7 +544,7 @@ $('fgd-all').addEventListener('click', () => {
   schedule(true);
 });
 $('fgd-top').addEventListener('click', () => {
-  const hi = Math.max(...(st.fgd?.rows.map((r) => r.arrived) ?? [100]));
+  const hi = max(st.fgd?.rows ?? [], (r) => r.arrived) ?? 100;
   st.fgdX = [80, hi];
   schedule(true);
 });
