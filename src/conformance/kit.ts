@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import { placementPolicyFactory, placementPolicyNames, queuePolicyFactory, queuePolicyNames, type PolicyParams } from '../scheduler/registry.ts';
 import { describeScenario, type GeneratedScenario } from './arbitraries.ts';
-import { causeOf } from './causes.ts';
+import { causeOf, causeRank } from './causes.ts';
 import { guardPlacement, guardQueue, limits } from './guarded.ts';
 import { PROPERTIES, type Subject } from './properties.ts';
 import type { Claims, PropertyDef } from './subject.ts';
@@ -198,7 +198,10 @@ export function checkSubject(subject: Subject, opts: KitOptions = {}): PropertyR
   }
 }
 
-/** One block per distinct root cause: the properties that found it, the smallest counterexample first. */
+/**
+ * One block per distinct root cause: the properties that found it, the smallest counterexample
+ * first; blocks ordered from the most fundamental cause (causes.ts) to its usual consequences.
+ */
 export interface FailureGroup {
   readonly cause: string;
   readonly properties: readonly string[];
@@ -209,8 +212,10 @@ export interface FailureGroup {
 export function groupFailures(results: readonly PropertyResult[]): FailureGroup[] {
   const by = new Map<string, PropertyResult[]>();
   for (const r of results) if (r.status === 'fail') by.set(r.cause!, [...(by.get(r.cause!) ?? []), r]);
-  return [...by].map(([cause, rs]) => {
-    const sorted = [...rs].sort((a, b) => (a.size ?? 0) - (b.size ?? 0));
-    return { cause, properties: rs.map((r) => r.property), first: sorted[0] };
-  });
+  return [...by]
+    .map(([cause, rs]) => {
+      const sorted = [...rs].sort((a, b) => (a.size ?? 0) - (b.size ?? 0));
+      return { cause, properties: rs.map((r) => r.property), first: sorted[0] };
+    })
+    .sort((a, b) => causeRank(a.cause) - causeRank(b.cause));
 }

@@ -102,7 +102,7 @@ export const lifecycleProperties: readonly PropertyDef[] = [
           check(adm.length === 1, () => `job ${j.id}: admission decisions logged: [${adm.join(', ')}], expected exactly one`);
           const st = starts.get(j.id) ?? [];
           check(st.length === j.attempt, () => `job ${j.id}: ${j.attempt} starts applied, ${st.length} logged`);
-          check(final.get(j.id) === j.state, () => `job ${j.id}: state ${j.state}, log says ${final.get(j.id)}`);
+          check(final.get(j.id) === j.state, () => (final.get(j.id) === undefined ? `job ${j.id} never ended: still ${j.state} when the run was over` : `job ${j.id}: state ${j.state}, log says ${final.get(j.id)}`));
           if (j.placement) {
             const last = st.at(-1)!;
             check(
