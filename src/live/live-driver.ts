@@ -166,6 +166,19 @@ export class LiveDriver {
     return { kind: 'accepted', jobId: r.jobId, duplicate: false };
   }
 
+  /**
+   * The arrival of `job` now, under the id its caller gave it (the service keeps ids and
+   * idempotency in its own store). No checks: the caller validated the job.
+   */
+  arrive(job: Omit<JobSpec, 'submit'>): void {
+    this.enqueue({ kind: 'arrival', job: { ...job, submit: this.clock.now() } });
+  }
+
+  /** Asks for a scheduling pass now (e.g. after admission was resumed). */
+  wake(): void {
+    this.enqueue({ kind: 'wake' });
+  }
+
   cancel(jobId: string): void {
     this.enqueue({ kind: 'cancel', jobId });
   }

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { formatIssues } from '../scenario/load.ts';
+import { NodeGroupSchema, PolicyComboSchema } from '../scenario/schema.ts';
+import { BACKENDS } from '../live/work-spec.ts';
+
+/**
+ * The service's configuration (`npm run serve -- --config FILE`), validated with zod at the edge.
+ * Units: seconds and MiB in the file, as in scenarios; the service converts to ms inside.
+ * Every bound is a named setting with a default (STYLE.md "Every wait is bounded").
+ */
+const posInt = z.number().int().positive();
+
+export const TenantKeySchema = z.strictObject({
+  /** Names the key in a manifest's `keyId`; unique over all tenants. */
+  id: z.string().min(1).max(200),
+  /** Ed25519 public key, SPKI PEM. */
+  publicKey: z.string().min(1),
+});
+
+export const ServiceTenantSchema = z.strictObject({
+  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ., _ or -'),
+  /** Fair-share weight. */
+  weight: z.number().positive().default(1),
+  /** GPU quota (Kueue semantics, as in scenarios). */
+  quota: z.strictObject({ nominalGpus: z.number().nonnegative(), cohort: z.string().min(1).optional(), borrowingLimitGpus: z.number().nonnegative().optional() }).optional(),
+  /** Token bucket: `perSec` accepted submissions a second on average, bursts of `burst`. */
+  rateLimit: z.strictObject({ perSec: z.number().positive().max(1e6), burst: posInt.max(1e6) }).optional(),
+  /** Public keys that may sign manifests for this tenant (and for no other). */
+  keys: z.array(TenantKeySchema).default([]),
+});
+
+export const ServiceConfigSchema = z
+  .strictObject({
+    listen: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).default({ host: '127.0.0.1', port: 8080 }),
+    /** State directory (SQLite store, events.jsonl, job working directories). */
+    stateDir: z.string().min(1).default('.gpulab/state'),
+    cluster: z.strictObject({ nodes: z.array(NodeGroupSchema).min(1) }),
+    policy: PolicyComboSchema.default({ queue: 'fifo', placement: 'first-fit', params: { queue: {}, placement: {} } }),
+    tenants: z.array(ServiceTenantSchema).min(1),
+    admission: z
+      .strictObject({
+        /** Queued jobs at most; an arrival beyond it is answered 429 (`queue-full`). */
+        maxQueue: posInt.max(10_000_000).default(1000),
+        /** Request body bytes at most (413 above). */
+        maxBodyBytes: posInt.max(64 << 20).default(64 * 1024),
+        /** Retry-After sent with a 429 for a full queue, seconds. */
+        queueFullRetryAfterSec: posInt.max(3600).default(1),
+        /** How long a request waits for the core's admission decision, ms. */
+        decisionTimeoutMs: posInt.max(60_000).default(5000),
+        /** Page size limit of `GET /v1/jobs`. */
+        maxPageSize: posInt.max(10_000).default(500),
+        /** SSE subscribers at most; and bytes buffered per subscriber before it is dropped. */
+        maxEventStreams: posInt.max(1000).default(16),
+        maxStreamBufferBytes: posInt.default(1 << 20),
+      })
+      .default({ maxQueue: 1000, maxBodyBytes: 65536, queueFullRetryAfterSec: 1, decisionTimeoutMs: 5000, maxPageSize: 500, maxEventStreams: 16, maxStreamBufferBytes: 1 << 20 }),
+    attestation: z
+      .strictObject({
+        /** Off only with `--dev` (the service says so loudly). */
+        required: z.boolean().default(true),
+        /** A manifest's `issuedAt` may be at most this old, seconds. */
+        maxAgeSec: posInt.max(86_400).default(300),
+        /** …and at most this far in the future (clock skew), seconds. */
+        maxSkewSec: z.number().int().nonnegative().max(3600).default(30),
+      })
+      .default({ required: true, maxAgeSec: 300, maxSkewSec: 30 }),
+    sandbox: z
+      .strictObject({
+        mode: z.enum(['auto', 'none']).default('auto'),
+        /** Default wall-clock timeout per job, seconds (a request's `timeoutSec` overrides it, up to `maxTimeoutSec`). */
+        timeoutSec: posInt.max(2_000_000).default(300),
+        maxTimeoutSec: posInt.max(2_000_000).default(3600),
+        graceMs: z.number().int().nonnegative().max(600_000).default(2000),
+        outputLimitBytes: posInt.default(1 << 20),
+        pidsMax: posInt.default(128),
+        minMemoryMiB: posInt.default(384),
+        backends: z.array(z.enum(BACKENDS)).min(1).default([...BACKENDS]),
+      })
+      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, pidsMax: 128, minMemoryMiB: 384, backends: [...BACKENDS] }),
+    recovery: z
+      .strictObject({
+        /**
+         * The one rule for jobs found running after a crash: requeued as a new attempt while the
+         * job has had fewer than `maxAttempts` runs, else failed (reason `crashed`).
+         */
+        maxAttempts: posInt.max(100).default(3),
+      })
+      .default({ maxAttempts: 3 }),
+    /** SIGTERM/SIGINT: stop admitting, let running jobs finish for this long, then stop the rest. */
+    drainGraceSec: z.number().nonnegative().max(3600).default(10),
+  })
+  .superRefine((c, ctx) => {
+    const tenants = new Set<string>();
+    const keys = new Set<string>();
+    c.tenants.forEach((t, i) => {
+      if (tenants.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'name'], message: `tenant '${t.name}' named twice` });
+      tenants.add(t.name);
+      t.keys.forEach((k, j) => {
+        if (keys.has(k.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'keys', j, 'id'], message: `key id '${k.id}' used twice` });
+        keys.add(k.id);
+      });
+    });
+  });
+
+export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
+export type ServiceTenant = z.infer<typeof ServiceTenantSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses a config text; throws a ConfigError naming the file and each bad field. */
+export function parseServiceConfig(text: string, file: string): ServiceConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: not YAML: ${(e as Error).message}`);
+  }
+  const p = ServiceConfigSchema.safeParse(raw ?? {});
+  if (!p.success) throw new ConfigError(`${file}: invalid service config\n${formatIssues(p.error.issues).map((l) => `- ${l}`).join('\n')}`);
+  return p.data;
+}
+
+export function loadServiceConfig(file: string): ServiceConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseServiceConfig(text, file);
+}

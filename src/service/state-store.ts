@@ -1,0 +1,323 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The service's durable state: jobs (the request and where it stands), runs (one attempt each,
+ * as in Armada: recovery, retries and node loss add runs, never rewrite the job), the event log,
+ * attestation reports and used manifest nonces. An interface with one real implementation
+ * (SQLite, WAL); every change goes through `apply`, one transaction, committed before the API
+ * answers.
+ */
+
+/** A job's state as the API shows it (the core's `preempted` shows as `queued`: it is queued again). */
+export const API_STATES = ['queued', 'running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'rejected'] as const;
+export type ApiState = (typeof API_STATES)[number];
+export const TERMINAL: ReadonlySet<ApiState> = new Set(['succeeded', 'failed', 'timed-out', 'cancelled', 'rejected']);
+
+export interface StoredJob {
+  readonly id: string;
+  /** Submission order over the store's life; recovery requeues in this order. */
+  readonly seq: number;
+  readonly tenant: string;
+  readonly idempotencyKey: string | null;
+  /** sha256 of the request's canonical JSON (an idempotency key reused with another body is a conflict). */
+  readonly fingerprint: string;
+  /** The validated request, as JSON. */
+  readonly request: Readonly<Record<string, unknown>>;
+  readonly state: ApiState;
+  readonly reason: string | null;
+  /** Wall-clock ms since the epoch. */
+  readonly submittedAt: number;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+  /** Runs so far. */
+  readonly attempts: number;
+  readonly node: string | null;
+  readonly gpus: readonly number[] | null;
+  readonly attestation: Readonly<Record<string, unknown>> | null;
+}
+
+export interface StoredRun {
+  readonly jobId: string;
+  readonly attempt: number;
+  /** Which service start ran it. */
+  readonly epoch: number;
+  readonly node: string;
+  readonly gpus: readonly number[];
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  /** null while running; else the job's end state, or `preempted`, `node-loss`, `crashed`. */
+  readonly outcome: string | null;
+  readonly reason: string | null;
+}
+
+export type StoreOp =
+  | { readonly op: 'insert-job'; readonly job: StoredJob }
+  | { readonly op: 'set-state'; readonly id: string; readonly state: ApiState; readonly reason?: string | null; readonly at: number }
+  | { readonly op: 'start-run'; readonly jobId: string; readonly epoch: number; readonly node: string; readonly gpus: readonly number[]; readonly at: number }
+  /** Ends the job's open run, if it has one. */
+  | { readonly op: 'end-run'; readonly jobId: string; readonly outcome: string; readonly reason?: string | null; readonly at: number }
+  | { readonly op: 'event'; readonly epoch: number; readonly record: Readonly<Record<string, unknown>> }
+  | { readonly op: 'nonce'; readonly keyId: string; readonly nonce: string; readonly at: number }
+  | { readonly op: 'attestation'; readonly jobId: string | null; readonly report: Readonly<Record<string, unknown>>; readonly at: number }
+  | { readonly op: 'meta'; readonly key: string; readonly value: string | null };
+
+export interface ListQuery {
+  readonly tenant?: string;
+  readonly state?: ApiState;
+  /** Jobs after this seq (the previous page's `next`). */
+  readonly after?: number;
+  readonly limit: number;
+}
+
+export interface StateStore {
+  /** Starts a new service epoch (1, 2, …) and returns it. */
+  beginEpoch(): number;
+  maxSeq(): number;
+  job(id: string): StoredJob | undefined;
+  jobByKey(tenant: string, key: string): StoredJob | undefined;
+  list(q: ListQuery): StoredJob[];
+  /** Jobs queued or running, in submission order. */
+  unfinished(): StoredJob[];
+  runs(jobId: string): StoredRun[];
+  nonceUsed(keyId: string, nonce: string): boolean;
+  meta(key: string): string | undefined;
+  counts(): Record<ApiState, number>;
+  /** Applies `ops` in one transaction (all or nothing), committed when it returns. */
+  apply(ops: readonly StoreOp[]): void;
+  close(): void;
+}
+
+interface JobRow {
+  id: string;
+  seq: number;
+  tenant: string;
+  idem_key: string | null;
+  fingerprint: string;
+  request: string;
+  state: ApiState;
+  reason: string | null;
+  submitted_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  attempts: number;
+  node: string | null;
+  gpus: string | null;
+  attestation: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, tenant TEXT NOT NULL, idem_key TEXT, fingerprint TEXT NOT NULL,
+  request TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, submitted_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0, node TEXT, gpus TEXT, attestation TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_idem ON jobs(tenant, idem_key) WHERE idem_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, seq);
+CREATE INDEX IF NOT EXISTS jobs_tenant ON jobs(tenant, seq);
+CREATE TABLE IF NOT EXISTS runs (
+  job_id TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, node TEXT NOT NULL, gpus TEXT NOT NULL,
+  started_at INTEGER NOT NULL, ended_at INTEGER, outcome TEXT, reason TEXT, PRIMARY KEY (job_id, attempt)
+);
+CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nonces (key_id TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (key_id, nonce));
+CREATE TABLE IF NOT EXISTS attestations (id INTEGER PRIMARY KEY, job_id TEXT, at INTEGER NOT NULL, report TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+`;
+
+function toJob(r: JobRow): StoredJob {
+  return {
+    id: r.id,
+    seq: r.seq,
+    tenant: r.tenant,
+    idempotencyKey: r.idem_key,
+    fingerprint: r.fingerprint,
+    request: JSON.parse(r.request) as Record<string, unknown>,
+    state: r.state,
+    reason: r.reason,
+    submittedAt: r.submitted_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    attempts: r.attempts,
+    node: r.node,
+    gpus: r.gpus === null ? null : (JSON.parse(r.gpus) as number[]),
+    attestation: r.attestation === null ? null : (JSON.parse(r.attestation) as Record<string, unknown>),
+  };
+}
+
+/**
+ * SQLite in WAL mode with `synchronous = FULL`: a transaction is on disk when `apply` returns, so
+ * an answer sent after it survives kill -9 and power loss alike.
+ */
+export class SqliteStateStore implements StateStore {
+  private readonly db: Database.Database;
+  private readonly st;
+  private readonly tx: (ops: readonly StoreOp[]) => void;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, 'state.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.st = {
+      insertJob: db.prepare(
+        `INSERT INTO jobs (id, seq, tenant, idem_key, fingerprint, request, state, reason, submitted_at, started_at, ended_at, attempts, node, gpus, attestation)
+         VALUES (@id, @seq, @tenant, @idem_key, @fingerprint, @request, @state, @reason, @submitted_at, @started_at, @ended_at, @attempts, @node, @gpus, @attestation)`,
+      ),
+      setState: db.prepare(`UPDATE jobs SET state = ?, reason = COALESCE(?, reason), ended_at = CASE WHEN ? THEN ? ELSE ended_at END WHERE id = ?`),
+      startRun: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, node = ?, gpus = ? WHERE id = ? RETURNING attempts`),
+      insertRun: db.prepare(`INSERT INTO runs (job_id, attempt, epoch, node, gpus, started_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      endRun: db.prepare(`UPDATE runs SET ended_at = ?, outcome = ?, reason = ? WHERE job_id = ? AND outcome IS NULL`),
+      event: db.prepare(`INSERT INTO events (epoch, record) VALUES (?, ?)`),
+      nonce: db.prepare(`INSERT INTO nonces (key_id, nonce, at) VALUES (?, ?, ?)`),
+      attestation: db.prepare(`INSERT INTO attestations (job_id, at, report) VALUES (?, ?, ?)`),
+      metaSet: db.prepare(`INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`),
+      metaDel: db.prepare(`DELETE FROM meta WHERE k = ?`),
+      metaGet: db.prepare(`SELECT v FROM meta WHERE k = ?`),
+      job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
+      jobByKey: db.prepare(`SELECT * FROM jobs WHERE tenant = ? AND idem_key = ?`),
+      maxSeq: db.prepare(`SELECT COALESCE(MAX(seq), 0) AS m FROM jobs`),
+      unfinished: db.prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq`),
+      runs: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
+      nonceUsed: db.prepare(`SELECT 1 FROM nonces WHERE key_id = ? AND nonce = ?`),
+      counts: db.prepare(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`),
+    };
+    this.tx = db.transaction((ops: readonly StoreOp[]) => {
+      for (const o of ops) this.applyOne(o);
+    });
+  }
+
+  private applyOne(o: StoreOp): void {
+    const st = this.st;
+    switch (o.op) {
+      case 'insert-job': {
+        const j = o.job;
+        st.insertJob.run({
+          id: j.id,
+          seq: j.seq,
+          tenant: j.tenant,
+          idem_key: j.idempotencyKey,
+          fingerprint: j.fingerprint,
+          request: JSON.stringify(j.request),
+          state: j.state,
+          reason: j.reason,
+          submitted_at: j.submittedAt,
+          started_at: j.startedAt,
+          ended_at: j.endedAt,
+          attempts: j.attempts,
+          node: j.node,
+          gpus: j.gpus === null ? null : JSON.stringify(j.gpus),
+          attestation: j.attestation === null ? null : JSON.stringify(j.attestation),
+        });
+        return;
+      }
+      case 'set-state': {
+        const terminal = TERMINAL.has(o.state) ? 1 : 0;
+        st.setState.run(o.state, o.reason ?? null, terminal, o.at, o.id);
+        return;
+      }
+      case 'start-run': {
+        const r = st.startRun.get(o.at, o.node, JSON.stringify(o.gpus), o.jobId) as { attempts: number } | undefined;
+        if (!r) throw new Error(`start-run for unknown job ${o.jobId}`);
+        st.insertRun.run(o.jobId, r.attempts, o.epoch, o.node, JSON.stringify(o.gpus), o.at);
+        return;
+      }
+      case 'end-run':
+        st.endRun.run(o.at, o.outcome, o.reason ?? null, o.jobId);
+        return;
+      case 'event':
+        st.event.run(o.epoch, JSON.stringify(o.record));
+        return;
+      case 'nonce':
+        st.nonce.run(o.keyId, o.nonce, o.at);
+        return;
+      case 'attestation':
+        st.attestation.run(o.jobId, o.at, JSON.stringify(o.report));
+        return;
+      case 'meta':
+        if (o.value === null) st.metaDel.run(o.key);
+        else st.metaSet.run(o.key, o.value);
+        return;
+    }
+  }
+
+  beginEpoch(): number {
+    const e = Number(this.meta('epoch') ?? '0') + 1;
+    this.apply([{ op: 'meta', key: 'epoch', value: String(e) }]);
+    return e;
+  }
+
+  maxSeq(): number {
+    return (this.st.maxSeq.get() as { m: number }).m;
+  }
+
+  job(id: string): StoredJob | undefined {
+    const r = this.st.job.get(id) as JobRow | undefined;
+    return r && toJob(r);
+  }
+
+  jobByKey(tenant: string, key: string): StoredJob | undefined {
+    const r = this.st.jobByKey.get(tenant, key) as JobRow | undefined;
+    return r && toJob(r);
+  }
+
+  list(q: ListQuery): StoredJob[] {
+    const where: string[] = ['seq > ?'];
+    const args: (string | number)[] = [q.after ?? 0];
+    if (q.tenant !== undefined) {
+      where.push('tenant = ?');
+      args.push(q.tenant);
+    }
+    if (q.state !== undefined) {
+      where.push('state = ?');
+      args.push(q.state);
+    }
+    args.push(q.limit);
+    return (this.db.prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...args) as JobRow[]).map(toJob);
+  }
+
+  unfinished(): StoredJob[] {
+    return (this.st.unfinished.all() as JobRow[]).map(toJob);
+  }
+
+  runs(jobId: string): StoredRun[] {
+    type Row = { job_id: string; attempt: number; epoch: number; node: string; gpus: string; started_at: number; ended_at: number | null; outcome: string | null; reason: string | null };
+    return (this.st.runs.all(jobId) as Row[]).map((r) => ({
+      jobId: r.job_id,
+      attempt: r.attempt,
+      epoch: r.epoch,
+      node: r.node,
+      gpus: JSON.parse(r.gpus) as number[],
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      outcome: r.outcome,
+      reason: r.reason,
+    }));
+  }
+
+  nonceUsed(keyId: string, nonce: string): boolean {
+    return this.st.nonceUsed.get(keyId, nonce) !== undefined;
+  }
+
+  meta(key: string): string | undefined {
+    return (this.st.metaGet.get(key) as { v: string } | undefined)?.v;
+  }
+
+  counts(): Record<ApiState, number> {
+    const out = Object.fromEntries(API_STATES.map((s) => [s, 0])) as Record<ApiState, number>;
+    for (const r of this.st.counts.all() as { state: ApiState; n: number }[]) out[r.state] = r.n;
+    return out;
+  }
+
+  apply(ops: readonly StoreOp[]): void {
+    if (ops.length > 0) this.tx(ops);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
