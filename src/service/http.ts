@@ -92,7 +92,7 @@ export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number;
   app.post('/v1/jobs', async (req, reply) => {
     const p = JobRequestSchema.safeParse(req.body);
     if (!p.success) return invalid(reply, p.error);
-    return submitAnswer(reply, await svc.submit(p.data));
+    return submitAnswer(reply, await svc.submit(p.data, req.body as Record<string, unknown>));
   });
 
   app.get('/v1/jobs', async (req, reply) => {

@@ -252,7 +252,11 @@ export class JobService {
     return { id, tenant: r.tenant, cpu: r.cpuMilli, memory: r.memoryMiB, gpus: r.gpus, milli: r.gpus === 0 ? 0 : r.milli, duration, priority: r.priority, work };
   }
 
-  async submit(req: JobRequest): Promise<SubmitResult> {
+  /**
+   * `raw`: the body as the client sent it (before defaults), which the manifest's jobHash covers;
+   * the parsed request when absent.
+   */
+  async submit(req: JobRequest, raw: Readonly<Record<string, unknown>> = req): Promise<SubmitResult> {
     if (this.phase !== 'ready') return { kind: 'unavailable', why: this.phase === 'recovering' ? 'recovering' : 'draining' };
     if (!this.cfg.tenants.some((t) => t.name === req.tenant)) return { kind: 'unknown-tenant', tenant: req.tenant };
     const max = this.cfg.sandbox.maxTimeoutSec;
@@ -260,18 +264,18 @@ export class JobService {
     if (t !== undefined && t > max) return { kind: 'invalid', field: req.timeoutSec !== undefined ? 'timeoutSec' : 'work.timeoutSec', message: `at most ${max} s (sandbox.maxTimeoutSec)` };
     const { manifest: _m, ...body } = req;
     const fingerprint = createHash('sha256').update(canonicalJson(body)).digest('hex');
-    if (req.idempotencyKey === undefined) return this.submitNew(req, fingerprint);
+    if (req.idempotencyKey === undefined) return this.submitNew(req, raw, fingerprint);
     const key = `${req.tenant}\u0000${req.idempotencyKey}`;
     const inflight = this.inflightKeys.get(key);
     if (inflight) {
       const r = await inflight;
-      if (r.kind !== 'created') return r.kind === 'duplicate' ? r : this.submit(req);
+      if (r.kind !== 'created') return r.kind === 'duplicate' ? r : this.submit(req, raw);
       const j = this.store.job(r.job.id)!;
       return j.fingerprint === fingerprint ? { kind: 'duplicate', job: jobView(j) } : { kind: 'conflict', jobId: j.id };
     }
     const seen = this.store.jobByKey(req.tenant, req.idempotencyKey);
     if (seen) return seen.fingerprint === fingerprint ? { kind: 'duplicate', job: jobView(seen) } : { kind: 'conflict', jobId: seen.id };
-    const p = this.submitNew(req, fingerprint);
+    const p = this.submitNew(req, raw, fingerprint);
     this.inflightKeys.set(key, p);
     try {
       return await p;
@@ -280,12 +284,12 @@ export class JobService {
     }
   }
 
-  private async submitNew(req: JobRequest, fingerprint: string): Promise<SubmitResult> {
+  private async submitNew(req: JobRequest, raw: Readonly<Record<string, unknown>>, fingerprint: string): Promise<SubmitResult> {
     const at = this.now();
     let report: AttestationReport;
     let nonce: Pending['nonce'];
     if (this.attestor) {
-      const a = this.attestor.check(req as unknown as Record<string, unknown>, at, (k, n) => this.inflightNonces.has(`${k}\u0000${n}`) || this.store.nonceUsed(k, n));
+      const a = this.attestor.check(raw, at, (k, n) => this.inflightNonces.has(`${k}\u0000${n}`) || this.store.nonceUsed(k, n));
       if (a.kind === 'refused') {
         this.metrics.admission('refused', a.code);
         this.log.warn('attestation refused', { tenant: req.tenant, code: a.code, detail: a.report.detail });

@@ -14,7 +14,7 @@ export class ServiceMetrics {
 
   constructor(core: () => SchedulerCore | undefined) {
     const r = this.registry;
-    collectDefaultMetrics({ register: r, prefix: 'gpulab_process_' });
+    collectDefaultMetrics({ register: r, prefix: 'gpulab_' });
     new Gauge({
       name: 'gpulab_queue_length',
       help: 'Jobs queued, per tenant',
