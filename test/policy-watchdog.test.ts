@@ -1,16 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT as root, TSX as tsx, userProject } from './helpers/user-project.ts';
 
-const root = resolve(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const dir = mkdtempSync(join(tmpdir(), 'gpulab-watchdog-'));
+const dir = userProject('gpulab-watchdog-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-// `gpulab` resolves to this checkout as an installed package would.
-mkdirSync(join(dir, 'node_modules'));
-symlinkSync(root, join(dir, 'node_modules', 'gpulab'), 'dir');
 
 // A placement policy that loops forever on the third job it is asked about.
 writeFileSync(

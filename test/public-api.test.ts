@@ -1,20 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.ts';
-
-const root = resolve(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-
-/** A folder outside the checkout where `gpulab` resolves as an installed package would. */
-function userProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gpulab-user-'));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(root, join(dir, 'node_modules', 'gpulab'), 'dir');
-  return dir;
-}
+import { ROOT as root, TSX as tsx, userProject } from './helpers/user-project.ts';
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -207,28 +207,7 @@ export class Cluster implements ClusterView {
    * may mutate to ask "what if" (backfill reservations, preemption plans). Never the live cluster.
    */
   clone(): Cluster {
-    const c = Object.create(Cluster.prototype) as Cluster;
-    const w = c as unknown as {
-      nodes: NodeState[];
-      gpuCapacity: number;
-      cpuCapacity: number;
-      memoryCapacity: number;
-      models: readonly string[];
-      allocations: Map<string, Allocation>;
-    };
-    w.nodes = this.nodes.map((n) => ({
-      ...n,
-      gpus: n.gpus.map((g) => (g.mig ? { ...g, mig: { instances: [...g.mig.instances], reconfiguring: g.mig.reconfiguring } } : { ...g })),
-    }));
-    w.gpuCapacity = this.gpuCapacity;
-    w.cpuCapacity = this.cpuCapacity;
-    w.memoryCapacity = this.memoryCapacity;
-    w.models = this.models;
-    c.gpuAllocated = this.gpuAllocated;
-    c.cpuAllocated = this.cpuAllocated;
-    c.memoryAllocated = this.memoryAllocated;
-    w.allocations = new Map(this.allocations);
-    return c;
+    return Cluster.assemble(this, new Map(this.allocations));
   }
 
   /**
@@ -239,6 +218,17 @@ export class Cluster implements ClusterView {
    * live cluster. Pure: reads the view and the jobs, copies everything it keeps.
    */
   static fromView(view: ClusterView, holders: readonly { readonly id: string; readonly placement: Placement | undefined; readonly cpu: number; readonly memory: number }[]): Cluster {
+    const allocations = new Map<string, Allocation>();
+    for (const h of holders) {
+      if (!h.placement) continue;
+      const demand = { cpu: h.cpu, memory: h.memory, gpus: 0, milli: 0 };
+      allocations.set(h.id, { placement: h.placement, cpu: h.cpu, memory: h.memory, shares: splitDemand(demand, partsOf(h.placement)) });
+    }
+    return Cluster.assemble(view, allocations);
+  }
+
+  /** A cluster with a copy of `from`'s node states and totals, and the given allocation table. */
+  private static assemble(from: ClusterView, allocations: Map<string, Allocation>): Cluster {
     const c = Object.create(Cluster.prototype) as Cluster;
     const w = c as unknown as {
       nodes: NodeState[];
@@ -248,7 +238,7 @@ export class Cluster implements ClusterView {
       models: readonly string[];
       allocations: Map<string, Allocation>;
     };
-    w.nodes = view.nodes.map((n) => ({
+    w.nodes = from.nodes.map((n) => ({
       index: n.index,
       id: n.id,
       cpu: n.cpu,
@@ -264,19 +254,14 @@ export class Cluster implements ClusterView {
           : { index: g.index, model: g.model, capacity: g.capacity, free: g.free },
       ),
     }));
-    w.gpuCapacity = view.gpuCapacity;
-    w.cpuCapacity = view.cpuCapacity;
-    w.memoryCapacity = view.memoryCapacity;
-    w.models = view.models;
-    c.gpuAllocated = view.gpuAllocated;
-    c.cpuAllocated = view.cpuAllocated;
-    c.memoryAllocated = view.memoryAllocated;
-    w.allocations = new Map();
-    for (const h of holders) {
-      if (!h.placement) continue;
-      const demand = { cpu: h.cpu, memory: h.memory, gpus: 0, milli: 0 };
-      w.allocations.set(h.id, { placement: h.placement, cpu: h.cpu, memory: h.memory, shares: splitDemand(demand, partsOf(h.placement)) });
-    }
+    w.gpuCapacity = from.gpuCapacity;
+    w.cpuCapacity = from.cpuCapacity;
+    w.memoryCapacity = from.memoryCapacity;
+    w.models = from.models;
+    c.gpuAllocated = from.gpuAllocated;
+    c.cpuAllocated = from.cpuAllocated;
+    c.memoryAllocated = from.memoryAllocated;
+    w.allocations = allocations;
     return c;
   }
 

@@ -71,3 +71,22 @@ export class Quotas {
 }
 
 export type QuotaOutcome = { readonly kind: 'ok'; readonly borrowing: boolean } | { readonly kind: 'over'; readonly reason: string };
+
+/** A tenant's quota as configuration writes it, in GPUs (scenario `tenants[].quota`, the service config). */
+export interface GpuQuotaSpec {
+  readonly nominalGpus: number;
+  readonly cohort?: string;
+  readonly borrowingLimitGpus?: number;
+}
+
+/** The quotas of the tenants that have one, GPUs → milli-GPU. Pure. */
+export function tenantQuotas(tenants: readonly { readonly name: string; readonly quota?: GpuQuotaSpec }[]): TenantQuota[] {
+  return tenants
+    .filter((t) => t.quota)
+    .map((t) => ({
+      tenant: t.name,
+      nominal: Math.round(t.quota!.nominalGpus * 1000),
+      ...(t.quota!.cohort ? { cohort: t.quota!.cohort } : {}),
+      ...(t.quota!.borrowingLimitGpus !== undefined ? { borrowingLimit: Math.round(t.quota!.borrowingLimitGpus * 1000) } : {}),
+    }));
+}

@@ -4,7 +4,7 @@ import '../../policies/index.ts';
 import type { NodeSpec } from '../cluster/types.ts';
 import { withTypicalPods } from '../fgd/typical-params.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import { Quotas } from '../quota/quotas.ts';
+import { Quotas, tenantQuotas, type GpuQuotaSpec } from '../quota/quotas.ts';
 import type { TenantConfig } from '../scheduler/core.ts';
 import type { FailureSpec } from '../scheduler/failures.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
@@ -65,16 +65,9 @@ export async function loadNodes(scn: Scenario, base: string): Promise<NodeSpec[]
 }
 
 /** The scheduler settings a scenario sets (seconds → ms, GPUs → milli). */
-export function schedulerSettings(scn: Scenario, tenants: readonly { name: string; quota?: { nominalGpus: number; cohort?: string; borrowingLimitGpus?: number } }[]): SchedulerSettings {
+export function schedulerSettings(scn: Scenario, tenants: readonly { name: string; quota?: GpuQuotaSpec }[]): SchedulerSettings {
   const s = scn.scheduler;
-  const quotas = tenants
-    .filter((t) => t.quota)
-    .map((t) => ({
-      tenant: t.name,
-      nominal: Math.round(t.quota!.nominalGpus * 1000),
-      ...(t.quota!.cohort ? { cohort: t.quota!.cohort } : {}),
-      ...(t.quota!.borrowingLimitGpus !== undefined ? { borrowingLimit: Math.round(t.quota!.borrowingLimitGpus * 1000) } : {}),
-    }));
+  const quotas = tenantQuotas(tenants);
   return {
     headOfLine: s.headOfLine,
     ...(s.maxQueue !== undefined ? { maxQueue: s.maxQueue } : {}),

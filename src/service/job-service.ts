@@ -10,7 +10,7 @@ import { detectSandbox, layerNames, privateTmpDirs } from '../live/sandbox.ts';
 import type { WorkSpec } from '../live/work-spec.ts';
 import { workerScript } from '../live/worker-entry.ts';
 import type { LogRecord } from '../log/records.ts';
-import { Quotas } from '../quota/quotas.ts';
+import { Quotas, tenantQuotas } from '../quota/quotas.ts';
 import { expandNodeGroups } from '../scenario/cluster.ts';
 import { policiesFor } from '../scenario/prepare.ts';
 import type { JobRequest, JobView } from './api-schema.ts';
@@ -162,14 +162,7 @@ export class JobService {
     const reaped = await reapLeftovers(workRoot);
     const jobRoot = join(workRoot, `epoch-${this.epoch}`);
     const nodes = expandNodeGroups(c.cluster.nodes);
-    const quotas = c.tenants
-      .filter((t) => t.quota)
-      .map((t) => ({
-        tenant: t.name,
-        nominal: Math.round(t.quota!.nominalGpus * 1000),
-        ...(t.quota!.cohort ? { cohort: t.quota!.cohort } : {}),
-        ...(t.quota!.borrowingLimitGpus !== undefined ? { borrowingLimit: Math.round(t.quota!.borrowingLimitGpus * 1000) } : {}),
-      }));
+    const quotas = tenantQuotas(c.tenants);
     const script = await workerScript();
     const layers = detectSandbox(c.sandbox.mode, { node: process.execPath, script });
     this.log.info('isolation', { layers: layerNames(layers, privateTmpDirs([process.execPath, script])), ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
