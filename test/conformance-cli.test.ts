@@ -21,9 +21,25 @@ describe('npm run conformance', () => {
     )) as { code: number; stdout: string };
     expect(err.code).toBe(1);
     expect(err.stdout).toMatch(/^no-overcommit\s+FAIL/m);
-    expect(err.stdout).toMatch(/FAIL no-overcommit: PolicyError: placement policy '[^']+' returned a placement the cluster refuses \(AllocationError: /);
-    expect(err.stdout).toMatch(/shrunk counterexample:\n {4}scenario seed=\d+/);
-    expect(err.stdout).toMatch(/replay: --seed -?\d+/);
+    // one block for the one root cause, whichever properties found it
+    expect(err.stdout.match(/^FAIL — /gm)).toHaveLength(1);
+    expect(err.stdout).toMatch(/^FAIL — a placement the cluster refuses \(over-commit or invalid grant\) \(found by no-overcommit, [^)]*placement-valid/m);
+    expect(err.stdout).toMatch(/smallest counterexample \(1 jobs\):\n {4}scenario seed=\d+/);
+    expect(err.stdout).toMatch(/reproduce: npm run conformance -- test\/fixtures\/broken-policy\.ts --seed 20250615 --runs 10 --only \S+/);
+  }, 60_000);
+
+  it('the printed reproduce command gives the same failure', async () => {
+    const fail = (args: string[]) =>
+      cli(...args).then(
+        () => '',
+        (e: { stdout: string }) => e.stdout,
+      );
+    const first = await fail(['test/fixtures/broken-policy.ts', '--runs', '10']);
+    const cmd = first.match(/reproduce: npm run conformance -- (.*)$/m)![1].split(' ');
+    const again = await fail(cmd);
+    // the error and the counterexample (the "found by" list names only the property asked for)
+    const block = (out: string) => out.slice(out.indexOf('\n', out.indexOf('FAIL — ')), out.indexOf('reproduce:'));
+    expect(block(again)).toBe(block(first));
   }, 60_000);
 
   it('exits 2 with a message when the file exports no policy', async () => {

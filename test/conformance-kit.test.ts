@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
-import { scenarioArb } from '../src/conformance/arbitraries.ts';
-import { checkSubject, subjectFor } from '../src/conformance/kit.ts';
+import { coverage } from '../src/conformance/coverage.ts';
+import { checkSubject, DEFAULT_SEED, groupFailures, subjectFor } from '../src/conformance/kit.ts';
+import { readOnly, takeViewWrites, ViewWriteError } from '../src/conformance/readonly.ts';
+import { fairShareArb, scenarioArb } from '../src/conformance/regimes.ts';
 import { PROPERTIES, runSim } from '../src/conformance/properties.ts';
 import { frozenView } from '../src/conformance/snapshot.ts';
 import { placeOn } from '../src/cluster/fit.ts';
@@ -24,11 +26,92 @@ describe('the kit catches broken policies', () => {
     expect(cex).toMatch(/nodes: n0 [^;]*$/m); // a single node
   });
 
-  it('a queue policy that mutates its view fails pure-queue with a TypeError on the frozen view', () => {
+  it('a queue policy that mutates its view fails pure-queue: the read-only view names the write', () => {
     const [r] = checkSubject(subjectFor(sortsInPlace), { numRuns: 50, seed: 1, only: ['pure-queue'] });
     expect(r.status).toBe('fail');
-    expect(r.error).toMatch(/TypeError/);
+    expect(r.error).toMatch(/the policy wrote to its read-only view: set element \[\d+\] on the array view\.queue/);
+    expect(r.cause).toBe('the policy wrote to the view it was given');
     expect(r.counterexample).toMatch(/^scenario seed=/);
+  });
+
+  it('an order that lists a job twice is a PolicyError from the core naming the policy and the rule', () => {
+    const twice = { name: 'twice', order: (v) => [...v.queue, ...v.queue] } satisfies QueuePolicy;
+    const nodes = [{ id: 'n0', cpu: 4000, memory: 8192, gpus: [{ model: 'A100', capacity: 1000 }] }];
+    const jobs = [0, 1].map((i) => ({ id: `j${i}`, tenant: 'a', submit: 0, duration: 1000, cpu: 0, memory: 0, gpus: 1, milli: 1000, priority: 0 }));
+    expect(() => runSim(subjectFor(twice), { nodes, jobs, seed: 0, headOfLine: 'skip' })).toThrow(
+      /queue policy 'twice' returned job j0 twice, in order\(\) at t=0\.000 s \(order contract: each queued job at most once\)/,
+    );
+  });
+
+  it('writes through a read-only view throw even from sloppy-mode code, and are recorded if swallowed', () => {
+    takeViewWrites();
+    const view = readOnly({ queue: [{ id: 'j0', tenant: 'a', priority: 0 }], cluster: { nodes: [{ id: 'n0', gpus: [], gpuFree: 0 }] } });
+    // new Function bodies are sloppy-mode code: a write to a frozen object would be ignored there
+    const sloppy = new Function('v', 'try { v.cluster.nodes[0].gpuFree = 5; } catch (e) { return e.name; } return "ignored";');
+    expect(sloppy(view)).toBe('ViewWriteError');
+    expect(() => (view.queue[0] as { priority: number }).priority++).toThrow(/set 'priority' on job j0/);
+    expect(() => delete (view as { queue?: unknown }).queue).toThrow(/deleted 'queue'/);
+    expect(() => Object.freeze(view.cluster)).toThrow(/froze or sealed it/);
+    expect(takeViewWrites().count).toBe(4);
+    // reads are untouched, identities stable
+    expect(view.queue[0]).toBe(view.queue[0]);
+    expect(view.queue.map((j) => j.id)).toEqual(['j0']);
+  });
+
+  it('a policy whose order depends on a module-level cache keyed by job id fails no-hidden-state', () => {
+    const cache = new Map<string, number>();
+    const cached = {
+      name: 'cached',
+      order: (v) => {
+        for (const j of v.queue) if (!cache.has(j.id)) cache.set(j.id, j.duration);
+        return [...v.queue].sort((a, b) => cache.get(a.id)! - cache.get(b.id)!);
+      },
+    } satisfies QueuePolicy;
+    const [r] = checkSubject(subjectFor(cached), { numRuns: 30, only: ['no-hidden-state'] });
+    expect(r.status).toBe('fail');
+    expect(r.error).toMatch(/keeps state across calls outside the policy object \(module-level/);
+  });
+
+  it('a closure counter is placed in the instance when a factory is known', () => {
+    const make = (): QueuePolicy => {
+      let calls = 0;
+      return { name: 'counter', order: (v) => (calls++ % 2 === 0 ? v.queue : [...v.queue].reverse()) };
+    };
+    const [r] = checkSubject(subjectFor(make(), make), { numRuns: 30, only: ['no-hidden-state'] });
+    expect(r.status).toBe('fail');
+    expect(r.error).toMatch(/keeps state across calls in the policy object/);
+  });
+
+  it('a call past the per-call budget fails with the call, its input size and the case', () => {
+    const slow = {
+      name: 'slow',
+      order: (v) => {
+        const until = performance.now() + 30;
+        while (performance.now() < until) {
+          // burn 30 ms of wall time
+        }
+        return v.queue;
+      },
+    } satisfies QueuePolicy;
+    const [r] = checkSubject(subjectFor(slow), { numRuns: 5, only: ['terminal-once'], callBudgetMs: 10 });
+    expect(r.cause).toBe('a policy call ran past its time budget');
+    expect(r.error).toMatch(/queue policy 'slow' took \d+ ms in order\(\) at t=\d+\.\d{3} s with \d+ queued, \d+ running, \d+ nodes \(per-call budget 10 ms\)/);
+    expect(r.counterexample).toMatch(/^scenario seed=/);
+  });
+
+  it('failures are grouped by root cause, the most fundamental first', () => {
+    const results = checkSubject(subjectFor(alwaysNodeZero), { numRuns: 20 });
+    const groups = groupFailures(results);
+    expect(groups.map((g) => g.cause)).toEqual(['a placement the cluster refuses (over-commit or invalid grant)']);
+    expect(groups[0].properties.length).toBeGreaterThan(5);
+  });
+
+  it('the same seed checks the same cases: a failure is reproduced exactly', () => {
+    const a = checkSubject(subjectFor(sortsInPlace), { numRuns: 30, only: ['pure-queue'] });
+    const b = checkSubject(subjectFor(sortsInPlace), { numRuns: 30, only: ['pure-queue'] });
+    expect(b[0].counterexample).toBe(a[0].counterexample);
+    expect(b[0].replay).toEqual(a[0].replay);
+    expect(a[0].replay!.seed).toBe(DEFAULT_SEED);
   });
 
   it('a queue policy that drops jobs fails work conservation if it claims it', () => {
@@ -107,8 +190,8 @@ describe('the scenario generator covers the edge cases', () => {
   });
 });
 
-describe('frozen snapshots of what a policy sees', () => {
-  it('copy a live scheduler view deeply (getters included), freeze the copy and leave the live state mutable', () => {
+describe('read-only snapshots of what a policy sees', () => {
+  it('copy a live scheduler view deeply (getters included), make the copy read-only and leave the live state mutable', () => {
     const nodes = [{ id: 'n0', cpu: 4000, memory: 8192, gpus: [{ model: 'A100', capacity: 1000 }] }];
     const jobs = [
       { id: 'j0', tenant: 'a', submit: 0, duration: 5000, cpu: 0, memory: 0, gpus: 1, milli: 1000, priority: 0 },
@@ -124,13 +207,50 @@ describe('frozen snapshots of what a policy sees', () => {
     // attainedGpu is a getter on the tenant class: 1000 milli × 2000 ms = 2,000,000
     expect(snap.tenants.map((t) => [t.name, t.attainedGpu])).toEqual([['a', 2_000_000], ['b', 0]]);
     expect(snap.cluster.nodes[0].gpus[0].free).toBe(0);
-    expect(Object.isFrozen(snap.cluster.nodes[0].gpus[0])).toBe(true);
-    expect(() => ((snap.queue as unknown[]).length = 0)).toThrow(TypeError);
+    expect(() => ((snap.cluster.nodes[0].gpus[0] as { free: number }).free = 1000)).toThrow(ViewWriteError);
+    expect(() => ((snap.queue as unknown[]).length = 0)).toThrow(ViewWriteError);
+    takeViewWrites();
     // the live state is untouched and still mutable
     expect(Object.isFrozen(live.cluster.nodes[0])).toBe(false);
     expect(Object.isFrozen(live.queue)).toBe(false);
     expect(snap.cluster.nodes[0]).not.toBe(live.cluster.nodes[0]);
     expect(JSON.stringify(Object.keys(snap.cluster))).not.toMatch(/allocations/);
+  });
+});
+
+describe('scenario families and coverage', () => {
+  const mix = fc.sample(scenarioArb, { numRuns: 200, seed: 42 });
+  it('the mix has deep realistic cases: hundreds of jobs in one burst, many tenants with unequal weights and odd names', () => {
+    const realistic = mix.filter((s) => s.family === 'realistic');
+    expect(realistic.length).toBeGreaterThan(20);
+    expect(realistic.some((s) => s.jobs.filter((j) => j.submit === s.jobs[0].submit).length >= 100)).toBe(true);
+    expect(Math.max(...realistic.map((s) => s.tenants!.length))).toBeGreaterThanOrEqual(8);
+    expect(realistic.some((s) => new Set(s.tenants!.map((t) => t.weight)).size > 2)).toBe(true);
+    expect(realistic.some((s) => s.tenants!.some((t) => /[^\w]/.test(t.name)))).toBe(true);
+  });
+
+  it('a bounded queue is the exception (it rejected most jobs queue-full when it was the rule)', () => {
+    const edge = mix.filter((s) => s.family === 'edge');
+    expect(edge.filter((s) => s.maxQueue !== undefined).length / edge.length).toBeLessThan(0.3);
+  });
+
+  it('the coverage report sees deep queues, preemptions and spanning gangs', () => {
+    const [m, fair, prio] = coverage(60, DEFAULT_SEED);
+    expect(m.queueMax).toBeGreaterThanOrEqual(100);
+    expect(m.deep).toBeGreaterThan(0);
+    expect(m.preemptions).toBeGreaterThan(0);
+    expect(m.spanningGangs).toBeGreaterThan(0);
+    expect(m.queueFullPct).toBeLessThan(5);
+    expect(fair.queueP50).toBeGreaterThanOrEqual(100);
+    expect(fair.weighted).toBeGreaterThan(0);
+    expect(prio.preemptions).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('fair-share cases separate policies: weights spread at least 3:1 unless all equal', () => {
+    for (const c of fc.sample(fairShareArb, { numRuns: 30, seed: 7 })) {
+      const w = c.tenants!.map((t) => t.weight);
+      expect(Math.max(...w) === Math.min(...w) || Math.max(...w) >= 3 * Math.min(...w)).toBe(true);
+    }
   });
 });
 
@@ -146,6 +266,26 @@ describe('kit findings stay fixed', () => {
     const s = subjectFor(queuePolicyFactory('fifo')({}));
     const { res } = runSim(s, { nodes, jobs: [job('j0', { gpus: 4, memory: 16384 })], seed: 0, headOfLine: 'skip', scheduler: { gang: { spanNodes: true } } });
     expect(res.core.jobs.get('j0')).toMatchObject({ state: 'rejected', reason: 'never-fits' });
+  });
+
+  it('priority with preempt: a beneficiary of a lower class can take the room a higher class needed (why it does not claim priorityOrder)', () => {
+    // n0, n1: 2 GPUs each. j26 (class 0) on n0, j27 (class 0, 2 GPUs) on n1. At 1 s five jobs arrive;
+    // j56 (10) takes n0's free GPU; victims: j27 for j61 (10), j26 for j59 (1). The core tries
+    // the beneficiaries first: first-fit puts j61 on n0 (not on n1, as planned), j59 and then
+    // j60 (2) take n1, where j62 (class 5, 2 GPUs) would have fitted.
+    const nodes = ['n0', 'n1'].map((id) => ({ id, cpu: 128000, memory: 524288, gpus: [{ model: 'A100', capacity: 1000 }, { model: 'A100', capacity: 1000 }] }));
+    const jobs = [
+      job('j26', { duration: 153000, cpu: 1000, memory: 1024 }),
+      job('j27', { duration: 99000, gpus: 2, cpu: 1000, memory: 1024 }),
+      job('j56', { submit: 1000, duration: 62000, priority: 10 }),
+      job('j59', { submit: 1000, priority: 1 }),
+      job('j60', { submit: 1000, duration: 3000, priority: 2 }),
+      job('j61', { submit: 1000, duration: 13000, priority: 10 }),
+      job('j62', { submit: 1000, duration: 20000, gpus: 2, priority: 5 }),
+    ];
+    const { recs } = runSim(subjectFor(queuePolicyFactory('priority')({ preempt: true })), { nodes, jobs, seed: 0, headOfLine: 'skip', scheduler: { preemption: { restoreMs: 0 } } }, 1001);
+    const started = recs.flatMap((r) => (r.ev === 'start' && r.t === 1000 ? [`${r.job}@${r.node}`] : []));
+    expect(started).toEqual(['j56@n0', 'j61@n0', 'j59@n1', 'j60@n1']);
   });
 
   it('a victim named by both priority preemption and quota reclaim is preempted once', () => {

@@ -30,6 +30,14 @@ export interface CallLimits {
    * the purity properties turn it on for their runs (`withReadOnlyViews`); the rest see the views.
    */
   readOnlyViews: boolean;
+  /**
+   * The first overrun of the property in progress. Once set, every further call fails at once
+   * with it: shrinking a pathologically slow case would otherwise re-run the slow calls hundreds
+   * of times. The kit reports this message and the case it happened in (kit.ts).
+   */
+  overrun?: { readonly message: string; readonly at?: unknown };
+  /** The case being simulated (sim-run.ts sets it), kept with an overrun. */
+  currentCase?: unknown;
 }
 
 /** Process-wide: the kit runs one subject at a time (per thread). */
@@ -54,6 +62,7 @@ function sizeOfView(v: SchedulerView): string {
 }
 
 function timed<T>(policy: string, method: string, job: string, now: number, size: () => string, fn: () => T): T {
+  if (limits.overrun) throw new BudgetError(limits.overrun.message);
   const rec = limits.recorder;
   rec?.enter(policy, method, job, now, size());
   const t0 = performance.now();
@@ -63,10 +72,10 @@ function timed<T>(policy: string, method: string, job: string, now: number, size
     rec?.exit();
     const took = performance.now() - t0;
     if (took > limits.budgetMs) {
+      const message = `${policy} took ${Math.round(took)} ms in ${method}(${job ? `job ${job}` : ''}) at t=${(now / 1000).toFixed(3)} s with ${size()} (per-call budget ${limits.budgetMs} ms)`;
+      limits.overrun = { message, at: limits.currentCase };
       // eslint-disable-next-line no-unsafe-finally -- a budget overrun replaces the result on purpose
-      throw new BudgetError(
-        `${policy} took ${Math.round(took)} ms in ${method}(${job ? `job ${job}` : ''}) at t=${(now / 1000).toFixed(3)} s with ${size()} (per-call budget ${limits.budgetMs} ms)`,
-      );
+      throw new BudgetError(message);
     }
   }
 }

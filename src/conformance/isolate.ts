@@ -30,9 +30,11 @@ export interface IsolatedOptions extends KitOptions {
   readonly hangMs?: number;
 }
 
+// tsx's CommonJS and ESM hooks both (as its CLI does): a policy file outside an ESM package loads as CommonJS.
 const BOOT = `
 const { workerData } = require('node:worker_threads');
 (async () => {
+  require(workerData.tsxCjs).register();
   const api = await import(workerData.tsx);
   api.register();
   await import(workerData.entry);
@@ -52,6 +54,7 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
   const require = createRequire(import.meta.url);
   // The ESM entry of tsx's API (require.resolve would give its CommonJS twin).
   const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const tsxCjs = join(dirname(require.resolve('tsx/package.json')), 'dist/cjs/api/index.cjs');
   const entry = new URL('./isolate-worker.ts', import.meta.url).href;
   const reports = new Map<string, { label: string; kind: 'queue' | 'placement'; results: PropertyResult[]; ms: number }>();
   const report = (label: string, kind: 'queue' | 'placement') => {
@@ -67,10 +70,11 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
     const ctl = new Int32Array(sab, 0, 2);
     const started = new Float64Array(sab, 8, 1);
     const text = new Uint8Array(sab, 16);
-    const worker = new Worker(BOOT, { eval: true, workerData: { tsx, entry, file, opts: plain, skip, done: [], sab } });
+    const worker = new Worker(BOOT, { eval: true, workerData: { tsx, tsxCjs, entry, file, opts: plain, skip, done: [], sab } });
     let current: { subject: string; property: string; t0: number } | undefined;
     let lastCase: GeneratedScenario | undefined;
     let kinds = new Map<string, 'queue' | 'placement'>();
+    let hung = false;
     const outcome = await new Promise<'done' | 'hang'>((resolve, reject) => {
       const timer = setInterval(() => {
         if (Atomics.load(ctl, 0) !== 1 || !current) return;
@@ -92,6 +96,7 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
           replay: { seed: opts.seed ?? DEFAULT_SEED, path: '' },
           ms: performance.now() - current.t0,
         });
+        hung = true;
         void worker.terminate().then(() => resolve('hang'));
       }, Math.max(20, Math.min(250, hangMs / 8)));
       worker.on('message', (m: { type: string } & Record<string, unknown>) => {
@@ -122,7 +127,7 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
       });
       worker.on('exit', () => {
         clearInterval(timer);
-        resolve('done');
+        resolve(hung ? 'hang' : 'done');
       });
     });
     await worker.terminate();

@@ -3,7 +3,7 @@ import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
 import { placementPolicyFactory, placementPolicyNames, queuePolicyFactory, queuePolicyNames, type PolicyParams } from '../scheduler/registry.ts';
 import { describeScenario, type GeneratedScenario } from './arbitraries.ts';
 import { causeOf, causeRank } from './causes.ts';
-import { guardPlacement, guardQueue, limits } from './guarded.ts';
+import { guardPlacement, guardQueue, limits, type CallLimits } from './guarded.ts';
 import { PROPERTIES, type Subject } from './properties.ts';
 import type { Claims, PropertyDef } from './subject.ts';
 
@@ -157,6 +157,7 @@ export function checkSubject(subject: Subject, opts: KitOptions = {}): PropertyR
     return PROPERTIES.filter((p) => !opts.only || opts.only.includes(p.name)).map((p) => {
       if (!p.applies(subject)) return { property: p.name, description: p.description, status: 'n/a', runs: 0 };
       opts.onProperty?.(p.name);
+      limits.overrun = undefined;
       const t0 = performance.now();
       const details = fc.check(p.property(subject), {
         numRuns,
@@ -166,9 +167,16 @@ export function checkSubject(subject: Subject, opts: KitOptions = {}): PropertyR
       if (!details.failed) return { property: p.name, description: p.description, status: 'pass', runs: details.numRuns, ms: performance.now() - t0 };
       const err = details.errorInstance as Error | undefined;
       let error = err ? `${err.name}: ${err.message}` : String(details.errorInstance);
-      const cause = causeOf(error);
       let value: readonly unknown[] | undefined = details.counterexample ?? undefined;
-      if (value && value.length === 1 && isScenario(value[0]) && value[0].jobs.length > 2) {
+      const overrun = limits.overrun as CallLimits['overrun']; // set by the calls fc.check made
+      limits.overrun = undefined;
+      if (overrun) {
+        // A slow call: the case it happened in, not a shrunk one (see CallLimits.overrun).
+        error = `BudgetError: ${overrun.message}`;
+        value = isScenario(overrun.at) ? [overrun.at] : value;
+      }
+      const cause = causeOf(error);
+      if (!overrun && value && value.length === 1 && isScenario(value[0]) && value[0].jobs.length > 2) {
         const smaller = dropIrrelevantJobs(p, subject, value[0], cause, 3000);
         if (smaller !== value[0]) {
           // The message of the smaller case (its job ids and times), as printed with it.

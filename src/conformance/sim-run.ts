@@ -3,7 +3,7 @@ import { RunWriter } from '../output/run-writer.ts';
 import { Quotas } from '../quota/quotas.ts';
 import { simulate, type SimInput, type SimResult } from '../sim/simulate.ts';
 import type { GeneratedScenario, SchedulerOptions } from './arbitraries.ts';
-import { guardPlacement, guardQueue } from './guarded.ts';
+import { guardPlacement, guardQueue, limits } from './guarded.ts';
 import type { Subject } from './subject.ts';
 
 let caseHook: ((sc: GeneratedScenario) => void) | undefined;
@@ -33,6 +33,7 @@ export function runSim(
   log: RunWriter = new RunWriter(undefined, { keepLines: true }),
 ): SimRun {
   caseHook?.(sc);
+  limits.currentCase = sc;
   const res = simulate({
     run: 'conformance',
     seed: sc.seed,

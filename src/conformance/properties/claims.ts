@@ -14,7 +14,7 @@ import { check, claimsOf, type PropertyDef } from '../subject.ts';
  *
  * - fair-share — the `fair-share` family (regimes.ts): 2–5 tenants with arbitrary names, unequal
  *   weights (max/min ≥ 3, or all equal), each with its own job size (1, 2 or 4 GPUs) and backlog
- *   (1–3× what keeps the cluster busy), all submitted at t=0 tenant after tenant or interleaved,
+ *   (1–2× what keeps the cluster busy), all submitted at t=0 tenant after tenant or interleaved,
  *   headOfLine block (so a tenant of 4-GPU jobs is not starved by fragmentation, which no order
  *   can fix). Serving by name, by job count, by backlog, or ignoring weights misses by ≥ 20 points.
  * - priority-order — the `priority` family (a cluster filled with long low-priority jobs, then
