@@ -87,9 +87,9 @@ describe('gpulab serve survives kill -9', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(after.map((j) => j.id).sort()).toEqual([...sent].sort());
-      // Rarely (about 1 run in 3 on a loaded 2-core box) one cold worker started after the restart
-      // ends 'worker crashed (exit code 0)': still exactly one terminal state; see the service notes.
-      expect(after.filter((j) => j.state !== 'succeeded').length).toBeLessThanOrEqual(1);
+      // Every job succeeds: a cold worker whose exit Node emits before its last message still counts
+      // its result (test/live-drain.test.ts replays that order).
+      expect(after.filter((j) => j.state !== 'succeeded').map((j) => [j.id, j.state])).toEqual([]);
       // Finished before the crash: still one run. Running at the crash: a second run (attempt 2).
       for (const id of doneBefore) expect(after.find((j) => j.id === id)!.attempts).toBe(1);
       const wasRunning = before.filter((j) => j.state === 'running').map((j) => j.id);

@@ -181,6 +181,11 @@ export class LiveExecutor implements Executor, WorkerHost {
     return w ? pidsWithMarker(new Set([w.marker])) : [];
   }
 
+  /** @internal The worker running `jobId` now (tests reorder its process's events). */
+  workerOf(jobId: string): Worker | undefined {
+    return this.active.get(jobId);
+  }
+
   /** Resolves once every worker now in the warm pool has said `ready` (or died). */
   async poolReady(): Promise<void> {
     await Promise.all([...this.pool.values()].flat().map((w) => w.ready));

@@ -120,18 +120,18 @@ export class Worker {
       }
       else x.onMessage(this, r.data);
     });
-    this.exited = new Promise((resolve) => {
-      this.proc.on('exit', (code, signal) => {
-        this.exitCode = code;
-        this.exitSignal = signal;
-        readyResolve(undefined);
-        this.sweep();
-        resolve();
-      });
-      this.proc.on('error', (e) => {
-        this.protocolError = `cannot spawn worker: ${e.message}`;
-      });
+    this.proc.on('exit', (code, signal) => {
+      this.exitCode = code;
+      this.exitSignal = signal;
+      readyResolve(undefined);
+      this.sweep();
     });
+    this.proc.on('error', (e) => {
+      this.protocolError = `cannot spawn worker: ${e.message}`;
+    });
+    // Not at 'exit': Node may emit it before the last IPC message (a worker's `result`) and the
+    // last output are delivered, which read as "worker crashed (exit code 0)".
+    this.exited = drained(this.proc, CHANNEL_DRAIN_MS);
   }
 
   send(m: ParentMessage): void {
@@ -170,6 +170,53 @@ export class Worker {
       for (const c of childPids(pid)) signal(c, sig);
     }
   }
+}
+
+/** How long after a worker's exit its IPC channel and output pipes may take to deliver what is left. */
+export const CHANNEL_DRAIN_MS = 2000;
+
+/** The parts of a child process `drained` watches (a ChildProcess; a plain emitter in tests). */
+export interface ChildLike {
+  readonly connected: boolean;
+  once(event: 'exit' | 'close' | 'disconnect', f: (...args: unknown[]) => void): unknown;
+}
+
+/**
+ * Resolves once `proc` has exited and everything it sent has arrived: its IPC channel has
+ * disconnected (every message before it emitted) and its stdio has closed ('close'). Node gives
+ * no order between 'exit' and the channel's last message, so the exit alone is not the end. A
+ * descendant that keeps a pipe open cannot hold this up for more than `drainMs` after the exit.
+ */
+export function drained(proc: ChildLike, drainMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let exited = false;
+    let closed = false;
+    let disconnected = !proc.connected;
+    let timer: NodeJS.Timeout | undefined;
+    const check = () => {
+      if (!exited || !closed || !disconnected) return;
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    proc.once('disconnect', () => {
+      disconnected = true;
+      check();
+    });
+    proc.once('close', () => {
+      closed = true;
+      check();
+    });
+    proc.once('exit', () => {
+      exited = true;
+      if (!closed || !disconnected) {
+        timer = setTimeout(() => {
+          closed = disconnected = true;
+          check();
+        }, drainMs);
+      }
+      check();
+    });
+  });
 }
 
 export function signal(pid: number, sig: NodeJS.Signals): void {
