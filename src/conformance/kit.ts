@@ -147,6 +147,14 @@ function dropIrrelevantJobs(p: PropertyDef, s: Subject, sc: GeneratedScenario, c
   return cur;
 }
 
+const MAX_PRINTED_LINES = 60;
+
+/** A long scenario printed in part (the reproduce command regenerates it whole). */
+function capLines(text: string): string {
+  const lines = text.split('\n');
+  return lines.length <= MAX_PRINTED_LINES ? text : [...lines.slice(0, MAX_PRINTED_LINES), `  … ${lines.length - MAX_PRINTED_LINES} more lines`].join('\n');
+}
+
 /** Runs every applicable property against `subject`, returning one result per property. */
 export function checkSubject(subject: Subject, opts: KitOptions = {}): PropertyResult[] {
   const numRuns = opts.numRuns ?? defaultRuns();
@@ -192,7 +200,7 @@ export function checkSubject(subject: Subject, opts: KitOptions = {}): PropertyR
         description: p.description,
         status: 'fail',
         runs: details.numRuns,
-        counterexample: value ? value.map((v: unknown) => (isScenario(v) ? describeScenario(v) : fc.stringify(v))).join('\n') : undefined,
+        counterexample: value ? value.map((v: unknown) => (isScenario(v) ? capLines(describeScenario(v)) : fc.stringify(v))).join('\n') : undefined,
         counterexampleValue: value,
         error,
         cause,
