@@ -107,7 +107,7 @@ describe('GPU pinning and sandbox wrapping', () => {
 });
 
 describe('twin: durations from measured rates', () => {
-  const m = (over: Partial<JobMeasure>): JobMeasure => ({ jobId: 'x', tenant: 't', attempt: 1, kind: 'matmul', warm: false, submitToRunningMs: 0, runMs: 0, computeMs: 0, flop: 0, flopPerSec: 0, backend: 'wasm', device: 'd', outcome: 'succeeded', reason: '', gpuEnv: '', outputBytes: 0, ...over });
+  const m = (over: Partial<JobMeasure>): JobMeasure => ({ jobId: 'x', tenant: 't', attempt: 1, kind: 'matmul', warm: false, submitToRunningMs: 0, runMs: 0, computeMs: 0, flop: 0, flopPerSec: 0, backend: 'wasm', device: 'd', outcome: 'succeeded', reason: '', gpuEnv: '', outputBytes: 0, exitCode: 0, ...over });
   it('predicts overhead + FLOP / rate', () => {
     // two matmul jobs: 2e9 FLOP in 1000 ms and 1e9 in 1000 ms → 3e9 / 2 s = 1.5e9 FLOP/s;
     // overheads (runMs − computeMs) 200 and 400 → mean 300 ms

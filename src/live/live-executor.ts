@@ -11,7 +11,7 @@ import type { JsonLogger } from './json-log.ts';
 import { PROTOCOL_VERSION, type ParentMessage, type WorkerMessage } from './protocol.ts';
 import { pidsWithMarker } from './proc-scan.ts';
 import type { SandboxLayers } from './sandbox.ts';
-import { PASS_ENV, signal, Worker, type Assigned, type WorkerHost } from './worker-process.ts';
+import { PASS_ENV, signal, Worker, type Assigned, type CapturedStream, type WorkerHost } from './worker-process.ts';
 import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
 
 /** What the executor measured for one job attempt (live.json, live-jobs.csv, the twin). */
@@ -34,6 +34,17 @@ export interface JobMeasure {
   reason: string;
   gpuEnv: string;
   outputBytes: number;
+  /** The exit code of the job's process (a command job: the command's), null when a signal ended it. */
+  exitCode: number | null;
+}
+
+/** What a finished attempt wrote: stdout and stderr as captured (bounded, marked where cut). */
+export interface JobOutput {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly exitCode: number | null;
+  readonly stdout: CapturedStream;
+  readonly stderr: CapturedStream;
 }
 
 export interface LiveExecutorOptions {
@@ -47,6 +58,8 @@ export interface LiveExecutorOptions {
   readonly defaultTimeoutMs: number;
   readonly graceMs: number;
   readonly outputLimitBytes: number;
+  /** Per stream, how much of a job's output is kept for JobMeasure (default 64 KiB: head and tail halves). */
+  readonly outputCaptureBytes?: number;
   readonly pidsMax: number;
   readonly minMemoryMiB: number;
   readonly backends: readonly BackendName[];
@@ -59,6 +72,10 @@ export interface LiveExecutorOptions {
   readonly logger?: JsonLogger;
   /** Called once per finished attempt. */
   readonly onMeasure?: (m: JobMeasure) => void;
+  /** Keep every JobMeasure in `measures` (default true; a long-running service turns it off). */
+  readonly keepMeasures?: boolean;
+  /** Called once per finished attempt with its captured output, before its completion is emitted. */
+  readonly onOutput?: (o: JobOutput) => void;
   /** Progress from running jobs. */
   readonly onProgress?: (jobId: string, done: number, total: number, flop: number) => void;
 }
@@ -315,9 +332,11 @@ export class LiveExecutor implements Executor, WorkerHost {
       reason,
       gpuEnv: a.gpuEnv,
       outputBytes: w.outputBytes,
+      exitCode: r?.exitCode !== undefined ? r.exitCode : r?.signal ? null : w.exitCode,
     };
-    this.measures.push(m);
+    if (this.options.keepMeasures ?? true) this.measures.push(m);
     this.options.onMeasure?.(m);
+    this.options.onOutput?.({ jobId: a.job.id, attempt: a.attempt, exitCode: m.exitCode, stdout: w.stdout.result(), stderr: w.stderr.result() });
     this.options.logger?.log(outcome === 'succeeded' || outcome === 'stopped' ? 'info' : 'warn', 'finished', { job: a.job.id, outcome, reason, runMs: m.runMs, backend: m.backend, flopPerSec: m.flopPerSec });
     this.cleanup(w);
     if (outcome !== 'stopped') {

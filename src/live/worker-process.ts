@@ -52,6 +52,9 @@ export class Worker {
   killing = false;
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
+  /** The job's stdout and stderr, kept up to the executor's capture bound. */
+  readonly stdout: OutputCapture;
+  readonly stderr: OutputCapture;
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -95,8 +98,11 @@ export class Worker {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    this.stdout = new OutputCapture(o.outputCaptureBytes ?? DEFAULT_CAPTURE_BYTES);
+    this.stderr = new OutputCapture(o.outputCaptureBytes ?? DEFAULT_CAPTURE_BYTES);
     const onOut = (chunk: Buffer, isErr: boolean) => {
       this.outputBytes += chunk.length;
+      (isErr ? this.stderr : this.stdout).add(chunk);
       if (isErr) this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2048);
       if (this.outputBytes > o.outputLimitBytes && !this.outputExceeded) {
         this.outputExceeded = true;
@@ -169,6 +175,48 @@ export class Worker {
       // A namespace's pid 1 only gets signals it handles; the worker handles SIGTERM.
       for (const c of childPids(pid)) signal(c, sig);
     }
+  }
+}
+
+/** Per stream, what a job's captured output keeps by default (LiveExecutorOptions.outputCaptureBytes). */
+export const DEFAULT_CAPTURE_BYTES = 64 * 1024;
+
+/** One stream of a job's output as kept: its whole length, and the text (marked where cut). */
+export interface CapturedStream {
+  readonly text: string;
+  /** Bytes the job wrote to the stream. */
+  readonly bytes: number;
+  /** Whether bytes in the middle were dropped (the text then holds a `[… N bytes dropped …]` line). */
+  readonly truncated: boolean;
+}
+
+/**
+ * A bounded capture of one output stream: the first half of `limit` bytes and the last half, the
+ * rest dropped and counted. Memory stays O(limit) whatever the job writes.
+ */
+export class OutputCapture {
+  private head = Buffer.alloc(0);
+  private tail = Buffer.alloc(0);
+  private total = 0;
+
+  constructor(readonly limit: number) {}
+
+  add(chunk: Buffer): void {
+    this.total += chunk.length;
+    const half = Math.floor(this.limit / 2);
+    const room = this.limit - half - this.head.length;
+    if (room > 0) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, room)]);
+      chunk = chunk.subarray(room);
+    }
+    if (chunk.length === 0 || half === 0) return;
+    this.tail = chunk.length >= half ? Buffer.from(chunk.subarray(chunk.length - half)) : Buffer.concat([this.tail, chunk]).subarray(-half);
+  }
+
+  result(): CapturedStream {
+    const dropped = this.total - this.head.length - this.tail.length;
+    const text = dropped > 0 ? `${this.head.toString('utf8')}\n[… ${dropped} bytes dropped …]\n${this.tail.toString('utf8')}` : Buffer.concat([this.head, this.tail]).toString('utf8');
+    return { text, bytes: this.total, truncated: dropped > 0 };
   }
 }
 

@@ -41,6 +41,11 @@ export const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
+export const OutputQuerySchema = z.strictObject({ attempt: z.coerce.number().int().min(1).max(1_000_000).optional() });
+
+const StreamSchema = z.object({ text: z.string(), bytes: int, truncated: z.boolean() });
+export const OutputViewSchema = z.object({ id: z.string(), attempt: int, exitCode: int.nullable(), stdout: StreamSchema, stderr: StreamSchema });
+
 export const KillAllSchema = z.strictObject({ reason: z.string().min(1).max(1000) });
 
 export const JobViewSchema = z.object({
@@ -54,6 +59,8 @@ export const JobViewSchema = z.object({
   node: z.string().optional(),
   gpus: z.array(int).optional(),
   reason: z.string().optional(),
+  /** The exit code of the latest finished run's process (a command job: the command's); absent when a signal ended it. */
+  exitCode: int.optional(),
   attestation: z.record(z.string(), z.unknown()).optional(),
 });
 export type JobView = z.infer<typeof JobViewSchema>;

@@ -74,11 +74,13 @@ export const ServiceConfigSchema = z
         maxTimeoutSec: posInt.max(2_000_000).default(3600),
         graceMs: z.number().int().nonnegative().max(600_000).default(2000),
         outputLimitBytes: posInt.default(1 << 20),
+        /** Per stream, how much of a job's stdout/stderr is stored for `GET /v1/jobs/:id/output` (head and tail halves; the middle dropped and marked). */
+        outputCaptureBytes: posInt.max(16 << 20).default(64 * 1024),
         pidsMax: posInt.default(128),
         minMemoryMiB: posInt.default(384),
         backends: z.array(z.enum(BACKENDS)).min(1).default([...BACKENDS]),
       })
-      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, pidsMax: 128, minMemoryMiB: 384, backends: [...BACKENDS] }),
+      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, minMemoryMiB: 384, backends: [...BACKENDS] }),
     recovery: z
       .strictObject({
         /**

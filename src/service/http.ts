@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ErrorSchema, JobIdParamsSchema, JobRequestSchema, JobViewSchema, KillAllSchema, ListQuerySchema } from './api-schema.ts';
+import { ErrorSchema, JobIdParamsSchema, JobRequestSchema, JobViewSchema, KillAllSchema, ListQuerySchema, OutputQuerySchema, OutputViewSchema } from './api-schema.ts';
 import type { JobService, SubmitResult } from './job-service.ts';
 
 /**
@@ -62,6 +62,12 @@ export function openApi(): Record<string, unknown> {
         get: { parameters: Object.keys(ListQuerySchema.shape).map((name) => ({ name, in: 'query' })), responses: { 200: { description: 'a page of jobs' }, 400: err } },
       },
       '/v1/jobs/{id}': { get: { responses: { 200: { description: 'the job', ...job }, 404: err } } },
+      '/v1/jobs/{id}/output': {
+        get: {
+          parameters: [{ name: 'attempt', in: 'query' }],
+          responses: { 200: { description: "the run's stdout and stderr (bounded: head and tail kept, `truncated` when the middle was dropped)", content: { 'application/json': { schema: schema(OutputViewSchema) } } }, 404: err },
+        },
+      },
       '/v1/jobs/{id}/cancel': { post: { responses: { 200: { description: 'cancelled', ...job }, 404: err, 409: err } } },
       '/v1/kill-all': { post: { requestBody: { content: { 'application/json': { schema: schema(KillAllSchema) } } }, responses: { 200: { description: 'stopped' } } } },
       '/v1/resume': { post: { responses: { 200: { description: 'resumed' } } } },
@@ -113,6 +119,18 @@ export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number;
     if (!p.success) return invalid(reply, p.error);
     if (!svc.job(p.data.id)) return fail(reply, 404, 'not-found', `no job ${p.data.id}`, 'id');
     return { runs: svc.runs(p.data.id) };
+  });
+
+  app.get('/v1/jobs/:id/output', async (req, reply) => {
+    const p = JobIdParamsSchema.safeParse(req.params);
+    if (!p.success) return invalid(reply, p.error);
+    const q = OutputQuerySchema.safeParse(req.query);
+    if (!q.success) return invalid(reply, q.error);
+    const j = svc.job(p.data.id);
+    if (!j) return fail(reply, 404, 'not-found', `no job ${p.data.id}`, 'id');
+    const out = svc.output(p.data.id, q.data.attempt);
+    if (!out) return fail(reply, 404, 'no-output', q.data.attempt === undefined ? `job ${p.data.id} has no finished run yet (${j.state})` : `job ${p.data.id} has no output for run ${q.data.attempt}`);
+    return { id: out.jobId, attempt: out.attempt, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
   });
 
   app.post('/v1/jobs/:id/cancel', async (req, reply) => {

@@ -75,6 +75,7 @@ export function jobView(j: StoredJob): JobView {
     ...(j.node !== null ? { node: j.node } : {}),
     ...(j.gpus !== null ? { gpus: [...j.gpus] } : {}),
     ...(j.reason !== null ? { reason: j.reason } : {}),
+    ...(j.exitCode !== undefined && j.exitCode !== null ? { exitCode: j.exitCode } : {}),
     ...(j.attestation !== null ? { attestation: { ...j.attestation } } : {}),
   };
 }
@@ -186,6 +187,9 @@ export class JobService {
           defaultTimeoutMs: c.sandbox.timeoutSec * 1000,
           graceMs: c.sandbox.graceMs,
           outputLimitBytes: c.sandbox.outputLimitBytes,
+          outputCaptureBytes: c.sandbox.outputCaptureBytes,
+          keepMeasures: false,
+          onOutput: (out) => this.push({ op: 'output', jobId: out.jobId, epoch: this.epoch, epochAttempt: out.attempt, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr }),
           pidsMax: c.sandbox.pidsMax,
           minMemoryMiB: c.sandbox.minMemoryMiB,
           backends: c.sandbox.backends,
@@ -336,6 +340,11 @@ export class JobService {
 
   runs(id: string) {
     return this.store.runs(id);
+  }
+
+  /** The captured output of the job's latest finished run (or run `attempt`). */
+  output(id: string, attempt?: number) {
+    return this.store.output(id, attempt);
   }
 
   list(q: { tenant?: string; state?: ApiState; after?: number; limit: number }): { jobs: JobView[]; next?: number } {

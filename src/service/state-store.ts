@@ -36,6 +36,8 @@ export interface StoredJob {
   readonly node: string | null;
   readonly gpus: readonly number[] | null;
   readonly attestation: Readonly<Record<string, unknown>> | null;
+  /** The exit code of the latest finished run's process (null: none yet, or a signal ended it). */
+  readonly exitCode?: number | null;
 }
 
 export interface StoredRun {
@@ -50,6 +52,23 @@ export interface StoredRun {
   /** null while running; else the job's end state, or `preempted`, `node-loss`, `crashed`. */
   readonly outcome: string | null;
   readonly reason: string | null;
+  readonly exitCode: number | null;
+}
+
+/** One stream of a run's output as stored (the executor's bounded capture). */
+export interface StoredStream {
+  readonly text: string;
+  readonly bytes: number;
+  readonly truncated: boolean;
+}
+
+export interface StoredOutput {
+  readonly jobId: string;
+  /** The run (attempt over the job's life) that wrote it. */
+  readonly attempt: number;
+  readonly exitCode: number | null;
+  readonly stdout: StoredStream;
+  readonly stderr: StoredStream;
 }
 
 export type StoreOp =
@@ -61,7 +80,12 @@ export type StoreOp =
   | { readonly op: 'event'; readonly epoch: number; readonly record: Readonly<Record<string, unknown>> }
   | { readonly op: 'nonce'; readonly keyId: string; readonly nonce: string; readonly at: number }
   | { readonly op: 'attestation'; readonly jobId: string | null; readonly report: Readonly<Record<string, unknown>>; readonly at: number }
-  | { readonly op: 'meta'; readonly key: string; readonly value: string | null };
+  | { readonly op: 'meta'; readonly key: string; readonly value: string | null }
+  /**
+   * A finished run's output and exit code. The run is the `epochAttempt`-th the job started in
+   * `epoch` (the executor counts attempts per service start; the store over the job's life).
+   */
+  | { readonly op: 'output'; readonly jobId: string; readonly epoch: number; readonly epochAttempt: number; readonly exitCode: number | null; readonly stdout: StoredStream; readonly stderr: StoredStream };
 
 export interface ListQuery {
   readonly tenant?: string;
@@ -81,6 +105,8 @@ export interface StateStore {
   /** Jobs queued or running, in submission order. */
   unfinished(): StoredJob[];
   runs(jobId: string): StoredRun[];
+  /** The output of the job's latest run that has one (or of run `attempt`). */
+  output(jobId: string, attempt?: number): StoredOutput | undefined;
   nonceUsed(keyId: string, nonce: string): boolean;
   meta(key: string): string | undefined;
   counts(): Record<ApiState, number>;
@@ -105,6 +131,7 @@ interface JobRow {
   node: string | null;
   gpus: string | null;
   attestation: string | null;
+  exit_code: number | null;
 }
 
 const SCHEMA = `
@@ -124,7 +151,18 @@ CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, epoch INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS nonces (key_id TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (key_id, nonce));
 CREATE TABLE IF NOT EXISTS attestations (id INTEGER PRIMARY KEY, job_id TEXT, at INTEGER NOT NULL, report TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outputs (
+  job_id TEXT NOT NULL, attempt INTEGER NOT NULL, exit_code INTEGER, stdout TEXT NOT NULL, stdout_bytes INTEGER NOT NULL,
+  stdout_truncated INTEGER NOT NULL, stderr TEXT NOT NULL, stderr_bytes INTEGER NOT NULL, stderr_truncated INTEGER NOT NULL,
+  PRIMARY KEY (job_id, attempt)
+);
 `;
+
+/** Columns added after the first schema: added in place to a state directory made before them. */
+const ADDED_COLUMNS: readonly [table: string, column: string, decl: string][] = [
+  ['jobs', 'exit_code', 'INTEGER'],
+  ['runs', 'exit_code', 'INTEGER'],
+];
 
 function toJob(r: JobRow): StoredJob {
   return {
@@ -143,6 +181,7 @@ function toJob(r: JobRow): StoredJob {
     node: r.node,
     gpus: r.gpus === null ? null : (JSON.parse(r.gpus) as number[]),
     attestation: r.attestation === null ? null : (JSON.parse(r.attestation) as Record<string, unknown>),
+    exitCode: r.exit_code ?? null,
   };
 }
 
@@ -162,6 +201,10 @@ export class SqliteStateStore implements StateStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    for (const [table, column, decl] of ADDED_COLUMNS) {
+      const cols = this.db.pragma(`table_info(${table})`) as { name: string }[];
+      if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
+    }
     const db = this.db;
     this.st = {
       insertJob: db.prepare(
@@ -185,6 +228,14 @@ export class SqliteStateStore implements StateStore {
       runs: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
       nonceUsed: db.prepare(`SELECT 1 FROM nonces WHERE key_id = ? AND nonce = ?`),
       counts: db.prepare(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`),
+      runOfEpoch: db.prepare(`SELECT attempt FROM runs WHERE job_id = ? AND epoch = ? ORDER BY attempt LIMIT 1 OFFSET ?`),
+      insertOutput: db.prepare(
+        `INSERT OR REPLACE INTO outputs (job_id, attempt, exit_code, stdout, stdout_bytes, stdout_truncated, stderr, stderr_bytes, stderr_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      runExit: db.prepare(`UPDATE runs SET exit_code = ? WHERE job_id = ? AND attempt = ?`),
+      jobExit: db.prepare(`UPDATE jobs SET exit_code = ? WHERE id = ? AND attempts = ?`),
+      lastOutput: db.prepare(`SELECT * FROM outputs WHERE job_id = ? ORDER BY attempt DESC LIMIT 1`),
+      outputOf: db.prepare(`SELECT * FROM outputs WHERE job_id = ? AND attempt = ?`),
     };
     this.tx = db.transaction((ops: readonly StoreOp[]) => {
       for (const o of ops) this.applyOne(o);
@@ -242,6 +293,14 @@ export class SqliteStateStore implements StateStore {
         if (o.value === null) st.metaDel.run(o.key);
         else st.metaSet.run(o.key, o.value);
         return;
+      case 'output': {
+        const r = st.runOfEpoch.get(o.jobId, o.epoch, o.epochAttempt - 1) as { attempt: number } | undefined;
+        if (!r) return; // never started in this epoch (failed before its start was recorded)
+        st.insertOutput.run(o.jobId, r.attempt, o.exitCode, o.stdout.text, o.stdout.bytes, o.stdout.truncated ? 1 : 0, o.stderr.text, o.stderr.bytes, o.stderr.truncated ? 1 : 0);
+        st.runExit.run(o.exitCode, o.jobId, r.attempt);
+        st.jobExit.run(o.exitCode, o.jobId, r.attempt);
+        return;
+      }
     }
   }
 
@@ -285,7 +344,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   runs(jobId: string): StoredRun[] {
-    type Row = { job_id: string; attempt: number; epoch: number; node: string; gpus: string; started_at: number; ended_at: number | null; outcome: string | null; reason: string | null };
+    type Row = { job_id: string; attempt: number; epoch: number; node: string; gpus: string; started_at: number; ended_at: number | null; outcome: string | null; reason: string | null; exit_code: number | null };
     return (this.st.runs.all(jobId) as Row[]).map((r) => ({
       jobId: r.job_id,
       attempt: r.attempt,
@@ -296,7 +355,21 @@ export class SqliteStateStore implements StateStore {
       endedAt: r.ended_at,
       outcome: r.outcome,
       reason: r.reason,
+      exitCode: r.exit_code,
     }));
+  }
+
+  output(jobId: string, attempt?: number): StoredOutput | undefined {
+    type Row = { job_id: string; attempt: number; exit_code: number | null; stdout: string; stdout_bytes: number; stdout_truncated: number; stderr: string; stderr_bytes: number; stderr_truncated: number };
+    const r = (attempt === undefined ? this.st.lastOutput.get(jobId) : this.st.outputOf.get(jobId, attempt)) as Row | undefined;
+    if (!r) return undefined;
+    return {
+      jobId: r.job_id,
+      attempt: r.attempt,
+      exitCode: r.exit_code,
+      stdout: { text: r.stdout, bytes: r.stdout_bytes, truncated: r.stdout_truncated === 1 },
+      stderr: { text: r.stderr, bytes: r.stderr_bytes, truncated: r.stderr_truncated === 1 },
+    };
   }
 
   nonceUsed(keyId: string, nonce: string): boolean {
