@@ -5,5 +5,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: './',
   build: { target: 'es2022', chunkSizeWarningLimit: 1000 },
+  // The log worker (src/log-worker.ts) is its own chunk, an ES module like the page.
+  worker: { format: 'es' },
   server: { fs: { allow: ['..'] } },
 });

@@ -29,13 +29,33 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
+  // Measures how long the page's thread is blocked while loading: a timer's worst lateness.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __gpulabStall: number };
+    w.__gpulabStall = 0;
+    (w as unknown as { __long: number[][] }).__long = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) (w as unknown as { __long: number[][] }).__long.push([Math.round(e.startTime), Math.round(e.duration)]);
+    }).observe({ type: 'longtask', buffered: true });
+    let last = performance.now();
+    const id = setInterval(() => {
+      const now = performance.now();
+      w.__gpulabStall = Math.max(w.__gpulabStall, now - last - 50);
+      last = now;
+      if (document.body?.dataset.ready === '1') clearInterval(id);
+    }, 50);
+  });
   const t0 = performance.now();
   await page.goto(url);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 120_000 });
   const ready = performance.now() - t0;
-  type S = { jobs: number; stats: { bars: number; painted: number; merged: number; ms: number; lanes: number }; timing: { fetchParseMs: number; firstRenderMs: number; lastRenderMs: number; parts: Record<string, number> }; full: [number, number] };
+  type Timing = { dataAt: number; firstFrameAt: number; firstFrameRecords: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; firstRenderMs: number; fullRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
+  type S = { applyMs: number[][]; jobs: number; records: number[]; stats: { bars: number; painted: number; merged: number; ms: number; lanes: number }; timing: Timing; full: [number, number] };
   const state = () => page.evaluate(() => (window.gpulab as { state(): S }).state());
   const s0 = await state();
+  // The main thread's longest stall while the worker read and folded: a 50 ms timer's worst lateness.
+  const stall = await page.evaluate(() => (window as unknown as { __gpulabStall?: number }).__gpulabStall ?? -1);
+  const long = await page.evaluate(() => (window as unknown as { __long: number[][] }).__long.filter((x) => x[0] < 60_000));
   await page.locator('#gantt-view').scrollIntoViewIfNeeded();
   const box = (await page.locator('#gantt').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + 20);
@@ -74,7 +94,11 @@ try {
   process.stdout.write(
     [
       `viewer on ${s0.jobs.toLocaleString('en')} jobs (${outDir})`,
-      `  page load to first frame:   ${f(ready)} ms (fetch + fold of the event log ${f(s0.timing.fetchParseMs)} ms, first frame ${f(s0.timing.firstRenderMs)} ms)`,
+      `  page load to complete frame: ${f(ready)} ms`,
+      `  first bytes of the log at ${f(s0.timing.dataAt)} ms (page time); first frame at ${f(s0.timing.firstFrameAt)} ms = ${f(s0.timing.firstFrameAt - s0.timing.dataAt)} ms after data arrived (from ${s0.timing.firstFrameRecords.toLocaleString('en')} of ${s0.records[0].toLocaleString('en')} records; frame ${f(s0.timing.firstRenderMs)} ms)`,
+      `  log read and folded in the worker at ${f(s0.timing.fetchParseMs)} ms (${f(s0.timing.fetchParseMs - s0.timing.dataAt)} ms after data arrived; folding ${f(s0.timing.foldMs)} ms of it); complete frame at ${f(s0.timing.fullFrameAt)} ms (frame ${f(s0.timing.fullRenderMs)} ms)`,
+      `  page thread while loading: longest stall of a 50 ms timer ${f(stall)} ms; long tasks [start, ms]: ${JSON.stringify(long)}`,
+      `  page time appending the worker's deltas (ms each): ${JSON.stringify(s0.applyMs[0])}`,
       `  first frame: ${s0.stats.lanes} lanes, ${s0.stats.bars.toLocaleString('en')} bars in view, ${s0.stats.painted.toLocaleString('en')} painted, ${s0.stats.merged.toLocaleString('en')} merged`,
       `  frames while zooming/panning: median ${f(sorted[sorted.length >> 1])} ms, max ${f(sorted[sorted.length - 1])} ms (${frames.length} frames; painted ${painted[0]} → ${painted[painted.length - 1]} rects)`,
       `  first frame parts (ms): ${JSON.stringify(s0.timing.parts)}`,

@@ -1,6 +1,6 @@
 import * as d3 from 'd3';
 import { esc, fmtT, runColor, runDash, timeAxis } from './format.ts';
-import type { RunModel } from './run-model.ts';
+import type { RunView as RunModel } from './run-view.ts';
 
 /**
  * Comparison mode: every run (or every policy, its seeds grouped as mean with a min–max band) on

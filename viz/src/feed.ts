@@ -1,4 +1,5 @@
-import { RunModel } from './run-model.ts';
+import type { FromWorker, ToWorker } from './log-worker.ts';
+import { RunView } from './run-view.ts';
 
 /** What the server (or the static build) says is in the output directory: `data/index.json`. */
 export interface Manifest {
@@ -25,46 +26,84 @@ export interface Summary {
   [k: string]: unknown;
 }
 
+/** Progress of one read: bytes so far, the total when the server said (-1 when not). */
+export interface Progress {
+  bytes: number;
+  total: number;
+  /** Page time (ms, performance.now()) at which this read's first bytes arrived. */
+  at: number;
+}
+
 /**
- * Reads one run's events.jsonl into a RunModel and, on `poll()`, asks only for the bytes after
- * what it has read (HTTP Range). A server that ignores ranges answers 200 with the whole file;
- * the feed then skips what it already folded. Bytes are decoded in streaming mode so a UTF-8
- * character split across two reads is not mangled.
+ * The log worker (src/log-worker.ts), shared by every feed; bundled by vite as its own chunk.
+ * Page time is `performance.now()`; the worker's epoch ms convert with the page's time origin.
+ */
+let worker: Worker | undefined;
+const waiting = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void; onProgress?: (p: Progress) => void }>();
+const feedsById = new Map<number, LogFeed>();
+let nextId = 0;
+
+function theWorker(): Worker {
+  if (worker) return worker;
+  worker = new Worker(new URL('./log-worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+    const m = ev.data;
+    const w = waiting.get(m.id);
+    const feed = feedsById.get(m.id);
+    if (m.kind === 'progress') {
+      const p = { bytes: m.bytes, total: m.total, at: m.at - performance.timeOrigin };
+      if (feed) feed.progress = p;
+      w?.onProgress?.(p);
+    } else if (m.kind === 'delta') {
+      if (!feed) return;
+      const t0 = performance.now();
+      feed.model.apply(m.delta);
+      feed.applyMs.push(Math.round(performance.now() - t0));
+      feed.foldMs += m.foldMs - feed.lastFoldMs;
+      feed.lastFoldMs = m.final ? 0 : m.foldMs;
+      feed.onDelta?.(m.final);
+    } else if (m.kind === 'done') {
+      waiting.delete(m.id);
+      w?.resolve(m.folded);
+    } else {
+      waiting.delete(m.id);
+      w?.reject(new Error(m.message));
+    }
+  };
+  return worker;
+}
+
+/**
+ * One run's events.jsonl, read and folded by the log worker; `model` is the page's copy, appended
+ * as the worker posts. `poll()` asks the worker for the bytes after what it has read (HTTP Range);
+ * deltas can arrive before it resolves (a long first read is shown while it is folded), each
+ * reported through `onDelta`.
  */
 export class LogFeed {
-  readonly model = new RunModel();
-  private offset = 0;
-  private readonly decoder = new TextDecoder();
+  readonly model = new RunView();
+  readonly id = nextId++;
+  progress: Progress | undefined;
+  /** Page time spent appending each delta (ms). */
+  readonly applyMs: number[] = [];
+  /** Worker time spent folding this log (ms), over every poll. */
+  foldMs = 0;
+  lastFoldMs = 0;
+  /** Called after each delta is applied (`final`: the last of a poll, metrics included). */
+  onDelta: ((final: boolean) => void) | undefined;
 
   /** Changes when a staged run is renamed into place (same bytes, new path). */
-  constructor(public url: string) {}
+  constructor(public url: string) {
+    feedsById.set(this.id, this);
+  }
 
-  /** Fetches new bytes; returns how many records were folded (0 when nothing new). */
-  async poll(onProgress?: (bytes: number) => void): Promise<number> {
-    const headers: Record<string, string> = this.offset > 0 ? { Range: `bytes=${this.offset}-` } : {};
-    const res = await fetch(this.url, { headers, cache: 'no-store' });
-    if (res.status === 416) return 0;
-    if (!res.ok) throw new Error(`${this.url}: HTTP ${res.status}`);
-    const skip = res.status === 206 ? 0 : this.offset;
-    let seen = 0;
-    let folded = 0;
-    const reader = res.body?.getReader();
-    if (!reader) return 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      let bytes = value;
-      if (seen + bytes.length <= skip) {
-        seen += bytes.length;
-        continue;
-      }
-      if (seen < skip) bytes = bytes.subarray(skip - seen);
-      seen += value.length;
-      this.offset += bytes.length;
-      folded += this.model.addText(this.decoder.decode(bytes, { stream: true }));
-      onProgress?.(this.offset);
-    }
-    return folded;
+  /** Fetches and folds new bytes in the worker; resolves to how many records were folded. */
+  poll(onProgress?: (p: Progress) => void): Promise<number> {
+    const w = theWorker();
+    return new Promise((resolve, reject) => {
+      waiting.set(this.id, { resolve, reject, onProgress });
+      // The worker resolves relative URLs against its own script's URL: send an absolute one.
+      w.postMessage({ kind: 'poll', id: this.id, url: new URL(this.url, location.href).href } satisfies ToWorker);
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { JobInfo, RunModel } from './run-model.ts';
+import type { JobInfo, RunView as RunModel } from './run-view.ts';
 
 /**
  * What the person asked to see: a job id search (highlights), hidden tenants, job states and

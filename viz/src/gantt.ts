@@ -2,7 +2,8 @@ import * as d3 from 'd3';
 import { FLAG } from './filter.ts';
 import { esc, fmtInt, fmtT, lowerBound, timeAxis } from './format.ts';
 import { clampDomain, LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
-import { SEG_END, type JobInfo, type RunModel } from './run-model.ts';
+import { SEG_END } from './run-model.ts';
+import type { JobInfo, RunView as RunModel } from './run-view.ts';
 
 export interface GanttHost {
   model(): RunModel;

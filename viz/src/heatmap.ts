@@ -1,7 +1,7 @@
 import * as d3 from 'd3';
 import { esc, fmtT, lowerBound } from './format.ts';
 import { LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
-import type { RunModel } from './run-model.ts';
+import type { RunView as RunModel } from './run-view.ts';
 
 /**
  * Node × time heatmaps of a run: per node (a row) and pixel column, the time-weighted mean of its
@@ -11,12 +11,12 @@ import type { RunModel } from './run-model.ts';
  */
 
 interface Integrals {
-  t: number[];
+  t: Float64Array;
   /** ∫ alloc dt and ∫ strand dt up to t[i], milli·ms. */
   ia: Float64Array;
   is: Float64Array;
-  alloc: number[];
-  strand: number[];
+  alloc: Float64Array;
+  strand: Float64Array;
 }
 
 const ROWS_MAX_H = 220;

@@ -1,5 +1,5 @@
 import { esc, fmtT } from './format.ts';
-import type { RunModel } from './run-model.ts';
+import type { RunView as RunModel } from './run-view.ts';
 
 const BEFORE = 6;
 const AFTER = 12;
@@ -40,29 +40,33 @@ export function renderInspector(
   }
   const i = Math.max(0, Math.min(cur, recs.length - 1));
   // With an event-type filter, the rows are the nearest records of those types around the cursor.
-  const ok = (k: number) => filter.events.size === 0 || k === i || filter.events.has(recs[k].ev);
+  const ok = (k: number) => filter.events.size === 0 || k === i || filter.events.has(recs.ev(k));
   const rows: number[] = [];
   for (let k = i - 1, n = 0; k >= 0 && n < BEFORE && i - k < 50_000; k--) if (ok(k)) (rows.unshift(k), n++);
   rows.push(i);
   for (let k = i + 1, n = 0; k < recs.length && n < AFTER - 1 && k - i < 50_000; k++) if (ok(k)) (rows.push(k), n++);
   let html = '<thead><tr><th>#</th><th>t</th><th>event</th><th>job</th><th>details</th></tr></thead><tbody>';
   for (const k of rows) {
-    const r = recs[k];
+    const r = recs.get(k);
     const b = brief(r.line);
     const cls = [k === i ? 'cur' : '', r.known ? '' : 'unknown', filter.searching && b.job && filter.match(b.job) ? 'hit' : ''].join(' ').trim();
     html += `<tr class="${cls}" data-index="${k}"><td>${k + 1}</td><td>${fmtT(r.t)}</td><td>${esc(r.ev)}${r.note ? ` <small>(${esc(r.note)})</small>` : ''}</td><td>${esc(b.job)}</td><td class="raw" title="${esc(r.line)}">${esc(b.detail)}</td></tr>`;
   }
   table.innerHTML = html + '</tbody>';
-  const t = recs[i].t;
+  const t = recs.t[i];
   where.textContent = `record ${i + 1} of ${recs.length} · t = ${fmtT(t)} (${t} ms)`;
   where.dataset.index = String(i);
   let d = `<h4>at t = ${fmtT(t)}, every run:</h4>`;
   for (const { run, model: m } of all) {
     const a = m.recordAt(t);
     const b = m.recordAt(t + 1);
-    const here = m.records.slice(a, b);
-    const arrivals = here.filter((r) => r.ev === 'arrival').length;
-    const dec = here.filter((r) => DECISIONS.has(r.ev));
+    let arrivals = 0;
+    const dec: { ev: string; line: string }[] = [];
+    for (let k = a; k < b; k++) {
+      const ev = m.records.ev(k);
+      if (ev === 'arrival') arrivals++;
+      else if (DECISIONS.has(ev)) dec.push({ ev, line: dec.length < 6 ? m.records.line(k) : '' });
+    }
     d += `<div data-run="${esc(run)}"><b>${esc(run)}</b>: ${arrivals} arrival(s), ${dec.length} decision(s)`;
     d += '<ul>' + dec
       .slice(0, 6)

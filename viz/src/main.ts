@@ -2,14 +2,14 @@ import { max, min } from 'd3';
 import { fgdCsv, renderFgdStudy } from './fgd-view.ts';
 import { groups, metricsCsv, renderCdfs, renderOverlays, renderTable, renderTenants, type RunRow } from './compare.ts';
 import { exportButtons } from './export.ts';
-import { loadFgdCurve, loadManifest, loadSummary, LogFeed, type Manifest, type Summary } from './feed.ts';
+import { loadFgdCurve, loadManifest, loadSummary, LogFeed, type Manifest, type Progress, type Summary } from './feed.ts';
 import { emptyFilter, JobFlags, searchMatcher } from './filter.ts';
 import { esc, fmtInt, fmtT, paletteColor } from './format.ts';
 import { Gantt } from './gantt.ts';
 import { Heatmap } from './heatmap.ts';
 import { renderInspector } from './inspector.ts';
 import { clampDomain, type Domain } from './layout.ts';
-import type { RunModel } from './run-model.ts';
+import type { RunView as RunModel } from './run-view.ts';
 import { Timelines } from './timelines.ts';
 import { filterFromUrl, formatHash, parseHash, type UrlState } from './url-state.ts';
 
@@ -45,7 +45,15 @@ const st = {
   group: 'run' as 'run' | 'policy',
   baseline: '',
   filter: emptyFilter(),
-  timing: { fetchParseMs: 0, firstRenderMs: 0, lastRenderMs: 0, parts: {} as Record<string, number> },
+  /**
+   * Page times (ms since navigation): dataAt when the first log's first bytes arrived, firstFrameAt
+   * when the first frame was drawn (maybe from part of the log), fetchParseMs when every log was
+   * read and folded, fullFrameAt when the first frame after that was drawn; foldMs: the worker's
+   * folding time; firstRenderMs / lastRenderMs: the first and latest frame's own cost.
+   */
+  timing: { dataAt: 0, firstFrameAt: 0, firstFrameRecords: 0, fetchParseMs: 0, fullFrameAt: 0, foldMs: 0, firstRenderMs: 0, fullRenderMs: 0, lastRenderMs: 0, parts: {} as Record<string, number> },
+  /** The first run has data (a first frame is due or drawn). */
+  shown: false,
   url: parseHash(location.hash) as UrlState,
   loaded: false,
 };
@@ -119,8 +127,8 @@ function rows(): RunRow[] {
     const r = st.manifest.runs[i];
     const s = byRun.get(r.run);
     const own = f.model.metrics();
-    const mine = f.model.deriver.metrics().failures;
-    const fair = s?.fairness ?? f.model.deriver.fairness();
+    const mine = f.model.failures();
+    const fair = s?.fairness ?? f.model.fairness();
     const failures = (s?.metrics.failures ?? mine) as Record<string, number> | undefined;
     const { failures: _, ...sm } = s?.metrics ?? {};
     return {
@@ -188,9 +196,12 @@ function renderRunView(all: boolean, w: number, parts: Record<string, number>, l
     notes.push(`Simplified: ${fmtInt(stats.merged)} of ${fmtInt(stats.bars)} bars are narrower than the pixels already drawn in their lane at this zoom and are merged into them (zoom in to see single jobs; hover still finds them).`);
   if (timelines.simplified) notes.push(`Simplified: ${timelines.simplified}.`);
   for (const [what, n] of m.problems) notes.push(`${fmtInt(n)} ${what}.`);
-  if (!m.ended) notes.push(st.manifest.live ? `Live: this run's log has no end record yet; re-reading it every ${POLL_MS / 1000} s.` : `This run's log has no end record (the run was cut short or is still being written).`);
+  if (!st.loaded) notes.push(`Loading: drawn from the first ${fmtInt(m.records.length)} records read so far; the log is still being read and folded (off this page's thread), the view grows as it is.`);
+  else if (!m.ended) notes.push(st.manifest.live ? `Live: this run's log has no end record yet; re-reading it every ${POLL_MS / 1000} s.` : `This run's log has no end record (the run was cut short or is still being written).`);
   commonNotes(notes);
-  $('status').textContent = `${st.feeds.length} run(s) · ${fmtInt(m.jobs.length)} jobs · ${fmtInt(m.records.length)} records · ${fmtInt(stats.bars)} bars in view (${fmtInt(stats.painted)} painted) · loaded in ${(st.timing.fetchParseMs / 1000).toFixed(2)} s · frame ${Object.values(parts).reduce((a, b) => a + b, 0)} ms`;
+  const p = st.feeds[st.cur].progress;
+  const reading = !st.loaded && p ? `still reading: ${p.total > 0 ? `${Math.floor((100 * p.bytes) / p.total)}% of the log` : `${fmtInt(Math.round(p.bytes / 1024))} KiB`} · ` : '';
+  $('status').textContent = `${reading}${st.feeds.length} run(s) · ${fmtInt(m.jobs.length)} jobs · ${fmtInt(m.records.length)} records · ${fmtInt(stats.bars)} bars in view (${fmtInt(stats.painted)} painted)${st.loaded ? ` · loaded in ${(st.timing.fetchParseMs / 1000).toFixed(2)} s` : ''} · frame ${Object.values(parts).reduce((a, b) => a + b, 0)} ms`;
 }
 
 function commonNotes(notes: string[]): void {
@@ -296,9 +307,18 @@ function render(all: boolean): void {
   st.timing.parts = parts;
   const renderMs = performance.now() - t0;
   st.timing.lastRenderMs = renderMs;
-  if (!st.timing.firstRenderMs) st.timing.firstRenderMs = renderMs;
+  const done = performance.now();
+  if (!st.timing.firstRenderMs) {
+    st.timing.firstRenderMs = renderMs;
+    st.timing.firstFrameAt = done;
+    st.timing.firstFrameRecords = st.feeds[0]?.model.records.length ?? 0;
+  }
+  if (st.loaded && !st.timing.fullFrameAt) {
+    st.timing.fullFrameAt = done;
+    st.timing.fullRenderMs = renderMs;
+  }
   writeUrl();
-  document.body.dataset.ready = '1';
+  document.body.dataset.ready = st.loaded ? '1' : 'loading';
 }
 
 function writeUrl(): void {
@@ -374,7 +394,7 @@ function fillRunSelect(): void {
 function fillFilters(): void {
   const m = model();
   const states = [...new Set(m.jobs.map((j) => j.row.state))].sort();
-  const evs = [...new Set(m.records.map((r) => r.ev))].sort();
+  const evs = [...m.records.types].sort();
   const s = $<HTMLSelectElement>('state-filter');
   s.innerHTML = `<option value="">every state</option>` + states.map((x) => `<option value="${esc(x)}">${esc(x)} (${fmtInt(m.jobs.filter((j) => j.row.state === x).length)})</option>`).join('');
   s.value = [...st.filter.states][0] ?? '';
@@ -416,7 +436,7 @@ async function poll(): Promise<void> {
       const i = st.manifest.runs.findIndex((x) => x.run === r.run);
       if (i < 0) {
         st.manifest.runs.push(r);
-        st.feeds.push(new LogFeed(`data/${r.log}`));
+        st.feeds.push(newFeed(`data/${r.log}`));
         grew = true;
       } else if (st.manifest.runs[i].log !== r.log) {
         // A staged run renamed into place: same bytes under a new path; keep what was read.
@@ -438,18 +458,67 @@ async function poll(): Promise<void> {
   } catch (e) {
     $('status').textContent = `poll failed: ${(e as Error).message}`;
   }
-  if (grew) {
-    const first = st.mode !== 'compare' && st.feeds.length > 0 && st.full[1] <= 1;
-    if (first) selectRun(st.cur, false);
-    const wasAtEnd = st.domain[1] >= st.full[1] - 1;
-    st.full = fullDomain(model());
-    if (wasAtEnd) st.domain = clampDomain([st.domain[0], st.full[1]], st.full);
-    fillRunSelect();
-    renderAbout();
-    if (!available().includes(st.mode)) st.mode = available()[0] ?? 'run';
-    schedule(true);
-  }
+  if (grew) grown();
   if (st.feeds.length === 0 || st.feeds.some((f) => !f.model.ended)) setTimeout(() => void poll(), POLL_MS);
+}
+
+/** Shows one read's progress (header bar and status line). */
+function showProgress(i: number, p: Progress): void {
+  const bar = $<HTMLProgressElement>('load-progress');
+  bar.hidden = false;
+  if (p.total > 0) {
+    bar.max = p.total;
+    bar.value = p.bytes;
+  } else bar.removeAttribute('value');
+  const mb = (b: number) => (b / 1048576).toFixed(1);
+  const of = p.total > 0 ? ` of ${mb(p.total)} MB (${Math.floor((100 * p.bytes) / p.total)}%)` : ' MB';
+  const run = st.manifest.runs[i]?.run ?? '';
+  $('status').textContent = `loading ${run}: ${mb(p.bytes)}${of} read and folded${st.feeds.length > 1 ? ` · run ${i + 1} of ${st.feeds.length}` : ''}`;
+  bar.dataset.bytes = String(p.bytes);
+  if (!st.timing.dataAt) st.timing.dataAt = p.at;
+}
+
+/** The first feed's first delta draws a first frame (from the part folded so far); later ones redraw. */
+function onDelta(i: number, final: boolean): void {
+  if (!st.shown) {
+    if (i !== 0) return;
+    st.shown = true;
+    showRuns();
+    return;
+  }
+  if (final && st.loaded) grown();
+  else if (i === st.cur && st.mode === 'run') grown();
+}
+
+/** The page's state once the first run has data: run list, modes, the URL's view. */
+function showRuns(): void {
+  fillRunSelect();
+  renderAbout();
+  const av = available();
+  st.mode = av[0] ?? 'run';
+  if (st.feeds.length > 0) selectRun(0, false);
+  applyUrl(st.url);
+  schedule(true);
+}
+
+/** Brings the view up to date with what the feeds hold now (a delta arrived, a run appeared). */
+function grown(): void {
+  const first = st.mode !== 'compare' && st.feeds.length > 0 && st.full[1] <= 1;
+  if (first) selectRun(st.cur, false);
+  const wasAtEnd = st.domain[1] >= st.full[1] - 1;
+  st.full = fullDomain(model());
+  if (wasAtEnd) st.domain = clampDomain([st.domain[0], st.full[1]], st.full);
+  fillRunSelect();
+  renderAbout();
+  if (!available().includes(st.mode)) st.mode = available()[0] ?? 'run';
+  schedule(true);
+}
+
+function newFeed(url: string): LogFeed {
+  const f = new LogFeed(url);
+  const i = st.feeds.length;
+  f.onDelta = (final) => onDelta(i, final);
+  return f;
 }
 
 async function main(): Promise<void> {
@@ -460,19 +529,22 @@ async function main(): Promise<void> {
     if (typeof summary === 'string') st.summaryNote = summary;
     else st.summary = summary;
     st.fgd = fgd;
-    st.feeds = st.manifest.runs.map((r) => new LogFeed(`data/${r.log}`));
-    for (const [i, f] of st.feeds.entries()) {
-      await f.poll((bytes) => ($('status').textContent = `loading ${st.manifest.runs[i].run}: ${fmtInt(Math.round(bytes / 1024))} KiB`));
-    }
+    for (const r of st.manifest.runs) st.feeds.push(newFeed(`data/${r.log}`));
+    for (const [i, f] of st.feeds.entries()) await f.poll((p) => showProgress(i, p));
+    $('load-progress').hidden = true;
     st.timing.fetchParseMs = performance.now() - t0Page;
-    fillRunSelect();
-    renderAbout();
-    const av = available();
-    st.mode = av[0] ?? 'run';
-    if (st.feeds.length > 0) selectRun(0, false);
-    applyUrl(st.url);
+    st.timing.foldMs = st.feeds.reduce((a, f) => a + f.foldMs, 0);
     st.loaded = true;
-    schedule(true);
+    // A range in the URL was clamped to the part read when the first frame was drawn.
+    const u = st.url;
+    if (st.shown && st.feeds.length > 0 && u.t0 !== undefined && u.t1 !== undefined) {
+      st.full = fullDomain(model());
+      st.domain = clampDomain([u.t0, u.t1], st.full);
+    }
+    if (!st.shown) {
+      st.shown = true;
+      showRuns();
+    } else grown();
     if (st.manifest.live && (st.feeds.length === 0 || st.feeds.some((f) => !f.model.ended))) setTimeout(() => void poll(), POLL_MS);
   } catch (e) {
     $('notices').innerHTML = `<div class="err">${esc((e as Error).message)}</div>`;
@@ -490,9 +562,9 @@ const step = (d: number) => {
   const recs = model().records;
   const evs = st.filter.events;
   let i = st.cursorRec + d;
-  while (evs.size > 0 && i > 0 && i < recs.length - 1 && !evs.has(recs[i].ev)) i += d;
+  while (evs.size > 0 && i > 0 && i < recs.length - 1 && !evs.has(recs.ev(i))) i += d;
   st.cursorRec = Math.max(0, Math.min(recs.length - 1, i));
-  if (recs.length) st.cursor = recs[st.cursorRec].t;
+  if (recs.length) st.cursor = recs.t[st.cursorRec];
   schedule(false);
 };
 $('ev-prev').addEventListener('click', () => step(-1));
@@ -641,6 +713,7 @@ window.gpulab = {
     stats: gantt.stats,
     heat: heatmap.stats,
     timing: st.timing,
+    applyMs: st.feeds.map((f) => f.applyMs),
   }),
   /** Client (page) coordinates of the centre of a job's first visible bar, scrolled into view. */
   barCenter(jobId: string): { x: number; y: number } | null {

@@ -154,6 +154,8 @@ export class RunModel {
   ended = false;
   lastT = 0;
   firstT = Infinity;
+  /** Jobs a record was about since the consumer last cleared this (the worker's delta encoder). */
+  readonly dirtyJobs = new Set<number>();
   /** Bumped whenever lanes are added; views re-sort when it changes. */
   laneVersion = 0;
 
@@ -190,7 +192,11 @@ export class RunModel {
       return 0;
     }
     this.pending = text.slice(cut + 1);
-    const lines = text.slice(0, cut).split('\n').filter((l) => l.trim() !== '');
+    return this.addLines(text.slice(0, cut).split('\n').filter((l) => l.trim() !== ''));
+  }
+
+  /** Folds complete, non-blank lines (no newlines in them); returns how many. One record per line. */
+  addLines(lines: string[]): number {
     // One JSON.parse over the whole chunk is several times faster than one per line; a chunk
     // with a bad line falls back to line-by-line so only that line is set aside.
     let parsed: unknown[] | undefined;
@@ -255,6 +261,10 @@ export class RunModel {
     // A row the Deriver just closed is the instant before `r`: the stranded share is still its.
     for (let i = rows; i < this.deriver.timeline.length; i++) this.fragAt.push(this.strand);
     this.apply(r, raw ?? {});
+    if ('job' in r) {
+      const j = this.jobIndex.get(r.job);
+      if (j !== undefined) this.dirtyJobs.add(j);
+    }
   }
 
   /**

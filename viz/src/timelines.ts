@@ -1,7 +1,7 @@
 import * as d3 from 'd3';
 import { fmtInt, fmtT, lowerBound, timeAxis } from './format.ts';
 import { LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
-import type { RunModel } from './run-model.ts';
+import type { RunView as RunModel } from './run-view.ts';
 
 interface Chart {
   title: string;

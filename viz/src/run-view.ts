@@ -1,0 +1,342 @@
+import type { FairnessReport } from '../../src/metrics/fairness.ts';
+import type { JobRow, RunMetrics } from '../../src/output/derive.ts';
+import type { RecordRef } from './run-model.ts';
+import { JOB_NUM, JOB_STR, type Delta } from './wire.ts';
+
+/**
+ * The page's copy of one run's fold (the worker's RunModel): what the views read, appended from
+ * the worker's deltas (src/wire.ts) and never folded here. Field names and meanings are those of
+ * RunModel; lanes, timelines and records are typed arrays; a record's line is decoded from the
+ * log's bytes only when asked for.
+ */
+
+export interface JobInfo {
+  row: JobRow;
+  tenantIx: number;
+  gpus: number;
+  cpu: number;
+  mem: number;
+  prio: number;
+  dur: number;
+  extra: string;
+}
+
+/** A Gantt lane (see run-model.ts `Lane`), its segment columns as typed arrays. */
+export interface Lane {
+  key: string;
+  node: string;
+  nodeIx: number;
+  gpu: number;
+  slot: number;
+  instance: string;
+  row: string;
+  starts: Float64Array;
+  ends: Float64Array;
+  jobs: Uint32Array;
+  off: Float64Array;
+  milli: Float64Array;
+  endKind: Uint8Array;
+}
+
+/** Timeline columns (see run-model.ts `Series`). */
+export interface SeriesCols {
+  t: Float64Array;
+  alloc: Float64Array;
+  frag: Float64Array;
+  queued: Float64Array;
+  running: Float64Array;
+  tenantAlloc: Float64Array[];
+}
+
+/** Per node: GPU milli allocated and stranded at each change (see run-model.ts `NodeSeries`). */
+export interface NodeCols {
+  t: Float64Array;
+  alloc: Float64Array;
+  strand: Float64Array;
+}
+
+export interface Row {
+  key: string;
+  node: string;
+  nodeIx: number;
+  gpu: number;
+  lanes: number[];
+}
+
+/** `a` up to `from`, then `tail` (a new array: the old one may be in a view's hands). */
+function splice<T extends Float64Array | Uint32Array | Uint8Array>(a: T, from: number, tail: T): T {
+  const out = new (a.constructor as new (n: number) => T)(from + tail.length);
+  out.set(a.subarray(0, from));
+  out.set(tail, from);
+  return out;
+}
+
+/** Grows a typed array by doubling; `used` entries are kept. */
+function grow<T extends Float64Array | Uint32Array | Uint8Array>(a: T, used: number, need: number): T {
+  if (need <= a.length) return a;
+  const out = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 1024));
+  out.set(a.subarray(0, used));
+  return out;
+}
+
+/** The run's records: times, types and whether they folded, columns; lines from the log's bytes. */
+export class RecordTable {
+  length = 0;
+  t: Float64Array = new Float64Array(0);
+  private evCode: Uint32Array = new Uint32Array(0);
+  private knownCol: Uint8Array = new Uint8Array(0);
+  private lineStart: Float64Array = new Float64Array(0);
+  private lineEnd: Float64Array = new Float64Array(0);
+  private bytes: Uint8Array = new Uint8Array(0);
+  private bytesLen = 0;
+  private readonly notes = new Map<number, string>();
+  /** Every event type seen, in order of first appearance. */
+  readonly types: string[] = [];
+  private readonly typeSet = new Set<string>();
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly strings: string[]) {}
+
+  append(d: Delta['records'], bytes: Uint8Array, bytesFrom: number): void {
+    const n = d.t.length;
+    const need = this.length + n;
+    this.t = grow(this.t, this.length, need);
+    this.evCode = grow(this.evCode, this.length, need);
+    this.knownCol = grow(this.knownCol, this.length, need);
+    this.lineStart = grow(this.lineStart, this.length, need);
+    this.lineEnd = grow(this.lineEnd, this.length, need);
+    this.t.set(d.t, this.length);
+    this.evCode.set(d.ev, this.length);
+    this.knownCol.set(d.known, this.length);
+    this.lineStart.set(d.lineStart, this.length);
+    this.lineEnd.set(d.lineEnd, this.length);
+    for (let i = 0; i < n; i++) {
+      const ev = this.strings[d.ev[i]];
+      if (!this.typeSet.has(ev)) (this.typeSet.add(ev), this.types.push(ev));
+    }
+    for (const [i, note] of d.notes) this.notes.set(i, note);
+    this.length = need;
+    if (bytes.length > 0) {
+      this.bytes = grow(this.bytes, this.bytesLen, bytesFrom + bytes.length);
+      this.bytes.set(bytes, bytesFrom);
+      this.bytesLen = bytesFrom + bytes.length;
+    }
+    // The column views stop at `length`, so code reading `t` sees no stale tail.
+  }
+
+  /** Times of the records, exactly `length` long. */
+  times(): Float64Array {
+    return this.t.subarray(0, this.length);
+  }
+
+  ev(i: number): string {
+    return this.strings[this.evCode[i]];
+  }
+
+  line(i: number): string {
+    return this.decoder.decode(this.bytes.subarray(this.lineStart[i], this.lineEnd[i]));
+  }
+
+  get(i: number): RecordRef {
+    return { t: this.t[i], ev: this.ev(i), line: this.line(i), known: this.knownCol[i] === 1, note: this.notes.get(i) ?? '' };
+  }
+}
+
+export class RunView {
+  run = '';
+  mode = '';
+  queue = '';
+  placement = '';
+  seed = 0;
+  nodes: { id: string; gpus: { model: string; capacity: number }[] }[] = [];
+  nodeCap: number[] = [];
+  readonly jobs: JobInfo[] = [];
+  readonly jobIndex = new Map<string, number>();
+  readonly tenants: string[] = [];
+  readonly lanes: Lane[] = [];
+  private readonly strings: string[] = [];
+  readonly records = new RecordTable(this.strings);
+  readonly series: SeriesCols = { t: new Float64Array(0), alloc: new Float64Array(0), frag: new Float64Array(0), queued: new Float64Array(0), running: new Float64Array(0), tenantAlloc: [] };
+  readonly nodeSeries: NodeCols[] = [];
+  rejected: Uint32Array = new Uint32Array(0);
+  readonly outages = new Map<string, { starts: number[]; ends: number[] }>();
+  readonly problems = new Map<string, number>();
+  ended = false;
+  lastT = 0;
+  firstT = Infinity;
+  gpuCapacity = 0;
+  laneVersion = 0;
+  private runMetrics: RunMetrics | undefined;
+  private fair: (FairnessReport & { migFragPct?: number }) | undefined;
+
+  /** Appends one worker delta. */
+  apply(d: Delta): void {
+    for (const s of d.strings) this.strings.push(s);
+    const S = this.strings;
+    if (d.head) {
+      Object.assign(this, { run: d.head.run, mode: d.head.mode, queue: d.head.queue, placement: d.head.placement, seed: d.head.seed, nodes: d.head.nodes, nodeCap: d.head.nodeCap });
+    }
+    for (const t of d.tenants) this.tenants.push(t);
+    const { idx, num, str } = d.jobs;
+    for (let k = 0; k < idx.length; k++) {
+      const j = idx[k];
+      const n = k * JOB_NUM;
+      const s = k * JOB_STR;
+      const row: JobRow = {
+        id: S[str[s]],
+        tenant: S[str[s + 1]],
+        submit: num[n],
+        start: num[n + 1],
+        end: num[n + 2],
+        state: S[str[s + 2]] as JobRow['state'],
+        reqGpus: num[n + 3],
+        reqMilli: num[n + 4],
+        node: S[str[s + 3]],
+        gpus: S[str[s + 4]],
+        milli: num[n + 5],
+        attempts: num[n + 6],
+        reason: S[str[s + 5]],
+        preemptions: num[n + 7],
+        lostMs: num[n + 8],
+        nodeLosses: num[n + 9],
+      };
+      const J = this.jobs[j];
+      // A job's row object is replaced, not edited: one shape for every row (fast property reads).
+      if (J) {
+        J.row = row;
+        J.extra = S[str[s + 6]];
+      } else {
+        this.jobs[j] = { row, tenantIx: num[n + 10], gpus: num[n + 11], cpu: num[n + 12], mem: num[n + 13], prio: num[n + 14], dur: num[n + 15], extra: S[str[s + 6]] };
+        this.jobIndex.set(row.id, j);
+      }
+    }
+    for (const L of d.lanes) {
+      let cur = this.lanes[L.lane];
+      if (!cur) {
+        cur = { ...L.meta!, starts: new Float64Array(0), ends: new Float64Array(0), jobs: new Uint32Array(0), off: new Float64Array(0), milli: new Float64Array(0), endKind: new Uint8Array(0) };
+        this.lanes[L.lane] = cur;
+      }
+      cur.starts = splice(cur.starts, L.from, L.starts);
+      cur.ends = splice(cur.ends, L.from, L.ends);
+      cur.jobs = splice(cur.jobs, L.from, L.jobs);
+      cur.off = splice(cur.off, L.from, L.off);
+      cur.milli = splice(cur.milli, L.from, L.milli);
+      cur.endKind = splice(cur.endKind, L.from, L.endKind);
+    }
+    this.laneVersion = d.laneVersion;
+    const s = this.series;
+    const from = d.series.from;
+    d.series.cols.forEach((c, k) => {
+      if (k === 0) s.t = splice(s.t, from, c);
+      else if (k === 1) s.alloc = splice(s.alloc, from, c);
+      else if (k === 2) s.frag = splice(s.frag, from, c);
+      else if (k === 3) s.queued = splice(s.queued, from, c);
+      else if (k === 4) s.running = splice(s.running, from, c);
+      else if (k - 5 < s.tenantAlloc.length) s.tenantAlloc[k - 5] = splice(s.tenantAlloc[k - 5], from, c);
+      else s.tenantAlloc.push(c);
+    });
+    d.nodeSeries.forEach((N, n) => {
+      const cur = (this.nodeSeries[n] ??= { t: new Float64Array(0), alloc: new Float64Array(0), strand: new Float64Array(0) });
+      cur.t = splice(cur.t, N.from, N.cols[0]);
+      cur.alloc = splice(cur.alloc, N.from, N.cols[1]);
+      cur.strand = splice(cur.strand, N.from, N.cols[2]);
+    });
+    if (d.rejected.length) this.rejected = splice(this.rejected, this.rejected.length, d.rejected);
+    this.outages.clear();
+    for (const [k, a, b] of d.outages) this.outages.set(k, { starts: a, ends: b });
+    this.problems.clear();
+    for (const [k, n] of d.problems) this.problems.set(k, n);
+    this.records.append(d.records, d.bytes, d.bytesFrom);
+    this.ended = d.ended;
+    this.lastT = d.lastT;
+    this.firstT = d.firstT;
+    this.gpuCapacity = d.gpuCapacity;
+    if (d.metrics) this.runMetrics = d.metrics;
+    if (d.fairness) this.fair = d.fairness;
+  }
+
+  /** Whether the worker has sent the metrics of the fold as it now stands (end of each poll). */
+  get settled(): boolean {
+    return this.runMetrics !== undefined;
+  }
+
+  /** The CLI's run metrics (integer ms, summary.json's fields) without the node-failure block; empty until the first poll ends. */
+  metrics(): Record<string, number> {
+    const { failures: _, ...m } = this.runMetrics ?? ({} as RunMetrics);
+    return m as unknown as Record<string, number>;
+  }
+
+  /** The node-failure block of the CLI's metrics, when a node went down. */
+  failures(): Record<string, number> | undefined {
+    return this.runMetrics?.failures as Record<string, number> | undefined;
+  }
+
+  fairness(): FairnessReport & { migFragPct?: number } {
+    return this.fair ?? ({ jain: NaN, tenants: [] } as unknown as FairnessReport);
+  }
+
+  private readonly distCache = new Map<string, { key: number; v: Float64Array }>();
+
+  /**
+   * Ascending per-job values over the succeeded jobs (JCT, ms; slowdown: JCT / nominal duration)
+   * or the started jobs (wait, ms). Cached per log length.
+   */
+  dist(what: 'jct' | 'wait' | 'slowdown'): Float64Array {
+    const hit = this.distCache.get(what);
+    if (hit && hit.key === this.records.length) return hit.v;
+    const out: number[] = [];
+    for (const j of this.jobs) {
+      const r = j.row;
+      if (what === 'wait') {
+        if (r.start >= 0) out.push(r.start - r.submit);
+      } else if (r.state === 'succeeded') out.push(what === 'jct' ? r.end - r.submit : (r.end - r.submit) / Math.max(1, j.dur));
+    }
+    const v = Float64Array.from(out).sort();
+    this.distCache.set(what, { key: this.records.length, v });
+    return v;
+  }
+
+  /** Index of the first record with t >= time (records.length if none). */
+  recordAt(time: number): number {
+    const t = this.records.t;
+    let lo = 0;
+    let hi = this.records.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (t[mid] < time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Drawn rows in order: one per GPU (its share slots and MIG instances together) and one per CPU
+   * lane, nodes in run-record order. Each row lists its lanes.
+   */
+  rowOrder(): Row[] {
+    const out: Row[] = [];
+    const byKey = new Map<string, number>();
+    for (const i of this.laneOrder()) {
+      const L = this.lanes[i];
+      let k = byKey.get(L.row);
+      if (k === undefined) {
+        byKey.set(L.row, (k = out.length));
+        out.push({ key: L.row, node: L.node, nodeIx: L.nodeIx, gpu: L.gpu, lanes: [] });
+      }
+      out[k].lanes.push(i);
+    }
+    return out;
+  }
+
+  /** Lane order for drawing: node order of the run record, GPU lanes by index then slot, CPU last. */
+  laneOrder(): number[] {
+    const ix = this.lanes.map((_, i) => i);
+    const gpuOf = (l: Lane) => (l.gpu < 0 ? 1e9 : l.gpu);
+    ix.sort((a, b) => {
+      const A = this.lanes[a];
+      const B = this.lanes[b];
+      return A.nodeIx - B.nodeIx || gpuOf(A) - gpuOf(B) || A.instance.localeCompare(B.instance) || A.slot - B.slot || a - b;
+    });
+    return ix;
+  }
+}

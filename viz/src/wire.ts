@@ -1,0 +1,219 @@
+import type { FairnessReport } from '../../src/metrics/fairness.ts';
+import type { RunMetrics } from '../../src/output/derive.ts';
+import type { RunModel } from './run-model.ts';
+
+/**
+ * What the log worker posts to the page: the change in one run's fold since the last post, as
+ * columns (typed arrays, transferred, not copied) plus a table of the strings first seen since.
+ * `Delta.encode` (worker) reads a RunModel; `RunView.apply` (page) appends it. Every column is
+ * sent from the first index that may have changed: a lane from its oldest segment still open at
+ * the last post, a timeline from its last point (the open instant the fold replaces), jobs by the
+ * indices whose records arrived since. Records travel as the log's own bytes with each record's
+ * byte range, so the page decodes a line only when the inspector shows it.
+ */
+
+/** Numeric job columns, in this order, `JOB_NUM` per job. */
+export const JOB_NUM_FIELDS = ['submit', 'start', 'end', 'reqGpus', 'reqMilli', 'milli', 'attempts', 'preemptions', 'lostMs', 'nodeLosses', 'tenantIx', 'gpus', 'cpu', 'mem', 'prio', 'dur'] as const;
+/** String job columns (codes into the string table), in this order. */
+export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reason', 'extra'] as const;
+export const JOB_NUM = JOB_NUM_FIELDS.length;
+export const JOB_STR = JOB_STR_FIELDS.length;
+
+export interface LaneDelta {
+  lane: number;
+  /** Set when the page has not seen this lane yet. */
+  meta?: { key: string; node: string; nodeIx: number; gpu: number; slot: number; instance: string; row: string };
+  from: number;
+  starts: Float64Array;
+  ends: Float64Array;
+  jobs: Uint32Array;
+  off: Float64Array;
+  milli: Float64Array;
+  endKind: Uint8Array;
+}
+
+export interface ColumnsDelta {
+  from: number;
+  cols: Float64Array[];
+}
+
+export interface Delta {
+  /** Strings first used in this delta; their codes continue the page's table. */
+  strings: string[];
+  head?: { run: string; mode: string; queue: string; placement: string; seed: number; nodes: RunModel['nodes']; nodeCap: number[] };
+  jobs: { idx: Uint32Array; num: Float64Array; str: Uint32Array };
+  lanes: LaneDelta[];
+  laneVersion: number;
+  /** t, alloc, frag, queued, running, then one column per tenant. */
+  series: ColumnsDelta;
+  /** Per node: t, alloc, strand. */
+  nodeSeries: ColumnsDelta[];
+  rejected: Uint32Array;
+  outages: [string, number[], number[]][];
+  problems: [string, number][];
+  records: { t: Float64Array; ev: Uint32Array; known: Uint8Array; notes: [number, string][]; lineStart: Float64Array; lineEnd: Float64Array };
+  /** The log's bytes from `bytesFrom` on (complete lines only). */
+  bytes: Uint8Array;
+  bytesFrom: number;
+  tenants: string[];
+  ended: boolean;
+  lastT: number;
+  firstT: number;
+  gpuCapacity: number;
+  /** Sent at the end of each poll (not with the progress posts of a long first read). */
+  metrics?: RunMetrics;
+  fairness?: FairnessReport & { migFragPct?: number };
+}
+
+/** Worker side: remembers what was sent from one RunModel and encodes what changed since. */
+export class DeltaEncoder {
+  private readonly codes = new Map<string, number>();
+  private fresh: string[] = [];
+  private headSent = false;
+  private records = 0;
+  private tenants = 0;
+  private rejected = 0;
+  private seriesLen = 0;
+  private seriesTenants = 0;
+  private readonly nodeLen: number[] = [];
+  private readonly laneFrom: number[] = [];
+  private lanesSeen = 0;
+  /** Byte ranges of the records folded since the last post, and the bytes themselves. */
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private chunks: Uint8Array[] = [];
+  private bytesFrom = 0;
+  private bytesLen = 0;
+
+  constructor(private readonly m: RunModel) {}
+
+  /** Notes complete-line bytes given to the model (`lines` byte ranges, one per record folded). */
+  addBytes(bytes: Uint8Array, starts: number[], ends: number[]): void {
+    this.chunks.push(bytes);
+    this.bytesLen += bytes.length;
+    for (let i = 0; i < starts.length; i++) {
+      this.starts.push(starts[i]);
+      this.ends.push(ends[i]);
+    }
+  }
+
+  private code(s: string): number {
+    let c = this.codes.get(s);
+    if (c === undefined) {
+      c = this.codes.size;
+      this.codes.set(s, c);
+      this.fresh.push(s);
+    }
+    return c;
+  }
+
+  /** The change since the last call, and the buffers to transfer with it. */
+  encode(final: boolean): { delta: Delta; transfer: ArrayBuffer[] } {
+    const m = this.m;
+    const transfer: ArrayBuffer[] = [];
+    const keep = <T extends ArrayBufferView>(a: T): T => (transfer.push(a.buffer as ArrayBuffer), a);
+    // Jobs: every job a record since the last post was about.
+    const dirty = [...m.dirtyJobs].sort((a, b) => a - b);
+    m.dirtyJobs.clear();
+    const idx = new Uint32Array(dirty);
+    const num = new Float64Array(dirty.length * JOB_NUM);
+    const str = new Uint32Array(dirty.length * JOB_STR);
+    dirty.forEach((j, k) => {
+      const J = m.jobs[j];
+      const r = J.row;
+      const n = [r.submit, r.start, r.end, r.reqGpus, r.reqMilli, r.milli, r.attempts, r.preemptions, r.lostMs, r.nodeLosses, J.tenantIx, J.gpus, J.cpu, J.mem, J.prio, J.dur];
+      num.set(n, k * JOB_NUM);
+      const s = [r.id, r.tenant, r.state, r.node, r.gpus, r.reason, J.extra];
+      for (let f = 0; f < JOB_STR; f++) str[k * JOB_STR + f] = this.code(s[f]);
+    });
+    // Lanes: from the oldest segment open at the last post (or the first new one).
+    const lanes: LaneDelta[] = [];
+    m.lanes.forEach((L, i) => {
+      const from = i < this.lanesSeen ? this.laneFrom[i] : 0;
+      if (from >= L.starts.length && i < this.lanesSeen) return;
+      const f64 = (a: number[]) => keep(Float64Array.from(a.slice(from)));
+      lanes.push({
+        lane: i,
+        meta: i >= this.lanesSeen ? { key: L.key, node: L.node, nodeIx: L.nodeIx, gpu: L.gpu, slot: L.slot, instance: L.instance, row: L.row } : undefined,
+        from,
+        starts: f64(L.starts),
+        ends: f64(L.ends),
+        jobs: keep(Uint32Array.from(L.jobs.slice(from))),
+        off: f64(L.off),
+        milli: f64(L.milli),
+        endKind: keep(Uint8Array.from(L.endKind.slice(from))),
+      });
+      let next = from;
+      while (next < L.ends.length && L.ends[next] !== Infinity) next++;
+      this.laneFrom[i] = next;
+    });
+    this.lanesSeen = m.lanes.length;
+    // Series: from the last point sent (the open instant may have been replaced).
+    const s = m.series;
+    const sFrom = Math.max(0, this.seriesLen - 1);
+    const cols = [s.t, s.alloc, s.frag, s.queued, s.running, ...s.tenantAlloc].map((c, k) => keep(Float64Array.from(c.slice(k >= 5 + this.seriesTenants ? 0 : sFrom))));
+    this.seriesLen = s.t.length;
+    this.seriesTenants = s.tenantAlloc.length;
+    const nodeSeries = m.nodeSeries.map((S, n) => {
+      const from = Math.max(0, (this.nodeLen[n] ?? 0) - 1);
+      this.nodeLen[n] = S.t.length;
+      return { from, cols: [S.t, S.alloc, S.strand].map((c) => keep(Float64Array.from(c.slice(from)))) };
+    });
+    // Records and their bytes.
+    const recs = m.records;
+    const n0 = this.records;
+    const t = new Float64Array(recs.length - n0);
+    const ev = new Uint32Array(recs.length - n0);
+    const known = new Uint8Array(recs.length - n0);
+    const notes: [number, string][] = [];
+    for (let i = n0; i < recs.length; i++) {
+      const r = recs[i];
+      t[i - n0] = r.t;
+      ev[i - n0] = this.code(r.ev);
+      known[i - n0] = r.known ? 1 : 0;
+      if (r.note) notes.push([i, r.note]);
+    }
+    this.records = recs.length;
+    const bytes = new Uint8Array(this.bytesLen);
+    let at = 0;
+    for (const c of this.chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    const delta: Delta = {
+      strings: [],
+      head: !this.headSent && m.nodes.length > 0 ? { run: m.run, mode: m.mode, queue: m.queue, placement: m.placement, seed: m.seed, nodes: m.nodes, nodeCap: m.nodeCap } : undefined,
+      jobs: { idx: keep(idx), num: keep(num), str: keep(str) },
+      lanes,
+      laneVersion: m.laneVersion,
+      series: { from: sFrom, cols },
+      nodeSeries,
+      rejected: keep(Uint32Array.from(m.rejected.slice(this.rejected))),
+      outages: [...m.outages].map(([k, o]) => [k, o.starts, o.ends]),
+      problems: [...m.problems],
+      records: { t: keep(t), ev: keep(ev), known: keep(known), notes, lineStart: keep(Float64Array.from(this.starts)), lineEnd: keep(Float64Array.from(this.ends)) },
+      bytes: keep(bytes),
+      bytesFrom: this.bytesFrom,
+      tenants: m.tenants.slice(this.tenants),
+      ended: m.ended,
+      lastT: m.lastT,
+      firstT: m.firstT,
+      gpuCapacity: m.gpuCapacity,
+    };
+    if (delta.head) this.headSent = true;
+    this.tenants = m.tenants.length;
+    this.rejected = m.rejected.length;
+    this.bytesFrom += this.bytesLen;
+    this.bytesLen = 0;
+    this.chunks = [];
+    this.starts = [];
+    this.ends = [];
+    if (final) {
+      delta.metrics = m.deriver.metrics();
+      delta.fairness = m.deriver.fairness();
+    }
+    delta.strings = this.fresh;
+    this.fresh = [];
+    return { delta, transfer };
+  }
+}
