@@ -14,7 +14,7 @@ import { interruption, type PreemptionCost } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
 import type { AdmissionPolicy, PlacementPolicy, PolicyContext, PreemptionPolicy, QueuePolicy, SchedulerView, Victim } from './policy.ts';
-import { QueueIndex } from './queue-index.ts';
+import { QueueIndex, queueOrder } from './queue-index.ts';
 import { arrivalRecord, startRecord } from './records.ts';
 import { TenantLedger } from './tenant-ledger.ts';
 
@@ -45,6 +45,8 @@ export class SchedulerCore {
   private dirty = false;
   private readonly view: SchedulerView;
   private readonly span: boolean;
+  /** Passes may walk the queue by shape (`passByShape`): the queue policy keeps queue order, nothing gates or backfills. */
+  private readonly byShape: boolean;
   /** MIG GPUs being reconfigured, and until when. */
   private migBusy: { until: number; node: number; gpu: number }[] = [];
   private nextTick = -1;
@@ -58,6 +60,7 @@ export class SchedulerCore {
     this.arrivalGates = options.admission.filter((a) => a.onArrival);
     this.startGates = options.admission.filter((a) => a.mayStart);
     this.preemptors = options.preemptors ?? [];
+    this.byShape = options.queue.order === queueOrder && this.startGates.length === 0 && options.backfill !== 'easy';
     const self = this;
     this.view = {
       get now() {
@@ -180,6 +183,7 @@ export class SchedulerCore {
   /** One pass over the queue in policy order; `first`: jobs tried before the rest (preemption beneficiaries). */
   private pass(now: number, first?: ReadonlySet<string>): void {
     const o = this.o;
+    if (this.byShape && (!first || first.size === 0) && this.queue.ordered) return this.passByShape(now);
     const guard = this.guard;
     let order = guard.order(o.queue, this.view, { now, rng: o.rng.queue });
     if (first && first.size > 0) order = [...order.filter((j) => first.has(j.id)), ...order.filter((j) => !first.has(j.id))];
@@ -191,7 +195,6 @@ export class SchedulerCore {
     const block = o.headOfLine === 'block';
     const gates = this.startGates;
     let reservation: Reservation | undefined;
-    let started = 0;
     for (const job of order) {
       const j = job === null || typeof job !== 'object' ? undefined : this.all.get(job.id);
       if (!j || j.state !== 'queued') {
@@ -199,16 +202,11 @@ export class SchedulerCore {
       }
       if (gates.length > 0 && !gates.every((g) => guard.mayStart(g, j, this.view, actx))) continue; // held back: waits, whatever fits
       const shape = this.queue.shapeOf(j);
-      let unfit = unfitShapes.has(shape) || j.gpus * j.milli > cluster.gpuCapacity - cluster.gpuAllocated;
+      let unfit = unfitShapes.has(shape);
       if (!unfit) {
-        const out = guard.place(o.placement, j, cluster, ctx);
-        if (out.kind === 'placed' && !this.span && out.placement.parts && out.placement.parts.length > 0) {
-          throw guard.contract('placement', o.placement.name, 'place', j.id, now, 'returned a placement spanning nodes while gang.spanNodes is off');
-        }
-        const placement = out.kind === 'placed' ? out.placement : this.span ? placeSpanning(cluster, j) : undefined;
+        const placement = this.placeJob(j, now, ctx);
         if (placement && (!reservation || reservation.admits(j, placement, now))) {
           this.apply({ kind: 'start', job: j, placement });
-          started++;
           continue;
         }
         unfit = !placement;
@@ -222,7 +220,62 @@ export class SchedulerCore {
       // Every shape still queued is known not to fit: the rest of the pass cannot start anything.
       if (unfitShapes.size === this.queue.shapeCount) break;
     }
-    if (started > 0) this.queue.compact();
+  }
+
+  /**
+   * The pass of a queue policy that keeps queue order (`queueOrder`, fifo) with no start gates and
+   * no backfill: the same jobs tried in the same order as walking the queue, skipping the shapes
+   * known not to fit, but found by merging the heads of the per-shape lists — O((started + shapes)
+   * · log shapes) a pass, not O(queue).
+   */
+  private passByShape(now: number): void {
+    const ctx: PolicyContext = { now, rng: this.o.rng.placement };
+    const q = this.queue;
+    const block = this.o.headOfLine === 'block';
+    // A binary min-heap of shape lists by their head's queue position.
+    const heap = q.lists().filter((l) => q.head(l) !== undefined);
+    const less = (a: number, b: number) => q.before(heap[a], heap[b]);
+    const down = (i: number) => {
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) return;
+        const c = l + 1 < heap.length && less(l + 1, l) ? l + 1 : l;
+        if (!less(c, i)) return;
+        [heap[i], heap[c]] = [heap[c], heap[i]];
+        i = c;
+      }
+    };
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+    while (heap.length > 0) {
+      const list = heap[0];
+      const j = q.head(list)!;
+      const placement = this.placeJob(j, now, ctx);
+      if (placement) {
+        this.apply({ kind: 'start', job: j, placement });
+        if (q.head(list) !== undefined) {
+          down(0);
+          continue;
+        }
+      } else if (block) return;
+      // The shape is exhausted or known not to fit for the rest of the pass: drop it.
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        down(0);
+      }
+    }
+  }
+
+  /** Where `j` can start now: the placement policy's answer (checked), else a spanning gang when allowed; undefined when it does not fit. */
+  private placeJob(j: Job, now: number, ctx: PolicyContext): Placement | undefined {
+    const o = this.o;
+    const cluster = o.cluster;
+    if (j.gpus * j.milli > cluster.gpuCapacity - cluster.gpuAllocated) return undefined;
+    const out = this.guard.place(o.placement, j, cluster, ctx);
+    if (out.kind === 'placed' && !this.span && out.placement.parts && out.placement.parts.length > 0) {
+      throw this.guard.contract('placement', o.placement.name, 'place', j.id, now, 'returned a placement spanning nodes while gang.spanNodes is off');
+    }
+    return out.kind === 'placed' ? out.placement : this.span ? placeSpanning(cluster, j) : undefined;
   }
 
   /** Applies one decision: the only place where jobs, cluster, executor and log change together. */

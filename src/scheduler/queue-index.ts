@@ -1,4 +1,11 @@
-import type { Job } from '../jobs/job.ts';
+import type { Job, JobView } from '../jobs/job.ts';
+import type { SchedulerView } from './policy.ts';
+
+/**
+ * The queue order itself (admission order): a queue policy whose `order` is this function (fifo)
+ * lets the core walk the queue by shape (`ShapeList`) without building or scanning the order.
+ */
+export const queueOrder = (view: SchedulerView): readonly JobView[] => view.queue;
 
 /** Jobs with equal shapes are interchangeable for placement feasibility. */
 function shapeKey(j: Job): string {
@@ -6,74 +13,185 @@ function shapeKey(j: Job): string {
 }
 
 /**
+ * The queued jobs of one shape in queue order, as entries (job, ticket). An entry is live while
+ * its job is queued under that ticket; a job that leaves the queue leaves a dead entry behind,
+ * skipped at the head and dropped when dead entries outnumber live ones.
+ */
+export class ShapeList {
+  jobs: Job[] = [];
+  tickets: number[] = [];
+  head = 0;
+  /** Live entries. */
+  count = 0;
+  constructor(readonly key: string) {}
+}
+
+/**
  * The scheduler core's queue: queued jobs in admission order (requeued jobs back in submit order),
- * and the placement shape of each with a count per shape, so a pass can stop once every queued
- * shape is known not to fit. Started jobs leave lazily: `compact()` after a pass.
+ * and the same jobs split by placement shape, each shape's list in queue order, so that
+ *  - a pass in queue order can walk the shapes' heads merged (`ShapeList`s by `before`) instead of
+ *    the whole queue, dropping a shape once it is known not to fit;
+ *  - a pass in any order can stop once every queued shape is known not to fit (`shapeCount`).
+ * Jobs that leave (start, cancel, reject) leave lazily: the array `jobs` is rebuilt when next read.
  */
 export class QueueIndex {
   private items: Job[] = [];
-  private readonly shapeOfJob = new Map<Job, string>();
-  private readonly counts = new Map<string, number>();
+  /** Entries of `items` whose job is no longer queued. */
+  private dead = 0;
+  private live = 0;
+  private nextTicket = 0;
+  private maxSubmit = -Infinity;
+  /** Every push so far came in submit order: queue order is (submit, ticket) order. */
+  private submitOrdered = true;
+  private readonly ticketOf = new Map<Job, number>();
+  private readonly listOf = new Map<Job, ShapeList>();
+  private readonly shapes = new Map<string, ShapeList>();
 
-  /** Queued jobs (and, between a start and `compact()`, the started ones). The array is replaced, never mutated in place by callers. */
+  /** Queued jobs in queue order. The array is replaced when the queue changes, never mutated in place by callers. */
   get jobs(): readonly Job[] {
+    if (this.dead > 0) this.compact();
     return this.items;
   }
 
   get length(): number {
-    return this.items.length;
+    return this.live;
   }
 
   /** Distinct shapes among queued jobs. */
   get shapeCount(): number {
-    return this.counts.size;
+    return this.shapes.size;
+  }
+
+  /**
+   * True while queue order is (submit, ticket) order, which `before` compares: every job was
+   * admitted in submit order (a simulation; a live run whose submit times went backwards is not).
+   */
+  get ordered(): boolean {
+    return this.submitOrdered;
   }
 
   shapeOf(j: Job): string {
-    return this.shapeOfJob.get(j)!;
+    return this.listOf.get(j)!.key;
   }
 
   /** Appends an admitted job. */
   push(j: Job): void {
+    if (j.submit < this.maxSubmit) this.submitOrdered = false;
+    else this.maxSubmit = j.submit;
+    if (this.dead > this.live + 1024) this.compact();
     this.items.push(j);
-    this.addShape(j);
+    this.enter(j, false);
   }
 
   /** Puts a stopped job back in submit order, after jobs submitted at the same time (Kueue requeues by creation time). */
   requeue(j: Job): void {
-    let at = this.items.findIndex((q) => q.submit > j.submit);
-    if (at < 0) at = this.items.length;
-    this.items.splice(at, 0, j);
-    this.addShape(j);
+    if (this.dead > 0) this.compact();
+    const items = this.items;
+    const at = this.submitOrdered ? upperBound(items, j.submit, (q) => q.submit, 0) : items.findIndex((q) => q.submit > j.submit);
+    items.splice(at < 0 ? items.length : at, 0, j);
+    this.enter(j, true);
   }
 
-  /** A job left the queue by starting: its shape no longer counts; the array entry goes at `compact()`. */
+  /** A job left the queue by starting. */
   started(j: Job): void {
-    this.dropShape(j);
+    this.leave(j);
   }
 
-  /** Removes a queued job now (cancelled, rejected). */
+  /** A queued job left the queue otherwise (cancelled, rejected): its state is no longer `queued`. */
   remove(j: Job): void {
-    this.items = this.items.filter((q) => q !== j);
-    this.dropShape(j);
+    this.leave(j);
   }
 
-  /** Drops the entries of jobs that are no longer queued. */
-  compact(): void {
-    this.items = this.items.filter((j) => j.state === 'queued');
+  /** The shapes with queued jobs; each list's head is its first queued job (`head`). */
+  lists(): ShapeList[] {
+    const out: ShapeList[] = [];
+    for (const l of this.shapes.values()) out.push(l);
+    return out;
   }
 
-  private addShape(j: Job): void {
-    const shape = shapeKey(j);
-    this.shapeOfJob.set(j, shape);
-    this.counts.set(shape, (this.counts.get(shape) ?? 0) + 1);
+  /** The first queued job of a shape, or undefined when none is left. */
+  head(l: ShapeList): Job | undefined {
+    const { jobs, tickets } = l;
+    while (l.head < jobs.length) {
+      const j = jobs[l.head];
+      if (this.ticketOf.get(j) === tickets[l.head]) return j;
+      l.head++;
+    }
+    return undefined;
   }
 
-  private dropShape(j: Job): void {
-    const shape = this.shapeOfJob.get(j)!;
-    this.shapeOfJob.delete(j);
-    const n = this.counts.get(shape)! - 1;
-    if (n === 0) this.counts.delete(shape);
-    else this.counts.set(shape, n);
+  /** Whether the head of `a` comes before the head of `b` in queue order (both heads present; valid while `ordered`). */
+  before(a: ShapeList, b: ShapeList): boolean {
+    const ja = a.jobs[a.head];
+    const jb = b.jobs[b.head];
+    return ja.submit !== jb.submit ? ja.submit < jb.submit : a.tickets[a.head] < b.tickets[b.head];
   }
+
+  private enter(j: Job, requeued: boolean): void {
+    const key = shapeKey(j);
+    let l = this.shapes.get(key);
+    if (!l) {
+      l = new ShapeList(key);
+      this.shapes.set(key, l);
+    }
+    const ticket = this.nextTicket++;
+    this.ticketOf.set(j, ticket);
+    this.listOf.set(j, l);
+    l.count++;
+    this.live++;
+    if (requeued && this.submitOrdered) {
+      // After the entries submitted at or before it: the same place `requeue` gives it in `items`.
+      const at = upperBound(l.jobs, j.submit, (q) => q.submit, l.head);
+      l.jobs.splice(at, 0, j);
+      l.tickets.splice(at, 0, ticket);
+    } else {
+      l.jobs.push(j);
+      l.tickets.push(ticket);
+    }
+  }
+
+  private leave(j: Job): void {
+    const l = this.listOf.get(j)!;
+    this.listOf.delete(j);
+    this.ticketOf.delete(j);
+    this.live--;
+    this.dead++;
+    if (--l.count === 0) {
+      this.shapes.delete(l.key);
+      return;
+    }
+    if (l.jobs.length - l.head > 2 * l.count + 64) this.compactList(l);
+  }
+
+  private compactList(l: ShapeList): void {
+    const jobs: Job[] = [];
+    const tickets: number[] = [];
+    for (let i = l.head; i < l.jobs.length; i++) {
+      if (this.ticketOf.get(l.jobs[i]) === l.tickets[i]) {
+        jobs.push(l.jobs[i]);
+        tickets.push(l.tickets[i]);
+      }
+    }
+    l.jobs = jobs;
+    l.tickets = tickets;
+    l.head = 0;
+  }
+
+  /** Drops the entries of jobs that are no longer queued (a new array: callers may hold the old one). */
+  private compact(): void {
+    this.items = this.items.filter((j) => this.ticketOf.has(j));
+    this.dead = 0;
+  }
+}
+
+/** The first index at or after `from` whose key is greater than `key` (keys non-decreasing). */
+function upperBound<T>(a: readonly T[], key: number, keyOf: (x: T) => number, from: number): number {
+  let lo = from;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keyOf(a[mid]) <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
