@@ -74,6 +74,17 @@ export interface LiveExecutorOptions {
   readonly onMeasure?: (m: JobMeasure) => void;
   /** Keep every JobMeasure in `measures` (default true; a long-running service turns it off). */
   readonly keepMeasures?: boolean;
+  /**
+   * Workers send a heartbeat this often (ms) over the IPC channel; one silent for
+   * `staleAfterBeats` intervals after its `ready` is stale (a start-up that hangs meets the job's
+   * timeout instead): killed at once, its job failed
+   * (reason `stale worker: …`). Off when absent. A busy job's worker still beats unless its event
+   * loop is blocked, so the bound must exceed the longest synchronous step of any workload.
+   */
+  readonly heartbeatMs?: number;
+  readonly staleAfterBeats?: number;
+  /** Called when a stale worker is reaped. */
+  readonly onStale?: (jobId: string | undefined) => void;
   /** Called once per finished attempt with its captured output, before its completion is emitted. */
   readonly onOutput?: (o: JobOutput) => void;
   /** Progress from running jobs. */
@@ -96,12 +107,42 @@ export class LiveExecutor implements Executor, WorkerHost {
   private readonly markers = new Set<string>();
   private closed = false;
   private seq = 0;
+  private readonly staleTimer: NodeJS.Timeout | undefined;
+  private lastStaleCheck = performance.now();
 
   constructor(options: LiveExecutorOptions) {
     this.options = options;
     this.jobRoot = options.jobRoot ?? join(tmpdir(), `gpulab-live-${process.pid}-${randomUUID().slice(0, 8)}`);
     mkdirSync(this.jobRoot, { recursive: true });
     chmodSync(this.jobRoot, 0o711);
+    if (options.heartbeatMs) {
+      this.staleTimer = setInterval(() => this.reapStale(), options.heartbeatMs);
+      this.staleTimer.unref();
+    }
+  }
+
+  /** Kills every worker silent for `staleAfterBeats` heartbeat intervals since its last message. */
+  private reapStale(): void {
+    const o = this.options;
+    const bound = o.heartbeatMs! * (o.staleAfterBeats ?? 10);
+    const now = performance.now();
+    // This process's own event loop stalled (its timer is late): messages may wait unread in the
+    // pipes, so judge nobody this round.
+    const late = now - this.lastStaleCheck > 2 * o.heartbeatMs!;
+    this.lastStaleCheck = now;
+    if (late) return;
+    for (const w of this.all) {
+      if (w.lastHeard < 0 || w.stale || w.killing || w.exitCode !== null || w.exitSignal !== null) continue;
+      if (now - w.lastHeard <= bound) continue;
+      w.stale = true;
+      w.killing = true;
+      const silentMs = Math.round(now - w.lastHeard);
+      o.logger?.warn('stale worker', { job: w.assigned?.job.id, worker: w.marker, silentMs });
+      if (w.assigned) w.assigned.staleMs = silentMs;
+      o.onStale?.(w.assigned?.job.id);
+      // A hung worker handles no SIGTERM: SIGKILL its whole tree now.
+      w.sweep();
+    }
   }
 
   /** Pre-starts the configured warm workers (no GPU pinning) and waits until they are ready. */
@@ -172,6 +213,7 @@ export class LiveExecutor implements Executor, WorkerHost {
   /** Stops everything (running jobs and warm workers) and waits until every process is gone. */
   async shutdown(): Promise<void> {
     this.closed = true;
+    if (this.staleTimer) clearInterval(this.staleTimer);
     for (const w of this.all) {
       if (w.assigned && !w.assigned.stop) w.assigned.stop = 'shutdown';
       this.kill(w, 'shutdown');
@@ -291,6 +333,9 @@ export class LiveExecutor implements Executor, WorkerHost {
     if (a.stop) {
       outcome = 'stopped';
       reason = a.stop;
+    } else if (w.stale) {
+      outcome = 'failed';
+      reason = `stale worker: no heartbeat for ${a.staleMs ?? 0} ms`;
     } else if (a.timedOut) {
       outcome = 'timed-out';
       reason = `timeout after ${((a.work.timeoutSec ?? this.options.defaultTimeoutMs / 1000)).toString()} s`;

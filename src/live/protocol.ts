@@ -35,6 +35,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     /** Why each better backend was passed over. */
     skipped: z.array(z.string()).default([]),
   }),
+  /** Sent every GPULAB_HEARTBEAT_MS while the worker lives (when the executor asks for heartbeats). */
+  z.strictObject({ v, type: z.literal('heartbeat') }),
   /** The job's work has begun. */
   z.strictObject({ v, type: z.literal('started'), jobId: z.string(), backend, device: z.string() }),
   /** `done` of `total` steps; `flop` done so far. */

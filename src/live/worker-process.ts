@@ -35,6 +35,8 @@ export interface Assigned {
   stop?: StopReason;
   timedOut: boolean;
   timer?: NodeJS.Timeout;
+  /** Set when the worker was reaped for missing heartbeats: how long it had been silent. */
+  staleMs?: number;
 }
 
 /** One sandboxed worker process (single use). */
@@ -52,6 +54,10 @@ export class Worker {
   killing = false;
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
+  /** When the worker was last heard from (performance.now()); -1 until its `ready`. */
+  lastHeard = -1;
+  /** Reaped for missing its heartbeats. */
+  stale = false;
   /** The job's stdout and stderr, kept up to the executor's capture bound. */
   readonly stdout: OutputCapture;
   readonly stderr: OutputCapture;
@@ -84,6 +90,7 @@ export class Worker {
       GPULAB_CG_PROCS: this.cgroup ? this.cgroup.procsFiles.join(' ') : '',
       GPULAB_PRIVATE_TMP: tmpDirs.join(' '),
       [MARKER_ENV]: this.marker,
+      ...(o.heartbeatMs ? { GPULAB_HEARTBEAT_MS: String(o.heartbeatMs) } : {}),
       ...gpuEnv,
     };
     for (const k of o.passEnv ?? PASS_ENV) {
@@ -120,6 +127,8 @@ export class Worker {
         x.kill(this, 'protocol');
         return;
       }
+      this.lastHeard = performance.now();
+      if (r.data.type === 'heartbeat') return;
       if (r.data.type === 'ready') {
         if (r.data.skipped.length > 0) o.logger?.info('backends skipped', { worker: this.marker, chose: r.data.backend, skipped: r.data.skipped });
         readyResolve(r.data);

@@ -122,6 +122,8 @@ async function main(): Promise<void> {
       return exit(1);
     }
   });
+  const beat = Number(process.env.GPULAB_HEARTBEAT_MS ?? '0');
+  if (beat > 0) setInterval(() => void send({ type: 'heartbeat' }), beat).unref();
   await send({ type: 'ready', backend: chosen?.backend ?? 'none', device: chosen?.device ?? 'none', initMs: performance.now() - t0, skipped: chosen ? [...chosen.skipped] : initError ? [initError] : [] });
 }
 

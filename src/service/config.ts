@@ -77,10 +77,14 @@ export const ServiceConfigSchema = z
         /** Per stream, how much of a job's stdout/stderr is stored for `GET /v1/jobs/:id/output` (head and tail halves; the middle dropped and marked). */
         outputCaptureBytes: posInt.max(16 << 20).default(64 * 1024),
         pidsMax: posInt.default(128),
+        /** Workers send a heartbeat over the IPC channel this often, ms… */
+        heartbeatMs: posInt.max(60_000).default(1000),
+        /** …and one silent for this many intervals is stale: killed, its job failed (`stale worker`). */
+        staleAfterBeats: posInt.max(10_000).default(30),
         minMemoryMiB: posInt.default(384),
         backends: z.array(z.enum(BACKENDS)).min(1).default([...BACKENDS]),
       })
-      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, minMemoryMiB: 384, backends: [...BACKENDS] }),
+      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, heartbeatMs: 1000, staleAfterBeats: 30, minMemoryMiB: 384, backends: [...BACKENDS] }),
     recovery: z
       .strictObject({
         /**

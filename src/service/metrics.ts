@@ -11,6 +11,7 @@ export class ServiceMetrics {
   private readonly wait: Histogram;
   private readonly run: Histogram;
   private readonly recoveredJobs: Counter<'action'>;
+  private readonly restarts: Counter<'reason'>;
 
   constructor(core: () => SchedulerCore | undefined) {
     const r = this.registry;
@@ -53,6 +54,8 @@ export class ServiceMetrics {
     const buckets = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600];
     this.wait = new Histogram({ name: 'gpulab_job_wait_seconds', help: 'Queue wait of each start, seconds', buckets, registers: [r] });
     this.run = new Histogram({ name: 'gpulab_job_run_seconds', help: 'Run time of each finished job, seconds', buckets, registers: [r] });
+    this.restarts = new Counter({ name: 'gpulab_executor_restarts', help: 'Workers the executor killed and replaced, by reason (stale-worker: no heartbeat for sandbox.staleAfterBeats intervals)', labelNames: ['reason'], registers: [r] });
+    this.restarts.inc({ reason: 'stale-worker' }, 0);
     this.recoveredJobs = new Counter({ name: 'gpulab_recovered_jobs_total', help: 'Jobs found unfinished at start-up, by what recovery did', labelNames: ['action'], registers: [r] });
   }
 
@@ -66,6 +69,10 @@ export class ServiceMetrics {
 
   ran(sec: number): void {
     this.run.observe(sec);
+  }
+
+  executorRestart(reason: 'stale-worker'): void {
+    this.restarts.inc({ reason });
   }
 
   recovered(requeued: number, failed: number, queued: number): void {
