@@ -111,6 +111,13 @@ describe.skipIf(!HAVE)(TITLE, () => {
   const extra: Server[] = [];
 
   const state = () => hook(page);
+  /** The node a job ran on (first attempt's), from the run's jobs.csv. */
+  const readNode = (id: string): string => {
+    const [head, ...lines] = readFileSync(join(out, summary.runs[0].run, 'jobs.csv'), 'utf8').trim().split('\n');
+    const h = head.split(',');
+    const row = lines.map((l) => l.split(',')).find((f) => f[h.indexOf('id')] === id);
+    return row ? row[h.indexOf('node')].split('|')[0] : '';
+  };
 
   /** Opens an output directory in a fresh page (its own static site, or live data); closes it after `fn`. */
   async function open(dir: string, fn: (p: Page) => Promise<void>, opts: { live?: boolean; hash?: string; ready?: string } = {}): Promise<void> {
@@ -439,6 +446,49 @@ describe.skipIf(!HAVE)(TITLE, () => {
       expect(about).toContain('events.jsonl');
       await p.screenshot({ path: join(SHOTS, 'viz-empty.png') });
     });
+  });
+
+  it('reads the log in the Web Worker: progress reported up to the file size, the run drawn from its deltas', async () => {
+    type W = { progress: ({ bytes: number; total: number } | null)[]; deltas: number[]; records: number[] };
+    const s = (await page.evaluate(() => (window.gpulab as { state(): unknown }).state())) as W;
+    const logs = summary.runs.map((r) => readFileSync(join(out, r.run, 'events.jsonl')));
+    // Every byte of every log went through the worker, which said how far it was.
+    expect(s.progress.map((p) => p?.bytes)).toEqual(logs.map((b) => b.length));
+    expect(s.progress.map((p) => p?.total)).toEqual(logs.map((b) => b.length));
+    expect(s.deltas.every((n) => n >= 1)).toBe(true);
+    expect(s.records).toEqual(logs.map((b) => b.toString('utf8').split('\n').filter((l) => l.trim() !== '').length));
+    // Loaded: the progress bar is gone and the status says how long the load took.
+    expect(await page.locator('#load-progress').isHidden()).toBe(true);
+    expect(await page.locator('#status').innerText()).toMatch(/loaded in \d/);
+    // The page script never parses the log: the fold (and zod) live in the worker's chunk.
+    const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+    expect(scripts.some((u) => /log-worker-[\w-]+\.js$/.test(u))).toBe(true);
+  });
+
+  it("a click on a node's label collapses its rows into one summary row and a second click expands it", async () => {
+    await page.locator('#zoom-reset').click();
+    const canvas = page.locator('#gantt');
+    const rows0 = Number(await canvas.getAttribute('data-rows'));
+    const first = jobs.find((j) => j.start >= 0)!;
+    const box = (await canvas.boundingBox())!;
+    // Row 0's label (the rejection row, when there is one, is above it).
+    const top = (await page.evaluate(() => (window.gpulab as { state(): { stats: { rejectMarks: number } } }).state().stats.rejectMarks)) > 0;
+    const rowH = box.height / (rows0 + (top ? 1 : 0));
+    await page.mouse.click(box.x + 20, box.y + (top ? rowH : 0) + rowH / 2);
+    await expect.poll(async () => canvas.getAttribute('data-collapsed')).not.toBe('');
+    const node = (await canvas.getAttribute('data-collapsed'))!;
+    const rows1 = Number(await canvas.getAttribute('data-rows'));
+    expect(rows1).toBeLessThan(rows0);
+    // Its jobs are still drawn and still answer hover, inside the summary row.
+    const onNode = jobs.find((j) => j.start >= 0 && readNode(j.id) === node) ?? first;
+    const p = await page.evaluate((id) => (window.gpulab as { barCenter(id: string): { x: number; y: number } | null }).barCenter(id), onNode.id);
+    expect(p).not.toBeNull();
+    await page.mouse.move(p!.x, p!.y);
+    await expect.poll(async () => page.locator('#tooltip').getAttribute('data-job')).toBe(onNode.id);
+    await page.locator('#gantt-view').screenshot({ path: join(SHOTS, 'viz-collapsed.png') });
+    await page.mouse.click(box.x + 20, box.y + (top ? rowH : 0) + rowH / 2);
+    await expect.poll(async () => canvas.getAttribute('data-collapsed')).toBe('');
+    expect(Number(await canvas.getAttribute('data-rows'))).toBe(rows0);
   });
 
   it('a live run is followed while it is written in its staging directory and across the rename into place', async () => {

@@ -46,7 +46,8 @@ const PREEMPT_COLOR = '#000000';
 const LOSS_COLOR = '#c00000';
 const REJECT_COLOR = '#c00000';
 
-type Row = ReturnType<RunModel['rowOrder']>[number];
+/** A drawn row: the model's row, or a collapsed node's summary row (`summary`); `sub[k]` of `subs` is lane k's band. */
+type Row = ReturnType<RunModel['rowOrder']>[number] & { sub: number[]; subs: number; summary?: boolean };
 
 /**
  * The schedule as a canvas Gantt: one row per GPU, in which each job's bar is as tall as the share
@@ -81,14 +82,48 @@ export class Gantt {
     this.wire();
   }
 
+  /** Nodes whose rows are drawn as one summary row (a label click toggles). */
+  readonly collapsed = new Set<string>();
+  private collapsedKey = '';
+
+  /**
+   * Drawn rows: the model's, except that a collapsed node's rows become one summary row in which
+   * each of them keeps a band of its own (`sub` of `subs`), so shares and offsets stay visible.
+   */
   private rowsInOrder(): Row[] {
     const m = this.host.model();
-    if (m !== this.orderModel || m.laneVersion !== this.orderVersion) {
-      this.rows = m.rowOrder();
+    const key = [...this.collapsed].sort().join('\u0000');
+    if (m !== this.orderModel || m.laneVersion !== this.orderVersion || key !== this.collapsedKey) {
+      const out: Row[] = [];
+      for (const R of m.rowOrder()) {
+        const last = out[out.length - 1];
+        if (!this.collapsed.has(R.node)) out.push({ ...R, sub: R.lanes.map(() => 0), subs: 1 });
+        else if (last && last.node === R.node && last.summary) {
+          for (const li of R.lanes) (last.lanes.push(li), last.sub.push(last.subs));
+          last.subs++;
+        } else out.push({ ...R, key: `${R.node}/*`, lanes: [...R.lanes], sub: R.lanes.map(() => 0), subs: 1, summary: true });
+      }
+      this.rows = out;
       this.orderVersion = m.laneVersion;
       this.orderModel = m;
+      this.collapsedKey = key;
     }
     return this.rows;
+  }
+
+  /** Collapses or expands a node's rows; returns whether it is now collapsed. */
+  toggleNode(node: string): boolean {
+    if (this.collapsed.has(node)) this.collapsed.delete(node);
+    else this.collapsed.add(node);
+    this.host.setDomain(this.host.domain());
+    return this.collapsed.has(node);
+  }
+
+  /** The node whose label is at canvas y `py` (CSS px), if any. */
+  nodeAtLabel(py: number): string | undefined {
+    const rows = this.rowsInOrder();
+    const r = Math.floor((py - this.top) / this.rowH);
+    return r >= 0 && r < rows.length ? rows[r].node : undefined;
   }
 
   render(width: number): DrawStats {
@@ -135,7 +170,9 @@ export class Gantt {
     for (let r = 0; r < rows.length; r++) {
       const R = rows[r];
       const prev = r > 0 ? rows[r - 1] : undefined;
-      if (this.rowH >= 9) {
+      if (R.summary) {
+        ctx.fillText(`▸ ${R.node} (${R.subs} rows)`, 4, rowY(r) + this.rowH / 2, LEFT - 8);
+      } else if (this.rowH >= 9) {
         const L = m.lanes[R.lanes[0]];
         const where = R.gpu < 0 ? `cpu${L.slot > 0 || R.lanes.length > 1 || this.cpuSlots(rows, r) ? ` ·${L.slot + 1}` : ''}` : `gpu${R.gpu}`;
         ctx.fillText(`${R.node} ${where}`, 4, rowY(r) + this.rowH / 2, LEFT - 8);
@@ -183,8 +220,12 @@ export class Gantt {
     const hitRects: [number, number, number, number][] = [];
     for (let r = 0; r < rows.length; r++) {
       const y0 = rowY(r);
-      for (const li of rows[r].lanes) {
-        const L = m.lanes[li];
+      const R = rows[r];
+      for (let q = 0; q < R.lanes.length; q++) {
+        const L = m.lanes[R.lanes[q]];
+        // A summary row stacks its rows' bands; a plain row is one band (sub 0 of 1).
+        const band = inner / R.subs;
+        const yb = y0 + Math.floor(R.sub[q] * band);
         let lastPx = -Infinity;
         let lastColor = '';
         for (let i = lowerBound(L.ends, d0); i < L.starts.length && L.starts[i] <= d1; i++) {
@@ -200,8 +241,8 @@ export class Gantt {
           let a = Math.floor(xL + (Math.max(s, d0) - d0) * k);
           let b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
           if (b - a < 1) b = a + 1;
-          const y = y0 + Math.floor((L.off[i] / 1000) * inner);
-          const h = Math.max(1, Math.round((L.milli[i] / 1000) * inner) - (L.off[i] + L.milli[i] < 1000 && inner >= 8 ? 1 : 0));
+          const y = yb + Math.floor((L.off[i] / 1000) * band);
+          const h = Math.max(1, Math.round((L.milli[i] / 1000) * band) - (L.off[i] + L.milli[i] < 1000 && band >= 8 ? 1 : 0));
           const f = flags[j];
           if (f === FLAG.hit) {
             hitBars++;
@@ -270,6 +311,8 @@ export class Gantt {
     ds.merged = String(merged);
     ds.laneHeight = String(this.rowH);
     ds.outageBands = String(outages);
+    ds.collapsed = [...this.collapsed].sort().join(',');
+    ds.rows = String(rows.length);
     ds.preemptMarks = String(preemptMarks);
     ds.lossMarks = String(lossMarks);
     ds.rejectMarks = String(rejectMarks);
@@ -372,11 +415,14 @@ export class Gantt {
     const r = Math.floor((py - this.top) / this.rowH);
     if (r < 0 || r >= rows.length) return undefined;
     const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
-    const frac = (py - this.top - r * this.rowH) / inner;
+    const R = rows[r];
+    const inRow = ((py - this.top - r * this.rowH) / inner) * R.subs;
     const now = m.lastT;
     let fallback: JobInfo | undefined;
-    for (const li of rows[r].lanes) {
-      const L = m.lanes[li];
+    for (let q = 0; q < R.lanes.length; q++) {
+      const L = m.lanes[R.lanes[q]];
+      const frac = inRow - R.sub[q];
+      if (R.subs > 1 && (frac < -0.05 || frac > 1.05)) continue;
       const i = lowerBound(L.ends, t);
       for (const k of [i, i - 1, i + 1]) {
         if (k < 0 || k >= L.starts.length) continue;
@@ -401,15 +447,17 @@ export class Gantt {
     const x = timeScale([d0, d1], this.width);
     const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
     for (let r = 0; r < rows.length; r++) {
-      for (const li of rows[r].lanes) {
-        const L = m.lanes[li];
+      const R = rows[r];
+      for (let q = 0; q < R.lanes.length; q++) {
+        const L = m.lanes[R.lanes[q]];
+        const band = inner / R.subs;
         for (let i = 0; i < L.jobs.length; i++) {
           if (L.jobs[i] !== j) continue;
           const e = L.ends[i] === Infinity ? m.lastT : L.ends[i];
           const a = Math.max(L.starts[i], d0);
           const b = Math.min(e, d1);
           if (b < a) continue;
-          const y = this.top + r * this.rowH + Math.floor((L.off[i] / 1000) * inner) + Math.max(1, Math.round((L.milli[i] / 1000) * inner)) / 2;
+          const y = this.top + r * this.rowH + Math.floor(R.sub[q] * band) + Math.floor((L.off[i] / 1000) * band) + Math.max(1, Math.round((L.milli[i] / 1000) * band)) / 2;
           return { x: x((a + b) / 2), y };
         }
       }
@@ -487,6 +535,10 @@ export class Gantt {
         const rect = c.getBoundingClientRect();
         const px = ev.clientX - rect.left;
         if (px >= LEFT) this.host.setCursor(timeScale(this.host.domain(), this.width).invert(px));
+        else {
+          const node = this.nodeAtLabel(ev.clientY - rect.top);
+          if (node !== undefined) this.toggleNode(node);
+        }
       }
       drag = undefined;
     });

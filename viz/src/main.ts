@@ -714,6 +714,10 @@ window.gpulab = {
     heat: heatmap.stats,
     timing: st.timing,
     applyMs: st.feeds.map((f) => f.applyMs),
+    /** Per run: the last read's progress as the worker reported it, and how many deltas it posted. */
+    progress: st.feeds.map((f) => f.progress ?? null),
+    deltas: st.feeds.map((f) => f.applyMs.length),
+    collapsed: [...gantt.collapsed],
   }),
   /** Client (page) coordinates of the centre of a job's first visible bar, scrolled into view. */
   barCenter(jobId: string): { x: number; y: number } | null {
