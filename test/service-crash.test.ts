@@ -28,7 +28,8 @@ function serve(state: string): Promise<{ p: ChildProcess; url: string }> {
     p.stderr!.on('data', (d) => (err += d));
     p.stdout!.on('data', (d) => {
       out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      // It listens first, recovers, then says ready.
+      const m = /listening on (http:\/\/\S+)\n(?:.*\n)*ready \(epoch \d+\)/.exec(out);
       if (m) resolve({ p, url: m[1] });
     });
     p.on('exit', (code) => reject(new Error(`service exited ${code}: ${err.slice(-2000)}`)));

@@ -57,8 +57,9 @@ async function main(): Promise<number> {
     process.stderr.write(`\n*** ${msg} ***\n\n`);
   }
   const app = { closing: false };
-  const svcPromise = JobService.open({ config: cfg, dev, logger: log });
-  const svc = await svcPromise;
+  // Listen first (healthz answers, readyz and the job routes answer 503 `recovering`), then
+  // reap and recover, then ready.
+  const svc = JobService.create({ config: cfg, dev, logger: log });
   const server = buildServer(svc, cfg.admission);
   const stop = async (sig: string) => {
     if (app.closing) {
@@ -75,8 +76,11 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   const addr = await server.listen({ host: cfg.listen.host, port: cfg.listen.port });
-  log.info('listening', { addr, epoch: svc.epoch, state: cfg.stateDir, events: svc.eventsFile, recovery: svc.recovery && { ...svc.recovery, reaped: undefined } });
+  log.info('listening', { addr, epoch: svc.epoch, state: cfg.stateDir, events: svc.eventsFile });
   process.stdout.write(`listening on ${addr}\n`);
+  await svc.recover();
+  log.info('ready', { addr, epoch: svc.epoch, recovery: svc.recovery && { ...svc.recovery, reaped: undefined } });
+  process.stdout.write(`ready (epoch ${svc.epoch})\n`);
   return await new Promise<number>(() => {});
 }
 

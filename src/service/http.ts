@@ -90,6 +90,11 @@ export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number;
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, 'not-found', `no route ${req.method} ${req.url.slice(0, 200)}`));
 
+  // While the service recovers (it listens first), every job route answers 503 `recovering`.
+  app.addHook('onRequest', async (req, reply) => {
+    if (svc.state === 'recovering' && req.url.startsWith('/v1/')) return unavailable(reply, 'recovering');
+  });
+
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => (svc.ready ? { ready: true, epoch: svc.epoch, ...(svc.pausedReason !== undefined ? { paused: svc.pausedReason } : {}) } : fail(reply, 503, svc.state, `not ready: ${svc.state}`)));
   app.get('/metrics', async (_req, reply) => reply.type(svc.metrics.registry.contentType).send(await svc.metrics.registry.metrics()));

@@ -107,6 +107,7 @@ export class JobService {
   private readonly known = new Set<string>();
   private seq: number;
   private phase: 'recovering' | 'ready' | 'draining' | 'closed' = 'recovering';
+  private recovering: Promise<void> | undefined;
   private readonly subscribers = new Set<(line: string) => void>();
   recovery: { readonly requeued: number; readonly failed: number; readonly queued: number; readonly reaped: ReapReport } | undefined;
 
@@ -140,9 +141,23 @@ export class JobService {
 
   /** Opens the store, reaps what an earlier process left, recovers, and starts scheduling. */
   static async open(o: JobServiceOptions): Promise<JobService> {
-    const s = new JobService(o);
-    await s.start();
+    const s = JobService.create(o);
+    await s.recover();
     return s;
+  }
+
+  /**
+   * Opens the store and starts a new epoch, but neither reaps nor recovers yet: the service is
+   * `recovering` (an HTTP edge can listen already and answer 503) until `recover()` resolves.
+   */
+  static create(o: JobServiceOptions): JobService {
+    return new JobService(o);
+  }
+
+  /** Reaps, recovers and starts scheduling; the service is ready when it resolves. Once only. */
+  recover(): Promise<void> {
+    this.recovering ??= this.start();
+    return this.recovering;
   }
 
   get ready(): boolean {
@@ -404,6 +419,9 @@ export class JobService {
    */
   async close(graceMs = this.cfg.drainGraceSec * 1000): Promise<void> {
     if (this.phase === 'closed') return;
+    // A stop during recovery: let recovery finish first (it holds the store and starts the driver).
+    if (this.phase === 'recovering') await this.recover().catch(() => undefined);
+    if (this.state === 'closed') return;
     this.phase = 'draining';
     const until = performance.now() + graceMs;
     while (this.driver.core.runningCount > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
