@@ -14,7 +14,8 @@ import { PROPERTIES } from './properties.ts';
  * method, job, simulated time and the size of its input) and posts each case before simulating
  * it; this thread polls the shared record and, when one call has run past `hangMs`, terminates
  * the worker (which stops even a `while (true) {}`), records a failure naming the call, the
- * property, the case and its size, and starts a fresh worker for the properties that remain.
+ * property, the case and its size, and starts a fresh worker for the policies that remain (the
+ * hung policy's other properties are not run: each would most likely hang as well).
  * Slow calls that do return are failed inside the worker by the per-call budget (guarded.ts).
  */
 
@@ -97,6 +98,8 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
           ms: performance.now() - current.t0,
         });
         hung = true;
+        // The rest of this policy's properties are not run: each would most likely hang too.
+        skip[subject] = PROPERTIES.map((p) => p.name);
         void worker.terminate().then(() => resolve('hang'));
       }, Math.max(20, Math.min(250, hangMs / 8)));
       worker.on('message', (m: { type: string } & Record<string, unknown>) => {
