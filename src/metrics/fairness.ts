@@ -91,6 +91,9 @@ export class TenantTracker {
     return this.gpu;
   }
 
+  /** Changes to `held` so far: equal counts, equal `held`. */
+  heldChanges = 0;
+
   add(r: LogRecord, weightOf: (t: string) => number = () => 1): void {
     if (r.t !== this.lastT) {
       if (this.lastT >= 0) this.integrate(r.t - this.lastT, weightOf);
@@ -102,7 +105,10 @@ export class TenantTracker {
         return;
       case 'arrival':
         this.jobs.set(r.job, { tenant: r.tenant, submit: r.t, dur: r.dur, demand: r.gpus * r.milli, start: -1, end: -1, ok: false, held: 0 });
-        if (!this.gpu.has(r.tenant)) this.gpu.set(r.tenant, 0);
+        if (!this.gpu.has(r.tenant)) {
+          this.gpu.set(r.tenant, 0);
+          this.heldChanges++;
+        }
         return;
       case 'admit':
         this.bump(this.active, this.jobs.get(r.job)!.tenant, 1);
@@ -197,6 +203,7 @@ export class TenantTracker {
   }
 
   private bump(m: Map<string, number>, k: string, d: number): void {
+    if (m === this.gpu) this.heldChanges++;
     m.set(k, (m.get(k) ?? 0) + d);
   }
 }

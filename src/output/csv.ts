@@ -11,10 +11,29 @@ export type CsvCell = string | number | boolean | undefined | null;
  * included; `\n` line ends, a final newline, no BOM. Pure.
  */
 export function toCsv(header: readonly string[], rows: Iterable<readonly CsvCell[]>): string {
-  return stringify([header, ...rows] as CsvCell[][], {
-    record_delimiter: '\n',
-    cast: { boolean: (v) => String(v), number: (v) => String(v) },
-  });
+  let out = '';
+  for (const chunk of csvChunks(header, rows)) out += chunk;
+  return out;
+}
+
+const OPTIONS = { record_delimiter: '\n', cast: { boolean: (v: boolean) => String(v), number: (v: number) => String(v) } } as const;
+const CHUNK_ROWS = 8192;
+
+/**
+ * The same CSV text as `toCsv`, in pieces of a few thousand records (each record is quoted on its
+ * own, so the pieces concatenate to the whole): write them as they come and no whole-file string
+ * is ever built.
+ */
+export function* csvChunks(header: readonly string[], rows: Iterable<readonly CsvCell[]>): Generator<string> {
+  let batch: CsvCell[][] = [header as CsvCell[]];
+  for (const r of rows) {
+    batch.push(r as CsvCell[]);
+    if (batch.length >= CHUNK_ROWS) {
+      yield stringify(batch, OPTIONS);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield stringify(batch, OPTIONS);
 }
 
 /** Empty for "never / not yet" (-1 start or end), the value otherwise. */
@@ -28,16 +47,24 @@ const when = (t: number): number | undefined => (t >= 0 ? t : undefined);
  * an unfinished one, the grant of a job never placed.
  */
 export function jobsCsv(rows: Iterable<JobRow>): string {
-  const header = ['id', 'tenant', 'submit_ms', 'start_ms', 'end_ms', 'state', 'req_gpus', 'req_milli', 'node', 'gpus', 'milli', 'attempts', 'reason', 'preemptions', 'lost_ms', 'node_losses'];
-  const out: CsvCell[][] = [];
+  return toCsv(JOBS_HEADER, jobCells(rows));
+}
+
+/** jobs.csv in pieces (`csvChunks`). */
+export function jobsCsvChunks(rows: Iterable<JobRow>): Generator<string> {
+  return csvChunks(JOBS_HEADER, jobCells(rows));
+}
+
+const JOBS_HEADER = ['id', 'tenant', 'submit_ms', 'start_ms', 'end_ms', 'state', 'req_gpus', 'req_milli', 'node', 'gpus', 'milli', 'attempts', 'reason', 'preemptions', 'lost_ms', 'node_losses'];
+
+function* jobCells(rows: Iterable<JobRow>): Generator<CsvCell[]> {
   for (const j of rows) {
     const placed = j.start >= 0;
-    out.push([
+    yield [
       j.id, j.tenant, j.submit, when(j.start), when(j.end), j.state, j.reqGpus, j.reqMilli,
       j.node, j.gpus, placed ? j.milli : undefined, j.attempts, j.reason, j.preemptions, j.lostMs, j.nodeLosses,
-    ]);
+    ];
   }
-  return toCsv(header, out);
 }
 
 /**
@@ -45,11 +72,26 @@ export function jobsCsv(rows: Iterable<JobRow>): string {
  * as % of cluster capacity), tenants sorted by name. Times integer ms.
  */
 export function timelineCsv(rows: readonly TimelineRow[], gpuCapacity: number): string {
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r.tenants ?? {})))].sort();
+  let out = '';
+  for (const chunk of timelineCsvChunks(rows, gpuCapacity)) out += chunk;
+  return out;
+}
+
+/** timeline.csv in pieces (`csvChunks`). */
+export function timelineCsvChunks(rows: readonly TimelineRow[], gpuCapacity: number): Generator<string> {
+  const seen = new Set<string>();
+  let last: TimelineRow['tenants'];
+  for (const r of rows) {
+    // Rows share one tenants object while the shares stay put (derive.ts): each read once.
+    if (r.tenants === last || r.tenants === undefined) continue;
+    last = r.tenants;
+    for (const n in r.tenants) seen.add(n);
+  }
+  const names = [...seen].sort();
   const pctOf = (m: number) => (gpuCapacity > 0 ? round((100 * m) / gpuCapacity, 2) : 0);
   const header = ['t_ms', 'gpu_alloc_milli', 'gpu_alloc_pct', 'queued', 'running', 'gpu_up_milli', ...names.map((n) => `share_pct_${n}`)];
-  return toCsv(
-    header,
-    rows.map((r) => [r.t, r.gpuAllocated, pctOf(r.gpuAllocated), r.queued, r.running, r.gpuUp, ...names.map((n) => pctOf(r.tenants?.[n] ?? 0))]),
-  );
+  function* cells(): Generator<CsvCell[]> {
+    for (const r of rows) yield [r.t, r.gpuAllocated, pctOf(r.gpuAllocated), r.queued, r.running, r.gpuUp, ...names.map((n) => pctOf(r.tenants?.[n] ?? 0))];
+  }
+  return csvChunks(header, cells());
 }

@@ -131,6 +131,8 @@ export class Deriver {
   /** Tenant fair-share weights (1 when absent); set before the first record. */
   weights: ReadonlyMap<string, number> = new Map();
   private readonly weightOf = (t: string) => this.weights.get(t) ?? 1;
+  private tenantsNow: Readonly<Record<string, number>> = Object.freeze({});
+  private tenantsAt = -1;
 
   add(r: LogRecord): void {
     if (!this.follows(r)) throw new Error(`event log refers to job ${'job' in r ? r.job : '?'} before its arrival`);
@@ -337,13 +339,18 @@ export class Deriver {
   }
 
   private rowNow(): TimelineRow {
+    if (this.tenantsAt !== this.fair.heldChanges) {
+      // Rows share one frozen tenants object until a share changes (most instants change none).
+      this.tenantsNow = Object.freeze(Object.fromEntries(this.fair.held));
+      this.tenantsAt = this.fair.heldChanges;
+    }
     return {
       t: this.lastT,
       gpuAllocated: this.gpuAllocated,
       queued: this.queued,
       running: this.running,
       gpuUp: this.gpuUp,
-      tenants: Object.fromEntries(this.fair.held),
+      tenants: this.tenantsNow,
     };
   }
 

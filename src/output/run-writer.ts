@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobsCsv, timelineCsv } from './csv.ts';
+import { jobsCsvChunks, timelineCsvChunks } from './csv.ts';
 import { Deriver } from './derive.ts';
 import type { EventLog, LogRecord } from '../log/records.ts';
 
@@ -59,8 +59,8 @@ export class RunWriter implements EventLog {
       this.fd = undefined;
     }
     if (this.dir) {
-      writeFileSync(join(this.dir, 'jobs.csv'), jobsCsv(this.deriver.jobs.values()));
-      writeFileSync(join(this.dir, 'timeline.csv'), timelineCsv(this.deriver.timeline, this.deriver.gpuCapacity));
+      writeChunks(join(this.dir, 'jobs.csv'), jobsCsvChunks(this.deriver.jobs.values()));
+      writeChunks(join(this.dir, 'timeline.csv'), timelineCsvChunks(this.deriver.timeline, this.deriver.gpuCapacity));
     }
     return this.hash.digest('hex');
   }
@@ -72,5 +72,15 @@ export class RunWriter implements EventLog {
     this.bufLen = 0;
     this.hash.update(chunk);
     if (this.fd !== undefined) writeSync(this.fd, chunk);
+  }
+}
+
+/** Writes a file piece by piece (CSV as it is formatted: no whole-file string). */
+function writeChunks(path: string, chunks: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const c of chunks) writeSync(fd, c);
+  } finally {
+    closeSync(fd);
   }
 }
