@@ -157,7 +157,7 @@ export const fairShareArb: fc.Arbitrary<FairShareCase> = fc
   })
   .map(({ tenants, weights, nodes: nodeCount, interleave, seed }) => {
     const w: number[] = tenants.map((_, i) => (weights === 'equal' ? 1 : weights[i]));
-    if (weights !== 'equal' && Math.max(...w) < 3 * Math.min(...w)) {
+    if (weights !== 'equal' && w.reduce((a, x) => Math.max(a, x), -Infinity) < 3 * w.reduce((a, x) => Math.min(a, x), Infinity)) {
       w[0] = 1;
       w[w.length - 1] = Math.max(3, w[w.length - 1]);
     }

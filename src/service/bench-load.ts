@@ -81,7 +81,7 @@ process.stdout.write(
     `requests ${total} (${Math.round(total / seconds)}/s); answers ${[...codes].map(([c, k]) => `${c}×${k}`).join(' ')}`,
     `accepted ${accepted}: ${Math.round(accepted / ((lastAccept - t0) / 1000))}/s until the queue was full (${((lastAccept - t0) / 1000).toFixed(2)} s), ${Math.round(accepted / seconds)}/s over the run; 429 share ${((100 * (codes.get(429) ?? 0)) / total).toFixed(1)} %`,
     `latency p50 ${q(50).toFixed(2)} ms, p99 ${q(99).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(1)} ms`,
-    `RSS peak ${mb(peakRss)} MiB; second half of the run ${mb(Math.min(...half))}–${mb(Math.max(...half))} MiB`,
+    `RSS peak ${mb(peakRss)} MiB; second half of the run ${mb(half.reduce((a, x) => Math.min(a, x), Infinity))}–${mb(half.reduce((a, x) => Math.max(a, x), 0))} MiB`,
   ].join('\n') + '\n',
 );
 keepAlive.destroy();

@@ -64,7 +64,7 @@ export const claimProperties: readonly PropertyDef[] = [
         check(total > 0, () => `no GPU time allocated between t=${from / 1000} s and t=${to / 1000} s while every tenant had jobs queued`);
         const wsum = sc.tenants!.reduce((a, t) => a + t.weight, 0);
         const gpus = sc.nodes.reduce((a, n) => a + n.gpus.length, 0);
-        const maxJob = Math.max(...sc.jobs.map((j) => j.gpus));
+        const maxJob = sc.jobs.reduce((a, j) => Math.max(a, j.gpus), 0);
         // One job's worth of GPUs (whole jobs cannot split), plus 5 points.
         const tol = maxJob / gpus + 0.05;
         const rows = sc.tenants!.map((t) => ({ t, share: got.get(t.name)! / total, target: t.weight / wsum }));
