@@ -98,6 +98,7 @@ export class JobService {
   private lines: string[] = [];
   private settle: (() => void)[] = [];
   private flushQueued = false;
+  private committing: Promise<void> | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly inflightKeys = new Map<string, Promise<SubmitResult>>();
   private readonly inflightNonces = new Set<string>();
@@ -254,7 +255,16 @@ export class JobService {
 
   /** Resolves once every event enqueued so far has been handled and committed. */
   private settled(): Promise<void> {
-    return new Promise((r) => setImmediate(() => setImmediate(() => (this.flushQueued ? this.settle.push(r) : r()))));
+    return new Promise((r) =>
+      setImmediate(() =>
+        setImmediate(() => {
+          if (this.flushQueued || this.committing || this.ops.length > 0) {
+            this.settle.push(r);
+            if (!this.flushQueued) this.queueFlush();
+          } else r();
+        }),
+      ),
+    );
   }
 
   /** The job the core runs for a request (`work` wins; a command runs as the `command` kind). */
@@ -428,11 +438,11 @@ export class JobService {
     const left = this.driver.core.runningCount;
     this.log.info('draining done', { stillRunning: left });
     await this.driver.close();
-    this.flush();
+    await this.commitsDone();
     this.phase = 'closed';
     this.subscribers.clear();
     closeSync(this.eventsFd);
-    this.store.close();
+    await this.store.close();
   }
 
   private push(op: StoreOp): void {
@@ -451,9 +461,8 @@ export class JobService {
   /** The core's log sink: events.jsonl as it happens, store operations for the next commit. */
   private onRecord(r: LogRecord): void {
     const line = JSON.stringify(r);
-    writeSync(this.eventsFd, line + '\n');
     this.lines.push(line);
-    this.ops.push({ op: 'event', epoch: this.epoch, record: r });
+    this.ops.push({ op: 'event', epoch: this.epoch, record: r, line });
     const at = this.now();
     switch (r.ev) {
       case 'admit': {
@@ -524,26 +533,46 @@ export class JobService {
     this.queueFlush();
   }
 
-  /** Commits what the last instant produced, then answers its waiters and streams its records. */
+  /**
+   * Group commit: hands what has accumulated to the store's committer thread (one transaction,
+   * fsync'd), then answers its waiters and streams its records. One commit is under way at a time;
+   * whatever arrives meanwhile (any number of event-loop turns) goes in the next, so the event loop
+   * never waits on the disk and a slow fsync makes batches larger, not answers later in a queue.
+   */
   private flush(): void {
     this.flushQueued = false;
+    if (this.committing) return; // the commit under way flushes again when it is done
     const ops = this.ops;
     const lines = this.lines;
     const settle = this.settle;
     this.ops = [];
     this.lines = [];
     this.settle = [];
-    try {
-      this.store.apply(ops);
-    } catch (e) {
-      // The store refused (disk full, I/O error): nothing of this instant is promised to anyone.
-      this.log.error('store commit failed', { error: (e as Error).message });
-      this.phase = 'draining';
-      for (const p of this.pending.values()) p.resolve({ kind: 'unavailable', why: 'draining' });
-      this.pending.clear();
-      return;
+    // events.jsonl as it happens: this instant's records in one write.
+    if (lines.length > 0) writeSync(this.eventsFd, lines.join('\n') + '\n');
+    this.committing = this.store.commit(ops).then(
+      () => {
+        this.committing = undefined;
+        for (const f of settle) f();
+        for (const s of this.subscribers) for (const l of lines) s(l);
+        if (this.ops.length > 0 || this.settle.length > 0) this.flush();
+      },
+      (e: unknown) => {
+        this.committing = undefined;
+        // The store refused (disk full, I/O error): nothing of this batch is promised to anyone.
+        this.log.error('store commit failed', { error: (e as Error).message });
+        this.phase = 'draining';
+        for (const p of this.pending.values()) p.resolve({ kind: 'unavailable', why: 'draining' });
+        this.pending.clear();
+      },
+    );
+  }
+
+  /** Resolves once nothing is left to commit and no commit is under way. */
+  private async commitsDone(): Promise<void> {
+    while (this.committing || this.ops.length > 0 || this.settle.length > 0) {
+      if (!this.committing) this.flush();
+      await this.committing;
     }
-    for (const f of settle) f();
-    for (const s of this.subscribers) for (const l of lines) s(l);
   }
 }

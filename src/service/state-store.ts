@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /**
  * The service's durable state: jobs (the request and where it stands), runs (one attempt each,
@@ -77,7 +79,8 @@ export type StoreOp =
   | { readonly op: 'start-run'; readonly jobId: string; readonly epoch: number; readonly node: string; readonly gpus: readonly number[]; readonly at: number }
   /** Ends the job's open run, if it has one. */
   | { readonly op: 'end-run'; readonly jobId: string; readonly outcome: string; readonly reason?: string | null; readonly at: number }
-  | { readonly op: 'event'; readonly epoch: number; readonly record: Readonly<Record<string, unknown>> }
+  /** `line`: the record's JSON when the caller has it already. */
+  | { readonly op: 'event'; readonly epoch: number; readonly record: Readonly<Record<string, unknown>>; readonly line?: string }
   | { readonly op: 'nonce'; readonly keyId: string; readonly nonce: string; readonly at: number }
   | { readonly op: 'attestation'; readonly jobId: string | null; readonly report: Readonly<Record<string, unknown>>; readonly at: number }
   | { readonly op: 'meta'; readonly key: string; readonly value: string | null }
@@ -112,8 +115,103 @@ export interface StateStore {
   counts(): Record<ApiState, number>;
   /** Applies `ops` in one transaction (all or nothing), committed when it returns. */
   apply(ops: readonly StoreOp[]): void;
-  close(): void;
+  /**
+   * The same, off this thread: one transaction, committed (fsync'd) when the promise resolves;
+   * commits happen in call order. Reads on this thread see it once it has resolved.
+   */
+  commit(ops: readonly StoreOp[]): Promise<void>;
+  /** Waits for the commits under way, then closes. */
+  close(): Promise<void>;
 }
+
+/** One SQL statement and its arguments: what an operation becomes (the same on either path). */
+export type Statement = readonly [sql: string, args: readonly (string | number | null)[]];
+
+/** The `epochAttempt`-th run of a job in an epoch, as a subquery (2 args: job id, epoch, offset). */
+const RUN_OF_EPOCH = `(SELECT attempt FROM runs WHERE job_id = ? AND epoch = ? ORDER BY attempt LIMIT 1 OFFSET ?)`;
+
+/** The SQL statements of one operation, in order. Pure. */
+export function compileOp(o: StoreOp): Statement[] {
+  switch (o.op) {
+    case 'insert-job': {
+      const j = o.job;
+      return [
+        [
+          `INSERT INTO jobs (id, seq, tenant, idem_key, fingerprint, request, state, reason, submitted_at, started_at, ended_at, attempts, node, gpus, attestation)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [j.id, j.seq, j.tenant, j.idempotencyKey, j.fingerprint, JSON.stringify(j.request), j.state, j.reason, j.submittedAt, j.startedAt, j.endedAt, j.attempts, j.node, j.gpus === null ? null : JSON.stringify(j.gpus), j.attestation === null ? null : JSON.stringify(j.attestation)],
+        ],
+      ];
+    }
+    case 'set-state':
+      return [[`UPDATE jobs SET state = ?, reason = COALESCE(?, reason), ended_at = CASE WHEN ? THEN ? ELSE ended_at END WHERE id = ?`, [o.state, o.reason ?? null, TERMINAL.has(o.state) ? 1 : 0, o.at, o.id]]];
+    case 'start-run': {
+      const gpus = JSON.stringify(o.gpus);
+      return [
+        [`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, node = ?, gpus = ? WHERE id = ?`, [o.at, o.node, gpus, o.jobId]],
+        [`INSERT INTO runs (job_id, attempt, epoch, node, gpus, started_at) SELECT id, attempts, ?, ?, ?, ? FROM jobs WHERE id = ?`, [o.epoch, o.node, gpus, o.at, o.jobId]],
+      ];
+    }
+    case 'end-run':
+      return [[`UPDATE runs SET ended_at = ?, outcome = ?, reason = ? WHERE job_id = ? AND outcome IS NULL`, [o.at, o.outcome, o.reason ?? null, o.jobId]]];
+    case 'event':
+      return [[`INSERT INTO events (epoch, record) VALUES (?, ?)`, [o.epoch, o.line ?? JSON.stringify(o.record)]]];
+    case 'nonce':
+      return [[`INSERT INTO nonces (key_id, nonce, at) VALUES (?, ?, ?)`, [o.keyId, o.nonce, o.at]]];
+    case 'attestation':
+      return [[`INSERT INTO attestations (job_id, at, report) VALUES (?, ?, ?)`, [o.jobId, o.at, JSON.stringify(o.report)]]];
+    case 'meta':
+      return o.value === null ? [[`DELETE FROM meta WHERE k = ?`, [o.key]]] : [[`INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`, [o.key, o.value]]];
+    case 'output': {
+      // A run that never started in this epoch (failed before its start was recorded) matches no row.
+      const run = [o.jobId, o.epoch, o.epochAttempt - 1];
+      return [
+        [
+          `INSERT OR REPLACE INTO outputs (job_id, attempt, exit_code, stdout, stdout_bytes, stdout_truncated, stderr, stderr_bytes, stderr_truncated)
+           SELECT ?, attempt, ?, ?, ?, ?, ?, ?, ? FROM runs WHERE attempt = ${RUN_OF_EPOCH} AND job_id = ?`,
+          [o.jobId, o.exitCode, o.stdout.text, o.stdout.bytes, o.stdout.truncated ? 1 : 0, o.stderr.text, o.stderr.bytes, o.stderr.truncated ? 1 : 0, ...run, o.jobId],
+        ],
+        [`UPDATE runs SET exit_code = ? WHERE job_id = ? AND attempt = ${RUN_OF_EPOCH}`, [o.exitCode, o.jobId, ...run]],
+        [`UPDATE jobs SET exit_code = ? WHERE id = ? AND attempts = ${RUN_OF_EPOCH}`, [o.exitCode, o.jobId, ...run]],
+      ];
+    }
+  }
+}
+
+/**
+ * The committer thread: its own connection (WAL allows readers on the main thread meanwhile),
+ * one transaction per message, an answer after each commit. Plain JavaScript, so it runs the same
+ * under tsx, vitest and the bundle.
+ */
+const COMMITTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+const cache = new Map();
+const tx = db.transaction((stmts) => {
+  for (const [sql, args] of stmts) {
+    let st = cache.get(sql);
+    if (!st) cache.set(sql, (st = db.prepare(sql)));
+    st.run(...args);
+  }
+});
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    tx(m.stmts);
+    parentPort.postMessage({ id: m.id });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message) });
+  }
+});
+`;
 
 interface JobRow {
   id: string;
@@ -192,7 +290,12 @@ function toJob(r: JobRow): StoredJob {
 export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
   private readonly st;
-  private readonly tx: (ops: readonly StoreOp[]) => void;
+  private readonly tx: (stmts: readonly Statement[]) => void;
+  private readonly file: string;
+  private committer: Worker | undefined;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private last: Promise<void> = Promise.resolve();
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -206,20 +309,8 @@ export class SqliteStateStore implements StateStore {
       if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
     }
     const db = this.db;
+    this.file = join(dir, 'state.sqlite');
     this.st = {
-      insertJob: db.prepare(
-        `INSERT INTO jobs (id, seq, tenant, idem_key, fingerprint, request, state, reason, submitted_at, started_at, ended_at, attempts, node, gpus, attestation)
-         VALUES (@id, @seq, @tenant, @idem_key, @fingerprint, @request, @state, @reason, @submitted_at, @started_at, @ended_at, @attempts, @node, @gpus, @attestation)`,
-      ),
-      setState: db.prepare(`UPDATE jobs SET state = ?, reason = COALESCE(?, reason), ended_at = CASE WHEN ? THEN ? ELSE ended_at END WHERE id = ?`),
-      startRun: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, node = ?, gpus = ? WHERE id = ? RETURNING attempts`),
-      insertRun: db.prepare(`INSERT INTO runs (job_id, attempt, epoch, node, gpus, started_at) VALUES (?, ?, ?, ?, ?, ?)`),
-      endRun: db.prepare(`UPDATE runs SET ended_at = ?, outcome = ?, reason = ? WHERE job_id = ? AND outcome IS NULL`),
-      event: db.prepare(`INSERT INTO events (epoch, record) VALUES (?, ?)`),
-      nonce: db.prepare(`INSERT INTO nonces (key_id, nonce, at) VALUES (?, ?, ?)`),
-      attestation: db.prepare(`INSERT INTO attestations (job_id, at, report) VALUES (?, ?, ?)`),
-      metaSet: db.prepare(`INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`),
-      metaDel: db.prepare(`DELETE FROM meta WHERE k = ?`),
       metaGet: db.prepare(`SELECT v FROM meta WHERE k = ?`),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
       jobByKey: db.prepare(`SELECT * FROM jobs WHERE tenant = ? AND idem_key = ?`),
@@ -228,80 +319,17 @@ export class SqliteStateStore implements StateStore {
       runs: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
       nonceUsed: db.prepare(`SELECT 1 FROM nonces WHERE key_id = ? AND nonce = ?`),
       counts: db.prepare(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`),
-      runOfEpoch: db.prepare(`SELECT attempt FROM runs WHERE job_id = ? AND epoch = ? ORDER BY attempt LIMIT 1 OFFSET ?`),
-      insertOutput: db.prepare(
-        `INSERT OR REPLACE INTO outputs (job_id, attempt, exit_code, stdout, stdout_bytes, stdout_truncated, stderr, stderr_bytes, stderr_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      runExit: db.prepare(`UPDATE runs SET exit_code = ? WHERE job_id = ? AND attempt = ?`),
-      jobExit: db.prepare(`UPDATE jobs SET exit_code = ? WHERE id = ? AND attempts = ?`),
       lastOutput: db.prepare(`SELECT * FROM outputs WHERE job_id = ? ORDER BY attempt DESC LIMIT 1`),
       outputOf: db.prepare(`SELECT * FROM outputs WHERE job_id = ? AND attempt = ?`),
     };
-    this.tx = db.transaction((ops: readonly StoreOp[]) => {
-      for (const o of ops) this.applyOne(o);
+    const cache = new Map<string, Database.Statement>();
+    this.tx = db.transaction((stmts: readonly Statement[]) => {
+      for (const [sql, args] of stmts) {
+        let st = cache.get(sql);
+        if (!st) cache.set(sql, (st = db.prepare(sql)));
+        st.run(...args);
+      }
     });
-  }
-
-  private applyOne(o: StoreOp): void {
-    const st = this.st;
-    switch (o.op) {
-      case 'insert-job': {
-        const j = o.job;
-        st.insertJob.run({
-          id: j.id,
-          seq: j.seq,
-          tenant: j.tenant,
-          idem_key: j.idempotencyKey,
-          fingerprint: j.fingerprint,
-          request: JSON.stringify(j.request),
-          state: j.state,
-          reason: j.reason,
-          submitted_at: j.submittedAt,
-          started_at: j.startedAt,
-          ended_at: j.endedAt,
-          attempts: j.attempts,
-          node: j.node,
-          gpus: j.gpus === null ? null : JSON.stringify(j.gpus),
-          attestation: j.attestation === null ? null : JSON.stringify(j.attestation),
-        });
-        return;
-      }
-      case 'set-state': {
-        const terminal = TERMINAL.has(o.state) ? 1 : 0;
-        st.setState.run(o.state, o.reason ?? null, terminal, o.at, o.id);
-        return;
-      }
-      case 'start-run': {
-        const r = st.startRun.get(o.at, o.node, JSON.stringify(o.gpus), o.jobId) as { attempts: number } | undefined;
-        if (!r) throw new Error(`start-run for unknown job ${o.jobId}`);
-        st.insertRun.run(o.jobId, r.attempts, o.epoch, o.node, JSON.stringify(o.gpus), o.at);
-        return;
-      }
-      case 'end-run':
-        st.endRun.run(o.at, o.outcome, o.reason ?? null, o.jobId);
-        return;
-      case 'event':
-        st.event.run(o.epoch, JSON.stringify(o.record));
-        return;
-      case 'nonce':
-        st.nonce.run(o.keyId, o.nonce, o.at);
-        return;
-      case 'attestation':
-        st.attestation.run(o.jobId, o.at, JSON.stringify(o.report));
-        return;
-      case 'meta':
-        if (o.value === null) st.metaDel.run(o.key);
-        else st.metaSet.run(o.key, o.value);
-        return;
-      case 'output': {
-        const r = st.runOfEpoch.get(o.jobId, o.epoch, o.epochAttempt - 1) as { attempt: number } | undefined;
-        if (!r) return; // never started in this epoch (failed before its start was recorded)
-        st.insertOutput.run(o.jobId, r.attempt, o.exitCode, o.stdout.text, o.stdout.bytes, o.stdout.truncated ? 1 : 0, o.stderr.text, o.stderr.bytes, o.stderr.truncated ? 1 : 0);
-        st.runExit.run(o.exitCode, o.jobId, r.attempt);
-        st.jobExit.run(o.exitCode, o.jobId, r.attempt);
-        return;
-      }
-    }
   }
 
   beginEpoch(): number {
@@ -387,10 +415,46 @@ export class SqliteStateStore implements StateStore {
   }
 
   apply(ops: readonly StoreOp[]): void {
-    if (ops.length > 0) this.tx(ops);
+    if (ops.length > 0) this.tx(ops.flatMap(compileOp));
   }
 
-  close(): void {
+  commit(ops: readonly StoreOp[]): Promise<void> {
+    if (ops.length === 0) return Promise.resolve();
+    const w = (this.committer ??= this.startCommitter());
+    const id = ++this.nextId;
+    const p = new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      w.postMessage({ id, stmts: ops.flatMap(compileOp) });
+    });
+    this.last = p.catch(() => undefined);
+    return p;
+  }
+
+  private startCommitter(): Worker {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const w = new Worker(COMMITTER, { eval: true, workerData: { driver, file: this.file } });
+    w.on('message', (m: { id: number; error?: string }) => {
+      const p = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(m.error));
+      else p?.resolve();
+    });
+    const failAll = (e: Error) => {
+      for (const p of this.waiting.values()) p.reject(e);
+      this.waiting.clear();
+    };
+    w.on('error', failAll);
+    w.on('exit', () => failAll(new Error('state store committer stopped')));
+    return w;
+  }
+
+  async close(): Promise<void> {
+    const w = this.committer;
+    if (w) {
+      await this.last;
+      w.postMessage('close');
+      await new Promise((r) => w.once('exit', r));
+    }
     this.db.close();
   }
 }
