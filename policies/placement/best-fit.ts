@@ -1,5 +1,7 @@
+import { fits, placeOn } from '../../src/cluster/fit.ts';
+import type { NodeView } from '../../src/cluster/types.ts';
 import type { PlacementPolicy } from '../../src/scheduler/policy.ts';
-import { placeByScore } from '../../src/scheduler/placement-kit.ts';
+import { unfit } from '../../src/scheduler/placement-kit.ts';
 
 /**
  * best-fit: the node left with the least free GPU after the placement (tightest GPU fit), then
@@ -12,10 +14,28 @@ import { placeByScore } from '../../src/scheduler/placement-kit.ts';
 export const bestFit = {
   name: 'best-fit',
   place(job, cluster) {
-    return placeByScore(cluster, job, 'tightest', (node) => [
-      node.gpuFree - job.gpus * job.milli,
-      node.cpu > 0 ? (node.cpuFree - job.cpu) / node.cpu : 0,
-      node.memory > 0 ? (node.memoryFree - job.memory) / node.memory : 0,
-    ]);
+    // placeByScore's rule with the score [GPU left, CPU fraction left, memory fraction left]
+    // compared in place: no score array or placement built per node, the winner's GPUs picked once.
+    const need = job.gpus * job.milli;
+    let best: NodeView | undefined;
+    let g0 = 0;
+    let c0 = 0;
+    let m0 = 0;
+    for (const node of cluster.nodes) {
+      if (best !== undefined && node.gpuFree - need > g0) continue; // loses on the first key whatever else
+      if (!fits(node, job)) continue;
+      const g = node.gpuFree - need;
+      const c = node.cpu > 0 ? (node.cpuFree - job.cpu) / node.cpu : 0;
+      const m = node.memory > 0 ? (node.memoryFree - job.memory) / node.memory : 0;
+      const d = best === undefined ? -1 : g - g0 || c - c0 || m - m0;
+      if (d < 0 || (d === 0 && node.id < best!.id)) {
+        best = node;
+        g0 = g;
+        c0 = c;
+        m0 = m;
+      }
+    }
+    const p = best && placeOn(best, job, 'tightest');
+    return p ? { kind: 'placed', placement: p } : unfit(job);
   },
 } satisfies PlacementPolicy;

@@ -1,4 +1,4 @@
-import { placeOn, type GpuOrder } from '../cluster/fit.ts';
+import { fits, placeOn, type GpuOrder } from '../cluster/fit.ts';
 import type { ClusterView, Demand, NodeView, Placement } from '../cluster/types.ts';
 import type { PlacementOutcome } from './policy.ts';
 
@@ -27,7 +27,9 @@ export function unfit(d: Demand): PlacementOutcome {
 
 /**
  * The placement with the lowest `score` over all nodes that fit `d` (GPUs picked in `gpuOrder`);
- * ties break by node id. `score` receives the node and the candidate placement on it.
+ * ties break by node id. `score` receives the node and the candidate placement on it; a score
+ * that declares only the node parameter is computed without building a placement for every node
+ * (only the winner's GPUs are picked), which is much cheaper on a large cluster.
  */
 export function placeByScore(
   cluster: ClusterView,
@@ -38,6 +40,21 @@ export function placeByScore(
   let best: Placement | undefined;
   let bestScore: Score = 0;
   let bestId = '';
+  if (score.length < 2) {
+    let bestNode: NodeView | undefined;
+    for (const node of cluster.nodes) {
+      if (!fits(node, d)) continue;
+      const s = (score as (node: NodeView) => Score)(node);
+      const c = bestNode === undefined ? -1 : compareScore(s, bestScore);
+      if (c < 0 || (c === 0 && node.id < bestNode!.id)) {
+        bestNode = node;
+        bestScore = s;
+      }
+    }
+    // placeOn succeeds exactly where fits does.
+    best = bestNode && placeOn(bestNode, d, gpuOrder);
+    return best ? { kind: 'placed', placement: best } : unfit(d);
+  }
   for (const node of cluster.nodes) {
     const p = placeOn(node, d, gpuOrder);
     if (!p) continue;
