@@ -1,0 +1,93 @@
+/**
+ * gpulab against SimPy (figures, not pass/fail; part of `npm run bench`). The issue's workload:
+ * nodes of 8 whole GPUs, Poisson arrivals at ~90% load, 1/2/4/8 GPUs weighted 4:2:1:1,
+ * exponential durations of mean 3600 s, FIFO with head-of-line blocking, first-fit. The same job
+ * list goes to gpulab's `simulate()` and to the SimPy 2.3 model in bench/simpy_model.py.
+ *  1. Agreement on a small case: mean JCT and GPU utilisation side by side.
+ *  2. Speed: jobs/s of SimPy, of gpulab in process (no-op log; hashing log) and the ratios.
+ * Skips with a message when /usr/bin/python3 cannot import SimPy (Debian: apt-get install python3-simpy).
+ * `npx tsx bench/simpy.ts [jobs]` (default 50000 for the speed case).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '../policies/index.ts';
+import type { NodeSpec } from '../src/cluster/types.ts';
+import type { JobSpec } from '../src/jobs/job.ts';
+import { RunWriter } from '../src/output/run-writer.ts';
+import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
+import { simulate } from '../src/sim/simulate.ts';
+import { synthesize } from '../src/workload/synthetic.ts';
+
+const PY = '/usr/bin/python3';
+const probe = spawnSync(PY, ['-c', 'import SimPy.Simulation'], { encoding: 'utf8' });
+if (probe.status !== 0) {
+  console.log('# SimPy comparison skipped: /usr/bin/python3 cannot import SimPy 2.3 (apt-get install python3-simpy)');
+  process.exit(0);
+}
+
+const NODES = 128;
+const nodes: NodeSpec[] = Array.from({ length: NODES }, (_, i) => ({
+  id: `n${String(i).padStart(3, '0')}`,
+  cpu: 1_000_000,
+  memory: 10_000_000,
+  gpus: Array.from({ length: 8 }, () => ({ model: 'A100-80GB', capacity: 1000 })),
+}));
+
+function workload(n: number): JobSpec[] {
+  const gpus = NODES * 8;
+  return synthesize(
+    {
+      jobs: n,
+      meanInterarrivalSec: (2.5 * 3600) / (0.9 * gpus), // mean demand 2.5 GPUs × 3600 s at 90% load
+      duration: { dist: 'exponential', meanSec: 3600 },
+      tenants: [{ name: 'a', share: 1 }],
+      estimateError: 0,
+      demands: [1, 2, 4, 8].map((g, i) => ({ weight: [4, 2, 1, 1][i], gpus: g, milli: 1000, cpu: 1000, memory: 1000 })),
+    },
+    1,
+  );
+}
+
+function gpulab(jobs: JobSpec[], hashing: boolean): { s: number; jctMeanMs: number; utilPct: number } {
+  const log = hashing ? new RunWriter() : { append() {} };
+  const t0 = performance.now();
+  const res = simulate({ run: 'simpy', seed: 1, nodes, jobs, queue: queuePolicyFactory('fifo')({}), placement: placementPolicyFactory('first-fit')({}), log, headOfLine: 'block' });
+  if (log instanceof RunWriter) log.close();
+  const s = (performance.now() - t0) / 1000;
+  let jct = 0;
+  let busy = 0;
+  let last = 0;
+  for (const j of res.core.jobs.values()) {
+    jct += j.end - j.submit;
+    busy += j.gpus * j.duration;
+    last = Math.max(last, j.end);
+  }
+  return { s, jctMeanMs: jct / jobs.length, utilPct: (100 * busy) / (NODES * 8 * (last - jobs[0].submit)) };
+}
+
+function simpy(jobs: JobSpec[]): { wallS: number; jctMeanMs: number; utilPct: number; jobs: number } {
+  const dir = join('out', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'simpy-jobs.csv');
+  writeFileSync(file, 'submit_ms,gpus,dur_ms\n' + jobs.map((j) => `${j.submit},${j.gpus},${j.duration}`).join('\n') + '\n');
+  const r = spawnSync(PY, ['bench/simpy_model.py', String(NODES), file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`SimPy model failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+console.log(`# gpulab vs SimPy 2.3: ${NODES} nodes × 8 GPUs, ~90% load, fifo (head-of-line blocking) + first-fit, same job list`);
+const small = workload(5_000);
+const a = gpulab(small, false);
+const b = simpy(small);
+const pct = (x: number, y: number) => `${((100 * (x - y)) / y).toFixed(2)}%`;
+console.log(`  agreement (5,000 jobs): mean JCT gpulab ${(a.jctMeanMs / 1000).toFixed(0)} s, SimPy ${(b.jctMeanMs / 1000).toFixed(0)} s (${pct(a.jctMeanMs, b.jctMeanMs)}); GPU utilisation ${a.utilPct.toFixed(1)}% vs ${b.utilPct.toFixed(1)}%`);
+
+const n = Number(process.argv[2] ?? 50_000);
+const big = workload(n);
+gpulab(workload(5_000), true); // warm-up
+const noop = gpulab(big, false);
+const hashed = gpulab(big, true);
+const py = simpy(big);
+const rate = (s: number) => `${(n / s / 1000).toFixed(1)} k jobs/s`;
+console.log(`  speed (${n.toLocaleString('en')} jobs): SimPy ${rate(py.wallS)}; gpulab in process, no-op log ${rate(noop.s)} (${(py.wallS / noop.s).toFixed(1)}× SimPy), hashing log ${rate(hashed.s)} (${(py.wallS / hashed.s).toFixed(1)}× SimPy)`);
