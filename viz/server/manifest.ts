@@ -13,8 +13,12 @@ export type { Manifest };
 export function buildManifest(dir: string, live: boolean): Manifest {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory (expected a scenario output dir such as out/quickstart)`);
   const logs: string[] = [];
+  // A `gpulab serve` state directory: its runs are runs/epoch-N/ (live); work/ holds the jobs' own
+  // files, never read.
+  const serviceState = existsSync(join(dir, 'state.sqlite'));
   const walk = (d: string, depth: number) => {
     for (const name of readdirSync(d).sort()) {
+      if (serviceState && depth === 0 && name === 'work') continue;
       const p = join(d, name);
       const st = statSync(p);
       if (st.isDirectory() && depth < 4) walk(p, depth + 1);
@@ -50,7 +54,7 @@ export function buildManifest(dir: string, live: boolean): Manifest {
     const run = log.replace(/\/?events\.jsonl$/, '').split('/').map((seg) => seg.replace(STAGED, '$1')).join('/') || '(root)';
     const m = /^(.*)\/seed-(-?\d+)$/.exec(run);
     const here = join(dir, dirname(log));
-    return { run, label: m ? m[1] : run, seed: m ? Number(m[2]) : 0, log, ...(staging ? { staging: true } : {}), ...(existsSync(join(here, 'live.json')) || staging ? { liveRun: true } : {}) };
+    return { run, label: m ? m[1] : run, seed: m ? Number(m[2]) : 0, log, ...(staging ? { staging: true } : {}), ...(existsSync(join(here, 'live.json')) || staging || (serviceState && /^runs\/epoch-\d+$/.test(run)) ? { liveRun: true } : {}) };
   });
   const kinds = new Set<string>();
   if (summaryKind === 'static-fill' || fgdCurve) kinds.add('static-fill');
