@@ -25,7 +25,7 @@ const CAUSES: readonly (readonly [RegExp, string])[] = [
   [/which is not higher|names no job it makes room for/, 'preempted a job without a higher-priority job to make room for'],
   [/dominant share/, 'the order does not follow dominant shares (DRF)'],
   [/never ended/, 'a job never ended (left out of every order, or stuck)'],
-  [/ threw in /, 'the policy threw an exception'],
+  [/ threw in |^(TypeError|RangeError|ReferenceError|SyntaxError|Error): /, 'the policy threw an exception'],
   [/ returned .* from .*; expected/, 'the policy returned a malformed answer'],
 ];
 
