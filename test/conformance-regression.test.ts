@@ -108,16 +108,16 @@ describe('hangs and module modes: policies loaded in a worker thread', () => {
     return f;
   }
 
-  it('a policy that never returns is reported with the call, the property and the case, and the rest goes on', async () => {
+  it('a policy that never returns is reported with the call, the property and the case, and its other properties are skipped', async () => {
     const reps = await checkIsolated(fixture('buggy', HANGS[0]), { numRuns: 10, hangMs: 1000, only: ['no-overcommit', 'time-monotone'] });
     expect(reps).toHaveLength(1);
-    const [hung, next] = reps[0].results;
+    const [hung, ...rest] = reps[0].results;
     expect(hung).toMatchObject({ property: 'no-overcommit', status: 'fail', cause: 'a policy call never returned (hang)' });
     expect(hung.error).toMatch(/queue policy 'merge-two' in order\(\) at t=\d+\.\d{3} s with \d+ queued, \d+ running, \d+ nodes did not return within 1\.0 s/);
     expect(hung.error).toMatch(/case: \w+ with \d+ jobs on \d+ nodes/);
     expect(hung.counterexample).toMatch(/^scenario seed=/);
-    // the worker was replaced and the next property ran (and hung too: a new report, not a silent stop)
-    expect(next.property).toBe('time-monotone');
+    // the policy's other properties are not run (each would hang too)
+    expect(rest).toEqual([]);
   }, 60_000);
 
   it('a pathologically slow policy (O(n³) per pass) is reported as over budget or hung, with the call and its size', async () => {
