@@ -98,7 +98,6 @@ export class JobService {
   private lines: string[] = [];
   private settle: (() => void)[] = [];
   private flushQueued = false;
-  private committing: Promise<void> | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly inflightKeys = new Map<string, Promise<SubmitResult>>();
   private readonly inflightNonces = new Set<string>();
@@ -255,16 +254,7 @@ export class JobService {
 
   /** Resolves once every event enqueued so far has been handled and committed. */
   private settled(): Promise<void> {
-    return new Promise((r) =>
-      setImmediate(() =>
-        setImmediate(() => {
-          if (this.flushQueued || this.committing || this.ops.length > 0) {
-            this.settle.push(r);
-            if (!this.flushQueued) this.queueFlush();
-          } else r();
-        }),
-      ),
-    );
+    return new Promise((r) => setImmediate(() => setImmediate(() => (this.flushQueued ? this.settle.push(r) : r()))));
   }
 
   /** The job the core runs for a request (`work` wins; a command runs as the `command` kind). */
@@ -438,11 +428,11 @@ export class JobService {
     const left = this.driver.core.runningCount;
     this.log.info('draining done', { stillRunning: left });
     await this.driver.close();
-    await this.commitsDone();
+    this.flush();
     this.phase = 'closed';
     this.subscribers.clear();
     closeSync(this.eventsFd);
-    await this.store.close();
+    this.store.close();
   }
 
   private push(op: StoreOp): void {
@@ -534,45 +524,31 @@ export class JobService {
   }
 
   /**
-   * Group commit: hands what has accumulated to the store's committer thread (one transaction,
-   * fsync'd), then answers its waiters and streams its records. One commit is under way at a time;
-   * whatever arrives meanwhile (any number of event-loop turns) goes in the next, so the event loop
-   * never waits on the disk and a slow fsync makes batches larger, not answers later in a queue.
+   * Group commit: everything the instant produced — with the driver batching the arrivals of one
+   * event-loop turn, every submission of that turn — goes in one transaction (one fsync); then its
+   * waiters are answered and its records streamed.
    */
   private flush(): void {
     this.flushQueued = false;
-    if (this.committing) return; // the commit under way flushes again when it is done
     const ops = this.ops;
     const lines = this.lines;
     const settle = this.settle;
     this.ops = [];
     this.lines = [];
     this.settle = [];
-    // events.jsonl as it happens: this instant's records in one write.
+    // events.jsonl as it happens: the instant's records in one write.
     if (lines.length > 0) writeSync(this.eventsFd, lines.join('\n') + '\n');
-    this.committing = this.store.commit(ops).then(
-      () => {
-        this.committing = undefined;
-        for (const f of settle) f();
-        for (const s of this.subscribers) for (const l of lines) s(l);
-        if (this.ops.length > 0 || this.settle.length > 0) this.flush();
-      },
-      (e: unknown) => {
-        this.committing = undefined;
-        // The store refused (disk full, I/O error): nothing of this batch is promised to anyone.
-        this.log.error('store commit failed', { error: (e as Error).message });
-        this.phase = 'draining';
-        for (const p of this.pending.values()) p.resolve({ kind: 'unavailable', why: 'draining' });
-        this.pending.clear();
-      },
-    );
-  }
-
-  /** Resolves once nothing is left to commit and no commit is under way. */
-  private async commitsDone(): Promise<void> {
-    while (this.committing || this.ops.length > 0 || this.settle.length > 0) {
-      if (!this.committing) this.flush();
-      await this.committing;
+    try {
+      this.store.apply(ops);
+    } catch (e) {
+      // The store refused (disk full, I/O error): nothing of this instant is promised to anyone.
+      this.log.error('store commit failed', { error: (e as Error).message });
+      this.phase = 'draining';
+      for (const p of this.pending.values()) p.resolve({ kind: 'unavailable', why: 'draining' });
+      this.pending.clear();
+      return;
     }
+    for (const f of settle) f();
+    for (const s of this.subscribers) for (const l of lines) s(l);
   }
 }

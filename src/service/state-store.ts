@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 /**
  * The service's durable state: jobs (the request and where it stands), runs (one attempt each,
@@ -115,13 +113,7 @@ export interface StateStore {
   counts(): Record<ApiState, number>;
   /** Applies `ops` in one transaction (all or nothing), committed when it returns. */
   apply(ops: readonly StoreOp[]): void;
-  /**
-   * The same, off this thread: one transaction, committed (fsync'd) when the promise resolves;
-   * commits happen in call order. Reads on this thread see it once it has resolved.
-   */
-  commit(ops: readonly StoreOp[]): Promise<void>;
-  /** Waits for the commits under way, then closes. */
-  close(): Promise<void>;
+  close(): void;
 }
 
 /** One SQL statement and its arguments: what an operation becomes (the same on either path). */
@@ -178,40 +170,6 @@ export function compileOp(o: StoreOp): Statement[] {
   }
 }
 
-/**
- * The committer thread: its own connection (WAL allows readers on the main thread meanwhile),
- * one transaction per message, an answer after each commit. Plain JavaScript, so it runs the same
- * under tsx, vitest and the bundle.
- */
-const COMMITTER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
-db.pragma('busy_timeout = 5000');
-const cache = new Map();
-const tx = db.transaction((stmts) => {
-  for (const [sql, args] of stmts) {
-    let st = cache.get(sql);
-    if (!st) cache.set(sql, (st = db.prepare(sql)));
-    st.run(...args);
-  }
-});
-parentPort.on('message', (m) => {
-  if (m === 'close') {
-    db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    tx(m.stmts);
-    parentPort.postMessage({ id: m.id });
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, error: String(e && e.message) });
-  }
-});
-`;
 
 interface JobRow {
   id: string;
@@ -291,11 +249,6 @@ export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
   private readonly st;
   private readonly tx: (stmts: readonly Statement[]) => void;
-  private readonly file: string;
-  private committer: Worker | undefined;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  private nextId = 0;
-  private last: Promise<void> = Promise.resolve();
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -309,7 +262,6 @@ export class SqliteStateStore implements StateStore {
       if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
     }
     const db = this.db;
-    this.file = join(dir, 'state.sqlite');
     this.st = {
       metaGet: db.prepare(`SELECT v FROM meta WHERE k = ?`),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
@@ -418,43 +370,7 @@ export class SqliteStateStore implements StateStore {
     if (ops.length > 0) this.tx(ops.flatMap(compileOp));
   }
 
-  commit(ops: readonly StoreOp[]): Promise<void> {
-    if (ops.length === 0) return Promise.resolve();
-    const w = (this.committer ??= this.startCommitter());
-    const id = ++this.nextId;
-    const p = new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      w.postMessage({ id, stmts: ops.flatMap(compileOp) });
-    });
-    this.last = p.catch(() => undefined);
-    return p;
-  }
-
-  private startCommitter(): Worker {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const w = new Worker(COMMITTER, { eval: true, workerData: { driver, file: this.file } });
-    w.on('message', (m: { id: number; error?: string }) => {
-      const p = this.waiting.get(m.id);
-      this.waiting.delete(m.id);
-      if (m.error !== undefined) p?.reject(new Error(m.error));
-      else p?.resolve();
-    });
-    const failAll = (e: Error) => {
-      for (const p of this.waiting.values()) p.reject(e);
-      this.waiting.clear();
-    };
-    w.on('error', failAll);
-    w.on('exit', () => failAll(new Error('state store committer stopped')));
-    return w;
-  }
-
-  async close(): Promise<void> {
-    const w = this.committer;
-    if (w) {
-      await this.last;
-      w.postMessage('close');
-      await new Promise((r) => w.once('exit', r));
-    }
+  close(): void {
     this.db.close();
   }
 }
