@@ -170,6 +170,8 @@ export class LiveExecutor implements Executor, WorkerHost {
     const gpuEnv = gpuEnvFor(placement);
     const key = poolKey(kind, gpuEnv);
     const pooled = this.pool.get(key);
+    // A warm worker that has exited but not yet drained is no candidate.
+    while (pooled && pooled.length > 0 && (pooled[0].exitCode !== null || pooled[0].exitSignal !== null)) pooled.shift();
     const warm = pooled !== undefined && pooled.length > 0;
     const w = warm ? pooled.shift()! : this.spawn(kind, key, gpuEnv);
     const a: Assigned = {
