@@ -1,20 +1,16 @@
-import type { Cluster } from '../cluster/cluster.ts';
 import type { Placement } from '../cluster/types.ts';
-import type { Rng } from '../engine/rng.ts';
 import { newJob, type Job, type JobSpec, type JobView } from '../jobs/job.ts';
 import { transition } from '../jobs/lifecycle.ts';
-import type { EventLog } from '../log/records.ts';
 import { canEverRun } from './admission.ts';
 import { reserve, type Reservation } from './backfill.ts';
-import type { Clock } from './clock.ts';
 import type { SchedEvent } from './events.ts';
-import type { Executor, StopReason } from './executor.ts';
 import { placeSpanning } from './gang.ts';
-import { interruption, type PreemptionCost } from './interruption.ts';
+import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
-import type { AdmissionPolicy, PlacementPolicy, PolicyContext, PreemptionPolicy, QueuePolicy, SchedulerView, Victim } from './policy.ts';
+import type { AdmissionPolicy, PolicyContext, PreemptionPolicy, SchedulerView } from './policy.ts';
 import { QueueIndex, queueOrder } from './queue-index.ts';
+import { collectVictims } from './victims.ts';
 import { arrivalRecord, startRecord } from './records.ts';
 import { TenantLedger } from './tenant-ledger.ts';
 
@@ -145,7 +141,7 @@ export class SchedulerCore {
     if (this.queue.length === 0) return;
     this.pass(now);
     if (this.queue.length === 0 || (!o.queue.victims && this.preemptors.length === 0)) return;
-    const victims = this.collectVictims(now);
+    const victims = collectVictims(this.guard, o.queue, this.preemptors, this.view, o.rng, now);
     const seen = new Set<string>();
     const beneficiaries = new Set<string>();
     for (const v of victims) {
@@ -161,23 +157,6 @@ export class SchedulerCore {
       this.dirty = false;
       this.pass(now, beneficiaries);
     }
-  }
-
-  /** Victims of the queue policy's own `victims`, then of each preemption policy, in that order. */
-  private collectVictims(now: number): (Victim & { policy: string })[] {
-    const o = this.o;
-    const qctx: PolicyContext = { now, rng: o.rng.queue };
-    const out: (Victim & { policy: string })[] = [];
-    const q = o.queue;
-    if (q.victims) {
-      for (const v of this.guard.victims('queue', q.name, () => q.victims!(this.view, qctx), now)) out.push({ ...v, policy: q.name });
-    }
-    if (this.preemptors.length > 0) {
-      const order = this.guard.order(q, this.view, qctx);
-      const pctx: PolicyContext = { now, rng: o.rng.preemption ?? o.rng.queue };
-      for (const p of this.preemptors) for (const v of this.guard.preemption(p, this.view, order, pctx)) out.push({ ...v, policy: p.name });
-    }
-    return out;
   }
 
   /** One pass over the queue in policy order; `first`: jobs tried before the rest (preemption beneficiaries). */
@@ -230,40 +209,13 @@ export class SchedulerCore {
    */
   private passByShape(now: number): void {
     const ctx: PolicyContext = { now, rng: this.o.rng.placement };
-    const q = this.queue;
     const block = this.o.headOfLine === 'block';
-    // A binary min-heap of shape lists by their head's queue position.
-    const heap = q.lists().filter((l) => q.head(l) !== undefined);
-    const less = (a: number, b: number) => q.before(heap[a], heap[b]);
-    const down = (i: number) => {
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= heap.length) return;
-        const c = l + 1 < heap.length && less(l + 1, l) ? l + 1 : l;
-        if (!less(c, i)) return;
-        [heap[i], heap[c]] = [heap[c], heap[i]];
-        i = c;
-      }
-    };
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
-    while (heap.length > 0) {
-      const list = heap[0];
-      const j = q.head(list)!;
+    this.queue.walkByShape((j) => {
       const placement = this.placeJob(j, now, ctx);
-      if (placement) {
-        this.apply({ kind: 'start', job: j, placement });
-        if (q.head(list) !== undefined) {
-          down(0);
-          continue;
-        }
-      } else if (block) return;
-      // The shape is exhausted or known not to fit for the rest of the pass: drop it.
-      const last = heap.pop()!;
-      if (heap.length > 0) {
-        heap[0] = last;
-        down(0);
-      }
-    }
+      if (!placement) return block ? 'stop' : false;
+      this.apply({ kind: 'start', job: j, placement });
+      return true;
+    });
   }
 
   /** Where `j` can start now: the placement policy's answer (checked), else a spanning gang when allowed; undefined when it does not fit. */

@@ -127,6 +127,44 @@ export class QueueIndex {
     return ja.submit !== jb.submit ? ja.submit < jb.submit : a.tickets[a.head] < b.tickets[b.head];
   }
 
+  /**
+   * Visits queued jobs in queue order, one shape at a time as `visit` allows: `visit(j)` returns
+   * true when it started `j` (the next job of that shape is visited in its turn), false when the
+   * shape does not fit for the rest of the walk (dropped), or 'stop' to end the walk. The heads of
+   * the shape lists are merged with a binary min-heap by queue position: O((started + shapes) ·
+   * log shapes), not O(queue). Valid while `ordered`.
+   */
+  walkByShape(visit: (j: Job) => boolean | 'stop'): void {
+    const heap = this.lists().filter((l) => this.head(l) !== undefined);
+    const less = (a: number, b: number) => this.before(heap[a], heap[b]);
+    const down = (i: number) => {
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) return;
+        const c = l + 1 < heap.length && less(l + 1, l) ? l + 1 : l;
+        if (!less(c, i)) return;
+        [heap[i], heap[c]] = [heap[c], heap[i]];
+        i = c;
+      }
+    };
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+    while (heap.length > 0) {
+      const list = heap[0];
+      const r = visit(this.head(list)!);
+      if (r === 'stop') return;
+      if (r && this.head(list) !== undefined) {
+        down(0);
+        continue;
+      }
+      // The shape is exhausted or known not to fit for the rest of the walk: drop it.
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        down(0);
+      }
+    }
+  }
+
   private enter(j: Job, requeued: boolean): void {
     const key = shapeKey(j);
     let l = this.shapes.get(key);

@@ -1,0 +1,29 @@
+import type { Rng } from '../engine/rng.ts';
+import type { PolicyGuard } from './policy-guard.ts';
+import type { PolicyContext, PreemptionPolicy, QueuePolicy, SchedulerView, Victim } from './policy.ts';
+
+/**
+ * The victims of one preemption round, each with the policy that named it: the queue policy's own
+ * `victims` first, then each preemption policy in turn (given the queue policy's order for this
+ * instant). Every call goes through the guard. The core preempts each named job once.
+ */
+export function collectVictims(
+  guard: PolicyGuard,
+  queue: QueuePolicy,
+  preemptors: readonly PreemptionPolicy[],
+  view: SchedulerView,
+  rng: { readonly queue: Rng; readonly preemption?: Rng },
+  now: number,
+): (Victim & { policy: string })[] {
+  const qctx: PolicyContext = { now, rng: rng.queue };
+  const out: (Victim & { policy: string })[] = [];
+  if (queue.victims) {
+    for (const v of guard.victims('queue', queue.name, () => queue.victims!(view, qctx), now)) out.push({ ...v, policy: queue.name });
+  }
+  if (preemptors.length > 0) {
+    const order = guard.order(queue, view, qctx);
+    const pctx: PolicyContext = { now, rng: rng.preemption ?? rng.queue };
+    for (const p of preemptors) for (const v of guard.preemption(p, view, order, pctx)) out.push({ ...v, policy: p.name });
+  }
+  return out;
+}
