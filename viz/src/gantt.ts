@@ -1,6 +1,12 @@
 import * as d3 from 'd3';
 import { FLAG } from './filter.ts';
-import { esc, fmtInt, fmtT, lowerBound, timeAxis } from './format.ts';
+import { fmtInt, lowerBound, timeAxis } from './format.ts';
+import { barCenterOf, hitJob, type GanttGeometry } from './gantt-hit.ts';
+import { wireGantt } from './gantt-interaction.ts';
+import { drawEndMarks, drawHitOutlines, drawOutages, drawRejections, LOSS_COLOR, PREEMPT_COLOR, type EndMark, type XMap } from './gantt-marks.ts';
+import { GanttOverview } from './gantt-overview.ts';
+import { collapseRows, cpuSlots, innerHeight, type GanttRow as Row } from './gantt-rows.ts';
+import { showJobTip } from './gantt-tooltip.ts';
 import { clampDomain, LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
 import { SEG_END } from './run-model.ts';
 import type { JobInfo, RunView as RunModel } from './run-view.ts';
@@ -42,12 +48,6 @@ export interface DrawStats {
 
 const MAX_HEIGHT = 520;
 const OUT_COLOR = '#e4e4e4';
-const PREEMPT_COLOR = '#000000';
-const LOSS_COLOR = '#c00000';
-const REJECT_COLOR = '#c00000';
-
-/** A drawn row: the model's row, or a collapsed node's summary row (`summary`); `sub[k]` of `subs` is lane k's band. */
-type Row = ReturnType<RunModel['rowOrder']>[number] & { sub: number[]; subs: number; summary?: boolean };
 
 /**
  * The schedule as a canvas Gantt: one row per GPU, in which each job's bar is as tall as the share
@@ -56,7 +56,8 @@ type Row = ReturnType<RunModel['rowOrder']>[number] & { sub: number[]; subs: num
  * Bars are coloured by tenant; a preempted segment ends in a black mark, one lost with its node
  * in a red mark. Everything is drawn to one canvas so 100,000 jobs stay responsive; in each lane
  * a bar that lands on pixels already painted is skipped (counted as merged). Wheel zooms around
- * the pointer, drag pans, a click selects a moment.
+ * the pointer, drag pans, a click selects a moment (gantt-interaction.ts). Rows and their collapse:
+ * gantt-rows.ts; marks: gantt-marks.ts; hit-testing: gantt-hit.ts; the overview: gantt-overview.ts.
  */
 export class Gantt {
   stats: DrawStats = { lanes: 0, rows: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, preemptMarks: 0, lossMarks: 0, rejectMarks: 0, hitBars: 0, ms: 0 };
@@ -69,41 +70,37 @@ export class Gantt {
   private width = 800;
   private stamp = new Uint32Array(0);
   private epoch = 0;
-  private brush: d3.BrushBehavior<unknown> | undefined;
-  private movingBrush = false;
+  private readonly overview: GanttOverview;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly axis: SVGSVGElement,
-    private readonly overview: SVGSVGElement,
+    overview: SVGSVGElement,
     private readonly tooltip: HTMLElement,
     private readonly host: GanttHost,
   ) {
-    this.wire();
+    this.overview = new GanttOverview(overview, host);
+    wireGantt(canvas, tooltip, {
+      host,
+      width: () => this.width,
+      zoomAt: (px, factor) => this.zoomAt(px, factor),
+      hit: (px, py) => this.hit(px, py),
+      showTip: (job, cx, cy) => showJobTip(this.tooltip, this.host.model(), (t) => this.host.colorOf(t), job, cx, cy),
+      nodeAtLabel: (py) => this.nodeAtLabel(py),
+      toggleNode: (node) => this.toggleNode(node),
+    });
   }
 
   /** Nodes whose rows are drawn as one summary row (a label click toggles). */
   readonly collapsed = new Set<string>();
   private collapsedKey = '';
 
-  /**
-   * Drawn rows: the model's, except that a collapsed node's rows become one summary row in which
-   * each of them keeps a band of its own (`sub` of `subs`), so shares and offsets stay visible.
-   */
+  /** Drawn rows (see collapseRows), rebuilt when the model, its lanes or the collapsed set change. */
   private rowsInOrder(): Row[] {
     const m = this.host.model();
     const key = [...this.collapsed].sort().join('\u0000');
     if (m !== this.orderModel || m.laneVersion !== this.orderVersion || key !== this.collapsedKey) {
-      const out: Row[] = [];
-      for (const R of m.rowOrder()) {
-        const last = out[out.length - 1];
-        if (!this.collapsed.has(R.node)) out.push({ ...R, sub: R.lanes.map(() => 0), subs: 1 });
-        else if (last && last.node === R.node && last.summary) {
-          for (const li of R.lanes) (last.lanes.push(li), last.sub.push(last.subs));
-          last.subs++;
-        } else out.push({ ...R, key: `${R.node}/*`, lanes: [...R.lanes], sub: R.lanes.map(() => 0), subs: 1, summary: true });
-      }
-      this.rows = out;
+      this.rows = collapseRows(m.rowOrder(), this.collapsed);
       this.orderVersion = m.laneVersion;
       this.orderModel = m;
       this.collapsedKey = key;
@@ -174,7 +171,7 @@ export class Gantt {
         ctx.fillText(`▸ ${R.node} (${R.subs} rows)`, 4, rowY(r) + this.rowH / 2, LEFT - 8);
       } else if (this.rowH >= 9) {
         const L = m.lanes[R.lanes[0]];
-        const where = R.gpu < 0 ? `cpu${L.slot > 0 || R.lanes.length > 1 || this.cpuSlots(rows, r) ? ` ·${L.slot + 1}` : ''}` : `gpu${R.gpu}`;
+        const where = R.gpu < 0 ? `cpu${L.slot > 0 || R.lanes.length > 1 || cpuSlots(rows, r) ? ` ·${L.slot + 1}` : ''}` : `gpu${R.gpu}`;
         ctx.fillText(`${R.node} ${where}`, 4, rowY(r) + this.rowH / 2, LEFT - 8);
       } else if (!prev || prev.node !== R.node) {
         ctx.fillText(R.node, 4, rowY(r) + 5, LEFT - 8);
@@ -186,37 +183,22 @@ export class Gantt {
     const colors = m.tenants.map((t) => this.host.colorOf(t));
     const { flags, hits } = this.host.flags();
     const searching = hits > 0;
-    const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
+    const inner = innerHeight(this.rowH);
     let bars = 0;
     let jobsDrawn = 0;
     let painted = 0;
     let merged = 0;
     let preemptMarks = 0;
     let lossMarks = 0;
-    let rejectMarks = 0;
     let hitBars = 0;
     ctx.save();
     ctx.beginPath();
     ctx.rect(xL, 0, xR - xL, H);
     ctx.clip();
     const k = (xR - xL) / Math.max(1, d1 - d0);
-    // Node outages (node-down … node-up): a grey band across the node's rows.
-    let outages = 0;
-    if (m.outages.size > 0) {
-      ctx.fillStyle = 'rgba(90, 90, 90, 0.28)';
-      for (let r = 0; r < rows.length; r++) {
-        const o = m.outages.get(rows[r].node);
-        if (!o) continue;
-        for (let i = lowerBound(o.ends, d0); i < o.starts.length && o.starts[i] <= d1; i++) {
-          const e = o.ends[i] === Infinity ? now : o.ends[i];
-          const a = Math.floor(xL + (Math.max(o.starts[i], d0) - d0) * k);
-          const b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
-          ctx.fillRect(a, rowY(r), Math.max(1, b - a), this.rowH);
-          outages++;
-        }
-      }
-    }
-    const marks: { x: number; y: number; h: number; c: string }[] = [];
+    const xm: XMap = { xL, d0, d1, k };
+    const outages = drawOutages(ctx, m, rows, rowY, this.rowH, xm);
+    const marks: EndMark[] = [];
     const hitRects: [number, number, number, number][] = [];
     for (let r = 0; r < rows.length; r++) {
       const y0 = rowY(r);
@@ -271,29 +253,9 @@ export class Gantt {
         }
       }
     }
-    // End marks of preempted and node-lost segments: a 2px stroke at the segment's end.
-    for (const mk of marks) {
-      ctx.fillStyle = mk.c;
-      ctx.fillRect(mk.x - 2, mk.y, 2, mk.h);
-    }
-    // Search hits: outlined on top of everything.
-    if (hitRects.length > 0) {
-      ctx.strokeStyle = '#000';
-      ctx.lineWidth = 1.5;
-      for (const [a, y, w, h] of hitRects) ctx.strokeRect(a + 0.5, y + 0.5, w - 1, Math.max(1, h - 1));
-    }
-    // Rejections: a tick at the moment of rejection, in the top row.
-    if (hasRej) {
-      ctx.fillStyle = REJECT_COLOR;
-      for (const j of m.rejected) {
-        const t = m.jobs[j].row.end >= 0 ? m.jobs[j].row.end : m.jobs[j].row.submit;
-        if (t < d0 || t > d1) continue;
-        if (flags[j] === FLAG.out) continue;
-        const px = Math.floor(xL + (t - d0) * k);
-        ctx.fillRect(px, 1, flags[j] === FLAG.hit ? 3 : 1, this.rowH - 2);
-        rejectMarks++;
-      }
-    }
+    drawEndMarks(ctx, marks);
+    drawHitOutlines(ctx, hitRects);
+    const rejectMarks = hasRej ? drawRejections(ctx, m, flags, this.rowH, xm) : 0;
     // The selected moment.
     const cur = this.host.cursor();
     if (cur >= d0 && cur <= d1) {
@@ -321,13 +283,6 @@ export class Gantt {
     return this.stats;
   }
 
-  /** Whether the CPU row at `r` shares its node's CPU with another slot row (then slots are numbered). */
-  private cpuSlots(rows: Row[], r: number): boolean {
-    const R = rows[r];
-    const next = rows[r + 1];
-    return next !== undefined && next.node === R.node && next.gpu < 0;
-  }
-
   private drawAxis(x: d3.ScaleLinear<number, number>): void {
     const svg = d3.select(this.axis).attr('width', this.width).attr('height', 22);
     svg.selectAll('*').remove();
@@ -339,213 +294,27 @@ export class Gantt {
 
   /** Overview strip: allocation over the whole run with a brush that sets the visible range. */
   renderOverview(width: number): void {
-    const m = this.host.model();
-    const full = this.host.full();
-    const x = timeScale(full, width);
-    const h = 34;
-    const svg = d3.select(this.overview).attr('width', width).attr('height', h + 18);
-    svg.selectAll('*').remove();
-    const s = m.series;
-    const cols: [number, number][] = [];
-    const cap = m.gpuCapacity || 1;
-    for (let px = LEFT; px <= width - RIGHT; px += 2) {
-      const i = lowerBound(s.t, x.invert(px) + 1e-9) - 1;
-      cols.push([px, i >= 0 ? s.alloc[i] / cap : 0]);
-    }
-    const y = d3.scaleLinear().domain([0, 1]).range([h, 2]);
-    svg
-      .append('path')
-      .attr('d', d3.area<[number, number]>().x((d) => d[0]).y0(h).y1((d) => y(d[1])).curve(d3.curveStepAfter)(cols) ?? '')
-      .attr('fill', '#9db8d9');
-    svg.append('text').attr('x', 4).attr('y', 14).attr('font-size', 10).text('overview: brush');
-    svg.append('text').attr('x', 4).attr('y', 26).attr('font-size', 10).attr('fill', '#666').text('a range to zoom');
-    svg
-      .append('g')
-      .attr('transform', `translate(0,${h})`)
-      .call(timeAxis(d3.axisBottom(x), x));
-    this.brush = d3
-      .brushX()
-      .extent([
-        [LEFT, 0],
-        [width - RIGHT, h],
-      ])
-      .on('end', (ev: d3.D3BrushEvent<unknown>) => {
-        if (this.movingBrush || !ev.sourceEvent) return;
-        const sel = ev.selection as [number, number] | null;
-        this.host.setDomain(sel ? [x.invert(sel[0]), x.invert(sel[1])] : full);
-      });
-    svg.append('g').attr('class', 'brush').call(this.brush);
-    this.syncBrush(width);
+    this.overview.render(width);
   }
 
   /** Moves the brush to the visible range without feeding back into setDomain. */
   syncBrush(width: number): void {
-    if (!this.brush) return;
-    const full = this.host.full();
-    const [d0, d1] = this.host.domain();
-    const x = timeScale(full, width);
-    this.movingBrush = true;
-    const g = d3.select(this.overview).select<SVGGElement>('g.brush');
-    const isFull = d0 <= full[0] && d1 >= full[1];
-    g.call(this.brush.move, isFull ? null : [x(d0), x(d1)]);
-    this.movingBrush = false;
+    this.overview.sync(width);
+  }
+
+  /** Where the rows are now: for mapping pixels to jobs and back. */
+  private geometry(): GanttGeometry {
+    return { m: this.host.model(), rows: this.rowsInOrder(), top: this.top, rowH: this.rowH, width: this.width, domain: this.host.domain() };
   }
 
   /** The job under a canvas position (CSS px), with a 2px tolerance for thin bars. */
   hit(px: number, py: number): JobInfo | undefined {
-    const m = this.host.model();
-    const rows = this.rowsInOrder();
-    if (px < LEFT || px > this.width - RIGHT) return undefined;
-    const x = timeScale(this.host.domain(), this.width);
-    const t = x.invert(px);
-    const tol = Math.abs(x.invert(px + 2) - t);
-    if (this.top > 0 && py < this.top) {
-      let best: number | undefined;
-      let bestD = tol * 2;
-      for (const j of m.rejected) {
-        const r = m.jobs[j].row;
-        const d = Math.abs((r.end >= 0 ? r.end : r.submit) - t);
-        if (d <= bestD) {
-          bestD = d;
-          best = j;
-        }
-      }
-      return best === undefined ? undefined : m.jobs[best];
-    }
-    const r = Math.floor((py - this.top) / this.rowH);
-    if (r < 0 || r >= rows.length) return undefined;
-    const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
-    const R = rows[r];
-    const inRow = ((py - this.top - r * this.rowH) / inner) * R.subs;
-    const now = m.lastT;
-    let fallback: JobInfo | undefined;
-    for (let q = 0; q < R.lanes.length; q++) {
-      const L = m.lanes[R.lanes[q]];
-      const frac = inRow - R.sub[q];
-      if (R.subs > 1 && (frac < -0.05 || frac > 1.05)) continue;
-      const i = lowerBound(L.ends, t);
-      for (const k of [i, i - 1, i + 1]) {
-        if (k < 0 || k >= L.starts.length) continue;
-        const e = L.ends[k] === Infinity ? now : L.ends[k];
-        if (!(L.starts[k] - tol <= t && t <= e + tol)) continue;
-        const a = L.off[k] / 1000;
-        const b = (L.off[k] + L.milli[k]) / 1000;
-        if (frac >= a - 0.05 && frac <= b + 0.05) return m.jobs[L.jobs[k]];
-        fallback ??= m.jobs[L.jobs[k]];
-      }
-    }
-    return fallback;
+    return hitJob(this.geometry(), px, py);
   }
 
   /** Canvas-relative centre of a job's first visible bar (test hook and "show job"). */
   barCenter(jobId: string): { x: number; y: number } | undefined {
-    const m = this.host.model();
-    const j = m.jobIndex.get(jobId);
-    if (j === undefined) return undefined;
-    const rows = this.rowsInOrder();
-    const [d0, d1] = this.host.domain();
-    const x = timeScale([d0, d1], this.width);
-    const inner = this.rowH >= 4 ? this.rowH - 1 : this.rowH;
-    for (let r = 0; r < rows.length; r++) {
-      const R = rows[r];
-      for (let q = 0; q < R.lanes.length; q++) {
-        const L = m.lanes[R.lanes[q]];
-        const band = inner / R.subs;
-        for (let i = 0; i < L.jobs.length; i++) {
-          if (L.jobs[i] !== j) continue;
-          const e = L.ends[i] === Infinity ? m.lastT : L.ends[i];
-          const a = Math.max(L.starts[i], d0);
-          const b = Math.min(e, d1);
-          if (b < a) continue;
-          const y = this.top + r * this.rowH + Math.floor(R.sub[q] * band) + Math.floor((L.off[i] / 1000) * band) + Math.max(1, Math.round((L.milli[i] / 1000) * band)) / 2;
-          return { x: x((a + b) / 2), y };
-        }
-      }
-    }
-    if (m.rejected.includes(j) && this.top > 0) {
-      const r = m.jobs[j].row;
-      return { x: x(r.end >= 0 ? r.end : r.submit), y: this.top / 2 };
-    }
-    return undefined;
-  }
-
-  private showTip(job: JobInfo, clientX: number, clientY: number): void {
-    const m = this.host.model();
-    const tip = this.tooltip;
-    const r = job.row;
-    const wait = r.start >= 0 ? r.start - r.submit : NaN;
-    const ran = r.start >= 0 ? (r.end >= 0 ? r.end : m.lastT) - r.start : NaN;
-    const demand = job.gpus > 0 ? `${job.gpus} GPU × ${r.reqMilli} milli${r.milli > 0 && r.milli !== r.reqMilli ? ` (granted ${r.milli})` : ''}` : 'CPU only';
-    const marks = [r.preemptions > 0 ? `preempted ${r.preemptions}×` : '', r.nodeLosses > 0 ? `lost with its node ${r.nodeLosses}×` : '', r.lostMs > 0 ? `lost work ${fmtT(r.lostMs)}` : ''].filter(Boolean).join(' · ');
-    tip.innerHTML =
-      `<b>${esc(r.id)}</b> <span style="color:${this.host.colorOf(r.tenant)}">■</span> ${esc(r.tenant)}<br>` +
-      `demand: ${demand}, ${fmtInt(job.cpu / 1000)} CPU, ${fmtInt(job.mem)} MiB · nominal ${fmtT(job.dur)}<br>` +
-      `submit ${fmtT(r.submit)} · start ${fmtT(r.start >= 0 ? r.start : NaN)} · end ${fmtT(r.end >= 0 ? r.end : NaN)}<br>` +
-      `wait ${fmtT(wait)} · ran ${fmtT(ran)} · state <b>${esc(r.state)}</b><br>` +
-      (r.node ? `on ${esc(r.node)} gpus [${esc(r.gpus)}] · ` : '') +
-      `attempts ${r.attempts}` +
-      (marks ? `<br>${marks}` : '') +
-      (r.reason ? `<br>reason: ${esc(r.reason)}` : '') +
-      (job.extra ? `<br>${esc(job.extra)}` : '');
-    tip.dataset.job = r.id;
-    tip.hidden = false;
-    const w = tip.offsetWidth;
-    tip.style.left = `${Math.min(clientX + 14, window.innerWidth - w - 8)}px`;
-    tip.style.top = `${clientY + 14}px`;
-  }
-
-  private wire(): void {
-    const c = this.canvas;
-    let drag: { x: number; d: Domain; moved: boolean } | undefined;
-    c.addEventListener(
-      'wheel',
-      (ev) => {
-        ev.preventDefault();
-        const rect = c.getBoundingClientRect();
-        this.zoomAt(ev.clientX - rect.left, Math.exp(ev.deltaY * 0.002));
-      },
-      { passive: false },
-    );
-    c.addEventListener('pointerdown', (ev) => {
-      drag = { x: ev.clientX, d: this.host.domain(), moved: false };
-      c.setPointerCapture(ev.pointerId);
-    });
-    c.addEventListener('pointermove', (ev) => {
-      const rect = c.getBoundingClientRect();
-      if (drag) {
-        const dx = ev.clientX - drag.x;
-        if (Math.abs(dx) > 3) drag.moved = true;
-        if (drag.moved) {
-          const span = drag.d[1] - drag.d[0];
-          const dt = (-dx / (this.width - LEFT - RIGHT)) * span;
-          this.host.setDomain(clampDomain([drag.d[0] + dt, drag.d[1] + dt], this.host.full()));
-          this.tooltip.hidden = true;
-          return;
-        }
-      }
-      const job = this.hit(ev.clientX - rect.left, ev.clientY - rect.top);
-      if (job) this.showTip(job, ev.clientX, ev.clientY);
-      else {
-        this.tooltip.hidden = true;
-        delete this.tooltip.dataset.job;
-      }
-    });
-    c.addEventListener('pointerup', (ev) => {
-      if (drag && !drag.moved) {
-        const rect = c.getBoundingClientRect();
-        const px = ev.clientX - rect.left;
-        if (px >= LEFT) this.host.setCursor(timeScale(this.host.domain(), this.width).invert(px));
-        else {
-          const node = this.nodeAtLabel(ev.clientY - rect.top);
-          if (node !== undefined) this.toggleNode(node);
-        }
-      }
-      drag = undefined;
-    });
-    c.addEventListener('pointerleave', () => {
-      this.tooltip.hidden = true;
-    });
-    c.addEventListener('dblclick', () => this.host.setDomain(this.host.full()));
+    return barCenterOf(this.geometry(), jobId);
   }
 
   /** Zooms by `factor` (<1 in, >1 out) around canvas x `px`. */

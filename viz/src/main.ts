@@ -1,6 +1,7 @@
 import { max, min } from 'd3';
 import { fgdCsv, renderFgdStudy } from './fgd-view.ts';
-import { groups, metricsCsv, renderCdfs, renderOverlays, renderTable, renderTenants, type RunRow } from './compare.ts';
+import { groups, metricsCsv, renderTable, type RunRow } from './compare.ts';
+import { renderCdfs, renderOverlays, renderTenants } from './compare-charts.ts';
 import { exportButtons } from './export.ts';
 import { loadFgdCurve, loadManifest, loadSummary, LogFeed, type Manifest, type Progress, type Summary } from './feed.ts';
 import { emptyFilter, JobFlags, searchMatcher } from './filter.ts';
