@@ -1,13 +1,25 @@
 import { checkLogValue, type LogRecord } from '../../src/log/records.ts';
-import { Deriver, type JobRow, type TimelineRow } from '../../src/output/derive.ts';
+import { Deriver, type TimelineRow } from '../../src/output/derive.ts';
+import { Fragmentation, type NodeSeries, type Series } from './fragmentation.ts';
+import type { JobInfo } from './job-info.ts';
+import { jobDist, succeededJcts } from './job-dists.ts';
+import { parseChunk, parseLine } from './log-lines.ts';
+import { laneOrder, rowOrder, SEG_END, takeRange, type Lane, type LaneRow } from './lanes.ts';
+import { nodeDown, nodeUp, type Outages } from './outages.ts';
+import { recordAt, setAside, type RecordRef } from './record-ref.ts';
+
+export { FRAGMENTATION, type NodeSeries, type Series } from './fragmentation.ts';
+export { SEG_END, type Lane } from './lanes.ts';
+export type { JobInfo } from './job-info.ts';
+export type { RecordRef } from './record-ref.ts';
 
 /**
  * The browser's fold over one run's event log. Every quantity the CLI derives (job rows and
  * states, first start and end, queued / running / allocation timeline, per-tenant allocation,
  * metrics such as makespan) comes from the same `Deriver` (src/output/derive.ts) that writes
  * jobs.csv and summary.json, so the viewer and the CLI cannot disagree. This file adds only
- * what the views need beyond it: Gantt lanes, node outages, fragmentation and the raw records
- * for the inspector.
+ * what the views need beyond it: Gantt lanes (lanes.ts), node outages (outages.ts),
+ * fragmentation (fragmentation.ts) and the raw records for the inspector (record-ref.ts).
  *
  * It is incremental: `addText` takes the log in arbitrary chunks (a live run appends while the
  * viewer polls), keeps a trailing partial line until its newline arrives, and never re-reads what
@@ -16,99 +28,6 @@ import { Deriver, type JobRow, type TimelineRow } from '../../src/output/derive.
  * invalid field or one about a job with no arrival is kept for the inspector and counted, never
  * thrown. Times are integer ms, as in the log.
  */
-
-export interface JobInfo {
-  /**
-   * The Deriver's row: id, tenant, submit, first start and end (-1 when none yet), state, node,
-   * GPU list, attempts, preemptions, lost work, reason. Updated in place as records fold.
-   */
-  readonly row: JobRow;
-  /** Index into `RunModel.tenants` (the tenant's colour). */
-  readonly tenantIx: number;
-  /** Demand from the arrival record: GPUs, milli-CPU, MiB; priority; nominal duration (ms). */
-  readonly gpus: number;
-  readonly cpu: number;
-  readonly mem: number;
-  readonly prio: number;
-  readonly dur: number;
-  /** Fields of the last start record that the tooltip shows as they are (gang parts …). */
-  extra: string;
-}
-
-/**
- * One Gantt row: a GPU, a share slot of a GPU (when jobs share it), a MIG instance, or the
- * CPU-only slot of a node. Segments in one lane never overlap and are appended in time order,
- * so `starts` and `ends` are both ascending (binary-searchable); an open segment has end=Infinity.
- */
-export interface Lane {
-  key: string;
-  node: string;
-  nodeIx: number;
-  /** GPU index within the node, -1 for the CPU-only lanes. */
-  gpu: number;
-  slot: number;
-  /** MIG instance or other named share, '' when none. */
-  instance: string;
-  /**
-   * The drawn row this lane belongs to: every share slot and MIG instance of one GPU is drawn in
-   * that GPU's row (`node/gpu`); a CPU lane is a row of its own.
-   */
-  row: string;
-  starts: number[];
-  ends: number[];
-  jobs: number[];
-  /**
-   * Per segment, where in its GPU's row the job sits and how much of it it holds, in milli-GPU:
-   * the lowest offset free when it started (a MIG instance: its slice × 125) and the share
-   * granted. Drawn as a bar whose height is that share of the row. CPU lanes: 0 and 1000.
-   */
-  off: number[];
-  milli: number[];
-  /** How each segment ended: see SEG_END. Open segments: SEG_END.open. */
-  endKind: number[];
-}
-
-/** Segment endings the Gantt marks. */
-export const SEG_END = { open: 0, finished: 1, failed: 2, preempted: 3, nodeLoss: 4 } as const;
-
-/** Per node: GPU milli allocated and stranded (free on partly used GPUs), at each change. */
-export interface NodeSeries {
-  t: number[];
-  alloc: number[];
-  strand: number[];
-}
-
-export interface RecordRef {
-  t: number;
-  ev: string;
-  line: string;
-  /** A record of a known type that passed the schema. */
-  known: boolean;
-  /** Why the record was not folded ('' when it was): the schema's complaint, an unknown type … */
-  note: string;
-}
-
-/**
- * Timeline columns, one point per distinct time at which a counter changed: the Deriver's
- * timeline rows (plus the instant still open), with the viewer's fragmentation beside them.
- */
-export interface Series {
-  t: number[];
-  /** Allocated milli-GPU. */
-  alloc: number[];
-  /** Free milli-GPU stranded on partially allocated GPUs (see FRAGMENTATION below). */
-  frag: number[];
-  queued: number[];
-  running: number[];
-  /** Per tenant (index as in `tenants`), allocated milli-GPU. */
-  tenantAlloc: number[][];
-}
-
-/**
- * Fragmentation % as the viewer defines it: free GPU share that sits on GPUs that are partly
- * allocated (so a whole-GPU job cannot use it), as a percentage of cluster GPU capacity.
- */
-export const FRAGMENTATION = 'free share stranded on partly used GPUs, % of GPU capacity';
 
 /** Start-record fields the tooltip shows in its own words; the others go to `JobInfo.extra`. */
 const START_FIELDS = new Set(['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'mig']);
@@ -142,13 +61,13 @@ export class RunModel {
   readonly records: RecordRef[] = [];
   readonly series: Series = { t: [], alloc: [], frag: [], queued: [], running: [], tenantAlloc: [] };
   /** Per node (run-record order): allocation and stranded share over time, for the heatmap. */
-  readonly nodeSeries: NodeSeries[] = [];
+  readonly nodeSeries: NodeSeries[];
   /** Milli-GPU capacity per node (run-record order). */
   nodeCap: number[] = [];
   /** Jobs rejected (index into `jobs`), in log order. */
   readonly rejected: number[] = [];
   /** Outages per node id: [down, up) intervals in time order; up = Infinity while still down. */
-  readonly outages = new Map<string, { starts: number[]; ends: number[] }>();
+  readonly outages: Outages = new Map();
   /** Counts of records the viewer could not use, by reason (shown on screen). */
   readonly problems = new Map<string, number>();
   ended = false;
@@ -162,21 +81,23 @@ export class RunModel {
   private readonly laneIndex = new Map<string, number>();
   private readonly nodeIndex = new Map<string, number>();
   private readonly slotsBusy = new Map<string, number[]>();
-  private readonly gpuUsed = new Map<string, number>();
   /** Per GPU key: occupied [offset, offset + milli) ranges of the running jobs. */
   private readonly gpuRanges = new Map<string, [number, number][]>();
-  private readonly nodeAlloc: number[] = [];
-  private readonly nodeStrand: number[] = [];
   private readonly gpuCap = new Map<string, number>();
+  /** Stranded share per GPU, per node and in total (owns `nodeSeries`). */
+  private readonly frag = new Fragmentation(this.gpuCap, this.nodeIndex);
   private readonly running = new Map<number, Running>();
   private readonly tenantIndex = new Map<string, number>();
-  private strand = 0;
   /** Stranded share at each of the Deriver's closed timeline rows (same index). */
   private readonly fragAt: number[] = [];
   /** The series' last point is the Deriver's open instant, to be replaced on the next flush. */
   private provisional = false;
   private pending = '';
   private curT = -1;
+
+  constructor() {
+    this.nodeSeries = this.frag.nodeSeries;
+  }
 
   /** Cluster GPU capacity in milli-GPU, from the run record. */
   get gpuCapacity(): number {
@@ -197,15 +118,8 @@ export class RunModel {
 
   /** Folds complete, non-blank lines (no newlines in them); returns how many. One record per line. */
   addLines(lines: string[]): number {
-    // One JSON.parse over the whole chunk is several times faster than one per line; a chunk
-    // with a bad line falls back to line-by-line so only that line is set aside.
-    let parsed: unknown[] | undefined;
-    try {
-      const all: unknown = JSON.parse(`[${lines.join(',')}]`);
-      if (Array.isArray(all) && all.length === lines.length) parsed = all;
-    } catch {
-      parsed = undefined;
-    }
+    // A chunk with a bad line falls back to line-by-line so only that line is set aside.
+    const parsed = parseChunk(lines);
     for (let i = 0; i < lines.length; i++) {
       if (parsed) this.addRecord(lines[i], parsed[i]);
       else this.addLine(lines[i]);
@@ -216,36 +130,18 @@ export class RunModel {
 
   /** Folds one line; exposed for tests. */
   addLine(line: string): void {
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      v = undefined;
-    }
-    this.addRecord(line, v);
+    this.addRecord(line, parseLine(line));
   }
 
   private addRecord(line: string, v: unknown): void {
     const raw = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { t?: unknown; ev?: unknown }) : undefined;
     const t = typeof raw?.t === 'number' && Number.isFinite(raw.t) ? raw.t : this.curT < 0 ? 0 : this.curT;
     const o = checkLogValue(v);
-    switch (o.kind) {
-      case 'not-record': {
-        const ev = raw === undefined ? '(unparsed)' : '(no ev)';
-        this.problem(raw === undefined ? 'lines that are not JSON records' : "records without a string 'ev' (inspector only)");
-        this.records.push({ t, ev, line, known: false, note: raw === undefined ? 'not a JSON record' : "no string 'ev'" });
-        return;
-      }
-      case 'unknown-ev':
-        this.problem(`records of unknown type '${o.ev}' (inspector only)`);
-        this.records.push({ t, ev: o.ev, line, known: false, note: 'unknown type' });
-        return;
-      case 'invalid':
-        this.problem(`'${o.ev}' records with an invalid field (inspector only)`);
-        this.records.push({ t, ev: o.ev, line, known: false, note: `invalid ${o.field}: ${o.message}` });
-        return;
-      case 'record':
-        break;
+    if (o.kind !== 'record') {
+      const x = setAside(o, raw !== undefined);
+      this.problem(x.problem);
+      this.records.push({ t, ev: x.ev, line, known: false, note: x.note });
+      return;
     }
     const r = o.record;
     if (!this.deriver.follows(r)) {
@@ -259,7 +155,7 @@ export class RunModel {
     const rows = this.deriver.timeline.length;
     this.deriver.add(r);
     // A row the Deriver just closed is the instant before `r`: the stranded share is still its.
-    for (let i = rows; i < this.deriver.timeline.length; i++) this.fragAt.push(this.strand);
+    for (let i = rows; i < this.deriver.timeline.length; i++) this.fragAt.push(this.frag.strand);
     this.apply(r, raw ?? {});
     if ('job' in r) {
       const j = this.jobIndex.get(r.job);
@@ -282,7 +178,7 @@ export class RunModel {
     for (let i = s.t.length; i < rows.length; i++) this.point(rows[i], this.fragAt[i]);
     const open = this.deriver.pending();
     if (open) {
-      this.point(open, this.strand);
+      this.point(open, this.frag.strand);
       this.provisional = true;
     }
   }
@@ -314,9 +210,7 @@ export class RunModel {
         this.nodes.forEach((n, i) => {
           this.nodeIndex.set(n.id, i);
           n.gpus.forEach((g, k) => this.gpuCap.set(`${n.id}/${k}`, g.capacity));
-          this.nodeSeries.push({ t: [], alloc: [], strand: [] });
-          this.nodeAlloc.push(0);
-          this.nodeStrand.push(0);
+          this.frag.addNode();
         });
         this.nodeCap = this.nodes.map((n) => n.gpus.reduce((a, g) => a + g.capacity, 0));
         break;
@@ -353,16 +247,11 @@ export class RunModel {
       }
       case 'node-down': {
         // The jobs it hit each have their own node-loss record; here only the outage itself.
-        let o = this.outages.get(r.node);
-        if (!o) this.outages.set(r.node, (o = { starts: [], ends: [] }));
-        o.starts.push(r.t);
-        o.ends.push(Infinity);
+        nodeDown(this.outages, r.node, r.t);
         break;
       }
       case 'node-up': {
-        const o = this.outages.get(r.node);
-        if (o && o.ends.length > 0 && o.ends[o.ends.length - 1] === Infinity) o.ends[o.ends.length - 1] = r.t;
-        else this.problem('node-up without a node-down');
+        if (!nodeUp(this.outages, r.node, r.t)) this.problem('node-up without a node-down');
         break;
       }
       case 'end':
@@ -413,7 +302,7 @@ export class RunModel {
         if (lastEnd === Infinity) L.ends[L.ends.length - 1] = r.t;
         const cap = this.gpuCap.get(gpuKey) ?? 1000;
         const share = g < 0 ? 1000 : Math.min(cap, r.milli > 0 ? r.milli : cap);
-        const off = g < 0 ? 0 : this.takeRange(gpuKey, share, cap, r.mig ? r.mig.start * 125 : undefined);
+        const off = g < 0 ? 0 : takeRange(this.rangesOf(gpuKey), share, cap, r.mig ? r.mig.start * 125 : undefined);
         L.starts.push(r.t);
         L.ends.push(Infinity);
         L.jobs.push(j);
@@ -431,26 +320,11 @@ export class RunModel {
     this.running.set(j, run);
   }
 
-  /**
-   * Takes `milli` of a GPU's row for a starting job: at `want` (a MIG instance's slice) or at the
-   * lowest offset where it fits between the running jobs' ranges (past the end when none does,
-   * which only an over-committed log produces). Returns the offset.
-   */
-  private takeRange(gpuKey: string, milli: number, cap: number, want?: number): number {
+  /** The occupied ranges of a GPU's row (see takeRange), created empty on first use. */
+  private rangesOf(gpuKey: string): [number, number][] {
     let ranges = this.gpuRanges.get(gpuKey);
     if (!ranges) this.gpuRanges.set(gpuKey, (ranges = []));
-    let off = 0;
-    if (want !== undefined) off = Math.min(want, Math.max(0, cap - milli));
-    else {
-      for (const [a, b] of ranges) {
-        if (a - off >= milli) break;
-        off = Math.max(off, b);
-      }
-      if (off + milli > cap) off = Math.max(0, cap - milli);
-    }
-    ranges.push([off, off + milli]);
-    ranges.sort((x, y) => x[0] - y[0]);
-    return off;
+    return ranges;
   }
 
   private release(j: number, t: number, how: number): void {
@@ -472,60 +346,19 @@ export class RunModel {
     });
   }
 
-  /** Adds `delta` milli-GPU to one GPU and keeps the stranded-share total in step. */
+  /** Adds `delta` milli-GPU to one GPU at the current time (see Fragmentation.use). */
   private use(gpuKey: string, delta: number): void {
-    const cap = this.gpuCap.get(gpuKey) ?? 1000;
-    const before = this.gpuUsed.get(gpuKey) ?? 0;
-    const after = before + delta;
-    this.gpuUsed.set(gpuKey, after);
-    const stranded = (u: number) => (u > 0 && u < cap ? cap - u : 0);
-    const ds = stranded(after) - stranded(before);
-    this.strand += ds;
-    const n = this.nodeIndex.get(gpuKey.slice(0, gpuKey.lastIndexOf('/')));
-    if (n === undefined) return;
-    this.nodeAlloc[n] += delta;
-    this.nodeStrand[n] += ds;
-    const S = this.nodeSeries[n];
-    const t = Math.max(0, this.curT);
-    if (S.t.length > 0 && S.t[S.t.length - 1] === t) {
-      S.alloc[S.alloc.length - 1] = this.nodeAlloc[n];
-      S.strand[S.strand.length - 1] = this.nodeStrand[n];
-    } else {
-      S.t.push(t);
-      S.alloc.push(this.nodeAlloc[n]);
-      S.strand.push(this.nodeStrand[n]);
-    }
+    this.frag.use(gpuKey, delta, Math.max(0, this.curT));
   }
 
-  /**
-   * Drawn rows in order: one per GPU (its share slots and MIG instances together) and one per CPU
-   * lane, nodes in run-record order. Each row lists its lanes.
-   */
-  rowOrder(): { key: string; node: string; nodeIx: number; gpu: number; lanes: number[] }[] {
-    const out: { key: string; node: string; nodeIx: number; gpu: number; lanes: number[] }[] = [];
-    const byKey = new Map<string, number>();
-    for (const i of this.laneOrder()) {
-      const L = this.lanes[i];
-      let k = byKey.get(L.row);
-      if (k === undefined) {
-        byKey.set(L.row, (k = out.length));
-        out.push({ key: L.row, node: L.node, nodeIx: L.nodeIx, gpu: L.gpu, lanes: [] });
-      }
-      out[k].lanes.push(i);
-    }
-    return out;
+  /** Drawn rows in order, each listing its lanes: one per GPU, one per CPU lane (see lanes.ts). */
+  rowOrder(): LaneRow[] {
+    return rowOrder(this.lanes);
   }
 
   /** Lane order for drawing: node order of the run record, GPU lanes by index then slot, CPU last. */
   laneOrder(): number[] {
-    const ix = this.lanes.map((_, i) => i);
-    const gpuOf = (l: Lane) => (l.gpu < 0 ? 1e9 : l.gpu);
-    ix.sort((a, b) => {
-      const A = this.lanes[a];
-      const B = this.lanes[b];
-      return A.nodeIx - B.nodeIx || gpuOf(A) - gpuOf(B) || A.instance.localeCompare(B.instance) || A.slot - B.slot || a - b;
-    });
-    return ix;
+    return laneOrder(this.lanes);
   }
 
   private metricsCache: { at: number; m: Record<string, number> } | undefined;
@@ -539,22 +372,12 @@ export class RunModel {
     return m;
   }
 
-  /**
-   * Ascending per-job values over the succeeded jobs (JCT, ms; slowdown: JCT / nominal duration)
-   * or the started jobs (wait, ms). Cached per log length.
-   */
+  /** Ascending per-job JCT (ms), wait (ms) or slowdown (see job-dists.ts). Cached per log length. */
   dist(what: 'jct' | 'wait' | 'slowdown'): Float64Array {
     const key = `${what}@${this.records.length}`;
     const hit = this.distCache.get(what);
     if (hit && hit.key === key) return hit.v;
-    const out: number[] = [];
-    for (const j of this.jobs) {
-      const r = j.row;
-      if (what === 'wait') {
-        if (r.start >= 0) out.push(r.start - r.submit);
-      } else if (r.state === 'succeeded') out.push(what === 'jct' ? r.end - r.submit : (r.end - r.submit) / Math.max(1, j.dur));
-    }
-    const v = Float64Array.from(out).sort();
+    const v = jobDist(this.jobs, what);
     this.distCache.set(what, { key, v });
     return v;
   }
@@ -564,22 +387,13 @@ export class RunModel {
   /** Ascending JCTs (s) of succeeded jobs, as the Deriver defines JCT; cached per log length. */
   jcts(): Float64Array {
     if (this.jctCache?.at === this.records.length) return this.jctCache.v;
-    const out: number[] = [];
-    for (const { row } of this.jobs) if (row.state === 'succeeded') out.push((row.end - row.submit) / 1000);
-    const v = Float64Array.from(out).sort();
+    const v = succeededJcts(this.jobs);
     this.jctCache = { at: this.records.length, v };
     return v;
   }
 
   /** Index of the first record with t >= time (records.length if none). */
   recordAt(time: number): number {
-    let lo = 0;
-    let hi = this.records.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.records[mid].t < time) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return recordAt(this.records, time);
   }
 }
