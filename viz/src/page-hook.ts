@@ -1,0 +1,58 @@
+import { $, available, colorOf, model, st } from './page-state.ts';
+import { gantt, heatmap, host } from './run-page.ts';
+
+/** Test and scripting hook: what a person sees, in numbers, plus a way to find a job's bar. */
+declare global {
+  interface Window {
+    gpulab: unknown;
+  }
+}
+
+/** Installs `window.gpulab`. */
+export function installHook(): void {
+  window.gpulab = {
+    state: () => ({
+      /** The mode drawn on screen (set once a frame has rendered it). */
+      mode: document.body.dataset.mode ?? '',
+      modes: available(),
+      kind: st.manifest.kind,
+      run: st.manifest.runs[st.cur]?.run,
+      runs: st.manifest.runs.map((r) => r.run),
+      jobs: st.feeds.length ? model().jobs.length : 0,
+      started: st.feeds.length ? model().jobs.filter((j) => j.row.start >= 0).length : 0,
+      ended: st.feeds.map((f) => f.model.ended),
+      records: st.feeds.map((f) => f.model.records.length),
+      domain: st.domain,
+      full: st.full,
+      cursor: st.cursor,
+      filter: { q: st.filter.q, hidden: [...st.filter.hiddenTenants], states: [...st.filter.states], events: [...st.filter.events] },
+      group: st.group,
+      baseline: st.baseline,
+      fgdX: st.fgdX ?? null,
+      stats: gantt.stats,
+      heat: heatmap.stats,
+      timing: st.timing,
+      applyMs: st.feeds.map((f) => f.applyMs),
+      /** Per run: the last read's progress as the worker reported it, and how many deltas it posted. */
+      progress: st.feeds.map((f) => f.progress ?? null),
+      deltas: st.feeds.map((f) => f.applyMs.length),
+      collapsed: [...gantt.collapsed],
+    }),
+    /** Client (page) coordinates of the centre of a job's first visible bar, scrolled into view. */
+    barCenter(jobId: string): { x: number; y: number } | null {
+      const p = gantt.barCenter(jobId);
+      if (!p) return null;
+      const scroll = $('gantt-scroll');
+      if (p.y < scroll.scrollTop || p.y > scroll.scrollTop + scroll.clientHeight) scroll.scrollTop = p.y - scroll.clientHeight / 2;
+      const rect = $('gantt').getBoundingClientRect();
+      return { x: rect.left + p.x, y: rect.top + p.y };
+    },
+    tenantColor: (tenant: string) => colorOf(tenant),
+    jobAt: (i: number) => model().jobs[i]?.row.id ?? null,
+    job: (id: string) => {
+      const j = model().jobIndex.get(id);
+      return j === undefined ? null : model().jobs[j];
+    },
+    setDomain: (a: number, b: number) => host.setDomain([a, b]),
+  };
+}
