@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,44 +7,15 @@ import type { JobView } from '../jobs/job.ts';
 import type { SchedEvent } from '../scheduler/events.ts';
 import type { Executor, StopReason } from '../scheduler/executor.ts';
 import type { JsonLogger } from './json-log.ts';
-import { PROTOCOL_VERSION, type ParentMessage, type WorkerMessage } from './protocol.ts';
+import { attemptOutcome, measureOf, type JobMeasure, type JobOutput } from './job-measure.ts';
+import { PROTOCOL_VERSION, type WorkerMessage } from './protocol.ts';
 import { pidsWithMarker } from './proc-scan.ts';
 import type { SandboxLayers } from './sandbox.ts';
-import { PASS_ENV, signal, Worker, type Assigned, type CapturedStream, type WorkerHost } from './worker-process.ts';
+import { poolKey, WarmPool } from './warm-pool.ts';
+import { Worker, type Assigned, type WorkerHost } from './worker-process.ts';
 import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
 
-/** What the executor measured for one job attempt (live.json, live-jobs.csv, the twin). */
-export interface JobMeasure {
-  jobId: string;
-  tenant: string;
-  attempt: number;
-  kind: WorkSpec['kind'];
-  warm: boolean;
-  /** Wall ms from `start` (the scheduler's decision) to the worker's `started`. */
-  submitToRunningMs: number;
-  /** Wall ms from `start` to the worker's exit. */
-  runMs: number;
-  computeMs: number;
-  flop: number;
-  flopPerSec: number;
-  backend: string;
-  device: string;
-  outcome: 'succeeded' | 'failed' | 'timed-out' | 'stopped';
-  reason: string;
-  gpuEnv: string;
-  outputBytes: number;
-  /** The exit code of the job's process (a command job: the command's), null when a signal ended it. */
-  exitCode: number | null;
-}
-
-/** What a finished attempt wrote: stdout and stderr as captured (bounded, marked where cut). */
-export interface JobOutput {
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly exitCode: number | null;
-  readonly stdout: CapturedStream;
-  readonly stderr: CapturedStream;
-}
+export type { JobMeasure, JobOutput } from './job-measure.ts';
 
 export interface LiveExecutorOptions {
   /** Where completions go (the live driver queues them for the core). */
@@ -101,7 +71,7 @@ export class LiveExecutor implements Executor, WorkerHost {
   readonly options: LiveExecutorOptions;
   readonly measures: JobMeasure[] = [];
   private readonly jobRoot: string;
-  private readonly pool = new Map<string, Worker[]>();
+  private readonly pool = new WarmPool();
   private readonly active = new Map<string, Worker>();
   private readonly all = new Set<Worker>();
   private readonly markers = new Set<string>();
@@ -169,11 +139,9 @@ export class LiveExecutor implements Executor, WorkerHost {
     const kind = workerKindOf(work);
     const gpuEnv = gpuEnvFor(placement);
     const key = poolKey(kind, gpuEnv);
-    const pooled = this.pool.get(key);
-    // A warm worker that has exited but not yet drained is no candidate.
-    while (pooled && pooled.length > 0 && (pooled[0].exitCode !== null || pooled[0].exitSignal !== null)) pooled.shift();
-    const warm = pooled !== undefined && pooled.length > 0;
-    const w = warm ? pooled.shift()! : this.spawn(kind, key, gpuEnv);
+    const pooled = this.pool.take(key);
+    const warm = pooled !== undefined;
+    const w = pooled ?? this.spawn(kind, key, gpuEnv);
     const a: Assigned = {
       job,
       attempt: job.attempt,
@@ -249,14 +217,12 @@ export class LiveExecutor implements Executor, WorkerHost {
 
   /** Resolves once every worker now in the warm pool has said `ready` (or died). */
   async poolReady(): Promise<void> {
-    await Promise.all([...this.pool.values()].flat().map((w) => w.ready));
+    await Promise.all(this.pool.workers().map((w) => w.ready));
   }
 
   /** Number of workers currently waiting in the warm pool. */
   get warmCount(): number {
-    let n = 0;
-    for (const l of this.pool.values()) n += l.length;
-    return n;
+    return this.pool.size;
   }
 
   /** @internal */
@@ -293,8 +259,7 @@ export class LiveExecutor implements Executor, WorkerHost {
     this.markers.add(w.marker);
     void w.exited.then(() => {
       // A warm worker that died while idle leaves the pool.
-      const l = this.pool.get(key);
-      if (l && l.includes(w)) l.splice(l.indexOf(w), 1);
+      this.pool.remove(key, w);
       if (!w.assigned) this.cleanup(w);
     });
     return w;
@@ -303,9 +268,7 @@ export class LiveExecutor implements Executor, WorkerHost {
   private addWarm(kind: WorkerKind, gpuEnv: Record<string, string>): Worker {
     const key = poolKey(kind, gpuEnv);
     const w = this.spawn(kind, key, gpuEnv);
-    const l = this.pool.get(key) ?? [];
-    l.push(w);
-    this.pool.set(key, l);
+    this.pool.add(key, w);
     return w;
   }
 
@@ -329,58 +292,8 @@ export class LiveExecutor implements Executor, WorkerHost {
     // A stopped (preempted) attempt may still be dying when the next attempt starts: only forget our own.
     if (this.active.get(a.job.id) === w) this.active.delete(a.job.id);
     const now = performance.now();
-    let outcome: JobMeasure['outcome'];
-    let reason = '';
-    const oom = w.cgroup?.oomKilled() ?? false;
-    if (a.stop) {
-      outcome = 'stopped';
-      reason = a.stop;
-    } else if (w.stale) {
-      outcome = 'failed';
-      reason = `stale worker: no heartbeat for ${a.staleMs ?? 0} ms`;
-    } else if (a.timedOut) {
-      outcome = 'timed-out';
-      reason = `timeout after ${((a.work.timeoutSec ?? this.options.defaultTimeoutMs / 1000)).toString()} s`;
-    } else if (w.outputExceeded) {
-      outcome = 'failed';
-      reason = `output limit exceeded (${this.options.outputLimitBytes} bytes)`;
-    } else if (w.protocolError) {
-      outcome = 'failed';
-      reason = w.protocolError;
-    } else if (a.result?.ok) {
-      outcome = 'succeeded';
-    } else if (oom) {
-      outcome = 'failed';
-      reason = `out of memory (cgroup limit ${Math.max(a.job.memory, this.options.minMemoryMiB)} MiB)`;
-    } else if (a.result) {
-      outcome = 'failed';
-      reason = a.result.message ?? 'failed';
-    } else {
-      outcome = 'failed';
-      const how = w.exitSignal ? `signal ${w.exitSignal}` : `exit code ${w.exitCode}`;
-      const tail = w.stderrTail.trim().split('\n').slice(-1)[0] ?? '';
-      reason = `worker crashed (${how})${tail ? `: ${tail.slice(0, 160)}` : ''}`;
-    }
-    const r = a.result;
-    const m: JobMeasure = {
-      jobId: a.job.id,
-      tenant: a.job.tenant,
-      attempt: a.attempt,
-      kind: a.work.kind,
-      warm: a.warm,
-      submitToRunningMs: a.runningAt >= 0 ? round1(a.runningAt - a.t0) : -1,
-      runMs: round1(now - a.t0),
-      computeMs: round1(r?.computeMs ?? 0),
-      flop: r?.flop ?? 0,
-      flopPerSec: r && r.computeMs > 0 ? Math.round(r.flop / (r.computeMs / 1000)) : 0,
-      backend: a.backend,
-      device: a.device,
-      outcome,
-      reason,
-      gpuEnv: a.gpuEnv,
-      outputBytes: w.outputBytes,
-      exitCode: r?.exitCode !== undefined ? r.exitCode : r?.signal ? null : w.exitCode,
-    };
+    const { outcome, reason } = attemptOutcome(w, this.options);
+    const m = measureOf(w, outcome, reason, now);
     if (this.options.keepMeasures ?? true) this.measures.push(m);
     this.options.onMeasure?.(m);
     this.options.onOutput?.({ jobId: a.job.id, attempt: a.attempt, exitCode: m.exitCode, stdout: w.stdout.result(), stderr: w.stderr.result() });
@@ -390,15 +303,6 @@ export class LiveExecutor implements Executor, WorkerHost {
       this.options.emit({ kind: 'completion', jobId: a.job.id, attempt: a.attempt, outcome, ...(reason ? { reason } : {}) });
     }
   }
-}
-
-/**
- * What survives the environment scrub by default: the GPU stack's loader settings (the GPU box
- * points Vulkan/EGL at the NVIDIA driver through these) and the WASM binaries' location.
- */
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }
 
 /**
@@ -412,8 +316,4 @@ export function gpuEnvFor(p: Placement): Record<string, string> {
     CUDA_VISIBLE_DEVICES: p.gpus.map((g) => g.gpu).join(','),
     GPULAB_GPU_MILLI: p.gpus.map((g) => g.milli).join(','),
   };
-}
-
-function poolKey(kind: WorkerKind, gpuEnv: Record<string, string>): string {
-  return `${kind}|${gpuEnv.CUDA_VISIBLE_DEVICES ?? ''}`;
 }

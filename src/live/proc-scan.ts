@@ -4,12 +4,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 export const MARKER_ENV = 'GPULAB_JOB_MARKER';
 
 /**
- * Host pids whose environment carries `GPULAB_JOB_MARKER=<one of markers>`. Reads /proc; other
- * users' processes are only visible to root. Pure apart from reading /proc.
+ * Every host process whose environment carries `GPULAB_JOB_MARKER`, with the marker's value, in
+ * /proc order (this process included if it carries one). Reads /proc; other users' processes are
+ * only visible to root.
  */
-export function pidsWithMarker(markers: ReadonlySet<string>): number[] {
-  if (markers.size === 0) return [];
-  const out: number[] = [];
+export function markedProcesses(): { pid: number; marker: string }[] {
+  const out: { pid: number; marker: string }[] = [];
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -27,10 +27,21 @@ export function pidsWithMarker(markers: ReadonlySet<string>): number[] {
     const i = env.indexOf(`${MARKER_ENV}=`);
     if (i < 0) continue;
     const end = env.indexOf('\0', i);
-    const value = env.slice(i + MARKER_ENV.length + 1, end < 0 ? undefined : end);
-    if (markers.has(value)) out.push(Number(e));
+    out.push({ pid: Number(e), marker: env.slice(i + MARKER_ENV.length + 1, end < 0 ? undefined : end) });
   }
-  return out.sort((a, b) => a - b);
+  return out;
+}
+
+/**
+ * Host pids whose environment carries `GPULAB_JOB_MARKER=<one of markers>`, ascending. Reads
+ * /proc; other users' processes are only visible to root. Pure apart from reading /proc.
+ */
+export function pidsWithMarker(markers: ReadonlySet<string>): number[] {
+  if (markers.size === 0) return [];
+  return markedProcesses()
+    .filter((p) => markers.has(p.marker))
+    .map((p) => p.pid)
+    .sort((a, b) => a - b);
 }
 
 /** Direct children of `pid` (from /proc/<pid>/task/<pid>/children), [] if unknown. */

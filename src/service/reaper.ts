@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MARKER_ENV } from '../live/proc-scan.ts';
+import { markedProcesses } from '../live/proc-scan.ts';
 
 /**
  * Start-up reaping of what an earlier service on the same state directory left behind (kill -9):
@@ -14,20 +14,14 @@ export interface ReapReport {
   readonly dirs: readonly string[];
 }
 
+/** Pids of marked processes (other than this one) whose working directory lies under `workRoot`. */
 function leftoverPids(workRoot: string): number[] {
   const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+  for (const { pid } of markedProcesses()) {
+    if (pid === process.pid) continue;
     try {
-      if (!readFileSync(`/proc/${e}/environ`, 'latin1').includes(`${MARKER_ENV}=`)) continue;
-      const cwd = readlinkSync(`/proc/${e}/cwd`);
-      if (cwd === workRoot || cwd.startsWith(workRoot + '/')) out.push(Number(e));
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === workRoot || cwd.startsWith(workRoot + '/')) out.push(pid);
     } catch {
       // gone, or not ours to read
     }
