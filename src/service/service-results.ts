@@ -1,0 +1,22 @@
+import type { JobView } from './api-schema.ts';
+import type { AttestationCode } from './attestation.ts';
+import type { ApiState } from './state-store.ts';
+
+/** How a submission ended; the HTTP edge maps each kind to one status code. */
+export type SubmitResult =
+  | { readonly kind: 'created'; readonly job: JobView }
+  | { readonly kind: 'duplicate'; readonly job: JobView }
+  | { readonly kind: 'conflict'; readonly jobId: string }
+  | { readonly kind: 'unknown-tenant'; readonly tenant: string }
+  | { readonly kind: 'invalid'; readonly field: string; readonly message: string }
+  | { readonly kind: 'attestation'; readonly status: 400 | 401 | 403; readonly code: AttestationCode; readonly message: string }
+  | { readonly kind: 'backpressure'; readonly reason: 'queue-full' | 'rate-limited'; readonly retryAfterSec: number }
+  | { readonly kind: 'paused'; readonly reason: string }
+  | { readonly kind: 'unavailable'; readonly why: 'recovering' | 'draining' };
+
+/** How a cancellation ended. */
+export type CancelResult =
+  | { readonly kind: 'ok'; readonly job: JobView }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'finished'; readonly state: ApiState }
+  | { readonly kind: 'unavailable'; readonly why: 'recovering' | 'draining' };

@@ -1,0 +1,76 @@
+import { join, resolve } from 'node:path';
+import '../../policies/index.ts';
+import type { JobView as CoreJob } from '../jobs/job.ts';
+import type { JsonLogger } from '../live/json-log.ts';
+import { LiveDriver } from '../live/live-driver.ts';
+import { LiveExecutor, type JobOutput } from '../live/live-executor.ts';
+import { detectSandbox, layerNames, privateTmpDirs } from '../live/sandbox.ts';
+import type { WorkSpec } from '../live/work-spec.ts';
+import { workerScript } from '../live/worker-entry.ts';
+import type { LogRecord } from '../log/records.ts';
+import { Quotas, tenantQuotas } from '../quota/quotas.ts';
+import { expandNodeGroups } from '../scenario/cluster.ts';
+import { policiesFor } from '../scenario/prepare.ts';
+import type { ServiceConfig } from './config.ts';
+import { reapLeftovers, type ReapReport } from './reaper.ts';
+import type { ServiceAdmission } from './service-admission.ts';
+
+/** Where the driver's output goes. */
+export interface DriverHooks {
+  /** The core's log sink. */
+  readonly onRecord: (r: LogRecord) => void;
+  /** A stale worker was reaped. */
+  readonly onStale: () => void;
+  /** A finished attempt's captured output. */
+  readonly onOutput: (out: JobOutput) => void;
+}
+
+/**
+ * Start-up: reaps what an earlier process on the state directory left, detects the sandbox, and
+ * builds the live driver (the scheduler core with the configured policies, quotas and admission,
+ * over a live executor whose jobs work under `work/epoch-<epoch>`). The driver is not begun.
+ */
+export async function startDriver(c: ServiceConfig, epoch: number, admission: ServiceAdmission, log: JsonLogger, hooks: DriverHooks): Promise<{ driver: LiveDriver; reaped: ReapReport }> {
+  const workRoot = join(resolve(c.stateDir), 'work');
+  const reaped = await reapLeftovers(workRoot);
+  const jobRoot = join(workRoot, `epoch-${epoch}`);
+  const nodes = expandNodeGroups(c.cluster.nodes);
+  const quotas = tenantQuotas(c.tenants);
+  const script = await workerScript();
+  const layers = detectSandbox(c.sandbox.mode, { node: process.execPath, script });
+  log.info('isolation', { layers: layerNames(layers, privateTmpDirs([process.execPath, script])), ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
+  const driver = new LiveDriver({
+    run: `serve/epoch-${epoch}`,
+    seed: 1,
+    nodes,
+    ...policiesFor(c.policy, []),
+    log: { append: (r) => hooks.onRecord(r) },
+    timeScale: 1,
+    tenants: c.tenants.map((t) => ({ name: t.name, weight: t.weight })),
+    headOfLine: 'skip',
+    coreExtras: { ...(quotas.length > 0 ? { quotas: new Quotas(quotas) } : {}), admission: [admission.policy] },
+    logger: log,
+    executor: (emit) =>
+      new LiveExecutor({
+        emit,
+        layers,
+        workerScript: script,
+        workFor: (j: CoreJob) => j.work as WorkSpec,
+        defaultTimeoutMs: c.sandbox.timeoutSec * 1000,
+        graceMs: c.sandbox.graceMs,
+        outputLimitBytes: c.sandbox.outputLimitBytes,
+        outputCaptureBytes: c.sandbox.outputCaptureBytes,
+        keepMeasures: false,
+        heartbeatMs: c.sandbox.heartbeatMs,
+        staleAfterBeats: c.sandbox.staleAfterBeats,
+        onStale: () => hooks.onStale(),
+        onOutput: (out) => hooks.onOutput(out),
+        pidsMax: c.sandbox.pidsMax,
+        minMemoryMiB: c.sandbox.minMemoryMiB,
+        backends: c.sandbox.backends,
+        jobRoot,
+        logger: log,
+      }),
+  });
+  return { driver, reaped };
+}
