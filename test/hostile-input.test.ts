@@ -8,7 +8,7 @@ import { describeFailure, UsageError } from '../src/cli/main.ts';
 import { invalidJob } from '../src/conformance/parsers.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
 import { loadScenario, parseScenario, ScenarioError } from '../src/scenario/load.ts';
-import { MAX_TIME_SEC, maxJobsInMemory, memoryProblems } from '../src/scenario/limits.ts';
+import { MAX_TIME_SEC, maxJobsInMemory, memoryProblems } from '../src/limits.ts';
 import { readCsvRows, TraceError, TraceFileError, TraceRowError } from '../src/trace/csv-rows.ts';
 import { dlrmJobs, loadDlrmInstances } from '../src/trace/dlrm-v2025.ts';
 import { loadGavelThroughputs, loadGavelTrace } from '../src/trace/gavel.ts';

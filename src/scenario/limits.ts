@@ -3,8 +3,7 @@ import type { Scenario } from './schema.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** Scenario-level limits (the generic bounds and memory arithmetic are in src/limits.ts). */
-export * from '../limits.ts';
+/** Scenario-level limits; the generic bounds and memory arithmetic are in src/limits.ts. */
 
 /** The largest duration (s) a synthetic duration distribution can draw (see MAX_EXP). */
 export function maxDurationSec(d: Extract<Scenario['workload'], { kind: 'synthetic' }>['duration']): { sec: number; field: string; why: string } {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
-import { scenarioLimitProblems, tooManyNodes } from './limits.ts';
+import { tooManyNodes } from '../limits.ts';
+import { scenarioLimitProblems } from './limits.ts';
 import { ScenarioSchema, type Scenario } from './schema.ts';
 
 export class ScenarioError extends Error {

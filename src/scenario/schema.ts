@@ -3,7 +3,7 @@ import { MIG_MODEL_NAMES, MIG_PROFILE_NAMES } from '../cluster/mig-profiles.ts';
 import { LiveSectionSchema, WorkSpecSchema } from '../live/work-spec.ts';
 import { labelProblem, outputDirProblem } from '../output/out-dir.ts';
 import { expandNodeGroups } from './cluster.ts';
-import { MAX_TIME_SEC, MAX_VALUE, tooManyNodes } from './limits.ts';
+import { MAX_TIME_SEC, MAX_VALUE, tooManyNodes } from '../limits.ts';
 
 /**
  * Scenario files (`scenarios/*.yaml` or `.json`). The TypeScript type is inferred from the schema.
@@ -14,7 +14,7 @@ import { MAX_TIME_SEC, MAX_VALUE, tooManyNodes } from './limits.ts';
 const int = z.number().int();
 const posInt = int.positive();
 const nonNegInt = int.nonnegative();
-// Bounds (src/scenario/limits.ts): times whose ms stay safe integers, amounts and weights whose sums do.
+// Bounds (src/limits.ts): times whose ms stay safe integers, amounts and weights whose sums do.
 const posSec = z.number().positive().max(MAX_TIME_SEC);
 const nonNegSec = z.number().nonnegative().max(MAX_TIME_SEC);
 const amount = int.max(MAX_VALUE);

@@ -117,7 +117,7 @@ export class Row {
  * Streams a CSV file with a header row through csv-parse (the text is never held whole in
  * memory) and maps each record with `map`. Bad rows stop the load or are skipped and counted.
  * A missing file, a directory, a file without data rows, or one with more rows than a run could
- * hold in memory (`maxRows`, default from src/scenario/limits.ts) is a TraceFileError. A UTF-8 byte order
+ * hold in memory (`maxRows`, default from src/limits.ts) is a TraceFileError. A UTF-8 byte order
  * mark is ignored.
  */
 export async function readCsvRows<T>(
