@@ -107,7 +107,7 @@ export class SchedulerCore {
       case 'arrival':
         return this.arrive(ev.job);
       case 'completion':
-        return this.complete(ev.jobId, ev.attempt, ev.outcome, ev.reason);
+        return this.complete(ev.jobId, ev.attempt, ev.outcome, ev.reason, ev.retry === true);
       case 'cancel':
         return this.cancel(ev.jobId);
       case 'wake':
@@ -349,14 +349,14 @@ export class SchedulerCore {
     return r.lost;
   }
 
-  /** Puts a stopped (preempted or node-lost) job back in the queue. */
-  private requeue(j: Job, now: number): void {
+  /** Puts a stopped (preempted, node-lost or lost) job back in the queue; `reason` only for a lost attempt. */
+  private requeue(j: Job, now: number, reason?: string): void {
     j.state = transition(j.state, 'requeue', j.id);
     j.queuedAt = now;
     this.queue.requeue(j);
     this.tenants.of(j).queued++;
     this.dirty = true;
-    this.o.log.append({ t: now, ev: 'requeue', job: j.id });
+    this.o.log.append(reason === undefined ? { t: now, ev: 'requeue', job: j.id } : { t: now, ev: 'requeue', job: j.id, reason });
   }
 
   /** A node fails: every job with any part on it is lost, then it takes no placement. */
@@ -400,12 +400,21 @@ export class SchedulerCore {
     this.apply({ kind: 'admit', job: j });
   }
 
-  private complete(id: string, attempt: number, outcome: 'succeeded' | 'failed' | 'timed-out', reason?: string): void {
+  private complete(id: string, attempt: number, outcome: 'succeeded' | 'failed' | 'timed-out' | 'lost', reason?: string, retry = false): void {
     const j = this.all.get(id);
     if (!j) throw new Error(`completion for unknown job ${id}`);
     // A completion from an earlier attempt, or for a job already stopped, is stale: ignore it.
     if (j.state !== 'running' || j.attempt !== attempt) return;
-    const event = outcome === 'succeeded' ? 'succeed' : outcome === 'failed' ? 'fail' : 'timeout';
+    if (outcome === 'lost' && retry) {
+      // A lost attempt is handled as a node loss of this job alone: nothing since the start is kept.
+      const now = this.o.clock.now();
+      j.state = transition(j.state, 'node-loss', j.id);
+      this.release(j, now);
+      this.interrupt(j, now, false);
+      this.requeue(j, now, reason ?? 'attempt lost');
+      return;
+    }
+    const event = outcome === 'succeeded' ? 'succeed' : outcome === 'timed-out' ? 'timeout' : 'fail';
     j.remaining = outcome === 'succeeded' ? 0 : j.remaining;
     this.finish(j, event, this.o.clock.now(), reason);
   }

@@ -7,8 +7,11 @@ export type SchedEvent =
       readonly kind: 'completion';
       readonly jobId: string;
       readonly attempt: number;
-      readonly outcome: 'succeeded' | 'failed' | 'timed-out';
+      /** `lost`: the attempt's worker was lost (e.g. a stale worker reaped); see `retry`. */
+      readonly outcome: 'succeeded' | 'failed' | 'timed-out' | 'lost';
       readonly reason?: string;
+      /** A `lost` attempt: true → requeued as a new attempt (the executor's attempt limit allows one), else failed. */
+      readonly retry?: boolean;
     }
   | { readonly kind: 'cancel'; readonly jobId: string }
   | { readonly kind: 'wake' }
