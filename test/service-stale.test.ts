@@ -20,36 +20,84 @@ function workers(root: string): number[] {
   return out;
 }
 
-describe('stale workers: no heartbeat over the IPC channel for N intervals → reaped, the job failed', () => {
-  it('a hung (SIGSTOPped) worker is killed and its job ends failed; a busy one that beats runs on; gpulab_executor_restarts counts it', async () => {
-    // 50 ms beats, stale after 6 silent intervals (300 ms).
-    const cfg = testConfig(dir, { sandbox: { mode: 'none', timeoutSec: 20, graceMs: 200, minMemoryMiB: 64, backends: ['cpu'], heartbeatMs: 50, staleAfterBeats: 6 } });
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('stale workers: no heartbeat over the IPC channel for N intervals → reaped, the job handled by the recovery rule', () => {
+  it('a hung (SIGSTOPped) worker is killed; its job is requeued as a new attempt that succeeds, and at maxAttempts it fails; a busy one that beats runs on', async () => {
+    // 50 ms beats, stale after 6 silent intervals (300 ms); two runs at most per job.
+    const cfg = testConfig(dir, {
+      sandbox: { mode: 'none', timeoutSec: 20, graceMs: 200, minMemoryMiB: 64, backends: ['cpu'], heartbeatMs: 50, staleAfterBeats: 6 },
+      recovery: { maxAttempts: 2 },
+    });
     const s = await startService(cfg, true);
     try {
       const post = (body: object) => s.app.inject({ method: 'POST', url: '/v1/jobs', payload: body });
-      // The hung job: a command, so its worker has a child once it runs (then it has said ready).
-      const hung = (await post({ tenant: 'team-a', command: ['/bin/sleep', '10'] })).json().id;
-      const busy = (await post({ tenant: 'team-a', work: { kind: 'sleep', ms: 800 } })).json().id;
       const job = async (id: string) => (await s.app.inject(`/v1/jobs/${id}`)).json();
+      const runs = async (id: string) => (await s.app.inject(`/v1/jobs/${id}/runs`)).json().runs as { attempt: number; outcome: string | null; reason: string | null }[];
       const root = join(dir, 'work');
-      const workerOfSleep = () => workers(root).find((p) => childPids(p).some((c) => readFileSync(`/proc/${c}/cmdline`, 'latin1').startsWith('/bin/sleep')));
-      let hungPid: number | undefined;
-      for (let i = 0; i < 200 && (hungPid = workerOfSleep()) === undefined; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(hungPid).toBeDefined();
-      process.kill(hungPid!, 'SIGSTOP');
-      let end: { state: string; reason?: string } = { state: '' };
-      for (let i = 0; i < 150 && ['queued', 'running', ''].includes(end.state); i++) {
-        await new Promise((r) => setTimeout(r, 20));
-        end = await job(hung);
-      }
-      expect(end.state).toBe('failed');
-      expect(end.reason).toMatch(/^stale worker: no heartbeat for \d+ ms$/);
-      for (let i = 0; i < 100 && (await job(busy)).state === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
-      expect((await job(busy)).state).toBe('succeeded');
-      expect((await s.app.inject('/metrics')).body).toContain('gpulab_executor_restarts{reason="stale-worker"} 1');
+      // The worker running `/bin/sleep <secs>` (a command job has a child once it runs, so it has said ready).
+      const workerOfSleep = (secs: string) =>
+        workers(root).find((p) =>
+          childPids(p).some((c) => {
+            try {
+              return readFileSync(`/proc/${c}/cmdline`, 'latin1') === `/bin/sleep\0${secs}\0`;
+            } catch {
+              return false;
+            }
+          }),
+        );
+      /** SIGSTOPs the worker of the job's current attempt (found by its sleep) once it runs; returns its pid. */
+      const hang = async (secs: string) => {
+        let pid: number | undefined;
+        for (let i = 0; i < 300 && (pid = workerOfSleep(secs)) === undefined; i++) await pause(20);
+        expect(pid).toBeDefined();
+        process.kill(pid!, 'SIGSTOP');
+        return pid!;
+      };
+      const until = async (id: string, done: (j: { state: string; attempts: number }) => boolean) => {
+        let j = await job(id);
+        for (let i = 0; i < 400 && !done(j); i++) {
+          await pause(20);
+          j = await job(id);
+        }
+        return j;
+      };
+
+      // 1. Lost once, then run again: a new run record, the second attempt succeeds.
+      const retried = (await post({ tenant: 'team-a', command: ['/bin/sleep', '1'] })).json().id;
+      const busy = (await post({ tenant: 'team-a', work: { kind: 'sleep', ms: 800 } })).json().id;
+      const first = await hang('1');
+      const second = await until(retried, (j) => j.attempts >= 2 && j.state === 'running');
+      expect(second.state).toBe('running');
+      expect(workerOfSleep('1')).not.toBe(first);
+      const end = await until(retried, (j) => !['queued', 'running'].includes(j.state));
+      expect(end).toMatchObject({ state: 'succeeded', attempts: 2 });
+      const r = await runs(retried);
+      expect(r.map((x) => x.outcome)).toEqual(['lost', 'succeeded']);
+      expect(r[0].reason).toMatch(/^stale worker: no heartbeat for \d+ ms$/);
+      expect(r.map((x) => x.attempt)).toEqual([1, 2]);
+      expect((await until(busy, (j) => j.state !== 'running' && j.state !== 'queued')).state).toBe('succeeded');
+
+      // The event log says why the job was requeued.
+      const events = readFileSync(s.svc.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(events.find((e) => e.ev === 'requeue' && e.job === retried)?.reason).toMatch(/^stale worker/);
+
+      // 2. Lost on every attempt: requeued once, failed at maxAttempts (2) with the stale worker's reason.
+      const doomed = (await post({ tenant: 'team-a', command: ['/bin/sleep', '2'] })).json().id;
+      await hang('2');
+      await until(doomed, (j) => j.attempts >= 2 && j.state === 'running');
+      await hang('2');
+      const failed = await until(doomed, (j) => !['queued', 'running'].includes(j.state));
+      expect(failed.state).toBe('failed');
+      expect(failed.attempts).toBe(2);
+      expect(failed.reason).toMatch(/^stale worker: no heartbeat for \d+ ms$/);
+      expect((await runs(doomed)).map((x) => x.outcome)).toEqual(['lost', 'failed']);
+
+      expect((await s.app.inject('/metrics')).body).toContain('gpulab_executor_restarts{reason="stale-worker"} 3');
+      for (let i = 0; i < 100 && workers(root).length > 0; i++) await pause(20);
       expect(workers(root)).toEqual([]);
     } finally {
       await s.close();
     }
-  }, 15_000);
+  }, 30_000);
 });

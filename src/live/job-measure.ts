@@ -17,7 +17,8 @@ export interface JobMeasure {
   flopPerSec: number;
   backend: string;
   device: string;
-  outcome: 'succeeded' | 'failed' | 'timed-out' | 'stopped';
+  /** `lost`: its worker was lost (reaped as stale); the core requeues or fails it. */
+  outcome: 'succeeded' | 'failed' | 'timed-out' | 'lost' | 'stopped';
   reason: string;
   gpuEnv: string;
   outputBytes: number;
@@ -50,7 +51,7 @@ export function attemptOutcome(w: Worker, o: OutcomeBounds): { outcome: JobMeasu
   const a = w.assigned!;
   const oom = w.cgroup?.oomKilled() ?? false;
   if (a.stop) return { outcome: 'stopped', reason: a.stop };
-  if (w.stale) return { outcome: 'failed', reason: `stale worker: no heartbeat for ${a.staleMs ?? 0} ms` };
+  if (w.stale) return { outcome: 'lost', reason: `stale worker: no heartbeat for ${a.staleMs ?? 0} ms` };
   if (a.timedOut) return { outcome: 'timed-out', reason: `timeout after ${((a.work.timeoutSec ?? o.defaultTimeoutMs / 1000)).toString()} s` };
   if (w.outputExceeded) return { outcome: 'failed', reason: `output limit exceeded (${o.outputLimitBytes} bytes)` };
   if (w.protocolError) return { outcome: 'failed', reason: w.protocolError };

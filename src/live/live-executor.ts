@@ -47,12 +47,14 @@ export interface LiveExecutorOptions {
   /**
    * Workers send a heartbeat this often (ms) over the IPC channel; one silent for
    * `staleAfterBeats` intervals after its `ready` is stale (a start-up that hangs meets the job's
-   * timeout instead): killed at once, its job failed
-   * (reason `stale worker: …`). Off when absent. A busy job's worker still beats unless its event
+   * timeout instead): killed at once, its attempt `lost` (reason `stale worker: …`): the core
+   * requeues it when `retryLost` says so, else fails it. Off when absent. A busy job's worker still beats unless its event
    * loop is blocked, so the bound must exceed the longest synchronous step of any workload.
    */
   readonly heartbeatMs?: number;
   readonly staleAfterBeats?: number;
+  /** Whether a lost attempt of `job` may be retried (the attempt limit); absent: never. */
+  readonly retryLost?: (job: JobView) => boolean;
   /** Called when a stale worker is reaped. */
   readonly onStale?: (jobId: string | undefined) => void;
   /** Called once per finished attempt with its captured output, before its completion is emitted. */
@@ -300,7 +302,8 @@ export class LiveExecutor implements Executor, WorkerHost {
     this.options.logger?.log(outcome === 'succeeded' || outcome === 'stopped' ? 'info' : 'warn', 'finished', { job: a.job.id, outcome, reason, runMs: m.runMs, backend: m.backend, flopPerSec: m.flopPerSec });
     this.cleanup(w);
     if (outcome !== 'stopped') {
-      this.options.emit({ kind: 'completion', jobId: a.job.id, attempt: a.attempt, outcome, ...(reason ? { reason } : {}) });
+      const retry = outcome === 'lost' && (this.options.retryLost?.(a.job) ?? false);
+      this.options.emit({ kind: 'completion', jobId: a.job.id, attempt: a.attempt, outcome, ...(reason ? { reason } : {}), ...(retry ? { retry } : {}) });
     }
   }
 }

@@ -79,7 +79,7 @@ export const ServiceConfigSchema = z
         pidsMax: posInt.default(128),
         /** Workers send a heartbeat over the IPC channel this often, ms… */
         heartbeatMs: posInt.max(60_000).default(1000),
-        /** …and one silent for this many intervals is stale: killed, its job failed (`stale worker`). */
+        /** …and one silent for this many intervals is stale: killed, its attempt lost (`stale worker`) and the recovery rule applied. */
         staleAfterBeats: posInt.max(10_000).default(30),
         minMemoryMiB: posInt.default(384),
         backends: z.array(z.enum(BACKENDS)).min(1).default([...BACKENDS]),
@@ -88,8 +88,9 @@ export const ServiceConfigSchema = z
     recovery: z
       .strictObject({
         /**
-         * The one rule for jobs found running after a crash: requeued as a new attempt while the
-         * job has had fewer than `maxAttempts` runs, else failed (reason `crashed`).
+         * The one rule for jobs found running after a crash, and for jobs of stale workers: requeued
+         * as a new attempt while the job has had fewer than `maxAttempts` runs, else failed (reason
+         * `crashed`, or the stale worker's).
          */
         maxAttempts: posInt.max(100).default(3),
       })

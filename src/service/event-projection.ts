@@ -97,7 +97,9 @@ export class EventProjection {
         commit.add({ op: 'end-run', jobId: r.job, outcome: 'node-loss', at });
         break;
       case 'requeue':
-        commit.add({ op: 'set-state', id: r.job, state: 'queued', at });
+        // With a reason, the attempt was lost (a stale worker) and no preempt/node-loss record ended its run.
+        if (r.reason !== undefined) commit.add({ op: 'end-run', jobId: r.job, outcome: 'lost', reason: r.reason, at });
+        commit.add({ op: 'set-state', id: r.job, state: 'queued', reason: r.reason ?? null, at });
         break;
       case 'finish': {
         if (r.state === 'pending' || r.state === 'queued' || r.state === 'running' || r.state === 'preempted') break;

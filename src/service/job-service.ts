@@ -139,6 +139,8 @@ export class JobService {
     const { driver, reaped } = await startDriver(c, this.epoch, this.admission, this.log, {
       onRecord: (r) => this.projection.onRecord(r),
       onStale: () => this.metrics.executorRestart('stale-worker'),
+      // The recovery rule's limit: runs so far (this one included) below maxAttempts.
+      retryLost: (id) => (this.store.job(id)?.attempts ?? c.recovery.maxAttempts) < c.recovery.maxAttempts,
       onOutput: (out) => this.commit.push(outputOp(this.epoch, out)),
     });
     this.driver = driver;

@@ -21,6 +21,8 @@ export interface DriverHooks {
   readonly onRecord: (r: LogRecord) => void;
   /** A stale worker was reaped. */
   readonly onStale: () => void;
+  /** Whether a lost attempt (stale worker) of the job may run again: the recovery rule's attempt limit. */
+  readonly retryLost: (jobId: string) => boolean;
   /** A finished attempt's captured output. */
   readonly onOutput: (out: JobOutput) => void;
 }
@@ -64,6 +66,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
         heartbeatMs: c.sandbox.heartbeatMs,
         staleAfterBeats: c.sandbox.staleAfterBeats,
         onStale: () => hooks.onStale(),
+        retryLost: (j: CoreJob) => hooks.retryLost(j.id),
         onOutput: (out) => hooks.onOutput(out),
         pidsMax: c.sandbox.pidsMax,
         minMemoryMiB: c.sandbox.minMemoryMiB,
