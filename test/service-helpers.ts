@@ -1,8 +1,9 @@
 import { generateKeyPairSync, sign, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonLogger } from '../src/live/json-log.ts';
+import { MARKER_ENV } from '../src/live/proc-scan.ts';
 import { canonicalJson, jobHash } from '../src/service/attestation.ts';
 import { ServiceConfigSchema, type ServiceConfig } from '../src/service/config.ts';
 import { buildServer } from '../src/service/http.ts';
@@ -48,4 +49,17 @@ export async function startService(cfg: ServiceConfig, dev = false) {
   const svc = await JobService.open({ config: cfg, dev, logger: new JsonLogger({ write: (l) => logs.push(l) }) });
   const app = buildServer(svc, cfg.admission);
   return { svc, app, logs, close: async () => (await svc.close(0), await app.close()) };
+}
+
+/** Worker processes (the executor's marker variable) whose working directory is under `root`. */
+export function workers(root: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (readFileSync(`/proc/${e}/environ`, 'latin1').includes(`${MARKER_ENV}=`) && readlinkSync(`/proc/${e}/cwd`).startsWith(root)) out.push(Number(e));
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }

@@ -1,24 +1,11 @@
-import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { childPids, MARKER_ENV } from '../src/live/proc-scan.ts';
-import { startService, tempState, testConfig } from './service-helpers.ts';
+import { childPids } from '../src/live/proc-scan.ts';
+import { startService, tempState, testConfig, workers } from './service-helpers.ts';
 
 const dir = tempState();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Worker processes (marker variable) whose working directory is under `root`. */
-function workers(root: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      if (readFileSync(`/proc/${e}/environ`, 'latin1').includes(`${MARKER_ENV}=`) && readlinkSync(`/proc/${e}/cwd`).startsWith(root)) out.push(Number(e));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,6 @@
 import type { JobView as CoreJob } from '../jobs/job.ts';
 import type { LogRecord } from '../log/records.ts';
-import type { GroupCommit } from './group-commit.ts';
+import type { GroupCommit, Settle } from './group-commit.ts';
 import { jobView } from './job-view.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { SubmitResult } from './service-results.ts';
@@ -8,6 +8,8 @@ import type { StoredJob } from './state-store.ts';
 import type { Pending } from './submission.ts';
 
 const BACKPRESSURE = new Set(['queue-full', 'paused']);
+/** The answer to a caller whose commit the store refused. */
+const STORE_DOWN: SubmitResult = { kind: 'unavailable', why: 'store-unavailable' };
 
 export interface ProjectionDeps {
   readonly epoch: number;
@@ -34,12 +36,12 @@ export class EventProjection {
   readonly known = new Set<string>();
   /** Reasons to record instead of the core's when a job finishes (the kill switch's). */
   readonly killReasons = new Map<string, string>();
-  private readonly finishWaiters = new Map<string, (() => void)[]>();
+  private readonly finishWaiters = new Map<string, Settle[]>();
 
   constructor(private readonly d: ProjectionDeps) {}
 
-  /** Runs `f` after the commit that records the job's finish. */
-  whenFinished(id: string, f: () => void): void {
+  /** Runs `f` after the commit that records the job's finish (with whether it committed). */
+  whenFinished(id: string, f: Settle): void {
     const w = this.finishWaiters.get(id) ?? [];
     w.push(f);
     this.finishWaiters.set(id, w);
@@ -61,7 +63,7 @@ export class EventProjection {
         if (p.nonce) commit.add({ op: 'nonce', keyId: p.nonce.keyId, nonce: p.nonce.nonce, at });
         commit.add({ op: 'attestation', jobId: p.job.id, report: p.job.attestation!, at });
         metrics.admission('accepted', 'ok');
-        commit.afterCommit(() => p.resolve({ kind: 'created', job: jobView(p.job) }));
+        commit.afterCommit((ok) => p.resolve(ok ? { kind: 'created', job: jobView(p.job) } : STORE_DOWN));
         break;
       }
       case 'reject': {
@@ -74,14 +76,14 @@ export class EventProjection {
         metrics.admission('refused', r.reason);
         if (BACKPRESSURE.has(r.reason)) {
           const out: SubmitResult = r.reason === 'paused' ? { kind: 'paused', reason: this.d.pausedReason() ?? '' } : { kind: 'backpressure', reason: 'queue-full', retryAfterSec: this.d.queueFullRetryAfterSec };
-          commit.afterCommit(() => p.resolve(out));
+          commit.afterCommit((ok) => p.resolve(ok ? out : STORE_DOWN));
           break;
         }
         // A rejection for good (never-fits, over-quota): the job exists, and ended rejected.
         const job: StoredJob = { ...p.job, state: 'rejected', reason: r.reason, endedAt: at };
         commit.add({ op: 'insert-job', job });
         commit.add({ op: 'attestation', jobId: job.id, report: job.attestation!, at });
-        commit.afterCommit(() => p.resolve({ kind: 'created', job: jobView(job) }));
+        commit.afterCommit((ok) => p.resolve(ok ? { kind: 'created', job: jobView(job) } : STORE_DOWN));
         break;
       }
       case 'start': {

@@ -2,26 +2,35 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { JsonLogger } from '../live/json-log.ts';
 import type { StateStore, StoreOp } from './state-store.ts';
 
+/** Told, once its commit is done, whether it committed (false: the store refused it, nothing of it is kept). */
+export type Settle = (committed: boolean) => void;
+
 /**
  * Group commit: everything one instant produced — with the driver batching the arrivals of one
  * event-loop turn, every submission of that turn — goes to the store in one transaction (one
- * fsync); only then are its waiters answered and its records streamed to subscribers. The
- * records' lines also go to events.jsonl, one write per instant.
+ * fsync); only then are its waiters answered and its records streamed to subscribers and written
+ * to events.jsonl (one write per instant), so nothing shows what the store does not hold.
+ *
+ * A commit the store refuses (disk full, an I/O or SQLite error) fails for good: its waiters and
+ * every later one are told `false` at once (the core has moved past what the store holds, so
+ * nothing later may be promised either); `onRefused` runs once.
  */
 export class GroupCommit {
   private ops: StoreOp[] = [];
   private lines: string[] = [];
-  private settle: (() => void)[] = [];
+  private settle: Settle[] = [];
   private queued = false;
   private readonly eventsFd: number;
   private readonly subscribers = new Set<(line: string) => void>();
+  /** The store's error, once a commit was refused. */
+  refusedBy: string | undefined;
 
-  /** `onRefused`: called after the store refused a commit (nothing of that instant is answered). */
+  /** `onRefused`: called once, after the store refused a commit (its waiters were told `false`). */
   constructor(
     private readonly store: StateStore,
     eventsFile: string,
     private readonly log: JsonLogger,
-    private readonly onRefused: () => void,
+    private readonly onRefused: (error: string) => void,
   ) {
     this.eventsFd = openSync(eventsFile, 'a');
   }
@@ -43,8 +52,8 @@ export class GroupCommit {
     this.ops.push(op);
   }
 
-  /** Runs each of `fs` after the next commit succeeds. */
-  afterCommit(...fs: (() => void)[]): void {
+  /** Runs each of `fs` once the next commit is done, with whether it committed. */
+  afterCommit(...fs: Settle[]): void {
     this.settle.push(...fs);
   }
 
@@ -56,9 +65,9 @@ export class GroupCommit {
     }
   }
 
-  /** Resolves once every event enqueued so far has been handled and committed. */
-  settled(): Promise<void> {
-    return new Promise((r) => setImmediate(() => setImmediate(() => (this.queued ? this.settle.push(r) : r()))));
+  /** Resolves once every event enqueued so far has been handled and its commit done: true when committed. */
+  settled(): Promise<boolean> {
+    return new Promise((r) => setImmediate(() => setImmediate(() => (this.queued ? this.settle.push(r) : r(this.refusedBy === undefined)))));
   }
 
   /** Live event stream: each committed record's JSON line; undefined when `max` streams are open. */
@@ -77,17 +86,23 @@ export class GroupCommit {
     this.ops = [];
     this.lines = [];
     this.settle = [];
-    // events.jsonl as it happens: the instant's records in one write.
-    if (lines.length > 0) writeSync(this.eventsFd, lines.join('\n') + '\n');
+    if (this.refusedBy !== undefined) {
+      for (const f of settle) f(false);
+      return;
+    }
     try {
       this.store.apply(ops);
     } catch (e) {
       // The store refused (disk full, I/O error): nothing of this instant is promised to anyone.
-      this.log.error('store commit failed', { error: (e as Error).message });
-      this.onRefused();
+      this.refusedBy = (e as Error).message;
+      this.log.error('store commit failed', { error: this.refusedBy, ops: ops.length, waiters: settle.length });
+      for (const f of settle) f(false);
+      this.onRefused(this.refusedBy);
       return;
     }
-    for (const f of settle) f();
+    // events.jsonl as it happens: the instant's records in one write, once they are committed.
+    if (lines.length > 0) writeSync(this.eventsFd, lines.join('\n') + '\n');
+    for (const f of settle) f(true);
     for (const s of this.subscribers) for (const l of lines) s(l);
   }
 

@@ -20,7 +20,9 @@ function invalid(reply: FastifyReply, e: z.ZodError) {
 }
 
 function unavailable(reply: FastifyReply, why: string) {
-  return fail(reply.header('retry-after', '1'), 503, why, why === 'recovering' ? 'the service is recovering its state; try again shortly' : 'the service is shutting down');
+  const message =
+    why === 'recovering' ? 'the service is recovering its state; try again shortly' : why === 'store-unavailable' ? 'the state store refused a commit; nothing of this request was kept (the service needs a restart)' : 'the service is shutting down';
+  return fail(reply.header('retry-after', '1'), 503, why, message);
 }
 
 function submitAnswer(reply: FastifyReply, r: SubmitResult) {
@@ -157,12 +159,13 @@ export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number;
   app.post('/v1/kill-all', async (req, reply) => {
     const p = KillAllSchema.safeParse(req.body);
     if (!p.success) return invalid(reply, p.error);
-    return svc.killAll(p.data.reason);
+    const r = await svc.killAll(p.data.reason);
+    return r.kind === 'ok' ? { stopped: r.stopped } : unavailable(reply, r.why);
   });
 
-  app.post('/v1/resume', async () => {
-    await svc.resume();
-    return { resumed: true };
+  app.post('/v1/resume', async (_req, reply) => {
+    const r = await svc.resume();
+    return r.kind === 'ok' ? { resumed: true } : unavailable(reply, r.why);
   });
 
   app.get('/v1/events', (req, reply) => {

@@ -13,7 +13,7 @@ import { ServiceMetrics } from './metrics.ts';
 import { outputOp } from './output-capture.ts';
 import { recoveryOps, type RecoveryReport } from './recovery.ts';
 import { ServiceAdmission } from './service-admission.ts';
-import type { CancelResult, SubmitResult } from './service-results.ts';
+import type { CancelResult, SubmitResult, Unavailable } from './service-results.ts';
 import { startDriver } from './start-up.ts';
 import { SqliteStateStore, TERMINAL, type ApiState, type StateStore } from './state-store.ts';
 import { jobSpecOf, newStoredJob, requestFingerprint, timeoutRefusal, type Pending } from './submission.ts';
@@ -55,8 +55,9 @@ export class JobService {
   private readonly inflightKeys = new Map<string, Promise<SubmitResult>>();
   private readonly inflightNonces = new Set<string>();
   private seq: number;
-  private phase: 'recovering' | 'ready' | 'draining' | 'closed' = 'recovering';
+  private phase: 'recovering' | 'ready' | 'draining' | 'store-unavailable' | 'closed' = 'recovering';
   private recovering: Promise<void> | undefined;
+  private driverClosed: Promise<void> | undefined;
   recovery: RecoveryReport | undefined;
 
   private constructor(o: JobServiceOptions) {
@@ -70,11 +71,7 @@ export class JobService {
     const runDir = join(dir, 'runs', `epoch-${this.epoch}`);
     mkdirSync(runDir, { recursive: true });
     this.eventsFile = join(runDir, 'events.jsonl');
-    this.commit = new GroupCommit(this.store, this.eventsFile, this.log, () => {
-      this.phase = 'draining';
-      for (const p of this.pending.values()) p.resolve({ kind: 'unavailable', why: 'draining' });
-      this.pending.clear();
-    });
+    this.commit = new GroupCommit(this.store, this.eventsFile, this.log, (error) => this.storeRefused(error));
     const c = o.config;
     this.admission = new ServiceAdmission({
       maxQueue: c.admission.maxQueue,
@@ -120,6 +117,22 @@ export class JobService {
   recover(): Promise<void> {
     this.recovering ??= this.start();
     return this.recovering;
+  }
+
+  /**
+   * The store refused a commit: the core has moved past what the store holds, so nothing more is
+   * promised. Every waiting caller is answered 503 `store-unavailable` (those of the refused commit
+   * by the group commit itself), later requests too; running jobs are stopped (the store still
+   * shows what it last committed, and the next start applies the recovery rule to it).
+   */
+  private storeRefused(error: string): void {
+    if (this.phase === 'closed') return;
+    const wasRecovering = this.phase === 'recovering';
+    this.phase = 'store-unavailable';
+    for (const p of this.pending.values()) p.resolve({ kind: 'unavailable', why: 'store-unavailable' });
+    this.pending.clear();
+    this.log.error('state store unavailable: admission stopped, running jobs stopped; restart the service', { error });
+    if (!wasRecovering) void this.closeDriver().catch((e: unknown) => this.log.error('stopping jobs after a store failure', { error: (e as Error).message }));
   }
 
   get ready(): boolean {
@@ -170,7 +183,7 @@ export class JobService {
    * the parsed request when absent.
    */
   async submit(req: JobRequest, raw: Readonly<Record<string, unknown>> = req): Promise<SubmitResult> {
-    if (this.phase !== 'ready') return { kind: 'unavailable', why: this.phase === 'recovering' ? 'recovering' : 'draining' };
+    if (this.phase !== 'ready') return { kind: 'unavailable', why: this.unavailableWhy() };
     if (!this.cfg.tenants.some((t) => t.name === req.tenant)) return { kind: 'unknown-tenant', tenant: req.tenant };
     const invalid = timeoutRefusal(req, this.cfg.sandbox.maxTimeoutSec);
     if (invalid) return invalid;
@@ -231,6 +244,16 @@ export class JobService {
     }
   }
 
+  /** Stops the driver (and every job process) once, whoever asks first. */
+  private closeDriver(): Promise<void> {
+    this.driverClosed ??= this.driver.close();
+    return this.driverClosed;
+  }
+
+  private unavailableWhy(): Unavailable {
+    return this.phase === 'recovering' ? 'recovering' : this.phase === 'store-unavailable' ? 'store-unavailable' : 'draining';
+  }
+
   job(id: string): JobView | undefined {
     const j = this.store.job(id);
     return j && jobView(j);
@@ -255,32 +278,37 @@ export class JobService {
     const j = this.store.job(id);
     if (!j) return { kind: 'not-found' };
     if (TERMINAL.has(j.state)) return { kind: 'finished', state: j.state };
-    if (this.phase !== 'ready' || !this.projection.known.has(id)) return { kind: 'unavailable', why: this.phase === 'recovering' ? 'recovering' : 'draining' };
-    await new Promise<void>((r) => {
+    if (this.phase !== 'ready' || !this.projection.known.has(id)) return { kind: 'unavailable', why: this.unavailableWhy() };
+    const committed = await new Promise<boolean>((r) => {
       this.projection.whenFinished(id, r);
       this.driver.cancel(id);
     });
+    if (!committed) return { kind: 'unavailable', why: 'store-unavailable' };
     return { kind: 'ok', job: jobView(this.store.job(id)!) };
   }
 
   /** The kill switch: admission paused (kept across restarts) and every running job cancelled, with `reason`. */
-  async killAll(reason: string): Promise<{ stopped: string[] }> {
+  async killAll(reason: string): Promise<{ kind: 'ok'; stopped: string[] } | { kind: 'unavailable'; why: Unavailable }> {
+    if (this.phase !== 'ready') return { kind: 'unavailable', why: this.unavailableWhy() };
     this.admission.paused = reason;
     this.commit.push({ op: 'meta', key: 'paused', value: reason });
     const running = [...this.driver.core.jobs.values()].filter((j) => j.state === 'running').map((j) => j.id);
     this.log.warn('kill-all', { reason, jobs: running.length });
     for (const id of running) this.projection.killReasons.set(id, `kill-all: ${reason}`);
     await Promise.all(running.map((id) => this.cancel(id)));
-    await this.commit.settled();
-    return { stopped: running };
+    if (!(await this.commit.settled())) return { kind: 'unavailable', why: 'store-unavailable' };
+    return { kind: 'ok', stopped: running };
   }
 
-  async resume(): Promise<void> {
+  /** Resumes admission; false when the store did not commit it (admission then stays as it was). */
+  async resume(): Promise<{ kind: 'ok' } | { kind: 'unavailable'; why: Unavailable }> {
+    if (this.phase !== 'ready') return { kind: 'unavailable', why: this.unavailableWhy() };
     this.admission.paused = undefined;
     this.commit.push({ op: 'meta', key: 'paused', value: null });
     this.log.info('resumed', {});
     this.driver.wake();
-    await this.commit.settled();
+    if (!(await this.commit.settled())) return { kind: 'unavailable', why: 'store-unavailable' };
+    return { kind: 'ok' };
   }
 
   /** Live event stream: each committed record's JSON line. Returns the unsubscribe function. */
@@ -303,7 +331,7 @@ export class JobService {
     while (this.driver.core.runningCount > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
     const left = this.driver.core.runningCount;
     this.log.info('draining done', { stillRunning: left });
-    await this.driver.close();
+    await this.closeDriver();
     this.commit.flush();
     this.phase = 'closed';
     this.commit.close();

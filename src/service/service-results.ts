@@ -2,6 +2,9 @@ import type { JobView } from './api-schema.ts';
 import type { AttestationCode } from './attestation.ts';
 import type { ApiState } from './state-store.ts';
 
+/** Why the service takes no request now: recovering, shutting down, or its store refused a commit. */
+export type Unavailable = 'recovering' | 'draining' | 'store-unavailable';
+
 /** How a submission ended; the HTTP edge maps each kind to one status code. */
 export type SubmitResult =
   | { readonly kind: 'created'; readonly job: JobView }
@@ -12,11 +15,11 @@ export type SubmitResult =
   | { readonly kind: 'attestation'; readonly status: 400 | 401 | 403; readonly code: AttestationCode; readonly message: string }
   | { readonly kind: 'backpressure'; readonly reason: 'queue-full' | 'rate-limited'; readonly retryAfterSec: number }
   | { readonly kind: 'paused'; readonly reason: string }
-  | { readonly kind: 'unavailable'; readonly why: 'recovering' | 'draining' };
+  | { readonly kind: 'unavailable'; readonly why: Unavailable };
 
 /** How a cancellation ended. */
 export type CancelResult =
   | { readonly kind: 'ok'; readonly job: JobView }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'finished'; readonly state: ApiState }
-  | { readonly kind: 'unavailable'; readonly why: 'recovering' | 'draining' };
+  | { readonly kind: 'unavailable'; readonly why: Unavailable };
