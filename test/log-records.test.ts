@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect, isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeSpec } from '../src/cluster/types.ts';
 import type { JobState } from '../src/jobs/lifecycle.ts';
-import { checkLogLine, JOB_STATES, LOG_EVENTS, LogRecordError, parseLogRecord, type LogNodeSpec } from '../src/log/records.ts';
+import { checkLogLine, checkLogValue, fastRecord, JOB_STATES, LOG_EVENTS, LogRecordError, LogRecordSchema, parseLogRecord, type LogNodeSpec } from '../src/log/records.ts';
 import { deriveFromLog } from '../src/output/read-log.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import { runScenario } from '../src/scenario/run.ts';
@@ -98,5 +100,88 @@ describe('reading a log back (deriveFromLog)', () => {
     }
     expect(mig).toBeGreaterThan(0);
     expect(LOG_EVENTS.filter((e) => !seen.has(e))).toEqual(['cancel']);
+  });
+});
+
+describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
+  const ms = fc.oneof(fc.nat(), fc.constantFrom(0, Number.MAX_SAFE_INTEGER));
+  const amount = fc.oneof(fc.nat(), fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }));
+  const id = fc.string({ minLength: 1, maxLength: 6 });
+  const str = fc.string({ maxLength: 6 });
+  const gpus = fc.array(fc.nat(15), { maxLength: 4 });
+  const rec = <T extends Record<string, fc.Arbitrary<unknown>>>(ev: string, fields: T, optional: (keyof T)[] = []) =>
+    fc.record({ t: ms, ev: fc.constant(ev), ...fields }, { requiredKeys: ['t', 'ev', ...Object.keys(fields).filter((k) => !optional.includes(k))] as never });
+  /** One valid record of every type (the run record too: zod alone decides it). */
+  const valid: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+    rec('run', { run: str, mode: fc.constantFrom('sim', 'live'), seed: fc.integer(), queue: str, placement: str, nodes: fc.array(fc.record({ id, cpu: amount, memory: amount, gpus: fc.array(fc.record({ model: str, capacity: amount }), { maxLength: 2 }) }), { maxLength: 2 }) }),
+    rec('arrival', { job: id, tenant: str, cpu: amount, mem: amount, gpus: fc.nat(8), milli: amount, prio: fc.double({ noNaN: true, noDefaultInfinity: true }), dur: amount, models: fc.array(str, { maxLength: 2 }), mig: str }, ['models', 'mig']),
+    rec('admit', { job: id }),
+    rec('reject', { job: id, reason: str }),
+    rec('start', { job: id, node: id, gpus, milli: amount, attempt: fc.integer({ min: 1, max: 9 }), parts: fc.array(fc.record({ node: id, gpus }), { maxLength: 2 }), mig: fc.record({ profile: str, start: fc.nat(7) }) }, ['parts', 'mig']),
+    rec('preempt', { job: id, reason: str, lost: amount, left: amount }),
+    rec('requeue', { job: id, reason: str }, ['reason']),
+    rec('finish', { job: id, state: fc.constantFrom(...JOB_STATES), reason: str }, ['reason']),
+    rec('cancel', { job: id }),
+    rec('node-down', { node: id, jobs: fc.array(id, { maxLength: 3 }) }),
+    rec('node-loss', { job: id, node: id, lost: amount, left: amount }, ['left']),
+    rec('node-up', { node: id }),
+    rec('end', { events: ms }),
+  );
+  const NASTY = [-1, 0, 1, 1.5, -0, 2 ** 53, NaN, Infinity, -Infinity, '', 'x', 'succeeded', 'start', null, undefined, true, [], [0], [-1], [1.5], ['a'], [''], [null], {}, { profile: 'p', start: 0 }, { profile: 'p', start: -1 }, { profile: 'p', start: 0, x: 1 }, { node: 'n', gpus: [0] }, [{ node: 'n', gpus: [0] }], [{ node: '', gpus: [] }], [{ node: 'n', gpus: [0], x: 1 }]];
+  const KEYS = ['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'parts', 'mig', 'tenant', 'cpu', 'mem', 'prio', 'dur', 'models', 'reason', 'state', 'lost', 'left', 'jobs', 'events', 'extra', '__proto__', 'constructor'];
+  /** A valid record with one to three edits: a key set to an odd value, a key deleted, a nested value changed, the prototype dropped. */
+  const edit = fc.tuple(fc.nat(4), fc.constantFrom(...KEYS), fc.constantFrom(...NASTY), fc.nat(3));
+  const mutated = fc.tuple(valid, fc.array(edit, { minLength: 1, maxLength: 3 })).map(([r, edits]) => {
+    let v = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+    for (const [how, key, val, at] of edits) {
+      if (how === 0) Object.defineProperty(v, key, { value: val, enumerable: true, writable: true, configurable: true });
+      else if (how === 1) delete v[key];
+      // (own keys only: editing v.__proto__ would edit Object.prototype)
+      else if (how === 2 && Object.hasOwn(v, key) && Array.isArray(v[key])) (v[key] as unknown[])[at] = val;
+      // (objects only: JSON gives no array a named key)
+      else if (how === 3 && Object.hasOwn(v, key) && typeof v[key] === 'object' && v[key] !== null && !Array.isArray(v[key])) Object.defineProperty(v[key], KEYS[at], { value: val, enumerable: true, writable: true, configurable: true });
+      else if (how === 4) v = Object.assign(Object.create(null), v);
+    }
+    return v;
+  });
+  const SHAPE_KEYS = new Map(LogRecordSchema.options.map((o) => [o.shape.ev.value as string, new Set(Object.keys(o.shape))]));
+  /** The classification zod alone gives (what checkLogValue did before the fast path). */
+  const byZod = (v: Record<string, unknown>) => {
+    if (!LOG_EVENTS.includes(v.ev as never)) return { kind: 'unknown-ev', ev: v.ev };
+    const out = LogRecordSchema.safeParse(v);
+    if (out.success) return { kind: 'record', record: out.data };
+    const issue = out.error.issues[0];
+    return { kind: 'invalid', ev: v.ev, field: issue.path.map(String).join('.') || '(record)', message: issue.message };
+  };
+  const seen = { fast: 0, zodOnly: 0, rejected: 0 };
+  const agree = (v: Record<string, unknown>) => {
+    const z = LogRecordSchema.safeParse(v);
+    const f = fastRecord(v);
+    // What the fast path accepts, zod accepts, with the same value (nothing stripped, nothing added).
+    if (f !== undefined) expect(z.success && isDeepStrictEqual(f, z.data)).toBe(true);
+    // What zod accepts unchanged (nothing to strip), the fast path accepts too, but the run record
+    // and an optional key present as undefined (which JSON cannot write).
+    if (z.success && v.ev !== 'run' && isDeepStrictEqual(v, z.data) && !Object.values(v).includes(undefined) && Object.keys(v).every((k) => SHAPE_KEYS.get(v.ev as string)!.has(k))) expect(f, inspect(v)).toBeDefined();
+    // And checkLogValue, fast path or not, classifies as zod does, with zod's field and message.
+    if (typeof v.ev === 'string') expect(checkLogValue(v)).toEqual(byZod(v));
+    if (f !== undefined) seen.fast++;
+    else if (z.success) seen.zodOnly++;
+    else seen.rejected++;
+  };
+
+  it('accepts exactly the records zod accepts unchanged, with the same value, over valid and mutated records', () => {
+    fc.assert(fc.property(valid, agree), { numRuns: 3000, seed: 16 });
+    fc.assert(fc.property(mutated, agree), { numRuns: 6000, seed: 17 });
+    // The generators reach all three outcomes (a fast path never taken would agree vacuously).
+    expect(seen.fast).toBeGreaterThan(2000);
+    expect(seen.zodOnly).toBeGreaterThan(500);
+    expect(seen.rejected).toBeGreaterThan(500);
+  });
+
+  it('leaves bad records to zod, so errors keep its field and the line number', () => {
+    expect(fastRecord({ ...START, gpus: [0, '1'] })).toBeUndefined();
+    expect(fastRecord({ ...START, extra: 1 })).toBeUndefined();
+    expect(fastRecord(START)).toBe(START);
+    expect(() => parseLogRecord(line({ ...START, attempt: 0 }), 'x.jsonl:7')).toThrow(/^x\.jsonl:7: 'start' record, field 'attempt': Too small/);
   });
 });

@@ -192,7 +192,7 @@ const FAST: Partial<Record<LogEvent, Check>> = {
     { parts: arrayOf(objectOf({ node: isId, gpus: isGpus })), mig: objectOf({ profile: isStr, start: isMs }) },
   ),
   preempt: objectOf({ t: isMs, ev: isStr, job: isId, reason: isStr, lost: isAmount, left: isAmount }),
-  requeue: objectOf({ t: isMs, ev: isStr, job: isId }),
+  requeue: objectOf({ t: isMs, ev: isStr, job: isId }, { reason: isStr }),
   finish: objectOf({ t: isMs, ev: isStr, job: isId, state: (x) => (JOB_STATES as readonly unknown[]).includes(x) }, { reason: isStr }),
   cancel: objectOf({ t: isMs, ev: isStr, job: isId }),
   'node-down': objectOf({ t: isMs, ev: isStr, node: isId, jobs: arrayOf(isId) }),
