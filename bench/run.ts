@@ -75,7 +75,7 @@ for (const sink of ['hashing log', 'no-op log'] as const) {
   }
 }
 
-for (const extra of ['bench/overload.ts', 'bench/placement.ts', 'bench/fgd.ts', 'bench/simpy.ts']) {
+for (const extra of ['bench/overload.ts', 'bench/placement.ts', 'bench/fgd.ts', 'bench/simpy.ts', 'bench/memory.ts']) {
   if (existsSync(extra)) {
     console.log(`\n# ${extra}`);
     spawnSync(process.execPath, ['--import', 'tsx', extra], { stdio: 'inherit' });
