@@ -59,6 +59,8 @@ export interface LiveExecutorOptions {
   readonly onStale?: (jobId: string | undefined) => void;
   /** Called once per finished attempt with its captured output, before its completion is emitted. */
   readonly onOutput?: (o: JobOutput) => void;
+  /** Output of a running job as it arrives (after the executor's own capture took it). */
+  readonly onChunk?: (jobId: string, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** Progress from running jobs. */
   readonly onProgress?: (jobId: string, done: number, total: number, flop: number) => void;
 }
@@ -212,6 +214,13 @@ export class LiveExecutor implements Executor, WorkerHost {
     return w ? pidsWithMarker(new Set([w.marker])) : [];
   }
 
+  /** What the running job `jobId` has printed so far (bounded as its final output is); undefined when it is not running. */
+  liveOutput(jobId: string): Omit<JobOutput, 'exitCode'> | undefined {
+    const w = this.active.get(jobId);
+    if (!w?.assigned) return undefined;
+    return { jobId, attempt: w.assigned.attempt, stdout: w.stdout.result(), stderr: w.stderr.result() };
+  }
+
   /** @internal The worker running `jobId` now (tests reorder its process's events). */
   workerOf(jobId: string): Worker | undefined {
     return this.active.get(jobId);
@@ -232,6 +241,11 @@ export class LiveExecutor implements Executor, WorkerHost {
     this.options.logger?.info('kill', { job: w.assigned?.job.id, why });
     w.send({ v: PROTOCOL_VERSION, type: 'stop', reason: why });
     w.terminate(this.options.graceMs);
+  }
+
+  /** @internal */
+  onChunk(w: Worker, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    if (w.assigned) this.options.onChunk?.(w.assigned.job.id, stream, chunk);
   }
 
   /** @internal */

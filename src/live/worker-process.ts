@@ -18,6 +18,8 @@ export interface WorkerHost {
   readonly options: LiveExecutorOptions;
   kill(w: Worker, why: string): void;
   onMessage(w: Worker, m: WorkerMessage): void;
+  /** A chunk of the worker's stdout or stderr, as it arrives. */
+  onChunk?(w: Worker, stream: 'stdout' | 'stderr', chunk: Buffer): void;
 }
 
 /** The attempt a worker runs, and what the executor learns of it. */
@@ -111,6 +113,7 @@ export class Worker {
       this.outputBytes += chunk.length;
       (isErr ? this.stderr : this.stdout).add(chunk);
       if (isErr) this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2048);
+      x.onChunk?.(this, isErr ? 'stderr' : 'stdout', chunk);
       if (this.outputBytes > o.outputLimitBytes && !this.outputExceeded) {
         this.outputExceeded = true;
         x.kill(this, 'output limit');

@@ -41,10 +41,22 @@ export const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
-export const OutputQuerySchema = z.strictObject({ attempt: z.coerce.number().int().min(1).max(1_000_000).optional() });
+export const OutputQuerySchema = z.strictObject({
+  attempt: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** `1`: a server-sent event stream of the output as it is printed, until the job ends. */
+  follow: z.enum(['0', '1']).optional(),
+});
 
 const StreamSchema = z.object({ text: z.string(), bytes: int, truncated: z.boolean() });
-export const OutputViewSchema = z.object({ id: z.string(), attempt: int, exitCode: int.nullable(), stdout: StreamSchema, stderr: StreamSchema });
+export const OutputViewSchema = z.object({
+  id: z.string(),
+  attempt: int,
+  exitCode: int.nullable(),
+  /** True while the run is still going: the output printed so far. */
+  running: z.boolean().optional(),
+  stdout: StreamSchema,
+  stderr: StreamSchema,
+});
 
 export const KillAllSchema = z.strictObject({ reason: z.string().min(1).max(1000) });
 

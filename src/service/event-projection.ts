@@ -24,6 +24,8 @@ export interface ProjectionDeps {
   /** Why admission is paused, if it is. */
   readonly pausedReason: () => string | undefined;
   readonly queueFullRetryAfterSec: number;
+  /** After the commit that records a job's finish (committed or not). */
+  readonly onFinished?: (id: string) => void;
 }
 
 /**
@@ -111,6 +113,8 @@ export class EventProjection {
         commit.add({ op: 'set-state', id: r.job, state: r.state, reason, at });
         const j = this.d.coreJob(r.job);
         if (j && j.start >= 0) metrics.ran((r.t - j.start) / 1000);
+        const done = this.d.onFinished;
+        if (done) commit.afterCommit(() => done(r.job));
         const w = this.finishWaiters.get(r.job);
         if (w) {
           this.finishWaiters.delete(r.job);

@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { ErrorSchema, JobIdParamsSchema, JobRequestSchema, JobViewSchema, KillAllSchema, ListQuerySchema, OutputQuerySchema, OutputViewSchema } from './api-schema.ts';
 import type { JobService, SubmitResult } from './job-service.ts';
+import { TERMINAL } from './state-store.ts';
 
 /**
  * The HTTP edge (fastify). Each route validates its input with zod and makes one call on the
@@ -48,6 +50,51 @@ function submitAnswer(reply: FastifyReply, r: SubmitResult) {
   }
 }
 
+/**
+ * `GET /v1/jobs/:id/output?follow=1`: server-sent events — `snapshot` (what the current run printed
+ * so far, bounded as stored output is; empty while queued), then `output` `{ stream, text }` as
+ * it is printed, then `end` (the job's view, once its finish is committed), then the stream
+ * closes. A finished job gets its stored output and `end` at once. A client that does not read is
+ * dropped once its buffer passes `maxBuffer`.
+ */
+function followOutput(svc: JobService, req: IncomingMessage, reply: FastifyReply, id: string, maxBuffer: number) {
+  const res = reply.raw;
+  let off: (() => void) | undefined;
+  const send = (event: string, data: unknown) => {
+    if (res.destroyed || res.writableEnded) return;
+    if (res.writableLength > maxBuffer) {
+      off?.();
+      res.destroy();
+      return;
+    }
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const end = () => {
+    send('end', svc.job(id));
+    res.end();
+  };
+  const empty = { text: '', bytes: 0, truncated: false };
+  const open = () => {
+    reply.hijack();
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  };
+  const j = svc.job(id)!;
+  if (TERMINAL.has(j.state)) {
+    const out = svc.output(id);
+    open();
+    send('snapshot', { attempt: out?.attempt ?? j.attempts, stdout: out?.stdout ?? empty, stderr: out?.stderr ?? empty });
+    end();
+    return reply;
+  }
+  off = svc.followOutput(id, { piece: (p) => send('output', p), end });
+  if (!off) return fail(reply, 503, 'too-many-streams', 'output stream limit reached (admission.maxEventStreams)');
+  open();
+  const live = svc.liveOutput(id);
+  send('snapshot', { attempt: j.attempts, stdout: live?.stdout ?? empty, stderr: live?.stderr ?? empty });
+  req.on('close', () => off?.());
+  return reply;
+}
+
 export function openApi(): Record<string, unknown> {
   const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
   const err = { description: 'error', content: { 'application/json': { schema: schema(ErrorSchema) } } };
@@ -66,8 +113,17 @@ export function openApi(): Record<string, unknown> {
       '/v1/jobs/{id}': { get: { responses: { 200: { description: 'the job', ...job }, 404: err } } },
       '/v1/jobs/{id}/output': {
         get: {
-          parameters: [{ name: 'attempt', in: 'query' }],
-          responses: { 200: { description: "the run's stdout and stderr (bounded: head and tail kept, `truncated` when the middle was dropped)", content: { 'application/json': { schema: schema(OutputViewSchema) } } }, 404: err },
+          parameters: [{ name: 'attempt', in: 'query' }, { name: 'follow', in: 'query' }],
+          responses: {
+            200: {
+              description:
+                "the run's stdout and stderr (bounded: head and tail kept, `truncated` when the middle was dropped; `running: true` while the run goes on); with follow=1, text/event-stream: snapshot, output { stream, text }…, end",
+              content: { 'application/json': { schema: schema(OutputViewSchema) } },
+            },
+            400: err,
+            404: err,
+            503: err,
+          },
         },
       },
       '/v1/jobs/{id}/cancel': { post: { responses: { 200: { description: 'cancelled', ...job }, 404: err, 409: err } } },
@@ -135,6 +191,14 @@ export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number;
     if (!q.success) return invalid(reply, q.error);
     const j = svc.job(p.data.id);
     if (!j) return fail(reply, 404, 'not-found', `no job ${p.data.id}`, 'id');
+    if (q.data.follow === '1') {
+      if (q.data.attempt !== undefined) return fail(reply, 400, 'invalid-request', 'follow: streams the current run; give no attempt with it', 'follow');
+      return followOutput(svc, req.raw, reply, p.data.id, o.maxStreamBufferBytes);
+    }
+    if (q.data.attempt === undefined && j.state === 'running') {
+      const live = svc.liveOutput(p.data.id);
+      if (live) return { id: p.data.id, attempt: j.attempts, exitCode: null, running: true, stdout: live.stdout, stderr: live.stderr };
+    }
     const out = svc.output(p.data.id, q.data.attempt);
     if (!out) return fail(reply, 404, 'no-output', q.data.attempt === undefined ? `job ${p.data.id} has no finished run yet (${j.state})` : `job ${p.data.id} has no output for run ${q.data.attempt}`);
     return { id: out.jobId, attempt: out.attempt, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };

@@ -11,6 +11,7 @@ import { GroupCommit } from './group-commit.ts';
 import { jobView } from './job-view.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { outputOp } from './output-capture.ts';
+import { OutputTail, type OutputFollower } from './output-tail.ts';
 import { recoveryOps, type RecoveryReport } from './recovery.ts';
 import { ServiceAdmission } from './service-admission.ts';
 import type { CancelResult, SubmitResult, Unavailable } from './service-results.ts';
@@ -52,6 +53,7 @@ export class JobService {
   private readonly commit: GroupCommit;
   private readonly projection: EventProjection;
   private readonly pending = new Map<string, Pending>();
+  private readonly tail: OutputTail;
   private readonly inflightKeys = new Map<string, Promise<SubmitResult>>();
   private readonly inflightNonces = new Set<string>();
   private seq: number;
@@ -85,6 +87,7 @@ export class JobService {
           { maxAgeMs: c.attestation.maxAgeSec * 1000, maxSkewMs: c.attestation.maxSkewSec * 1000 },
         )
       : undefined;
+    this.tail = new OutputTail(c.admission.maxEventStreams);
     this.metrics = new ServiceMetrics(() => this.driver?.core);
     this.projection = new EventProjection({
       epoch: this.epoch,
@@ -95,6 +98,7 @@ export class JobService {
       coreJob: (id) => this.driver.core.jobs.get(id),
       pausedReason: () => this.admission.paused,
       queueFullRetryAfterSec: c.admission.queueFullRetryAfterSec,
+      onFinished: (id) => this.tail.ended(id),
     });
   }
 
@@ -131,6 +135,7 @@ export class JobService {
     this.phase = 'store-unavailable';
     for (const p of this.pending.values()) p.resolve({ kind: 'unavailable', why: 'store-unavailable' });
     this.pending.clear();
+    this.tail.endAll();
     this.log.error('state store unavailable: admission stopped, running jobs stopped; restart the service', { error });
     if (!wasRecovering) void this.closeDriver().catch((e: unknown) => this.log.error('stopping jobs after a store failure', { error: (e as Error).message }));
   }
@@ -155,6 +160,7 @@ export class JobService {
       // The recovery rule's limit: runs so far (this one included) below maxAttempts.
       retryLost: (id) => (this.store.job(id)?.attempts ?? c.recovery.maxAttempts) < c.recovery.maxAttempts,
       onOutput: (out) => this.commit.push(outputOp(this.epoch, out)),
+      onChunk: (id, stream, chunk) => this.tail.chunk(id, stream, chunk),
     });
     this.driver = driver;
     this.driver.begin();
@@ -268,6 +274,19 @@ export class JobService {
     return this.store.output(id, attempt);
   }
 
+  /** What the running job has printed so far (bounded as stored output is); undefined unless it runs now. */
+  liveOutput(id: string) {
+    return this.phase === 'ready' || this.phase === 'draining' ? this.driver.executor.liveOutput(id) : undefined;
+  }
+
+  /**
+   * Follows job `id`'s output as it is printed until the job ends (`f.end`, after its finish is
+   * committed, or when the service stops). Undefined when `admission.maxEventStreams` follow already.
+   */
+  followOutput(id: string, f: OutputFollower): (() => void) | undefined {
+    return this.tail.follow(id, f);
+  }
+
   list(q: { tenant?: string; state?: ApiState; after?: number; limit: number }): { jobs: JobView[]; next?: number } {
     const limit = Math.min(q.limit, this.cfg.admission.maxPageSize);
     const rows = this.store.list({ ...q, limit });
@@ -334,6 +353,7 @@ export class JobService {
     await this.closeDriver();
     this.commit.flush();
     this.phase = 'closed';
+    this.tail.endAll();
     this.commit.close();
     this.store.close();
   }

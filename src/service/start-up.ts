@@ -25,6 +25,8 @@ export interface DriverHooks {
   readonly retryLost: (jobId: string) => boolean;
   /** A finished attempt's captured output. */
   readonly onOutput: (out: JobOutput) => void;
+  /** A running job's output as it arrives. */
+  readonly onChunk: (jobId: string, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
         onStale: () => hooks.onStale(),
         retryLost: (j: CoreJob) => hooks.retryLost(j.id),
         onOutput: (out) => hooks.onOutput(out),
+        onChunk: hooks.onChunk,
         pidsMax: c.sandbox.pidsMax,
         minMemoryMiB: c.sandbox.minMemoryMiB,
         backends: c.sandbox.backends,
