@@ -8,7 +8,8 @@ export type { Manifest };
 /**
  * Lists an output directory's runs: every `events.jsonl` under it (up to four levels, so the
  * `<label>/seed-<N>/` layout and live runs' folders both work), in a stable order (summary.json's
- * order when it exists, then by path). Pure apart from reading the directory.
+ * order when it exists, then by path in natural order: epoch-2 before epoch-10). Pure apart from
+ * reading the directory.
  */
 export function buildManifest(dir: string, live: boolean): Manifest {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory (expected a scenario output dir such as out/quickstart)`);
@@ -17,7 +18,7 @@ export function buildManifest(dir: string, live: boolean): Manifest {
   // files, never read.
   const serviceState = existsSync(join(dir, 'state.sqlite'));
   const walk = (d: string, depth: number) => {
-    for (const name of readdirSync(d).sort()) {
+    for (const name of readdirSync(d).sort(natural)) {
       if (serviceState && depth === 0 && name === 'work') continue;
       const p = join(d, name);
       const st = statSync(p);
@@ -45,7 +46,7 @@ export function buildManifest(dir: string, live: boolean): Manifest {
     const i = order.indexOf(p);
     return i < 0 ? order.length : i;
   };
-  logs.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  logs.sort((a, b) => rank(a) - rank(b) || natural(a, b));
   const fgdCurve = existsSync(join(dir, 'fgd-curve.csv'));
   const runs = logs.map((log) => {
     // A run still being written lives in a temporary sibling `.<name>.tmp-<pid>` (src/output/out-dir.ts):
@@ -62,7 +63,7 @@ export function buildManifest(dir: string, live: boolean): Manifest {
   if (runs.some((r) => !r.liveRun)) kinds.add('simulation');
   const files: { path: string; bytes: number }[] = [];
   const list = (d: string, depth: number) => {
-    for (const name of readdirSync(d).sort()) {
+    for (const name of readdirSync(d).sort(natural)) {
       if (files.length >= 60) return;
       const p = join(d, name);
       const st = statSync(p);
@@ -86,3 +87,6 @@ export function buildManifest(dir: string, live: boolean): Manifest {
 }
 
 const STAGED = /^\.(.+)\.tmp-\d+$/;
+
+/** Natural order: digit runs compare as numbers, so runs/epoch-2 comes before runs/epoch-10 and seed-9 before seed-10. */
+const natural = new Intl.Collator('en', { numeric: true }).compare;
