@@ -1,3 +1,5 @@
+import type { Places } from './places.ts';
+
 /**
  * Fragmentation % as the viewer defines it: free GPU share that sits on GPUs that are partly
  * allocated (so a whole-GPU job cannot use it), as a percentage of cluster GPU capacity.
@@ -30,21 +32,19 @@ export interface Series {
 /**
  * Stranded share, cluster-wide and per node: each GPU's use in milli-GPU, and per node the
  * allocation and stranded share over time (`nodeSeries`, one point per distinct time).
- * GPUs are keyed `node/index`; capacities come from `gpuCap` (1000 when unknown).
+ * GPUs are the run model's place ids (places.ts), with their capacity and node.
  */
 export class Fragmentation {
   /** Per node (run-record order): allocation and stranded share over time, for the heatmap. */
   readonly nodeSeries: NodeSeries[] = [];
   /** Stranded milli-GPU over the cluster now. */
   strand = 0;
-  private readonly gpuUsed = new Map<string, number>();
+  /** Per place id: milli-GPU in use. */
+  private readonly gpuUsed: number[] = [];
   private readonly nodeAlloc: number[] = [];
   private readonly nodeStrand: number[] = [];
 
-  constructor(
-    private readonly gpuCap: ReadonlyMap<string, number>,
-    private readonly nodeIndex: ReadonlyMap<string, number>,
-  ) {}
+  constructor(private readonly places: Places) {}
 
   /** A node of the run record (in order). */
   addNode(): void {
@@ -53,17 +53,16 @@ export class Fragmentation {
     this.nodeStrand.push(0);
   }
 
-  /** Adds `delta` milli-GPU to one GPU at time `t` and keeps the stranded-share totals in step. */
-  use(gpuKey: string, delta: number, t: number): void {
-    const cap = this.gpuCap.get(gpuKey) ?? 1000;
-    const before = this.gpuUsed.get(gpuKey) ?? 0;
+  /** Adds `delta` milli-GPU to GPU `id` at time `t` and keeps the stranded-share totals in step. */
+  use(id: number, delta: number, t: number): void {
+    const cap = this.places.cap[id];
+    const before = this.gpuUsed[id] ?? 0;
     const after = before + delta;
-    this.gpuUsed.set(gpuKey, after);
-    const stranded = (u: number) => (u > 0 && u < cap ? cap - u : 0);
-    const ds = stranded(after) - stranded(before);
+    this.gpuUsed[id] = after;
+    const ds = stranded(after, cap) - stranded(before, cap);
     this.strand += ds;
-    const n = this.nodeIndex.get(gpuKey.slice(0, gpuKey.lastIndexOf('/')));
-    if (n === undefined) return;
+    const n = this.places.nodeIx[id];
+    if (n < 0) return;
     this.nodeAlloc[n] += delta;
     this.nodeStrand[n] += ds;
     const S = this.nodeSeries[n];
@@ -77,3 +76,6 @@ export class Fragmentation {
     }
   }
 }
+
+/** Free share of a GPU that is partly used (0 when idle or full). */
+const stranded = (used: number, cap: number) => (used > 0 && used < cap ? cap - used : 0);

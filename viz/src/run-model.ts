@@ -6,6 +6,7 @@ import { jobDist, succeededJcts } from './job-dists.ts';
 import { parseChunk, parseLine } from './log-lines.ts';
 import { laneOrder, rowOrder, SEG_END, takeRange, type Lane, type LaneRow } from './lanes.ts';
 import { nodeDown, nodeUp, type Outages } from './outages.ts';
+import { Places } from './places.ts';
 import { recordAt, setAside, type RecordRef } from './record-ref.ts';
 
 export { FRAGMENTATION, type NodeSeries, type Series } from './fragmentation.ts';
@@ -39,9 +40,10 @@ interface Running {
   /** Per lane: the offset taken in its GPU (released with it). */
   offs: number[];
   segs: number[];
-  /** Milli-GPU taken on each of `gpuKeys` (0 for the CPU lane). */
+  /** Milli-GPU taken on each GPU of `places` (none on a CPU lane). */
   milli: number;
-  gpuKeys: string[];
+  /** Per lane: the place id (places.ts) and the share slot held in it. */
+  places: number[];
   slots: number[];
 }
 
@@ -78,15 +80,20 @@ export class RunModel {
   /** Bumped whenever lanes are added; views re-sort when it changes. */
   laneVersion = 0;
 
-  private readonly laneIndex = new Map<string, number>();
-  private readonly nodeIndex = new Map<string, number>();
-  private readonly slotsBusy = new Map<string, number[]>();
-  /** Per GPU key: occupied [offset, offset + milli) ranges of the running jobs. */
-  private readonly gpuRanges = new Map<string, [number, number][]>();
-  private readonly gpuCap = new Map<string, number>();
+  /** GPUs and CPU lanes by integer id; the per-place state below is indexed by it. */
+  private readonly places = new Places();
+  /** Per place: the job in each share slot (-1: free). */
+  private readonly slotsBusy: number[][] = [];
+  /** Per place and share slot: its lane. */
+  private readonly slotLane: number[][] = [];
+  /** MIG instance lanes by `place id/instance`. */
+  private readonly instanceLane = new Map<string, number>();
+  /** Per place: occupied [offset, offset + milli) ranges of the running jobs. */
+  private readonly gpuRanges: [number, number][][] = [];
   /** Stranded share per GPU, per node and in total (owns `nodeSeries`). */
-  private readonly frag = new Fragmentation(this.gpuCap, this.nodeIndex);
-  private readonly running = new Map<number, Running>();
+  private readonly frag = new Fragmentation(this.places);
+  /** Per job index: its running attempt. */
+  private readonly running: (Running | undefined)[] = [];
   private readonly tenantIndex = new Map<string, number>();
   /** Stranded share at each of the Deriver's closed timeline rows (same index). */
   private readonly fragAt: number[] = [];
@@ -156,11 +163,10 @@ export class RunModel {
     this.deriver.add(r);
     // A row the Deriver just closed is the instant before `r`: the stranded share is still its.
     for (let i = rows; i < this.deriver.timeline.length; i++) this.fragAt.push(this.frag.strand);
-    this.apply(r, raw ?? {});
-    if ('job' in r) {
-      const j = this.jobIndex.get(r.job);
-      if (j !== undefined) this.dirtyJobs.add(j);
-    }
+    // The job's index, looked up once per record (an arrival's is set by apply).
+    const j = 'job' in r ? (r.ev === 'arrival' ? this.jobs.length : this.jobIndex.get(r.job)) : undefined;
+    this.apply(r, raw ?? {}, j ?? -1);
+    if (j !== undefined && j < this.jobs.length) this.dirtyJobs.add(j);
   }
 
   /**
@@ -198,7 +204,7 @@ export class RunModel {
   }
 
   /** The viewer's own state: run header, jobs' demand, lanes, outages, stranded share. */
-  private apply(r: LogRecord, raw: object): void {
+  private apply(r: LogRecord, raw: object, j: number): void {
     switch (r.ev) {
       case 'run':
         this.run = r.run;
@@ -207,11 +213,10 @@ export class RunModel {
         this.placement = r.placement;
         this.seed = r.seed;
         this.nodes = r.nodes.map((n) => ({ id: n.id, gpus: n.gpus.map((g) => ({ model: g.model, capacity: g.capacity })) }));
-        this.nodes.forEach((n, i) => {
-          this.nodeIndex.set(n.id, i);
-          n.gpus.forEach((g, k) => this.gpuCap.set(`${n.id}/${k}`, g.capacity));
+        for (const n of this.nodes) {
+          this.places.addNode(n.id, n.gpus.map((g) => g.capacity));
           this.frag.addNode();
-        });
+        }
         this.nodeCap = this.nodes.map((n) => n.gpus.reduce((a, g) => a + g.capacity, 0));
         break;
       case 'arrival': {
@@ -229,20 +234,18 @@ export class RunModel {
         break;
       }
       case 'start':
-        this.start(r, raw);
+        if (j >= 0) this.start(r, raw, j);
         break;
       case 'preempt':
       case 'node-loss':
       case 'finish': {
         // node-loss: stopped by its node going down; followed by requeue, or by a finish (failed).
-        const j = this.jobIndex.get(r.job);
         const how = r.ev === 'preempt' ? SEG_END.preempted : r.ev === 'node-loss' ? SEG_END.nodeLoss : r.state === 'succeeded' ? SEG_END.finished : SEG_END.failed;
-        if (j !== undefined) this.release(j, r.t, how);
+        if (j >= 0) this.release(j, r.t, how);
         break;
       }
       case 'reject': {
-        const j = this.jobIndex.get(r.job);
-        if (j !== undefined) this.rejected.push(j);
+        if (j >= 0) this.rejected.push(j);
         break;
       }
       case 'node-down': {
@@ -264,45 +267,35 @@ export class RunModel {
     }
   }
 
-  private start(r: Start, raw: object): void {
-    const j = this.jobIndex.get(r.job);
-    if (j === undefined) return;
-    if (this.running.has(j)) this.release(j, r.t, SEG_END.preempted);
-    const extras: string[] = [];
-    for (const [k, v] of Object.entries(raw)) if (!START_FIELDS.has(k)) extras.push(`${k}: ${JSON.stringify(v)}`);
-    this.jobs[j].extra = extras.join(', ');
+  private start(r: Start, raw: object, j: number): void {
+    if (this.running[j]) this.release(j, r.t, SEG_END.preempted);
+    let extras = '';
+    for (const k in raw) if (!START_FIELDS.has(k)) extras += `${extras ? ', ' : ''}${k}: ${JSON.stringify((raw as Record<string, unknown>)[k])}`;
+    this.jobs[j].extra = extras;
     const instance = r.mig ? `${r.mig.profile}@${r.mig.start}` : '';
-    const run: Running = { lanes: [], offs: [], segs: [], milli: r.milli, gpuKeys: [], slots: [] };
+    const run: Running = { lanes: [], offs: [], segs: [], milli: r.milli, places: [], slots: [] };
     // A gang's parts on other nodes get lanes too; a CPU-only job gets its node's CPU lane.
-    const places = [{ node: r.node, gpus: r.gpus }, ...(r.parts ?? [])];
+    const places = r.parts ? [{ node: r.node, gpus: r.gpus }, ...r.parts] : [r];
     for (const p of places) {
-      const nodeIx = this.nodeIndex.get(p.node) ?? -1;
-      for (const g of p.gpus.length > 0 ? p.gpus : [-1]) {
-        const gpuKey = g < 0 ? `${p.node}/cpu` : `${p.node}/${g}`;
-        let busy = this.slotsBusy.get(gpuKey);
-        if (!busy) this.slotsBusy.set(gpuKey, (busy = []));
+      const nodeIx = this.places.indexOf(p.node);
+      for (let k = 0; k < Math.max(1, p.gpus.length); k++) {
+        const g = p.gpus.length > 0 ? p.gpus[k] : -1;
+        const id = this.places.id(p.node, nodeIx, g);
+        const busy = (this.slotsBusy[id] ??= []);
         let slot = busy.indexOf(-1);
         if (slot < 0) {
           slot = busy.length;
           busy.push(-1);
         }
         busy[slot] = j;
-        const laneKey = instance && g >= 0 ? `${gpuKey}/${instance}` : `${gpuKey}#${slot}`;
-        let lane = this.laneIndex.get(laneKey);
-        if (lane === undefined) {
-          lane = this.lanes.length;
-          const row = g >= 0 ? gpuKey : laneKey;
-          this.lanes.push({ key: laneKey, node: p.node, nodeIx, gpu: g, slot, instance: g >= 0 ? instance : '', row, starts: [], ends: [], jobs: [], off: [], milli: [], endKind: [] });
-          this.laneIndex.set(laneKey, lane);
-          this.laneVersion++;
-        }
+        const lane = this.laneOf(id, slot, g >= 0 ? instance : '');
         const L = this.lanes[lane];
         // A MIG instance lane could in principle be re-granted while open; close defensively.
         const lastEnd = L.ends.length ? L.ends[L.ends.length - 1] : -Infinity;
         if (lastEnd === Infinity) L.ends[L.ends.length - 1] = r.t;
-        const cap = this.gpuCap.get(gpuKey) ?? 1000;
+        const cap = this.places.cap[id];
         const share = g < 0 ? 1000 : Math.min(cap, r.milli > 0 ? r.milli : cap);
-        const off = g < 0 ? 0 : takeRange(this.rangesOf(gpuKey), share, cap, r.mig ? r.mig.start * 125 : undefined);
+        const off = g < 0 ? 0 : takeRange((this.gpuRanges[id] ??= []), share, cap, r.mig ? r.mig.start * 125 : undefined);
         L.starts.push(r.t);
         L.ends.push(Infinity);
         L.jobs.push(j);
@@ -312,44 +305,56 @@ export class RunModel {
         run.offs.push(off);
         run.lanes.push(lane);
         run.segs.push(L.starts.length - 1);
-        run.gpuKeys.push(gpuKey);
+        run.places.push(id);
         run.slots.push(slot);
-        if (g >= 0) this.use(gpuKey, r.milli);
+        if (g >= 0) this.use(id, r.milli);
       }
     }
-    this.running.set(j, run);
+    this.running[j] = run;
   }
 
-  /** The occupied ranges of a GPU's row (see takeRange), created empty on first use. */
-  private rangesOf(gpuKey: string): [number, number][] {
-    let ranges = this.gpuRanges.get(gpuKey);
-    if (!ranges) this.gpuRanges.set(gpuKey, (ranges = []));
-    return ranges;
+  /** The lane of a place's share slot (or of its MIG instance), created on first use. */
+  private laneOf(id: number, slot: number, instance: string): number {
+    const bySlot = (this.slotLane[id] ??= []);
+    let lane = instance ? this.instanceLane.get(`${id}/${instance}`) : bySlot[slot];
+    if (lane !== undefined) return lane;
+    lane = this.lanes.length;
+    const placeKey = this.places.key(id);
+    const g = this.places.gpu[id];
+    const key = instance ? `${placeKey}/${instance}` : `${placeKey}#${slot}`;
+    const node = this.places.node[id];
+    this.lanes.push({ key, node, nodeIx: this.places.nodeIx[id], gpu: g, slot, instance, row: g >= 0 ? placeKey : key, starts: [], ends: [], jobs: [], off: [], milli: [], endKind: [] });
+    if (instance) this.instanceLane.set(`${id}/${instance}`, lane);
+    else bySlot[slot] = lane;
+    this.laneVersion++;
+    return lane;
   }
 
   private release(j: number, t: number, how: number): void {
-    const run = this.running.get(j);
+    const run = this.running[j];
     if (!run) return;
-    this.running.delete(j);
+    this.running[j] = undefined;
     run.lanes.forEach((lane, i) => {
       const L = this.lanes[lane];
+      const id = run.places[i];
       if (L.ends[run.segs[i]] === Infinity) L.ends[run.segs[i]] = t;
       L.endKind[run.segs[i]] = how;
-      const ranges = this.gpuRanges.get(run.gpuKeys[i]);
+      const ranges = this.gpuRanges[id];
       if (ranges && L.gpu >= 0) {
         const k = ranges.findIndex((rg) => rg[0] === run.offs[i]);
         if (k >= 0) ranges.splice(k, 1);
       }
-      const busy = this.slotsBusy.get(run.gpuKeys[i]);
+      const busy = this.slotsBusy[id];
       if (busy) busy[run.slots[i]] = -1;
-      if (!run.gpuKeys[i].endsWith('/cpu')) this.use(run.gpuKeys[i], -run.milli);
+      if (this.places.gpu[id] >= 0) this.use(id, -run.milli);
     });
   }
 
-  /** Adds `delta` milli-GPU to one GPU at the current time (see Fragmentation.use). */
-  private use(gpuKey: string, delta: number): void {
-    this.frag.use(gpuKey, delta, Math.max(0, this.curT));
+  /** Adds `delta` milli-GPU to GPU `id` at the current time (see Fragmentation.use). */
+  private use(id: number, delta: number): void {
+    this.frag.use(id, delta, Math.max(0, this.curT));
   }
+
 
   /** Drawn rows in order, each listing its lanes: one per GPU, one per CPU lane (see lanes.ts). */
   rowOrder(): LaneRow[] {
