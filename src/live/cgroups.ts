@@ -8,11 +8,28 @@ import { join } from 'node:path';
  */
 export type CgroupVersion = 'v1' | 'v2';
 
+/** A controller we limit with; `io` is the v2 `io` controller or the v1 `blkio` one. */
+export type Controller = 'memory' | 'cpu' | 'pids' | 'io';
+
+/**
+ * Per-job block I/O bandwidth, bytes per second, on each listed whole-disk device (`major:minor`,
+ * the disks behind the mounted block filesystems). v2 writes `io.max`, v1 the blkio throttle files.
+ * On v1, buffered writes are not throttled (writeback is not charged to the job's group): the
+ * limit binds reads and direct I/O.
+ */
+export interface IoLimit {
+  readonly devices: readonly string[];
+  readonly readBps: number;
+  readonly writeBps: number;
+}
+
 export interface CgroupSupport {
   readonly version: CgroupVersion;
   readonly root: string;
-  /** Controllers we limit with: a subset of memory, cpu, pids. */
-  readonly controllers: readonly ('memory' | 'cpu' | 'pids')[];
+  /** Controllers we limit with: a subset of memory, cpu, pids, io. */
+  readonly controllers: readonly Controller[];
+  /** Set when `io` is among the controllers and there is a disk to limit. */
+  readonly io?: IoLimit;
 }
 
 export interface CgroupLimits {
@@ -23,7 +40,11 @@ export interface CgroupLimits {
 }
 
 const PARENT = 'gpulab';
-const CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
+const CONTROLLERS = ['memory', 'cpu', 'pids', 'io'] as const;
+/** The v1 hierarchy directory of each controller (io is `blkio` there). */
+const V1_DIR: Record<Controller, string> = { memory: 'memory', cpu: 'cpu', pids: 'pids', io: 'blkio' };
+/** Where a v1 controller is usable: its throttle files for io, else cgroup.procs. */
+const V1_PROBE: Record<Controller, string> = { memory: 'cgroup.procs', cpu: 'cgroup.procs', pids: 'cgroup.procs', io: 'blkio.throttle.read_bps_device' };
 
 function tryWrite(file: string, value: string): boolean {
   try {
@@ -34,8 +55,17 @@ function tryWrite(file: string, value: string): boolean {
   }
 }
 
-/** Finds a writable cgroup hierarchy, or explains why there is none. Idempotent. */
-export function detectCgroups(root = '/sys/fs/cgroup'): { kind: 'ok'; support: CgroupSupport } | { kind: 'none'; reason: string } {
+/**
+ * Finds a writable cgroup hierarchy, or explains why there is none. Idempotent. `io` gives the
+ * per-job bandwidth; the io controller is used only when there is a disk to limit.
+ */
+export function detectCgroups(root = '/sys/fs/cgroup', io: { readBps: number; writeBps: number } = DEFAULT_IO_BPS): { kind: 'ok'; support: CgroupSupport } | { kind: 'none'; reason: string } {
+  const devices = blockDevices();
+  const withIo = (s: Omit<CgroupSupport, 'io'>): CgroupSupport => {
+    if (!s.controllers.includes('io')) return s;
+    if (devices.length === 0) return { ...s, controllers: s.controllers.filter((c) => c !== 'io') };
+    return { ...s, io: { devices, ...io } };
+  };
   if (process.getuid?.() !== 0) return { kind: 'none', reason: 'not root' };
   if (existsSync(join(root, 'cgroup.controllers'))) {
     const avail = readFileSync(join(root, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
@@ -54,21 +84,52 @@ export function detectCgroups(root = '/sys/fs/cgroup'): { kind: 'ok'; support: C
     const enabled = readFileSync(join(root, PARENT, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
     const usable = controllers.filter((c) => enabled.includes(c));
     if (usable.length === 0) return { kind: 'none', reason: 'cgroup v2: could not enable controllers for child groups' };
-    return { kind: 'ok', support: { version: 'v2', root, controllers: usable } };
+    return { kind: 'ok', support: withIo({ version: 'v2', root, controllers: usable }) };
   }
-  const usable = CONTROLLERS.filter((c) => existsSync(join(root, c, 'cgroup.procs')));
+  const usable = CONTROLLERS.filter((c) => existsSync(join(root, V1_DIR[c], V1_PROBE[c])));
   if (usable.length === 0) return { kind: 'none', reason: `no cgroup v1 memory/cpu/pids controllers under ${root}` };
-  const ok: ('memory' | 'cpu' | 'pids')[] = [];
+  const ok: Controller[] = [];
   for (const c of usable) {
     try {
-      mkdirSync(join(root, c, PARENT), { recursive: true });
+      mkdirSync(join(root, V1_DIR[c], PARENT), { recursive: true });
       ok.push(c);
     } catch {
       // not writable: leave this controller out
     }
   }
-  if (ok.length === 0) return { kind: 'none', reason: 'cgroup v1 controllers not writable' };
-  return { kind: 'ok', support: { version: 'v1', root, controllers: ok } };
+  if (ok.length === 0 || (ok.length === 1 && ok[0] === 'io')) return { kind: 'none', reason: 'cgroup v1 controllers not writable' };
+  return { kind: 'ok', support: withIo({ version: 'v1', root, controllers: ok }) };
+}
+
+/** Default per-job I/O bandwidth (bytes/s), read and write. */
+export const DEFAULT_IO_BPS = { readBps: 256 * 2 ** 20, writeBps: 256 * 2 ** 20 } as const;
+
+/**
+ * `major:minor` of the whole disks behind the mounted block filesystems (a partition maps to its
+ * disk: the throttle accepts whole disks only), ascending and without duplicates.
+ */
+export function blockDevices(mountinfo = '/proc/self/mountinfo'): string[] {
+  const out = new Set<string>();
+  let text: string;
+  try {
+    text = readFileSync(mountinfo, 'utf8');
+  } catch {
+    return [];
+  }
+  for (const line of text.split('\n')) {
+    const dev = line.split(' ')[2];
+    if (!dev || dev.startsWith('0:')) continue;
+    const sys = `/sys/dev/block/${dev}`;
+    if (!existsSync(sys)) continue;
+    if (existsSync(join(sys, 'partition'))) {
+      try {
+        out.add(readFileSync(join(sys, '..', 'dev'), 'utf8').trim());
+      } catch {
+        // no parent disk visible
+      }
+    } else out.add(dev);
+  }
+  return [...out].sort();
 }
 
 /** One job's control group (a directory per controller in v1, a single one in v2). */
@@ -79,7 +140,7 @@ export class JobCgroup {
     private readonly s: CgroupSupport,
     readonly name: string,
   ) {
-    this.dirs = s.version === 'v2' ? [join(s.root, PARENT, name)] : s.controllers.map((c) => join(s.root, c, PARENT, name));
+    this.dirs = s.version === 'v2' ? [join(s.root, PARENT, name)] : s.controllers.map((c) => join(s.root, V1_DIR[c], PARENT, name));
     for (const d of this.dirs) mkdirSync(d, { recursive: true });
   }
 
@@ -88,9 +149,26 @@ export class JobCgroup {
     return this.dirs.map((d) => join(d, 'cgroup.procs'));
   }
 
-  private dir(c: 'memory' | 'cpu' | 'pids'): string | undefined {
+  private dir(c: Controller): string | undefined {
     if (!this.s.controllers.includes(c)) return undefined;
-    return this.s.version === 'v2' ? this.dirs[0] : join(this.s.root, c, PARENT, this.name);
+    return this.s.version === 'v2' ? this.dirs[0] : join(this.s.root, V1_DIR[c], PARENT, this.name);
+  }
+
+  /** Writes the support's I/O limit (idempotent); returns the files that could not be set. */
+  private setIo(): string[] {
+    const dir = this.dir('io');
+    const io = this.s.io;
+    if (!dir || !io) return [];
+    const failed: string[] = [];
+    for (const d of io.devices) {
+      if (this.s.version === 'v2') {
+        if (!tryWrite(join(dir, 'io.max'), `${d} rbps=${io.readBps} wbps=${io.writeBps}`)) failed.push(`io.max(${d})`);
+      } else {
+        if (!tryWrite(join(dir, 'blkio.throttle.read_bps_device'), `${d} ${io.readBps}`)) failed.push(`blkio.throttle.read_bps_device(${d})`);
+        if (!tryWrite(join(dir, 'blkio.throttle.write_bps_device'), `${d} ${io.writeBps}`)) failed.push(`blkio.throttle.write_bps_device(${d})`);
+      }
+    }
+    return failed;
   }
 
   /** Applies limits; returns the ones that could not be set (e.g. memory below current use). */
@@ -121,6 +199,7 @@ export class JobCgroup {
       }
       if (pids && !tryWrite(join(pids, 'pids.max'), String(l.pidsMax))) failed.push('pids.max');
     }
+    failed.push(...this.setIo());
     return failed;
   }
 
@@ -182,7 +261,7 @@ export class JobCgroup {
 
 /** Lists leftover job groups (names) under the parent group, e.g. from a crashed earlier run. */
 export function listJobCgroups(s: CgroupSupport): string[] {
-  const base = s.version === 'v2' ? join(s.root, PARENT) : join(s.root, s.controllers[0], PARENT);
+  const base = s.version === 'v2' ? join(s.root, PARENT) : join(s.root, V1_DIR[s.controllers[0]], PARENT);
   try {
     return readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch {

@@ -11,6 +11,7 @@ import { attemptOutcome, measureOf, type JobMeasure, type JobOutput } from './jo
 import { PROTOCOL_VERSION, type WorkerMessage } from './protocol.ts';
 import { pidsWithMarker } from './proc-scan.ts';
 import type { SandboxLayers } from './sandbox.ts';
+import { applyNetworkPolicy } from './sandbox-network.ts';
 import { poolKey, WarmPool } from './warm-pool.ts';
 import { Worker, type Assigned, type WorkerHost } from './worker-process.ts';
 import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
@@ -170,8 +171,13 @@ export class LiveExecutor implements Executor, WorkerHost {
       this.kill(w, 'timeout');
     }, timeoutMs);
     o.logger?.info('start', { job: job.id, attempt: job.attempt, kind: work.kind, warm, gpu: a.gpuEnv });
-    void w.ready.then((r) => {
-      if (r && !w.killing) w.send({ v: PROTOCOL_VERSION, type: 'run', jobId: job.id, attempt: job.attempt, work, env: gpuEnv });
+    void w.ready.then(async (r) => {
+      // A job asking for loopback fails rather than run without it (sandbox-network.ts).
+      const refused = r && !w.killing ? await applyNetworkPolicy(o.layers, w.proc.pid, work.network ?? 'none') : undefined;
+      if (refused) {
+        w.protocolError = refused;
+        this.kill(w, 'sandbox');
+      } else if (r && !w.killing) w.send({ v: PROTOCOL_VERSION, type: 'run', jobId: job.id, attempt: job.attempt, work, env: gpuEnv });
     });
     void w.exited.then(() => this.finished(w));
     if (!this.closed && (o.warmPool?.[kind] ?? 0) > 0) this.addWarm(kind, gpuEnv);

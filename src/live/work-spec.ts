@@ -12,7 +12,9 @@ const posInt = z.number().int().positive();
  */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const timerSec = z.number().positive().max(Math.floor(MAX_TIMER_MS / 1000));
-const common = { timeoutSec: timerSec.optional() };
+/** A job's network: `none` (default, no interface up) or `loopback` (its own 127.0.0.1 only). */
+export const NetworkSchema = z.enum(['none', 'loopback']);
+const common = { timeoutSec: timerSec.optional(), network: NetworkSchema.optional() };
 
 export const WorkSpecSchema = z.discriminatedUnion('kind', [
   /** Square float32 matMul of side `n`, repeated until `gflop` GFLOP are done (2·n³ per product). */
