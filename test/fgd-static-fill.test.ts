@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec } from '../src/cluster/types.ts';
 import { stream } from '../src/engine/rng.ts';
-import { curveCsv, runExperiment } from '../src/fgd/experiment.ts';
 import { kernelFor } from '../src/fgd/kernels.ts';
 import { FillCache, fillOrder, staticFill } from '../src/fgd/static-fill.ts';
 import { nodeFrag } from '../src/frag/node-frag.ts';
@@ -90,18 +89,6 @@ describe('pod order: sorted by name, seeded shuffle, padded to tune × capacity'
     expect(new Set(order.slice(0, 3).map((p) => p.name))).toEqual(new Set(['x', 'y', 'z']));
     // same seed → same order
     expect(fillOrder(pods, 4000, 1.3, stream(42, 'fgd/order')).map((p) => p.name)).toEqual(order.map((p) => p.name));
-  });
-});
-
-describe('experiment results do not depend on the number of worker threads', () => {
-  it('1 thread and 2 workers give the same curve', async () => {
-    const nodes = [gpuNode('n0', 2), gpuNode('n1', 4), gpuNode('n2', 1)];
-    const pods = Array.from({ length: 30 }, (_, i) => pod(`p${String(i).padStart(2, '0')}`, i % 7 === 0 ? 2 : 1, [1000, 500, 250, 700][i % 4]));
-    const input = { workload: 'tiny', nodes, pods, runs: ['random', 'fgd'].map((p) => ({ label: p, placement: p })), seeds: [1, 2], tune: 1.3 };
-    const one = await runExperiment({ ...input, workers: 1 });
-    const two = await runExperiment({ ...input, workers: 2 });
-    expect(curveCsv('tiny', two.results)).toBe(curveCsv('tiny', one.results));
-    expect(curveCsv('tiny', one.results).split('\n')[0]).toBe('workload,policy,seed,arrived_pct,gpu_alloc_pct,frag_pct');
   });
 });
 

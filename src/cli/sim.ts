@@ -1,22 +1,30 @@
 import { renderTable } from '../output/table.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { runScenario, type ScenarioSummary } from '../scenario/run.ts';
-import { checkOutDir, parseCli, seedFlag } from './args.ts';
+import { runScenario, SweepFailedError, type ScenarioSummary } from '../scenario/run.ts';
+import { parseShard } from '../sweep/shard.ts';
+import { checkOutDir, intFlag, parseCli, seedFlag } from './args.ts';
 import { cliMain, UsageError } from './main.ts';
 import { cliPolicyGuard, POLICY_TIMEOUT_HELP } from './policy-watch.ts';
 
-const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run] [--policy-timeout SEC]
+const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run] [--jobs N | --serial] [--shard i/n] [--policy-timeout SEC]
 
-Runs every policy combination × seed of a scenario file (YAML or JSON) and prints a comparison.
+Runs every workload × policy combination × seed of a scenario file (YAML or JSON) on worker
+threads and prints a comparison; the outputs are the same bytes however many threads ran them.
   scenario     scenario file (default: scenarios/quickstart.yaml)
   --seed N     run only seed N instead of the scenario's seeds
   --out DIR    write outputs to DIR instead of out/<name> (DIR must be absent, empty or a
                previous output: it is replaced once every run is complete)
   --dry-run    write nothing; print digests and metrics only
+  --jobs N     worker threads for the runs (default: the machine's cores)
+  --serial     run one after another in this thread (= --jobs 1)
+  --shard i/n  run only shard i of n (0 ≤ i < n) and write it as a part; combine the parts
+               with npm run merge -- <part dirs…> --out DIR (README "Sweeps and shards")
 ${POLICY_TIMEOUT_HELP}
+               (runs on worker threads are checked without the time limit: --serial to apply it)
   --help       this text
 
-Outputs per run: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv}; <out>/summary.json.`;
+Outputs per run: <out>/<policy>/seed-<N>/{events.jsonl,jobs.csv,timeline.csv}; <out>/summary.json.
+A static fill writes <out>/fgd-curve.csv and <out>/summary.json; a shard <out>/sweep-part.json.`;
 
 /** ms (summary.json, integer) → s for the printed tables; NaN (nothing covered) prints as '-'. */
 const sec = (ms: number) => ms / 1000;
@@ -74,6 +82,9 @@ async function main(): Promise<number> {
     out: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     'policy-timeout': { type: 'string' },
+    jobs: { type: 'string' },
+    serial: { type: 'boolean', default: false },
+    shard: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (args.values.help) {
@@ -84,21 +95,44 @@ async function main(): Promise<number> {
   const file = args.positionals[0] ?? 'scenarios/quickstart.yaml';
   const seed = args.values.seed === undefined ? undefined : seedFlag('--seed', args.values.seed);
   if (args.values.out !== undefined && !args.values['dry-run']) checkOutDir('--out', args.values.out);
+  if (args.values.serial && args.values.jobs !== undefined) throw new UsageError('--serial and --jobs: give one of them');
+  const jobs = args.values.serial ? 1 : args.values.jobs === undefined ? undefined : intFlag('--jobs', args.values.jobs, 1, 256);
+  let shard;
+  try {
+    shard = args.values.shard === undefined ? undefined : parseShard('--shard', args.values.shard);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const scn = loadScenario(file);
   const t0 = performance.now();
   const watch = cliPolicyGuard(args.values['policy-timeout']);
-  const summary = await runScenario(scn, {
-    file,
-    seed,
-    out: args.values.out,
-    dryRun: args.values['dry-run'],
-    progress: (l) => process.stderr.write(l + '\n'),
-    guard: watch.guard,
-  }).finally(() => watch.stop());
+  let summary: ScenarioSummary;
+  try {
+    summary = await runScenario(scn, {
+      file,
+      seed,
+      out: args.values.out,
+      dryRun: args.values['dry-run'],
+      progress: (l) => process.stderr.write(l + '\n'),
+      guard: watch.guard,
+      jobs,
+      shard,
+    }).finally(() => watch.stop());
+  } catch (e) {
+    if (!(e instanceof SweepFailedError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 1;
+  }
+  if (shard) {
+    process.stdout.write(`\nscenario ${summary.scenario}: shard ${shard.index}/${shard.count} in ${((performance.now() - t0) / 1000).toFixed(2)} s\n${summary.time ?? ''}\n`);
+    if (!args.values['dry-run']) process.stdout.write(`part: ${summary.output}/ (sweep-part.json); combine with npm run merge -- <part dirs…> --out DIR\n`);
+    return 0;
+  }
   // A mode with its own report (static fill) has already said how many runs it made.
   const what = summary.report === undefined ? `${summary.runs.length} runs` : 'done';
   process.stdout.write(`\nscenario ${summary.scenario}: ${what} in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
   process.stdout.write((summary.report ?? comparisonTable(summary)) + '\n');
+  if (summary.time) process.stdout.write(summary.time + '\n');
   const failed = failureTable(summary);
   if (failed) process.stdout.write(failed + '\n');
   const fair = fairnessTables(summary);

@@ -1,96 +1,53 @@
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { resolve } from 'node:path';
 import type { NodeSpec } from '../cluster/types.ts';
 import { typicalPods, type TypicalPod } from '../frag/typical-pods.ts';
 import { toCsv } from '../output/csv.ts';
-import type { OpenbPod } from '../trace/openb.ts';
+import type { StaticFillWorkload } from '../scenario/schema.ts';
+import { podListName } from '../scenario/schema.ts';
+import { loadOpenbPods, type OpenbPod } from '../trace/openb.ts';
+import { resolveTrace } from '../trace/resolve.ts';
 import { kernelFor } from './kernels.ts';
 import { FillCache, staticFill, type FillResult } from './static-fill.ts';
 
 /**
- * The FGD study's experiment: every policy × seed is one static fill (src/fgd/static-fill.ts) of
- * the same node list and pod list. Runs are independent and deterministic, so they may be spread
- * over worker threads; results are put back in (policy, seed) order, so the output does not
- * depend on the number of workers. Each run gets a fresh memo (FillCache): measured faster than
- * one shared memo, whose tables grow with every run's new node states.
+ * The FGD study's experiment: every pod list × policy × seed is one static fill
+ * (src/fgd/static-fill.ts) of the same node list. Runs are independent and deterministic; the
+ * sweep (src/sweep/) spreads them over worker threads or shards and puts the results back in plan
+ * order, so the output does not depend on where a run ran. Each run gets a fresh memo
+ * (FillCache): measured faster than one shared memo, whose tables grow with every run's states.
  */
 
-export interface ExperimentRun {
-  /** Label in outputs. */
-  readonly label: string;
-  /** Kernel name (src/fgd/kernels.ts). */
-  readonly placement: string;
-}
-
-export interface ExperimentInput {
-  readonly workload: string;
-  readonly nodes: readonly NodeSpec[];
+/** One pod list, loaded: its name in outputs, its pods and their typical pods. */
+export interface FillWorkload {
+  readonly name: string;
+  readonly path: string;
   readonly pods: readonly OpenbPod[];
-  readonly runs: readonly ExperimentRun[];
-  readonly seeds: readonly number[];
-  readonly tune: number;
-  /** Worker threads (default: min(available cores, runs); 1 = in this thread). */
-  readonly workers?: number;
+  readonly typical: readonly TypicalPod[];
 }
 
-export interface RunResult extends FillResult {
+/** One finished run: the fill's curve, what ran, and how long it took (wall time, not written to files). */
+export interface FillRun extends FillResult {
+  readonly workload: string;
   readonly label: string;
+  /** Pods in the pod list (before padding). */
+  readonly listPods: number;
   readonly wallMs: number;
 }
 
-interface Job {
-  readonly i: number;
-  readonly label: string;
-  readonly placement: string;
-  readonly seed: number;
+/** Loads one pod list of a static-fill workload (found like any trace: src/trace/resolve.ts). */
+export async function loadFillWorkload(w: StaticFillWorkload, path: string, base: string, say: (line: string) => void): Promise<FillWorkload> {
+  const file = await resolveTrace(path, { base: resolve(base) });
+  const { pods, report } = await loadOpenbPods(file, { onBadRow: w.onBadRow });
+  say(`static fill ${path}: ${pods.length} pods${report.skipped ? `, ${report.skipped} bad rows skipped` : ''}`);
+  for (const e of report.errors) say(`  skipped: ${e.message}`);
+  return { name: podListName(path), path, pods, typical: typicalPods(pods) };
 }
 
 /** One run, in this thread. */
-export function runOne(nodes: readonly NodeSpec[], pods: readonly OpenbPod[], typical: readonly TypicalPod[], job: Job, tune: number): RunResult {
+export function runFill(nodes: readonly NodeSpec[], w: FillWorkload, run: { label: string; placement: string; seed: number }, tune: number): FillRun {
   const t0 = performance.now();
-  const r = staticFill({ nodes, pods, kernel: kernelFor(job.placement), seed: job.seed, tune, cache: new FillCache(typical) });
-  return { ...r, label: job.label, wallMs: performance.now() - t0 };
-}
-
-export async function runExperiment(input: ExperimentInput): Promise<{ results: RunResult[]; typical: TypicalPod[] }> {
-  const typical = typicalPods(input.pods);
-  for (const r of input.runs) kernelFor(r.placement); // unknown names fail before any work
-  const jobs: Job[] = [];
-  for (const r of input.runs) for (const seed of input.seeds) jobs.push({ i: jobs.length, label: r.label, placement: r.placement, seed });
-  const n = Math.max(1, Math.min(input.workers ?? availableParallelism(), jobs.length));
-  const results: RunResult[] = new Array(jobs.length);
-  if (n === 1) {
-    for (const j of jobs) results[j.i] = runOne(input.nodes, input.pods, typical, j, input.tune);
-    return { results, typical };
-  }
-  // Dynamic split: one queue, fgd's (slowest) runs first; this thread and n−1 worker threads
-  // each take the next run when done with the last. The worker threads start late (each compiles
-  // the TypeScript sources again), so a fixed split would leave this thread idle at the end.
-  const queue = [...jobs].sort((x, y) => Number(y.placement === 'fgd') - Number(x.placement === 'fgd') || x.i - y.i);
-  const pending = Promise.all(
-    Array.from(
-      { length: n - 1 },
-      () =>
-        new Promise<void>((done, fail) => {
-          const w = new Worker(new URL('./experiment-worker.mjs', import.meta.url), {
-            workerData: { entry: new URL('./experiment-worker-main.ts', import.meta.url).href, nodes: input.nodes, pods: input.pods, typical, tune: input.tune },
-          });
-          const feed = () => w.postMessage(queue.shift() ?? null);
-          w.on('message', (m: { ready: true } | { i: number; result: RunResult }) => {
-            if ('result' in m) results[m.i] = m.result;
-            feed();
-          });
-          w.on('error', fail);
-          w.on('exit', (code) => (code === 0 ? done() : fail(new Error(`static-fill worker exited with code ${code}`))));
-        }),
-    ),
-  );
-  for (let j = queue.shift(); j; j = queue.shift()) {
-    results[j.i] = runOne(input.nodes, input.pods, typical, j, input.tune);
-    await new Promise((r) => setImmediate(r)); // let workers' requests for more runs through
-  }
-  await pending;
-  return { results, typical };
+  const r = staticFill({ nodes, pods: w.pods, kernel: kernelFor(run.placement), seed: run.seed, tune, cache: new FillCache(w.typical) });
+  return { ...r, workload: w.name, label: run.label, listPods: w.pods.length, wallMs: performance.now() - t0 };
 }
 
 export interface PolicySummary {
@@ -107,7 +64,7 @@ export interface PolicySummary {
 const mean = (xs: number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
 
 /** Per label (first-seen order): seed means of gpu_alloc_pct and frag_pct at `lo`% and `hi`%. */
-export function summarise(results: readonly RunResult[], lo = 100, hi = 130): PolicySummary[] {
+export function summarise(results: readonly (FillResult & { readonly label: string })[], lo = 100, hi = 130): PolicySummary[] {
   const labels = [...new Set(results.map((r) => r.label))];
   return labels.map((label) => {
     const rs = results.filter((r) => r.label === label);
@@ -128,8 +85,8 @@ export function summarise(results: readonly RunResult[], lo = 100, hi = 130): Po
 
 const r4 = (x: number) => String(Math.round(x * 1e4) / 1e4);
 
-/** fgd-curve.csv: workload,policy,seed,arrived_pct,gpu_alloc_pct,frag_pct — one row per integer %. */
-export function curveCsv(workload: string, results: readonly RunResult[]): string {
-  const rows = results.flatMap((r) => r.points.map((p) => [workload, r.label, r.seed, p.arrivedPct, r4(p.gpuAllocPct), r4(p.fragPct)]));
+/** fgd-curve.csv: workload,policy,seed,arrived_pct,gpu_alloc_pct,frag_pct — one row per integer %, runs in the given order. */
+export function curveCsv(results: readonly FillRun[]): string {
+  const rows = results.flatMap((r) => r.points.map((p) => [r.workload, r.label, r.seed, p.arrivedPct, r4(p.gpuAllocPct), r4(p.fragPct)]));
   return toCsv(['workload', 'policy', 'seed', 'arrived_pct', 'gpu_alloc_pct', 'frag_pct'], rows);
 }

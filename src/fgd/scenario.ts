@@ -1,87 +1,71 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeSpec } from '../cluster/types.ts';
 import { renderTable } from '../output/table.ts';
-import type { Scenario, StaticFillWorkload } from '../scenario/schema.ts';
-import { loadOpenbPods } from '../trace/openb.ts';
-import { resolveTrace } from '../trace/resolve.ts';
-import { curveCsv, runExperiment, summarise, type RunResult } from './experiment.ts';
+import { podListName, type Scenario, type StaticFillWorkload } from '../scenario/schema.ts';
+import { curveCsv, summarise, type FillRun } from './experiment.ts';
 
 /**
- * A scenario with `workload: {kind: static-fill}`: every placement policy × seed as one static
- * fill. Writes `<out>/fgd-curve.csv` and `<out>/summary.json` (unless dry-run) and returns the printed table: per policy,
+ * The outputs of a scenario with `workload: {kind: static-fill}` (every pod list × placement
+ * policy × seed one static fill, run by the sweep, src/sweep/): `<out>/fgd-curve.csv` (every run's
+ * curve, in plan order) and `<out>/summary.json`, and the printed table: per pod list and policy,
  * the seed means of gpu_alloc_pct and frag_pct at arrived 100% and at the top (tune × 100%).
  * A placement name means the same algorithm as everywhere else: the study's BestFit is
  * `best-fit-study` (gpulab's own `best-fit` is a different rule, see policies/placement);
  * src/scenario/policy-params.ts refuses a placement without a static-fill kernel.
  */
-export async function runStaticFillScenario(
-  scn: Scenario,
-  w: StaticFillWorkload,
-  o: { nodes: readonly NodeSpec[]; base: string; seeds: readonly number[]; out: string; shownOut?: string; dryRun?: boolean; say: (l: string) => void },
-): Promise<string> {
-  const t0 = performance.now();
-  const file = await resolveTrace(w.path, { base: o.base });
-  const { pods, report } = await loadOpenbPods(file, { onBadRow: w.onBadRow });
-  o.say(`static fill ${w.path}: ${pods.length} pods${report.skipped ? `, ${report.skipped} bad rows skipped` : ''}; ${o.nodes.length} nodes`);
-  for (const e of report.errors) o.say(`  skipped: ${e.message}`);
-  const workload = w.path.replace(/^.*\//, '').replace(/^openb_pod_list_/, '').replace(/\.csv$/, '');
-  const runs = scn.policies.map((c) => ({ label: c.label ?? c.placement, placement: c.placement }));
-  const { results, typical } = await runExperiment({ workload, nodes: o.nodes, pods, runs, seeds: o.seeds, tune: w.tune, workers: w.workers });
-  const wall = (performance.now() - t0) / 1000;
-  o.say(`${results.length} runs (${runs.length} policies × ${o.seeds.length} seeds), ${typical.length} typical pods, ${wall.toFixed(2)} s`);
-  if (!o.dryRun) {
-    mkdirSync(o.out, { recursive: true });
-    writeFileSync(join(o.out, 'fgd-curve.csv'), curveCsv(workload, results));
-    const summary = staticFillSummary({ scenario: scn.name, output: o.shownOut ?? o.out, workload, podList: w.path, pods: pods.length, nodes: o.nodes, tune: w.tune, seeds: o.seeds, runs, results });
-    writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+
+/** The cluster facts summary.json states, computed once from the node list. */
+export interface FillNodesMeta {
+  readonly nodes: number;
+  readonly gpus: number;
+  readonly gpuCapacityMilli: number;
+}
+
+export function fillNodesMeta(nodes: readonly NodeSpec[]): FillNodesMeta {
+  return {
+    nodes: nodes.length,
+    gpus: nodes.reduce((a, n) => a + n.gpus.length, 0),
+    gpuCapacityMilli: nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0),
+  };
+}
+
+/** Writes fgd-curve.csv and summary.json into `dir`; `results` complete and in plan order. */
+export function writeStaticFillOutputs(dir: string, s: { scn: Scenario; output: string; nodes: FillNodesMeta; seeds: readonly number[]; results: readonly FillRun[] }): void {
+  writeFileSync(join(dir, 'fgd-curve.csv'), curveCsv(s.results));
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(staticFillSummary(s), null, 2) + '\n');
+}
+
+/** Runs grouped by pod list, in first-seen (plan) order. */
+function byWorkload(results: readonly FillRun[]): [string, FillRun[]][] {
+  const m = new Map<string, FillRun[]>();
+  for (const r of results) {
+    const a = m.get(r.workload);
+    if (a) a.push(r);
+    else m.set(r.workload, [r]);
   }
-  const shown = o.shownOut ?? o.out;
-  return staticFillTable(results, Math.round(w.tune * 100)) + `\nworkload ${workload}, tune ${w.tune}, ${o.seeds.length} seeds; ${wall.toFixed(2)} s` + (o.dryRun ? '' : `\ncurve: ${join(shown, 'fgd-curve.csv')}`);
+  return [...m];
 }
 
 /**
- * summary.json of a static-fill study: what was filled (pod list, nodes, GPU capacity, tune,
+ * summary.json of a static-fill study: what was filled (pod list(s), nodes, GPU capacity, tune,
  * seeds, policies), the per-policy seed means the CLI prints, and where the curve is. `kind:
  * 'static-fill'` tells readers (the viewer) that there are no event logs: `runs` is empty and the
- * study's data is `curve`. Pure; deterministic (no wall times), like a simulation's summary.json.
+ * study's data is `curve`. With several pod lists, `workloads` lists them and each row of
+ * `results` names its `workload`. Pure; deterministic (no wall times), like a simulation's.
  */
-export function staticFillSummary(s: {
-  scenario: string;
-  output: string;
-  workload: string;
-  podList: string;
-  pods: number;
-  nodes: readonly NodeSpec[];
-  tune: number;
-  seeds: readonly number[];
-  runs: readonly { label: string; placement: string }[];
-  results: readonly RunResult[];
-}) {
-  const top = Math.round(s.tune * 100);
+export function staticFillSummary(s: { scn: Scenario; output: string; nodes: FillNodesMeta; seeds: readonly number[]; results: readonly FillRun[] }) {
+  const w = s.scn.workload as StaticFillWorkload;
+  const top = Math.round(w.tune * 100);
   const r4 = (x: number) => (Number.isNaN(x) ? null : Math.round(x * 1e4) / 1e4);
-  return {
-    scenario: s.scenario,
-    output: s.output,
-    kind: 'static-fill' as const,
-    curve: 'fgd-curve.csv',
-    workload: s.workload,
-    podList: s.podList,
-    pods: s.pods,
-    nodes: s.nodes.length,
-    gpus: s.nodes.reduce((a, n) => a + n.gpus.length, 0),
-    gpuCapacityMilli: s.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0),
-    tune: s.tune,
-    seeds: [...s.seeds],
-    policies: s.runs.map((r) => ({ label: r.label, placement: r.placement })),
-    covers: {
-      arrived: 'GPU demand of the pods arrived so far, % of cluster GPU capacity (integer steps 0..tune × 100)',
-      alloc: 'allocated milli-GPU / cluster milli-GPU, %',
-      frag: 'fragmented idle milli-GPU (FGD\'s measure over the typical pods) / cluster milli-GPU, %',
-      means: `seed means at arrived 100% and at ${top}%`,
-    },
-    results: summarise(s.results, 100, top).map((p) => ({
+  const groups = byWorkload(s.results);
+  const several = w.paths !== undefined && w.paths.length > 1;
+  const got = new Map(groups);
+  const lists = paths(w).map((p) => ({ workload: podListName(p), podList: p, pods: got.get(podListName(p))?.[0].listPods ?? 0 }));
+  const rows = groups.flatMap(([name, rs]) =>
+    summarise(rs, 100, top).map((p) => ({
       label: p.label,
+      ...(several ? { workload: name } : {}),
       seeds: p.seeds,
       allocPctAt100: r4(p.alloc100),
       fragPctAt100: r4(p.frag100),
@@ -89,12 +73,43 @@ export function staticFillSummary(s: {
       [`fragPctAt${top}`]: r4(p.fragTop),
       failedPodsMean: r4(p.failedMean),
     })),
+  );
+  return {
+    scenario: s.scn.name,
+    output: s.output,
+    kind: 'static-fill' as const,
+    curve: 'fgd-curve.csv',
+    workload: several ? lists.map((l) => l.workload).join(', ') : lists[0]?.workload,
+    podList: lists.map((l) => l.podList).join(', '),
+    pods: lists.reduce((a, l) => a + l.pods, 0),
+    ...(several ? { workloads: lists } : {}),
+    nodes: s.nodes.nodes,
+    gpus: s.nodes.gpus,
+    gpuCapacityMilli: s.nodes.gpuCapacityMilli,
+    tune: w.tune,
+    seeds: [...s.seeds],
+    policies: s.scn.policies.map((c) => ({ label: c.label ?? c.placement, placement: c.placement })),
+    covers: {
+      arrived: 'GPU demand of the pods arrived so far, % of cluster GPU capacity (integer steps 0..tune × 100)',
+      alloc: 'allocated milli-GPU / cluster milli-GPU, %',
+      frag: 'fragmented idle milli-GPU (FGD\'s measure over the typical pods) / cluster milli-GPU, %',
+      means: `seed means at arrived 100% and at ${top}%${several ? ', per pod list' : ''}`,
+    },
+    results: rows,
     runs: [] as never[],
   };
 }
 
-export function staticFillTable(results: readonly RunResult[], top: number): string {
+const paths = (w: StaticFillWorkload): readonly string[] => w.paths ?? (w.path === undefined ? [] : [w.path]);
+
+/** The printed report: per pod list and policy, the seed means (a `pod list` column when there are several). */
+export function staticFillTable(results: readonly FillRun[], top: number): string {
   const f = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(2));
-  const rows = summarise(results, 100, top).map((s) => [s.label, s.seeds, f(s.alloc100), f(s.frag100), f(s.allocTop), f(s.fragTop), s.failedMean.toFixed(1)]);
-  return renderTable(['policy', 'seeds', 'alloc% @100', 'frag% @100', `alloc% @${top}`, `frag% @${top}`, 'failed pods'], rows) + '\n(seed means; alloc = allocated / total milli-GPU, frag = fragmentation / capacity)';
+  const groups = byWorkload(results);
+  const several = groups.length > 1;
+  const rows = groups.flatMap(([name, rs]) =>
+    summarise(rs, 100, top).map((s) => [...(several ? [name] : []), s.label, s.seeds, f(s.alloc100), f(s.frag100), f(s.allocTop), f(s.fragTop), s.failedMean.toFixed(1)]),
+  );
+  const head = [...(several ? ['pod list'] : []), 'policy', 'seeds', 'alloc% @100', 'frag% @100', `alloc% @${top}`, `frag% @${top}`, 'failed pods'];
+  return renderTable(head, rows) + '\n(seed means; alloc = allocated / total milli-GPU, frag = fragmentation / capacity)';
 }

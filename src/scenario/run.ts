@@ -1,32 +1,20 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { runStaticFillScenario } from '../fgd/scenario.ts';
-import { METRICS_COVER, type Deriver, type RunMetrics } from '../output/derive.ts';
+import { dirname, resolve } from 'node:path';
+import { fillNodesMeta, staticFillTable } from '../fgd/scenario.ts';
 import { scenarioOutputDir, writeStaged } from '../output/out-dir.ts';
-import { RunWriter } from '../output/run-writer.ts';
 import type { PolicyGuard } from '../scheduler/policy-guard.ts';
-import { simulate } from '../sim/simulate.ts';
+import type { TaskResult } from '../sweep/context.ts';
+import { fillRuns, simRuns, writeSweepOutputs } from '../sweep/outputs.ts';
+import { writePart } from '../sweep/part.ts';
+import type { Shard } from '../sweep/shard.ts';
+import type { RunSummary } from '../sweep/sim-task.ts';
+import { runSweep, type SweepFailure } from '../sweep/sweep.ts';
 import { ScenarioError } from './load.ts';
 import { validatePolicyParams } from './policy-params.ts';
-import { comboLabel, loadNodes, loadPlugins, policiesFor, prepareScenario } from './prepare.ts';
+import { loadNodes, loadPlugins } from './prepare.ts';
 import { outputProblems, type Scenario } from './schema.ts';
 
 export { comboLabel, failureSpec, loadNodes, schedulerSettings } from './prepare.ts';
-
-export interface RunSummary {
-  run: string;
-  label: string;
-  queue: string;
-  placement: string;
-  seed: number;
-  digest: string;
-  events: number;
-  records: number;
-  wallMs: number;
-  metrics: RunMetrics;
-  /** Per-tenant shares, Jain's index, preemptions, lost work, MIG fragmentation (src/metrics/fairness.ts). */
-  fairness?: ReturnType<Deriver['fairness']>;
-}
+export type { RunSummary } from '../sweep/sim-task.ts';
 
 export interface ScenarioSummary {
   scenario: string;
@@ -34,6 +22,8 @@ export interface ScenarioSummary {
   runs: RunSummary[];
   /** A mode's own printed report (static fill: the per-policy table), shown instead of the run table. */
   report?: string;
+  /** Where the time went (loading, runs, writing), one line. */
+  time?: string;
 }
 
 export interface RunOptions {
@@ -47,103 +37,99 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Progress and notes (stderr in the CLI). */
   progress?: (line: string) => void;
-  /** Checks and times policy calls (the CLI's carries the watchdog). */
+  /** Checks and times policy calls in this thread (the CLI's carries the watchdog). */
   guard?: PolicyGuard;
+  /** Worker threads for the runs; 1 = one after another in this thread (default: the machine's cores). */
+  jobs?: number;
+  /**
+   * Run only this shard of the sweep (src/sweep/shard.ts) and write it as a part
+   * (`sweep-part.json` and the runs' own files) for `npm run merge`; no summary.json.
+   */
+  shard?: Shard;
+}
+
+/** Some runs of a sweep failed: each is named; the others' results were kept (see `message`). */
+export class SweepFailedError extends Error {
+  override name = 'SweepFailedError';
+  constructor(
+    readonly failures: readonly SweepFailure[],
+    total: number,
+    kept: string | undefined,
+  ) {
+    super(
+      `${failures.length} of ${total} runs failed:\n${failures.map((f) => `  - ${f.task.name}: ${f.message.split('\n')[0]}`).join('\n')}` +
+        (kept ? `\nthe other runs' results are kept in ${kept} (${'sweep-part.json'}; merge it with a rerun of the failed ones, or rerun the scenario)` : ''),
+    );
+  }
 }
 
 /**
- * Runs every policy combination × seed of a scenario; writes outputs and summary.json. The files
- * are written into a temporary sibling of the output directory that replaces it only once the
- * whole scenario has run (src/output/out-dir.ts): a run that fails or is interrupted leaves the
- * previous output as it was. A scenario's `name`/`output` must stay inside `out/`; `opts.out`
- * names the directory itself.
+ * Runs every workload × policy combination × seed of a scenario (a sweep, src/sweep/: on worker
+ * threads unless `jobs` is 1; the outputs are the same bytes either way); writes outputs and
+ * summary.json. The files are written into a temporary sibling of the output directory that
+ * replaces it only once the whole scenario has run (src/output/out-dir.ts): a run that is
+ * interrupted leaves the previous output as it was. When runs fail, the others go on and their
+ * results are kept as a part (sweep-part.json, no summary.json) before the error is thrown. A
+ * scenario's `name`/`output` must stay inside `out/`; `opts.out` names the directory itself.
  */
 export async function runScenario(scn: Scenario, opts: RunOptions): Promise<ScenarioSummary> {
   // Checked on load too; again here for scenarios built in code. With opts.out, name/output are unused.
   const problems = outputProblems(scn).filter((p) => opts.out === undefined || p.path[0] === 'policies');
   if (problems.length > 0) throw new ScenarioError(opts.file, problems.map((p) => `${p.path.join('.')}: ${p.message}`));
   const out = opts.out ?? scenarioOutputDir(scn.name, scn.output);
-  if (opts.dryRun) return runInto(scn, opts, out, out);
-  return writeStaged(out, (dir) => runInto(scn, opts, out, dir));
+  const r = opts.dryRun ? await runInto(scn, opts, out, undefined) : await writeStaged(out, (dir) => runInto(scn, opts, out, dir));
+  if (r.failures.length > 0) throw new SweepFailedError(r.failures, r.total, opts.dryRun ? undefined : out);
+  return r.summary;
 }
 
-/** The body of `runScenario`: `out` is the output directory it reports, `dir` the one it writes into now. */
-async function runInto(scn: Scenario, opts: RunOptions, out: string, dir: string): Promise<ScenarioSummary> {
+/** The body of `runScenario`: `out` is the output directory it reports, `dir` the one it writes into now (undefined: dry run). */
+async function runInto(scn: Scenario, opts: RunOptions, out: string, dir: string | undefined): Promise<{ summary: ScenarioSummary; failures: readonly SweepFailure[]; total: number }> {
+  const t0 = performance.now();
   const base = dirname(resolve(opts.file));
   const say = opts.progress ?? (() => {});
   await loadPlugins(scn, base, opts.file);
   validatePolicyParams(scn, opts.file); // plugins register policies: names and params are known only now
+  if (scn.workload.kind === 'static-fill' && scn.failures) {
+    throw new ScenarioError(opts.file, ['failures: not supported with workload.kind static-fill (its pods never leave and its nodes never fail)']);
+  }
   const nodes = await loadNodes(scn, base);
   const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;
-  if (scn.workload.kind === 'static-fill') {
-    if (scn.failures) {
-      throw new ScenarioError(opts.file, ['failures: not supported with workload.kind static-fill (its pods never leave and its nodes never fail)']);
-    }
-    const report = await runStaticFillScenario(scn, scn.workload, { nodes, base, seeds, out: dir, shownOut: out, dryRun: opts.dryRun, say });
-    return { scenario: scn.name, output: out, runs: [], report };
+  const tLoad = performance.now();
+  const sweep = await runSweep({ scn, file: opts.file, seeds, dir }, { jobs: opts.jobs, shard: opts.shard, say, guard: opts.guard, nodes });
+  const tRuns = performance.now();
+  const meta = fillNodesMeta(nodes);
+  const complete = sweep.failures.length === 0;
+  const mine = sweep.ran.map((i) => sweep.results[i]).filter((r): r is TaskResult => r !== undefined);
+  if (dir !== undefined) {
+    if (opts.shard || !complete) {
+      writePart(dir, { scn, seeds, nodes: meta, shard: opts.shard, tasks: sweep.plan.tasks.length, results: sweep.results, failures: sweep.failures });
+    } else writeSweepOutputs(dir, { scn, output: out, seeds, nodes: meta, results: mine });
   }
+  const tWrite = performance.now();
+  const runs = simRuns(mine);
+  const time = timeReport(mine, { load: tLoad - t0, runs: tRuns - tLoad, write: tWrite - tRuns, jobs: sweep.jobs });
+  say(time);
+  let report: string | undefined;
+  if (sweep.plan.kind === 'static-fill') {
+    const w = scn.workload as Extract<Scenario['workload'], { kind: 'static-fill' }>;
+    const lists = sweep.plan.workloads.length;
+    report =
+      staticFillTable(fillRuns(mine), Math.round(w.tune * 100)) +
+      `\n${lists === 1 ? `workload ${sweep.plan.workloads[0].name}` : `${lists} pod lists`}, tune ${w.tune}, ${seeds.length} seeds, ${nodes.length} nodes; ${mine.length} runs in ${((tWrite - t0) / 1000).toFixed(2)} s` +
+      (dir === undefined || opts.shard ? '' : `\ncurve: ${out}/fgd-curve.csv`);
+  }
+  return { summary: { scenario: scn.name, output: out, runs, report, time }, failures: sweep.failures, total: sweep.ran.length };
+}
 
-  const prep = await prepareScenario(scn, nodes, opts.file, base, say);
-  const runs: RunSummary[] = [];
-  const total = scn.policies.length * seeds.length;
-  for (const seed of seeds) {
-    const jobs = prep.jobsFor(seed);
-    for (const combo of scn.policies) {
-      const label = comboLabel(combo);
-      const run = `${label}/seed-${seed}`;
-      const writer = new RunWriter(opts.dryRun ? undefined : join(dir, label, `seed-${seed}`));
-      writer.deriver.weights = new Map(prep.weights);
-      const t0 = performance.now();
-      const lastNote = { t: t0 };
-      const res = simulate({
-        run,
-        seed,
-        nodes,
-        jobs,
-        ...policiesFor(combo, jobs),
-        log: writer,
-        tenants: prep.tenants,
-        headOfLine: prep.settings.headOfLine,
-        maxQueue: prep.settings.maxQueue,
-        scheduler: prep.settings,
-        until: prep.until,
-        failures: prep.failures,
-        guard: opts.guard,
-        onProgress: (now, handled) => {
-          const t = performance.now();
-          if (t - lastNote.t > 1000) {
-            lastNote.t = t;
-            say(`  ${run}: t=${(now / 1000).toFixed(0)}s, ${handled} events`);
-          }
-        },
-      });
-      const digest = writer.close();
-      const wallMs = performance.now() - t0;
-      const metrics = writer.deriver.metrics();
-      runs.push({
-        run,
-        label,
-        queue: combo.queue,
-        placement: combo.placement,
-        seed,
-        digest,
-        events: res.events,
-        records: writer.records,
-        wallMs: Math.round(wallMs),
-        metrics,
-        fairness: writer.deriver.fairness(),
-      });
-      say(`[${runs.length}/${total}] ${run}: ${jobs.length} jobs, ${res.events} events in ${wallMs.toFixed(0)} ms`);
-      // Let a pending SIGINT/SIGTERM be handled (it removes the unfinished output) between runs.
-      await new Promise((r) => setImmediate(r));
-    }
+/** Where the time went: loading, the runs (wall, and run time summed per policy), writing. */
+function timeReport(results: readonly TaskResult[], t: { load: number; runs: number; write: number; jobs: number }): string {
+  const byLabel = new Map<string, number>();
+  for (const r of results) {
+    const [label, ms] = r.kind === 'simulation' ? [r.run.label, r.run.wallMs] : [r.fill.label, r.fill.wallMs];
+    byLabel.set(label, (byLabel.get(label) ?? 0) + ms);
   }
-  const summary: ScenarioSummary = { scenario: scn.name, output: out, runs };
-  if (!opts.dryRun) {
-    mkdirSync(dir, { recursive: true });
-    // wallMs varies between machines; summary.json keeps only deterministic fields.
-    const stable = { scenario: summary.scenario, output: summary.output, covers: METRICS_COVER, runs: runs.map(({ wallMs: _w, ...r }) => r) };
-    writeFileSync(join(dir, 'summary.json'), JSON.stringify(stable, null, 2) + '\n');
-  }
-  return summary;
+  const busy = [...byLabel.values()].reduce((a, b) => a + b, 0);
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const per = [...byLabel].map(([l, ms]) => `${l} ${s(ms)}`).join(', ');
+  return `time: load ${s(t.load)}; runs ${s(t.runs)} wall on ${t.jobs === 1 ? 'this thread' : `${t.jobs} workers`} (run time ${s(busy)}${per ? `: ${per}` : ''}); outputs ${s(t.write)}`;
 }

@@ -143,13 +143,31 @@ export const StaticFillWorkloadSchema = z.strictObject({
   kind: z.literal('static-fill'),
   format: z.enum(['openb']).default('openb'),
   /** Pod list, relative to the scenario file (see traces/README.md for resolution). */
-  path: z.string().min(1),
+  path: z.string().min(1).optional(),
+  /** Several pod lists: the sweep runs every list × policy × seed (give `path` or `paths`). */
+  paths: z.array(z.string().min(1)).min(1).max(1000).optional(),
   /** Pad the arrived GPU demand to this multiple of cluster capacity (the study: 1.3). */
   tune: z.number().positive().max(10).default(1.3),
   onBadRow: z.enum(['stop', 'skip']).default('stop'),
-  /** Worker threads for the runs (default: the machine's cores). */
+  /** Worker threads for the runs (default: the machine's cores; `npm run sim -- --jobs N` overrides). */
   workers: posInt.max(256).optional(),
+}).superRefine((w, ctx) => {
+  if ((w.path === undefined) === (w.paths === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [w.path === undefined ? 'path' : 'paths'], message: w.path === undefined ? 'give the pod list as `path`, or several as `paths`' : 'give `path` or `paths`, not both' });
+  }
+  const seen = new Map<string, number>();
+  w.paths?.forEach((p, i) => {
+    const name = podListName(p);
+    const j = seen.get(name);
+    if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['paths', i], message: `pod list '${name}' is already paths.${j} (each list's curve is named by its file name)` });
+    else seen.set(name, i);
+  });
 });
+
+/** A pod list's name in outputs (fgd-curve.csv's `workload`): its file name without `openb_pod_list_` and `.csv`. */
+export function podListName(path: string): string {
+  return path.replace(/^.*\//, '').replace(/^openb_pod_list_/, '').replace(/\.csv$/, '');
+}
 
 export const WorkloadSchema = z.discriminatedUnion('kind', [SyntheticWorkloadSchema, TraceWorkloadSchema, StaticFillWorkloadSchema]);
 

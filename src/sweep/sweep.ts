@@ -1,0 +1,113 @@
+import { availableParallelism } from 'node:os';
+import type { NodeSpec } from '../cluster/types.ts';
+import type { PolicyGuard } from '../scheduler/policy-guard.ts';
+import { SweepContext, type SweepSpec, type TaskResult } from './context.ts';
+import type { SweepPlan, SweepTask } from './plan.ts';
+import { runPool } from './pool.ts';
+import { shardTasks, type Shard } from './shard.ts';
+import { sweepWorkerBundle } from './worker-bundle.ts';
+
+/**
+ * Runs a sweep's tasks (all, or one shard's) in this thread or on worker threads and returns
+ * every result at its plan index. Where a run ran changes nothing in its result (each is a pure
+ * function of the scenario, its workload, policy and seed), so outputs built from the results in
+ * plan order are the same bytes for any `jobs` and any sharding. A failed run is recorded with its
+ * name and the others go on.
+ */
+
+export interface SweepOptions {
+  /** Worker threads; 1 = in this thread (default: the scenario's `workload.workers`, else the machine's cores). */
+  readonly jobs?: number;
+  readonly shard?: Shard;
+  readonly say: (line: string) => void;
+  /** This thread's policy guard (the CLI's has the watchdog); workers use a plain one. */
+  readonly guard?: PolicyGuard;
+  /** The scenario's nodes when the caller has loaded them already. */
+  readonly nodes?: NodeSpec[];
+}
+
+export interface SweepFailure {
+  readonly task: SweepTask;
+  readonly message: string;
+}
+
+export interface SweepOutcome {
+  readonly plan: SweepPlan;
+  /** The tasks this sweep ran (a shard's, or all), ascending. */
+  readonly ran: readonly number[];
+  /** Results by plan index; holes where a task failed or belongs to another shard. */
+  readonly results: readonly (TaskResult | undefined)[];
+  readonly failures: readonly SweepFailure[];
+  /** Worker threads used (1: this thread) and why, when fewer than asked. */
+  readonly jobs: number;
+  readonly note?: string;
+  readonly wallMs: number;
+}
+
+export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepOutcome> {
+  const t0 = performance.now();
+  const ctx = new SweepContext(spec, o.say, o.guard, o.nodes);
+  const plan = ctx.plan;
+  const ran = shardTasks(plan.tasks.length, o.shard);
+  const results: (TaskResult | undefined)[] = new Array(plan.tasks.length).fill(undefined);
+  const failures: SweepFailure[] = [];
+  const w = spec.scn.workload;
+  let jobs = Math.max(1, Math.min(o.jobs ?? (w.kind === 'static-fill' ? w.workers : undefined) ?? availableParallelism(), ran.length));
+  let note: string | undefined;
+  if (jobs > 1 && spec.scn.plugins.length > 0) {
+    note = 'plugins register policies in this thread only: runs in this thread';
+    jobs = 1;
+  }
+  let bundle: string | undefined;
+  if (jobs > 1) {
+    try {
+      const b = await sweepWorkerBundle();
+      bundle = b.file;
+      if (b.built) o.say(`sweep: worker bundle built in ${b.ms.toFixed(0)} ms (${b.file})`);
+    } catch (e) {
+      note = `no worker bundle (${(e as Error).message.split('\n')[0]}): runs in this thread`;
+      jobs = 1;
+    }
+  }
+  if (note) o.say(`sweep: ${note}`);
+  o.say(`sweep: ${ran.length} run${ran.length === 1 ? '' : 's'}${o.shard ? ` (shard ${o.shard.index}/${o.shard.count} of ${plan.tasks.length})` : ''} on ${jobs === 1 ? 'this thread' : `${jobs} worker threads`}`);
+
+  const progress = progressLine(ran.length, o.say);
+  const done = (i: number, r: TaskResult) => {
+    results[i] = r;
+    progress(plan.tasks[i].name, r.kind === 'simulation' ? `${r.run.events} events in ${r.run.wallMs} ms` : `${r.fill.pods} pods, ${r.fill.failed} failed in ${r.fill.wallMs.toFixed(0)} ms`);
+  };
+  const failed = (i: number, message: string) => {
+    failures.push({ task: plan.tasks[i], message });
+    progress(plan.tasks[i].name, `FAILED: ${message.split('\n')[0]}`);
+  };
+  if (jobs === 1) {
+    for (const i of ran) {
+      try {
+        done(i, await ctx.run(plan.tasks[i]));
+      } catch (e) {
+        failed(i, (e as Error).message);
+      }
+      // Let a pending SIGINT/SIGTERM be handled (it removes the unfinished output) between runs.
+      await new Promise((r) => setImmediate(r));
+    }
+  } else {
+    await runPool({ bundle: bundle!, spec, order: ran, jobs, onDone: done, onFailed: failed, onNote: o.say });
+  }
+  failures.sort((a, b) => a.task.i - b.task.i);
+  return { plan, ran, results, failures, jobs, note, wallMs: performance.now() - t0 };
+}
+
+/** A progress printer: every run when there are few, else about one line a second (and the last). */
+function progressLine(total: number, say: (l: string) => void): (name: string, what: string) => void {
+  let k = 0;
+  let last = performance.now();
+  return (name, what) => {
+    k++;
+    const now = performance.now();
+    if (total <= 100 || what.startsWith('FAILED') || k === total || now - last >= 1000) {
+      last = now;
+      say(`[${k}/${total}] ${name}: ${what}`);
+    }
+  };
+}
