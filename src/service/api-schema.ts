@@ -25,6 +25,11 @@ export const JobRequestSchema = z
     priority: int.min(-1_000_000).max(1_000_000).default(0),
     /** The same key (per tenant) again with the same body answers the job made the first time. */
     idempotencyKey: z.string().min(1).max(200).optional(),
+    /**
+     * Model files the job needs, by path inside the model store (config `models.dir`): hashed at
+     * admission and checked against the manifest's `modelHashes` (src/service/model-store.ts).
+     */
+    models: z.array(z.string().min(1).max(500)).max(64).optional(),
     /** The signed manifest (src/service/attestation.ts); required unless attestation is off. */
     manifest: z.unknown().optional(),
   })

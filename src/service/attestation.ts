@@ -1,6 +1,7 @@
 import canonicalize from 'canonicalize';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { MODEL_REFUSAL_STATUS, type ModelRefusalCode } from './model-store.ts';
 
 /**
  * Attestation before admission. A manifest `{ tenant, keyId, jobHash, modelHashes?, issuedAt,
@@ -12,8 +13,10 @@ import { z } from 'zod';
  *   malformed envelope → 400 bad-manifest · unknown key → 401 unknown-key · key of another tenant,
  *   or a manifest for another tenant than the job → 403 wrong-tenant · bad signature → 401
  *   bad-signature · jobHash differs → 403 job-tampered · issuedAt too old → 401 expired, too far
- *   ahead → 401 not-yet-valid · nonce already used with this key → 403 replayed-nonce ·
- *   modelHashes given (no model store here yet) → 400 models-unsupported.
+ *   ahead → 401 not-yet-valid · nonce already used with this key → 403 replayed-nonce.
+ * The job's models are checked after it, against `modelHashes`, by the model store
+ * (model-store.ts: bad-model-path, unknown-model, model-hash-mismatch, model-unattested; 400
+ * models-unsupported where no store is configured).
  * Pure but for the nonce look-up passed in; never throws on untrusted input.
  */
 export const ManifestSchema = z.strictObject({
@@ -33,9 +36,10 @@ export const SignedManifestEnvelopeSchema = z.strictObject({
   signature: z.string().max(200).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
 });
 
-export type AttestationCode = 'bad-manifest' | 'unknown-key' | 'wrong-tenant' | 'bad-signature' | 'job-tampered' | 'expired' | 'not-yet-valid' | 'replayed-nonce' | 'models-unsupported';
+export type AttestationCode = 'bad-manifest' | 'unknown-key' | 'wrong-tenant' | 'bad-signature' | 'job-tampered' | 'expired' | 'not-yet-valid' | 'replayed-nonce' | 'models-unsupported' | ModelRefusalCode;
 
 export const ATTESTATION_STATUS: Readonly<Record<AttestationCode, 400 | 401 | 403>> = {
+  ...MODEL_REFUSAL_STATUS,
   'bad-manifest': 400,
   'unknown-key': 401,
   'wrong-tenant': 403,
@@ -56,11 +60,13 @@ export interface AttestationReport {
   readonly tenant: string;
   readonly jobHash: string;
   readonly nonce?: string;
+  /** The job's models and their sha256 as read at admission (verified against `modelHashes` when attested). */
+  readonly models?: Readonly<Record<string, string>>;
   readonly checkedAt: string;
 }
 
 export type AttestationOutcome =
-  | { readonly kind: 'verified'; readonly report: AttestationReport; readonly keyId: string; readonly nonce: string }
+  | { readonly kind: 'verified'; readonly report: AttestationReport; readonly keyId: string; readonly nonce: string; readonly modelHashes?: Readonly<Record<string, string>> }
   | { readonly kind: 'refused'; readonly report: AttestationReport; readonly code: AttestationCode; readonly status: 400 | 401 | 403 };
 
 /** RFC 8785 canonical JSON; throws on values JSON cannot carry. */
@@ -129,7 +135,6 @@ export class Attestor {
     if (nowMs - issued > this.o.maxAgeMs) return refuse('expired', `issued ${m.issuedAt}, more than ${this.o.maxAgeMs / 1000} s ago`, seen);
     if (issued - nowMs > this.o.maxSkewMs) return refuse('not-yet-valid', `issued ${m.issuedAt}, more than ${this.o.maxSkewMs / 1000} s ahead`, seen);
     if (nonceUsed(m.keyId, m.nonce)) return refuse('replayed-nonce', `nonce already used with key '${m.keyId}'`, seen);
-    if (m.modelHashes !== undefined && Object.keys(m.modelHashes).length > 0) return refuse('models-unsupported', 'modelHashes: this service has no model store to check them against', seen);
-    return { kind: 'verified', keyId: m.keyId, nonce: m.nonce, report: { ...base, ...seen, verdict: 'verified' } };
+    return { kind: 'verified', keyId: m.keyId, nonce: m.nonce, ...(m.modelHashes ? { modelHashes: m.modelHashes } : {}), report: { ...base, ...seen, verdict: 'verified' } };
   }
 }

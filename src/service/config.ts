@@ -95,6 +95,8 @@ export const ServiceConfigSchema = z
         maxAttempts: posInt.max(100).default(3),
       })
       .default({ maxAttempts: 3 }),
+    /** The model store: jobs name files under `dir` in `models`; their sha256 is checked at admission. Absent: jobs may name none. */
+    models: z.strictObject({ dir: z.string().min(1) }).optional(),
     /** SIGTERM/SIGINT: stop admitting, let running jobs finish for this long, then stop the rest. */
     drainGraceSec: z.number().nonnegative().max(3600).default(10),
   })

@@ -40,7 +40,7 @@ function submitAnswer(reply: FastifyReply, r: SubmitResult) {
     case 'invalid':
       return fail(reply, 400, 'invalid-request', `${r.field}: ${r.message}`, r.field);
     case 'attestation':
-      return fail(reply, r.status, r.code, r.message, 'manifest');
+      return fail(reply, r.status, r.code, r.message, r.field ?? 'manifest');
     case 'backpressure':
       return fail(reply.header('retry-after', String(r.retryAfterSec)), 429, r.reason, r.reason === 'queue-full' ? 'the queue is at its bound; retry later' : "the tenant's rate limit is reached; retry later");
     case 'paused':

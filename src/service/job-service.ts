@@ -4,11 +4,12 @@ import '../../policies/index.ts';
 import type { JsonLogger } from '../live/json-log.ts';
 import type { LiveDriver } from '../live/live-driver.ts';
 import type { JobRequest, JobView } from './api-schema.ts';
-import { Attestor, type AttestationReport } from './attestation.ts';
+import { ATTESTATION_STATUS, Attestor, type AttestationReport } from './attestation.ts';
 import type { ServiceConfig } from './config.ts';
 import { EventProjection } from './event-projection.ts';
 import { GroupCommit } from './group-commit.ts';
 import { jobView } from './job-view.ts';
+import { ModelStore } from './model-store.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { outputOp } from './output-capture.ts';
 import { OutputTail, type OutputFollower } from './output-tail.ts';
@@ -54,6 +55,7 @@ export class JobService {
   private readonly projection: EventProjection;
   private readonly pending = new Map<string, Pending>();
   private readonly tail: OutputTail;
+  private readonly models: ModelStore | undefined;
   private readonly inflightKeys = new Map<string, Promise<SubmitResult>>();
   private readonly inflightNonces = new Set<string>();
   private seq: number;
@@ -66,6 +68,7 @@ export class JobService {
     this.cfg = o.config;
     this.log = o.logger;
     this.now = o.now ?? Date.now;
+    this.models = o.config.models ? new ModelStore(resolve(o.config.models.dir)) : undefined;
     const dir = resolve(o.config.stateDir);
     this.store = new SqliteStateStore(dir);
     this.epoch = this.store.beginEpoch();
@@ -218,6 +221,7 @@ export class JobService {
     const at = this.now();
     let report: AttestationReport;
     let nonce: Pending['nonce'];
+    let expected: Readonly<Record<string, string>> | undefined;
     if (this.attestor) {
       const a = this.attestor.check(raw, at, (k, n) => this.inflightNonces.has(`${k}\u0000${n}`) || this.store.nonceUsed(k, n));
       if (a.kind === 'refused') {
@@ -228,9 +232,39 @@ export class JobService {
       }
       report = a.report;
       nonce = { keyId: a.keyId, nonce: a.nonce };
+      expected = a.modelHashes;
     } else {
       report = { verdict: 'off', tenant: req.tenant, jobHash: '', checkedAt: new Date(at).toISOString() };
     }
+    const nk = nonce && `${nonce.keyId}\u0000${nonce.nonce}`;
+    if (nk) this.inflightNonces.add(nk);
+    try {
+      if ((req.models?.length ?? 0) > 0 || Object.keys(expected ?? {}).length > 0) {
+        const m = await this.checkModels(req, expected, report, at);
+        if (m.kind === 'refused') return m.result;
+        report = m.report;
+        if (this.phase !== 'ready') return { kind: 'unavailable', why: this.unavailableWhy() };
+      }
+      return await this.admit(req, fingerprint, at, report, nonce);
+    } finally {
+      if (nk) this.inflightNonces.delete(nk);
+    }
+  }
+
+  /** The model store's check of the job's models (model-store.ts); a refusal is recorded as an attestation report. */
+  private async checkModels(req: JobRequest, expected: Readonly<Record<string, string>> | undefined, report: AttestationReport, at: number): Promise<{ kind: 'ok'; report: AttestationReport } | { kind: 'refused'; result: SubmitResult }> {
+    const c = this.models
+      ? await this.models.check(req.models ?? [], expected, this.attestor !== undefined)
+      : ({ kind: 'refused', code: 'models-unsupported', field: req.models?.length ? 'models' : 'manifest.payload.modelHashes', detail: 'this service has no model store (config models.dir)', hashes: {} } as const);
+    if (c.kind === 'ok') return { kind: 'ok', report: { ...report, models: c.hashes } };
+    const refused: AttestationReport = { ...report, verdict: 'refused', code: c.code, detail: c.detail, models: c.hashes };
+    this.metrics.admission('refused', c.code);
+    this.log.warn('model check refused', { tenant: req.tenant, code: c.code, field: c.field, detail: c.detail });
+    this.commit.push({ op: 'attestation', jobId: null, report: { ...refused }, at });
+    return { kind: 'refused', result: { kind: 'attestation', status: ATTESTATION_STATUS[c.code], code: c.code, message: c.detail, field: c.field } };
+  }
+
+  private async admit(req: JobRequest, fingerprint: string, at: number, report: AttestationReport, nonce: Pending['nonce']): Promise<SubmitResult> {
     const g = this.admission.gate(req.tenant, this.driver.core.queued.length + this.pending.size, this.driver.clock.now());
     if (g.kind === 'refuse') {
       this.metrics.admission('refused', g.reason);
@@ -239,15 +273,9 @@ export class JobService {
     }
     const id = `j${++this.seq}`;
     const job = newStoredJob(id, this.seq, req, fingerprint, at, report);
-    const nk = nonce && `${nonce.keyId}\u0000${nonce.nonce}`;
-    if (nk) this.inflightNonces.add(nk);
     const out = new Promise<SubmitResult>((resolve) => this.pending.set(id, { job, ...(nonce ? { nonce } : {}), resolve }));
     this.driver.arrive(jobSpecOf(id, req, this.cfg.sandbox.timeoutSec));
-    try {
-      return await out;
-    } finally {
-      if (nk) this.inflightNonces.delete(nk);
-    }
+    return out;
   }
 
   /** Stops the driver (and every job process) once, whoever asks first. */

@@ -12,7 +12,8 @@ export type SubmitResult =
   | { readonly kind: 'conflict'; readonly jobId: string }
   | { readonly kind: 'unknown-tenant'; readonly tenant: string }
   | { readonly kind: 'invalid'; readonly field: string; readonly message: string }
-  | { readonly kind: 'attestation'; readonly status: 400 | 401 | 403; readonly code: AttestationCode; readonly message: string }
+  /** `field`: the request field at fault (default `manifest`). */
+  | { readonly kind: 'attestation'; readonly status: 400 | 401 | 403; readonly code: AttestationCode; readonly message: string; readonly field?: string }
   | { readonly kind: 'backpressure'; readonly reason: 'queue-full' | 'rate-limited'; readonly retryAfterSec: number }
   | { readonly kind: 'paused'; readonly reason: string }
   | { readonly kind: 'unavailable'; readonly why: Unavailable };
