@@ -2,55 +2,110 @@
  * Placement cost against cluster size (figures, not pass/fail): the issue's workload (8-GPU
  * nodes, 1/2/4/8 whole GPUs weighted 4:2:1:1, exponential durations of mean 3600 s, Poisson
  * arrivals at ~90% load, fifo) on 128 … 20,480 GPUs, each placement policy, µs per job through
- * the whole simulator (hashing log). Prints a table and writes out/bench/placement-curve.csv.
- * `npx tsx bench/placement.ts [jobs]` (default 20000).
+ * the whole simulator (hashing log). Each policy runs twice on the same jobs in the same process:
+ * `indexed` (the live cluster, whose node groups the policies scan) and `scan` (the same policy
+ * given a view without groups: every node examined, as before the groups). Prints a table per
+ * job count, the 1,280-node / 128-node ratio, and writes out/bench/placement-curve.csv.
+ *
+ *   npx tsx bench/placement.ts [--jobs 20000,100000] [--gpus 128,1024,10240,20480]
+ *                              [--policies first-fit,best-fit] [--modes indexed,scan]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import '../policies/index.ts';
-import type { NodeSpec } from '../src/cluster/types.ts';
+import type { ClusterView, NodeSpec } from '../src/cluster/types.ts';
+import { withTypicalPods } from '../src/fgd/typical-params.ts';
 import { toCsv } from '../src/output/csv.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
+import type { PlacementPolicy } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize, type SyntheticWorkload } from '../src/workload/synthetic.ts';
 
-const jobsN = Number(process.argv[2] ?? 20_000);
-const rows: (string | number)[][] = [];
-console.log(`# placement cost vs cluster size: ${jobsN} jobs at ~90% load, fifo, hashing log (µs/job)`);
-console.log(`${'GPUs'.padStart(6)} ${'nodes'.padStart(6)}  ${['first-fit', 'best-fit', 'worst-fit'].map((p) => p.padStart(10)).join(' ')}`);
-// The first round (128 GPUs) warms the JIT up and is not reported.
-for (const [round, gpus] of [128, 128, 1_280, 10_240, 20_480].entries()) {
-  const count = gpus / 8;
-  const nodes: NodeSpec[] = Array.from({ length: count }, (_, i) => ({ id: `n${i}`, cpu: 96_000, memory: 786_432, gpus: Array.from({ length: 8 }, () => ({ model: 'A100-80GB', capacity: 1000 })) }));
-  // Mean demand 2.5 GPUs × 3600 s; 90% of `gpus` busy: one arrival every 2.5 · 3600 / (0.9 · gpus) s.
-  const workload: SyntheticWorkload = {
-    jobs: jobsN,
-      meanInterarrivalSec: (2.5 * 3600) / (0.9 * gpus),
-      duration: { dist: 'exponential', meanSec: 3600 },
-      tenants: [{ name: 'a', share: 1 }],
-      estimateError: 0,
-      demands: [
-        { weight: 4, gpus: 1, milli: 1000, cpu: 4000, memory: 16384 },
-        { weight: 2, gpus: 2, milli: 1000, cpu: 8000, memory: 32768 },
-        { weight: 1, gpus: 4, milli: 1000, cpu: 16000, memory: 65536 },
-        { weight: 1, gpus: 8, milli: 1000, cpu: 32000, memory: 131072 },
-      ],
+const ALL = ['first-fit', 'best-fit', 'worst-fit', 'best-fit-study', 'dot-product', 'gpu-packing', 'gpu-clustering', 'fgd', 'random'];
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    jobs: { type: 'string', default: '20000' },
+    gpus: { type: 'string', default: '128,1024,10240,20480' },
+    policies: { type: 'string', default: ALL.join(',') },
+    modes: { type: 'string', default: 'indexed,scan' },
+  },
+});
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const jobCounts = list(values.jobs).map(Number);
+const sizes = list(values.gpus).map(Number);
+const policies = list(values.policies);
+const modes = list(values.modes) as ('indexed' | 'scan')[];
+for (const n of [...jobCounts, ...sizes]) if (!Number.isInteger(n) || n <= 0) throw new Error(`bench/placement: --jobs and --gpus take positive integers, got ${n}`);
+for (const m of modes) if (m !== 'indexed' && m !== 'scan') throw new Error(`bench/placement: --modes takes indexed,scan; got '${m}'`);
+
+/** The policy handed a view of the cluster without its node groups: the scan over every node. */
+function scanning(p: PlacementPolicy): PlacementPolicy {
+  const views = new WeakMap<ClusterView, ClusterView>();
+  const hide = (c: ClusterView): ClusterView => {
+    let v = views.get(c);
+    if (!v) views.set(c, (v = new Proxy(c, { get: (t, k) => (k === 'groups' ? undefined : (t as unknown as Record<PropertyKey, unknown>)[k]) })));
+    return v;
   };
-  const jobs = synthesize(workload, 1);
-  const cells: string[] = [];
-  for (const placement of ['first-fit', 'best-fit', 'worst-fit']) {
-    const log = new RunWriter();
-    const t0 = performance.now();
-    simulate({ run: 'bench', seed: 1, nodes, jobs, queue: queuePolicyFactory('fifo')({}), placement: placementPolicyFactory(placement)({}), log });
-    log.close();
-    const us = ((performance.now() - t0) * 1000) / jobsN;
+  return { name: p.name, place: (job, cluster, ctx) => p.place(job, hide(cluster), ctx) };
+}
+
+function workload(jobs: number, gpus: number): SyntheticWorkload {
+  // Mean demand 2.5 GPUs × 3600 s; 90% of `gpus` busy: one arrival every 2.5 · 3600 / (0.9 · gpus) s.
+  return {
+    jobs,
+    meanInterarrivalSec: (2.5 * 3600) / (0.9 * gpus),
+    duration: { dist: 'exponential', meanSec: 3600 },
+    tenants: [{ name: 'a', share: 1 }],
+    estimateError: 0,
+    demands: [
+      { weight: 4, gpus: 1, milli: 1000, cpu: 4000, memory: 16384 },
+      { weight: 2, gpus: 2, milli: 1000, cpu: 8000, memory: 32768 },
+      { weight: 1, gpus: 4, milli: 1000, cpu: 16000, memory: 65536 },
+      { weight: 1, gpus: 8, milli: 1000, cpu: 32000, memory: 131072 },
+    ],
+  };
+}
+
+const rows: (string | number)[][] = [];
+const cols = policies.flatMap((p) => modes.map((m) => `${p}${modes.length > 1 ? (m === 'scan' ? ' s' : ' i') : ''}`));
+for (const jobsN of jobCounts) {
+  console.log(`# placement cost vs cluster size: ${jobsN} jobs at ~90% load, fifo, hashing log (µs/job; i = indexed, s = scan)`);
+  console.log(`${'GPUs'.padStart(6)} ${'nodes'.padStart(6)}  ${cols.map((c) => c.padStart(Math.max(9, c.length))).join(' ')}`);
+  const us = new Map<string, number>();
+  // The first round (the smallest size) warms the JIT up and is not reported.
+  for (const [round, gpus] of [sizes[0], ...sizes].entries()) {
+    const count = Math.ceil(gpus / 8);
+    const nodes: NodeSpec[] = Array.from({ length: count }, (_, i) => ({ id: `n${i}`, cpu: 96_000, memory: 786_432, gpus: Array.from({ length: 8 }, () => ({ model: 'A100-80GB', capacity: 1000 })) }));
+    const jobs = synthesize(workload(round === 0 ? Math.min(jobsN, 5000) : jobsN, count * 8), 1);
+    const cells: string[] = [];
+    for (const placement of policies) {
+      for (const mode of modes) {
+        const policy = placementPolicyFactory(placement)(withTypicalPods(placement, {}, jobs));
+        const log = new RunWriter();
+        const t0 = performance.now();
+        simulate({ run: 'bench', seed: 1, nodes, jobs, queue: queuePolicyFactory('fifo')({}), placement: mode === 'scan' ? scanning(policy) : policy, log });
+        log.close();
+        const perJob = ((performance.now() - t0) * 1000) / jobs.length;
+        if (round === 0) continue;
+        us.set(`${placement}|${mode}|${count}`, perJob);
+        rows.push([count * 8, count, placement, mode, jobs.length, Math.round(perJob * 10) / 10]);
+        cells.push(perJob.toFixed(1).padStart(Math.max(9, `${placement} i`.length)));
+      }
+    }
     if (round === 0) continue;
-    rows.push([gpus, count, placement, jobsN, Math.round(us * 10) / 10]);
-    cells.push(us.toFixed(1).padStart(10));
+    console.log(`${String(count * 8).padStart(6)} ${String(count).padStart(6)}  ${cells.join(' ')}`);
   }
-  if (round === 0) continue;
-  console.log(`${String(gpus).padStart(6)} ${String(count).padStart(6)}  ${cells.join(' ')}`);
+  if (us.has(`${policies[0]}|${modes[0]}|128`) && us.has(`${policies[0]}|${modes[0]}|1280`)) {
+    const ratio = cols.map((c, k) => {
+      const p = policies[Math.floor(k / modes.length)];
+      const m = modes[k % modes.length];
+      return (us.get(`${p}|${m}|1280`)! / us.get(`${p}|${m}|128`)!).toFixed(2).padStart(Math.max(9, c.length));
+    });
+    console.log(`${'1280/128 nodes'.padEnd(14)} ${ratio.join(' ')}`);
+  }
 }
 mkdirSync('out/bench', { recursive: true });
-writeFileSync('out/bench/placement-curve.csv', toCsv(['gpus', 'nodes', 'placement', 'jobs', 'us_per_job'], rows));
+writeFileSync('out/bench/placement-curve.csv', toCsv(['gpus', 'nodes', 'placement', 'mode', 'jobs', 'us_per_job'], rows));
 console.log('curve: out/bench/placement-curve.csv');

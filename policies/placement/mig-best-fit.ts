@@ -21,13 +21,18 @@ import { bestFit } from './best-fit.ts';
  * busy {0,4,5}. Neither wastes more slots for further 2g requests (3 before, 3 after); start 2
  * still leaves 3g.40gb@4 (largest stays 4 slots), start 4 only 2g holes (largest 4 → 2): start 2
  * wins. An empty GPU would lose its 7g (8 → 4 slots), so a partly used GPU is preferred.
+ * Nodes without MIG GPUs are skipped through the cluster's node groups (only loose nodes are
+ * scanned) when the view has them.
  */
 export const migBestFit = {
   name: 'mig-best-fit',
   place(job, cluster) {
     if (job.mig === undefined) return bestFit.place(job, cluster);
     let best: { node: number; gpu: GpuView; start: number; score: number[]; id: string } | undefined;
-    for (const node of cluster.nodes) {
+    // Only loose nodes can hold MIG GPUs (grouped nodes have none): with groups, scan those alone.
+    const groups = cluster.groups?.();
+    for (const i of groups ? groups.loose() : cluster.nodes.keys()) {
+      const node = cluster.nodes[i];
       if (!fits(node, job)) continue;
       for (const g of node.gpus) {
         if (!g.mig || g.mig.reconfiguring) continue;

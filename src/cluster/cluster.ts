@@ -1,5 +1,6 @@
 import { busyMask, slotMask, type MigInstance } from './mig-layout.ts';
 import { migModel, migProfile, MILLI_PER_SLOT } from './mig-profiles.ts';
+import { NodeGroupIndex, type NodeGroups } from './node-groups.ts';
 import type { ClusterView, Demand, GpuGrant, GpuView, MigGpuView, NodeSpec, NodeView, Placement, PlacementPart } from './types.ts';
 
 export class AllocationError extends Error {
@@ -51,6 +52,15 @@ export class Cluster implements ClusterView {
   cpuAllocated = 0;
   memoryAllocated = 0;
   private readonly allocations = new Map<string, Allocation>();
+  /** Built on first use of `groups`, then kept up to date by every mutation below. */
+  private groupIndex: NodeGroupIndex | undefined = undefined;
+  /**
+   * Up nodes grouped by placement state (src/cluster/node-groups.ts), built on first call and
+   * kept current by allocate, release and setUp: placement policies scan groups, not nodes. An
+   * own arrow function, not a getter or method: view snapshots skip it, and it works through
+   * read-only proxies (it never writes through `this` of the caller).
+   */
+  readonly groups: () => NodeGroups = () => (this.groupIndex ??= new NodeGroupIndex(this.nodes)).view;
 
   constructor(specs: readonly NodeSpec[]) {
     const ids = new Set<string>();
@@ -163,6 +173,7 @@ export class Cluster implements ClusterView {
         node.gpuFree -= g.milli;
         this.gpuAllocated += g.milli;
       }
+      this.groupIndex?.update(part.node);
     });
     this.allocations.set(jobId, { placement, cpu: demand.cpu, memory: demand.memory, shares });
     return { reconfigured };
@@ -197,6 +208,7 @@ export class Cluster implements ClusterView {
         node.gpuFree += g.milli;
         this.gpuAllocated -= g.milli;
       }
+      this.groupIndex?.update(part.node);
     });
     this.allocations.delete(jobId);
     return a.placement;
@@ -237,6 +249,8 @@ export class Cluster implements ClusterView {
       memoryCapacity: number;
       models: readonly string[];
       allocations: Map<string, Allocation>;
+      groupIndex: NodeGroupIndex | undefined;
+      groups: () => NodeGroups;
     };
     w.nodes = from.nodes.map((n) => ({
       index: n.index,
@@ -262,6 +276,8 @@ export class Cluster implements ClusterView {
     c.cpuAllocated = from.cpuAllocated;
     c.memoryAllocated = from.memoryAllocated;
     w.allocations = allocations;
+    w.groupIndex = undefined;
+    w.groups = () => (w.groupIndex ??= new NodeGroupIndex(w.nodes)).view;
     return c;
   }
 
@@ -284,6 +300,7 @@ export class Cluster implements ClusterView {
       }
     }
     node.up = up;
+    this.groupIndex?.update(nodeIndex);
   }
 
   /** Jobs currently holding resources on a node, in allocation order. */

@@ -1,4 +1,5 @@
 import type { MigInstance } from './mig-layout.ts';
+import type { NodeGroups } from './node-groups.ts';
 
 /**
  * Cluster model types. Units: CPU in milli-cores (1000 = 1 vCPU), memory in MiB, GPU in milli-GPU
@@ -110,4 +111,9 @@ export interface ClusterView {
   readonly memoryAllocated: number;
   /** Distinct GPU models present, sorted. */
   readonly models: readonly string[];
+  /**
+   * Up nodes grouped by placement state (the live cluster keeps it current; a plain copy of a
+   * view has none): policies that read only what a group shares may scan groups, not nodes.
+   */
+  readonly groups?: () => NodeGroups;
 }

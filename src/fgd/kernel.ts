@@ -1,4 +1,5 @@
 import { fits, gpuUsable, migGrant, migStarts, modelAllowed } from '../cluster/fit.ts';
+import { nthOfUnion, type NodeGroups } from '../cluster/node-groups.ts';
 import type { ClusterView, NodeView } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { JobView } from '../jobs/job.ts';
@@ -149,8 +150,12 @@ interface MemoEntry {
 class CostMemo {
   private readonly rows = new Map<string, (MemoEntry | undefined)[]>();
 
+  key(pod: PodShape): string {
+    return `${pod.cpu}|${pod.gpus}|${pod.milli}|${pod.models ? pod.models.join('\u0000') : '*'}`;
+  }
+
   row(pod: PodShape): (MemoEntry | undefined)[] {
-    const key = `${pod.cpu}|${pod.gpus}|${pod.milli}|${pod.models ? pod.models.join('\u0000') : '*'}`;
+    const key = this.key(pod);
     let r = this.rows.get(key);
     if (!r) {
       if (this.rows.size >= 4096) this.rows.clear(); // bounded: a long live run sees many shapes
@@ -177,15 +182,51 @@ class CostMemo {
 }
 
 /**
+ * Costs per node group (src/cluster/node-groups.ts) and pod shape, each kept with the group's
+ * stamp: valid while the group id stands for the same state. A group's members share everything
+ * a kernel's cost reads, so one cost serves them all. Keyed by the groups view (one per cluster).
+ */
+class GroupMemo {
+  private readonly byCluster = new WeakMap<NodeGroups, Map<string, { cost: Float64Array; stamp: Int32Array }>>();
+
+  row(groups: NodeGroups, key: string): { cost: Float64Array; stamp: Int32Array } {
+    let rows = this.byCluster.get(groups);
+    if (!rows) this.byCluster.set(groups, (rows = new Map()));
+    let r = rows.get(key);
+    const need = groups.capacity();
+    if (!r || r.cost.length < need) {
+      if (!r && rows.size >= 1024) rows.clear(); // bounded: a long live run sees many shapes
+      const size = Math.max(64, need * 2);
+      const n = { cost: new Float64Array(size), stamp: new Int32Array(size) }; // stamp 0: never valid (stamps start at 1)
+      if (r) {
+        n.cost.set(r.cost);
+        n.stamp.set(r.stamp);
+      }
+      rows.set(key, (r = n));
+    }
+    return r;
+  }
+}
+
+/**
  * A kernel as a PlacementPolicy for the scheduler core: the nodes that fit (cluster/fit.ts), the
  * lowest cost, ties by the kernel's rule (random ties draw once from ctx.rng, so the answer is
  * the same for the same view and stream). Pure. Limits: the node's pod-kind affinities are not in
  * the ClusterView, so gpu-clustering sees none here; a mixed-model node is shown to the kernel as
  * its GPUs of the allowed models. Typical pods: `opts.typicalPods`, else the job's own shape.
+ *
+ * With the cluster's node groups each group is costed once (on its first member, memoised per
+ * group state) and ties resolve over the groups' sorted members: the lowest index, or the n-th
+ * tied node in index order for a random draw, as the scan over all nodes would pick.
  */
 export function kernelPolicy(kernel: ScoreKernel, opts: { readonly typicalPods?: readonly TypicalPod[] } = {}): PlacementPolicy {
   const given = opts.typicalPods;
   const memo = new CostMemo();
+  const groupMemo = new GroupMemo();
+  const costOf = (node: NodeView, job: JobView, pod: PodShape, typical: readonly TypicalPod[]): number => {
+    const { state } = stateOf(node, job);
+    return fitsState(state, pod) ? kernel.cost(state, pod, typical) : Infinity;
+  };
   return {
     name: kernel.name,
     place(job: JobView, cluster: ClusterView, ctx): PlacementOutcome {
@@ -193,24 +234,50 @@ export function kernelPolicy(kernel: ScoreKernel, opts: { readonly typicalPods?:
       const typical = given ?? [{ cpu: pod.cpu, gpus: pod.gpus, milli: pod.milli, spec: '', models: pod.models, freq: 1, count: 1 }];
       let best = Infinity;
       const tied: number[] = [];
+      const tiedGroups: number[] = [];
       const row = job.mig === undefined ? memo.row(pod) : undefined;
-      for (const node of cluster.nodes) {
+      const groups = cluster.groups?.();
+      const scan = groups ? groups.loose() : cluster.nodes.map((n) => n.index);
+      if (groups) {
+        const grow = job.mig === undefined ? groupMemo.row(groups, memo.key(pod)) : undefined;
+        for (const g of groups.live()) {
+          const node = cluster.nodes[groups.members(g)[0]];
+          if (!fits(node, job)) continue;
+          let c: number;
+          if (grow && grow.stamp[g] === groups.stamp(g)) c = grow.cost[g];
+          else {
+            c = costOf(node, job, pod, typical);
+            if (grow) {
+              grow.cost[g] = c;
+              grow.stamp[g] = groups.stamp(g);
+            }
+          }
+          if (c === Infinity) continue;
+          if (c < best) {
+            best = c;
+            tiedGroups.length = 0;
+            tiedGroups.push(g);
+          } else if (c === best) tiedGroups.push(g);
+        }
+      }
+      for (const i of scan) {
+        const node = cluster.nodes[i];
         if (!fits(node, job)) continue;
         let c = row ? memo.get(row, node) : NaN;
         if (c !== c) {
-          const { state } = stateOf(node, job);
-          c = fitsState(state, pod) ? kernel.cost(state, pod, typical) : Infinity;
+          c = costOf(node, job, pod, typical);
           if (row) memo.set(row, node, c);
         }
         if (c === Infinity) continue;
         if (c < best) {
           best = c;
           tied.length = 0;
+          tiedGroups.length = 0;
           tied.push(node.index);
         } else if (c === best) tied.push(node.index);
       }
-      if (tied.length === 0) return unfit(job);
-      const pick = kernel.randomTies && tied.length > 1 ? tied[Math.floor(ctx.rng() * tied.length)] : tied[0];
+      const pick = tieBreak(kernel.randomTies, tied, tiedGroups, groups, cluster.nodes.length, ctx.rng);
+      if (pick < 0) return unfit(job);
       const node = cluster.nodes[pick];
       const { state, index } = stateOf(node, job);
       const gpus = kernel.gpus(state, pod, typical, ctx.rng).map((i) =>
@@ -222,4 +289,26 @@ export function kernelPolicy(kernel: ScoreKernel, opts: { readonly typicalPods?:
       return { kind: 'placed', placement: { node: node.index, gpus } };
     },
   } satisfies PlacementPolicy;
+}
+
+/**
+ * The node among the tied ones (`tied`: node indices, ascending; `tiedGroups`: groups whose
+ * members all tie): the lowest index, or with random ties the n-th in index order for
+ * n = ⌊rng · count⌋ (rng drawn only when more than one node ties). −1 when none.
+ */
+function tieBreak(random: boolean, tied: readonly number[], tiedGroups: readonly number[], groups: NodeGroups | undefined, nodeCount: number, rng: Rng): number {
+  const lists: (readonly number[])[] = [tied];
+  let count = tied.length;
+  if (groups) {
+    for (const g of tiedGroups) {
+      const m = groups.members(g);
+      lists.push(m);
+      count += m.length;
+    }
+  }
+  if (count === 0) return -1;
+  if (random && count > 1) return nthOfUnion(lists, Math.floor(rng() * count), nodeCount);
+  let first = Infinity;
+  for (const l of lists) if (l.length > 0 && l[0] < first) first = l[0];
+  return first;
 }
