@@ -36,7 +36,18 @@ export const ServiceConfigSchema = z
     listen: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).default({ host: '127.0.0.1', port: 8080 }),
     /** State directory (SQLite store, events.jsonl, job working directories). */
     stateDir: z.string().min(1).default('.gpulab/state'),
-    cluster: z.strictObject({ nodes: z.array(NodeGroupSchema).min(1) }),
+    cluster: z
+      .strictObject({
+        nodes: z.array(NodeGroupSchema).min(1).optional(),
+        /**
+         * Instead of `nodes`: one node, this box (gpu-detect.ts) — its GPUs from `nvidia-smi`, else a
+         * hardware WebGPU adapter, else none; CPUs and memory from the OS. `true` tries both sources.
+         */
+        detect: z
+          .union([z.literal(true).transform(() => ({ nvidiaSmi: true, webgpu: true })), z.strictObject({ nvidiaSmi: z.boolean().default(true), webgpu: z.boolean().default(true) })])
+          .optional(),
+      })
+      .refine((c) => (c.nodes === undefined) !== (c.detect === undefined), { message: 'give nodes, or detect (not both)', path: ['nodes'] }),
     policy: PolicyComboSchema.default({ queue: 'fifo', placement: 'first-fit', params: { queue: {}, placement: {} } }),
     tenants: z.array(ServiceTenantSchema).min(1),
     admission: z

@@ -10,8 +10,10 @@ import { workerScript } from '../live/worker-entry.ts';
 import type { LogRecord } from '../log/records.ts';
 import { Quotas, tenantQuotas } from '../quota/quotas.ts';
 import { expandNodeGroups } from '../scenario/cluster.ts';
+import type { NodeGroup } from '../scenario/schema.ts';
 import { policiesFor } from '../scenario/prepare.ts';
 import type { ServiceConfig } from './config.ts';
+import { detectedNode, detectGpus } from './gpu-detect.ts';
 import { reapLeftovers, type ReapReport } from './reaper.ts';
 import type { ServiceAdmission } from './service-admission.ts';
 
@@ -38,7 +40,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
   const workRoot = join(resolve(c.stateDir), 'work');
   const reaped = await reapLeftovers(workRoot);
   const jobRoot = join(workRoot, `epoch-${epoch}`);
-  const nodes = expandNodeGroups(c.cluster.nodes);
+  const nodes = expandNodeGroups(c.cluster.nodes ?? [await detectedGroup(c.cluster.detect!, log)]);
   const quotas = tenantQuotas(c.tenants);
   const script = await workerScript();
   const layers = detectSandbox(c.sandbox.mode, { node: process.execPath, script });
@@ -79,4 +81,18 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
       }),
   });
   return { driver, reaped };
+}
+
+/** `cluster.detect`: this box as one node `local-0`; says in the log what it found, or that it runs CPU-only. */
+async function detectedGroup(o: { readonly nvidiaSmi: boolean; readonly webgpu: boolean }, log: JsonLogger): Promise<NodeGroup> {
+  let d;
+  try {
+    d = await detectGpus({ ...(o.nvidiaSmi ? {} : { nvidiaSmi: false }), webgpu: o.webgpu });
+  } catch (e) {
+    throw new Error(`cluster.detect: ${(e as Error).message}`);
+  }
+  const node = detectedNode(d, 'local-');
+  if (d.gpus.length === 0) log.warn('no GPU found: running a CPU-only node', { notes: d.notes, cpu: node.cpu, memoryMiB: node.memory });
+  else log.info('GPUs detected', { source: d.source, gpus: d.gpus, cpu: node.cpu, memoryMiB: node.memory, notes: d.notes });
+  return node;
 }
