@@ -77,8 +77,10 @@ export function showProgress(i: number, p: Progress): void {
     bar.max = p.total;
     bar.value = p.bytes;
   } else bar.removeAttribute('value');
-  const mb = (b: number) => (b / 1048576).toFixed(1);
-  const of = p.total > 0 ? ` of ${mb(p.total)} MB (${Math.floor((100 * p.bytes) / p.total)}%)` : ' MB';
+  // MB, or KB for a log under 1 MB (so a small log does not read "0.0 of 0.0 MB").
+  const [unit, div] = (p.total > 0 ? p.total : p.bytes) < 1048576 ? ['KB', 1024] : ['MB', 1048576];
+  const mb = (b: number) => (b / div).toFixed(1);
+  const of = p.total > 0 ? ` of ${mb(p.total)} ${unit} (${Math.floor((100 * p.bytes) / p.total)}%)` : ` ${unit}`;
   const run = st.manifest.runs[i]?.run ?? '';
   $('status').textContent = `loading ${run}: ${mb(p.bytes)}${of} read and folded${st.feeds.length > 1 ? ` · run ${i + 1} of ${st.feeds.length}` : ''}`;
   bar.dataset.bytes = String(p.bytes);

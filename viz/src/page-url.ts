@@ -2,6 +2,7 @@ import { emptyFilter } from './filter.ts';
 import { clampDomain } from './layout.ts';
 import { selectRun, setCursor, setMode } from './page-nav.ts';
 import { $, st } from './page-state.ts';
+import { gantt } from './run-page.ts';
 import { filterFromUrl, formatHash, type UrlState } from './url-state.ts';
 
 /** The state mirrored in the URL's hash: written after each frame once loaded, applied on load and on hashchange. */
@@ -23,6 +24,7 @@ export function writeUrl(): void {
     group: st.group === 'policy' ? 'policy' : undefined,
     base: st.mode === 'compare' ? st.baseline || undefined : undefined,
     fgd: st.fgdX,
+    collapse: gantt.collapsed.size ? [...gantt.collapsed].sort() : undefined,
   };
   const h = formatHash(u);
   if (h !== location.hash && !(h === '#' && location.hash === '')) history.replaceState(null, '', h);
@@ -41,6 +43,8 @@ export function applyUrl(u: UrlState): void {
   if (u.group === 'policy') st.group = 'policy';
   if (u.base) st.baseline = u.base;
   if (u.fgd) st.fgdX = u.fgd;
+  gantt.collapsed.clear();
+  for (const n of u.collapse ?? []) gantt.collapsed.add(n);
   if (st.feeds.length > 0 && u.t0 !== undefined && u.t1 !== undefined) st.domain = clampDomain([u.t0, u.t1], st.full);
   if (st.feeds.length > 0 && u.cursor !== undefined) setCursor(u.cursor);
   if (u.mode === 'run' || u.mode === 'compare' || u.mode === 'study') setMode(u.mode, false);

@@ -2,7 +2,7 @@ import type { Filter } from './filter.ts';
 
 /**
  * The view in the URL's hash, so a view can be shared: mode, run, visible range, cursor, filters,
- * comparison grouping and baseline, the FGD zoom. Times are integer ms. Parsing is defensive: an
+ * comparison grouping and baseline, the FGD zoom, the collapsed nodes. Times are integer ms. Parsing is defensive: an
  * unknown or malformed field is ignored.
  */
 export interface UrlState {
@@ -18,6 +18,8 @@ export interface UrlState {
   group?: string;
   base?: string;
   fgd?: [number, number];
+  /** Nodes whose Gantt rows are collapsed into one summary row. */
+  collapse?: string[];
 }
 
 export function parseHash(hash: string): UrlState {
@@ -46,6 +48,7 @@ export function parseHash(hash: string): UrlState {
     group: p.get('group') ?? undefined,
     base: p.get('base') ?? undefined,
     fgd: fgd && fgd.length === 2 && fgd.every(Number.isFinite) ? [fgd[0], fgd[1]] : undefined,
+    collapse: list('collapse'),
   };
 }
 
@@ -66,6 +69,7 @@ export function formatHash(s: UrlState): string {
   put('group', s.group);
   put('base', s.base);
   put('fgd', s.fgd?.join(','));
+  put('collapse', s.collapse?.join(','));
   return '#' + p.toString();
 }
 
