@@ -69,6 +69,7 @@ interface HookState {
   fgdX: [number, number] | null;
   stats: { bars: number; jobsDrawn: number; merged: number; hitBars: number; rejectMarks: number; lossMarks: number; preemptMarks: number };
   heat: { nodes: number; maxStrandPct: number; maxAllocPct: number };
+  collapsed: string[];
 }
 
 const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -465,7 +466,7 @@ describe.skipIf(!HAVE)(TITLE, () => {
     expect(scripts.some((u) => /log-worker-[\w-]+\.js$/.test(u))).toBe(true);
   });
 
-  it("a click on a node's label collapses its rows into one summary row and a second click expands it", async () => {
+  it("a click on a node's label collapses its rows into one summary row (kept in the URL) and a second click expands it", async () => {
     await page.locator('#zoom-reset').click();
     const canvas = page.locator('#gantt');
     const rows0 = Number(await canvas.getAttribute('data-rows'));
@@ -486,9 +487,21 @@ describe.skipIf(!HAVE)(TITLE, () => {
     await page.mouse.move(p!.x, p!.y);
     await expect.poll(async () => page.locator('#tooltip').getAttribute('data-job')).toBe(onNode.id);
     await page.locator('#gantt-view').screenshot({ path: join(SHOTS, 'viz-collapsed.png') });
+    // The URL holds the collapsed node; a new page at that URL draws it collapsed.
+    await expect.poll(() => new URL(page.url()).hash).toContain(`collapse=${encodeURIComponent(node)}`);
+    await open(
+      out,
+      async (p2) => {
+        await expect.poll(() => p2.locator('#gantt').getAttribute('data-collapsed')).toBe(node);
+        expect(Number(await p2.locator('#gantt').getAttribute('data-rows'))).toBe(rows1);
+        expect((await hook(p2)).collapsed).toEqual([node]);
+      },
+      { hash: new URL(page.url()).hash },
+    );
     await page.mouse.click(box.x + 20, box.y + (top ? rowH : 0) + rowH / 2);
     await expect.poll(async () => canvas.getAttribute('data-collapsed')).toBe('');
     expect(Number(await canvas.getAttribute('data-rows'))).toBe(rows0);
+    await expect.poll(() => new URL(page.url()).hash).not.toContain('collapse=');
   });
 
   it('a live run is followed while it is written in its staging directory and across the rename into place', async () => {
