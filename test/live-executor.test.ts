@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateTmpDirs } from '../src/live/sandbox.ts';
+import { jobTmpDirs } from '../src/live/sandbox.ts';
 import { workerScript } from '../src/live/worker-entry.ts';
-import { eventually, harness, isolationUnavailable, liveJob, NO_GPU } from './live-helpers.ts';
+import { eventually, harness, isolationUnavailable, layers, liveJob, NO_GPU } from './live-helpers.ts';
 
 // Lifecycle: runs wherever child processes can be started (sandbox layers as available).
 describe('live executor: job lifecycle', () => {
@@ -173,9 +173,9 @@ describe.skipIf(skip !== undefined)(`live executor: hostile jobs are contained${
     const c = await h.run(liveJob('writer', { kind: 'command', argv: ['/bin/sh', '-c', sh] }));
     expect(c.outcome).toBe('succeeded');
     expect(existsSync(outside)).toBe(false);
-    // /tmp is private (a fresh tmpfs) unless the node binary or the worker live under /tmp — as
-    // when the checkout itself is there — and then the sandbox keeps the host /tmp (reported).
-    const tmpIsPrivate = privateTmpDirs([process.execPath, await workerScript()]).includes('/tmp');
+    // /tmp is private (a fresh tmpfs); without the read-only root layer, only when neither the
+    // node binary nor the worker live under /tmp — else the fallback keeps the host /tmp (reported).
+    const tmpIsPrivate = jobTmpDirs(layers(), [process.execPath, await workerScript()]).includes('/tmp');
     expect(existsSync(tmpName)).toBe(!tmpIsPrivate);
     rmSync(tmpName, { force: true });
     expect(existsSync('/etc/gpulab-escape')).toBe(false);

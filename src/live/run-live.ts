@@ -16,7 +16,7 @@ import { LiveDriver } from './live-driver.ts';
 import { JsonLogger } from './json-log.ts';
 import { LiveExecutor, type JobMeasure } from './live-executor.ts';
 import { promMetrics } from './prom-metrics.ts';
-import { detectSandbox, layerNames, privateTmpDirs } from './sandbox.ts';
+import { detectSandbox, jobTmpDirs, layerNames } from './sandbox.ts';
 import { decisionOrder, measuredRates, simulateTwin } from './twin.ts';
 import { LiveSectionSchema, WorkSpecSchema, type WorkSpec } from './work-spec.ts';
 import { workerScript } from './worker-entry.ts';
@@ -46,6 +46,8 @@ export interface LiveRunSummary {
   readonly dir: string;
   readonly layers: readonly string[];
   readonly cgroupUnavailable?: string;
+  /** `layer: reason` for each optional isolation layer that is off on this machine. */
+  readonly layersUnavailable: readonly string[];
   readonly timeScale: number;
   readonly live: RunMetrics;
   readonly predicted: RunMetrics;
@@ -110,9 +112,10 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
     const logger = new JsonLogger({ write: (l) => logLines.push(l) }).child({ run });
     const script = await workerScript();
     const layers = detectSandbox(live.sandbox, { node: process.execPath, script });
-    const names = layerNames(layers, privateTmpDirs([process.execPath, script]));
-    say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}`);
-    logger.info('isolation', { layers: names, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
+    const names = layerNames(layers, jobTmpDirs(layers, [process.execPath, script]));
+    const layersUnavailable = layers.unavailable ?? [];
+    say(`isolation: ${names.join(', ')}${layers.cgroupUnavailable ? ` (no cgroup: ${layers.cgroupUnavailable})` : ''}${layersUnavailable.length > 0 ? `; off: ${layersUnavailable.join('; ')}` : ''}`);
+    logger.info('isolation', { layers: names, layersUnavailable, ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
     let done = 0;
     const driver = new LiveDriver({
       run,
@@ -177,6 +180,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
       dir: final,
       layers: names,
       ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}),
+      layersUnavailable,
       timeScale,
       live: liveMetrics,
       predicted: twin.metrics,
