@@ -62,20 +62,32 @@ export interface FairnessReport {
   lostGpuMs: number;
 }
 
-interface JobInfo {
-  tenant: string;
-  submit: number;
-  dur: number;
-  demand: number;
-  start: number;
-  end: number;
-  ok: boolean;
+/**
+ * What the tracker needs of one job: the Deriver's row for it (src/output/derive.ts), which it
+ * reads and updates in place (`held`), so no second per-job record is kept.
+ */
+export interface TrackedJob {
+  readonly tenant: string;
+  readonly submit: number;
+  /** First start; -1 when it never started. */
+  readonly start: number;
+  /** When it ended; -1 while unfinished. */
+  readonly end: number;
+  readonly state: string;
+  /** Nominal run time from the arrival record, ms. */
+  readonly dur: number;
+  /** GPUs × milli-GPU asked for at arrival. */
+  readonly demand: number;
+  /** Milli-GPU held by the running attempt (0 when not running); the tracker sets it. */
   held: number;
 }
 
-/** Per-tenant GPU time, entitlement, JCT/wait, ρ, preemptions. Feed every record in order. */
+/**
+ * Per-tenant GPU time, entitlement, JCT/wait, ρ, preemptions. Feed every record in order, each
+ * with the job it is about (undefined for records about no job). Per-tenant totals only: the
+ * per-job facts stay in the rows passed in, and `report` reads them back.
+ */
 export class TenantTracker {
-  private readonly jobs = new Map<string, JobInfo>();
   private readonly gpu = new Map<string, number>();
   private readonly active = new Map<string, number>();
   private readonly received = new Map<string, number>();
@@ -86,7 +98,7 @@ export class TenantTracker {
   private lastT = -1;
   private allocated = 0;
 
-  /** Current milli-GPU held per tenant (timeline columns). */
+  /** Current milli-GPU held per tenant (timeline columns), tenants in order of first arrival. */
   get held(): ReadonlyMap<string, number> {
     return this.gpu;
   }
@@ -94,7 +106,7 @@ export class TenantTracker {
   /** Changes to `held` so far: equal counts, equal `held`. */
   heldChanges = 0;
 
-  add(r: LogRecord, weightOf: (t: string) => number = () => 1): void {
+  add(r: LogRecord, j: TrackedJob | undefined, weightOf: (t: string) => number = () => 1): void {
     if (r.t !== this.lastT) {
       if (this.lastT >= 0) this.integrate(r.t - this.lastT, weightOf);
       this.lastT = r.t;
@@ -104,64 +116,48 @@ export class TenantTracker {
         this.capacity = r.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0);
         return;
       case 'arrival':
-        this.jobs.set(r.job, { tenant: r.tenant, submit: r.t, dur: r.dur, demand: r.gpus * r.milli, start: -1, end: -1, ok: false, held: 0 });
         if (!this.gpu.has(r.tenant)) {
           this.gpu.set(r.tenant, 0);
           this.heldChanges++;
         }
         return;
       case 'admit':
-        this.bump(this.active, this.jobs.get(r.job)!.tenant, 1);
+        this.bump(this.active, j!.tenant, 1);
         return;
-      case 'start': {
-        const j = this.jobs.get(r.job)!;
-        if (j.start < 0) j.start = r.t;
-        j.held = (r.gpus.length + (r.parts ?? []).reduce((a, p) => a + p.gpus.length, 0)) * r.milli;
-        this.bump(this.gpu, j.tenant, j.held);
-        this.allocated += j.held;
+      case 'start':
+        j!.held = (r.gpus.length + (r.parts ?? []).reduce((a, p) => a + p.gpus.length, 0)) * r.milli;
+        this.bump(this.gpu, j!.tenant, j!.held);
+        this.allocated += j!.held;
         return;
-      }
-      case 'preempt': {
-        const j = this.jobs.get(r.job)!;
-        this.bump(this.gpu, j.tenant, -j.held);
-        this.allocated -= j.held;
-        this.bump(this.preempts, j.tenant, 1);
-        this.bump(this.lost, j.tenant, (r.lost * j.held) / 1000);
-        j.held = 0;
+      case 'preempt':
+        this.bump(this.preempts, j!.tenant, 1);
+        this.bump(this.lost, j!.tenant, (r.lost * j!.held) / 1000);
+        this.release(j!);
         return;
-      }
-      case 'node-loss': {
+      case 'node-loss':
         // The GPUs are released; the loss is not a preemption (the Deriver counts it).
-        const j = this.jobs.get(r.job)!;
-        this.bump(this.gpu, j.tenant, -j.held);
-        this.allocated -= j.held;
-        j.held = 0;
+        this.release(j!);
         return;
-      }
-      case 'finish': {
-        const j = this.jobs.get(r.job)!;
-        if (j.held > 0) {
-          this.bump(this.gpu, j.tenant, -j.held);
-          this.allocated -= j.held;
-          j.held = 0;
-        }
-        this.bump(this.active, j.tenant, -1);
-        j.end = r.t;
-        j.ok = r.state === 'succeeded';
+      case 'finish':
+        if (j!.held > 0) this.release(j!);
+        this.bump(this.active, j!.tenant, -1);
         return;
-      }
       default:
         return;
     }
   }
 
-  report(weights: ReadonlyMap<string, number> = new Map()): FairnessReport {
+  /** A report over `jobs` (the rows fed to `add`, in arrival order). */
+  report(jobs: Iterable<TrackedJob>, weights: ReadonlyMap<string, number> = new Map()): FairnessReport {
     const names = [...this.gpu.keys()].sort();
     const n = names.length;
     const total = names.reduce((a, t) => a + (this.received.get(t) ?? 0), 0);
+    // One pass groups the jobs by tenant, each group in arrival order (the order the sums run in).
+    const byTenant = new Map<string, TrackedJob[]>(names.map((t) => [t, []]));
+    for (const j of jobs) byTenant.get(j.tenant)?.push(j);
     const tenants = names.map((t): TenantMetrics => {
-      const js = [...this.jobs.values()].filter((j) => j.tenant === t);
-      const done = js.filter((j) => j.ok);
+      const js = byTenant.get(t)!;
+      const done = js.filter((j) => j.state === 'succeeded');
       const rho = done.map((j) => (j.end - j.submit) / isolatedTime(j.dur, j.demand, this.capacity, n));
       // milli-GPU·ms → GPU·ms.
       const rec = (this.received.get(t) ?? 0) / 1000;
@@ -191,6 +187,12 @@ export class TenantTracker {
       preemptions: tenants.reduce((a, t) => a + t.preemptions, 0),
       lostGpuMs: tenants.reduce((a, t) => a + t.lostGpuMs, 0),
     };
+  }
+
+  private release(j: TrackedJob): void {
+    this.bump(this.gpu, j.tenant, -j.held);
+    this.allocated -= j.held;
+    j.held = 0;
   }
 
   private integrate(dt: number, weightOf: (t: string) => number): void {

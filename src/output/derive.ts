@@ -2,7 +2,8 @@ import type { JobState } from '../jobs/lifecycle.ts';
 import { mean, percentileSorted, round } from '../metrics/stats.ts';
 import type { LogRecord } from '../log/records.ts';
 import { MigFragmentation } from '../cluster/mig-fragmentation.ts';
-import { TenantTracker, type FairnessReport } from '../metrics/fairness.ts';
+import { TenantTracker, type FairnessReport, type TrackedJob } from '../metrics/fairness.ts';
+import { gpuList } from './gpu-list.ts';
 
 /** One job's row (jobs.csv). Times in ms; -1 (start, end) and '' (node, gpus) mean "not yet / never". */
 export interface JobRow {
@@ -30,6 +31,29 @@ export interface JobRow {
   lostMs: number;
   /** Times stopped because a node it ran on went down. */
   nodeLosses: number;
+}
+
+/**
+ * A job's row as the Deriver keeps it: the jobs.csv row plus what the fairness tracker reads
+ * (nominal duration, demand, held share), so that each job has one record here.
+ */
+interface DerivedRow extends JobRow, TrackedJob {
+  tenant: string;
+  submit: number;
+  start: number;
+  end: number;
+  state: JobRow['state'];
+  /** Milli-GPU of the running attempt as the cluster counters see it; -1 while not running. */
+  alloc: number;
+}
+
+/**
+ * Where a Deriver sends its timeline instead of keeping rows (RunWriter streams them to disk):
+ * one call per closed instant with the cluster counters and the tenants' held milli-GPU, tenants
+ * in order of first arrival (`held` is live: read it during the call, do not keep it).
+ */
+export interface TimelineSink {
+  row(t: number, gpuAllocated: number, queued: number, running: number, gpuUp: number, held: ReadonlyMap<string, number>): void;
 }
 
 export interface TimelineRow {
@@ -99,7 +123,8 @@ export interface NodeLossMetrics {
  * the log the single source of truth. Times are integer ms, in the rows and in the metrics.
  */
 export class Deriver {
-  readonly jobs = new Map<string, JobRow>();
+  readonly jobs = new Map<string, DerivedRow>();
+  /** Closed instants' rows; stays empty when a `TimelineSink` takes them. */
   readonly timeline: TimelineRow[] = [];
   /** Cluster GPU capacity in milli-GPU, from the run record. */
   gpuCapacity = 0;
@@ -111,7 +136,6 @@ export class Deriver {
   private allocIntegral = 0;
   private firstT = Infinity;
   private lastEnd = 0;
-  private readonly held = new Map<string, number>();
   /** Milli-GPU per node id, from the run record. */
   private readonly nodeGpu = new Map<string, number>();
   private gpuUp = 0;
@@ -134,6 +158,9 @@ export class Deriver {
   private tenantsNow: Readonly<Record<string, number>> = Object.freeze({});
   private tenantsAt = -1;
 
+  /** `sink`: where closed instants go instead of `timeline` (default: kept in `timeline`). */
+  constructor(private readonly sink?: TimelineSink) {}
+
   add(r: LogRecord): void {
     if (!this.follows(r)) throw new Error(`event log refers to job ${'job' in r ? r.job : '?'} before its arrival`);
     if (r.t !== this.lastT) {
@@ -145,7 +172,8 @@ export class Deriver {
       this.lastT = r.t;
     }
     // After closing the previous instant, whose timeline row carries the tenants' shares then.
-    this.fair.add(r, this.weightOf);
+    const job = r.ev === 'arrival' ? this.arrive(r) : 'job' in r ? this.jobs.get(r.job) : undefined;
+    this.fair.add(r, job, this.weightOf);
     this.migFrag.add(r);
     switch (r.ev) {
       case 'run':
@@ -158,24 +186,6 @@ export class Deriver {
           this.firstT = r.t;
           this.upAtFirst = this.upIntegral;
         }
-        this.jobs.set(r.job, {
-          id: r.job,
-          tenant: r.tenant,
-          submit: r.t,
-          start: -1,
-          end: -1,
-          state: 'pending',
-          reqGpus: r.gpus,
-          reqMilli: r.milli,
-          node: '',
-          gpus: '',
-          milli: 0,
-          attempts: 0,
-          reason: '',
-          preemptions: 0,
-          lostMs: 0,
-          nodeLosses: 0,
-        });
         break;
       case 'admit':
         this.row(r.job).state = 'queued';
@@ -193,13 +203,18 @@ export class Deriver {
         const j = this.row(r.job);
         if (j.start < 0) j.start = r.t;
         j.state = 'running';
-        const parts = [{ node: r.node, gpus: r.gpus }, ...(r.parts ?? [])];
-        j.node = parts.map((p) => p.node).join('|');
-        j.gpus = parts.map((p) => p.gpus.join(';')).join('|');
+        if (r.parts && r.parts.length > 0) {
+          const parts = [{ node: r.node, gpus: r.gpus }, ...r.parts];
+          j.node = parts.map((p) => p.node).join('|');
+          j.gpus = parts.map((p) => gpuList(p.gpus)).join('|');
+        } else {
+          j.node = r.node;
+          j.gpus = gpuList(r.gpus);
+        }
         j.milli = r.milli;
         j.attempts = r.attempt;
         const m = (r.gpus.length + (r.parts ? r.parts.reduce((a, p) => a + p.gpus.length, 0) : 0)) * r.milli;
-        this.held.set(r.job, m);
+        j.alloc = m;
         this.gpuAllocated += m;
         this.queued--;
         this.running++;
@@ -208,10 +223,10 @@ export class Deriver {
       }
       case 'finish': {
         const j = this.row(r.job);
-        const m = this.held.get(r.job);
-        if (m !== undefined) {
+        const m = j.alloc;
+        if (m >= 0) {
           this.gpuAllocated -= m;
-          this.held.delete(r.job);
+          j.alloc = -1;
           this.running--;
         } else if (j.state === 'queued') {
           this.queued--;
@@ -323,7 +338,7 @@ export class Deriver {
 
   /** Per-tenant metrics, Jain's index, preemptions and lost work; MIG fragmentation when MIG GPUs exist. */
   fairness(): FairnessReport & { migFragPct?: number } {
-    const rep = this.fair.report(this.weights);
+    const rep = this.fair.report(this.jobs.values(), this.weights);
     return this.migFrag.enabled ? { ...rep, migFragPct: this.migFrag.meanPct() } : rep;
   }
 
@@ -335,7 +350,8 @@ export class Deriver {
   private closeInstant(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.timeline.push(this.rowNow());
+    if (this.sink) this.sink.row(this.lastT, this.gpuAllocated, this.queued, this.running, this.gpuUp, this.fair.held);
+    else this.timeline.push(this.rowNow());
   }
 
   private rowNow(): TimelineRow {
@@ -357,9 +373,9 @@ export class Deriver {
   /** A running job stopped without finishing (preempted or lost with its node): frees what it held. */
   private stopRunning(id: string, lost: number): { j: JobRow; milli: number } {
     const j = this.row(id);
-    const milli = this.held.get(id) ?? 0;
+    const milli = Math.max(0, j.alloc);
     this.gpuAllocated -= milli;
-    this.held.delete(id);
+    j.alloc = -1;
     this.running--;
     j.state = 'preempted';
     j.lostMs += lost;
@@ -367,7 +383,35 @@ export class Deriver {
     return { j, milli };
   }
 
-  private row(id: string): JobRow {
+  /** The row of an arriving job. Every row has the same fields in one order (one object shape). */
+  private arrive(r: Extract<LogRecord, { ev: 'arrival' }>): DerivedRow {
+    const row: DerivedRow = {
+      id: r.job,
+      tenant: r.tenant,
+      submit: r.t,
+      start: -1,
+      end: -1,
+      state: 'pending',
+      reqGpus: r.gpus,
+      reqMilli: r.milli,
+      node: '',
+      gpus: '',
+      milli: 0,
+      attempts: 0,
+      reason: '',
+      preemptions: 0,
+      lostMs: 0,
+      nodeLosses: 0,
+      dur: r.dur,
+      demand: r.gpus * r.milli,
+      held: 0,
+      alloc: -1,
+    };
+    this.jobs.set(r.job, row);
+    return row;
+  }
+
+  private row(id: string): DerivedRow {
     const j = this.jobs.get(id);
     if (!j) throw new Error(`event log refers to job ${id} before its arrival`);
     return j;

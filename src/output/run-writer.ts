@@ -3,17 +3,20 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsCsvChunks, timelineCsvChunks } from './csv.ts';
 import { Deriver } from './derive.ts';
+import { TimelineSpool } from './timeline-spool.ts';
 import type { EventLog, LogRecord } from '../log/records.ts';
 
 const CHUNK = 1 << 20;
 
 /**
  * Writes a run's event log as JSON lines, buffered in ~1 MiB chunks, hashing the exact bytes as
- * it goes (the run's `digest`), and derives jobs and timeline from the same records. With no
- * directory it only hashes and derives (benchmarks, tests).
+ * it goes (the run's `digest`), and derives jobs and timeline from the same records. With a
+ * directory the timeline goes to a spool file, not memory (`deriver.timeline` stays empty); with
+ * none it only hashes and derives, keeping the timeline rows (benchmarks, tests).
  */
 export class RunWriter implements EventLog {
-  readonly deriver = new Deriver();
+  readonly deriver: Deriver;
+  private readonly spool: TimelineSpool | undefined;
   private readonly hash = createHash('sha256');
   private buf: string[] = [];
   private bufLen = 0;
@@ -30,7 +33,9 @@ export class RunWriter implements EventLog {
     if (dir) {
       mkdirSync(dir, { recursive: true });
       this.fd = openSync(join(dir, 'events.jsonl'), 'w');
+      this.spool = new TimelineSpool(join(dir, '.timeline.spool'));
     }
+    this.deriver = new Deriver(this.spool);
     this.lines = options.keepLines ? [] : undefined;
   }
 
@@ -60,7 +65,8 @@ export class RunWriter implements EventLog {
     }
     if (this.dir) {
       writeChunks(join(this.dir, 'jobs.csv'), jobsCsvChunks(this.deriver.jobs.values()));
-      writeChunks(join(this.dir, 'timeline.csv'), timelineCsvChunks(this.deriver.timeline, this.deriver.gpuCapacity));
+      const cap = this.deriver.gpuCapacity;
+      writeChunks(join(this.dir, 'timeline.csv'), this.spool ? this.spool.csvChunks(cap) : timelineCsvChunks(this.deriver.timeline, cap));
     }
     return this.hash.digest('hex');
   }

@@ -1,0 +1,110 @@
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { csvRecord } from './csv.ts';
+import type { TimelineSink } from './derive.ts';
+import { round } from '../metrics/stats.ts';
+
+const CHUNK = 1 << 16; // doubles per buffer: 512 KiB
+
+/**
+ * A `TimelineSink` that spools the timeline to a scratch file as numbers and writes timeline.csv
+ * from it at the end, so a run holds no timeline rows in memory. The CSV's tenant columns are
+ * known only once the last tenant has arrived, hence the spool. Each instant is stored as
+ * float64s `t, gpuAllocated, queued, running, gpuUp, k, held₁ … held_k` (k tenants seen so far, in
+ * order of first arrival). The CSV is byte for byte `timelineCsv` of the rows a keeping Deriver
+ * builds (test/output-files.test.ts).
+ */
+export class TimelineSpool implements TimelineSink {
+  private readonly fd: number;
+  private buf = new Float64Array(CHUNK);
+  private at = 0;
+  private readonly tenants: string[] = [];
+
+  constructor(private readonly path: string) {
+    this.fd = openSync(path, 'w+');
+  }
+
+  row(t: number, gpuAllocated: number, queued: number, running: number, gpuUp: number, held: ReadonlyMap<string, number>): void {
+    const need = 6 + held.size;
+    if (this.at + need > this.buf.length) this.flush(need);
+    const b = this.buf;
+    let i = this.at;
+    b[i++] = t;
+    b[i++] = gpuAllocated;
+    b[i++] = queued;
+    b[i++] = running;
+    b[i++] = gpuUp;
+    b[i++] = held.size;
+    let k = 0;
+    for (const [name, m] of held) {
+      if (k++ === this.tenants.length) this.tenants.push(name);
+      b[i++] = m;
+    }
+    this.at = i;
+  }
+
+  /**
+   * timeline.csv in pieces, read back from the spool; the spool file is removed once read.
+   * `gpuCapacity` in milli-GPU (the run record's).
+   */
+  *csvChunks(gpuCapacity: number): Generator<string> {
+    this.flush(0);
+    const sorted = this.tenants.map((name, i) => ({ name, i })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const pctOf = (m: number) => (gpuCapacity > 0 ? round((100 * m) / gpuCapacity, 2) : 0);
+    const header = ['t_ms', 'gpu_alloc_milli', 'gpu_alloc_pct', 'queued', 'running', 'gpu_up_milli', ...sorted.map((s) => `share_pct_${s.name}`)];
+    let out = csvRecord(header);
+    const cells: number[] = new Array(6 + sorted.length);
+    const bytes = new Uint8Array(this.buf.buffer);
+    let pos = 0;
+    let have = 0; // doubles in buf from the file, unread ones start at `from`
+    let from = 0;
+    try {
+      for (;;) {
+        // Keep the unread tail, then fill the buffer from the file.
+        this.buf.copyWithin(0, from, have);
+        have -= from;
+        from = 0;
+        const n = readSync(this.fd, bytes, have * 8, (this.buf.length - have) * 8, pos);
+        pos += n;
+        have += n / 8;
+        if (have === 0) break;
+        const b = this.buf;
+        while (from + 6 <= have && from + 6 + b[from + 5] <= have) {
+          const k = b[from + 5];
+          cells[0] = b[from];
+          cells[1] = b[from + 1];
+          cells[2] = pctOf(b[from + 1]);
+          cells[3] = b[from + 2];
+          cells[4] = b[from + 3];
+          cells[5] = b[from + 4];
+          for (let c = 0; c < sorted.length; c++) cells[6 + c] = pctOf(sorted[c].i < k ? b[from + 6 + sorted[c].i] : 0);
+          out += csvRecord(cells);
+          from += 6 + k;
+          if (out.length >= 1 << 20) {
+            yield out;
+            out = '';
+          }
+        }
+        if (n === 0) break;
+      }
+      if (out.length > 0) yield out;
+    } finally {
+      this.dispose();
+    }
+  }
+
+  /** Closes and removes the spool file. Idempotent. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+    unlinkSync(this.path);
+  }
+
+  private closed = false;
+
+  private flush(need: number): void {
+    if (this.at > 0) writeSync(this.fd, new Uint8Array(this.buf.buffer, 0, this.at * 8));
+    this.at = 0;
+    if (need > this.buf.length) this.buf = new Float64Array(need);
+  }
+}
