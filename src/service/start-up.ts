@@ -4,7 +4,7 @@ import type { JobView as CoreJob } from '../jobs/job.ts';
 import type { JsonLogger } from '../live/json-log.ts';
 import { LiveDriver } from '../live/live-driver.ts';
 import { LiveExecutor, type JobOutput } from '../live/live-executor.ts';
-import { detectSandbox, layerNames, privateTmpDirs } from '../live/sandbox.ts';
+import { detectSandbox, jobTmpDirs, layerNames } from '../live/sandbox.ts';
 import type { WorkSpec } from '../live/work-spec.ts';
 import { workerScript } from '../live/worker-entry.ts';
 import type { LogRecord } from '../log/records.ts';
@@ -44,7 +44,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
   const quotas = tenantQuotas(c.tenants);
   const script = await workerScript();
   const layers = detectSandbox(c.sandbox.mode, { node: process.execPath, script });
-  log.info('isolation', { layers: layerNames(layers, privateTmpDirs([process.execPath, script])), ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
+  log.info('isolation', { layers: layerNames(layers, jobTmpDirs(layers, [process.execPath, script])), layersUnavailable: layers.unavailable ?? [], ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
   const driver = new LiveDriver({
     run: `serve/epoch-${epoch}`,
     seed: 1,
