@@ -39,6 +39,11 @@ export class RunWriter implements EventLog {
     this.lines = options.keepLines ? [] : undefined;
   }
 
+  /** Whether it writes a run directory (events.jsonl, jobs.csv, timeline.csv). */
+  get writesFiles(): boolean {
+    return Boolean(this.dir);
+  }
+
   get records(): number {
     return this.count;
   }

@@ -68,6 +68,13 @@ export interface CoreOptions {
    * instant; `fail` — the job fails with reason `node-loss`.
    */
   readonly onNodeLoss?: 'requeue' | 'fail';
+  /**
+   * Drop a job's record once it has ended (finished, rejected, cancelled): `jobs` then lists only
+   * the jobs not yet ended, and the core's memory follows the jobs in flight, not the whole run
+   * (its event log is then the record of the ended ones). Their ids are still kept: a duplicate id
+   * is still an error, and a completion or cancel for an ended job is still ignored. Default false.
+   */
+  readonly forgetEnded?: boolean;
   /** Checks and times every policy call (default: a guard without the watchdog thread). */
   readonly guard?: PolicyGuard;
 }

@@ -30,6 +30,8 @@ export type { PreemptionCost } from './interruption.ts';
 export class SchedulerCore {
   private readonly o: CoreOptions;
   private readonly all = new Map<string, Job>();
+  /** Ids of ended jobs dropped from `all` (`forgetEnded`). */
+  private readonly endedIds = new Set<string>();
   private readonly queue = new QueueIndex();
   private readonly runningJobs = new Map<string, Job>();
   private readonly tenants: TenantLedger;
@@ -79,7 +81,7 @@ export class SchedulerCore {
     };
   }
 
-  /** Every job seen so far, by id. */
+  /** Every job seen so far, by id (with `forgetEnded`: those not yet ended). */
   get jobs(): ReadonlyMap<string, JobView> {
     return this.all;
   }
@@ -255,9 +257,11 @@ export class SchedulerCore {
           this.queue.remove(j);
           this.tenants.of(j).queued--;
           o.log.append({ t: now, ev: 'finish', job: j.id, state: j.state, reason: d.reason });
+          this.ended(j);
           return;
         }
         o.log.append({ t: now, ev: 'reject', job: j.id, reason: d.reason });
+        this.ended(j);
         return;
       }
       case 'start':
@@ -385,7 +389,7 @@ export class SchedulerCore {
   }
 
   private arrive(spec: JobSpec): void {
-    if (this.all.has(spec.id)) throw new Error(`duplicate job id ${spec.id}`);
+    if (this.all.has(spec.id) || this.endedIds.has(spec.id)) throw new Error(`duplicate job id ${spec.id}`);
     const j = newJob(spec);
     this.all.set(j.id, j);
     this.tenants.of(j);
@@ -402,7 +406,10 @@ export class SchedulerCore {
 
   private complete(id: string, attempt: number, outcome: 'succeeded' | 'failed' | 'timed-out' | 'lost', reason?: string, retry = false): void {
     const j = this.all.get(id);
-    if (!j) throw new Error(`completion for unknown job ${id}`);
+    if (!j) {
+      if (this.endedIds.has(id)) return; // stale: the job ended and was dropped (forgetEnded)
+      throw new Error(`completion for unknown job ${id}`);
+    }
     // A completion from an earlier attempt, or for a job already stopped, is stale: ignore it.
     if (j.state !== 'running' || j.attempt !== attempt) return;
     if (outcome === 'lost' && retry) {
@@ -421,7 +428,10 @@ export class SchedulerCore {
 
   private cancel(id: string): void {
     const j = this.all.get(id);
-    if (!j) throw new Error(`cancel for unknown job ${id}`);
+    if (!j) {
+      if (this.endedIds.has(id)) return; // the job ended and was dropped (forgetEnded): a no-op as below
+      throw new Error(`cancel for unknown job ${id}`);
+    }
     if (j.state === 'running') {
       this.apply({ kind: 'stop', job: j, reason: 'cancel' });
     } else if (j.state === 'queued' || j.state === 'pending') {
@@ -434,6 +444,7 @@ export class SchedulerCore {
       }
       this.o.log.append({ t: j.end, ev: 'cancel', job: j.id });
       this.o.log.append({ t: j.end, ev: 'finish', job: j.id, state: j.state });
+      this.ended(j);
     }
     // Cancelling a job that already ended is a no-op (idempotent).
   }
@@ -448,5 +459,13 @@ export class SchedulerCore {
     this.dirty = true;
     if (event === 'cancel') this.o.log.append({ t: now, ev: 'cancel', job: j.id });
     this.o.log.append({ t: now, ev: 'finish', job: j.id, state: j.state, ...(reason ? { reason } : {}) });
+    this.ended(j);
+  }
+
+  /** A job reached a terminal state: with `forgetEnded`, its record goes and only its id stays. */
+  private ended(j: Job): void {
+    if (!this.o.forgetEnded) return;
+    this.all.delete(j.id);
+    this.endedIds.add(j.id);
   }
 }

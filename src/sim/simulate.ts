@@ -3,6 +3,7 @@ import type { NodeSpec } from '../cluster/types.ts';
 import { Engine } from '../engine/engine.ts';
 import type { JobSpec } from '../jobs/job.ts';
 import type { EventLog } from '../log/records.ts';
+import { RunWriter } from '../output/run-writer.ts';
 import type { Clock } from '../scheduler/clock.ts';
 import type { SchedulerCore, TenantConfig } from '../scheduler/core.ts';
 import { PRIORITY, type SchedEvent } from '../scheduler/events.ts';
@@ -43,6 +44,12 @@ export interface SimInput {
    * `scheduler.onNodeLoss`.
    */
   readonly failures?: FailureSpec;
+  /**
+   * Keep ended jobs in `core.jobs` (the scheduler core's `forgetEnded` reversed). Default: true,
+   * except when `log` is a RunWriter writing a directory: its files are then the record of every
+   * job, and the core holds only the jobs in flight (a 1M-job run's memory depends on it).
+   */
+  readonly keepEndedJobs?: boolean;
   /** Called about once a second of wall time with the engine's time and the events handled so far. */
   readonly onProgress?: (now: number, handled: number) => void;
   /** Wall-clock ms between `onProgress` calls (default 1000). */
@@ -135,7 +142,12 @@ export function simulate(input: SimInput): SimResult {
     clock: new SimClock(engine),
     executor: new SimExecutor(engine),
     tenants: input.tenants,
-    scheduler: { ...input.scheduler, headOfLine: input.headOfLine, maxQueue: input.maxQueue },
+    scheduler: {
+      ...input.scheduler,
+      headOfLine: input.headOfLine,
+      maxQueue: input.maxQueue,
+      forgetEnded: !(input.keepEndedJobs ?? !(input.log instanceof RunWriter && input.log.writesFiles)),
+    },
     failures: input.failures,
     guard: input.guard,
   });
