@@ -15,7 +15,7 @@ import {
   type SessionRecord,
   type Template,
 } from '../src/sessions/index.ts';
-import { cgroupName, markerOf, rootTag } from '../src/sessions/session-worker.ts';
+import { cgroupName, markerOf, markerPrefix, rootTag } from '../src/sessions/session-worker.ts';
 
 // Real sandboxed workers (cgroups, namespaces and the uid drop where this machine allows them).
 const repo = resolve(import.meta.dirname, '..');
@@ -252,7 +252,7 @@ setInterval(() => {}, 1000);
       child.stdout!.on('data', (c: Buffer) => c.toString().includes('READY') && ok());
       child.once('exit', (code) => fail(new Error(`crash child exited ${code} before READY`)));
     });
-    const prefix = `session:${rootTag(root)}:`;
+    const prefix = markerPrefix(root);
     const before = markedProcesses().filter((p) => p.marker.startsWith(prefix));
     // Two live workers (session a, the refilled pool worker); stopped, they cannot notice the crash.
     expect(new Set(before.map((p) => p.marker)).size).toBe(2);

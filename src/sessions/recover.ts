@@ -4,7 +4,7 @@ import { JobCgroup, listJobCgroups } from '../live/cgroups.ts';
 import { markedProcesses } from '../live/proc-scan.ts';
 import type { SandboxLayers } from '../live/sandbox.ts';
 import type { SessionRecord } from './session-lifecycle.ts';
-import { rootTag, sleep } from './session-worker.ts';
+import { markerPrefix, rootTag, sleep } from './session-worker.ts';
 
 export interface RecoverReport {
   /** The stored sessions that were still open, now ended with reason `service-restart`. */
@@ -27,7 +27,7 @@ export interface RecoverReport {
  */
 export async function recoverSessions(o: { root: string; layers: SandboxLayers; stored: readonly SessionRecord[]; now: number }): Promise<RecoverReport> {
   const tag = rootTag(o.root);
-  const prefix = `session:${tag}:`;
+  const prefix = markerPrefix(o.root);
   const pids = markedProcesses()
     .filter((p) => p.pid !== process.pid && p.marker.startsWith(prefix))
     .map((p) => p.pid);

@@ -33,7 +33,9 @@ export function rootTag(root: string): string {
   return createHash('sha256').update(root).digest('hex').slice(0, 10);
 }
 export const cgroupName = (root: string, workerId: string): string => `sess-${rootTag(root)}-${workerId}`;
-export const markerOf = (root: string, workerId: string): string => `session:${rootTag(root)}:${workerId}`;
+/** The process marker of a root's workers (the sandbox names the hostname after what precedes a '-'). */
+export const markerPrefix = (root: string): string => `sess.${rootTag(root)}.`;
+export const markerOf = (root: string, workerId: string): string => `${markerPrefix(root)}${workerId}`;
 
 export type WorkerStart = { readonly kind: 'ready'; readonly worker: SessionWorker } | { readonly kind: 'failed'; readonly message: string };
 export type WorkerExec = { readonly kind: 'done'; readonly result: ExecResult } | { readonly kind: 'lost'; readonly message: string };
