@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { canonicalJson, jobHash } from '../service/attestation.ts';
 import { parseCli } from './args.ts';
 import { UsageError } from './main.ts';
@@ -65,10 +65,11 @@ function main(): number {
     return 0;
   }
   if (v.keygen !== undefined) {
+    mkdirSync(dirname(resolve(v.keygen)), { recursive: true });
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     writeFileSync(`${v.keygen}.key`, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
     writeFileSync(`${v.keygen}.pub`, publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    process.stdout.write(`wrote ${v.keygen}.key (private) and ${v.keygen}.pub (public: put it under tenants[].keys[].publicKey)\n`);
+    process.stdout.write(`wrote ${v.keygen}.key (private) and ${v.keygen}.pub (public: the config's tenants[].keys[].publicKeyFile)\n`);
     return 0;
   }
   if (v.key === undefined || v['key-id'] === undefined) throw new UsageError('give --key FILE and --key-id ID (or --keygen NAME); --help for more');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatIssues } from '../scenario/load.ts';
@@ -15,7 +16,10 @@ const posInt = z.number().int().positive();
 export const TenantKeySchema = z.strictObject({
   /** Names the key in a manifest's `keyId`; unique over all tenants. */
   id: z.string().min(1).max(200),
-  /** Ed25519 public key, SPKI PEM. */
+  /**
+   * Ed25519 public key, SPKI PEM. In a config file, `publicKeyFile: PATH` (relative to the file)
+   * may stand instead: the loader reads it into `publicKey`.
+   */
   publicKey: z.string().min(1),
 });
 
@@ -139,9 +143,34 @@ export function parseServiceConfig(text: string, file: string): ServiceConfig {
   } catch (e) {
     throw new ConfigError(`${file}: not YAML: ${(e as Error).message}`);
   }
+  readKeyFiles(raw, file);
   const p = ServiceConfigSchema.safeParse(raw ?? {});
   if (!p.success) throw new ConfigError(`${file}: invalid service config\n${formatIssues(p.error.issues).map((l) => `- ${l}`).join('\n')}`);
   return p.data;
+}
+
+/** Replaces each `tenants[i].keys[j].publicKeyFile` of a parsed config file with the `publicKey` read from it. */
+function readKeyFiles(raw: unknown, file: string): void {
+  const tenants = (raw as { tenants?: unknown } | null)?.tenants;
+  if (!Array.isArray(tenants)) return;
+  tenants.forEach((t: unknown, i) => {
+    const keys = (t as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) return;
+    keys.forEach((k: unknown, j) => {
+      if (typeof k !== 'object' || k === null || !('publicKeyFile' in k)) return;
+      const o = k as Record<string, unknown>;
+      const where = `${file}: tenants.${i}.keys.${j}.publicKeyFile`;
+      if (typeof o.publicKeyFile !== 'string' || o.publicKeyFile === '') throw new ConfigError(`${where}: expected a file name`);
+      if ('publicKey' in o) throw new ConfigError(`${where}: give publicKey or publicKeyFile, not both`);
+      const path = resolve(dirname(file), o.publicKeyFile);
+      try {
+        o.publicKey = readFileSync(path, 'utf8');
+      } catch (e) {
+        throw new ConfigError(`${where}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      delete o.publicKeyFile;
+    });
+  });
 }
 
 export function loadServiceConfig(file: string): ServiceConfig {
