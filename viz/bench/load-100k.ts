@@ -1,72 +1,86 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { loadScenario } from '../../src/scenario/load.ts';
-import { runScenario } from '../../src/scenario/run.ts';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
 import { buildSite } from '../server/build-site.ts';
 import { serveStatic } from '../server/static-server.ts';
 
 /**
  * Measures the viewer on a 100,000-job run in headless Chromium: load (fetch + fold of
- * events.jsonl), first frame, and frames while zooming and panning. Prints figures; asserts
- * nothing. Usage: npx tsx viz/bench/load-100k.ts [output dir] (default out/viz-100k, simulated
- * from test/fixtures/viz-100k.yaml when missing). Writes test-output/viz-100k.png.
+ * events.jsonl), first frame, the page thread's longest block while loading, and frames while
+ * zooming and panning. Prints figures; asserts nothing.
+ *
+ * Usage: npx tsx viz/bench/load-100k.ts [output dir] [--baseline DIR] [--rounds N]
+ * (default out/viz-100k, simulated from test/fixtures/viz-100k.yaml when missing). `--baseline`:
+ * a directory holding an older `viz/` and `src/` (e.g. `git archive <commit> viz src | tar -x -C
+ * DIR` with node_modules linked in): its viewer is built and measured in the same run, the two
+ * alternating, so that a loaded machine affects both alike. Writes test-output/viz-100k.png.
  */
 
+const args = parseArgs({ allowPositionals: true, options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '1' } } });
 const FIXTURE = 'test/fixtures/viz-100k.yaml';
-const outDir = resolve(process.argv[2] ?? 'out/viz-100k');
+const outDir = resolve(args.positionals[0] ?? 'out/viz-100k');
 if (!existsSync(join(outDir, 'summary.json'))) {
   process.stderr.write(`simulating ${FIXTURE} into ${outDir} …\n`);
+  const { loadScenario } = await import('../../src/scenario/load.ts');
+  const { runScenario } = await import('../../src/scenario/run.ts');
   await runScenario(loadScenario(FIXTURE), { file: FIXTURE, out: outDir });
 }
-const site = mkdtempSync(join(tmpdir(), 'gpulab-viz-bench-'));
-await buildSite(outDir, site, { quiet: true });
-const { server, url } = await serveStatic(site);
-const browser = await chromium.launch({
-  executablePath: process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
+const tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-bench-'));
+const sites: { name: string; dir: string }[] = [];
+if (args.values.baseline) {
+  const base = resolve(args.values.baseline);
+  const { buildSite: buildBase } = (await import(join(base, 'viz/server/build-site.ts'))) as { buildSite: typeof buildSite };
+  await buildBase(outDir, join(tmp, 'baseline'), { quiet: true });
+  sites.push({ name: `baseline (${base})`, dir: join(tmp, 'baseline') });
+}
+await buildSite(outDir, join(tmp, 'current'), { quiet: true });
+sites.push({ name: 'this checkout', dir: join(tmp, 'current') });
+
+type Timing = { dataAt: number; firstFrameAt: number; firstFrameRecords: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; firstRenderMs: number; fullRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
+type S = { applyMs: number[][]; jobs: number; records: number[]; stats: { bars: number; painted: number; merged: number; ms: number; lanes: number }; timing: Timing };
+
+async function measure(browser: Browser, url: string, shot: boolean): Promise<string[]> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
-  // Measures how long the page's thread is blocked while loading: a timer's worst lateness.
+  // How long the page's thread is blocked while loading: every long task (> 50 ms) the browser
+  // reports, and a 50 ms timer's worst lateness as a cross-check.
   await page.addInitScript(() => {
-    const w = window as unknown as { __gpulabStall: number };
-    w.__gpulabStall = 0;
-    (w as unknown as { __long: number[][] }).__long = [];
+    const w = window as unknown as { __stall: number; __long: number[][] };
+    w.__stall = 0;
+    w.__long = [];
     new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) (w as unknown as { __long: number[][] }).__long.push([Math.round(e.startTime), Math.round(e.duration)]);
+      for (const e of l.getEntries()) w.__long.push([Math.round(e.startTime), Math.round(e.duration)]);
     }).observe({ type: 'longtask', buffered: true });
     let last = performance.now();
     const id = setInterval(() => {
       const now = performance.now();
-      w.__gpulabStall = Math.max(w.__gpulabStall, now - last - 50);
+      w.__stall = Math.max(w.__stall, now - last - 50);
       last = now;
       if (document.body?.dataset.ready === '1') clearInterval(id);
     }, 50);
   });
   const t0 = performance.now();
   await page.goto(url);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 120_000 });
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 300_000 });
   const ready = performance.now() - t0;
-  type Timing = { dataAt: number; firstFrameAt: number; firstFrameRecords: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; firstRenderMs: number; fullRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
-  type S = { applyMs: number[][]; jobs: number; records: number[]; stats: { bars: number; painted: number; merged: number; ms: number; lanes: number }; timing: Timing; full: [number, number] };
   const state = () => page.evaluate(() => (window.gpulab as { state(): S }).state());
   const s0 = await state();
-  // The main thread's longest stall while the worker read and folded: a 50 ms timer's worst lateness.
-  const stall = await page.evaluate(() => (window as unknown as { __gpulabStall?: number }).__gpulabStall ?? -1);
-  const long = await page.evaluate(() => (window as unknown as { __long: number[][] }).__long.filter((x) => x[0] < 60_000));
+  const { stall, long } = await page.evaluate(() => {
+    const w = window as unknown as { __stall: number; __long: number[][] };
+    return { stall: w.__stall, long: w.__long.slice() };
+  });
+  // Long tasks from the first byte of the log to the complete frame: the load's own.
+  const during = long.filter(([at]) => at >= s0.timing.dataAt - 1 && at <= s0.timing.fullFrameAt + 1);
+  const longest = during.reduce((a, [, ms]) => Math.max(a, ms), 0);
   await page.locator('#gantt-view').scrollIntoViewIfNeeded();
   const box = (await page.locator('#gantt').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + 20);
   const frames: number[] = [];
-  const painted: number[] = [];
   for (let k = 0; k < 12; k++) {
     await page.mouse.wheel(0, -400);
     await page.waitForTimeout(60);
-    const s = await state();
-    frames.push(s.timing.lastRenderMs);
-    painted.push(s.stats.painted);
+    frames.push((await state()).timing.lastRenderMs);
   }
   for (let k = 0; k < 6; k++) {
     await page.mouse.down();
@@ -87,26 +101,46 @@ try {
   await page.waitForFunction(() => !document.getElementById('tooltip')!.hidden, undefined, { timeout: 5000 });
   const hover = performance.now() - h0;
   const shown = await page.locator('#tooltip').getAttribute('data-job');
-  mkdirSync('test-output', { recursive: true });
-  await page.screenshot({ path: 'test-output/viz-100k.png', fullPage: false });
+  if (shot) {
+    mkdirSync('test-output', { recursive: true });
+    await page.screenshot({ path: 'test-output/viz-100k.png', fullPage: false });
+  }
+  await page.close();
   const sorted = [...frames].sort((a, b) => a - b);
   const f = (x: number) => x.toFixed(0);
-  process.stdout.write(
-    [
-      `viewer on ${s0.jobs.toLocaleString('en')} jobs (${outDir})`,
-      `  page load to complete frame: ${f(ready)} ms`,
-      `  first bytes of the log at ${f(s0.timing.dataAt)} ms (page time); first frame at ${f(s0.timing.firstFrameAt)} ms = ${f(s0.timing.firstFrameAt - s0.timing.dataAt)} ms after data arrived (from ${s0.timing.firstFrameRecords.toLocaleString('en')} of ${s0.records[0].toLocaleString('en')} records; frame ${f(s0.timing.firstRenderMs)} ms)`,
-      `  log read and folded in the worker at ${f(s0.timing.fetchParseMs)} ms (${f(s0.timing.fetchParseMs - s0.timing.dataAt)} ms after data arrived; folding ${f(s0.timing.foldMs)} ms of it); complete frame at ${f(s0.timing.fullFrameAt)} ms (frame ${f(s0.timing.fullRenderMs)} ms)`,
-      `  page thread while loading: longest stall of a 50 ms timer ${f(stall)} ms; long tasks [start, ms]: ${JSON.stringify(long)}`,
-      `  page time appending the worker's deltas (ms each): ${JSON.stringify(s0.applyMs[0])}`,
-      `  first frame: ${s0.stats.lanes} lanes, ${s0.stats.bars.toLocaleString('en')} bars in view, ${s0.stats.painted.toLocaleString('en')} painted, ${s0.stats.merged.toLocaleString('en')} merged`,
-      `  frames while zooming/panning: median ${f(sorted[sorted.length >> 1])} ms, max ${f(sorted[sorted.length - 1])} ms (${frames.length} frames; painted ${painted[0]} → ${painted[painted.length - 1]} rects)`,
-      `  first frame parts (ms): ${JSON.stringify(s0.timing.parts)}`,
-      `  hover to tooltip (pointer on job ${id}'s bar, tooltip shows ${shown}): ${f(hover)} ms`,
-    ].join('\n') + '\n',
-  );
+  const apply = s0.applyMs[0];
+  return [
+    `  ${s0.jobs.toLocaleString('en')} jobs; page load to complete frame: ${f(ready)} ms`,
+    `  first bytes of the log at ${f(s0.timing.dataAt)} ms (page time); first frame at ${f(s0.timing.firstFrameAt)} ms = ${f(s0.timing.firstFrameAt - s0.timing.dataAt)} ms after data arrived (from ${s0.timing.firstFrameRecords.toLocaleString('en')} of ${s0.records[0].toLocaleString('en')} records; frame ${f(s0.timing.firstRenderMs)} ms)`,
+    `  log read and folded in the worker at ${f(s0.timing.fetchParseMs)} ms (${f(s0.timing.fetchParseMs - s0.timing.dataAt)} ms after data arrived; folding ${f(s0.timing.foldMs)} ms of it); complete frame at ${f(s0.timing.fullFrameAt)} ms (frame ${f(s0.timing.fullRenderMs)} ms)`,
+    `  page thread while loading: longest task ${f(longest)} ms (${during.length} tasks over 50 ms, ${f(during.reduce((a, [, ms]) => a + ms, 0))} ms in all); a 50 ms timer's worst lateness ${f(stall)} ms`,
+    `  page time applying the worker's ${apply.length} deltas: max ${f(Math.max(0, ...apply))} ms, sum ${f(apply.reduce((a, b) => a + b, 0))} ms`,
+    `  first frame: ${s0.stats.lanes} lanes, ${s0.stats.bars.toLocaleString('en')} bars in view, ${s0.stats.painted.toLocaleString('en')} painted, ${s0.stats.merged.toLocaleString('en')} merged; parts (ms) ${JSON.stringify(s0.timing.parts)}`,
+    `  frames while zooming/panning: median ${f(sorted[sorted.length >> 1])} ms, max ${f(sorted[sorted.length - 1])} ms (${frames.length} frames)`,
+    `  hover to tooltip (pointer on job ${id}'s bar, tooltip shows ${shown}): ${f(hover)} ms`,
+  ];
+}
+
+const servers: { url: string; close: () => void }[] = [];
+for (const s of sites) {
+  const { server, url } = await serveStatic(s.dir);
+  servers.push({ url, close: () => server.close() });
+}
+const browser = await chromium.launch({
+  executablePath: process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  process.stdout.write(`viewer on ${outDir}\n`);
+  const rounds = Math.max(1, Number(args.values.rounds) || 1);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, s] of sites.entries()) {
+      const lines = await measure(browser, servers[i].url, r === rounds - 1 && i === sites.length - 1);
+      process.stdout.write([`${s.name}${rounds > 1 ? `, round ${r + 1}` : ''}:`, ...lines].join('\n') + '\n');
+    }
+  }
 } finally {
   await browser.close();
-  server.close();
-  rmSync(site, { recursive: true, force: true });
+  for (const s of servers) s.close();
+  rmSync(tmp, { recursive: true, force: true });
 }

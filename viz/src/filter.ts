@@ -1,4 +1,4 @@
-import type { JobInfo, RunView as RunModel } from './run-view.ts';
+import type { RunView as RunModel } from './run-view.ts';
 
 /**
  * What the person asked to see: a job id search (highlights), hidden tenants, job states and
@@ -23,7 +23,7 @@ export const FLAG = { out: 0, shown: 1, hit: 2 } as const;
 export function searchMatcher(m: RunModel, q: string): (id: string) => boolean {
   const s = q.trim();
   if (s === '') return () => false;
-  if (m.jobIndex.has(s)) return (id) => id === s;
+  if (m.jobs.indexOf(s) !== undefined) return (id) => id === s;
   const lo = s.toLowerCase();
   return (id) => id.toLowerCase().includes(lo);
 }
@@ -39,12 +39,13 @@ export class JobFlags {
     const match = searchMatcher(m, f.q);
     const flags = new Uint8Array(m.jobs.length);
     let hits = 0;
-    m.jobs.forEach((j: JobInfo, i) => {
-      const shown = !f.hiddenTenants.has(j.row.tenant) && (f.states.size === 0 || f.states.has(j.row.state));
-      const hit = f.q !== '' && match(j.row.id);
+    const J = m.jobs;
+    for (let i = 0; i < J.length; i++) {
+      const shown = (f.hiddenTenants.size === 0 || !f.hiddenTenants.has(J.tenant(i))) && (f.states.size === 0 || f.states.has(J.state(i)));
+      const hit = f.q !== '' && match(J.id(i));
       if (hit) hits++;
       flags[i] = hit ? FLAG.hit : shown ? FLAG.shown : FLAG.out;
-    });
+    }
     const v = { key, flags, hits };
     this.cache.set(m, v);
     return v;

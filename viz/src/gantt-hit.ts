@@ -30,14 +30,13 @@ export function hitJob(g: GanttGeometry, px: number, py: number): JobInfo | unde
     let best: number | undefined;
     let bestD = tol * 2;
     for (const j of m.rejected) {
-      const r = m.jobs[j].row;
-      const d = Math.abs((r.end >= 0 ? r.end : r.submit) - t);
+      const d = Math.abs((m.jobs.end(j) >= 0 ? m.jobs.end(j) : m.jobs.submit(j)) - t);
       if (d <= bestD) {
         bestD = d;
         best = j;
       }
     }
-    return best === undefined ? undefined : m.jobs[best];
+    return best === undefined ? undefined : m.jobs.get(best);
   }
   const r = Math.floor((py - g.top) / g.rowH);
   if (r < 0 || r >= rows.length) return undefined;
@@ -57,8 +56,8 @@ export function hitJob(g: GanttGeometry, px: number, py: number): JobInfo | unde
       if (!(L.starts[k] - tol <= t && t <= e + tol)) continue;
       const a = L.off[k] / 1000;
       const b = (L.off[k] + L.milli[k]) / 1000;
-      if (frac >= a - 0.05 && frac <= b + 0.05) return m.jobs[L.jobs[k]];
-      fallback ??= m.jobs[L.jobs[k]];
+      if (frac >= a - 0.05 && frac <= b + 0.05) return m.jobs.get(L.jobs[k]);
+      fallback ??= m.jobs.get(L.jobs[k]);
     }
   }
   return fallback;
@@ -67,7 +66,7 @@ export function hitJob(g: GanttGeometry, px: number, py: number): JobInfo | unde
 /** Canvas-relative centre of a job's first visible bar (test hook and "show job"). */
 export function barCenterOf(g: GanttGeometry, jobId: string): { x: number; y: number } | undefined {
   const { m } = g;
-  const j = m.jobIndex.get(jobId);
+  const j = m.jobs.indexOf(jobId);
   if (j === undefined) return undefined;
   const { rows } = g;
   const [d0, d1] = g.domain;
@@ -90,8 +89,8 @@ export function barCenterOf(g: GanttGeometry, jobId: string): { x: number; y: nu
     }
   }
   if (m.rejected.includes(j) && g.top > 0) {
-    const r = m.jobs[j].row;
-    return { x: x(r.end >= 0 ? r.end : r.submit), y: g.top / 2 };
+    const end = m.jobs.end(j);
+    return { x: x(end >= 0 ? end : m.jobs.submit(j)), y: g.top / 2 };
   }
   return undefined;
 }

@@ -70,7 +70,7 @@ export function drawRejections(ctx: CanvasRenderingContext2D, m: RunModel, flags
   let rejectMarks = 0;
   ctx.fillStyle = REJECT_COLOR;
   for (const j of m.rejected) {
-    const t = m.jobs[j].row.end >= 0 ? m.jobs[j].row.end : m.jobs[j].row.submit;
+    const t = m.jobs.end(j) >= 0 ? m.jobs.end(j) : m.jobs.submit(j);
     if (t < d0 || t > d1) continue;
     if (flags[j] === FLAG.out) continue;
     const px = Math.floor(xL + (t - d0) * k);

@@ -241,7 +241,7 @@ export class Gantt {
             continue;
           }
           if (a < lastPx) a = lastPx;
-          const c = f === FLAG.out || (searching && f !== FLAG.hit) ? OUT_COLOR : colors[m.jobs[j].tenantIx];
+          const c = f === FLAG.out || (searching && f !== FLAG.hit) ? OUT_COLOR : colors[m.jobs.tenantIx(j)];
           if (c !== lastColor) {
             ctx.fillStyle = c;
             lastColor = c;

@@ -15,8 +15,8 @@ export function wireExports(): void {
       const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
       const [d0, d1] = st.domain;
       const out = ['id,tenant,state,submit_ms,start_ms,end_ms,node,gpus,milli'];
-      for (const j of m.jobs) {
-        const r = j.row;
+      for (let j = 0; j < m.jobs.length; j++) {
+        const r = m.jobs.get(j).row;
         const end = r.end >= 0 ? r.end : m.lastT;
         if (r.submit > d1 || end < d0) continue;
         out.push([q(r.id), q(r.tenant), r.state, r.submit, r.start >= 0 ? r.start : '', r.end >= 0 ? r.end : '', q(r.node), q(r.gpus), r.milli].join(','));

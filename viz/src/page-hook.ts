@@ -1,3 +1,4 @@
+import type { JobTable } from './job-table.ts';
 import { $, available, colorOf, model, st } from './page-state.ts';
 import { gantt, heatmap, host } from './run-page.ts';
 
@@ -6,6 +7,12 @@ declare global {
   interface Window {
     gpulab: unknown;
   }
+}
+
+function started(jobs: JobTable): number {
+  let n = 0;
+  for (let j = 0; j < jobs.length; j++) if (jobs.start(j) >= 0) n++;
+  return n;
 }
 
 /** Installs `window.gpulab`. */
@@ -19,7 +26,7 @@ export function installHook(): void {
       run: st.manifest.runs[st.cur]?.run,
       runs: st.manifest.runs.map((r) => r.run),
       jobs: st.feeds.length ? model().jobs.length : 0,
-      started: st.feeds.length ? model().jobs.filter((j) => j.row.start >= 0).length : 0,
+      started: st.feeds.length ? started(model().jobs) : 0,
       ended: st.feeds.map((f) => f.model.ended),
       records: st.feeds.map((f) => f.model.records.length),
       domain: st.domain,
@@ -48,10 +55,10 @@ export function installHook(): void {
       return { x: rect.left + p.x, y: rect.top + p.y };
     },
     tenantColor: (tenant: string) => colorOf(tenant),
-    jobAt: (i: number) => model().jobs[i]?.row.id ?? null,
+    jobAt: (i: number) => (i >= 0 && i < model().jobs.length ? model().jobs.id(i) : null),
     job: (id: string) => {
-      const j = model().jobIndex.get(id);
-      return j === undefined ? null : model().jobs[j];
+      const j = model().jobs.indexOf(id);
+      return j === undefined ? null : model().jobs.get(j);
     },
     setDomain: (a: number, b: number) => host.setDomain([a, b]),
   };

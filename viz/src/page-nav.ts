@@ -42,10 +42,12 @@ export function fillRunSelect(): void {
 
 export function fillFilters(): void {
   const m = model();
-  const states = [...new Set(m.jobs.map((j) => j.row.state))].sort();
+  const count = new Map<string, number>();
+  for (let j = 0; j < m.jobs.length; j++) count.set(m.jobs.state(j), (count.get(m.jobs.state(j)) ?? 0) + 1);
+  const states = [...count.keys()].sort();
   const evs = [...m.records.types].sort();
   const s = $<HTMLSelectElement>('state-filter');
-  s.innerHTML = `<option value="">every state</option>` + states.map((x) => `<option value="${esc(x)}">${esc(x)} (${fmtInt(m.jobs.filter((j) => j.row.state === x).length)})</option>`).join('');
+  s.innerHTML = `<option value="">every state</option>` + states.map((x) => `<option value="${esc(x)}">${esc(x)} (${fmtInt(count.get(x) ?? 0)})</option>`).join('');
   s.value = [...st.filter.states][0] ?? '';
   const e = $<HTMLSelectElement>('event-filter');
   e.innerHTML = `<option value="">every event</option>` + evs.map((x) => `<option value="${esc(x)}">${esc(x)}</option>`).join('');

@@ -49,21 +49,31 @@ function renderLegend(m: RunModel): void {
 }
 
 let heatTimer = 0;
+let laterTimer = 0;
 
 export function renderRunView(all: boolean, w: number, parts: Record<string, number>, lap: (k: string) => void): void {
   const m = model();
   const stats = gantt.render(w);
   lap('gantt');
   // The heatmap costs nodes × columns searches: while zooming or panning it follows once the view
-  // settles, so interaction frames stay short.
+  // settles, so interaction frames stay short. While a log is loading, the heatmap, timelines and
+  // overview of each partial frame are drawn in tasks of their own after the schedule, so that
+  // no single task blocks the page for the whole frame.
   clearTimeout(heatTimer);
-  if (all) heatmap.render(w);
-  else heatTimer = window.setTimeout(() => heatmap.render(width()), 120);
+  clearTimeout(laterTimer);
+  if (all && st.loaded) heatmap.render(w);
+  else heatTimer = window.setTimeout(() => heatmap.render(width()), all ? 0 : 120);
   lap('heatmap');
-  timelines.render(w);
-  lap('timelines');
+  if (st.loaded) {
+    timelines.render(w);
+    lap('timelines');
+  } else
+    laterTimer = window.setTimeout(() => {
+      timelines.render(width());
+      laterTimer = window.setTimeout(() => gantt.renderOverview(width()), 0);
+    }, 0);
   if (all) {
-    gantt.renderOverview(w);
+    if (st.loaded) gantt.renderOverview(w);
     renderLegend(m);
     lap('overview');
   } else gantt.syncBrush(w);
@@ -106,9 +116,10 @@ export const step = (d: number) => {
 export function goToSearched(): void {
   const m = model();
   const match = searchMatcher(m, st.filter.q);
-  const j = m.jobs.find((x) => match(x.row.id));
-  if (!j) return;
-  const r = j.row;
+  let j = 0;
+  while (j < m.jobs.length && !match(m.jobs.id(j))) j++;
+  if (j === m.jobs.length) return;
+  const r = m.jobs.get(j).row;
   const end = r.end >= 0 ? r.end : m.lastT;
   const pad = Math.max(1000, (end - r.submit) * 0.25);
   st.domain = clampDomain([r.submit - pad, end + pad], st.full);

@@ -1,7 +1,10 @@
 import type { FairnessReport } from '../../src/metrics/fairness.ts';
-import type { JobRow, RunMetrics } from '../../src/output/derive.ts';
+import type { RunMetrics } from '../../src/output/derive.ts';
+import { JobTable } from './job-table.ts';
 import type { RecordRef } from './run-model.ts';
-import { JOB_NUM, JOB_STR, type Delta } from './wire.ts';
+import type { Delta } from './wire.ts';
+
+export type { JobInfo } from './job-table.ts';
 
 /**
  * The page's copy of one run's fold (the worker's RunModel): what the views read, appended from
@@ -9,17 +12,6 @@ import { JOB_NUM, JOB_STR, type Delta } from './wire.ts';
  * RunModel; lanes, timelines and records are typed arrays; a record's line is decoded from the
  * log's bytes only when asked for.
  */
-
-export interface JobInfo {
-  row: JobRow;
-  tenantIx: number;
-  gpus: number;
-  cpu: number;
-  mem: number;
-  prio: number;
-  dur: number;
-  extra: string;
-}
 
 /** A Gantt lane (see run-model.ts `Lane`), its segment columns as typed arrays. */
 export interface Lane {
@@ -63,12 +55,22 @@ export interface Row {
   lanes: number[];
 }
 
-/** `a` up to `from`, then `tail` (a new array: the old one may be in a view's hands). */
+/**
+ * `a` up to `from`, then `tail`: written into `a`'s buffer when it has room (its capacity doubles
+ * when not), returned as a new view of the new length. A view that still holds the old array
+ * keeps its old length and sees the entries from `from` on as they are now.
+ */
 function splice<T extends Float64Array | Uint32Array | Uint8Array>(a: T, from: number, tail: T): T {
-  const out = new (a.constructor as new (n: number) => T)(from + tail.length);
-  out.set(a.subarray(0, from));
+  const n = from + tail.length;
+  const cap = a.byteOffset === 0 ? a.buffer.byteLength / a.BYTES_PER_ELEMENT : 0;
+  let out: T;
+  if (n <= cap) out = new (a.constructor as new (b: ArrayBufferLike, at: number, n: number) => T)(a.buffer, 0, cap);
+  else {
+    out = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length, 64));
+    out.set(a.subarray(0, from));
+  }
   out.set(tail, from);
-  return out;
+  return out.subarray(0, n) as T;
 }
 
 /** Grows a typed array by doubling; `used` entries are kept. */
@@ -93,6 +95,8 @@ export class RecordTable {
   /** Every event type seen, in order of first appearance. */
   readonly types: string[] = [];
   private readonly typeSet = new Set<string>();
+  /** String codes already seen as a record type (1), so each record costs one array read. */
+  private readonly typeCodes: number[] = [];
   private readonly decoder = new TextDecoder();
 
   constructor(private readonly strings: string[]) {}
@@ -111,7 +115,10 @@ export class RecordTable {
     this.lineStart.set(d.lineStart, this.length);
     this.lineEnd.set(d.lineEnd, this.length);
     for (let i = 0; i < n; i++) {
-      const ev = this.strings[d.ev[i]];
+      const code = d.ev[i];
+      if (this.typeCodes[code] === 1) continue;
+      this.typeCodes[code] = 1;
+      const ev = this.strings[code];
       if (!this.typeSet.has(ev)) (this.typeSet.add(ev), this.types.push(ev));
     }
     for (const [i, note] of d.notes) this.notes.set(i, note);
@@ -150,11 +157,11 @@ export class RunView {
   seed = 0;
   nodes: { id: string; gpus: { model: string; capacity: number }[] }[] = [];
   nodeCap: number[] = [];
-  readonly jobs: JobInfo[] = [];
-  readonly jobIndex = new Map<string, number>();
   readonly tenants: string[] = [];
   readonly lanes: Lane[] = [];
   private readonly strings: string[] = [];
+  /** Jobs as columns; a job object is built only when one is shown (job-table.ts). */
+  readonly jobs = new JobTable(this.strings);
   readonly records = new RecordTable(this.strings);
   readonly series: SeriesCols = { t: new Float64Array(0), alloc: new Float64Array(0), frag: new Float64Array(0), queued: new Float64Array(0), running: new Float64Array(0), tenantAlloc: [] };
   readonly nodeSeries: NodeCols[] = [];
@@ -177,39 +184,7 @@ export class RunView {
       Object.assign(this, { run: d.head.run, mode: d.head.mode, queue: d.head.queue, placement: d.head.placement, seed: d.head.seed, nodes: d.head.nodes, nodeCap: d.head.nodeCap });
     }
     for (const t of d.tenants) this.tenants.push(t);
-    const { idx, num, str } = d.jobs;
-    for (let k = 0; k < idx.length; k++) {
-      const j = idx[k];
-      const n = k * JOB_NUM;
-      const s = k * JOB_STR;
-      const row: JobRow = {
-        id: S[str[s]],
-        tenant: S[str[s + 1]],
-        submit: num[n],
-        start: num[n + 1],
-        end: num[n + 2],
-        state: S[str[s + 2]] as JobRow['state'],
-        reqGpus: num[n + 3],
-        reqMilli: num[n + 4],
-        node: S[str[s + 3]],
-        gpus: S[str[s + 4]],
-        milli: num[n + 5],
-        attempts: num[n + 6],
-        reason: S[str[s + 5]],
-        preemptions: num[n + 7],
-        lostMs: num[n + 8],
-        nodeLosses: num[n + 9],
-      };
-      const J = this.jobs[j];
-      // A job's row object is replaced, not edited: one shape for every row (fast property reads).
-      if (J) {
-        J.row = row;
-        J.extra = S[str[s + 6]];
-      } else {
-        this.jobs[j] = { row, tenantIx: num[n + 10], gpus: num[n + 11], cpu: num[n + 12], mem: num[n + 13], prio: num[n + 14], dur: num[n + 15], extra: S[str[s + 6]] };
-        this.jobIndex.set(row.id, j);
-      }
-    }
+    this.jobs.set(d.jobs.idx, d.jobs.num, d.jobs.str);
     for (const L of d.lanes) {
       let cur = this.lanes[L.lane];
       if (!cur) {
@@ -285,11 +260,12 @@ export class RunView {
     const hit = this.distCache.get(what);
     if (hit && hit.key === this.records.length) return hit.v;
     const out: number[] = [];
-    for (const j of this.jobs) {
-      const r = j.row;
+    const J = this.jobs;
+    for (let j = 0; j < J.length; j++) {
+      const start = J.start(j);
       if (what === 'wait') {
-        if (r.start >= 0) out.push(r.start - r.submit);
-      } else if (r.state === 'succeeded') out.push(what === 'jct' ? r.end - r.submit : (r.end - r.submit) / Math.max(1, j.dur));
+        if (start >= 0) out.push(start - J.submit(j));
+      } else if (J.state(j) === 'succeeded') out.push(what === 'jct' ? J.end(j) - J.submit(j) : (J.end(j) - J.submit(j)) / Math.max(1, J.dur(j)));
     }
     const v = Float64Array.from(out).sort();
     this.distCache.set(what, { key: this.records.length, v });

@@ -1,0 +1,126 @@
+import type { JobRow } from '../../src/output/derive.ts';
+import { JOB_NUM, JOB_STR } from './wire.ts';
+
+/** A job as the tooltip, inspector and exports read it (see run-model.ts `JobInfo`). */
+export interface JobInfo {
+  row: JobRow;
+  tenantIx: number;
+  gpus: number;
+  cpu: number;
+  mem: number;
+  prio: number;
+  dur: number;
+  extra: string;
+}
+
+/** Column offsets in a job's numeric and string entries (wire.ts JOB_NUM_FIELDS, JOB_STR_FIELDS). */
+const N = { submit: 0, start: 1, end: 2, tenantIx: 10 } as const;
+const S = { id: 0, tenant: 1, state: 2 } as const;
+
+/**
+ * The page's jobs as the worker sends them: columns (JOB_NUM numbers and JOB_STR string codes per
+ * job, wire.ts), appended without building an object per job. The views that run over every job
+ * (drawing, filters, marks) read the columns through the accessors; a `JobInfo` object is built
+ * only when one job is shown (hover, inspector, export) and kept until that job changes. The
+ * id → index map is built on the first look-up by id, and extended after that.
+ */
+export class JobTable {
+  length = 0;
+  private num = new Float64Array(0);
+  private str = new Uint32Array(0);
+  private readonly built: (JobInfo | undefined)[] = [];
+  private index: Map<string, number> | undefined;
+  private indexed = 0;
+
+  /** `strings`: the run's string table (codes in the columns index it); grows, never changes. */
+  constructor(private readonly strings: string[]) {}
+
+  /** Jobs `idx[k]` now have the entries `num[k * JOB_NUM …]` and `str[k * JOB_STR …]`. */
+  set(idx: Uint32Array, num: Float64Array, str: Uint32Array): void {
+    let n = this.length;
+    for (let k = 0; k < idx.length; k++) n = Math.max(n, idx[k] + 1);
+    if (n * JOB_NUM > this.num.length) {
+      const cap = Math.max(n, this.length * 2, 1024);
+      const a = new Float64Array(cap * JOB_NUM);
+      a.set(this.num.subarray(0, this.length * JOB_NUM));
+      this.num = a;
+      const b = new Uint32Array(cap * JOB_STR);
+      b.set(this.str.subarray(0, this.length * JOB_STR));
+      this.str = b;
+    }
+    const A = this.num;
+    const B = this.str;
+    for (let k = 0; k < idx.length; k++) {
+      const j = idx[k];
+      for (let f = 0; f < JOB_NUM; f++) A[j * JOB_NUM + f] = num[k * JOB_NUM + f];
+      for (let f = 0; f < JOB_STR; f++) B[j * JOB_STR + f] = str[k * JOB_STR + f];
+      if (j < this.built.length) this.built[j] = undefined;
+    }
+    this.length = n;
+  }
+
+  tenantIx(j: number): number {
+    return this.num[j * JOB_NUM + N.tenantIx];
+  }
+  submit(j: number): number {
+    return this.num[j * JOB_NUM + N.submit];
+  }
+  /** First start (ms), -1 when it never started. */
+  start(j: number): number {
+    return this.num[j * JOB_NUM + N.start];
+  }
+  /** End (ms), -1 while it has not ended. */
+  end(j: number): number {
+    return this.num[j * JOB_NUM + N.end];
+  }
+  id(j: number): string {
+    return this.strings[this.str[j * JOB_STR + S.id]];
+  }
+  tenant(j: number): string {
+    return this.strings[this.str[j * JOB_STR + S.tenant]];
+  }
+  state(j: number): JobRow['state'] {
+    return this.strings[this.str[j * JOB_STR + S.state]] as JobRow['state'];
+  }
+  /** Nominal duration (ms). */
+  dur(j: number): number {
+    return this.num[j * JOB_NUM + 15];
+  }
+
+  /** The index of the job with this id, if any. */
+  indexOf(id: string): number | undefined {
+    const ix = (this.index ??= new Map());
+    for (; this.indexed < this.length; this.indexed++) ix.set(this.id(this.indexed), this.indexed);
+    return ix.get(id);
+  }
+
+  /** Job `j` as one object (built on first use, again after the job changes). */
+  get(j: number): JobInfo {
+    const hit = this.built[j];
+    if (hit) return hit;
+    const n = this.num.subarray(j * JOB_NUM, (j + 1) * JOB_NUM);
+    const s = this.str.subarray(j * JOB_STR, (j + 1) * JOB_STR);
+    const S = this.strings;
+    const row: JobRow = {
+      id: S[s[0]],
+      tenant: S[s[1]],
+      submit: n[0],
+      start: n[1],
+      end: n[2],
+      state: S[s[2]] as JobRow['state'],
+      reqGpus: n[3],
+      reqMilli: n[4],
+      node: S[s[3]],
+      gpus: S[s[4]],
+      milli: n[5],
+      attempts: n[6],
+      reason: S[s[5]],
+      preemptions: n[7],
+      lostMs: n[8],
+      nodeLosses: n[9],
+    };
+    const info: JobInfo = { row, tenantIx: n[10], gpus: n[11], cpu: n[12], mem: n[13], prio: n[14], dur: n[15], extra: S[s[6]] };
+    this.built[j] = info;
+    return info;
+  }
+}
