@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobOutput } from '../src/live/live-executor.ts';
-import { detectSandbox, layerNames, type SandboxLayers } from '../src/live/sandbox.ts';
+import { detectSandbox, layerNames, privateTmpDirs, type SandboxLayers } from '../src/live/sandbox.ts';
 import { mountPlan, mountPoints, planText } from '../src/live/sandbox-mounts.ts';
 import { WorkSpecSchema, type WorkSpec } from '../src/live/work-spec.ts';
 import { workerScript } from '../src/live/worker-entry.ts';
@@ -183,6 +183,16 @@ describe('sandbox hardening: each layer enforced by the kernel, seen from inside
       expect(connections).toBe(0);
     });
 
+    it.skipIf(netWhy !== '')(title('a loopback job where loopback cannot be set up fails with the reason, never runs without it', netWhy), async () => {
+      const y = await outputHarness({ ...L, loopback: false });
+      try {
+        const c = await y.h.run(liveJob('net-refused', { kind: 'command', argv: ['/bin/true'], network: 'loopback' }));
+        expect(c).toMatchObject({ outcome: 'failed', reason: 'network: loopback needs nsenter and ip (see the sandbox layers)' });
+      } finally {
+        await y.h.x.shutdown();
+      }
+    });
+
     it('a network policy other than none or loopback is refused at the edge, naming the field', () => {
       const r = WorkSpecSchema.safeParse({ kind: 'command', argv: ['true'], network: 'host' });
       expect(r.success).toBe(false);
@@ -217,6 +227,24 @@ describe('sandbox hardening: each layer enforced by the kernel, seen from inside
     const secs = Number(/copied, ([\d.]+) s/.exec(x.out.get('io-read')!.stdout.text)?.[1]);
     // 32 · 64 KiB = 2 MiB at 1 MiB/s: about 2 s; unthrottled it takes milliseconds
     expect(secs).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('sandbox hardening: the fallback without the read-only root', () => {
+  const why = missing(L.pidns, 'netns+pidns');
+  it.skipIf(why !== '')(title('still runs jobs in the namespaces, hostname and caps as detected, fresh tmpfs where the worker allows', why), async () => {
+    const y = await outputHarness({ ...L, readOnlyRoot: false, workdirQuotaBytes: undefined });
+    try {
+      const name = `/tmp/gpulab-fallback-wrote-${process.pid}`;
+      const r = await y.js('fallback', `const fs=require('fs');fs.writeFileSync('./x','x');fs.writeFileSync(${JSON.stringify(name)},'x');console.log(JSON.stringify({host:require('os').hostname(),eff:/CapEff:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/status','utf8'))[1]}))`);
+      if (L.utsIpc) expect(r.host).toMatch(/^gpulab-[0-9a-f]{8}$/);
+      if (L.capsDropped) expect(r.eff).toBe('0000000000000000');
+      // the fallback keeps the host /tmp when the node binary or the worker live there
+      expect(existsSync(name)).toBe(!privateTmpDirs([node, script]).includes('/tmp'));
+      rmSync(name, { force: true });
+    } finally {
+      await y.h.x.shutdown();
+    }
   });
 });
 
