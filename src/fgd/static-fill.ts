@@ -3,6 +3,7 @@ import { stream, type Rng } from '../engine/rng.ts';
 import { nodeFrag } from '../frag/node-frag.ts';
 import type { TypicalPod } from '../frag/typical-pods.ts';
 import type { OpenbPod } from '../trace/openb.ts';
+import { CostIndex } from './cost-index.ts';
 import { affinityBit, fitsState, type NodeState, type PodShape, type ScoreKernel } from './kernel.ts';
 
 /**
@@ -98,7 +99,8 @@ export function fillOrder(pods: readonly OpenbPod[], capacityMilli: number, tune
     order[i] = order[j];
     order[j] = t;
   }
-  if (tune <= 0 || pods.length === 0) return order;
+  // Without any GPU demand, padding could never reach the target: nothing to pad.
+  if (tune <= 0 || !pods.some((p) => p.gpus * p.milli > 0)) return order;
   const target = tune * capacityMilli;
   let demand = 0;
   for (const p of order) demand += p.gpus * p.milli;
@@ -121,6 +123,8 @@ export interface FillOptions {
   /** Pad to this multiple of the cluster's GPU capacity (1.3 in the study; 0 = no padding). */
   readonly tune: number;
   readonly cache: FillCache;
+  /** Read the cheapest states from cost indexes (default) or scan every live state (tests, benchmarks): same result. */
+  readonly scan?: boolean;
 }
 
 /**
@@ -134,6 +138,8 @@ export interface FillOptions {
  */
 class Groups {
   readonly live: number[] = [];
+  /** Every state that became live, in order (read by the cost indexes, src/fgd/cost-index.ts). */
+  readonly log: number[] = [];
   private readonly livePos: number[] = [];
   readonly members: number[][] = [];
   private readonly nodePos: Int32Array;
@@ -146,6 +152,7 @@ class Groups {
     if (m.length === 0) {
       this.livePos[state] = this.live.length;
       this.live.push(state);
+      this.log.push(state);
     }
     this.nodePos[node] = m.length;
     m.push(node);
@@ -237,9 +244,11 @@ export function staticFill(o: FillOptions): FillResult {
     frag += cache.frag[stateOf[n]];
     groups.add(n, stateOf[n]);
   }
+  // The curve is in % of GPU capacity.
+  if (capacity <= 0) throw new Error(`static fill: the cluster has no GPU capacity (${N} nodes), so no curve over arrived GPU demand`);
   const order = fillOrder(o.pods, capacity, o.tune, stream(o.seed, 'fgd/order'));
   const rng = stream(o.seed, `placement/${kernel.name}`);
-  const shapes = new Map<OpenbPod, PodShape & { key: string }>();
+  const shapes = new Map<OpenbPod, PodShape & { key: string; noMem: PodShape; index: CostIndex | undefined }>();
   const tied = new Int32Array(N);
   const shapesNoMem = new Map<string, PodShape & { key: string }>();
   const points: CurvePoint[] = [];
@@ -255,18 +264,30 @@ export function staticFill(o: FillOptions): FillResult {
   let placed = 0;
   let failed = 0;
   const failedByKind: Record<string, number> = {};
+  // Kernels whose ties break by node index read a cost index per (shape, memory); random ties
+  // keep the scan, whose order the random pick depends on.
+  const indexes = new Map<string, CostIndex>();
   for (const p of order) {
     let shape = shapes.get(p);
     if (!shape) {
-      shape = { cpu: p.cpu, memory: p.memory, gpus: p.gpus, milli: p.milli, models: p.models, key: `${p.cpu}|${p.gpus}|${p.milli}|${p.spec}` };
+      const key = `${p.cpu}|${p.gpus}|${p.milli}|${p.spec}`;
+      const noMem = shapesNoMem.get(key) ?? shapesNoMem.set(key, { cpu: p.cpu, memory: 0, gpus: p.gpus, milli: p.milli, models: p.models, key }).get(key)!;
+      const ik = `${key}|${p.memory}`;
+      let index: CostIndex | undefined;
+      if (!kernel.randomTies && !o.scan) {
+        index = indexes.get(ik);
+        if (!index) indexes.set(ik, (index = new CostIndex(p.memory)));
+      }
+      shape = { cpu: p.cpu, memory: p.memory, gpus: p.gpus, milli: p.milli, models: p.models, key, noMem, index };
       shapes.set(p, shape);
     }
     const memo = cache.table(kernel.name, shape.key);
-    const noMem = shapesNoMem.get(shape.key) ?? shapesNoMem.set(shape.key, { ...shape, memory: 0 }).get(shape.key)!;
-    const count = scan(groups.live, memo, cache.mem, p.memory, tied, (s) => {
+    const noMem = shape.noMem;
+    const miss = (s: number) => {
       const st = cache.states[s];
       return fitsState(st, noMem) ? kernel.cost(st, noMem, typical) : Infinity;
-    });
+    };
+    const count = shape.index ? shape.index.best(groups.log, groups.members, cache.mem, memo, miss, tied) : scan(groups.live, memo, cache.mem, p.memory, tied, miss);
     arrived += p.gpus * p.milli;
     if (count === 0) {
       failed++;
