@@ -90,7 +90,7 @@ export function planText(plan: readonly MountLine[]): string {
  */
 export const ROOTFS_SCRIPT = [
   'W=$GPULAB_WORKDIR',
-  'case $W in /*[[:space:]]*|"") exit 125;; esac',
+  'case $W in *[[:space:]]*|[!/]*|"") echo "gpulab sandbox: the workdir must be an absolute path without blanks: $W" >&2; exit 125;; esac',
   'cd "$W" || exit 125',
   '[ -z "$1" ] || echo "$1${GPULAB_JOB_MARKER%%-*}" > /proc/sys/kernel/hostname || exit 125',
   'while read -r s t f o; do [ "$t" = . ] && t=$W; printf \'%s %s%s %s %s 0 0\\n\' "$s" "$W" "$t" "$f" "$o"; done > "$W/.mounts" <<EOF',
