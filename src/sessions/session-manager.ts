@@ -174,13 +174,10 @@ export class SessionManager {
     const maxSec = this.o.maxExecTimeoutSec ?? 600;
     const timeoutMs = Math.round(Math.min(req.timeoutSec ?? this.o.defaultExecTimeoutSec ?? 30, maxSec) * 1000);
     const r = await e.worker.exec(req, timeoutMs, this.o.outputCapBytes ?? 64 * 1024);
-    if (e.ending) {
-      const ended = await e.ending;
+    if (r.kind === 'lost' || e.ending) {
+      const ended = await this.endEntry(e, 'worker-lost');
+      if (ended.endReason === 'worker-lost') return { kind: 'worker-lost', message: `session '${id}': ${r.kind === 'lost' ? r.message : 'worker lost'}` };
       return { kind: 'ended', message: `session '${id}' ended (${ended.endReason}) during the exec` };
-    }
-    if (r.kind === 'lost') {
-      await this.endEntry(e, 'worker-lost');
-      return { kind: 'worker-lost', message: `session '${id}': ${r.message}` };
     }
     this.update(e, { state: transition(e.record.state, 'exec-done'), execs: e.record.execs + 1, lastActiveAt: this.now() });
     this.armIdle(e);
