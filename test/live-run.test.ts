@@ -34,6 +34,10 @@ describe('live run of a scenario', () => {
     expect(readFileSync(join(dir, 'metrics.prom'), 'utf8')).toMatch(/gpulab_live_makespan_seconds\{source="predicted"\} \d/);
     const live = JSON.parse(readFileSync(join(dir, 'live.json'), 'utf8'));
     expect(live.predicted.makespanMs).toBeGreaterThan(0);
+    // each optional isolation layer: applied (in `layers`) or off with its reason
+    for (const layer of ['read-only-root', 'caps-dropped', 'uts-ns']) {
+      expect(live.layers.includes(layer) || live.layersUnavailable.some((u: string) => u.startsWith(layer))).toBe(true);
+    }
     expect(readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n')[0]).toMatch(/"msg":"isolation"/);
   });
 });

@@ -56,7 +56,7 @@ describe('sandbox hardening: each layer enforced by the kernel, seen from inside
     const names = layerNames(L);
     const want: [string, boolean | undefined, string][] = [
       ['read-only-root', L.readOnlyRoot, 'read-only-root'],
-      ['uts-ns', L.utsIpc, 'uts+ipc'],
+      ['uts-ns', L.utsIpc, 'uts-ns+ipc-ns'],
       ['caps-dropped', L.capsDropped, 'caps-dropped'],
       ['netns(none|loopback)', L.loopback, 'network-loopback'],
     ];
@@ -107,7 +107,7 @@ describe('sandbox hardening: each layer enforced by the kernel, seen from inside
     }
   });
 
-  const utsWhy = missing(L.utsIpc, 'uts+ipc');
+  const utsWhy = missing(L.utsIpc, 'uts-ns+ipc-ns');
   it.skipIf(utsWhy !== '')(title('UTS and IPC namespaces: own hostname, host System V queues invisible', utsWhy), async () => {
     const mk = spawnSync('ipcmk', ['-Q'], { encoding: 'utf8' });
     const id = /(\d+)/.exec(mk.stdout)?.[1];

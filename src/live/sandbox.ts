@@ -115,14 +115,15 @@ export function detectSandbox(mode: 'auto' | 'none' = 'auto', probe?: { node: st
   const nsRun = root ? run('unshare', [...NS_ARGS, '--', 'true']) : { ok: false, why: 'not root' };
   const ns = nsRun.ok || off('netns+pidns', nsRun.why);
   const probeCmd = probe ? [probe.node, '-e', `require('fs').accessSync(${JSON.stringify(probe.script)}, 4)`] : ['true'];
-  const setpriv = !root ? off('unprivileged-uid', 'not root') : !existsSync('/usr/bin/setpriv') ? off('unprivileged-uid', 'no setpriv') : works('setpriv', [...DROP_UID, '--no-new-privs', '--', ...probeCmd]) || off('unprivileged-uid', 'nobody cannot run the worker');
+  const setpriv = !root ? off('uid-nobody', 'not root') : !existsSync('/usr/bin/setpriv') ? off('uid-nobody', 'no setpriv') : works('setpriv', [...DROP_UID, '--no-new-privs', '--', ...probeCmd]) || off('uid-nobody', 'nobody cannot run the worker');
   const capsRun = setpriv ? run('setpriv', [...DROP_UID, ...DROP_CAPS, '--no-new-privs', '--', 'true']) : { ok: false, why: 'no uid drop' };
   const caps = capsRun.ok || off('caps-dropped', capsRun.why);
   const utsRun = ns ? run('unshare', ['--uts', '--ipc', '--', 'true']) : { ok: false, why: 'no namespaces' };
-  const utsIpc = utsRun.ok || off('uts+ipc', utsRun.why);
+  const utsIpc = utsRun.ok || off('uts-ns+ipc-ns', utsRun.why);
   const quotaBytes = limits.workdirQuotaMiB * 2 ** 20;
   const rootRun = ns ? probeRootfs(utsIpc, probeCmd, quotaBytes, setpriv ? NOBODY : 0) : { ok: false, why: 'no namespaces' };
   const readOnlyRoot = rootRun.ok || off('read-only-root', rootRun.why);
+  if (!readOnlyRoot) off('workdir-quota', 'its tmpfs is part of the read-only root layer');
   const loRun = !ns ? { ok: false, why: 'no netns' } : !existsSync('/usr/bin/nsenter') ? { ok: false, why: 'no nsenter' } : run('unshare', ['--net', '--', 'ip', 'link', 'set', 'lo', 'up']);
   const loopback = loRun.ok || off('network-loopback', loRun.why);
   if (cg.kind === 'ok' && !cg.support.controllers.includes('io')) off('io-limit', 'no io (v2) / blkio (v1) controller or no disk');
