@@ -56,27 +56,28 @@ export function renderRunView(all: boolean, w: number, parts: Record<string, num
   const stats = gantt.render(w);
   lap('gantt');
   // The heatmap costs nodes × columns searches: while zooming or panning it follows once the view
-  // settles, so interaction frames stay short. While a log is loading, the heatmap, timelines and
-  // overview of each partial frame are drawn in tasks of their own after the schedule, so that
-  // no single task blocks the page for the whole frame.
+  // settles, so interaction frames stay short. A whole frame (new data: each part of a loading
+  // log, the end of the load; a new run or filter) draws the heatmap, timelines and overview in
+  // tasks of their own right after the schedule, so that no single task blocks the page for the
+  // whole frame; zoom and pan frames draw the timelines with the schedule.
   clearTimeout(heatTimer);
   clearTimeout(laterTimer);
-  if (all && st.loaded) heatmap.render(w);
-  else heatTimer = window.setTimeout(() => heatmap.render(width()), all ? 0 : 120);
-  lap('heatmap');
-  if (st.loaded) {
-    timelines.render(w);
-    lap('timelines');
-  } else
+  heatTimer = window.setTimeout(() => heatmap.render(width()), all ? 0 : 120);
+  if (all) {
     laterTimer = window.setTimeout(() => {
+      const note = timelines.simplified;
       timelines.render(width());
+      // The notes above were written with the last render's; a changed one needs a frame.
+      if (timelines.simplified !== note) schedule(false);
       laterTimer = window.setTimeout(() => gantt.renderOverview(width()), 0);
     }, 0);
-  if (all) {
-    if (st.loaded) gantt.renderOverview(w);
     renderLegend(m);
-    lap('overview');
-  } else gantt.syncBrush(w);
+    lap('legend');
+  } else {
+    timelines.render(w);
+    lap('timelines');
+    gantt.syncBrush(w);
+  }
   const match = searchMatcher(m, st.filter.q);
   renderInspector($<HTMLTableElement>('events'), $('decisions'), $('ev-where'), m, st.cursorRec, st.manifest.runs.map((r, i) => ({ run: r.run, model: st.feeds[i].model })), { events: st.filter.events, match, searching: st.filter.q !== '' });
   lap('inspector');
