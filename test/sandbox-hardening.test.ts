@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobOutput } from '../src/live/live-executor.ts';
 import { detectSandbox, layerNames, privateTmpDirs, type SandboxLayers } from '../src/live/sandbox.ts';
 import { mountPlan, mountPoints, planText } from '../src/live/sandbox-mounts.ts';
 import { WorkSpecSchema, type WorkSpec } from '../src/live/work-spec.ts';
+import { loadScenario } from '../src/scenario/load.ts';
 import { workerScript } from '../src/live/worker-entry.ts';
 import { harness, liveJob } from './live-helpers.ts';
 
@@ -197,6 +199,17 @@ describe('sandbox hardening: each layer enforced by the kernel, seen from inside
       const r = WorkSpecSchema.safeParse({ kind: 'command', argv: ['true'], network: 'host' });
       expect(r.success).toBe(false);
       expect(r.error!.issues[0].path).toEqual(['network']);
+      // in a scenario: the demand's work carries it
+      const dir = mkdtempSync(join(tmpdir(), 'gpulab-net-scn-'));
+      try {
+        const yaml = readFileSync('test/fixtures/live-tiny.yaml', 'utf8').replace('work: { kind: sleep, ms: 200 }', 'work: { kind: command, argv: [/bin/true], network: NET }');
+        writeFileSync(join(dir, 'ok.yaml'), yaml.replace('NET', 'loopback'));
+        expect(loadScenario(join(dir, 'ok.yaml')).workload).toMatchObject({ demands: [{}, { work: { network: 'loopback' } }] });
+        writeFileSync(join(dir, 'bad.yaml'), yaml.replace('NET', 'host'));
+        expect(() => loadScenario(join(dir, 'bad.yaml'))).toThrow(/bad\.yaml[\s\S]*workload\.demands\.1\.work\.network/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
