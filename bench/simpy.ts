@@ -5,11 +5,14 @@
  * list goes to gpulab's `simulate()` and to the SimPy 2.3 model in bench/simpy_model.py.
  *  1. Agreement on a small case: mean JCT and GPU utilisation side by side.
  *  2. Speed: jobs/s of SimPy, of gpulab in process (no-op log; hashing log) and the ratios.
+ *  3. Whole process: `npm run sim` on the same workload as a scenario (every output written,
+ *     start-up included) against SimPy's simulation time on as many jobs. Goals: in process
+ *     ≥ 20× SimPy, whole process ≥ 5× at 300k jobs.
  * Skips with a message when /usr/bin/python3 cannot import SimPy (Debian: apt-get install python3-simpy).
- * `npx tsx bench/simpy.ts [jobs]` (default 50000 for the speed case).
+ * `npx tsx bench/simpy.ts [jobs] [whole-process jobs]` (defaults 50000 and 300000).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
@@ -18,6 +21,7 @@ import { RunWriter } from '../src/output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize } from '../src/workload/synthetic.ts';
+import { stringify } from 'yaml';
 
 const PY = '/usr/bin/python3';
 const probe = spawnSync(PY, ['-c', 'import SimPy.Simulation'], { encoding: 'utf8' });
@@ -34,19 +38,21 @@ const nodes: NodeSpec[] = Array.from({ length: NODES }, (_, i) => ({
   gpus: Array.from({ length: 8 }, () => ({ model: 'A100-80GB', capacity: 1000 })),
 }));
 
-function workload(n: number): JobSpec[] {
+/** The workload as a scenario's synthetic section (also fed to `synthesize`). */
+function synthetic(n: number) {
   const gpus = NODES * 8;
-  return synthesize(
-    {
-      jobs: n,
-      meanInterarrivalSec: (2.5 * 3600) / (0.9 * gpus), // mean demand 2.5 GPUs × 3600 s at 90% load
-      duration: { dist: 'exponential', meanSec: 3600 },
-      tenants: [{ name: 'a', share: 1 }],
-      estimateError: 0,
-      demands: [1, 2, 4, 8].map((g, i) => ({ weight: [4, 2, 1, 1][i], gpus: g, milli: 1000, cpu: 1000, memory: 1000 })),
-    },
-    1,
-  );
+  return {
+    jobs: n,
+    meanInterarrivalSec: (2.5 * 3600) / (0.9 * gpus), // mean demand 2.5 GPUs × 3600 s at 90% load
+    duration: { dist: 'exponential' as const, meanSec: 3600 },
+    tenants: [{ name: 'a', share: 1 }],
+    estimateError: 0,
+    demands: [1, 2, 4, 8].map((g, i) => ({ weight: [4, 2, 1, 1][i], gpus: g, milli: 1000, cpu: 1000, memory: 1000 })),
+  };
+}
+
+function workload(n: number): JobSpec[] {
+  return synthesize(synthetic(n), 1);
 }
 
 function gpulab(jobs: JobSpec[], hashing: boolean): { s: number; jctMeanMs: number; utilPct: number } {
@@ -91,3 +97,35 @@ const hashed = gpulab(big, true);
 const py = simpy(big);
 const rate = (s: number) => `${(n / s / 1000).toFixed(1)} k jobs/s`;
 console.log(`  speed (${n.toLocaleString('en')} jobs): SimPy ${rate(py.wallS)}; gpulab in process, no-op log ${rate(noop.s)} (${(py.wallS / noop.s).toFixed(1)}× SimPy), hashing log ${rate(hashed.s)} (${(py.wallS / hashed.s).toFixed(1)}× SimPy)`);
+
+// 3. Whole process: the same workload as a scenario through `npm run sim` (tsx start-up, policy
+// registry, every output written) in a child process, timed from spawn to exit.
+const wholeN = Number(process.argv[3] ?? 300_000);
+const dir = join('out', 'bench', 'simpy-whole');
+mkdirSync(dir, { recursive: true });
+const scenarioFile = join(dir, 'scenario.yaml');
+writeFileSync(
+  scenarioFile,
+  stringify({
+    name: 'simpy-whole',
+    seeds: [1],
+    cluster: { nodes: [{ prefix: 'n', count: NODES, cpu: 1_000_000, memory: 10_000_000, gpus: [{ count: 8, model: 'A100-80GB' }] }] },
+    workload: { kind: 'synthetic', ...synthetic(wholeN) },
+    scheduler: { headOfLine: 'block' },
+    policies: [{ queue: 'fifo', placement: 'first-fit' }],
+  }),
+);
+const outDir = join(dir, 'run');
+const t0 = performance.now();
+const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/sim.ts', scenarioFile, '--out', outDir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+const wholeS = (performance.now() - t0) / 1000;
+rmSync(outDir, { recursive: true, force: true });
+if (child.status !== 0) {
+  console.log(`  whole process: npm run sim failed (status ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+} else {
+  const pyWhole = simpy(workload(wholeN));
+  const r = (k: number, sec: number) => `${(k / sec / 1000).toFixed(1)} k jobs/s`;
+  console.log(
+    `  whole process (${wholeN.toLocaleString('en')} jobs): npm run sim ${wholeS.toFixed(1)} s = ${r(wholeN, wholeS)} (outputs written, start-up included); SimPy ${r(wholeN, pyWhole.wallS)}; ratio ${(pyWhole.wallS / wholeS).toFixed(2)}× SimPy (goal ≥ 5×)`,
+  );
+}

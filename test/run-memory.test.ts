@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
+import type { LogRecord } from '../src/log/records.ts';
 import { timelineCsv } from '../src/output/csv.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
@@ -77,5 +79,25 @@ describe('a run that writes files holds neither ended jobs nor timeline rows', (
     const dropped = run(list, new RunWriter(), { cancels: [{ at: 3 * s, job: 'x' }, { at: 4 * s, job: 'y' }], keepEndedJobs: false });
     expect(dropped.digest).toBe(kept.digest);
     expect(kept.res.core.jobs.get('y')!.state).toBe('cancelled');
+  });
+});
+
+describe('the event log bytes', () => {
+  it('are the JSON lines in order, with multi-byte text and a record longer than the write buffer, and the digest is their sha256', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpulab-bytes-'));
+    dirs.push(dir);
+    const w = new RunWriter(dir, { keepLines: true });
+    // A run record of 4,000 nodes: well over a third of the 1 MiB buffer, so written on its own.
+    const nodes = Array.from({ length: 4000 }, (_, i) => node(`nœud-${i}`, 8));
+    w.append({ t: 0, ev: 'run', run: 'r', mode: 'sim', seed: 1, queue: 'fifo', placement: 'first-fit', nodes });
+    for (let i = 0; i < 30_000; i++) {
+      const rec: LogRecord = { t: i, ev: 'arrival', job: `j${i}`, tenant: ['é', '🙂', 'a"b'][i % 3], cpu: 1, mem: 1, gpus: 1, milli: 1000, prio: 0, dur: 5 };
+      w.append(rec);
+    }
+    const digest = w.close();
+    const bytes = readFileSync(join(dir, 'events.jsonl'));
+    expect(bytes.toString('utf8')).toBe(w.lines!.join(''));
+    expect(w.lines![0].length).toBeGreaterThan(400_000);
+    expect(digest).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 });

@@ -9,7 +9,9 @@ import type { EventLog, LogRecord } from '../log/records.ts';
 const CHUNK = 1 << 20;
 
 /**
- * Writes a run's event log as JSON lines, buffered in ~1 MiB chunks, hashing the exact bytes as
+ * Writes a run's event log as JSON lines, encoded as it goes into a 1 MiB byte buffer (no line
+ * string outlives its record: a million-job run otherwise promotes every buffered line to the old
+ * generation before it is written), hashing the exact bytes as
  * it goes (the run's `digest`), and derives jobs and timeline from the same records. With a
  * directory the timeline goes to a spool file, not memory (`deriver.timeline` stays empty); with
  * none it only hashes and derives, keeping the timeline rows (benchmarks, tests).
@@ -18,7 +20,7 @@ export class RunWriter implements EventLog {
   readonly deriver: Deriver;
   private readonly spool: TimelineSpool | undefined;
   private readonly hash = createHash('sha256');
-  private buf: string[] = [];
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
   private bufLen = 0;
   private fd: number | undefined;
   private count = 0;
@@ -53,9 +55,15 @@ export class RunWriter implements EventLog {
     this.count++;
     this.deriver.add(record);
     this.lines?.push(line);
-    this.buf.push(line);
-    this.bufLen += line.length;
-    if (this.bufLen >= CHUNK) this.flush();
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8: flush first unless the line surely fits.
+    if (this.bufLen + line.length * 3 > CHUNK) {
+      this.flush();
+      if (line.length * 3 > CHUNK) {
+        this.out(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    this.bufLen += this.buf.write(line, this.bufLen, 'utf8');
   }
 
   /** Flushes, closes the log and writes jobs.csv and timeline.csv; returns the sha256 digest. */
@@ -78,9 +86,12 @@ export class RunWriter implements EventLog {
 
   private flush(): void {
     if (this.bufLen === 0) return;
-    const chunk = this.buf.join('');
-    this.buf = [];
+    const chunk = this.buf.subarray(0, this.bufLen);
     this.bufLen = 0;
+    this.out(chunk);
+  }
+
+  private out(chunk: Buffer): void {
     this.hash.update(chunk);
     if (this.fd !== undefined) writeSync(this.fd, chunk);
   }
