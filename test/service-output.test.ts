@@ -52,8 +52,13 @@ describe('GET /v1/jobs/:id/output and exitCode', () => {
     expect(l.stdout.text.endsWith('6789end')).toBe(true);
     expect(l.stdout.text).toContain(`[… ${20_008 - 4096} bytes dropped …]`);
 
-    // Not finished, unknown, bad query.
-    expect((await s.app.inject(`/v1/jobs/${queued}/output`)).json().error.code).toBe('no-output');
+    // Still running (the 3 s sleep started once the others ended): what it printed so far, marked running.
+    expect((await s.app.inject(`/v1/jobs/${queued}`)).json().state).toBe('running');
+    expect((await s.app.inject(`/v1/jobs/${queued}/output`)).json()).toEqual({ id: queued, attempt: 1, exitCode: null, running: true, stdout: { text: '', bytes: 0, truncated: false }, stderr: { text: '', bytes: 0, truncated: false } });
+    // Not started, unknown, bad query.
+    const behind = (await post({ tenant: 'team-a', work: { kind: 'sleep', ms: 10 }, cpuMilli: 2000 })).json().id;
+    expect((await s.app.inject(`/v1/jobs/${behind}`)).json().state).toBe('queued');
+    expect((await s.app.inject(`/v1/jobs/${behind}/output`)).json().error.code).toBe('no-output');
     expect((await s.app.inject('/v1/jobs/nope/output')).statusCode).toBe(404);
     expect((await s.app.inject(`/v1/jobs/${ok}/output?attempt=0`)).json().error).toMatchObject({ code: 'invalid-request', field: 'attempt' });
     expect((await s.app.inject(`/v1/jobs/${ok}/output?attempt=2`)).json().error.code).toBe('no-output');
