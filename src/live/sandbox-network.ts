@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { z } from 'zod';
 import { childPids } from './proc-scan.ts';
-import type { SandboxLayers } from './sandbox.ts';
+import { ADMIN_PATH, type SandboxLayers } from './sandbox.ts';
 import type { NetworkSchema } from './work-spec.ts';
 
 /**
@@ -28,7 +28,7 @@ export function applyNetworkPolicy(l: SandboxLayers, workerPid: number | undefin
   const target = workerPid === undefined ? undefined : childPids(workerPid)[0];
   if (target === undefined) return Promise.resolve('network: loopback: the worker has no namespace process');
   return new Promise((resolve) => {
-    const p = spawn('nsenter', [`--target=${target}`, '--net', '--', 'ip', 'link', 'set', 'lo', 'up'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('nsenter', [`--target=${target}`, '--net', '--', 'ip', 'link', 'set', 'lo', 'up'], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: ADMIN_PATH } });
     let err = '';
     p.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
     p.on('error', (e) => resolve(`network: loopback: ${e.message}`));

@@ -80,10 +80,12 @@ export const NOBODY = 65534;
 const DROP_UID = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
 const DROP_CAPS = ['--inh-caps=-all', '--bounding-set=-all'];
 const NS_ARGS = ['--net', '--pid', '--fork', '--mount-proc', '--kill-child'];
+/** PATH for the tools the executor itself runs (probes, nsenter): sbin holds `ip`. */
+export const ADMIN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function run(cmd: string, args: string[]): { ok: boolean; why: string } {
   try {
-    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000, encoding: 'utf8' });
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000, encoding: 'utf8', env: { PATH: ADMIN_PATH } });
     if (r.error) return { ok: false, why: r.error.message };
     return { ok: r.status === 0, why: (r.stderr ?? '').trim().split('\n').pop() || `${cmd} exited with ${r.status ?? r.signal}` };
   } catch (e) {
@@ -124,7 +126,7 @@ export function detectSandbox(mode: 'auto' | 'none' = 'auto', probe?: { node: st
   const rootRun = ns ? probeRootfs(utsIpc, probeCmd, quotaBytes, setpriv ? NOBODY : 0) : { ok: false, why: 'no namespaces' };
   const readOnlyRoot = rootRun.ok || off('read-only-root', rootRun.why);
   if (!readOnlyRoot) off('workdir-quota', 'its tmpfs is part of the read-only root layer');
-  const loRun = !ns ? { ok: false, why: 'no netns' } : !existsSync('/usr/bin/nsenter') ? { ok: false, why: 'no nsenter' } : run('unshare', ['--net', '--', 'ip', 'link', 'set', 'lo', 'up']);
+  const loRun = !ns ? { ok: false, why: 'no netns' } : works('nsenter', ['--version']) ? run('unshare', ['--net', '--', 'ip', 'link', 'set', 'lo', 'up']) : { ok: false, why: 'no nsenter' };
   const loopback = loRun.ok || off('network-loopback', loRun.why);
   if (cg.kind === 'ok' && !cg.support.controllers.includes('io')) off('io-limit', 'no io (v2) / blkio (v1) controller or no disk');
   if (cg.kind === 'none') off('io-limit', cg.reason);
@@ -153,7 +155,8 @@ function probeRootfs(uts: boolean, probeCmd: string[], quotaBytes: number, uid: 
     const keep = probeCmd.filter((a) => a.startsWith('/'));
     const check = 'if (true > /.gpulab-rw-probe) 2>/dev/null; then echo "root stays writable" >&2; exit 1; fi; exec "$@"';
     const args = [...NS_ARGS, ...(uts ? ['--uts', '--ipc'] : []), '--', '/bin/sh', '-c', ROOTFS_SCRIPT, 'sandbox', uts ? 'gpulab-' : '', planText(hostPlan(keep, quotaBytes, uid)), '/bin/sh', '-c', check, 'check', ...probeCmd];
-    const r = spawnSync('unshare', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000, encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', GPULAB_WORKDIR: w } });
+    // the PATH a worker's wrapper gets (worker-process.ts)
+    const r = spawnSync('unshare', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000, encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin', GPULAB_WORKDIR: w } });
     if (r.error) return { ok: false, why: r.error.message };
     return { ok: r.status === 0, why: (r.stderr ?? '').trim().split('\n').pop() || `mount plan exited with ${r.status ?? r.signal}` };
   } finally {
