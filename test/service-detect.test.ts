@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { parseNvidiaSmi } from '../src/service/gpu-detect.ts';
+import { detectGpus, parseNvidiaSmi } from '../src/service/gpu-detect.ts';
 import { startService, tempState, testConfig } from './service-helpers.ts';
 
 const dirs: string[] = [];
@@ -42,6 +42,21 @@ describe('parseNvidiaSmi: nvidia-smi --query-gpu=name,memory.total --format=csv,
     expect(() => parseNvidiaSmi('[Not Supported], 81559 MiB')).toThrow("nvidia-smi output line 1, field name: expected a GPU name, got '[Not Supported]'");
     expect(() => parseNvidiaSmi('No devices were found')).toThrow("nvidia-smi output line 1: expected 'name, memory.total', got 'No devices were found'");
   });
+});
+
+describe('detectGpus: the WebGPU probe', () => {
+  it('asks Dawn in a child process and answers a hardware adapter, or none with the reason (never a crash, never a software adapter)', async () => {
+    const d = await detectGpus({ nvidiaSmi: false });
+    if (d.source === 'webgpu') {
+      expect(d.gpus).toHaveLength(1);
+      expect(d.gpus[0].model).not.toMatch(/swiftshader|llvmpipe|lavapipe/i);
+    } else {
+      expect(d).toMatchObject({ source: 'none', gpus: [] });
+      expect(d.notes).toHaveLength(2);
+      expect(d.notes[0]).toBe('nvidia-smi: not asked');
+      expect(d.notes[1]).toMatch(/^webgpu: (no adapter|only a software adapter \(.*\))$/);
+    }
+  }, 30_000);
 });
 
 describe('cluster: { detect: true } builds the node from this box', () => {
