@@ -50,6 +50,8 @@ export interface SessionManagerOptions {
   readonly defaultExecTimeoutSec?: number;
   /** Upper bound on any exec's timeout; default 600 s. */
   readonly maxExecTimeoutSec?: number;
+  /** Worker builds under way at most per warm pool; default 4. */
+  readonly poolParallelBuilds?: number;
   /** Ended sessions kept in memory for `get`/`list` (oldest dropped first); default 1000. */
   readonly maxEndedKept?: number;
   /** Wall clock, ms since the epoch (records' times). */
@@ -97,7 +99,7 @@ export class SessionManager {
     this.wo = { root: o.root, layers: o.layers, pidsMax: o.pidsMax ?? 128, setupTimeoutMs: (o.setupTimeoutSec ?? 120) * 1000 };
     for (const t of o.templates) {
       this.templates.set(t.name, t);
-      if ((t.warmPool?.size ?? 0) > 0) this.pools.set(t.name, new WarmPool(t, this.wo));
+      if ((t.warmPool?.size ?? 0) > 0) this.pools.set(t.name, new WarmPool(t, this.wo, o.poolParallelBuilds ?? 4));
     }
   }
 

@@ -26,6 +26,8 @@ export class WarmPool {
   constructor(
     readonly template: Template,
     private readonly o: WorkerOptions,
+    /** Builds under way at most: a burst of takes refills gradually instead of starving the machine. */
+    private readonly parallelBuilds = 4,
     private readonly start: (t: Template, o: WorkerOptions) => Promise<WorkerStart> = SessionWorker.start,
   ) {}
 
@@ -50,8 +52,8 @@ export class WarmPool {
   }
 
   /**
-   * Starts builds until ready + starting reaches the pool size, one per event-loop turn and never
-   * in the caller's turn: spawning a sandbox costs the event loop milliseconds, which would
+   * Starts builds until ready + starting reaches the pool size, at most `parallelBuilds` at a time,
+   * one per event-loop turn and never in the caller's turn: spawning a sandbox costs the event loop milliseconds, which would
    * otherwise land on the create that took a worker (20 creates at once: 20 spawns). Idempotent.
    */
   fill(): void {
@@ -59,7 +61,7 @@ export class WarmPool {
     this.fillQueued = true;
     setImmediate(() => {
       this.fillQueued = false;
-      if (this.closed || this.backoff !== undefined || this.ready.length + this.starting >= this.size) return;
+      if (this.closed || this.backoff !== undefined || this.ready.length + this.starting >= this.size || this.starting >= this.parallelBuilds) return;
       this.starting++;
       void this.start(this.template, this.o).then((r) => this.built(r));
       this.fill();
@@ -74,6 +76,7 @@ export class WarmPool {
 
   private built(r: WorkerStart): void {
     this.starting--;
+    this.fill();
     if (r.kind === 'failed') {
       this.lastError = r.message;
       this.failures++;
