@@ -1,10 +1,10 @@
 import type { NodeSpec } from '../cluster/types.ts';
 import { stream, type Rng } from '../engine/rng.ts';
-import { nodeFrag } from '../frag/node-frag.ts';
-import type { TypicalPod } from '../frag/typical-pods.ts';
 import type { OpenbPod } from '../trace/openb.ts';
 import { CostIndex } from './cost-index.ts';
-import { affinityBit, fitsState, type NodeState, type PodShape, type ScoreKernel } from './kernel.ts';
+import { FillCache } from './fill-cache.ts';
+import { podShapes } from './pod-shapes.ts';
+import { affinityBit, fitsState, type NodeState, type ScoreKernel } from './kernel.ts';
 
 /**
  * The FGD study's static-fill experiment (its simulator's openb runs, verified in its code):
@@ -20,6 +20,8 @@ import { affinityBit, fitsState, type NodeState, type PodShape, type ScoreKernel
  * shape) in a `FillCache`. The memo is keyed purely by the kernel's inputs, so it changes no
  * result; it is kept across runs of the same node set and typical pods.
  */
+
+export { FillCache } from './fill-cache.ts';
 
 export interface CurvePoint {
   /** Arrived GPU demand, integer % of cluster GPU capacity. */
@@ -48,46 +50,6 @@ export function podKind(gpus: number, milli: number): string {
   if (gpus === 0) return 'cpu';
   if (milli < 1000) return 'share';
   return `gpu-${gpus}`;
-}
-
-/** Interned node states and memoised costs for one node set and one typical-pod list. */
-export class FillCache {
-  readonly ids = new Map<string, number>();
-  readonly states: NodeState[] = [];
-  readonly frag: number[] = [];
-  /** Free memory per state id (checked in the scan, so the memo need not key on memory). */
-  readonly mem: number[] = [];
-  /** kernel name → shape key → cost per state id (NaN = not computed; Infinity = unfit). */
-  readonly memo = new Map<string, Map<string, Float64Array>>();
-  constructor(readonly typical: readonly TypicalPod[]) {}
-
-  intern(model: string, cpuFree: number, memFree: number, affinity: number, gpuFree: readonly number[]): number {
-    const sorted = gpuFree.slice().sort((a, b) => b - a);
-    const key = `${model}|${cpuFree}|${memFree}|${affinity}|${sorted.join(',')}`;
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.states.length;
-      const s: NodeState = { model, cpuFree, memFree, gpuFree: sorted, affinity };
-      this.states.push(s);
-      this.frag.push(nodeFrag(s, this.typical));
-      this.mem.push(memFree);
-      this.ids.set(key, id);
-    }
-    return id;
-  }
-
-  table(kernel: string, shape: string): Float64Array {
-    let byShape = this.memo.get(kernel);
-    if (!byShape) this.memo.set(kernel, (byShape = new Map()));
-    let t = byShape.get(shape);
-    if (!t || t.length < this.states.length) {
-      const n = new Float64Array(Math.max(1024, this.states.length * 2)).fill(NaN);
-      if (t) n.set(t);
-      byShape.set(shape, n);
-      t = n;
-    }
-    return t;
-  }
 }
 
 /** Pod order of one run: sorted by name, seeded shuffle, then padding to `tune` × capacity. */
@@ -248,9 +210,8 @@ export function staticFill(o: FillOptions): FillResult {
   if (capacity <= 0) throw new Error(`static fill: the cluster has no GPU capacity (${N} nodes), so no curve over arrived GPU demand`);
   const order = fillOrder(o.pods, capacity, o.tune, stream(o.seed, 'fgd/order'));
   const rng = stream(o.seed, `placement/${kernel.name}`);
-  const shapes = new Map<OpenbPod, PodShape & { key: string; noMem: PodShape; index: CostIndex | undefined }>();
+  const shapes = podShapes(o.pods);
   const tied = new Int32Array(N);
-  const shapesNoMem = new Map<string, PodShape & { key: string }>();
   const points: CurvePoint[] = [];
   let allocated = 0;
   let arrived = 0;
@@ -265,29 +226,26 @@ export function staticFill(o: FillOptions): FillResult {
   let failed = 0;
   const failedByKind: Record<string, number> = {};
   // Kernels whose ties break by node index read a cost index per (shape, memory); random ties
-  // keep the scan, whose order the random pick depends on.
-  const indexes = new Map<string, CostIndex>();
+  // keep the scan, whose order the random pick depends on. Both by the list's shape numbers.
+  const useIndex = !kernel.randomTies && !o.scan;
+  const indexes: (CostIndex | undefined)[] = new Array(shapes.indexes).fill(undefined);
+  const memos: (Float64Array | undefined)[] = new Array(shapes.shapes).fill(undefined);
   for (const p of order) {
-    let shape = shapes.get(p);
-    if (!shape) {
-      const key = `${p.cpu}|${p.gpus}|${p.milli}|${p.spec}`;
-      const noMem = shapesNoMem.get(key) ?? shapesNoMem.set(key, { cpu: p.cpu, memory: 0, gpus: p.gpus, milli: p.milli, models: p.models, key }).get(key)!;
-      const ik = `${key}|${p.memory}`;
-      let index: CostIndex | undefined;
-      if (!kernel.randomTies && !o.scan) {
-        index = indexes.get(ik);
-        if (!index) indexes.set(ik, (index = new CostIndex(p.memory)));
-      }
-      shape = { cpu: p.cpu, memory: p.memory, gpus: p.gpus, milli: p.milli, models: p.models, key, noMem, index };
-      shapes.set(p, shape);
-    }
-    const memo = cache.table(kernel.name, shape.key);
-    const noMem = shape.noMem;
+    const ref = shapes.of.get(p)!;
+    const shape = ref.shape;
+    const noMem = ref.noMem;
+    let memo = memos[ref.shapeId];
+    if (memo === undefined || memo.length < cache.states.length) memos[ref.shapeId] = memo = cache.table(kernel.name, noMem.key);
     const miss = (s: number) => {
       const st = cache.states[s];
       return fitsState(st, noMem) ? kernel.cost(st, noMem, typical) : Infinity;
     };
-    const count = shape.index ? shape.index.best(groups.log, groups.members, cache.mem, memo, miss, tied) : scan(groups.live, memo, cache.mem, p.memory, tied, miss);
+    let count: number;
+    if (useIndex) {
+      let index = indexes[ref.indexId];
+      if (index === undefined) indexes[ref.indexId] = index = new CostIndex(ref.memory);
+      count = index.best(groups.log, groups.members, cache.mem, memo, miss, tied);
+    } else count = scan(groups.live, memo, cache.mem, p.memory, tied, miss);
     arrived += p.gpus * p.milli;
     if (count === 0) {
       failed++;
