@@ -216,6 +216,29 @@ describe('session execs', () => {
   });
 });
 
+describe('persistence failures', () => {
+  it('a create whose record cannot be stored leaves no session; an exec not stored is not run', async () => {
+    let failOn: string | undefined = 'ready';
+    const { m, root } = manager([template({ runtime: 'shell' })], {
+      persistence: {
+        save: (r) => {
+          if (r.state === failOn) throw new Error(`store down (${r.state})`);
+        },
+      },
+    });
+    await expect(m.create({ tenant: 't', template: 'box' })).rejects.toThrow('store down (ready)');
+    expect(m.list()).toEqual([]);
+    expect(readdirSync(root)).toEqual([]);
+    failOn = 'busy';
+    const s = await created(m, { tenant: 't', template: 'box' });
+    await expect(m.exec(s.id, { language: 'shell', code: 'touch ran' })).rejects.toThrow('store down (busy)');
+    expect(m.get(s.id)!.state).toBe('ready');
+    failOn = undefined;
+    expect(await run(m, s.id, { language: 'shell', code: 'ls' })).toMatchObject({ stdout: '' });
+    await m.end(s.id);
+  });
+});
+
 describe('worker loss', () => {
   it('ends the session with worker-lost when its agent dies, and reclaims it', async () => {
     const { m, root } = manager([template({ runtime: 'shell' })]);

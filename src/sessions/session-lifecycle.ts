@@ -48,7 +48,8 @@ export interface SessionRecord {
 
 /**
  * Where the manager reports every change of a session's record (create, busy, ready, end), e.g.
- * the service's state store. Awaited before the manager answers; a rejection propagates.
+ * the service's state store. Awaited before the manager answers; a rejection propagates (a
+ * create whose record was not stored is ended and forgotten; an exec not started is not run).
  */
 export interface SessionPersistence {
   save(record: SessionRecord): void | Promise<void>;

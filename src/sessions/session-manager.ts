@@ -156,7 +156,14 @@ export class SessionManager {
     worker.onLost = () => void this.endEntry(e, 'worker-lost');
     e.lifetime = setTimeout(() => void this.endEntry(e, 'max-lifetime'), e.record.maxLifetimeSec * 1000).unref();
     this.armIdle(e);
-    await this.o.persistence?.save(e.record);
+    try {
+      await this.o.persistence?.save(e.record);
+    } catch (err) {
+      // Not stored, so not answered: the session must not run on unseen.
+      await this.endEntry(e, 'shutdown').catch(() => undefined);
+      this.sessions.delete(e.record.id);
+      throw err;
+    }
     return { kind: 'created', session: e.record };
   }
 
@@ -172,7 +179,13 @@ export class SessionManager {
     }
     if (e.idle) clearTimeout(e.idle);
     this.update(e, { state: transition(e.record.state, 'exec') });
-    await this.o.persistence?.save(e.record);
+    try {
+      await this.o.persistence?.save(e.record);
+    } catch (err) {
+      if (!e.ending) this.update(e, { state: transition(e.record.state, 'exec-done') });
+      this.armIdle(e);
+      throw err;
+    }
     const maxSec = this.o.maxExecTimeoutSec ?? 600;
     const timeoutMs = Math.round(Math.min(req.timeoutSec ?? this.o.defaultExecTimeoutSec ?? 30, maxSec) * 1000);
     const r = await e.worker.exec(req, timeoutMs, this.o.outputCapBytes ?? 64 * 1024);
