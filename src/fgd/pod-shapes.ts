@@ -18,7 +18,8 @@ export interface PodShapeRef {
 }
 
 export interface PodShapes {
-  readonly of: ReadonlyMap<OpenbPod, PodShapeRef>;
+  /** By position in the pod list. */
+  readonly refs: readonly PodShapeRef[];
   readonly shapes: number;
   readonly indexes: number;
 }
@@ -30,7 +31,7 @@ export function podShapes(pods: readonly OpenbPod[]): PodShapes {
   if (ps) return ps;
   const noMems = new Map<string, { shape: PodShape & { key: string }; id: number }>();
   const indexIds = new Map<string, number>();
-  const of = new Map<OpenbPod, PodShapeRef>();
+  const refs: PodShapeRef[] = [];
   for (const p of pods) {
     const key = `${p.cpu}|${p.gpus}|${p.milli}|${p.spec}`;
     let nm = noMems.get(key);
@@ -38,9 +39,9 @@ export function podShapes(pods: readonly OpenbPod[]): PodShapes {
     const ik = `${key}|${p.memory}`;
     let indexId = indexIds.get(ik);
     if (indexId === undefined) indexIds.set(ik, (indexId = indexIds.size));
-    of.set(p, { shape: { cpu: p.cpu, memory: p.memory, gpus: p.gpus, milli: p.milli, models: p.models, key }, noMem: nm.shape, shapeId: nm.id, indexId, memory: p.memory });
+    refs.push({ shape: { cpu: p.cpu, memory: p.memory, gpus: p.gpus, milli: p.milli, models: p.models, key }, noMem: nm.shape, shapeId: nm.id, indexId, memory: p.memory });
   }
-  ps = { of, shapes: noMems.size, indexes: indexIds.size };
+  ps = { refs, shapes: noMems.size, indexes: indexIds.size };
   memo.set(pods, ps);
   return ps;
 }

@@ -54,7 +54,13 @@ export function podKind(gpus: number, milli: number): string {
 
 /** Pod order of one run: sorted by name, seeded shuffle, then padding to `tune` × capacity. */
 export function fillOrder(pods: readonly OpenbPod[], capacityMilli: number, tune: number, rng: Rng): OpenbPod[] {
-  const order = pods.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return fillOrderIndex(pods, capacityMilli, tune, rng).map((i) => pods[i]);
+}
+
+/** `fillOrder` as positions in `pods` (the runner reads per-pod data by position). */
+export function fillOrderIndex(pods: readonly OpenbPod[], capacityMilli: number, tune: number, rng: Rng): number[] {
+  // A stable sort of positions by name: the same order as sorting the pods themselves.
+  const order = pods.map((_, i) => i).sort((a, b) => (pods[a].name < pods[b].name ? -1 : pods[a].name > pods[b].name ? 1 : 0));
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     const t = order[i];
@@ -65,14 +71,14 @@ export function fillOrder(pods: readonly OpenbPod[], capacityMilli: number, tune
   if (tune <= 0 || !pods.some((p) => p.gpus * p.milli > 0)) return order;
   const target = tune * capacityMilli;
   let demand = 0;
-  for (const p of order) demand += p.gpus * p.milli;
+  for (const i of order) demand += pods[i].gpus * pods[i].milli;
   const base = order.length;
   for (;;) {
-    const p = order[Math.floor(rng() * base)];
-    const d = p.gpus * p.milli;
+    const i = order[Math.floor(rng() * base)];
+    const d = pods[i].gpus * pods[i].milli;
     if (demand + d > target) break;
     demand += d;
-    order.push(p);
+    order.push(i);
   }
   return order;
 }
@@ -208,7 +214,7 @@ export function staticFill(o: FillOptions): FillResult {
   }
   // The curve is in % of GPU capacity.
   if (capacity <= 0) throw new Error(`static fill: the cluster has no GPU capacity (${N} nodes), so no curve over arrived GPU demand`);
-  const order = fillOrder(o.pods, capacity, o.tune, stream(o.seed, 'fgd/order'));
+  const order = fillOrderIndex(o.pods, capacity, o.tune, stream(o.seed, 'fgd/order'));
   const rng = stream(o.seed, `placement/${kernel.name}`);
   const shapes = podShapes(o.pods);
   const tied = new Int32Array(N);
@@ -230,8 +236,9 @@ export function staticFill(o: FillOptions): FillResult {
   const useIndex = !kernel.randomTies && !o.scan;
   const indexes: (CostIndex | undefined)[] = new Array(shapes.indexes).fill(undefined);
   const memos: (Float64Array | undefined)[] = new Array(shapes.shapes).fill(undefined);
-  for (const p of order) {
-    const ref = shapes.of.get(p)!;
+  for (const at of order) {
+    const p = o.pods[at];
+    const ref = shapes.refs[at];
     const shape = ref.shape;
     const noMem = ref.noMem;
     let memo = memos[ref.shapeId];
