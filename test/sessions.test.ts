@@ -176,6 +176,9 @@ describe('session execs', () => {
     expect(await run(m, s.id, { language: 'shell', code: 'tr a-z A-Z', stdin: 'hello' })).toMatchObject({ exitCode: 0, stdout: 'HELLO' });
     const js = "let d = ''; process.stdin.on('data', (c) => (d += c)); process.stdin.on('end', () => { console.log(d.length); process.exitCode = 5; });";
     expect(await run(m, s.id, { language: 'javascript', code: js, stdin: 'x'.repeat(100_000) })).toMatchObject({ exitCode: 5, stdout: '100000\n' });
+    // Work scheduled at the drain (beforeExit) still runs before the exec counts as done.
+    const late = "let once = true; process.on('beforeExit', () => { if (once) setTimeout(() => console.log('late'), 20); once = false; }); console.log('early');";
+    expect(await run(m, s.id, { language: 'javascript', code: late })).toMatchObject({ exitCode: 0, stdout: 'early\nlate\n' });
     const thrown = await run(m, s.id, { language: 'javascript', code: "throw new Error('boom')" });
     expect(thrown.exitCode).toBe(1);
     expect(thrown.stderr).toContain('Error: boom');

@@ -17,19 +17,22 @@ fd3.on('data', (c) => chunks.push(c));
 fd3.on('error', () => {});
 fd3.on('end', () => {
   fd3.unref();
-  process.once('beforeExit', () => {
-    try {
-      fs.closeSync(1);
-      fs.closeSync(2);
-      fs.writeSync(3, `d${process.exitCode ?? 0}\n`);
-    } catch {
-      // the agent is gone: exit the ordinary way
-    }
-  });
   const file = join(process.cwd(), '[exec]');
   globalThis.require = createRequire(file);
   globalThis.__filename = file;
   globalThis.__dirname = process.cwd();
   vm.runInThisContext(Buffer.concat(chunks).toString('utf8'), { filename: '[exec]' });
+  // Registered after the code's own listeners: if one of them scheduled more work (anything but
+  // the stdio pipes is active), the loop goes on and this runs again at the next drain.
+  process.on('beforeExit', () => {
+    if (process.getActiveResourcesInfo().some((r) => r !== 'PipeWrap' && r !== 'TTYWrap')) return;
+    try {
+      fs.closeSync(1);
+      fs.closeSync(2);
+      fs.writeSync(3, `d${process.exitCode ?? 0}\n`);
+    } catch {
+      // the agent is gone, or the code closed its stdio: exit the ordinary way
+    }
+  });
 });
 fd3.write('r');
