@@ -162,7 +162,9 @@ export class Deriver {
   constructor(private readonly sink?: TimelineSink) {}
 
   add(r: LogRecord): void {
-    if (!this.follows(r)) throw new Error(`event log refers to job ${'job' in r ? r.job : '?'} before its arrival`);
+    // One lookup per record: the row of the job it is about (an arrival's is made below).
+    let job = r.ev !== 'arrival' && 'job' in r ? this.jobs.get(r.job) : undefined;
+    if (!job && r.ev !== 'arrival' && 'job' in r) throw new Error(`event log refers to job ${r.job} before its arrival`);
     if (r.t !== this.lastT) {
       this.closeInstant();
       if (this.lastT >= 0) {
@@ -172,7 +174,7 @@ export class Deriver {
       this.lastT = r.t;
     }
     // After closing the previous instant, whose timeline row carries the tenants' shares then.
-    const job = r.ev === 'arrival' ? this.arrive(r) : 'job' in r ? this.jobs.get(r.job) : undefined;
+    if (r.ev === 'arrival') job = this.arrive(r);
     this.fair.add(r, job, this.weightOf);
     this.migFrag.add(r);
     switch (r.ev) {
@@ -188,19 +190,19 @@ export class Deriver {
         }
         break;
       case 'admit':
-        this.row(r.job).state = 'queued';
+        job!.state = 'queued';
         this.queued++;
         this.dirty = true;
         break;
       case 'reject': {
-        const j = this.row(r.job);
+        const j = job!;
         j.state = 'rejected';
         j.end = r.t;
         j.reason = r.reason;
         break;
       }
       case 'start': {
-        const j = this.row(r.job);
+        const j = job!;
         if (j.start < 0) j.start = r.t;
         j.state = 'running';
         if (r.parts && r.parts.length > 0) {
@@ -222,7 +224,7 @@ export class Deriver {
         break;
       }
       case 'finish': {
-        const j = this.row(r.job);
+        const j = job!;
         const m = j.alloc;
         if (m >= 0) {
           this.gpuAllocated -= m;
@@ -243,7 +245,7 @@ export class Deriver {
         break;
       }
       case 'preempt': {
-        const { j } = this.stopRunning(r.job, r.lost);
+        const { j } = this.stopRunning(job!, r.lost);
         j.preemptions++;
         break;
       }
@@ -257,14 +259,14 @@ export class Deriver {
         this.dirty = true;
         break;
       case 'node-loss': {
-        const { j, milli } = this.stopRunning(r.job, r.lost);
+        const { j, milli } = this.stopRunning(job!, r.lost);
         j.nodeLosses++;
         this.jobsHit++;
         this.lostByLoss += r.lost * milli;
         break;
       }
       case 'requeue':
-        this.row(r.job).state = 'queued';
+        job!.state = 'queued';
         this.queued++;
         this.dirty = true;
         break;
@@ -371,8 +373,7 @@ export class Deriver {
   }
 
   /** A running job stopped without finishing (preempted or lost with its node): frees what it held. */
-  private stopRunning(id: string, lost: number): { j: JobRow; milli: number } {
-    const j = this.row(id);
+  private stopRunning(j: DerivedRow, lost: number): { j: JobRow; milli: number } {
     const milli = Math.max(0, j.alloc);
     this.gpuAllocated -= milli;
     j.alloc = -1;
@@ -409,11 +410,5 @@ export class Deriver {
     };
     this.jobs.set(r.job, row);
     return row;
-  }
-
-  private row(id: string): DerivedRow {
-    const j = this.jobs.get(id);
-    if (!j) throw new Error(`event log refers to job ${id} before its arrival`);
-    return j;
   }
 }
