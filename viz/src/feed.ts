@@ -59,6 +59,7 @@ function theWorker(): Worker {
       const t0 = performance.now();
       feed.model.apply(m.delta);
       feed.applyMs.push(Math.round(performance.now() - t0));
+      feed.applyAt.push(Math.round(t0));
       feed.foldMs += m.foldMs - feed.lastFoldMs;
       feed.lastFoldMs = m.final ? 0 : m.foldMs;
       feed.onDelta?.(m.final);
@@ -85,6 +86,8 @@ export class LogFeed {
   progress: Progress | undefined;
   /** Page time spent appending each delta (ms). */
   readonly applyMs: number[] = [];
+  /** Page time (ms) at which each delta's append began. */
+  readonly applyAt: number[] = [];
   /** Worker time spent folding this log (ms), over every poll. */
   foldMs = 0;
   lastFoldMs = 0;

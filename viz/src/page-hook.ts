@@ -40,6 +40,7 @@ export function installHook(): void {
       heat: heatmap.stats,
       timing: st.timing,
       applyMs: st.feeds.map((f) => f.applyMs),
+      applyAt: st.feeds.map((f) => f.applyAt),
       /** Per run: the last read's progress as the worker reported it, and how many deltas it posted. */
       progress: st.feeds.map((f) => f.progress ?? null),
       deltas: st.feeds.map((f) => f.applyMs.length),

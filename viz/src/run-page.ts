@@ -67,8 +67,8 @@ export function renderRunView(all: boolean, w: number, parts: Record<string, num
     laterTimer = window.setTimeout(() => {
       const note = timelines.simplified;
       timelines.render(width());
-      // The notes above were written with the last render's; a changed one needs a frame.
-      if (timelines.simplified !== note) schedule(false);
+      // The notes were written with the last render's simplification; rewrite them if it changed.
+      if (timelines.simplified !== note) writeNotes(m, stats);
       laterTimer = window.setTimeout(() => gantt.renderOverview(width()), 0);
     }, 0);
     renderLegend(m);
@@ -89,6 +89,14 @@ export function renderRunView(all: boolean, w: number, parts: Record<string, num
   range.textContent = `showing ${fmtT(st.domain[0])} – ${fmtT(st.domain[1])} of ${fmtT(st.full[1])}`;
   range.dataset.t0 = String(Math.round(st.domain[0]));
   range.dataset.t1 = String(Math.round(st.domain[1]));
+  writeNotes(m, stats);
+  const p = st.feeds[st.cur].progress;
+  const reading = !st.loaded && p ? `still reading: ${p.total > 0 ? `${Math.floor((100 * p.bytes) / p.total)}% of the log` : `${fmtInt(Math.round(p.bytes / 1024))} KiB`} · ` : '';
+  $('status').textContent = `${reading}${st.feeds.length} run(s) · ${fmtInt(m.jobs.length)} jobs · ${fmtInt(m.records.length)} records · ${fmtInt(stats.bars)} bars in view (${fmtInt(stats.painted)} painted)${st.loaded ? ` · loaded in ${(st.timing.fetchParseMs / 1000).toFixed(2)} s` : ''} · frame ${Object.values(parts).reduce((a, b) => a + b, 0)} ms`;
+}
+
+/** The notes above the views: simplifications, problems in the log, loading and live state. */
+function writeNotes(m: RunModel, stats: { merged: number; bars: number }): void {
   const notes: string[] = [];
   if (stats.merged > 0)
     notes.push(`Simplified: ${fmtInt(stats.merged)} of ${fmtInt(stats.bars)} bars are narrower than the pixels already drawn in their lane at this zoom and are merged into them (zoom in to see single jobs; hover still finds them).`);
@@ -97,9 +105,6 @@ export function renderRunView(all: boolean, w: number, parts: Record<string, num
   if (!st.loaded) notes.push(`Loading: drawn from the first ${fmtInt(m.records.length)} records read so far; the log is still being read and folded (off this page's thread), the view grows as it is.`);
   else if (!m.ended) notes.push(st.manifest.live ? `Live: this run's log has no end record yet; re-reading it every ${POLL_MS / 1000} s.` : `This run's log has no end record (the run was cut short or is still being written).`);
   commonNotes(notes);
-  const p = st.feeds[st.cur].progress;
-  const reading = !st.loaded && p ? `still reading: ${p.total > 0 ? `${Math.floor((100 * p.bytes) / p.total)}% of the log` : `${fmtInt(Math.round(p.bytes / 1024))} KiB`} · ` : '';
-  $('status').textContent = `${reading}${st.feeds.length} run(s) · ${fmtInt(m.jobs.length)} jobs · ${fmtInt(m.records.length)} records · ${fmtInt(stats.bars)} bars in view (${fmtInt(stats.painted)} painted)${st.loaded ? ` · loaded in ${(st.timing.fetchParseMs / 1000).toFixed(2)} s` : ''} · frame ${Object.values(parts).reduce((a, b) => a + b, 0)} ms`;
 }
 
 /** Moves the cursor by `d` records (only over the filtered event types, when any). */
