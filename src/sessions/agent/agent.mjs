@@ -129,7 +129,13 @@ function run({ language, code, stdin, timeoutMs, capBytes }) {
     timedOut = true;
     if (proc.pid) killGroup(proc.pid);
   }, timeoutMs);
-  const closed = (s) => new Promise((r) => (s.readableEnded || s.destroyed ? r() : s.once('close', r)));
+  // All of a stream's output is in at its 'end' (its 'close' can wait for the process's teardown).
+  const closed = (s) =>
+    new Promise((r) => {
+      if (s.readableEnded || s.destroyed) return r();
+      s.once('end', r);
+      s.once('close', r);
+    });
   return new Promise((resolve) => {
     let finished = false;
     finish = (code, signal, spawnError) => {
