@@ -268,6 +268,25 @@ describe('warm pools', () => {
     await m.end(s.id);
     expect(leftovers(root, s.workerId)).toEqual([]);
   });
+
+  it('replace a pooled worker that dies, and leave nothing behind when closed', async () => {
+    const { m, root } = manager([template({ runtime: 'shell', warmPool: { size: 1, idleRecycleSec: 600 } })]);
+    await m.poolsFull();
+    const prefix = markerPrefix(root);
+    const pooled = () => new Set(markedProcesses().filter((p) => p.marker.startsWith(prefix)).map((p) => p.marker));
+    const [first] = [...pooled()];
+    const agent = markedProcesses().find((p) => p.marker === first && readCmdline(p.pid).includes('agent.mjs'))!;
+    process.kill(agent.pid, 'SIGKILL');
+    const after = await until(pooled, (ms) => ms.size === 1 && !ms.has(first) && m.poolStats()[0].available === 1, 10_000);
+    expect(after.has(first)).toBe(false);
+    expect(m.poolStats()[0]).toMatchObject({ available: 1, lastError: expect.stringContaining('pooled worker lost') });
+    expect((await m.create({ tenant: 't', template: 'box' })).kind).toBe('created');
+    await m.close();
+    expect(pooled().size).toBe(0);
+    expect(readdirSync(root)).toEqual([]);
+    if (layers.cgroup) expect(listJobCgroups(layers.cgroup).filter((n) => n.startsWith(`sess-${rootTag(root)}-`))).toEqual([]);
+    expect(await m.create({ tenant: 't', template: 'box' })).toMatchObject({ kind: 'closed' });
+  });
 });
 
 describe('crash recovery', () => {
