@@ -41,6 +41,9 @@ describe('a state store that refuses a commit: every waiter is answered 503 stor
       const ready = await s.app.inject('/readyz');
       expect([ready.statusCode, ready.json().error.code]).toEqual([503, 'store-unavailable']);
       expect(s.logs.some((l) => l.includes('store commit failed') && l.includes('test trigger'))).toBe(true);
+      const metrics = (await s.app.inject('/metrics')).body;
+      expect(metrics).toContain('gpulab_admissions_total{result="accepted",reason="ok"} 1');
+      expect(metrics).toContain('gpulab_admissions_total{result="refused",reason="store-unavailable"} 8');
 
       // Nothing refused is stored, listed or in events.jsonl; the ids the core gave them (j2…j9) are unknown.
       refusedIds = Array.from({ length: 8 }, (_, i) => `j${i + 2}`);

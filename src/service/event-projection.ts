@@ -64,8 +64,11 @@ export class EventProjection {
         commit.add({ op: 'insert-job', job: p.job });
         if (p.nonce) commit.add({ op: 'nonce', keyId: p.nonce.keyId, nonce: p.nonce.nonce, at });
         commit.add({ op: 'attestation', jobId: p.job.id, report: p.job.attestation!, at });
-        metrics.admission('accepted', 'ok');
-        commit.afterCommit((ok) => p.resolve(ok ? { kind: 'created', job: jobView(p.job) } : STORE_DOWN));
+        commit.afterCommit((ok) => {
+          // Counted once its commit is done: a job the store did not keep was never accepted.
+          metrics.admission(ok ? 'accepted' : 'refused', ok ? 'ok' : 'store-unavailable');
+          p.resolve(ok ? { kind: 'created', job: jobView(p.job) } : STORE_DOWN);
+        });
         break;
       }
       case 'reject': {
