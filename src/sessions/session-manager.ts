@@ -182,8 +182,10 @@ export class SessionManager {
     try {
       await this.o.persistence?.save(e.record);
     } catch (err) {
-      if (!e.ending) this.update(e, { state: transition(e.record.state, 'exec-done') });
-      this.armIdle(e);
+      if (!e.ending) {
+        this.update(e, { state: transition(e.record.state, 'exec-done') });
+        this.armIdle(e);
+      }
       throw err;
     }
     const maxSec = this.o.maxExecTimeoutSec ?? 600;
