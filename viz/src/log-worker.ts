@@ -5,8 +5,8 @@ import { DeltaEncoder, type Delta } from './wire.ts';
 /**
  * The log worker: fetches each run's events.jsonl (HTTP Range for what is new), folds it with
  * RunModel off the page's thread and posts what changed as a Delta (src/wire.ts). A long read posts
- * early (a first frame from the part read so far) and then every 2 s (each costs the page an
- * append and a redraw); every poll ends
+ * early (a first frame from the part read so far) and then every 0.5 s (each costs the page an
+ * append; the page redraws at most every 1.5 s while loading); every poll ends
  * with a delta that carries the metrics.
  *
  * Page → worker: `{ kind: 'poll', id, url }` (one run; url changes when a staged run is renamed).
@@ -22,9 +22,13 @@ export type FromWorker =
   | { kind: 'done'; id: number; folded: number }
   | { kind: 'error'; id: number; message: string };
 
-/** First partial post after this much folding; later ones this far apart (ms). */
+/**
+ * First partial post after this much folding; later ones this far apart (ms). Each post costs the
+ * page an append proportional to what it carries, so posts are frequent and small; the page
+ * draws at most one partial frame per 1.5 s of them (page-load.ts).
+ */
 const FIRST_POST_MS = 250;
-const POST_EVERY_MS = 2000;
+const POST_EVERY_MS = 500;
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);

@@ -87,16 +87,39 @@ export function showProgress(i: number, p: Progress): void {
   if (!st.timing.dataAt) st.timing.dataAt = p.at;
 }
 
-/** The first feed's first delta draws a first frame (from the part folded so far); later ones redraw. */
+/** While a log loads, the partial frames its deltas ask for are at least this far apart (ms). */
+const LOADING_FRAME_MS = 1500;
+let lastGrown = 0;
+let grownTimer = 0;
+
+/**
+ * The first feed's first delta draws a first frame (from the part folded so far); later ones
+ * redraw, at most one whole frame per LOADING_FRAME_MS while the first load is under way (the
+ * worker posts more often than that, so that each append stays short).
+ */
 export function onDelta(i: number, final: boolean): void {
   if (!st.shown) {
     if (i !== 0) return;
     st.shown = true;
+    lastGrown = performance.now();
     showRuns();
     return;
   }
   if (final && st.loaded) grown();
-  else if (i === st.cur && st.mode === 'run') grown();
+  else if (i === st.cur && st.mode === 'run') {
+    if (st.loaded) return grown();
+    const wait = lastGrown + LOADING_FRAME_MS - performance.now();
+    if (wait <= 0) {
+      lastGrown = performance.now();
+      grown();
+    } else if (!grownTimer)
+      grownTimer = window.setTimeout(() => {
+        grownTimer = 0;
+        lastGrown = performance.now();
+        // The end of the load draws its own frame.
+        if (!st.loaded) grown();
+      }, wait);
+  }
 }
 
 /** The page's state once the first run has data: run list, modes, the URL's view. */
