@@ -9,8 +9,8 @@
  *  - forgets dead states lazily: the cheapest bucket is compacted when read, and a state that
  *    died and came back is in `log` again.
  * The answer is the same set the scan gives: every live state that fits with the lowest cost
- * (ties are all of them; the caller breaks them by node index). Not for kernels with random
- * ties, whose pick depends on the scan's order.
+ * (ties are all of them, in the index's order; the caller breaks them by node index, or draws
+ * one of their nodes uniformly).
  */
 export class CostIndex {
   private cursor = 0;
@@ -27,17 +27,7 @@ export class CostIndex {
    * shape (NaN: not computed yet, then `miss(s)` computes it; Infinity: does not fit).
    */
   best(log: readonly number[], members: readonly (readonly number[] | undefined)[], mem: readonly number[], memo: Float64Array, miss: (s: number) => number, tied: Int32Array): number {
-    for (let j = this.cursor; j < log.length; j++) {
-      const s = log[j];
-      if (s < this.indexed.length && this.indexed[s] === 1) continue;
-      const m = members[s];
-      if (m === undefined || m.length === 0 || mem[s] < this.memory) continue;
-      let c = memo[s];
-      if (c !== c) memo[s] = c = miss(s);
-      if (c === Infinity || c !== c) continue;
-      this.add(c, s);
-    }
-    this.cursor = log.length;
+    this.catchUp(log, members, mem, memo, miss);
     while (this.heap.length > 0) {
       const c = this.heap[0];
       const b = this.buckets.get(c)!;
@@ -56,6 +46,29 @@ export class CostIndex {
       this.pop();
     }
     return 0;
+  }
+
+  /**
+   * The lowest cost indexed (Infinity: none), after catching up. Its bucket may hold only dead
+   * states: then no live state has that cost, and `best` moves past it.
+   */
+  lowest(log: readonly number[], members: readonly (readonly number[] | undefined)[], mem: readonly number[], memo: Float64Array, miss: (s: number) => number): number {
+    this.catchUp(log, members, mem, memo, miss);
+    return this.heap.length > 0 ? this.heap[0] : Infinity;
+  }
+
+  private catchUp(log: readonly number[], members: readonly (readonly number[] | undefined)[], mem: readonly number[], memo: Float64Array, miss: (s: number) => number): void {
+    for (let j = this.cursor; j < log.length; j++) {
+      const s = log[j];
+      if (s < this.indexed.length && this.indexed[s] === 1) continue;
+      const m = members[s];
+      if (m === undefined || m.length === 0 || mem[s] < this.memory) continue;
+      let c = memo[s];
+      if (c !== c) memo[s] = c = miss(s);
+      if (c === Infinity || c !== c) continue;
+      this.add(c, s);
+    }
+    this.cursor = log.length;
   }
 
   private add(c: number, s: number): void {

@@ -231,9 +231,12 @@ export function staticFill(o: FillOptions): FillResult {
   let placed = 0;
   let failed = 0;
   const failedByKind: Record<string, number> = {};
-  // Kernels whose ties break by node index read a cost index per (shape, memory); random ties
-  // keep the scan, whose order the random pick depends on. Both by the list's shape numbers.
-  const useIndex = !kernel.randomTies && !o.scan;
+  // The cheapest states come from a cost index per (shape, memory), by the list's shape numbers.
+  // With random ties, a few uniform draws of a node come first: the first whose state has the
+  // lowest indexed cost is the pick (uniform over the tied nodes, as the draw over the whole tied
+  // list that follows when the draws miss).
+  const useIndex = !o.scan;
+  const DRAWS = 4;
   const indexes: (CostIndex | undefined)[] = new Array(shapes.indexes).fill(undefined);
   const memos: (Float64Array | undefined)[] = new Array(shapes.shapes).fill(undefined);
   for (const at of order) {
@@ -248,10 +251,25 @@ export function staticFill(o: FillOptions): FillResult {
       return fitsState(st, noMem) ? kernel.cost(st, noMem, typical) : Infinity;
     };
     let count: number;
+    let drawn = -1;
     if (useIndex) {
       let index = indexes[ref.indexId];
       if (index === undefined) indexes[ref.indexId] = index = new CostIndex(ref.memory);
-      count = index.best(groups.log, groups.members, cache.mem, memo, miss, tied);
+      if (kernel.randomTies) {
+        const lowest = index.lowest(groups.log, groups.members, cache.mem, memo, miss);
+        for (let t = 0; t < DRAWS && lowest !== Infinity; t++) {
+          const n = Math.floor(rng() * N);
+          const s = stateOf[n];
+          if (cache.mem[s] < p.memory) continue;
+          let c = memo[s];
+          if (c !== c) memo[s] = c = miss(s);
+          if (c === lowest) {
+            drawn = n;
+            break;
+          }
+        }
+      }
+      count = drawn >= 0 ? 1 : index.best(groups.log, groups.members, cache.mem, memo, miss, tied);
     } else count = scan(groups.live, memo, cache.mem, p.memory, tied, miss);
     arrived += p.gpus * p.milli;
     if (count === 0) {
@@ -260,7 +278,7 @@ export function staticFill(o: FillOptions): FillResult {
       failedByKind[k] = (failedByKind[k] ?? 0) + 1;
     }
     else {
-      const n = pickNode(groups, tied, count, kernel.randomTies ? rng : undefined);
+      const n = drawn >= 0 ? drawn : pickNode(groups, tied, count, kernel.randomTies ? rng : undefined);
       const live: NodeState = { model: model[n], cpuFree: cpuFree[n], memFree: memFree[n], gpuFree: gpuFree[n], affinity: affinity[n] };
       const gpus = kernel.gpus(live, shape, typical, rng);
       const g = gpuFree[n].slice();
