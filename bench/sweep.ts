@@ -5,7 +5,7 @@
  *     outputs written; wall times, speed-up, and whether every output file is byte-identical;
  *  2. the fgd-openb study (6 policies × 10 seeds) the same way (skipped without the traces);
  *  3. static fill per policy: the old scan of every live state vs the cost index, ms per run and
- *     whether the fills are identical;
+ *     whether the fills are identical (random: other draws, the same distribution);
  *  4. with --matrix: scenarios/fgd-matrix.yaml on every core, where the time went.
  * The machine may be shared: compare the figures of one run only.
  */
@@ -112,7 +112,9 @@ if (!statSync(dir, { throwIfNoEntry: false })) {
     }
     sumScan += a;
     sumIndex += b;
-    console.log(`  ${p.padEnd(15)} scan ${(a / 3).toFixed(0).padStart(5)} ms  index ${(b / 3).toFixed(0).padStart(5)} ms  ${same ? 'same fill' : 'DIFFERENT FILL'}${p === 'random' ? ' (random ties: scans either way)' : ''}`);
+    // Random ties draw nodes before reading the index: the same distribution, other draws.
+    const verdict = p === 'random' ? 'other draws (uniform either way)' : same ? 'same fill' : 'DIFFERENT FILL';
+    console.log(`  ${p.padEnd(15)} scan ${(a / 3).toFixed(0).padStart(5)} ms  index ${(b / 3).toFixed(0).padStart(5)} ms  ${verdict}`);
   }
   console.log(`  all six: scan ${(sumScan / 18).toFixed(0)} ms/run, index ${(sumIndex / 18).toFixed(0)} ms/run (${(sumScan / sumIndex).toFixed(2)}×)`);
 
