@@ -119,7 +119,7 @@ describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
     rec('reject', { job: id, reason: str }),
     rec('start', { job: id, node: id, gpus, milli: amount, attempt: fc.integer({ min: 1, max: 9 }), parts: fc.array(fc.record({ node: id, gpus }), { maxLength: 2 }), mig: fc.record({ profile: str, start: fc.nat(7) }) }, ['parts', 'mig']),
     rec('preempt', { job: id, reason: str, lost: amount, left: amount }),
-    rec('requeue', { job: id, reason: str }, ['reason']),
+    rec('requeue', { job: id, reason: str, lost: amount, left: amount }, ['reason', 'lost', 'left']),
     rec('finish', { job: id, state: fc.constantFrom(...JOB_STATES), reason: str }, ['reason']),
     rec('cancel', { job: id }),
     rec('node-down', { node: id, jobs: fc.array(id, { maxLength: 3 }) }),

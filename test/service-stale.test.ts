@@ -2,6 +2,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childPids } from '../src/live/proc-scan.ts';
+import { Deriver } from '../src/output/derive.ts';
+import { RunModel } from '../viz/src/run-model.ts';
 import { startService, tempState, testConfig, workers } from './service-helpers.ts';
 
 const dir = tempState();
@@ -65,9 +67,22 @@ describe('stale workers: no heartbeat over the IPC channel for N intervals → r
       expect(r.map((x) => x.attempt)).toEqual([1, 2]);
       expect((await until(busy, (j) => j.state !== 'running' && j.state !== 'queued')).state).toBe('succeeded');
 
-      // The event log says why the job was requeued.
-      const events = readFileSync(s.svc.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      expect(events.find((e) => e.ev === 'requeue' && e.job === retried)?.reason).toMatch(/^stale worker/);
+      // The event log says why the job was requeued, and how much run time the lost attempt cost.
+      const text = readFileSync(s.svc.eventsFile, 'utf8');
+      const events = text.trim().split('\n').map((l) => JSON.parse(l));
+      const requeue = events.find((e) => e.ev === 'requeue' && e.job === retried);
+      expect(requeue.reason).toMatch(/^stale worker/);
+      expect(requeue.lost).toBeGreaterThan(0);
+      // The CLI's deriver and the viewer both end the lost attempt there: nothing stays running.
+      const d = new Deriver();
+      for (const e of events) d.add(e);
+      d.finish();
+      expect(d.jobs.get(retried)).toMatchObject({ state: 'succeeded', attempts: 2, lostMs: requeue.lost });
+      expect(d.timeline.at(-1)).toMatchObject({ running: 0, gpuAllocated: 0 });
+      const m = new RunModel();
+      m.addText(text);
+      expect(m.problems.size).toBe(0);
+      expect(m.series.running).toEqual(d.timeline.map((r) => r.running));
 
       // 2. Lost on every attempt: requeued once, failed at maxAttempts (2) with the stale worker's reason.
       const doomed = (await post({ tenant: 'team-a', command: ['/bin/sleep', '2'] })).json().id;

@@ -86,8 +86,12 @@ export const LogRecordSchema = z.discriminatedUnion('ev', [
   }),
   /** A running job was preempted: `lost` ms of run time gave no kept progress; `left` ms to run on restart. */
   z.object({ t: ms, ev: z.literal('preempt'), job: id, reason: z.string(), lost: amount, left: amount }),
-  /** A preempted job is back in the queue; `reason`: why its attempt was lost, when no preempt/node-loss record says it. */
-  z.object({ t: ms, ev: z.literal('requeue'), job: id, reason: z.string().optional() }),
+  /**
+   * A preempted job is back in the queue. With `reason`, its running attempt was lost (a live
+   * worker reaped as stale) and no preempt or node-loss record stopped it: this record does, with
+   * `lost` ms of run time that gave no kept progress and `left` ms to run on restart.
+   */
+  z.object({ t: ms, ev: z.literal('requeue'), job: id, reason: z.string().optional(), lost: amount.optional(), left: amount.optional() }),
   z.object({ t: ms, ev: z.literal('finish'), job: id, state: z.enum(JOB_STATES), reason: z.string().optional() }),
   z.object({ t: ms, ev: z.literal('cancel'), job: id }),
   /** A node failed; `jobs`: the running jobs with any part on it, each then logged as `node-loss`. */
@@ -192,7 +196,7 @@ const FAST: Partial<Record<LogEvent, Check>> = {
     { parts: arrayOf(objectOf({ node: isId, gpus: isGpus })), mig: objectOf({ profile: isStr, start: isMs }) },
   ),
   preempt: objectOf({ t: isMs, ev: isStr, job: isId, reason: isStr, lost: isAmount, left: isAmount }),
-  requeue: objectOf({ t: isMs, ev: isStr, job: isId }, { reason: isStr }),
+  requeue: objectOf({ t: isMs, ev: isStr, job: isId }, { reason: isStr, lost: isAmount, left: isAmount }),
   finish: objectOf({ t: isMs, ev: isStr, job: isId, state: (x) => (JOB_STATES as readonly unknown[]).includes(x) }, { reason: isStr }),
   cancel: objectOf({ t: isMs, ev: isStr, job: isId }),
   'node-down': objectOf({ t: isMs, ev: isStr, node: isId, jobs: arrayOf(isId) }),

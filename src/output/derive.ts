@@ -266,6 +266,8 @@ export class Deriver {
         break;
       }
       case 'requeue':
+        // With a reason, a lost attempt: no preempt or node-loss record stopped it, this one does.
+        if (r.reason !== undefined && job!.alloc >= 0) this.stopRunning(job!, r.lost ?? 0);
         job!.state = 'queued';
         this.queued++;
         this.dirty = true;

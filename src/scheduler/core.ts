@@ -353,14 +353,14 @@ export class SchedulerCore {
     return r.lost;
   }
 
-  /** Puts a stopped (preempted, node-lost or lost) job back in the queue; `reason` only for a lost attempt. */
-  private requeue(j: Job, now: number, reason?: string): void {
+  /** Puts a stopped (preempted, node-lost or lost) job back in the queue; `lostAttempt` only for a lost attempt (no record stopped it). */
+  private requeue(j: Job, now: number, lostAttempt?: { readonly reason: string; readonly lost: number }): void {
     j.state = transition(j.state, 'requeue', j.id);
     j.queuedAt = now;
     this.queue.requeue(j);
     this.tenants.of(j).queued++;
     this.dirty = true;
-    this.o.log.append(reason === undefined ? { t: now, ev: 'requeue', job: j.id } : { t: now, ev: 'requeue', job: j.id, reason });
+    this.o.log.append(lostAttempt === undefined ? { t: now, ev: 'requeue', job: j.id } : { t: now, ev: 'requeue', job: j.id, reason: lostAttempt.reason, lost: lostAttempt.lost, left: j.remaining });
   }
 
   /** A node fails: every job with any part on it is lost, then it takes no placement. */
@@ -417,8 +417,8 @@ export class SchedulerCore {
       const now = this.o.clock.now();
       j.state = transition(j.state, 'node-loss', j.id);
       this.release(j, now);
-      this.interrupt(j, now, false);
-      this.requeue(j, now, reason ?? 'attempt lost');
+      const lost = this.interrupt(j, now, false);
+      this.requeue(j, now, { reason: reason ?? 'attempt lost', lost });
       return;
     }
     const event = outcome === 'succeeded' ? 'succeed' : outcome === 'timed-out' ? 'timeout' : 'fail';

@@ -260,8 +260,11 @@ export class RunModel {
       case 'end':
         this.ended = true;
         break;
-      case 'admit':
       case 'requeue':
+        // With a reason, a lost attempt (a stale live worker): its segment ends here, marked lost.
+        if (r.reason !== undefined && j >= 0 && this.running[j]) this.release(j, r.t, SEG_END.nodeLoss);
+        break;
+      case 'admit':
       case 'cancel':
         break;
     }
