@@ -48,7 +48,10 @@ export interface ScoreKernel {
   cost(node: NodeState, pod: PodShape, typical: readonly TypicalPod[]): number;
   /** The GPU indices to use on `node` (length `pod.gpus`). `rng` is used only by random. */
   gpus(node: NodeState, pod: PodShape, typical: readonly TypicalPod[], rng: Rng): number[];
-  /** Equal costs: pick uniformly at random (stock kube-scheduler) or the lowest node index (the FGD study's simulator). */
+  /**
+   * Equal costs: pick uniformly at random (stock kube-scheduler) or the lowest node index (the FGD
+   * study's simulator, whose smallest node name is a seeded node order: src/fgd/node-order.ts).
+   */
   readonly randomTies: boolean;
 }
 
