@@ -35,16 +35,14 @@ const START_FIELDS = new Set(['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attemp
 
 type Start = Extract<LogRecord, { ev: 'start' }>;
 
+/** A running attempt: per lane, its segment, the offset taken in its GPU, its place id (places.ts) and share slot; `milli` taken on each GPU. */
 interface Running {
   lanes: number[];
-  /** Per lane: the offset taken in its GPU (released with it). */
-  offs: number[];
   segs: number[];
-  /** Milli-GPU taken on each GPU of `places` (none on a CPU lane). */
-  milli: number;
-  /** Per lane: the place id (places.ts) and the share slot held in it. */
+  offs: number[];
   places: number[];
   slots: number[];
+  milli: number;
 }
 
 export class RunModel {
@@ -322,11 +320,9 @@ export class RunModel {
     let lane = instance ? this.instanceLane.get(`${id}/${instance}`) : bySlot[slot];
     if (lane !== undefined) return lane;
     lane = this.lanes.length;
-    const placeKey = this.places.key(id);
-    const g = this.places.gpu[id];
+    const [P, placeKey, g] = [this.places, this.places.key(id), this.places.gpu[id]];
     const key = instance ? `${placeKey}/${instance}` : `${placeKey}#${slot}`;
-    const node = this.places.node[id];
-    this.lanes.push({ key, node, nodeIx: this.places.nodeIx[id], gpu: g, slot, instance, row: g >= 0 ? placeKey : key, starts: [], ends: [], jobs: [], off: [], milli: [], endKind: [] });
+    this.lanes.push({ key, node: P.node[id], nodeIx: P.nodeIx[id], gpu: g, slot, instance, row: g >= 0 ? placeKey : key, starts: [], ends: [], jobs: [], off: [], milli: [], endKind: [] });
     if (instance) this.instanceLane.set(`${id}/${instance}`, lane);
     else bySlot[slot] = lane;
     this.laneVersion++;
