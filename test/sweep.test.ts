@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -206,5 +206,15 @@ describe('a failed run is named and the others are kept', () => {
     expect(part.failed.map((f) => f.run)).toEqual(['fgd/seed-7 on two', 'fgd/seed-8 on two', 'best-fit/seed-7 on two', 'best-fit/seed-8 on two']);
     // no summary.json: the sweep is incomplete
     expect(readdirSync(out)).toEqual(['sweep-part.json']);
+  });
+
+  it('when every run fails (both lists bad), the error itself is thrown on workers too and nothing is left behind', async () => {
+    const { file, dir } = fillFixture(true);
+    writeFileSync(join(dir, 'openb_pod_list_one.csv'), 'name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,1024,1,1001\n');
+    const scn = parseScenario(readFileSync(file, 'utf8'), file);
+    const out = join(dir, 'out');
+    // the first run's own error (a trace row error naming file, line and column), not a summary of runs
+    await expect(runScenario(scn, { file, out, jobs: 2 })).rejects.toThrow(/openb_pod_list_one\.csv:2: column 'gpu_milli'/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -102,7 +102,7 @@ async function runInto(scn: Scenario, opts: RunOptions, out: string, dir: string
   const mine = sweep.ran.map((i) => sweep.results[i]).filter((r): r is TaskResult => r !== undefined);
   if (dir !== undefined) {
     if (opts.shard || !complete) {
-      writePart(dir, { scn, seeds, nodes: meta, shard: opts.shard, tasks: sweep.plan.tasks.length, results: sweep.results, failures: sweep.failures });
+      await writePart(dir, { scn, seeds, nodes: meta, shard: opts.shard, tasks: sweep.plan.tasks.length, results: sweep.results, failures: sweep.failures });
     } else writeSweepOutputs(dir, { scn, output: out, seeds, nodes: meta, results: mine });
   }
   const tWrite = performance.now();

@@ -1,4 +1,3 @@
-import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,15 +32,18 @@ export const PartSchema = z.object({
 });
 export type Part = z.infer<typeof PartSchema>;
 
-export function sweepKey(scn: Scenario, seeds: readonly number[]): string {
+export async function sweepKey(scn: Scenario, seeds: readonly number[]): Promise<string> {
+  // Imported here, not at the top: canonicalize is ESM-only, and this module is reachable from
+  // the public entry point, which a user's policy file may load as CommonJS.
+  const { default: canonicalize } = await import('canonicalize');
   return createHash('sha256').update(canonicalize({ scn, seeds }) ?? '').digest('hex');
 }
 
-export function writePart(dir: string, p: { scn: Scenario; seeds: readonly number[]; nodes: FillNodesMeta; shard: { index: number; count: number } | undefined; tasks: number; results: readonly (TaskResult | undefined)[]; failures: readonly SweepFailure[] }): void {
+export async function writePart(dir: string, p: { scn: Scenario; seeds: readonly number[]; nodes: FillNodesMeta; shard: { index: number; count: number } | undefined; tasks: number; results: readonly (TaskResult | undefined)[]; failures: readonly SweepFailure[] }): Promise<void> {
   const part: Part = {
     format: PART_FORMAT,
     scenario: p.scn.name,
-    key: sweepKey(p.scn, p.seeds),
+    key: await sweepKey(p.scn, p.seeds),
     scn: p.scn as unknown as Record<string, unknown>,
     seeds: [...p.seeds],
     nodes: { ...p.nodes },

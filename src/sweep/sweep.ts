@@ -12,7 +12,7 @@ import { sweepWorkerBundle } from './worker-bundle.ts';
  * every result at its plan index. Where a run ran changes nothing in its result (each is a pure
  * function of the scenario, its workload, policy and seed), so outputs built from the results in
  * plan order are the same bytes for any `jobs` and any sharding. A failed run is recorded with its
- * name and the others go on.
+ * name and the others go on; when every run fails, the (first) error is thrown as it is.
  */
 
 export interface SweepOptions {
@@ -29,6 +29,8 @@ export interface SweepOptions {
 export interface SweepFailure {
   readonly task: SweepTask;
   readonly message: string;
+  /** The error itself, when the run failed in this thread. */
+  readonly error?: unknown;
 }
 
 export interface SweepOutcome {
@@ -77,8 +79,8 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepO
     results[i] = r;
     progress(plan.tasks[i].name, r.kind === 'simulation' ? `${r.run.events} events in ${r.run.wallMs} ms` : `${r.fill.pods} pods, ${r.fill.failed} failed in ${r.fill.wallMs.toFixed(0)} ms`);
   };
-  const failed = (i: number, message: string) => {
-    failures.push({ task: plan.tasks[i], message });
+  const failed = (i: number, message: string, error?: unknown) => {
+    failures.push({ task: plan.tasks[i], message, error });
     progress(plan.tasks[i].name, `FAILED: ${message.split('\n')[0]}`);
   };
   if (jobs === 1) {
@@ -86,7 +88,7 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepO
       try {
         done(i, await ctx.run(plan.tasks[i]));
       } catch (e) {
-        failed(i, (e as Error).message);
+        failed(i, e instanceof Error ? e.message : String(e), e);
       }
       // Let a pending SIGINT/SIGTERM be handled (it removes the unfinished output) between runs.
       await new Promise((r) => setImmediate(r));
@@ -95,6 +97,13 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepO
     await runPool({ bundle: bundle!, spec, order: ran, jobs, onDone: done, onFailed: failed, onNote: o.say });
   }
   failures.sort((a, b) => a.task.i - b.task.i);
+  if (ran.length > 0 && failures.length === ran.length) {
+    // Nothing ran (a trace that cannot be read, say): the error itself, as without a sweep. A
+    // worker's error arrives as text only, so its run is repeated here to throw it with its type.
+    const f = failures[0];
+    if (f.error !== undefined) throw f.error;
+    await ctx.run(f.task);
+  }
   return { plan, ran, results, failures, jobs, note, wallMs: performance.now() - t0 };
 }
 
