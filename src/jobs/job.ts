@@ -15,6 +15,8 @@ export interface JobSpec extends Demand {
   readonly estimate?: number;
   /** Optional description of the real work (live mode). */
   readonly work?: Readonly<Record<string, unknown>>;
+  /** Optional template or model id: a start where it is warm is cheaper (src/context/). */
+  readonly context?: string;
 }
 
 /** A job as the scheduler tracks it. Policies see it read-only (`JobView`). */
@@ -69,6 +71,7 @@ export function newJob(spec: JobSpec): Job {
     milli: spec.milli,
     models: spec.models,
     mig: spec.mig,
+    context: spec.context,
     state: 'pending',
     queuedAt: -1,
     start: -1,

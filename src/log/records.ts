@@ -68,6 +68,8 @@ export const LogRecordSchema = z.discriminatedUnion('ev', [
     dur: amount,
     /** Requested MIG profile, when any. */
     mig: z.string().optional(),
+    /** The job's context (template or model id), when any. */
+    context: z.string().optional(),
   }),
   z.object({ t: ms, ev: z.literal('admit'), job: id }),
   z.object({ t: ms, ev: z.literal('reject'), job: id, reason: z.string() }),
@@ -83,6 +85,10 @@ export const LogRecordSchema = z.discriminatedUnion('ev', [
     parts: z.array(z.object({ node: id, gpus: gpuIndices })).readonly().optional(),
     /** The MIG instance granted (profile, start slot); `milli` is then its slots × 125. */
     mig: z.object({ profile: z.string(), start: int.nonnegative() }).optional(),
+    /** Runs with contexts: the job's context, whether it was warm on this node, and the start overhead (ms) paid before progress. */
+    context: z.string().optional(),
+    warm: z.boolean().optional(),
+    overhead: amount.optional(),
   }),
   /** A running job was preempted: `lost` ms of run time gave no kept progress; `left` ms to run on restart. */
   z.object({ t: ms, ev: z.literal('preempt'), job: id, reason: z.string(), lost: amount, left: amount }),
@@ -161,6 +167,7 @@ const isMs: Check = (x) => Number.isSafeInteger(x) && (x as number) >= 0;
 const isAmount: Check = (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
 const isNum: Check = (x) => typeof x === 'number' && Number.isFinite(x);
 const isStr: Check = (x) => typeof x === 'string';
+const isBool: Check = (x) => typeof x === 'boolean';
 const isId: Check = (x) => typeof x === 'string' && x.length >= 1;
 const isAttempt: Check = (x) => Number.isSafeInteger(x) && (x as number) > 0;
 const arrayOf =
@@ -188,12 +195,12 @@ const objectOf = (required: Record<string, Check>, optional: Record<string, Chec
 };
 const isGpus = arrayOf(isMs);
 const FAST: Partial<Record<LogEvent, Check>> = {
-  arrival: objectOf({ t: isMs, ev: isStr, job: isId, tenant: isStr, cpu: isAmount, mem: isAmount, gpus: isMs, milli: isAmount, prio: isNum, dur: isAmount }, { models: arrayOf(isStr), mig: isStr }),
+  arrival: objectOf({ t: isMs, ev: isStr, job: isId, tenant: isStr, cpu: isAmount, mem: isAmount, gpus: isMs, milli: isAmount, prio: isNum, dur: isAmount }, { models: arrayOf(isStr), mig: isStr, context: isStr }),
   admit: objectOf({ t: isMs, ev: isStr, job: isId }),
   reject: objectOf({ t: isMs, ev: isStr, job: isId, reason: isStr }),
   start: objectOf(
     { t: isMs, ev: isStr, job: isId, node: isId, gpus: isGpus, milli: isAmount, attempt: isAttempt },
-    { parts: arrayOf(objectOf({ node: isId, gpus: isGpus })), mig: objectOf({ profile: isStr, start: isMs }) },
+    { parts: arrayOf(objectOf({ node: isId, gpus: isGpus })), mig: objectOf({ profile: isStr, start: isMs }), context: isStr, warm: isBool, overhead: isAmount },
   ),
   preempt: objectOf({ t: isMs, ev: isStr, job: isId, reason: isStr, lost: isAmount, left: isAmount }),
   requeue: objectOf({ t: isMs, ev: isStr, job: isId }, { reason: isStr, lost: isAmount, left: isAmount }),

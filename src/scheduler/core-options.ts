@@ -1,13 +1,13 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import type { Placement } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
-import type { Job } from '../jobs/job.ts';
+import type { Job, JobView } from '../jobs/job.ts';
 import type { EventLog } from '../log/records.ts';
 import type { Clock } from './clock.ts';
 import type { Executor, StopReason } from './executor.ts';
 import type { PreemptionCost } from './interruption.ts';
 import type { PolicyGuard } from './policy-guard.ts';
-import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy } from './policy.ts';
+import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy, WarmView } from './policy.ts';
 
 /** What the core decided; every decision goes through `apply` and is logged. */
 export type Decision =
@@ -19,6 +19,30 @@ export type Decision =
   | { readonly kind: 'preempt'; readonly job: Job; readonly reason: string }
   /** Stops a running job whose node `node` went down; requeues it or fails it (`onNodeLoss`). */
   | { readonly kind: 'lose'; readonly job: Job; readonly node: number };
+
+/** What a start costs before progress, and what its start record adds (`ContextHooks.startOverhead`). */
+export interface StartOverhead {
+  /** Run time (ms) at the front of the attempt that makes no progress (held like MIG reconfiguration). */
+  readonly ms: number;
+  /** Added to the attempt's start record: the job's context, whether it was warm there, the overhead (ms). */
+  readonly record?: { readonly context: string; readonly warm: boolean; readonly overhead: number };
+}
+
+/**
+ * Context-aware starts (src/context/): the core calls these at each start, stop, arrival and node
+ * loss and never reads their state; `warm` is passed to placement in `PolicyContext.warm`.
+ */
+export interface ContextHooks {
+  readonly warm: WarmView;
+  /** A job starts on `placement` now: the overhead it pays (warm or cold), or undefined for none. */
+  startOverhead(job: JobView, placement: Placement, now: number): StartOverhead | undefined;
+  /** A running job stopped (finished, preempted, lost), its resources just released. */
+  stopped(job: JobView, now: number): void;
+  /** A job arrived (before admission). */
+  arrived(job: JobView, now: number): void;
+  /** Node index `node` went down: whatever was warm there is gone. */
+  nodeDown(node: number, now: number): void;
+}
 
 export interface TenantConfig {
   readonly name: string;
@@ -77,4 +101,6 @@ export interface CoreOptions {
   readonly forgetEnded?: boolean;
   /** Checks and times every policy call (default: a guard without the watchdog thread). */
   readonly guard?: PolicyGuard;
+  /** Job contexts and their warm state (src/context/); absent: no start overhead, nothing warm. */
+  readonly contexts?: ContextHooks;
 }

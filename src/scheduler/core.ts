@@ -58,7 +58,7 @@ export class SchedulerCore {
     this.arrivalGates = options.admission.filter((a) => a.onArrival);
     this.startGates = options.admission.filter((a) => a.mayStart);
     this.preemptors = options.preemptors ?? [];
-    this.byShape = options.queue.order === queueOrder && this.startGates.length === 0 && options.backfill !== 'easy';
+    this.byShape = options.queue.order === queueOrder && this.startGates.length === 0 && options.backfill !== 'easy' && !options.contexts;
     const self = this;
     this.view = {
       get now() {
@@ -164,11 +164,11 @@ export class SchedulerCore {
   /** One pass over the queue in policy order; `first`: jobs tried before the rest (preemption beneficiaries). */
   private pass(now: number, first?: ReadonlySet<string>): void {
     const o = this.o;
-    if (this.byShape && (!first || first.size === 0) && this.queue.ordered) return this.passByShape(now);
+    if (this.byShape && (!first || first.size === 0) && this.queue.ordered && this.passByShape(now)) return;
     const guard = this.guard;
     let order = guard.order(o.queue, this.view, { now, rng: o.rng.queue });
     if (first && first.size > 0) order = [...order.filter((j) => first.has(j.id)), ...order.filter((j) => !first.has(j.id))];
-    const ctx: PolicyContext = { now, rng: o.rng.placement };
+    const ctx: PolicyContext = o.contexts ? { now, rng: o.rng.placement, warm: o.contexts.warm } : { now, rng: o.rng.placement };
     const actx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
     const cluster = o.cluster;
     const unfitShapes = new Set<string>();
@@ -186,6 +186,7 @@ export class SchedulerCore {
       let unfit = unfitShapes.has(shape);
       if (!unfit) {
         const placement = this.placeJob(j, now, ctx);
+        if (placement === 'wait') continue; // asked to be tried again later (a wake-up is set): not a verdict on its shape
         if (placement && (!reservation || reservation.admits(j, placement, now))) {
           this.apply({ kind: 'start', job: j, placement });
           continue;
@@ -207,25 +208,40 @@ export class SchedulerCore {
    * The pass of a queue policy that keeps queue order (`queueOrder`, fifo) with no start gates and
    * no backfill: the same jobs tried in the same order as walking the queue, skipping the shapes
    * known not to fit, but found by merging the heads of the per-shape lists — O((started + shapes)
-   * · log shapes) a pass, not O(queue).
+   * · log shapes) a pass, not O(queue). False when the placement asked a job to wait: the walk
+   * stops there and the caller runs the general pass (a waiting job does not rule out its shape).
    */
-  private passByShape(now: number): void {
+  private passByShape(now: number): boolean {
     const ctx: PolicyContext = { now, rng: this.o.rng.placement };
     const block = this.o.headOfLine === 'block';
+    let done = true;
     this.queue.walkByShape((j) => {
       const placement = this.placeJob(j, now, ctx);
+      if (placement === 'wait') {
+        done = false;
+        return 'stop';
+      }
       if (!placement) return block ? 'stop' : false;
       this.apply({ kind: 'start', job: j, placement });
       return true;
     });
+    return done;
   }
 
-  /** Where `j` can start now: the placement policy's answer (checked), else a spanning gang when allowed; undefined when it does not fit. */
-  private placeJob(j: Job, now: number, ctx: PolicyContext): Placement | undefined {
+  /**
+   * Where `j` can start now: the placement policy's answer (checked), else a spanning gang when
+   * allowed; undefined when it does not fit; 'wait' when the policy asked to retry it later (the
+   * wake-up is set here).
+   */
+  private placeJob(j: Job, now: number, ctx: PolicyContext): Placement | 'wait' | undefined {
     const o = this.o;
     const cluster = o.cluster;
     if (j.gpus * j.milli > cluster.gpuCapacity - cluster.gpuAllocated) return undefined;
     const out = this.guard.place(o.placement, j, cluster, ctx);
+    if (out.kind === 'wait') {
+      o.clock.wakeAt(out.until);
+      return 'wait';
+    }
     if (out.kind === 'placed' && !this.span && out.placement.parts && out.placement.parts.length > 0) {
       throw this.guard.contract('placement', o.placement.name, 'place', j.id, now, 'returned a placement spanning nodes while gang.spanNodes is off');
     }
@@ -326,12 +342,18 @@ export class SchedulerCore {
       }
       o.clock.wakeAt(now + reconfigMs);
     }
+    // Context start overhead (cold or warm start, src/context/): held like the MIG delay above.
+    const over = o.contexts?.startOverhead(j, placement, now);
+    if (over && over.ms > 0) {
+      j.remaining += over.ms;
+      j.setup += over.ms;
+    }
     this.runningJobs.set(j.id, j);
     this.queue.started(j);
     const t = this.tenants.of(j);
     t.queued--;
     t.onStart(j, now);
-    o.log.append(startRecord(j, placement, o.cluster, now));
+    o.log.append(over?.record ? { ...startRecord(j, placement, o.cluster, now), ...over.record } : startRecord(j, placement, o.cluster, now));
     o.executor.start(j, placement);
   }
 
@@ -340,6 +362,7 @@ export class SchedulerCore {
     this.o.cluster.release(j.id);
     this.runningJobs.delete(j.id);
     this.tenants.of(j).onStop(j, now);
+    this.o.contexts?.stopped(j, now);
   }
 
   /** Charges an interrupted attempt (interruption.ts) and returns the run time it lost. */
@@ -372,6 +395,7 @@ export class SchedulerCore {
       o.log.append({ t: o.clock.now(), ev: 'node-down', node: o.cluster.nodes[node].id, jobs: hit.map((h) => h.id) });
       for (const h of hit) this.apply({ kind: 'lose', job: h, node });
       o.cluster.setUp(node, false);
+      o.contexts?.nodeDown(node, o.clock.now());
     }
     if (permanent) {
       for (const j of [...this.queue.jobs]) if (j.state === 'queued' && !canEverRun(this.view, j)) this.apply({ kind: 'reject', job: j, reason: 'never-fits' });
@@ -396,6 +420,7 @@ export class SchedulerCore {
     const o = this.o;
     const now = o.clock.now();
     o.log.append(arrivalRecord(j, now));
+    o.contexts?.arrived(j, now);
     const ctx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
     for (const a of this.arrivalGates) {
       const out = this.guard.onArrival(a, j, this.view, ctx);

@@ -111,8 +111,9 @@ export class PolicyGuard {
     if (isObj(out)) {
       if (out.kind === 'unfit' && typeof out.reason === 'string') return out;
       if (out.kind === 'placed' && isObj(out.placement) && Number.isInteger(out.placement.node) && Array.isArray(out.placement.gpus)) return out;
+      if (out.kind === 'wait' && Number.isInteger(out.until) && out.until > ctx.now && typeof out.reason === 'string') return out;
     }
-    return this.bad('placement', p.name, 'place', job.id, ctx.now, out, "{ kind: 'placed', placement: { node, gpus } } or { kind: 'unfit', reason }");
+    return this.bad('placement', p.name, 'place', job.id, ctx.now, out, "{ kind: 'placed', placement: { node, gpus } }, { kind: 'unfit', reason } or { kind: 'wait', until > now, reason }");
   }
 
   victims(kind: string, name: string, fn: () => readonly Victim[], now: number): readonly Victim[] {

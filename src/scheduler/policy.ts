@@ -50,6 +50,19 @@ export interface PolicyContext {
   readonly now: number;
   /** The policy's own seeded stream (`placement/<name>` or `queue/<name>`). */
   readonly rng: Rng;
+  /** Where job contexts are warm (placement only, and only in a run with `contexts`; src/context/). */
+  readonly warm?: WarmView;
+}
+
+/**
+ * Read-only warm state of job contexts (templates, model ids), per node: a warm instance is what
+ * a job of that context left on the node and the warm-pool policy kept. Owned by the engine.
+ */
+export interface WarmView {
+  /** Idle warm instances of `context` on node index `node` now (a start there is warm). */
+  idle(node: number, context: string): number;
+  /** Instances of `context` anywhere, idle or in use by a running job (a slot that may free). */
+  instances(context: string): number;
 }
 
 /** Orders the queue: the core tries jobs in the returned order. Must return queued jobs only. */
@@ -104,7 +117,12 @@ export interface PreemptionPolicy {
 
 export type PlacementOutcome =
   | { readonly kind: 'placed'; readonly placement: Placement }
-  | { readonly kind: 'unfit'; readonly reason: string };
+  | { readonly kind: 'unfit'; readonly reason: string }
+  /**
+   * Not now, though it may fit: the job stays queued and the core wakes at `until` (ms, > now)
+   * to try it again; other jobs of its shape are still tried in the pass (affinity-wait).
+   */
+  | { readonly kind: 'wait'; readonly until: number; readonly reason: string };
 
 /**
  * Chooses where a job goes. Contract: `unfit` means no node can host the job under the current

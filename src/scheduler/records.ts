@@ -19,6 +19,7 @@ export function arrivalRecord(j: JobView, now: number): LogRecord {
     prio: j.priority,
     dur: j.duration,
     ...(j.mig ? { mig: j.mig } : {}),
+    ...(j.context !== undefined ? { context: j.context } : {}),
   };
 }
 
