@@ -12,6 +12,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { kernelFor } from '../src/fgd/kernels.ts';
 import { FillCache, staticFill } from '../src/fgd/static-fill.ts';
 import { typicalPods } from '../src/frag/typical-pods.ts';
@@ -23,6 +24,26 @@ import { traceDir } from '../src/trace/resolve.ts';
 
 const jobs = Math.max(2, availableParallelism());
 const root = mkdtempSync(join(tmpdir(), 'gpulab-bench-sweep-'));
+
+/**
+ * What the machine gives threads right now: a fixed busy loop on 1 worker thread, then on `n` at
+ * once (n times the work). The throughput ratio is the best speed-up any sweep can show in this
+ * run; on a shared machine it can be far below the core count.
+ */
+async function capacity(n: number): Promise<number> {
+  const loop = `const { parentPort } = require('node:worker_threads'); let x = 0; for (let i = 0; i < 2e8; i++) x += i % 7; parentPort.postMessage(x);`;
+  const run = (k: number) =>
+    new Promise<number>((done) => {
+      const t = performance.now();
+      let left = k;
+      for (let i = 0; i < k; i++) new Worker(loop, { eval: true }).on('message', () => --left === 0 && done(performance.now() - t));
+    });
+  const one = await run(1);
+  const many = await run(n);
+  return (n * one) / many;
+}
+const cap = await capacity(jobs);
+console.log(`# machine now: ${jobs} busy threads get ${cap.toFixed(2)}× the throughput of 1 (the most any sweep below can gain)`);
 
 function files(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
@@ -55,7 +76,7 @@ async function serialVsParallel(title: string, scn: Scenario, file: string): Pro
   await runScenario(scn, { file, out: join(root, `${scn.name}-parallel`), jobs });
   const parallel = (performance.now() - t1) / 1000;
   console.log(`# ${title}`);
-  console.log(`  serial ${serial.toFixed(2)} s; ${jobs} worker threads ${parallel.toFixed(2)} s; speed-up ${(serial / parallel).toFixed(2)}× (goal ≥ 1.8× on 2 cores)`);
+  console.log(`  serial ${serial.toFixed(2)} s; ${jobs} worker threads ${parallel.toFixed(2)} s; speed-up ${(serial / parallel).toFixed(2)}× (goal ≥ 1.8× on 2 cores; busy-loop ceiling now ${cap.toFixed(2)}×)`);
   console.log(`  outputs: ${identical(join(root, `${scn.name}-serial`), join(root, `${scn.name}-parallel`))}`);
 }
 
