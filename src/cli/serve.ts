@@ -3,13 +3,14 @@ import { JsonLogger } from '../live/json-log.ts';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from '../service/config.ts';
 import { buildServer } from '../service/http.ts';
 import { JobService } from '../service/job-service.ts';
+import { SessionService } from '../service/session-service.ts';
 import { intFlag, parseCli } from './args.ts';
 import { UsageError } from './main.ts';
 
 const HELP = `usage: npm run serve -- [--config FILE] [--port N] [--host H] [--state DIR] [--max-queue N] [--dev]
 
 Starts the gpulab job service: an HTTP API (POST/GET /v1/jobs, cancel, kill-all, events, healthz,
-readyz, metrics, openapi.json) in front of the live scheduler core and sandboxed executor, with
+readyz, metrics, openapi.json; sessions: POST/GET/DELETE /v1/sessions, exec) in front of the live scheduler core and sandboxed executor, with
 its state in SQLite under the state directory (survives kill -9; see README "Run the service").
   --config FILE   service config (YAML; src/service/config.ts)
   --dev           the shipped config/serve-dev.yaml (small CPU cluster, two tenants, attestation OFF)
@@ -60,7 +61,8 @@ async function main(): Promise<number> {
   // Listen first (healthz answers, readyz and the job routes answer 503 `recovering`), then
   // reap and recover, then ready.
   const svc = JobService.create({ config: cfg, dev, logger: log });
-  const server = buildServer(svc, cfg.admission);
+  const sessions = new SessionService(svc, cfg, log.child({ part: 'sessions' }));
+  const server = buildServer(svc, cfg.admission, sessions);
   const stop = async (sig: string) => {
     if (app.closing) {
       log.warn('second signal: stopping at once', { signal: sig });
@@ -68,6 +70,7 @@ async function main(): Promise<number> {
     }
     app.closing = true;
     log.info('stopping: no new jobs, draining', { signal: sig, graceSec: cfg.drainGraceSec });
+    await sessions.close();
     await svc.close();
     await server.close();
     log.info('stopped', {});
@@ -79,6 +82,7 @@ async function main(): Promise<number> {
   log.info('listening', { addr, epoch: svc.epoch, state: cfg.stateDir, events: svc.eventsFile });
   process.stdout.write(`listening on ${addr}\n`);
   await svc.recover();
+  await sessions.start();
   log.info('ready', { addr, epoch: svc.epoch, recovery: svc.recovery && { ...svc.recovery, reaped: undefined } });
   process.stdout.write(`ready (epoch ${svc.epoch})\n`);
   return await new Promise<number>(() => {});

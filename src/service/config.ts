@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { formatIssues } from '../scenario/load.ts';
 import { NodeGroupSchema, PolicyComboSchema } from '../scenario/schema.ts';
 import { BACKENDS } from '../live/work-spec.ts';
+import { parseTemplates, TemplateError, TemplateSchema } from '../sessions/template.ts';
 
 /**
  * The service's configuration (`npm run serve -- --config FILE`), validated with zod at the edge.
@@ -98,8 +99,29 @@ export const ServiceConfigSchema = z
         staleAfterBeats: posInt.max(10_000).default(30),
         minMemoryMiB: posInt.default(384),
         backends: z.array(z.enum(BACKENDS)).min(1).default([...BACKENDS]),
+        /** Size of each job's (and session's) writable working directory, a tmpfs under the read-only root, MiB. */
+        workdirQuotaMiB: posInt.max(1 << 20).default(1024),
+        /** cgroup v2 io.max per job and session on each disk, MiB/s (where the io controller exists). */
+        ioReadMiBps: posInt.max(1 << 20).default(256),
+        ioWriteMiBps: posInt.max(1 << 20).default(256),
       })
-      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, heartbeatMs: 1000, staleAfterBeats: 30, minMemoryMiB: 384, backends: [...BACKENDS] }),
+      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, heartbeatMs: 1000, staleAfterBeats: 30, minMemoryMiB: 384, backends: [...BACKENDS], workdirQuotaMiB: 1024, ioReadMiBps: 256, ioWriteMiBps: 256 }),
+    /** Session templates (src/sessions/template.ts): `POST /v1/sessions` names one. */
+    templates: z.array(TemplateSchema).default([]),
+    sessions: z
+      .strictObject({
+        /** A session's idle timeout and lifetime when the create names none, seconds. */
+        defaultIdleTimeoutSec: z.number().positive().max(7 * 86400).default(300),
+        defaultMaxLifetimeSec: z.number().positive().max(7 * 86400).default(3600),
+        /** An exec's timeout when the request names none, and the bound on any, seconds. */
+        defaultExecTimeoutSec: z.number().positive().max(86400).default(30),
+        maxExecTimeoutSec: z.number().positive().max(86400).default(600),
+        /** Bytes kept per stream of one exec's output. */
+        outputCapBytes: posInt.max(16 << 20).default(64 * 1024),
+        /** Bound on a template's setup commands together, seconds. */
+        setupTimeoutSec: posInt.max(3600).default(120),
+      })
+      .default({ defaultIdleTimeoutSec: 300, defaultMaxLifetimeSec: 3600, defaultExecTimeoutSec: 30, maxExecTimeoutSec: 600, outputCapBytes: 64 * 1024, setupTimeoutSec: 120 }),
     recovery: z
       .strictObject({
         /**
@@ -116,6 +138,11 @@ export const ServiceConfigSchema = z
     drainGraceSec: z.number().nonnegative().max(3600).default(10),
   })
   .superRefine((c, ctx) => {
+    const templates = new Set<string>();
+    c.templates.forEach((t, i) => {
+      if (templates.has(t.name)) ctx.addIssue({ code: 'custom', path: ['templates', i, 'name'], message: `template '${t.name}' named twice` });
+      templates.add(t.name);
+    });
     const tenants = new Set<string>();
     const keys = new Set<string>();
     c.tenants.forEach((t, i) => {
@@ -146,6 +173,13 @@ export function parseServiceConfig(text: string, file: string): ServiceConfig {
   readKeyFiles(raw, file);
   const p = ServiceConfigSchema.safeParse(raw ?? {});
   if (!p.success) throw new ConfigError(`${file}: invalid service config\n${formatIssues(p.error.issues).map((l) => `- ${l}`).join('\n')}`);
+  // The templates' own checks beyond the schema (a python runtime needs python3 on this box).
+  try {
+    parseTemplates(p.data.templates, file);
+  } catch (e) {
+    if (e instanceof TemplateError) throw new ConfigError(`${file}: invalid service config\n${e.problems.map((l) => `- ${l}`).join('\n')}`);
+    throw e;
+  }
   return p.data;
 }
 

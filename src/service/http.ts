@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { ErrorSchema, JobIdParamsSchema, JobRequestSchema, JobViewSchema, KillAllSchema, ListQuerySchema, OutputQuerySchema, OutputViewSchema } from './api-schema.ts';
 import type { JobService, SubmitResult } from './job-service.ts';
+import { sessionOpenApiPaths, sessionRoutes } from './session-routes.ts';
+import type { SessionService } from './session-service.ts';
 import { TERMINAL } from './state-store.ts';
 
 /**
@@ -11,23 +13,23 @@ import { TERMINAL } from './state-store.ts';
  * `{ error: { code, message, field? } }`; nothing a client sends can crash the process.
  */
 
-function fail(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
+export function fail(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
   return reply.code(status).send({ error: { code, message, ...(field !== undefined ? { field } : {}) } });
 }
 
-function invalid(reply: FastifyReply, e: z.ZodError) {
+export function invalid(reply: FastifyReply, e: z.ZodError) {
   const i = e.issues[0];
   const field = i.path.map(String).join('.');
   return fail(reply, 400, 'invalid-request', `${field || '(body)'}: ${i.message}`, field || undefined);
 }
 
-function unavailable(reply: FastifyReply, why: string) {
+export function unavailable(reply: FastifyReply, why: string) {
   const message =
     why === 'recovering' ? 'the service is recovering its state; try again shortly' : why === 'store-unavailable' ? 'the state store refused a commit; nothing of this request was kept (the service needs a restart)' : 'the service is shutting down';
   return fail(reply.header('retry-after', '1'), 503, why, message);
 }
 
-function submitAnswer(reply: FastifyReply, r: SubmitResult) {
+export function submitAnswer(reply: FastifyReply, r: SubmitResult) {
   switch (r.kind) {
     case 'created':
       return reply.code(201).send(r.job);
@@ -133,11 +135,13 @@ export function openApi(): Record<string, unknown> {
       '/healthz': { get: { responses: { 200: { description: 'alive' } } } },
       '/readyz': { get: { responses: { 200: { description: 'ready' }, 503: err } } },
       '/metrics': { get: { responses: { 200: { description: 'Prometheus text' } } } },
+      ...sessionOpenApiPaths(schema, err),
     },
   };
 }
 
-export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number; readonly maxStreamBufferBytes: number }): FastifyInstance {
+/** `sessions`: the session routes (`/v1/sessions…`, session-routes.ts); absent, they answer 404. */
+export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number; readonly maxStreamBufferBytes: number }, sessions?: SessionService): FastifyInstance {
   const app = Fastify({ bodyLimit: o.maxBodyBytes, logger: false, routerOptions: { maxParamLength: 200 }, return503OnClosing: true });
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
@@ -231,6 +235,8 @@ export function buildServer(svc: JobService, o: { readonly maxBodyBytes: number;
     const r = await svc.resume();
     return r.kind === 'ok' ? { resumed: true } : unavailable(reply, r.why);
   });
+
+  if (sessions) sessionRoutes(app, sessions);
 
   app.get('/v1/events', (req, reply) => {
     let off: (() => void) | undefined;

@@ -15,9 +15,12 @@ import { outputOp } from './output-capture.ts';
 import { OutputTail, type OutputFollower } from './output-tail.ts';
 import { recoveryOps, type RecoveryReport } from './recovery.ts';
 import { ServiceAdmission } from './service-admission.ts';
+import { SessionHolds } from './session-holds.ts';
 import type { CancelResult, SubmitResult, Unavailable } from './service-results.ts';
 import { startDriver } from './start-up.ts';
 import { SqliteStateStore, TERMINAL, type ApiState, type StateStore } from './state-store.ts';
+import type { JobSpec } from '../jobs/job.ts';
+import { isSessionRequest, sessionRecoveryOps } from './session-hold-request.ts';
 import { jobSpecOf, newStoredJob, requestFingerprint, timeoutRefusal, type Pending } from './submission.ts';
 
 export { jobView } from './job-view.ts';
@@ -45,6 +48,8 @@ export class JobService {
   readonly metrics: ServiceMetrics;
   readonly epoch: number;
   readonly eventsFile: string;
+  /** Session jobs: the resources sessions hold in the core (session-holds.ts). */
+  readonly holds = new SessionHolds();
   private readonly cfg: ServiceConfig;
   private readonly log: JsonLogger;
   private readonly now: () => number;
@@ -164,6 +169,7 @@ export class JobService {
       retryLost: (id) => (this.store.job(id)?.attempts ?? c.recovery.maxAttempts) < c.recovery.maxAttempts,
       onOutput: (out) => this.commit.push(outputOp(this.epoch, out)),
       onChunk: (id, stream, chunk) => this.tail.chunk(id, stream, chunk),
+      holds: this.holds,
     });
     this.driver = driver;
     this.driver.begin();
@@ -172,8 +178,10 @@ export class JobService {
 
     // Recovery (see recoveryOps): running jobs requeued or failed, then every unfinished job queued again.
     const at = this.now();
-    const { ops, requeued, failed } = recoveryOps(this.store.unfinished(), c.recovery.maxAttempts, at);
-    this.store.apply(ops);
+    // Session jobs are not requeued: their sessions ended with the process (service-restart).
+    const unfinished = this.store.unfinished();
+    const { ops, requeued, failed } = recoveryOps(unfinished.filter((j) => !isSessionRequest(j.request)), c.recovery.maxAttempts, at);
+    this.store.apply([...sessionRecoveryOps(unfinished, at), ...ops]);
     const queued = this.store.unfinished();
     for (const j of queued) {
       this.admission.exempt(j.id);
@@ -217,7 +225,24 @@ export class JobService {
     }
   }
 
-  private async submitNew(req: JobRequest, raw: Readonly<Record<string, unknown>>, fingerprint: string): Promise<SubmitResult> {
+  /**
+   * A session's hold on resources (session-service.ts): attested (with `raw`, the create body, as
+   * a job's request is), rate-limited, admitted, and placed by the core like any job; `spec` is
+   * the core job of kind `session`. Answers as `submit` does; `created` with state `running`
+   * when the core placed it at once (the holds then name its node).
+   */
+  hold(req: JobRequest, raw: Readonly<Record<string, unknown>>, spec: (id: string) => Omit<JobSpec, 'submit'>): Promise<SubmitResult> {
+    if (this.phase !== 'ready') return Promise.resolve({ kind: 'unavailable', why: this.unavailableWhy() });
+    if (!this.cfg.tenants.some((t) => t.name === req.tenant)) return Promise.resolve({ kind: 'unknown-tenant', tenant: req.tenant });
+    return this.submitNew(req, raw, requestFingerprint(req), spec);
+  }
+
+  /** The scheduler core (read-only use: quota usage of running jobs). */
+  get core() {
+    return this.driver.core;
+  }
+
+  private async submitNew(req: JobRequest, raw: Readonly<Record<string, unknown>>, fingerprint: string, spec?: (id: string) => Omit<JobSpec, 'submit'>): Promise<SubmitResult> {
     const at = this.now();
     let report: AttestationReport;
     let nonce: Pending['nonce'];
@@ -245,7 +270,7 @@ export class JobService {
         report = m.report;
         if (this.phase !== 'ready') return { kind: 'unavailable', why: this.unavailableWhy() };
       }
-      return await this.admit(req, fingerprint, at, report, nonce);
+      return await this.admit(req, fingerprint, at, report, nonce, spec);
     } finally {
       if (nk) this.inflightNonces.delete(nk);
     }
@@ -264,7 +289,7 @@ export class JobService {
     return { kind: 'refused', result: { kind: 'attestation', status: ATTESTATION_STATUS[c.code], code: c.code, message: c.detail, field: c.field } };
   }
 
-  private async admit(req: JobRequest, fingerprint: string, at: number, report: AttestationReport, nonce: Pending['nonce']): Promise<SubmitResult> {
+  private async admit(req: JobRequest, fingerprint: string, at: number, report: AttestationReport, nonce: Pending['nonce'], spec?: (id: string) => Omit<JobSpec, 'submit'>): Promise<SubmitResult> {
     const g = this.admission.gate(req.tenant, this.driver.core.queued.length + this.pending.size, this.driver.clock.now());
     if (g.kind === 'refuse') {
       this.metrics.admission('refused', g.reason);
@@ -274,7 +299,7 @@ export class JobService {
     const id = `j${++this.seq}`;
     const job = newStoredJob(id, this.seq, req, fingerprint, at, report);
     const out = new Promise<SubmitResult>((resolve) => this.pending.set(id, { job, ...(nonce ? { nonce } : {}), resolve }));
-    this.driver.arrive(jobSpecOf(id, req, this.cfg.sandbox.timeoutSec));
+    this.driver.arrive(spec ? spec(id) : jobSpecOf(id, req, this.cfg.sandbox.timeoutSec));
     return out;
   }
 

@@ -3,8 +3,8 @@ import '../../policies/index.ts';
 import type { JobView as CoreJob } from '../jobs/job.ts';
 import type { JsonLogger } from '../live/json-log.ts';
 import { LiveDriver } from '../live/live-driver.ts';
-import { LiveExecutor, type JobOutput } from '../live/live-executor.ts';
-import { detectSandbox, jobTmpDirs, layerNames } from '../live/sandbox.ts';
+import type { JobOutput } from '../live/live-executor.ts';
+import { detectSandbox, jobTmpDirs, layerNames, type SandboxLimits } from '../live/sandbox.ts';
 import type { WorkSpec } from '../live/work-spec.ts';
 import { workerScript } from '../live/worker-entry.ts';
 import type { LogRecord } from '../log/records.ts';
@@ -15,6 +15,7 @@ import { policiesFor } from '../scenario/prepare.ts';
 import type { ServiceConfig } from './config.ts';
 import { detectedNode, detectGpus } from './gpu-detect.ts';
 import { reapLeftovers, type ReapReport } from './reaper.ts';
+import { ServiceExecutor, type SessionHolds } from './session-holds.ts';
 import type { ServiceAdmission } from './service-admission.ts';
 
 /** Where the driver's output goes. */
@@ -29,6 +30,13 @@ export interface DriverHooks {
   readonly onOutput: (out: JobOutput) => void;
   /** A running job's output as it arrives. */
   readonly onChunk: (jobId: string, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Where session jobs go (they hold resources; no process is started for them). */
+  readonly holds: SessionHolds;
+}
+
+/** The config's sandbox limits (workdir quota, io rate) as `detectSandbox` takes them. */
+export function sandboxLimits(c: ServiceConfig): SandboxLimits {
+  return { workdirQuotaMiB: c.sandbox.workdirQuotaMiB, ioReadBps: c.sandbox.ioReadMiBps * 2 ** 20, ioWriteBps: c.sandbox.ioWriteMiBps * 2 ** 20 };
 }
 
 /**
@@ -43,7 +51,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
   const nodes = expandNodeGroups(c.cluster.nodes ?? [await detectedGroup(c.cluster.detect!, log)]);
   const quotas = tenantQuotas(c.tenants);
   const script = await workerScript();
-  const layers = detectSandbox(c.sandbox.mode, { node: process.execPath, script });
+  const layers = detectSandbox(c.sandbox.mode, { node: process.execPath, script }, sandboxLimits(c));
   log.info('isolation', { layers: layerNames(layers, jobTmpDirs(layers, [process.execPath, script])), layersUnavailable: layers.unavailable ?? [], ...(layers.cgroupUnavailable ? { cgroupUnavailable: layers.cgroupUnavailable } : {}) });
   const driver = new LiveDriver({
     run: `serve/epoch-${epoch}`,
@@ -57,7 +65,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
     coreExtras: { ...(quotas.length > 0 ? { quotas: new Quotas(quotas) } : {}), admission: [admission.policy] },
     logger: log,
     executor: (emit) =>
-      new LiveExecutor({
+      new ServiceExecutor({
         emit,
         layers,
         workerScript: script,
@@ -78,7 +86,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
         backends: c.sandbox.backends,
         jobRoot,
         logger: log,
-      }),
+      }, hooks.holds, (i) => nodes[i].id),
   });
   return { driver, reaped };
 }

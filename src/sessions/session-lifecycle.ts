@@ -6,7 +6,8 @@
 export type SessionState = 'ready' | 'busy' | 'ended';
 export type SessionEvent = 'exec' | 'exec-done' | 'end';
 
-export const END_REASONS = ['deleted', 'idle-timeout', 'max-lifetime', 'worker-lost', 'shutdown', 'service-restart'] as const;
+/** `cancelled`: the service stopped the job that holds the session's resources (job cancel, kill switch). */
+export const END_REASONS = ['deleted', 'idle-timeout', 'max-lifetime', 'worker-lost', 'shutdown', 'service-restart', 'cancelled'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
 const TABLE: Readonly<Record<SessionState, Partial<Record<SessionEvent, SessionState>>>> = {
@@ -26,8 +27,10 @@ export interface SessionRecord {
   readonly id: string;
   readonly tenant: string;
   readonly template: string;
-  /** The node the session runs on (the manager's `node`). */
+  /** The node the session runs on (the create's placement, else the manager's `node`). */
   readonly node: string;
+  /** The service's job that holds the session's resources (placement and quota), when a service runs it. */
+  readonly jobId?: string;
   readonly state: SessionState;
   /** Whether its worker was built for it (true) or taken from the warm pool (false). */
   readonly cold: boolean;

@@ -117,7 +117,8 @@ export class SessionManager {
     return [...this.pools.values()].map((p) => ({ template: p.template.name, size: p.size, available: p.available, recycled: p.recycled, ...(p.lastError ? { lastError: p.lastError } : {}) }));
   }
 
-  async create(req: CreateSessionRequest): Promise<CreateOutcome> {
+  /** `placement`: where the caller placed the session (its node, and the job that holds its resources). */
+  async create(req: CreateSessionRequest, placement?: { readonly node: string; readonly jobId?: string }): Promise<CreateOutcome> {
     if (this.closed) return { kind: 'closed', message: 'the session manager is shut down' };
     const t = this.templates.get(req.template);
     if (!t) return { kind: 'unknown-template', message: `unknown template '${req.template}' (known: ${[...this.templates.keys()].join(', ') || 'none'})` };
@@ -140,7 +141,8 @@ export class SessionManager {
         id: `ses_${randomBytes(8).toString('hex')}`,
         tenant: req.tenant,
         template: t.name,
-        node: this.o.node ?? 'local',
+        node: placement?.node ?? this.o.node ?? 'local',
+        ...(placement?.jobId !== undefined ? { jobId: placement.jobId } : {}),
         state: 'ready',
         cold,
         createdAt: now,
