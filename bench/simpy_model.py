@@ -2,7 +2,8 @@
 
 Nodes of 8 whole GPUs; jobs read from a CSV (submit_ms, gpus, dur_ms) in submit order; FIFO with
 head-of-line blocking; first-fit (the lowest-index node with enough free GPUs). Prints one JSON
-line: jobs, mean JCT (ms), GPU utilisation over the makespan (%), and the simulation's wall time.
+line: jobs, mean JCT (ms), GPU utilisation over the makespan (%), and the simulation's wall
+and CPU time.
 Usage: python3 simpy_model.py NODES JOBS_CSV
 """
 import csv
@@ -21,6 +22,7 @@ def main():
     with open(sys.argv[2]) as f:
         rows = [(int(r[0]), int(r[1]), int(r[2])) for r in csv.reader(f) if r[0] != 'submit_ms']
     t0 = time.perf_counter()
+    c0 = time.process_time()
     free = [GPUS_PER_NODE] * nodes
     queue = deque()
     jct = []
@@ -59,12 +61,14 @@ def main():
     activate(s, s.run())
     simulate(until=10**15)
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     span = last[0] - rows[0][0]
     print(json.dumps({
         'jobs': len(jct),
         'jctMeanMs': sum(jct) / len(jct),
         'utilPct': 100.0 * busy[0] / (nodes * GPUS_PER_NODE * span),
         'wallS': wall,
+        'cpuS': cpu,
     }))
 
 
