@@ -237,6 +237,20 @@ export class JobService {
     return this.submitNew(req, raw, requestFingerprint(req), spec);
   }
 
+  /**
+   * Completes a session's hold (its session ended): resolves once the job's finish is committed
+   * (its resources are free by then), false when it was not running or the commit did not come
+   * within `admission.decisionTimeoutMs`.
+   */
+  releaseHold(jobId: string, reason: string): Promise<boolean> {
+    if ((this.phase !== 'ready' && this.phase !== 'draining') || this.holds.node(jobId) === undefined) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), this.cfg.admission.decisionTimeoutMs).unref();
+      this.projection.whenFinished(jobId, (ok) => (clearTimeout(t), resolve(ok)));
+      this.holds.release(jobId, reason);
+    });
+  }
+
   /** The scheduler core (read-only use: quota usage of running jobs). */
   get core() {
     return this.driver.core;

@@ -122,13 +122,16 @@ export class SessionService {
     return this.manager?.poolsFull() ?? Promise.resolve();
   }
 
-  private saved(r: SessionRecord): void {
+  /** The manager's persistence: the record stored; an ended session's hold released (committed) before the manager answers. */
+  private async saved(r: SessionRecord): Promise<void> {
     this.store.save(r);
     if (r.jobId === undefined) return;
-    if (r.state === 'ended') {
-      this.byJob.delete(r.jobId);
-      this.svc.holds.release(r.jobId, `session ${r.endReason ?? 'ended'}`);
-    } else this.byJob.set(r.jobId, r.id);
+    if (r.state !== 'ended') {
+      this.byJob.set(r.jobId, r.id);
+      return;
+    }
+    this.byJob.delete(r.jobId);
+    await this.svc.releaseHold(r.jobId, `session ${r.endReason ?? 'ended'}`);
   }
 
   private notReady(): SessionRefusal {
@@ -158,7 +161,7 @@ export class SessionService {
     }
     const out = await m.create(req, { node, jobId });
     if (out.kind !== 'created') {
-      this.svc.holds.release(jobId, `session create failed: ${out.kind}`);
+      await this.svc.releaseHold(jobId, `session create failed: ${out.kind}`);
       return refused(SESSION_ERROR_STATUS[out.kind], out.kind, out.message);
     }
     this.creates.inc({ start: out.session.cold ? 'cold' : 'warm' });
