@@ -38,7 +38,7 @@ if (args.values.baseline) {
 await buildSite(outDir, join(tmp, 'current'), { quiet: true });
 sites.push({ name: 'this checkout', dir: join(tmp, 'current') });
 
-type Timing = { dataAt: number; firstFrameAt: number; firstFrameRecords: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; firstRenderMs: number; fullRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
+type Timing = { loadingMax?: Record<string, number>; dataAt: number; firstFrameAt: number; firstFrameRecords: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; firstRenderMs: number; fullRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
 type S = { applyMs: number[][]; applyAt?: number[][]; jobs: number; records: number[]; stats: { bars: number; painted: number; merged: number; ms: number; lanes: number }; timing: Timing };
 
 async function measure(browser: Browser, url: string, shot: boolean): Promise<string[]> {
@@ -114,7 +114,7 @@ async function measure(browser: Browser, url: string, shot: boolean): Promise<st
     `  first bytes of the log at ${f(s0.timing.dataAt)} ms (page time); first frame at ${f(s0.timing.firstFrameAt)} ms = ${f(s0.timing.firstFrameAt - s0.timing.dataAt)} ms after data arrived (from ${s0.timing.firstFrameRecords.toLocaleString('en')} of ${s0.records[0].toLocaleString('en')} records; frame ${f(s0.timing.firstRenderMs)} ms)`,
     `  log read and folded in the worker at ${f(s0.timing.fetchParseMs)} ms (${f(s0.timing.fetchParseMs - s0.timing.dataAt)} ms after data arrived; folding ${f(s0.timing.foldMs)} ms of it); complete frame at ${f(s0.timing.fullFrameAt)} ms (frame ${f(s0.timing.fullRenderMs)} ms)`,
     `  page thread while loading: longest task ${f(longest)} ms (${during.length} tasks over 50 ms, ${f(during.reduce((a, [, ms]) => a + ms, 0))} ms in all); a 50 ms timer's worst lateness ${f(stall)} ms`,
-    `  longest tasks [page time, ms]: ${JSON.stringify([...during].sort((a, b) => b[1] - a[1]).slice(0, 5))}`,
+    `  longest tasks [page time, ms]: ${JSON.stringify([...during].sort((a, b) => b[1] - a[1]).slice(0, 5))}; longest of each kind of page work while loading (ms): ${JSON.stringify({ apply: Math.max(0, ...apply), ...(s0.timing.loadingMax ?? {}) })}`,
     `  page time applying the worker's ${apply.length} deltas: max ${f(Math.max(0, ...apply))} ms, sum ${f(apply.reduce((a, b) => a + b, 0))} ms; [at, ms]: ${JSON.stringify(apply.map((ms, k) => [s0.applyAt?.[0]?.[k] ?? null, ms]))}`,
     `  first frame: ${s0.stats.lanes} lanes, ${s0.stats.bars.toLocaleString('en')} bars in view, ${s0.stats.painted.toLocaleString('en')} painted, ${s0.stats.merged.toLocaleString('en')} merged; parts (ms) ${JSON.stringify(s0.timing.parts)}`,
     `  frames while zooming/panning: median ${f(sorted[sorted.length >> 1])} ms, max ${f(sorted[sorted.length - 1])} ms (${frames.length} frames)`,

@@ -2,7 +2,7 @@ import { loadFgdCurve, loadManifest, loadSummary, LogFeed, type Manifest, type P
 import { esc, fmtInt } from './format.ts';
 import { clampDomain } from './layout.ts';
 import { fillRunSelect, selectRun } from './page-nav.ts';
-import { $, available, fullDomain, model, POLL_MS, schedule, st, t0Page, type Mode } from './page-state.ts';
+import { $, available, fullDomain, model, POLL_MS, schedule, st, t0Page, timed, type Mode } from './page-state.ts';
 import { applyUrl } from './page-url.ts';
 
 /**
@@ -111,13 +111,13 @@ export function onDelta(i: number, final: boolean): void {
     const wait = lastGrown + LOADING_FRAME_MS - performance.now();
     if (wait <= 0) {
       lastGrown = performance.now();
-      grown();
+      timed('grown', grown);
     } else if (!grownTimer)
       grownTimer = window.setTimeout(() => {
         grownTimer = 0;
         lastGrown = performance.now();
         // The end of the load draws its own frame.
-        if (!st.loaded) grown();
+        if (!st.loaded) timed('grown', grown);
       }, wait);
   }
 }

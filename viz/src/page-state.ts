@@ -37,14 +37,24 @@ export const st = {
    * Page times (ms since navigation): dataAt when the first log's first bytes arrived, firstFrameAt
    * when the first frame was drawn (maybe from part of the log), fetchParseMs when every log was
    * read and folded, fullFrameAt when the first frame after that was drawn; foldMs: the worker's
-   * folding time; firstRenderMs / lastRenderMs: the first and latest frame's own cost.
+   * folding time; firstRenderMs / lastRenderMs: the first and latest frame's own cost; loadingMax:
+   * per kind of page work (appending a delta, each panel's render), its longest until the
+   * complete frame.
    */
-  timing: { dataAt: 0, firstFrameAt: 0, firstFrameRecords: 0, fetchParseMs: 0, fullFrameAt: 0, foldMs: 0, firstRenderMs: 0, fullRenderMs: 0, lastRenderMs: 0, parts: {} as Record<string, number> },
+  timing: { dataAt: 0, firstFrameAt: 0, firstFrameRecords: 0, fetchParseMs: 0, fullFrameAt: 0, foldMs: 0, firstRenderMs: 0, fullRenderMs: 0, lastRenderMs: 0, parts: {} as Record<string, number>, loadingMax: {} as Record<string, number> },
   /** The first run has data (a first frame is due or drawn). */
   shown: false,
   url: parseHash(location.hash) as UrlState,
   loaded: false,
 };
+
+/** Notes how long one piece of page work took (ms); while loading, keeps each kind's longest in `timing.loadingMax`. */
+export function timed<T>(what: string, fn: () => T): T {
+  const t0 = performance.now();
+  const out = fn();
+  if (!st.timing.fullFrameAt) st.timing.loadingMax[what] = Math.max(st.timing.loadingMax[what] ?? 0, Math.round(performance.now() - t0));
+  return out;
+}
 
 export const flagsCache = new JobFlags();
 export const model = (): RunModel => st.feeds[st.cur].model;

@@ -5,7 +5,7 @@ import { Heatmap } from './heatmap.ts';
 import { renderInspector } from './inspector.ts';
 import { clampDomain } from './layout.ts';
 import { setCursor, setDomain } from './page-nav.ts';
-import { $, colorOf, commonNotes, flagsCache, model, POLL_MS, schedule, st, tooltip, width } from './page-state.ts';
+import { $, colorOf, commonNotes, flagsCache, model, POLL_MS, schedule, st, timed, tooltip, width } from './page-state.ts';
 import type { RunView as RunModel } from './run-view.ts';
 import { Timelines } from './timelines.ts';
 
@@ -53,7 +53,7 @@ let laterTimer = 0;
 
 export function renderRunView(all: boolean, w: number, parts: Record<string, number>, lap: (k: string) => void): void {
   const m = model();
-  const stats = gantt.render(w);
+  const stats = timed('gantt', () => gantt.render(w));
   lap('gantt');
   // The heatmap costs nodes × columns searches: while zooming or panning it follows once the view
   // settles, so interaction frames stay short. A whole frame (new data: each part of a loading
@@ -62,14 +62,14 @@ export function renderRunView(all: boolean, w: number, parts: Record<string, num
   // whole frame; zoom and pan frames draw the timelines with the schedule.
   clearTimeout(heatTimer);
   clearTimeout(laterTimer);
-  heatTimer = window.setTimeout(() => heatmap.render(width()), all ? 0 : 120);
+  heatTimer = window.setTimeout(() => timed('heatmap', () => heatmap.render(width())), all ? 0 : 120);
   if (all) {
     laterTimer = window.setTimeout(() => {
       const note = timelines.simplified;
-      timelines.render(width());
+      timed('timelines', () => timelines.render(width()));
       // The notes were written with the last render's simplification; rewrite them if it changed.
       if (timelines.simplified !== note) writeNotes(m, stats);
-      laterTimer = window.setTimeout(() => gantt.renderOverview(width()), 0);
+      laterTimer = window.setTimeout(() => timed('overview', () => gantt.renderOverview(width())), 0);
     }, 0);
     renderLegend(m);
     lap('legend');
