@@ -21,6 +21,12 @@ import { sjf } from './queue/sjf.ts';
 import { srtf } from './queue/srtf.ts';
 import { weightedFair } from './queue/weighted-fair.ts';
 import { migBestFit } from './placement/mig-best-fit.ts';
+import { affinity } from './placement/affinity.ts';
+import { affinityWait, AffinityWaitParams } from './placement/affinity-wait.ts';
+import { registerWarmPoolPolicy } from '../src/context/warm-pool-registry.ts';
+import { fixed, FixedParams } from './warm-pool/fixed.ts';
+import { idleTimeout, IdleTimeoutParams } from './warm-pool/idle-timeout.ts';
+import { demandProportional, DemandProportionalParams } from './warm-pool/demand-proportional.ts';
 
 // Once per process, even when a second copy of this module is loaded (see registerOnce).
 // A policy registered without `params` takes none: any key in a scenario's params is an error.
@@ -43,4 +49,9 @@ registerOnce('gpulab/shipped-policies', () => {
   registerPlacementPolicy('best-fit-study', () => bestFitStudy);
   registerPlacementPolicy('fgd', fgdFactory, { params: FgdParams });
   registerPlacementPolicy('best-fit', () => bestFit);
+  registerPlacementPolicy('affinity', () => affinity);
+  registerPlacementPolicy('affinity-wait', affinityWait, { params: AffinityWaitParams });
+  registerWarmPoolPolicy('fixed', fixed, { params: FixedParams });
+  registerWarmPoolPolicy('idle-timeout', idleTimeout, { params: IdleTimeoutParams });
+  registerWarmPoolPolicy('demand-proportional', demandProportional, { params: DemandProportionalParams });
 });

@@ -1,3 +1,4 @@
+import { contextTable } from '../context/metrics.ts';
 import { renderTable } from '../output/table.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { runScenario, SweepFailedError, type ScenarioSummary } from '../scenario/run.ts';
@@ -137,6 +138,8 @@ async function main(): Promise<number> {
   if (failed) process.stdout.write(failed + '\n');
   const fair = fairnessTables(summary);
   if (fair) process.stdout.write(fair + '\n');
+  const ctx = contextTable(summary.runs);
+  if (ctx) process.stdout.write(ctx + '\n');
   if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);
   return 0;
 }

@@ -17,6 +17,8 @@ import { loadTiresiasCluster } from '../trace/tiresias.ts';
 import type { SchedulerSettings } from '../wiring/wire-core.ts';
 import { synthesize } from '../workload/synthetic.ts';
 import { expandNodeGroups } from './cluster.ts';
+import { warmStateMaker } from '../context/setup.ts';
+import type { WarmState } from '../context/warm-state.ts';
 import { ScenarioError } from './load.ts';
 import { unknownNodeProblem, type PolicyCombo, type Scenario } from './schema.ts';
 
@@ -37,6 +39,8 @@ export interface PreparedScenario {
   readonly until: number | undefined;
   /** The jobs of one seed (a trace is loaded once; a synthetic workload is drawn per seed). */
   jobsFor(seed: number): readonly JobSpec[];
+  /** Scenarios with `contexts:`: a fresh warm state for one run of a combination (src/context/). */
+  readonly warmState?: (combo: PolicyCombo) => WarmState;
 }
 
 export function comboLabel(c: PolicyCombo): string {
@@ -131,5 +135,6 @@ export async function prepareScenario(scn: Scenario, nodes: readonly NodeSpec[],
     failures: failureSpec(scn, nodes, file),
     until: scn.untilSec === undefined ? undefined : Math.round(scn.untilSec * 1000),
     jobsFor: (seed) => traceJobs ?? synthesize(w as Extract<typeof w, { kind: 'synthetic' }>, seed),
+    ...(scn.contexts ? { warmState: warmStateMaker(scn, file) } : {}),
   };
 }

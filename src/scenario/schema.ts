@@ -70,6 +70,14 @@ export const DemandSchema = z.strictObject({
   priority: int.optional(),
   /** Only these tenants submit this demand (default: all). */
   tenants: z.array(z.string().min(1)).optional(),
+  /**
+   * The context (template or model id) of this demand's jobs (README "Context-aware placement"):
+   * one id, or drawn per job from `count` ids `<prefix><k>` (k = 0 … count−1) with Zipf weights
+   * 1/(k+1)^zipf (a few hot contexts, a long tail).
+   */
+  context: z
+    .union([z.string().min(1), z.strictObject({ count: posInt.max(1e6), zipf: z.number().nonnegative().max(10).default(1), prefix: z.string().min(1).default('ctx') })])
+    .optional(),
 }).refine((d) => d.mig === undefined || d.gpus === 1, { message: 'a MIG request has gpus: 1', path: ['gpus'] });
 
 export const TenantSchema = z.strictObject({
@@ -171,9 +179,30 @@ export function podListName(path: string): string {
 
 export const WorkloadSchema = z.discriminatedUnion('kind', [SyntheticWorkloadSchema, TraceWorkloadSchema, StaticFillWorkloadSchema]);
 
+/** A warm-pool sizing policy (src/context/warm-pool-policy.ts) and its params. */
+export const WarmPoolSchema = z.strictObject({
+  policy: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+/**
+ * Job contexts (README "Context-aware placement"): a job starting on a node where its context is
+ * warm pays `warmStartSec` before progress, elsewhere `coldStartSec` (held like a MIG layout
+ * change); `perContext` overrides both per id; `warmPool`: the default warm-pool policy (each
+ * policy combination may name its own).
+ */
+export const ContextsSchema = z.strictObject({
+  warmStartSec: nonNegSec.default(0),
+  coldStartSec: nonNegSec,
+  perContext: z.record(z.string().min(1), z.strictObject({ warmStartSec: nonNegSec, coldStartSec: nonNegSec })).optional(),
+  warmPool: WarmPoolSchema.default({ policy: 'idle-timeout', params: {} }),
+});
+
 export const PolicyComboSchema = z.strictObject({
   queue: z.string().min(1),
   placement: z.string().min(1),
+  /** Runs with `contexts:` only: this combination's warm-pool policy (default `contexts.warmPool`). */
+  warmPool: WarmPoolSchema.optional(),
   /** Label of this combination in outputs; defaults to `<queue>+<placement>`. */
   label: z.string().regex(/^[A-Za-z0-9._+-]+$/).optional(),
   params: z
@@ -248,6 +277,13 @@ export const ScenarioSchema = z.strictObject({
   plugins: z.array(z.string().min(1)).default([]),
   /** Live mode settings (`npm run live`); the simulator ignores them. */
   live: LiveSectionSchema.optional(),
+  /** Job contexts and their start costs (see `ContextsSchema`). */
+  contexts: ContextsSchema.optional(),
+}).superRefine((scn, ctx) => {
+  if (scn.contexts) return;
+  scn.policies.forEach((c, i) => {
+    if (c.warmPool) ctx.addIssue({ code: 'custom', path: ['policies', i, 'warmPool'], message: 'a warm-pool policy needs a `contexts:` section' });
+  });
 }).superRefine((scn, ctx) => {
   // Node ids of inline node groups are known here; a node CSV's are checked when it is loaded.
   if (!scn.failures || !('nodes' in scn.cluster)) return;
@@ -304,3 +340,4 @@ export type TraceWorkload = z.infer<typeof TraceWorkloadSchema>;
 export type StaticFillWorkload = z.infer<typeof StaticFillWorkloadSchema>;
 export type NodeGroup = z.infer<typeof NodeGroupSchema>;
 export type PolicyCombo = z.infer<typeof PolicyComboSchema>;
+export type Contexts = z.infer<typeof ContextsSchema>;

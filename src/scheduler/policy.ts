@@ -59,10 +59,12 @@ export interface PolicyContext {
  * a job of that context left on the node and the warm-pool policy kept. Owned by the engine.
  */
 export interface WarmView {
-  /** Idle warm instances of `context` on node index `node` now (a start there is warm). */
-  idle(node: number, context: string): number;
-  /** Instances of `context` anywhere, idle or in use by a running job (a slot that may free). */
-  instances(context: string): number;
+  /** Idle warm instances of `context` on node index `node` at `now` (ms; a start there then is warm). */
+  idle(node: number, context: string, now: number): number;
+  /** Node indices where `context` has an idle warm instance at `now`, ascending. */
+  warmNodes(context: string, now: number): readonly number[];
+  /** Running jobs of `context` (instances in use: slots that free when they end). */
+  busy(context: string): number;
 }
 
 /** Orders the queue: the core tries jobs in the returned order. Must return queued jobs only. */

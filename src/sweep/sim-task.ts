@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { NodeSpec } from '../cluster/types.ts';
+import type { ContextMetrics } from '../context/warm-state.ts';
 import type { Deriver, RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
 import { policiesFor, type PreparedScenario } from '../scenario/prepare.ts';
@@ -20,6 +21,8 @@ export interface RunSummary {
   metrics: RunMetrics;
   /** Per-tenant shares, Jain's index, preemptions, lost work, MIG fragmentation (src/metrics/fairness.ts). */
   fairness?: ReturnType<Deriver['fairness']>;
+  /** Scenarios with `contexts:`: cold and warm starts, their overhead, warm-pool idle GPU·s. */
+  contexts?: ContextMetrics;
 }
 
 /**
@@ -42,6 +45,7 @@ export function runSimTask(o: {
   const run = `${label}/seed-${seed}`;
   const writer = new RunWriter(o.dir === undefined ? undefined : join(o.dir, label, `seed-${seed}`));
   writer.deriver.weights = new Map(prep.weights);
+  const warm = prep.warmState?.(combo);
   const t0 = performance.now();
   const lastNote = { t: t0 };
   const res = simulate({
@@ -54,7 +58,7 @@ export function runSimTask(o: {
     tenants: prep.tenants,
     headOfLine: prep.settings.headOfLine,
     maxQueue: prep.settings.maxQueue,
-    scheduler: prep.settings,
+    scheduler: warm ? { ...prep.settings, contexts: warm } : prep.settings,
     until: prep.until,
     failures: prep.failures,
     guard: o.guard,
@@ -79,5 +83,6 @@ export function runSimTask(o: {
     wallMs: Math.round(performance.now() - t0),
     metrics: writer.deriver.metrics(),
     fairness: writer.deriver.fairness(),
+    ...(warm ? { contexts: warm.metrics(res.end) } : {}),
   };
 }

@@ -17,7 +17,7 @@ import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy } 
  * Scheduler settings in core units (ms, milli-GPU): what a scenario's `scheduler:` section and
  * its tenants' quotas become. The same object configures a simulated and a live run.
  */
-export interface SchedulerSettings extends Pick<CoreOptions, 'headOfLine' | 'backfill' | 'gang' | 'preemption' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss' | 'forgetEnded'> {
+export interface SchedulerSettings extends Pick<CoreOptions, 'headOfLine' | 'backfill' | 'gang' | 'preemption' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss' | 'forgetEnded' | 'contexts'> {
   /** Bounded queue: arrivals beyond this many queued jobs are rejected with `queue-full`. */
   readonly maxQueue?: number;
   /** Per-tenant quotas in cohorts (Kueue semantics): adds the `quota` admission and `quota-reclaim` preemption policies. */
@@ -97,6 +97,7 @@ export function wireCore(i: WireInput): Wired {
     onNodeLoss: s?.onNodeLoss,
     forgetEnded: s?.forgetEnded,
     guard: i.guard,
+    contexts: s?.contexts,
   });
   const failures = hasFailures(i.failures) ? new FailureProcess(i.failures, i.nodes, rng) : undefined;
   return {

@@ -24,6 +24,8 @@ export interface SyntheticWorkload {
     readonly mig?: string;
     readonly priority?: number;
     readonly tenants?: readonly string[];
+    /** One context id, or `count` ids drawn with Zipf weights (stream `workload/contexts`). */
+    readonly context?: string | { readonly count: number; readonly zipf: number; readonly prefix: string };
   }[];
   readonly tenants: readonly { readonly name: string; readonly share: number }[];
   /** Estimates are off by a factor in [1/(1+x), 1+x] (0 = exact). */
@@ -57,6 +59,9 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
   const demands = s.get('workload/demands');
   const tenants = s.get('workload/tenants');
   const estimates = s.get('workload/estimates');
+  const contexts = s.get('workload/contexts');
+  // Zipf weights per demand that draws its context (1/(k+1)^s), computed once.
+  const zipf = w.demands.map((d) => (typeof d.context === 'object' ? Array.from({ length: d.context.count }, (_, k) => 1 / Math.pow(k + 1, (d.context as { zipf: number }).zipf)) : undefined));
   const demandWeights = w.demands.map((d) => d.weight);
   // Demands restricted to some tenants (`tenants:`) get weight 0 for the others.
   const restricted = w.demands.some((d) => d.tenants);
@@ -70,7 +75,8 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
   for (let i = 0; i < w.jobs; i++) {
     if (i > 0) t += Math.round(exponential(arrivals, meanGapMs));
     const tenant = w.tenants[weightedIndex(tenants, tenantWeights)].name;
-    const d = w.demands[weightedIndex(demands, demandWeightsOf(tenant))];
+    const di = weightedIndex(demands, demandWeightsOf(tenant));
+    const d = w.demands[di];
     const duration = Math.max(1, Math.round(durationSec(w.duration, durations) * 1000));
     const factor = w.estimateError > 0 ? Math.exp((2 * estimates() - 1) * Math.log(1 + w.estimateError)) : 1;
     jobs.push({
@@ -88,6 +94,7 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
       ...(d.models ? { models: d.models } : {}),
       ...(d.work ? { work: d.work } : {}),
       priority: d.priority ?? 0,
+      ...(d.context === undefined ? {} : { context: typeof d.context === 'string' ? d.context : `${d.context.prefix}${weightedIndex(contexts, zipf[di]!)}` }),
     });
   }
   return jobs;
