@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JsonLogger } from '../src/live/json-log.ts';
+import { buildServer } from '../src/service/http.ts';
+import { SessionService } from '../src/service/session-service.ts';
 import { startService, tempState, testConfig } from './service-helpers.ts';
 
 // Malformed and hostile requests through the whole HTTP stack (fastify inject: no socket): the
@@ -9,11 +12,18 @@ import { startService, tempState, testConfig } from './service-helpers.ts';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const dir = tempState();
 let s: Awaited<ReturnType<typeof startService>>;
+let sessions: SessionService;
 beforeAll(async () => {
-  s = await startService(testConfig(dir, { tenants: [{ name: 'team-a', rateLimit: { perSec: 1, burst: 1 } }] }), true);
+  const cfg = testConfig(dir, { tenants: [{ name: 'team-a', rateLimit: { perSec: 1, burst: 1 } }], templates: [{ name: 'shell', runtime: 'shell', resources: { cpuMilli: 100, memoryMiB: 64 } }] });
+  s = await startService(cfg, true);
+  // The session routes too: a session service on the same job service (admission paused, so no session opens).
+  sessions = new SessionService(s.svc, cfg, new JsonLogger({ write: () => undefined }));
+  await sessions.start();
+  s = { ...s, app: buildServer(s.svc, cfg.admission, sessions) };
   await s.svc.killAll('fuzzing');
 });
 afterAll(async () => {
+  await sessions.close();
   await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -24,7 +34,11 @@ const jobish = fc.record(
   { tenant: fc.oneof(fc.constant('team-a'), junk), command: fc.oneof(fc.constant(['true']), value), work: value, gpus: value, milli: value, timeoutSec: value, priority: value, idempotencyKey: value, manifest: value },
   { requiredKeys: [] },
 );
-const body = fc.oneof(jobish.map((j) => JSON.stringify(j)), value.map((v) => JSON.stringify(v) ?? ''), fc.string(), fc.string({ unit: 'grapheme' }), fc.constant('{"tenant":'), fc.constant('\u0000\uffff'));
+const sessionish = fc.record(
+  { tenant: fc.oneof(fc.constant('team-a'), junk), template: fc.oneof(fc.constant('shell'), junk), idleTimeoutSec: value, maxLifetimeSec: value, language: fc.oneof(fc.constant('shell'), junk), code: value, timeoutSec: value, stdin: value, manifest: value },
+  { requiredKeys: [] },
+);
+const body = fc.oneof(jobish.map((j) => JSON.stringify(j)), sessionish.map((j) => JSON.stringify(j)), value.map((v) => JSON.stringify(v) ?? ''), fc.string(), fc.string({ unit: 'grapheme' }), fc.constant('{"tenant":'), fc.constant('\u0000\uffff'));
 const path = fc.oneof(
   fc.constant('/v1/jobs'),
   fc.string({ maxLength: 40 }).map((x) => `/v1/jobs/${encodeURIComponent(x)}`),
@@ -32,6 +46,11 @@ const path = fc.oneof(
   fc.constant('/v1/jobs/%2e%2e%2f%2e%2e'),
   fc.string({ maxLength: 40 }).map((q) => `/v1/jobs?${q}`),
   fc.constant('/v1/kill-all'),
+  fc.constant('/v1/sessions'),
+  fc.string({ maxLength: 40 }).map((q) => `/v1/sessions?${q}`),
+  fc.string({ maxLength: 40 }).map((x) => `/v1/sessions/${encodeURIComponent(x)}`),
+  fc.string({ maxLength: 40 }).map((x) => `/v1/sessions/${encodeURIComponent(x)}/exec`),
+  fc.constant('/v1/sessions/%2e%2e%2f%2e%2e/exec'),
 );
 
 describe('gpulab serve under hostile requests', () => {
