@@ -8,7 +8,7 @@
  * given a view without groups: every node examined, as before the groups). Prints a table per
  * job count, the 1,280-node / 128-node ratio, and writes out/bench/placement-curve.csv.
  *
- *   npx tsx bench/placement.ts [--jobs 20000,100000] [--gpus 128,1024,10240,20480]
+ *   npx tsx bench/placement.ts [--jobs 10000,100000] [--gpus 128,1024,10240,20480]
  *                              [--policies first-fit,best-fit] [--modes indexed,scan] [--repeat 3]
  *
  * With --repeat N each cell is the fastest of N runs (indexed and scan interleaved).
@@ -29,7 +29,7 @@ const ALL = ['first-fit', 'best-fit', 'worst-fit', 'best-fit-study', 'dot-produc
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
-    jobs: { type: 'string', default: '20000' },
+    jobs: { type: 'string', default: '10000' },
     gpus: { type: 'string', default: '128,1024,10240,20480' },
     policies: { type: 'string', default: ALL.join(',') },
     modes: { type: 'string', default: 'indexed,scan' },
