@@ -27,7 +27,7 @@ export interface ReleasedInstance {
 /**
  * How the pool of `context` is kept after a release: at most `keep` idle instances of it (over
  * all nodes; the longest idle go first), the released one expiring `ttlMs` after now (absent:
- * until evicted or the run ends). `keep: 0` drops it at once.
+ * until evicted or the run ends). `keep: 0` empties the pool of the context.
  */
 export interface KeepDecision {
   readonly keep: number;

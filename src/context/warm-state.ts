@@ -144,8 +144,7 @@ export class WarmState implements ContextHooks, WarmView {
     if (!Number.isInteger(d.keep) || d.keep < 0 || (d.ttlMs !== undefined && !(d.ttlMs >= 0))) {
       throw new Error(`warm-pool policy '${this.policy.name}' returned ${JSON.stringify(d)} for context ${r.context} (want { keep: integer >= 0, ttlMs?: ms >= 0 })`);
     }
-    if (d.keep === 0 || d.ttlMs === 0) return;
-    pool.idle.push({ node: r.node, since: now, expires: d.ttlMs === undefined ? Infinity : now + d.ttlMs, milli: r.milli });
+    if (d.keep > 0 && d.ttlMs !== 0) pool.idle.push({ node: r.node, since: now, expires: d.ttlMs === undefined ? Infinity : now + d.ttlMs, milli: r.milli });
     // Over the bound: the longest idle go first.
     while (pool.idle.length > d.keep) {
       const i = pool.idle.shift()!;
