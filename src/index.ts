@@ -55,3 +55,6 @@ export * from './log/records.ts';
 export { RunWriter } from './output/run-writer.ts';
 export { Deriver, type JobRow, type RunMetrics, type TimelineRow } from './output/derive.ts';
 export { deriveFromLog } from './output/read-log.ts';
+
+// Sessions (issue 14): templates, sandboxed session workers, warm pools, the manager, crash recovery.
+export * from './sessions/index.ts';
