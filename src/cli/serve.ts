@@ -4,6 +4,7 @@ import { ConfigError, loadServiceConfig, type ServiceConfig } from '../service/c
 import { buildServer } from '../service/http.ts';
 import { JobService } from '../service/job-service.ts';
 import { SessionService } from '../service/session-service.ts';
+import { listenChildApi, socketPath } from '../service/child-jobs.ts';
 import { intFlag, parseCli } from './args.ts';
 import { UsageError } from './main.ts';
 
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
     log.warn(msg, { dev });
     process.stderr.write(`\n*** ${msg} ***\n\n`);
   }
-  const app = { closing: false };
+  const app: { closing: boolean; childApi?: { close(): Promise<unknown> } } = { closing: false };
   // Listen first (healthz answers, readyz and the job routes answer 503 `recovering`), then
   // reap and recover, then ready.
   const svc = JobService.create({ config: cfg, dev, logger: log });
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     await sessions.close();
     await svc.close();
     await server.close();
+    await app.childApi?.close();
     log.info('stopped', {});
     process.exit(0);
   };
@@ -83,6 +85,8 @@ async function main(): Promise<number> {
   process.stdout.write(`listening on ${addr}\n`);
   await svc.recover();
   await sessions.start();
+  app.childApi = await listenChildApi(svc, cfg);
+  log.info('child-job API', { socket: socketPath(cfg), maxDepth: cfg.children.maxDepth });
   log.info('ready', { addr, epoch: svc.epoch, recovery: svc.recovery && { ...svc.recovery, reaped: undefined } });
   process.stdout.write(`ready (epoch ${svc.epoch})\n`);
   return await new Promise<number>(() => {});

@@ -79,6 +79,11 @@ export const JobViewSchema = z.object({
   /** The exit code of the latest finished run's process (a command job: the command's); absent when a signal ended it. */
   exitCode: int.optional(),
   attestation: z.record(z.string(), z.unknown()).optional(),
+  /** A child job: the job or session that submitted it with its token, and its depth (parent's + 1). */
+  parentId: z.string().optional(),
+  depth: int.optional(),
+  /** Jobs this job submitted with its token (in `GET /v1/jobs/:id`). */
+  children: z.array(z.string()).optional(),
 });
 export type JobView = z.infer<typeof JobViewSchema>;
 

@@ -106,6 +106,13 @@ export const ServiceConfigSchema = z
         ioWriteMiBps: posInt.max(1 << 20).default(256),
       })
       .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, heartbeatMs: 1000, staleAfterBeats: 30, minMemoryMiB: 384, backends: [...BACKENDS], workdirQuotaMiB: 1024, ioReadMiBps: 256, ioWriteMiBps: 256 }),
+    /**
+     * Child jobs (child-jobs.ts): every command job gets GPULAB_TOKEN and GPULAB_API (the API's unix
+     * socket, reachable from inside the sandbox) and may submit children up to `maxDepth` levels
+     * below a top-level job. `socket`: the socket's path (default `<stateDir>/api.sock`; outside
+     * /tmp, /var/tmp and /dev/shm, which are private in the sandbox).
+     */
+    children: z.strictObject({ maxDepth: z.number().int().min(0).max(32).default(2), socket: z.string().min(1).max(100).optional() }).default({ maxDepth: 2 }),
     /** Session templates (src/sessions/template.ts): `POST /v1/sessions` names one. */
     templates: z.array(TemplateSchema).default([]),
     sessions: z

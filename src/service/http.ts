@@ -49,6 +49,8 @@ export function submitAnswer(reply: FastifyReply, r: SubmitResult) {
       return fail(reply.header('retry-after', '60'), 503, 'paused', `admission is paused (kill switch: ${r.reason}); POST /v1/resume to resume`);
     case 'unavailable':
       return unavailable(reply, r.why);
+    case 'child-refused':
+      return fail(reply, r.status, r.code, r.message, r.field);
   }
 }
 

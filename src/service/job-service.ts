@@ -20,6 +20,8 @@ import type { CancelResult, SubmitResult, Unavailable } from './service-results.
 import { startDriver } from './start-up.ts';
 import { SqliteStateStore, TERMINAL, type ApiState, type StateStore } from './state-store.ts';
 import type { JobSpec } from '../jobs/job.ts';
+import { childEnv, childParent, socketPath } from './child-jobs.ts';
+import { ChildTokens } from './child-token.ts';
 import { isSessionRequest, sessionRecoveryOps } from './session-hold-request.ts';
 import { jobSpecOf, newStoredJob, requestFingerprint, timeoutRefusal, type Pending } from './submission.ts';
 
@@ -50,6 +52,8 @@ export class JobService {
   readonly eventsFile: string;
   /** Session jobs: the resources sessions hold in the core (session-holds.ts). */
   readonly holds = new SessionHolds();
+  /** Child-job tokens (child-jobs.ts). */
+  readonly tokens: ChildTokens;
   private readonly cfg: ServiceConfig;
   private readonly log: JsonLogger;
   private readonly now: () => number;
@@ -76,6 +80,7 @@ export class JobService {
     this.models = o.config.models ? new ModelStore(resolve(o.config.models.dir)) : undefined;
     const dir = resolve(o.config.stateDir);
     this.store = new SqliteStateStore(dir);
+    this.tokens = new ChildTokens(dir);
     this.epoch = this.store.beginEpoch();
     this.seq = this.store.maxSeq();
     const runDir = join(dir, 'runs', `epoch-${this.epoch}`);
@@ -186,7 +191,7 @@ export class JobService {
     for (const j of queued) {
       this.admission.exempt(j.id);
       this.projection.known.add(j.id);
-      this.driver.arrive(jobSpecOf(j.id, j.request as JobRequest, c.sandbox.timeoutSec));
+      this.driver.arrive(jobSpecOf(j.id, j.request as JobRequest, c.sandbox.timeoutSec, this.childEnv(j.id, j.tenant)));
     }
     await this.commit.settled();
     this.recovery = { requeued, failed, queued: queued.length, reaped };
@@ -251,6 +256,25 @@ export class JobService {
     });
   }
 
+  private childEnv(id: string, tenant: string): Record<string, string> {
+    return childEnv(this.tokens, socketPath(this.cfg), id, tenant);
+  }
+
+  /** A child job, submitted with its parent's token (child-jobs.ts): the token stands for the manifest. */
+  async submitChild(req: JobRequest, raw: Readonly<Record<string, unknown>>, token: string | undefined): Promise<SubmitResult> {
+    if (this.phase !== 'ready') return { kind: 'unavailable', why: this.unavailableWhy() };
+    const p = childParent(token, req.tenant, this.tokens, (id) => this.store.job(id), this.cfg.children.maxDepth);
+    if (p.kind !== 'ok') {
+      this.metrics.admission('refused', p.code);
+      return p;
+    }
+    const invalid = timeoutRefusal(req, this.cfg.sandbox.maxTimeoutSec);
+    if (invalid) return invalid;
+    const at = this.now();
+    const report: AttestationReport = { verdict: 'off', tenant: req.tenant, jobHash: '', detail: `child of ${p.id} (token)`, checkedAt: new Date(at).toISOString() };
+    return this.admit(req, requestFingerprint(req), at, report, undefined, undefined, { id: p.id, depth: p.depth });
+  }
+
   /** The scheduler core (read-only use: quota usage of running jobs). */
   get core() {
     return this.driver.core;
@@ -303,7 +327,7 @@ export class JobService {
     return { kind: 'refused', result: { kind: 'attestation', status: ATTESTATION_STATUS[c.code], code: c.code, message: c.detail, field: c.field } };
   }
 
-  private async admit(req: JobRequest, fingerprint: string, at: number, report: AttestationReport, nonce: Pending['nonce'], spec?: (id: string) => Omit<JobSpec, 'submit'>): Promise<SubmitResult> {
+  private async admit(req: JobRequest, fingerprint: string, at: number, report: AttestationReport, nonce: Pending['nonce'], spec?: (id: string) => Omit<JobSpec, 'submit'>, parent?: { id: string; depth: number }): Promise<SubmitResult> {
     const g = this.admission.gate(req.tenant, this.driver.core.queued.length + this.pending.size, this.driver.clock.now());
     if (g.kind === 'refuse') {
       this.metrics.admission('refused', g.reason);
@@ -311,9 +335,9 @@ export class JobService {
       return { kind: 'backpressure', reason: g.reason, retryAfterSec: g.retryAfterSec };
     }
     const id = `j${++this.seq}`;
-    const job = newStoredJob(id, this.seq, req, fingerprint, at, report);
+    const job = newStoredJob(id, this.seq, req, fingerprint, at, report, parent);
     const out = new Promise<SubmitResult>((resolve) => this.pending.set(id, { job, ...(nonce ? { nonce } : {}), resolve }));
-    this.driver.arrive(spec ? spec(id) : jobSpecOf(id, req, this.cfg.sandbox.timeoutSec));
+    this.driver.arrive(spec ? spec(id) : jobSpecOf(id, req, this.cfg.sandbox.timeoutSec, this.childEnv(id, req.tenant)));
     return out;
   }
 
@@ -329,7 +353,9 @@ export class JobService {
 
   job(id: string): JobView | undefined {
     const j = this.store.job(id);
-    return j && jobView(j);
+    if (!j) return undefined;
+    const children = this.store.children(id);
+    return { ...jobView(j), ...(children.length > 0 ? { children } : {}) };
   }
 
   runs(id: string) {
@@ -370,7 +396,18 @@ export class JobService {
       this.driver.cancel(id);
     });
     if (!committed) return { kind: 'unavailable', why: 'store-unavailable' };
-    return { kind: 'ok', job: jobView(this.store.job(id)!) };
+    await this.cancelChildren(id);
+    return { kind: 'ok', job: this.job(id)! };
+  }
+
+  /** Cancels the unfinished descendants of job or session `id` (its whole tree below it). */
+  async cancelChildren(id: string): Promise<void> {
+    await Promise.all(
+      this.store.children(id).map(async (c) => {
+        const r = await this.cancel(c);
+        if (r.kind === 'finished') await this.cancelChildren(c);
+      }),
+    );
   }
 
   /** The kill switch: admission paused (kept across restarts) and every running job cancelled, with `reason`. */

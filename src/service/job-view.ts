@@ -17,5 +17,6 @@ export function jobView(j: StoredJob): JobView {
     ...(j.reason !== null ? { reason: j.reason } : {}),
     ...(j.exitCode !== undefined && j.exitCode !== null ? { exitCode: j.exitCode } : {}),
     ...(j.attestation !== null ? { attestation: { ...j.attestation } } : {}),
+    ...(j.parentId ? { parentId: j.parentId, depth: j.depth ?? 0 } : {}),
   };
 }

@@ -16,7 +16,9 @@ export type SubmitResult =
   | { readonly kind: 'attestation'; readonly status: 400 | 401 | 403; readonly code: AttestationCode; readonly message: string; readonly field?: string }
   | { readonly kind: 'backpressure'; readonly reason: 'queue-full' | 'rate-limited'; readonly retryAfterSec: number }
   | { readonly kind: 'paused'; readonly reason: string }
-  | { readonly kind: 'unavailable'; readonly why: Unavailable };
+  | { readonly kind: 'unavailable'; readonly why: Unavailable }
+  /** A child job refused (child-jobs.ts): bad or stale token, another tenant, too deep. */
+  | { readonly kind: 'child-refused'; readonly status: 401 | 403; readonly code: string; readonly message: string; readonly field?: string };
 
 /** How a cancellation ended. */
 export type CancelResult =

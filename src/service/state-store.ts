@@ -38,6 +38,9 @@ export interface StoredJob {
   readonly attestation: Readonly<Record<string, unknown>> | null;
   /** The exit code of the latest finished run's process (null: none yet, or a signal ended it). */
   readonly exitCode?: number | null;
+  /** A child job: the job or session whose token submitted it, and its depth (the parent's + 1; top-level jobs 0). */
+  readonly parentId?: string | null;
+  readonly depth?: number;
 }
 
 export interface StoredRun {
@@ -105,6 +108,8 @@ export interface StateStore {
   list(q: ListQuery): StoredJob[];
   /** Jobs queued or running, in submission order. */
   unfinished(): StoredJob[];
+  /** The ids of the jobs whose parent is `id` (job or session), in submission order. */
+  children(id: string): string[];
   runs(jobId: string): StoredRun[];
   /** The output of the job's latest run that has one (or of run `attempt`). */
   output(jobId: string, attempt?: number): StoredOutput | undefined;
@@ -129,9 +134,9 @@ export function compileOp(o: StoreOp): Statement[] {
       const j = o.job;
       return [
         [
-          `INSERT INTO jobs (id, seq, tenant, idem_key, fingerprint, request, state, reason, submitted_at, started_at, ended_at, attempts, node, gpus, attestation)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [j.id, j.seq, j.tenant, j.idempotencyKey, j.fingerprint, JSON.stringify(j.request), j.state, j.reason, j.submittedAt, j.startedAt, j.endedAt, j.attempts, j.node, j.gpus === null ? null : JSON.stringify(j.gpus), j.attestation === null ? null : JSON.stringify(j.attestation)],
+          `INSERT INTO jobs (id, seq, tenant, idem_key, fingerprint, request, state, reason, submitted_at, started_at, ended_at, attempts, node, gpus, attestation, parent_id, depth)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [j.id, j.seq, j.tenant, j.idempotencyKey, j.fingerprint, JSON.stringify(j.request), j.state, j.reason, j.submittedAt, j.startedAt, j.endedAt, j.attempts, j.node, j.gpus === null ? null : JSON.stringify(j.gpus), j.attestation === null ? null : JSON.stringify(j.attestation), j.parentId ?? null, j.depth ?? 0],
         ],
       ];
     }
@@ -188,6 +193,8 @@ interface JobRow {
   gpus: string | null;
   attestation: string | null;
   exit_code: number | null;
+  parent_id: string | null;
+  depth: number | null;
 }
 
 const SCHEMA = `
@@ -218,6 +225,8 @@ CREATE TABLE IF NOT EXISTS outputs (
 const ADDED_COLUMNS: readonly [table: string, column: string, decl: string][] = [
   ['jobs', 'exit_code', 'INTEGER'],
   ['runs', 'exit_code', 'INTEGER'],
+  ['jobs', 'parent_id', 'TEXT'],
+  ['jobs', 'depth', 'INTEGER NOT NULL DEFAULT 0'],
 ];
 
 function toJob(r: JobRow): StoredJob {
@@ -238,6 +247,8 @@ function toJob(r: JobRow): StoredJob {
     gpus: r.gpus === null ? null : (JSON.parse(r.gpus) as number[]),
     attestation: r.attestation === null ? null : (JSON.parse(r.attestation) as Record<string, unknown>),
     exitCode: r.exit_code ?? null,
+    parentId: r.parent_id ?? null,
+    depth: r.depth ?? 0,
   };
 }
 
@@ -261,6 +272,7 @@ export class SqliteStateStore implements StateStore {
       const cols = this.db.pragma(`table_info(${table})`) as { name: string }[];
       if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
     }
+    this.db.exec(`CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_id, seq) WHERE parent_id IS NOT NULL`);
     const db = this.db;
     this.st = {
       metaGet: db.prepare(`SELECT v FROM meta WHERE k = ?`),
@@ -268,6 +280,7 @@ export class SqliteStateStore implements StateStore {
       jobByKey: db.prepare(`SELECT * FROM jobs WHERE tenant = ? AND idem_key = ?`),
       maxSeq: db.prepare(`SELECT COALESCE(MAX(seq), 0) AS m FROM jobs`),
       unfinished: db.prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq`),
+      children: db.prepare(`SELECT id FROM jobs WHERE parent_id = ? ORDER BY seq`),
       runs: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
       nonceUsed: db.prepare(`SELECT 1 FROM nonces WHERE key_id = ? AND nonce = ?`),
       counts: db.prepare(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`),
@@ -321,6 +334,10 @@ export class SqliteStateStore implements StateStore {
 
   unfinished(): StoredJob[] {
     return (this.st.unfinished.all() as JobRow[]).map(toJob);
+  }
+
+  children(id: string): string[] {
+    return (this.st.children.all(id) as { id: string }[]).map((r) => r.id);
   }
 
   runs(jobId: string): StoredRun[] {

@@ -33,8 +33,11 @@ export function timeoutRefusal(req: JobRequest, maxTimeoutSec: number): SubmitRe
 }
 
 /** The job the core runs for a request (`work` wins; a command runs as the `command` kind). Pure. */
-export function jobSpecOf(id: string, r: JobRequest, defaultTimeoutSec: number): Omit<JobSpec, 'submit'> {
-  const base: WorkSpec = r.work ?? { kind: 'command', argv: r.command! };
+export function jobSpecOf(id: string, r: JobRequest, defaultTimeoutSec: number, env: Readonly<Record<string, string>> = {}): Omit<JobSpec, 'submit'> {
+  // A command gets `env` (the child-job token and API address) through env(1): the sandbox scrubs the rest.
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const argv = vars.length > 0 && r.command ? ['/usr/bin/env', ...vars, ...r.command] : r.command;
+  const base: WorkSpec = r.work ?? { kind: 'command', argv: argv! };
   const timeoutSec = r.timeoutSec ?? base.timeoutSec ?? defaultTimeoutSec;
   const work: WorkSpec = { ...base, timeoutSec };
   // Nominal run time (what estimate-based policies see): a sleep's length, else the timeout.
@@ -43,7 +46,7 @@ export function jobSpecOf(id: string, r: JobRequest, defaultTimeoutSec: number):
 }
 
 /** The stored record of a new, queued job (`at`: ms since the epoch). Pure. */
-export function newStoredJob(id: string, seq: number, req: JobRequest, fingerprint: string, at: number, report: AttestationReport): StoredJob {
+export function newStoredJob(id: string, seq: number, req: JobRequest, fingerprint: string, at: number, report: AttestationReport, parent?: { readonly id: string; readonly depth: number }): StoredJob {
   return {
     id,
     seq,
@@ -60,5 +63,6 @@ export function newStoredJob(id: string, seq: number, req: JobRequest, fingerpri
     node: null,
     gpus: null,
     attestation: { ...report },
+    ...(parent ? { parentId: parent.id, depth: parent.depth } : {}),
   };
 }
