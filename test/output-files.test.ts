@@ -82,7 +82,7 @@ const BODY =
 const leftovers = (dir: string) => readdirSync(dir).filter((e) => e.startsWith('.'));
 
 describe('output directory', () => {
-  it('a run that throws midway leaves the previous output intact and no temporary directory', async () => {
+  it.each([1, 2])('a run that throws midway leaves the previous output intact and no temporary directory (%i thread(s))', async (jobs) => {
     const root = mkdtempSync(join(tmpdir(), 'gpulab-out-'));
     const out = join(root, 'x');
     await runScenario(small(), { file: QUICKSTART, out });
@@ -92,7 +92,7 @@ describe('output directory', () => {
     const boom = (l: string) => {
       if (l.startsWith('[1/')) throw new Error('midway');
     };
-    await expect(runScenario(small(80), { file: QUICKSTART, out, progress: boom })).rejects.toThrow('midway');
+    await expect(runScenario(small(80), { file: QUICKSTART, out, progress: boom, jobs })).rejects.toThrow('midway');
     expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(before);
     expect(readFileSync(join(out, 'fifo+first-fit', 'seed-1', 'events.jsonl'), 'utf8')).toBe(log);
     expect(leftovers(root)).toEqual([]);

@@ -8,7 +8,8 @@ import type { FromWorker } from './worker-main.ts';
  * holds back the others. A task that throws is reported through `onFailed` and the worker goes
  * on; a worker that dies (an uncaught error, out of memory) fails only the task it was running and
  * is replaced while tasks are left. A worker that dies before taking any task (a broken bundle)
- * fails the pool. Resolves when every task is answered.
+ * fails the pool. Resolves when every task is answered. A callback that throws (the caller's
+ * progress printer, say) stops every worker and rejects with its error.
  */
 export function runPool(o: {
   bundle: string;
@@ -22,11 +23,13 @@ export function runPool(o: {
   const queue = [...o.order];
   let open = 0;
   let settled = false;
+  const workers = new Set<Worker>();
   return new Promise<void>((resolveAll, rejectAll) => {
     const finish = (e?: Error) => {
       if (settled) return;
       if (e) {
         settled = true;
+        for (const w of workers) void w.terminate();
         rejectAll(e);
       } else if (open === 0 && queue.length === 0) {
         settled = true;
@@ -38,11 +41,17 @@ export function runPool(o: {
       let current: number | undefined;
       let ready = false;
       const w = new Worker(o.bundle, { workerData: { spec: o.spec } });
+      workers.add(w);
       w.on('message', (m: FromWorker) => {
-        if (m.kind === 'note') return o.onNote(m.line);
-        if (m.kind === 'ready') ready = true;
-        else if (m.kind === 'done') o.onDone(m.i, m.result);
-        else o.onFailed(m.i, m.message);
+        if (settled) return;
+        try {
+          if (m.kind === 'note') return o.onNote(m.line);
+          if (m.kind === 'ready') ready = true;
+          else if (m.kind === 'done') o.onDone(m.i, m.result);
+          else o.onFailed(m.i, m.message);
+        } catch (e) {
+          return finish(e instanceof Error ? e : new Error(String(e)));
+        }
         current = queue.shift();
         w.postMessage(current ?? null);
       });
@@ -50,6 +59,8 @@ export function runPool(o: {
       w.on('error', (e: unknown) => (dead = e instanceof Error ? e : new Error(String(e))));
       w.on('exit', (code) => {
         open--;
+        workers.delete(w);
+        if (settled) return;
         const why = dead?.message ?? `exited with code ${code}`;
         if (!ready) return finish(new Error(`sweep worker failed before its first task: ${why}`));
         if (current !== undefined) {

@@ -85,13 +85,16 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepO
   };
   if (jobs === 1) {
     for (const i of ran) {
+      // Let a pending SIGINT/SIGTERM be handled (it removes the unfinished output) between runs.
+      if (i !== ran[0]) await new Promise((r) => setImmediate(r));
+      let r: TaskResult;
       try {
-        done(i, await ctx.run(plan.tasks[i]));
+        r = await ctx.run(plan.tasks[i]);
       } catch (e) {
         failed(i, e instanceof Error ? e.message : String(e), e);
+        continue;
       }
-      // Let a pending SIGINT/SIGTERM be handled (it removes the unfinished output) between runs.
-      await new Promise((r) => setImmediate(r));
+      done(i, r); // outside the try: a throwing progress printer stops the sweep, it fails no run
     }
   } else {
     await runPool({ bundle: bundle!, spec, order: ran, jobs, onDone: done, onFailed: failed, onNote: o.say });
