@@ -4,6 +4,7 @@ import { JsonLogger } from '../src/live/json-log.ts';
 import type { JobRequest } from '../src/service/api-schema.ts';
 import { listenChildApi } from '../src/service/child-jobs.ts';
 import { JobService } from '../src/service/job-service.ts';
+import { SessionService } from '../src/service/session-service.ts';
 import { tempState, testConfig } from './service-helpers.ts';
 
 // Child jobs: a job's scoped token (GPULAB_TOKEN) submits children with parentId and depth; the
@@ -101,6 +102,46 @@ describe('child jobs', () => {
       // The job had no network interface up (its own network namespace): the socket was its only way to the API.
       expect(out.stderr.text).toContain('interfaces []');
     } finally {
+      await svc.close(0);
+      await api.close();
+    }
+  }, 40_000);
+
+  it('a session exec submits a child over the socket; ending the session cancels the child and voids the token', async () => {
+    const sockDir = mkdtempSync('/run/gpulab-test-');
+    dirs.push(sockDir);
+    chmodSync(sockDir, 0o711);
+    const { cfg, svc } = await open({
+      sandbox: { mode: 'auto', timeoutSec: 20, graceMs: 200, minMemoryMiB: 64, backends: ['cpu'] },
+      children: { maxDepth: 1, socket: `${sockDir}/api.sock` },
+      templates: [{ name: 'node', runtime: 'node', resources: { cpuMilli: 500, memoryMiB: 256 } }],
+    });
+    chmodSync(cfg.stateDir, 0o711);
+    const sessions = new SessionService(svc, cfg, new JsonLogger({ write: () => undefined }));
+    await sessions.start();
+    const api = await listenChildApi(svc, cfg);
+    try {
+      const c = await sessions.create({ tenant: 'team-a', template: 'node' }, {});
+      if (c.kind !== 'created') throw new Error(JSON.stringify(c));
+      const code = `
+        const http = require('node:http');
+        const body = JSON.stringify({ tenant: 'team-a', work: { kind: 'sleep', ms: 60000 } });
+        const req = http.request({ socketPath: process.env.GPULAB_API.slice(5), path: '/v1/jobs', method: 'POST', headers: { authorization: 'Bearer ' + process.env.GPULAB_TOKEN, 'content-type': 'application/json' } }, (res) => {
+          let t = ''; res.on('data', (d) => (t += d)); res.on('end', () => console.log(res.statusCode, t));
+        });
+        req.end(body);`;
+      const e = await sessions.exec(c.session.id, { language: 'javascript', code });
+      if (e.kind !== 'ok') throw new Error(JSON.stringify(e));
+      expect(e.result.stdout, e.result.stderr).toMatch(/^201 /);
+      const child = JSON.parse(e.result.stdout.slice(4)) as { id: string };
+      expect(svc.job(child.id)).toMatchObject({ parentId: c.session.id, depth: 1 });
+      await until(() => svc.job(child.id)?.state === 'running');
+      const token = svc.tokens.issue({ parentId: c.session.id, tenant: 'team-a' });
+      await sessions.end(c.session.id);
+      expect(svc.job(child.id)?.state).toBe('cancelled');
+      expect(await svc.submitChild(sleep(10), {}, token)).toMatchObject({ kind: 'child-refused', code: 'parent-ended' });
+    } finally {
+      await sessions.close();
       await svc.close(0);
       await api.close();
     }

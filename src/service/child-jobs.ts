@@ -7,10 +7,9 @@ import type { ServiceConfig } from './config.ts';
 import { fail, invalid, submitAnswer } from './http.ts';
 import type { JobService } from './job-service.ts';
 import type { SubmitResult } from './service-results.ts';
-import type { StoredJob } from './state-store.ts';
 
 /**
- * Child jobs. A command job runs with `GPULAB_TOKEN` (a scoped token: its job id and tenant,
+ * Child jobs. A command job (and every exec of a session) runs with `GPULAB_TOKEN` (a scoped token: its job id and tenant,
  * HMAC-signed, child-token.ts) and `GPULAB_API=unix:<socket>` in its environment. Jobs run with
  * `network: none` in their own network namespace, where no TCP port of the host is reachable; a
  * unix socket bound in the file system is (path sockets are not per network namespace, and the
@@ -30,15 +29,23 @@ export function childEnv(tokens: ChildTokens, socket: string, jobId: string, ten
   return { GPULAB_TOKEN: tokens.issue({ parentId: jobId, tenant }), GPULAB_API: `unix:${socket}`, GPULAB_JOB_ID: jobId };
 }
 
+/** A parent as the token check sees it: a job (its depth) or a session (depth 0); `running` while a token of it is valid. */
+export interface ParentState {
+  readonly id: string;
+  readonly running: boolean;
+  readonly state: string;
+  readonly depth: number;
+}
+
 /** The parent a token names, or the refusal (pure but for the look-up). */
-export function childParent(token: string | undefined, tenant: string, tokens: ChildTokens, job: (id: string) => StoredJob | undefined, maxDepth: number): { kind: 'ok'; id: string; depth: number } | Extract<SubmitResult, { kind: 'child-refused' }> {
+export function childParent(token: string | undefined, tenant: string, tokens: ChildTokens, parent: (id: string) => ParentState | undefined, maxDepth: number): { kind: 'ok'; id: string; depth: number } | Extract<SubmitResult, { kind: 'child-refused' }> {
   const refuse = (status: 401 | 403, code: string, message: string, field?: string) => ({ kind: 'child-refused' as const, status, code, message, ...(field ? { field } : {}) });
   const claims = token === undefined ? undefined : tokens.verify(token);
   if (!claims) return refuse(401, 'bad-token', 'authorization: Bearer GPULAB_TOKEN (the token the job found in its environment) is missing or invalid');
   if (claims.tenant !== tenant) return refuse(403, 'wrong-tenant', `the token is for tenant '${claims.tenant}'; a child runs as its parent's tenant`, 'tenant');
-  const p = job(claims.parentId);
-  if (!p || p.state !== 'running') return refuse(403, 'parent-ended', `job ${claims.parentId} is ${p?.state ?? 'unknown'}: its token is valid only while it runs`);
-  const depth = (p.depth ?? 0) + 1;
+  const p = parent(claims.parentId);
+  if (!p || !p.running) return refuse(403, 'parent-ended', `${claims.parentId} is ${p?.state ?? 'unknown'}: its token is valid only while it runs`);
+  const depth = p.depth + 1;
   if (depth > maxDepth) return refuse(403, 'max-depth', `a child of ${p.id} would be at depth ${depth}; children.maxDepth is ${maxDepth}`);
   return { kind: 'ok', id: p.id, depth };
 }

@@ -20,7 +20,7 @@ import type { CancelResult, SubmitResult, Unavailable } from './service-results.
 import { startDriver } from './start-up.ts';
 import { SqliteStateStore, TERMINAL, type ApiState, type StateStore } from './state-store.ts';
 import type { JobSpec } from '../jobs/job.ts';
-import { childEnv, childParent, socketPath } from './child-jobs.ts';
+import { childEnv, childParent, socketPath, type ParentState } from './child-jobs.ts';
 import { ChildTokens } from './child-token.ts';
 import { isSessionRequest, sessionRecoveryOps } from './session-hold-request.ts';
 import { jobSpecOf, newStoredJob, requestFingerprint, timeoutRefusal, type Pending } from './submission.ts';
@@ -256,6 +256,16 @@ export class JobService {
     });
   }
 
+  /** A session's state for the child-token check (set by the session service); undefined: no such session. */
+  sessionState: (id: string) => string | undefined = () => undefined;
+
+  private parentState(id: string): ParentState | undefined {
+    const s = this.sessionState(id);
+    if (s !== undefined) return { id, running: s !== 'ended', state: s, depth: 0 };
+    const j = this.store.job(id);
+    return j && { id, running: j.state === 'running', state: j.state, depth: j.depth ?? 0 };
+  }
+
   private childEnv(id: string, tenant: string): Record<string, string> {
     return childEnv(this.tokens, socketPath(this.cfg), id, tenant);
   }
@@ -263,7 +273,7 @@ export class JobService {
   /** A child job, submitted with its parent's token (child-jobs.ts): the token stands for the manifest. */
   async submitChild(req: JobRequest, raw: Readonly<Record<string, unknown>>, token: string | undefined): Promise<SubmitResult> {
     if (this.phase !== 'ready') return { kind: 'unavailable', why: this.unavailableWhy() };
-    const p = childParent(token, req.tenant, this.tokens, (id) => this.store.job(id), this.cfg.children.maxDepth);
+    const p = childParent(token, req.tenant, this.tokens, (id) => this.parentState(id), this.cfg.children.maxDepth);
     if (p.kind !== 'ok') {
       this.metrics.admission('refused', p.code);
       return p;

@@ -11,6 +11,7 @@ import { AGENT_SCRIPT } from '../sessions/session-worker.ts';
 import type { ServiceConfig } from './config.ts';
 import type { JobService } from './job-service.ts';
 import type { SubmitResult } from './service-results.ts';
+import { childEnv, socketPath } from './child-jobs.ts';
 import { holdRequest, holdSpec } from './session-hold-request.ts';
 import { SessionStore } from './session-store.ts';
 import { sandboxLimits } from './start-up.ts';
@@ -111,7 +112,10 @@ export class SessionService {
       defaultMaxLifetimeSec: s.defaultMaxLifetimeSec,
       defaultExecTimeoutSec: s.defaultExecTimeoutSec,
       maxExecTimeoutSec: s.maxExecTimeoutSec,
+      // Child jobs: each session's execs get its token and the API socket (child-jobs.ts).
+      sessionEnv: (r) => childEnv(this.svc.tokens, socketPath(c), r.id, r.tenant),
     });
+    this.svc.sessionState = (id) => (id.startsWith('ses_') ? this.get(id)?.state : undefined);
     this.manager.start();
     this.log.info('sessions ready', { templates: c.templates.map((t) => t.name), isolation: layerNames(layers, []) });
     this.phase = 'ready';
@@ -132,6 +136,8 @@ export class SessionService {
     }
     this.byJob.delete(r.jobId);
     await this.svc.releaseHold(r.jobId, `session ${r.endReason ?? 'ended'}`);
+    // Its child jobs end with it, as a cancelled job's do.
+    await this.svc.cancelChildren(r.id);
   }
 
   private notReady(): SessionRefusal {

@@ -7,7 +7,9 @@ import type { Language } from './api-schema.ts';
  */
 export type ToAgent =
   | { readonly type: 'init'; readonly setup: readonly string[]; readonly spare: 'javascript' | 'python' | null; readonly setupTimeoutMs: number }
-  | { readonly type: 'exec'; readonly id: number; readonly language: Language; readonly code: string; readonly stdin?: string; readonly timeoutMs: number; readonly capBytes: number };
+  | { readonly type: 'exec'; readonly id: number; readonly language: Language; readonly code: string; readonly stdin?: string; readonly timeoutMs: number; readonly capBytes: number }
+  /** Variables every later exec sees (the session's own, e.g. its child-job token); a spare interpreter is restarted with them. */
+  | { readonly type: 'env'; readonly vars: Readonly<Record<string, string>> };
 
 export const FromAgentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), setupMs: z.number().nonnegative() }),

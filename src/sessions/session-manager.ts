@@ -56,6 +56,8 @@ export interface SessionManagerOptions {
   readonly maxEndedKept?: number;
   /** Wall clock, ms since the epoch (records' times). */
   readonly now?: () => number;
+  /** Variables a session's execs see, from its record (e.g. the service's child-job token). */
+  readonly sessionEnv?: (r: SessionRecord) => Readonly<Record<string, string>>;
 }
 
 interface Entry {
@@ -155,6 +157,7 @@ export class SessionManager {
       },
     };
     this.sessions.set(e.record.id, e);
+    if (this.o.sessionEnv) worker.setEnv(this.o.sessionEnv(e.record));
     worker.onLost = () => void this.endEntry(e, 'worker-lost');
     e.lifetime = setTimeout(() => void this.endEntry(e, 'max-lifetime'), e.record.maxLifetimeSec * 1000).unref();
     this.armIdle(e);

@@ -152,6 +152,11 @@ export class SessionWorker {
     return this.exitReason === undefined && !this.destroying;
   }
 
+  /** Variables every later exec of this worker sees (sent over IPC, so in order before any later exec). */
+  setEnv(vars: Readonly<Record<string, string>>): void {
+    this.send({ type: 'env', vars });
+  }
+
   private send(m: ToAgent): void {
     if (this.proc.connected) this.proc.send(m);
   }

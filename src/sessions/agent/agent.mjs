@@ -190,7 +190,13 @@ async function init(m) {
 
 process.on('message', (m) => {
   if (m.type === 'init') void init(m);
-  else if (m.type === 'exec') {
+  else if (m.type === 'env') {
+    Object.assign(childEnv, m.vars);
+    // A spare started before has the old environment: replace it.
+    for (const s of spares.values()) if (s.proc.pid) killGroup(s.proc.pid);
+    spares.clear();
+    refillSpare();
+  } else if (m.type === 'exec') {
     void run(m).then((r) => {
       send({ type: 'result', id: m.id, ...r });
       // After the answer, so that the next interpreter's start does not compete with this exec.
