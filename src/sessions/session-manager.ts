@@ -91,7 +91,8 @@ export class SessionManager {
     mkdirSync(o.root, { recursive: true });
     // Workers run as another uid: they must be able to reach their own directory below the root.
     chmodSync(o.root, 0o711);
-    if (o.layers.unprivilegedUid) {
+    // (No template: no worker will ever need it.)
+    if (o.layers.unprivilegedUid && o.templates.length > 0) {
       for (let d = dirname(o.root); ; d = dirname(d)) {
         if ((statSync(d).mode & 0o001) === 0) throw new Error(`sessions root ${o.root}: ${d} is not searchable by other users (chmod o+x), so session workers (uid nobody) cannot reach their working directories`);
         if (d === dirname(d)) break;
