@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonLogger } from '../src/live/json-log.ts';
 import { buildServer } from '../src/service/http.ts';
 import { SessionService } from '../src/service/session-service.ts';
+import { listenChildApi } from '../src/service/child-jobs.ts';
 import { startService, tempState, testConfig } from './service-helpers.ts';
 
 // Malformed and hostile requests through the whole HTTP stack (fastify inject: no socket): the
@@ -13,6 +14,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const dir = tempState();
 let s: Awaited<ReturnType<typeof startService>>;
 let sessions: SessionService;
+/** The unix-socket API for child jobs (token-only routes), fuzzed the same way. */
+let childApi: Awaited<ReturnType<typeof listenChildApi>>;
 beforeAll(async () => {
   const cfg = testConfig(dir, { tenants: [{ name: 'team-a', rateLimit: { perSec: 1, burst: 1 } }], templates: [{ name: 'shell', runtime: 'shell', resources: { cpuMilli: 100, memoryMiB: 64 } }] });
   s = await startService(cfg, true);
@@ -20,10 +23,12 @@ beforeAll(async () => {
   sessions = new SessionService(s.svc, cfg, new JsonLogger({ write: () => undefined }));
   await sessions.start();
   s = { ...s, app: buildServer(s.svc, cfg.admission, sessions) };
+  childApi = await listenChildApi(s.svc, cfg);
   await s.svc.killAll('fuzzing');
 });
 afterAll(async () => {
   await sessions.close();
+  await childApi.close();
   await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -56,8 +61,9 @@ const path = fc.oneof(
 describe('gpulab serve under hostile requests', () => {
   it(`${RUNS} malformed requests: no crash, every answer a 4xx (or 503 paused) with an error code`, async () => {
     await fc.assert(
-      fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), body, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'), async (url, method, payload, type) => {
-        const r = await s.app.inject({ method, url, payload: method === 'GET' ? undefined : payload, headers: { 'content-type': type } });
+      fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), body, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'), fc.option(fc.oneof(fc.string(), fc.string().map((t) => `Bearer ${t}`), fc.constant('Bearer gpt1.j1.team-a.AAAA'))), fc.boolean(), async (url, method, payload, type, auth, child) => {
+        const headers: Record<string, string> = { 'content-type': type, ...(auth !== null ? { authorization: auth } : {}) };
+        const r = await (child ? childApi : s.app).inject({ method, url, payload: method === 'GET' ? undefined : payload, headers });
         if (r.statusCode < 300) return; // e.g. a GET of a list: valid requests may succeed
         expect(r.statusCode === 503 || (r.statusCode >= 400 && r.statusCode < 500), `${method} ${url} → ${r.statusCode} ${r.body.slice(0, 200)}`).toBe(true);
         expect(typeof r.json().error.code).toBe('string');
