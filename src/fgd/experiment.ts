@@ -8,6 +8,7 @@ import { loadOpenbPods, type OpenbPod } from '../trace/openb.ts';
 import { resolveTrace } from '../trace/resolve.ts';
 import { kernelFor } from './kernels.ts';
 import { FillCache, staticFill, type FillResult } from './static-fill.ts';
+import { studyNodeOrder } from './node-order.ts';
 
 /**
  * The FGD study's experiment: every pod list × policy × seed is one static fill
@@ -44,9 +45,9 @@ export async function loadFillWorkload(w: StaticFillWorkload, path: string, base
 }
 
 /** One run, in this thread. */
-export function runFill(nodes: readonly NodeSpec[], w: FillWorkload, run: { label: string; placement: string; seed: number }, tune: number): FillRun {
+export function runFill(nodes: readonly NodeSpec[], w: FillWorkload, run: { label: string; placement: string; seed: number }, tune: number, nodeOrder: 'study' | 'list' = 'study'): FillRun {
   const t0 = performance.now();
-  const r = staticFill({ nodes, pods: w.pods, kernel: kernelFor(run.placement), seed: run.seed, tune, cache: new FillCache(w.typical) });
+  const r = staticFill({ nodes: nodeOrder === 'study' ? studyNodeOrder(nodes, run.seed) : nodes, pods: w.pods, kernel: kernelFor(run.placement), seed: run.seed, tune, cache: new FillCache(w.typical) });
   return { ...r, workload: w.name, label: run.label, listPods: w.pods.length, wallMs: performance.now() - t0 };
 }
 

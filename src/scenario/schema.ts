@@ -156,6 +156,12 @@ export const StaticFillWorkloadSchema = z.strictObject({
   paths: z.array(z.string().min(1)).min(1).max(1000).optional(),
   /** Pad the arrived GPU demand to this multiple of cluster capacity (the study: 1.3). */
   tune: z.number().positive().max(10).default(1.3),
+  /**
+   * The node order that breaks placement ties (lowest index wins): `study`, a seeded shuffle per
+   * run as the study's simulator renames its nodes (src/fgd/node-order.ts); `list`, the pod list's
+   * cluster order as given.
+   */
+  nodeOrder: z.enum(['study', 'list']).default('study'),
   onBadRow: z.enum(['stop', 'skip']).default('stop'),
   /** Worker threads for the runs (default: the machine's cores; `npm run sim -- --jobs N` overrides). */
   workers: posInt.max(256).optional(),

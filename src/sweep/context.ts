@@ -55,7 +55,7 @@ export class SweepContext {
       let wl = this.fills.get(task.workload);
       if (!wl) this.fills.set(task.workload, (wl = loadFillWorkload(w, this.plan.workloads[task.workload].path!, this.base, this.say)));
       const c = scn.policies[task.combo];
-      return { kind: 'static-fill', fill: runFill(nodes, await wl, { label: task.label, placement: c.placement, seed: task.seed }, w.tune) };
+      return { kind: 'static-fill', fill: runFill(nodes, await wl, { label: task.label, placement: c.placement, seed: task.seed }, w.tune, w.nodeOrder) };
     }
     let prep = this.prepared.get(task.workload);
     if (!prep) this.prepared.set(task.workload, (prep = prepareScenario(scn, nodes, file, this.base, this.say)));
