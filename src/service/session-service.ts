@@ -128,7 +128,9 @@ export class SessionService {
 
   /** The manager's persistence: the record stored; an ended session's hold released (committed) before the manager answers. */
   private async saved(r: SessionRecord): Promise<void> {
-    this.store.save(r);
+    // An exec's busy/ready changes need no fsync (session-store.ts); a create and an end do.
+    const known = r.jobId !== undefined && this.byJob.has(r.jobId);
+    this.store.save(r, r.state === 'ended' || !known);
     if (r.jobId === undefined) return;
     if (r.state !== 'ended') {
       this.byJob.set(r.jobId, r.id);

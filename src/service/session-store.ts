@@ -6,11 +6,15 @@ import type { SessionRecord } from '../sessions/session-lifecycle.ts';
  * The `sessions` table of the state store (the same `state.sqlite`, WAL, `synchronous = FULL`):
  * one row per session, its record as JSON, upserted on every change the session manager reports
  * and committed before the API answers. Start-up reads the sessions not ended, to end them with
- * reason `service-restart` (src/sessions/recover.ts).
+ * reason `service-restart` (src/sessions/recover.ts). A create and an end are fsynced
+ * (`synchronous = FULL`); an exec's busy/ready changes are not (`NORMAL`: in WAL mode they still
+ * survive kill -9, and after a power loss every open session ends `service-restart` whichever
+ * of the two it was last stored in), which takes two fsyncs off each exec's round trip.
  */
 export class SessionStore {
   private readonly db: Database.Database;
   private readonly st;
+  private durable = true;
 
   constructor(stateDir: string) {
     this.db = new Database(join(stateDir, 'state.sqlite'));
@@ -30,7 +34,12 @@ export class SessionStore {
     };
   }
 
-  save(r: SessionRecord): void {
+  /** `durable`: fsync before returning (creates and ends). */
+  save(r: SessionRecord, durable = true): void {
+    if (durable !== this.durable) {
+      this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+      this.durable = durable;
+    }
     this.st.save.run(r.id, r.tenant, r.state, r.createdAt, JSON.stringify(r));
   }
 
