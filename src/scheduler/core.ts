@@ -5,6 +5,7 @@ import { canEverRun } from './admission.ts';
 import { reserve, type Reservation } from './backfill.ts';
 import type { SchedEvent } from './events.ts';
 import { placeSpanning } from './gang.ts';
+import { IdSet } from './id-set.ts';
 import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
@@ -31,7 +32,7 @@ export class SchedulerCore {
   private readonly o: CoreOptions;
   private readonly all = new Map<string, Job>();
   /** Ids of ended jobs dropped from `all` (`forgetEnded`). */
-  private readonly endedIds = new Set<string>();
+  private readonly endedIds = new IdSet();
   private readonly queue = new QueueIndex();
   private readonly runningJobs = new Map<string, Job>();
   private readonly tenants: TenantLedger;
