@@ -8,6 +8,7 @@ import { GanttOverview } from './gantt-overview.ts';
 import { collapseRows, cpuSlots, innerHeight, type GanttRow as Row } from './gantt-rows.ts';
 import { showJobTip } from './gantt-tooltip.ts';
 import { clampDomain, LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
+import { PixelLayer, rgbaOf } from './pixel-layer.ts';
 import { SEG_END } from './run-model.ts';
 import type { JobInfo, RunView as RunModel } from './run-view.ts';
 
@@ -33,7 +34,7 @@ export interface DrawStats {
   bars: number;
   /** Distinct jobs with at least one bar in the visible range. */
   jobsDrawn: number;
-  /** fillRect calls actually made. */
+  /** Bars actually painted (rectangles written into the bar layer). */
   painted: number;
   /** Bars that fell inside pixels already painted in their lane (aggregated at this zoom). */
   merged: number;
@@ -54,10 +55,12 @@ const OUT_COLOR = '#e4e4e4';
  * of the GPU it holds and sits at the offset it took (a MIG instance at its slices), so free and
  * stranded capacity shows as empty space; one row per CPU lane; a top row of rejection ticks.
  * Bars are coloured by tenant; a preempted segment ends in a black mark, one lost with its node
- * in a red mark. Everything is drawn to one canvas so 100,000 jobs stay responsive; in each lane
- * a bar that lands on pixels already painted is skipped (counted as merged). Wheel zooms around
- * the pointer, drag pans, a click selects a moment (gantt-interaction.ts). Rows and their collapse:
- * gantt-rows.ts; marks: gantt-marks.ts; hit-testing: gantt-hit.ts; the overview: gantt-overview.ts.
+ * in a red mark. Everything is drawn to one canvas so 100,000 jobs stay responsive: the bars are
+ * rasterised in JavaScript into one pixel buffer put on the canvas in one call (pixel-layer.ts),
+ * and in each lane a bar that lands on pixels already painted is skipped (counted as merged).
+ * Wheel zooms around the pointer, drag pans, a click selects a moment (gantt-interaction.ts). Rows
+ * and their collapse: gantt-rows.ts; marks: gantt-marks.ts; hit-testing: gantt-hit.ts; the
+ * overview: gantt-overview.ts.
  */
 export class Gantt {
   stats: DrawStats = { lanes: 0, rows: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, preemptMarks: 0, lossMarks: 0, rejectMarks: 0, hitBars: 0, ms: 0 };
@@ -71,6 +74,8 @@ export class Gantt {
   private stamp = new Uint32Array(0);
   private epoch = 0;
   private readonly overview: GanttOverview;
+  /** The bars of a frame, rasterised in one pixel buffer (pixel-layer.ts). */
+  private readonly bars = new PixelLayer();
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -180,7 +185,10 @@ export class Gantt {
     if (this.stamp.length < m.jobs.length) this.stamp = new Uint32Array(Math.max(1024, m.jobs.length * 2));
     this.epoch++;
     const now = m.lastT;
-    const colors = m.tenants.map((t) => this.host.colorOf(t));
+    const colors = m.tenants.map((t) => rgbaOf(this.host.colorOf(t)));
+    const outRgba = rgbaOf(OUT_COLOR);
+    const layer = this.bars;
+    layer.begin(width, H, window.devicePixelRatio || 1, xL, xR);
     const { flags, hits } = this.host.flags();
     const searching = hits > 0;
     const inner = innerHeight(this.rowH);
@@ -209,7 +217,6 @@ export class Gantt {
         const band = inner / R.subs;
         const yb = y0 + Math.floor(R.sub[q] * band);
         let lastPx = -Infinity;
-        let lastColor = '';
         for (let i = lowerBound(L.ends, d0); i < L.starts.length && L.starts[i] <= d1; i++) {
           const s = L.starts[i];
           const e = L.ends[i] === Infinity ? now : L.ends[i];
@@ -241,18 +248,15 @@ export class Gantt {
             continue;
           }
           if (a < lastPx) a = lastPx;
-          const c = f === FLAG.out || (searching && f !== FLAG.hit) ? OUT_COLOR : colors[m.jobs.tenantIx(j)];
-          if (c !== lastColor) {
-            ctx.fillStyle = c;
-            lastColor = c;
-          }
+          const c = f === FLAG.out || (searching && f !== FLAG.hit) ? outRgba : colors[m.jobs.tenantIx(j)];
           // A 1px gap separates adjacent bars that are wide enough to show it.
-          ctx.fillRect(a, y, b - a > 3 ? b - a - 1 : b - a, h);
+          layer.rect(a, y, b - a > 3 ? b - a - 1 : b - a, h, c);
           painted++;
           lastPx = b;
         }
       }
     }
+    layer.compose(ctx);
     drawEndMarks(ctx, marks);
     drawHitOutlines(ctx, hitRects);
     const rejectMarks = hasRej ? drawRejections(ctx, m, flags, this.rowH, xm) : 0;

@@ -1,13 +1,16 @@
 import * as d3 from 'd3';
 import { esc, fmtT, lowerBound } from './format.ts';
 import { LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
+import { PixelLayer, rgbaOf } from './pixel-layer.ts';
 import type { RunView as RunModel } from './run-view.ts';
 
 /**
  * Node × time heatmaps of a run: per node (a row) and pixel column, the time-weighted mean of its
  * allocated GPU share and of its stranded share (free milli-GPU on its partly used GPUs), each as
  * a fraction of the node's GPU capacity. Node outages are hatched grey. Means come from prefix
- * integrals of each node's step series, so a frame costs nodes × columns binary searches.
+ * integrals of each node's step series, read in one walk per node along the ascending column
+ * edges; the cells are rasterised into a pixel buffer per map (pixel-layer.ts), their colours
+ * from a precomputed ramp.
  */
 
 interface Integrals {
@@ -20,6 +23,11 @@ interface Integrals {
 }
 
 const ROWS_MAX_H = 220;
+/** Colour ramps as pixel values, RAMP + 1 steps from 0 to 1 of the share (d3's, from 15% up). */
+const RAMP = 1024;
+const ramp = (f: (t: number) => string) => Uint32Array.from({ length: RAMP + 1 }, (_, q) => rgbaOf(f(0.15 + (0.85 * q) / RAMP)));
+const BLUES = ramp(d3.interpolateBlues);
+const ORANGES = ramp(d3.interpolateOranges);
 
 export class Heatmap {
   /** Last frame: rows drawn, and the largest stranded fraction seen (for tests and the legend). */
@@ -27,6 +35,8 @@ export class Heatmap {
   private cache = new WeakMap<RunModel, { at: number; v: Integrals[] }>();
   private width = 800;
   private rowH = 4;
+  /** The cells of each map (allocated, stranded), rasterised in one pixel buffer each. */
+  private readonly layers = [new PixelLayer(), new PixelLayer()];
 
   constructor(
     private readonly allocCanvas: HTMLCanvasElement,
@@ -65,14 +75,6 @@ export class Heatmap {
     return v;
   }
 
-  /** ∫ of a node's step series from its first point to `t`. */
-  private static at(I: Integrals, which: 'ia' | 'is', t: number): number {
-    const i = lowerBound(I.t, t + 1e-9) - 1;
-    if (i < 0) return 0;
-    const val = which === 'ia' ? I.alloc[i] : I.strand[i];
-    return I[which][i] + val * (t - I.t[i]);
-  }
-
   render(width: number): void {
     this.width = width;
     const m = this.host.model();
@@ -85,30 +87,46 @@ export class Heatmap {
     const I = this.integrals(m);
     const edges = new Float64Array(cols + 1);
     for (let c = 0; c <= cols; c++) edges[c] = x.invert(LEFT + c);
+    const dpr = window.devicePixelRatio || 1;
+    const [la, ls] = this.layers;
+    la.begin(width, H, dpr, LEFT, width - RIGHT);
+    ls.begin(width, H, dpr, LEFT, width - RIGHT);
+    // Per node, both means per column in one walk along its series (the edges ascend).
     let maxS = 0;
     let maxA = 0;
-    const draw = (canvas: HTMLCanvasElement, which: 'ia' | 'is', color: (f: number) => string, title: string) => {
+    for (let r = 0; r < nodes; r++) {
+      const cap = m.nodeCap[r] || 1;
+      const y = r * this.rowH;
+      const Ir = I[r];
+      const n = Ir.t.length;
+      let i = lowerBound(Ir.t, edges[0] + 1e-9) - 1;
+      const integral = (t: number, which: 'ia' | 'is', val: Float64Array) => (i < 0 ? 0 : Ir[which][i] + val[i] * (t - Ir.t[i]));
+      let prevA = integral(edges[0], 'ia', Ir.alloc);
+      let prevS = integral(edges[0], 'is', Ir.strand);
+      for (let c = 0; c < cols; c++) {
+        const a = edges[c];
+        const b = edges[c + 1];
+        while (i + 1 < n && Ir.t[i + 1] < b + 1e-9) i++;
+        const curA = integral(b, 'ia', Ir.alloc);
+        const curS = integral(b, 'is', Ir.strand);
+        const fa = b > a ? (curA - prevA) / ((b - a) * cap) : 0;
+        const fs = b > a ? (curS - prevS) / ((b - a) * cap) : 0;
+        prevA = curA;
+        prevS = curS;
+        if (fa > maxA) maxA = fa;
+        if (fs > maxS) maxS = fs;
+        if (fa > 0.001) la.rect(LEFT + c, y, 1, this.rowH, BLUES[Math.round(Math.min(1, fa) * RAMP)]);
+        if (fs > 0.001) ls.rect(LEFT + c, y, 1, this.rowH, ORANGES[Math.round(Math.min(1, fs) * RAMP)]);
+      }
+    }
+    const draw = (canvas: HTMLCanvasElement, layer: PixelLayer, title: string) => {
       const ctx = sizeCanvas(canvas, width, H);
       ctx.clearRect(0, 0, width, H);
+      layer.compose(ctx);
       ctx.font = '10px system-ui, sans-serif';
       ctx.textBaseline = 'middle';
       for (let r = 0; r < nodes; r++) {
-        const cap = m.nodeCap[r] || 1;
         const y = r * this.rowH;
-        const Ir = I[r];
-        let prev = Heatmap.at(Ir, which, edges[0]);
-        for (let c = 0; c < cols; c++) {
-          const a = edges[c];
-          const b = edges[c + 1];
-          const cur = Heatmap.at(Ir, which, b);
-          const f = b > a ? (cur - prev) / ((b - a) * cap) : 0;
-          prev = cur;
-          if (which === 'is' && f > maxS) maxS = f;
-          if (which === 'ia' && f > maxA) maxA = f;
-          if (f <= 0.001) continue;
-          ctx.fillStyle = color(Math.min(1, f));
-          ctx.fillRect(LEFT + c, y, 1, this.rowH);
-        }
         const o = m.outages.get(m.nodes[r].id);
         if (o) {
           ctx.fillStyle = 'rgba(60,60,60,0.55)';
@@ -137,8 +155,8 @@ export class Heatmap {
         ctx.fillRect(Math.round(x(cur)), 0, 1, H);
       }
     };
-    draw(this.allocCanvas, 'ia', (f) => d3.interpolateBlues(0.15 + 0.85 * f), 'allocated');
-    draw(this.strandCanvas, 'is', (f) => d3.interpolateOranges(0.15 + 0.85 * f), 'stranded');
+    draw(this.allocCanvas, la, 'allocated');
+    draw(this.strandCanvas, ls, 'stranded');
     this.stats = { nodes, maxStrandPct: Math.round(1000 * maxS) / 10, maxAllocPct: Math.round(1000 * maxA) / 10 };
     for (const c of [this.allocCanvas, this.strandCanvas]) {
       c.dataset.nodes = String(nodes);

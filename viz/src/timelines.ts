@@ -6,7 +6,9 @@ import type { RunView as RunModel } from './run-view.ts';
 interface Chart {
   title: string;
   note: string;
-  value: (m: RunModel, i: number) => number;
+  /** The series column drawn; `perCapacity`: as % of the run's GPU capacity. */
+  column: (m: RunModel) => Float64Array;
+  perCapacity?: boolean;
   fixedMax?: number;
   fmt: (v: number) => string;
   color: string;
@@ -14,10 +16,10 @@ interface Chart {
 
 const pct = (v: number) => `${v.toFixed(1)}%`;
 const CHARTS: Chart[] = [
-  { title: 'GPU allocated', note: '% of capacity', value: (m, i) => (100 * m.series.alloc[i]) / (m.gpuCapacity || 1), fixedMax: 100, fmt: pct, color: '#4e79a7' },
-  { title: 'fragmentation', note: 'stranded free share', value: (m, i) => (100 * m.series.frag[i]) / (m.gpuCapacity || 1), fmt: pct, color: '#e15759' },
-  { title: 'queue length', note: 'jobs waiting', value: (m, i) => m.series.queued[i], fmt: (v) => fmtInt(Math.round(v)), color: '#f28e2b' },
-  { title: 'running', note: 'jobs running', value: (m, i) => m.series.running[i], fmt: (v) => fmtInt(Math.round(v)), color: '#59a14f' },
+  { title: 'GPU allocated', note: '% of capacity', column: (m) => m.series.alloc, perCapacity: true, fixedMax: 100, fmt: pct, color: '#4e79a7' },
+  { title: 'fragmentation', note: 'stranded free share', column: (m) => m.series.frag, perCapacity: true, fmt: pct, color: '#e15759' },
+  { title: 'queue length', note: 'jobs waiting', column: (m) => m.series.queued, fmt: (v) => fmtInt(Math.round(v)), color: '#f28e2b' },
+  { title: 'running', note: 'jobs running', column: (m) => m.series.running, fmt: (v) => fmtInt(Math.round(v)), color: '#59a14f' },
 ];
 const H = 62;
 const STACK_H = 90;
@@ -67,7 +69,14 @@ export class Timelines {
     const v = CHARTS.map((ch) => {
       if (ch.fixedMax !== undefined) return ch.fixedMax;
       let mx = 0;
-      for (const m of all) for (let i = 0; i < m.series.t.length; i++) mx = Math.max(mx, ch.value(m, i));
+      for (const m of all) {
+        const col = ch.column(m);
+        const div = ch.perCapacity ? m.gpuCapacity || 1 : 0;
+        for (let i = 0; i < m.series.t.length; i++) {
+          const v = div ? (100 * col[i]) / div : col[i];
+          if (v > mx) mx = v;
+        }
+      }
       return mx;
     });
     this.maxCache = { key, v };
@@ -86,19 +95,36 @@ export class Timelines {
     this.simplified = i1 - i0 > cols ? `timelines: ${fmtInt(i1 - i0)} points in view drawn as ${fmtInt(cols)} pixel columns (min–max per column; tenant shares sampled per column)` : '';
     const cur = this.host.cursor();
     const shared = this.sharedMax();
+    // Each point's pixel columns, once for every chart: x(t) as d3's linear scale computes it.
+    const n = Math.max(0, i1 - i0);
+    const colA = new Int32Array(n);
+    const colB = new Int32Array(n);
+    const span = d[1] - d[0];
+    const r1 = width - RIGHT;
+    const px = (t: number) => {
+      const u = (t - d[0]) / span;
+      return LEFT * (1 - u) + r1 * u;
+    };
+    for (let i = i0; i < i1; i++) {
+      const ta = Math.max(s.t[i], d[0]);
+      const tb = i + 1 < s.t.length ? Math.min(s.t[i + 1], d[1]) : Math.min(m.lastT, d[1]);
+      const ca = Math.max(0, Math.floor(px(ta) - LEFT));
+      colA[i - i0] = ca;
+      colB[i - i0] = Math.min(cols - 1, Math.max(ca, Math.floor(px(tb) - LEFT)));
+    }
+    const mn = new Float64Array(cols);
+    const mx = new Float64Array(cols);
     CHARTS.forEach((ch, k) => {
       const ctx = sizeCanvas(this.canvases[k], width, H);
       ctx.clearRect(0, 0, width, H);
-      const mn = new Float64Array(cols).fill(Infinity);
-      const mx = new Float64Array(cols).fill(-Infinity);
+      mn.fill(Infinity);
+      mx.fill(-Infinity);
       let vmax = shared[k];
+      const col = ch.column(m);
+      const div = ch.perCapacity ? m.gpuCapacity || 1 : 0;
       for (let i = i0; i < i1; i++) {
-        const v = ch.value(m, i);
-        const ta = Math.max(s.t[i], d[0]);
-        const tb = i + 1 < s.t.length ? Math.min(s.t[i + 1], d[1]) : Math.min(m.lastT, d[1]);
-        const ca = Math.max(0, Math.floor(x(ta) - LEFT));
-        const cb = Math.min(cols - 1, Math.max(ca, Math.floor(x(tb) - LEFT) - (tb > ta ? 0 : 0)));
-        for (let c = ca; c <= cb; c++) {
+        const v = div ? (100 * col[i]) / div : col[i];
+        for (let c = colA[i - i0], cb = colB[i - i0]; c <= cb; c++) {
           if (v < mn[c]) mn[c] = v;
           if (v > mx[c]) mx[c] = v;
         }
@@ -118,18 +144,24 @@ export class Timelines {
     const cap = m.gpuCapacity || 1;
     const y = (v: number) => ((STACK_H - 10) * v) / 100;
     const colors = m.tenants.map((t) => this.host.colorOf(t));
+    // The point at each column's right edge (-1: none), then one colour (tenant) at a time, bottom up.
+    const at = new Int32Array(cols).fill(-1);
     for (let c = 0; c < cols; c++) {
       const t = x.invert(LEFT + c + 1);
       if (t < (s.t[0] ?? Infinity) || t > m.lastT + (d[1] - d[0]) / cols) continue;
-      const i = lowerBound(s.t, t + 1e-9) - 1;
-      if (i < 0) continue;
-      let base = STACK_H - 4;
-      for (let k = 0; k < s.tenantAlloc.length; k++) {
-        const h = y((100 * s.tenantAlloc[k][i]) / cap);
+      at[c] = lowerBound(s.t, t + 1e-9) - 1;
+    }
+    const base = new Float64Array(cols).fill(STACK_H - 4);
+    for (let k = 0; k < s.tenantAlloc.length; k++) {
+      const a = s.tenantAlloc[k];
+      ctx.fillStyle = colors[k];
+      for (let c = 0; c < cols; c++) {
+        const i = at[c];
+        if (i < 0) continue;
+        const h = y((100 * a[i]) / cap);
         if (h <= 0) continue;
-        ctx.fillStyle = colors[k];
-        ctx.fillRect(LEFT + c, base - h, 1, h);
-        base -= h;
+        ctx.fillRect(LEFT + c, base[c] - h, 1, h);
+        base[c] -= h;
       }
     }
     this.frame(ctx, 'tenant share', '% of GPU capacity, stacked', '100%', width, STACK_H, x, cur, d);
