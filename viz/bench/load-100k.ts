@@ -2,14 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildSite } from '../server/build-site.ts';
 import { serveStatic } from '../server/static-server.ts';
 
 /**
  * Measures the viewer on a 100,000-job run in headless Chromium: load (fetch + fold of
- * events.jsonl), first frame, the page thread's longest block while loading, and frames while
- * zooming and panning. Prints figures; asserts nothing.
+ * events.jsonl), first frame, the page thread's longest block while loading, frames while
+ * zooming and panning, and the redraw after a window resize. Prints figures; asserts nothing.
  *
  * Usage: npx tsx viz/bench/load-100k.ts [output dir] [--baseline DIR] [--rounds N]
  * (default out/viz-100k, simulated from test/fixtures/viz-100k.yaml when missing). `--baseline`:
@@ -105,6 +105,8 @@ async function measure(browser: Browser, url: string, shot: boolean): Promise<st
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/viz-100k.png', fullPage: false });
   }
+  await page.mouse.move(0, 0);
+  const resizes = [await resize(page, 1000), await resize(page, 1400)];
   await page.close();
   const sorted = [...frames].sort((a, b) => a - b);
   const f = (x: number) => x.toFixed(0);
@@ -119,7 +121,33 @@ async function measure(browser: Browser, url: string, shot: boolean): Promise<st
     `  first frame: ${s0.stats.lanes} lanes, ${s0.stats.bars.toLocaleString('en')} bars in view, ${s0.stats.painted.toLocaleString('en')} painted, ${s0.stats.merged.toLocaleString('en')} merged; parts (ms) ${JSON.stringify(s0.timing.parts)}`,
     `  frames while zooming/panning: median ${f(sorted[sorted.length >> 1])} ms, max ${f(sorted[sorted.length - 1])} ms (${frames.length} frames)`,
     `  hover to tooltip (pointer on job ${id}'s bar, tooltip shows ${shown}): ${f(hover)} ms`,
+    ...resizes.map((r) => `  window resized to ${r.width} px wide: redrawn ${f(r.doneMs)} ms after the resize; longest task ${f(r.longest)} ms (${r.tasks} over 50 ms); page work (ms): ${JSON.stringify(r.work)}`),
   ];
+}
+
+/**
+ * Resizes the window to `width` (the full view of the whole run, as after the load) and waits
+ * until the redraw it triggers is over: when it ended (the last piece of page work, after the
+ * resize's debounce), the longest task in between, and the longest of each kind of page work.
+ */
+async function resize(page: Page, width: number): Promise<{ width: number; doneMs: number; longest: number; tasks: number; work: Record<string, number> }> {
+  const r0 = await page.evaluate(() => performance.now());
+  await page.setViewportSize({ width, height: 1000 });
+  await page.waitForTimeout(2500);
+  type W = { timing: { work?: [string, number, number][] } };
+  const { work, long } = await page.evaluate(() => ({ work: (window.gpulab as { state(): W }).state().timing.work, long: (window as unknown as { __long: number[][] }).__long }));
+  // An older viewer keeps no record of its page work: then its long tasks say when it ended.
+  const after = (work ?? []).filter(([, at]) => at >= r0);
+  const byKind: Record<string, number> = {};
+  for (const [k, , ms] of after) byKind[k] = Math.max(byKind[k] ?? 0, ms);
+  const lt = long.filter(([at]) => at >= r0);
+  return {
+    width,
+    doneMs: [...after, ...lt.map(([at, ms]) => ['', at, ms] as const)].reduce((a, [, at, ms]) => Math.max(a, at + ms - r0), 0),
+    longest: lt.reduce((a, [, ms]) => Math.max(a, ms), 0),
+    tasks: lt.length,
+    work: byKind,
+  };
 }
 
 const servers: { url: string; close: () => void }[] = [];

@@ -185,12 +185,11 @@ export class Gantt {
     if (this.stamp.length < m.jobs.length) this.stamp = new Uint32Array(Math.max(1024, m.jobs.length * 2));
     this.epoch++;
     const now = m.lastT;
-    const colors = m.tenants.map((t) => rgbaOf(this.host.colorOf(t)));
-    const outRgba = rgbaOf(OUT_COLOR);
     const layer = this.bars;
     layer.begin(width, H, window.devicePixelRatio || 1, xL, xR);
     const { flags, hits } = this.host.flags();
     const searching = hits > 0;
+    const jobRgba = this.jobColors(m, flags, searching);
     const inner = innerHeight(this.rowH);
     let bars = 0;
     let jobsDrawn = 0;
@@ -248,9 +247,8 @@ export class Gantt {
             continue;
           }
           if (a < lastPx) a = lastPx;
-          const c = f === FLAG.out || (searching && f !== FLAG.hit) ? outRgba : colors[m.jobs.tenantIx(j)];
           // A 1px gap separates adjacent bars that are wide enough to show it.
-          layer.rect(a, y, b - a > 3 ? b - a - 1 : b - a, h, c);
+          layer.rect(a, y, b - a > 3 ? b - a - 1 : b - a, h, jobRgba[j]);
           painted++;
           lastPx = b;
         }
@@ -285,6 +283,28 @@ export class Gantt {
     ds.hitBars = String(hitBars);
     this.drawAxis(x);
     return this.stats;
+  }
+
+  private colorCache: { m: RunModel; flags: Uint8Array; searching: boolean; key: string; rgba: Uint32Array } | undefined;
+
+  /**
+   * Each job's bar colour as a pixel value: its tenant's, or faint grey when the filter hides it
+   * or a search matches other jobs. Cached until the model, the flags or the colours change, so
+   * that a frame reads one small array per bar instead of the job's columns.
+   */
+  private jobColors(m: RunModel, flags: Uint8Array, searching: boolean): Uint32Array {
+    const colors = m.tenants.map((t) => rgbaOf(this.host.colorOf(t)));
+    const key = colors.join(',');
+    const c = this.colorCache;
+    if (c && c.m === m && c.flags === flags && c.searching === searching && c.key === key && c.rgba.length === m.jobs.length) return c.rgba;
+    const out = rgbaOf(OUT_COLOR);
+    const rgba = new Uint32Array(m.jobs.length);
+    for (let j = 0; j < rgba.length; j++) {
+      const f = flags[j];
+      rgba[j] = f === FLAG.out || (searching && f !== FLAG.hit) ? out : colors[m.jobs.tenantIx(j)];
+    }
+    this.colorCache = { m, flags, searching, key, rgba };
+    return rgba;
   }
 
   private drawAxis(x: d3.ScaleLinear<number, number>): void {

@@ -39,20 +39,27 @@ export const st = {
    * read and folded, fullFrameAt when the first frame after that was drawn; foldMs: the worker's
    * folding time; firstRenderMs / lastRenderMs: the first and latest frame's own cost; loadingMax:
    * per kind of page work (appending a delta, each panel's render), its longest until the
-   * complete frame.
+   * complete frame; work: the latest pieces of timed page work as [kind, page time, ms] (the
+   * last WORK_KEPT), so that a benchmark can see what a resize or a zoom cost.
    */
-  timing: { dataAt: 0, firstFrameAt: 0, firstFrameRecords: 0, fetchParseMs: 0, fullFrameAt: 0, foldMs: 0, firstRenderMs: 0, fullRenderMs: 0, lastRenderMs: 0, parts: {} as Record<string, number>, loadingMax: {} as Record<string, number> },
+  timing: { dataAt: 0, firstFrameAt: 0, firstFrameRecords: 0, fetchParseMs: 0, fullFrameAt: 0, foldMs: 0, firstRenderMs: 0, fullRenderMs: 0, lastRenderMs: 0, parts: {} as Record<string, number>, loadingMax: {} as Record<string, number>, work: [] as [string, number, number][] },
   /** The first run has data (a first frame is due or drawn). */
   shown: false,
   url: parseHash(location.hash) as UrlState,
   loaded: false,
 };
 
-/** Notes how long one piece of page work took (ms); while loading, keeps each kind's longest in `timing.loadingMax`. */
+const WORK_KEPT = 64;
+
+/** Notes how long one piece of page work took (ms) in `timing.work`; while loading, keeps each kind's longest in `timing.loadingMax`. */
 export function timed<T>(what: string, fn: () => T): T {
   const t0 = performance.now();
   const out = fn();
-  if (!st.timing.fullFrameAt) st.timing.loadingMax[what] = Math.max(st.timing.loadingMax[what] ?? 0, Math.round(performance.now() - t0));
+  const ms = Math.round(performance.now() - t0);
+  if (!st.timing.fullFrameAt) st.timing.loadingMax[what] = Math.max(st.timing.loadingMax[what] ?? 0, ms);
+  const w = st.timing.work;
+  w.push([what, Math.round(t0), ms]);
+  if (w.length > WORK_KEPT) w.splice(0, w.length - WORK_KEPT);
   return out;
 }
 
@@ -96,7 +103,7 @@ export function schedule(all: boolean): void {
   requestAnimationFrame(() => {
     const p = pending;
     pending = undefined;
-    draw(p?.all ?? true);
+    timed('frame', () => draw(p?.all ?? true));
   });
 }
 

@@ -89,8 +89,11 @@ export class RecordTable {
   private knownCol: Uint8Array = new Uint8Array(0);
   private lineStart: Float64Array = new Float64Array(0);
   private lineEnd: Float64Array = new Float64Array(0);
-  private bytes: Uint8Array = new Uint8Array(0);
-  private bytesLen = 0;
+  /**
+   * The log's bytes as the deltas brought them (each whole lines), in order: kept as they came
+   * rather than copied into one growing buffer, so that appending a delta never copies the log.
+   */
+  private readonly chunks: { from: number; bytes: Uint8Array }[] = [];
   private readonly notes = new Map<number, string>();
   /** Every event type seen, in order of first appearance. */
   readonly types: string[] = [];
@@ -124,9 +127,12 @@ export class RecordTable {
     for (const [i, note] of d.notes) this.notes.set(i, note);
     this.length = need;
     if (bytes.length > 0) {
-      this.bytes = grow(this.bytes, this.bytesLen, bytesFrom + bytes.length);
-      this.bytes.set(bytes, bytesFrom);
-      this.bytesLen = bytesFrom + bytes.length;
+      // Bytes from `bytesFrom` on replace whatever was kept from there on.
+      const C = this.chunks;
+      while (C.length > 0 && C[C.length - 1].from >= bytesFrom) C.pop();
+      const last = C[C.length - 1];
+      if (last && last.from + last.bytes.length > bytesFrom) last.bytes = last.bytes.subarray(0, bytesFrom - last.from);
+      C.push({ from: bytesFrom, bytes });
     }
     // The column views stop at `length`, so code reading `t` sees no stale tail.
   }
@@ -141,7 +147,20 @@ export class RecordTable {
   }
 
   line(i: number): string {
-    return this.decoder.decode(this.bytes.subarray(this.lineStart[i], this.lineEnd[i]));
+    const a = this.lineStart[i];
+    const b = this.lineEnd[i];
+    // The last chunk that starts at or before the line; a line lies in one chunk.
+    const C = this.chunks;
+    let lo = 0;
+    let hi = C.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (C[mid].from <= a) lo = mid + 1;
+      else hi = mid;
+    }
+    const c = C[lo - 1];
+    if (!c || b > c.from + c.bytes.length) return '';
+    return this.decoder.decode(c.bytes.subarray(a - c.from, b - c.from));
   }
 
   get(i: number): RecordRef {
