@@ -15,7 +15,7 @@ import { loadOpenbNodes } from '../trace/openb.ts';
 import { resolveTrace } from '../trace/resolve.ts';
 import { loadTiresiasCluster } from '../trace/tiresias.ts';
 import type { SchedulerSettings } from '../wiring/wire-core.ts';
-import { synthesize } from '../workload/synthetic.ts';
+import { synthesize, syntheticJobs } from '../workload/synthetic.ts';
 import { expandNodeGroups } from './cluster.ts';
 import { warmStateMaker } from '../context/setup.ts';
 import type { WarmState } from '../context/warm-state.ts';
@@ -39,6 +39,12 @@ export interface PreparedScenario {
   readonly until: number | undefined;
   /** The jobs of one seed (a trace is loaded once; a synthetic workload is drawn per seed). */
   jobsFor(seed: number): readonly JobSpec[];
+  /**
+   * The same jobs for a run that streams them (`simulate` pulls one at a time): a synthetic
+   * workload is drawn as it is pulled and never held whole (re-iterating draws it again, the
+   * same); a trace is its loaded list.
+   */
+  jobStream(seed: number): Iterable<JobSpec>;
   /** Scenarios with `contexts:`: a fresh warm state for one run of a combination (src/context/). */
   readonly warmState?: (combo: PolicyCombo) => WarmState;
 }
@@ -105,11 +111,17 @@ export function failureSpec(scn: Scenario, nodes: readonly NodeSpec[], file: str
   };
 }
 
-/** Fresh policy objects for one run of a combination (placement params may derive from the jobs). */
-export function policiesFor(combo: PolicyCombo, jobs: readonly JobSpec[]): { queue: QueuePolicy; placement: PlacementPolicy } {
+/**
+ * Fresh policy objects for one run of a combination (placement params may derive from the jobs).
+ * A streamed job list (not an array) is drawn whole here only when the params need every job:
+ * `fgd` without `typicalPods` (the condition `withTypicalPods` applies).
+ */
+export function policiesFor(combo: PolicyCombo, jobs: readonly JobSpec[] | Iterable<JobSpec>): { queue: QueuePolicy; placement: PlacementPolicy } {
+  const needsAll = combo.placement === 'fgd' && !('typicalPods' in combo.params.placement);
+  const list = Array.isArray(jobs) ? (jobs as readonly JobSpec[]) : needsAll ? [...jobs] : [];
   return {
     queue: queuePolicyFactory(combo.queue)(combo.params.queue),
-    placement: placementPolicyFactory(combo.placement)(withTypicalPods(combo.placement, combo.params.placement, jobs)),
+    placement: placementPolicyFactory(combo.placement)(withTypicalPods(combo.placement, combo.params.placement, list)),
   };
 }
 
@@ -135,6 +147,7 @@ export async function prepareScenario(scn: Scenario, nodes: readonly NodeSpec[],
     failures: failureSpec(scn, nodes, file),
     until: scn.untilSec === undefined ? undefined : Math.round(scn.untilSec * 1000),
     jobsFor: (seed) => traceJobs ?? synthesize(w as Extract<typeof w, { kind: 'synthetic' }>, seed),
+    jobStream: (seed) => traceJobs ?? syntheticJobs(w as Extract<typeof w, { kind: 'synthetic' }>, seed),
     ...(scn.contexts ? { warmState: warmStateMaker(scn, file) } : {}),
   };
 }

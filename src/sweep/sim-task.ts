@@ -41,7 +41,8 @@ export function runSimTask(o: {
   say: (line: string) => void;
 }): RunSummary {
   const { prep, combo, label, seed } = o;
-  const jobs = prep.jobsFor(seed);
+  // Streamed: a synthetic workload is drawn as the run pulls it, never held whole.
+  const jobs = prep.jobStream(seed);
   const run = `${label}/seed-${seed}`;
   const writer = new RunWriter(o.dir === undefined ? undefined : join(o.dir, label, `seed-${seed}`));
   writer.deriver.weights = new Map(prep.weights);

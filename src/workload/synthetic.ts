@@ -53,6 +53,19 @@ function durationSec(w: DurationSpec, rng: Rng): number {
  * (say) the demand mix never changes arrival times or durations. Deterministic per seed.
  */
 export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
+  return [...syntheticJobs(w, seed)];
+}
+
+/**
+ * The jobs `synthesize` returns, in the same order, drawn one at a time as they are pulled: a
+ * run that streams them (`simulate` pulls one arrival ahead) never holds the whole list. Each
+ * iteration starts over from the seed, so iterating twice gives the same jobs.
+ */
+export function syntheticJobs(w: SyntheticWorkload, seed: number): Iterable<JobSpec> {
+  return { [Symbol.iterator]: () => draw(w, seed) };
+}
+
+function* draw(w: SyntheticWorkload, seed: number): Generator<JobSpec, void, undefined> {
   const s = new RngStreams(seed);
   const arrivals = s.get('workload/arrivals');
   const durations = s.get('workload/durations');
@@ -70,7 +83,6 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
   const tenantWeights = w.tenants.map((t) => t.share);
   const meanGapMs = w.meanInterarrivalSec * 1000;
   const width = String(w.jobs - 1).length;
-  const jobs: JobSpec[] = [];
   let t = 0;
   for (let i = 0; i < w.jobs; i++) {
     if (i > 0) t += Math.round(exponential(arrivals, meanGapMs));
@@ -79,7 +91,7 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
     const d = w.demands[di];
     const duration = Math.max(1, Math.round(durationSec(w.duration, durations) * 1000));
     const factor = w.estimateError > 0 ? Math.exp((2 * estimates() - 1) * Math.log(1 + w.estimateError)) : 1;
-    jobs.push({
+    yield {
       id: `j${String(i).padStart(width, '0')}`,
       tenant,
       submit: t,
@@ -95,7 +107,6 @@ export function synthesize(w: SyntheticWorkload, seed: number): JobSpec[] {
       ...(d.work ? { work: d.work } : {}),
       priority: d.priority ?? 0,
       ...(d.context === undefined ? {} : { context: typeof d.context === 'string' ? d.context : `${d.context.prefix}${weightedIndex(contexts, zipf[di]!)}` }),
-    });
+    };
   }
-  return jobs;
 }
