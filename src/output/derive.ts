@@ -1,9 +1,10 @@
 import type { JobState } from '../jobs/lifecycle.ts';
-import { mean, percentileSorted, round } from '../metrics/stats.ts';
+import { round } from '../metrics/stats.ts';
 import type { LogRecord } from '../log/records.ts';
 import { MigFragmentation } from '../cluster/mig-fragmentation.ts';
 import { TenantTracker, type FairnessReport, type TrackedJob } from '../metrics/fairness.ts';
 import { gpuList } from './gpu-list.ts';
+import { jobStats } from './job-stats.ts';
 
 /** One job's row (jobs.csv). Times in ms; -1 (start, end) and '' (node, gpus) mean "not yet / never". */
 export interface JobRow {
@@ -300,27 +301,9 @@ export class Deriver {
   }
 
   metrics(): RunMetrics {
-    const rows = [...this.jobs.values()];
-    const done = rows.filter((j) => j.state === 'succeeded');
-    const jct = done.map((j) => j.end - j.submit).sort((a, b) => a - b);
-    const wait = rows.filter((j) => j.start >= 0).map((j) => j.start - j.submit).sort((a, b) => a - b);
-    const ms = (x: number) => round(x, 0);
-    const count = (s: string) => rows.filter((j) => j.state === s).length;
     const span = this.lastEnd - (Number.isFinite(this.firstT) ? this.firstT : 0);
     return {
-      jobs: rows.length,
-      completed: done.length,
-      failed: count('failed') + count('timed-out'),
-      rejected: count('rejected'),
-      cancelled: count('cancelled'),
-      unfinished: rows.filter((j) => j.state === 'queued' || j.state === 'running' || j.state === 'pending').length,
-      started: wait.length,
-      jctMeanMs: ms(mean(jct)),
-      jctP50Ms: ms(percentileSorted(jct, 50)),
-      jctP95Ms: ms(percentileSorted(jct, 95)),
-      jctP99Ms: ms(percentileSorted(jct, 99)),
-      waitMeanMs: ms(mean(wait)),
-      waitP95Ms: ms(percentileSorted(wait, 95)),
+      ...jobStats(this.jobs.values(), this.jobs.size),
       makespanMs: span,
       meanGpuAllocPct:
         this.gpuCapacity > 0 && span > 0 ? round((100 * this.integralUntil(this.lastEnd)) / (this.gpuCapacity * span)) : 0,
