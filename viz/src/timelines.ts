@@ -25,6 +25,22 @@ const H = 62;
 const STACK_H = 90;
 
 /**
+ * Per pixel column, the least and greatest value (`(100 · col[i]) / div` when `div`, else
+ * `col[i]`) of the points i0 ≤ i < i1 that cover it: point i covers columns colA[i - i0] to
+ * colB[i - i0]. Writes into mn and mx (filled with ±Infinity by the caller).
+ */
+function envelope(col: Float64Array, div: number, i0: number, i1: number, colA: Int32Array, colB: Int32Array, mn: Float64Array, mx: Float64Array): void {
+  for (let i = i0; i < i1; i++) {
+    const v = div ? (100 * col[i]) / div : col[i];
+    const cb = colB[i - i0];
+    for (let c = colA[i - i0]; c <= cb; c++) {
+      if (v < mn[c]) mn[c] = v;
+      if (v > mx[c]) mx[c] = v;
+    }
+  }
+}
+
+/**
  * Step-function timelines on canvas, all on the schedule's time axis. Each chart's y-scale is
  * shared by every run of the directory (its maximum over all of them), so switching runs never
  * silently rescales. When a view holds more
@@ -120,15 +136,7 @@ export class Timelines {
       mn.fill(Infinity);
       mx.fill(-Infinity);
       let vmax = shared[k];
-      const col = ch.column(m);
-      const div = ch.perCapacity ? m.gpuCapacity || 1 : 0;
-      for (let i = i0; i < i1; i++) {
-        const v = div ? (100 * col[i]) / div : col[i];
-        for (let c = colA[i - i0], cb = colB[i - i0]; c <= cb; c++) {
-          if (v < mn[c]) mn[c] = v;
-          if (v > mx[c]) mx[c] = v;
-        }
-      }
+      envelope(ch.column(m), ch.perCapacity ? m.gpuCapacity || 1 : 0, i0, i1, colA, colB, mn, mx);
       if (vmax <= 0) vmax = 1;
       const y = (v: number) => H - 4 - (v / vmax) * (H - 10);
       ctx.fillStyle = ch.color + '44';
