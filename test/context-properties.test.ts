@@ -27,7 +27,9 @@ const caseArb = fc.record({
   pool: fc.constantFrom(['fixed', { perContext: 1 }], ['fixed', { perContext: 0 }], ['idle-timeout', { idleSec: 8 }], ['demand-proportional', { windowSec: 20, horizonSec: 10 }]),
 });
 
-function run(c: fc.Infer<typeof caseArb>) {
+type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
+
+function run(c: Case) {
   const jobs: JobSpec[] = [...c.jobs]
     .sort((x, y) => x.submit - y.submit)
     .map((j, i) => ({ id: `j${i}`, tenant: 't', submit: j.submit * s, duration: j.dur * s, priority: 0, cpu: 1, memory: 1, gpus: j.gpus, milli: 1000, ...(j.context ? { context: j.context } : {}) }));
