@@ -1,5 +1,6 @@
 import canonicalize from 'canonicalize';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../src/service/config.ts';
 import { signed, startService, tempState, testConfig, testKey } from './service-helpers.ts';
@@ -33,8 +34,17 @@ describe('RFC 8785 canonical JSON (the canonicalize library)', () => {
 
 describe('gpulab serve routes (attestation off)', () => {
   let s: Awaited<ReturnType<typeof startService>>;
+  let dir: string;
   beforeAll(async () => {
-    s = await startService(testConfig(state()), true);
+    dir = state();
+    s = await startService(testConfig(dir), true);
+  });
+
+  it('keeps the store and the event logs owner-only (sandboxed jobs run as another user)', () => {
+    const mode = (p: string) => statSync(join(dir, p)).mode & 0o777;
+    expect(mode('state.sqlite')).toBe(0o600);
+    expect(mode('state.sqlite-wal')).toBe(0o600);
+    expect(mode('runs')).toBe(0o700);
   });
   afterAll(async () => s.close());
   const post = (url: string, body: unknown) => s.app.inject({ method: 'POST', url, payload: body as object });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '../../policies/index.ts';
 import type { JsonLogger } from '../live/json-log.ts';
@@ -85,6 +85,7 @@ export class JobService {
     this.seq = this.store.maxSeq();
     const runDir = join(dir, 'runs', `epoch-${this.epoch}`);
     mkdirSync(runDir, { recursive: true });
+    chmodSync(join(dir, 'runs'), 0o700); // the event logs name every job: owner-only, like the store
     this.eventsFile = join(runDir, 'events.jsonl');
     this.commit = new GroupCommit(this.store, this.eventsFile, this.log, (error) => this.storeRefused(error));
     const c = o.config;

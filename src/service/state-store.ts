@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -263,7 +263,13 @@ export class SqliteStateStore implements StateStore {
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, 'state.sqlite'));
+    // Owner-only: sandboxed jobs run as another user, and sessions and the child-job socket need
+    // the state directory searchable, so the store must not be world-readable. SQLite gives the
+    // -wal and -shm files the database file's mode; an empty file is an empty database.
+    const file = join(dir, 'state.sqlite');
+    if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600 });
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
