@@ -29,12 +29,13 @@ export class PixelLayer {
   begin(w: number, h: number, dpr: number, clipX0 = 0, clipX1 = w): void {
     const W = Math.max(1, Math.round(w * dpr));
     const H = Math.max(1, Math.round(h * dpr));
-    if (W !== this.W || H !== this.H || !this.img) {
+    if (W !== this.W || H !== this.H) {
       this.W = W;
       this.H = H;
-      this.img = new ImageData(W, H);
-      this.px = new Uint32Array(this.img.data.buffer);
-      this.canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(W, H) : Object.assign(document.createElement('canvas'), { width: W, height: H });
+      this.px = new Uint32Array(W * H);
+      // The image and its canvas are made on the first compose (a page's; tests only rasterise).
+      this.img = undefined;
+      this.canvas = undefined;
       this.yMin = Infinity;
       this.yMax = -Infinity;
     }
@@ -70,9 +71,16 @@ export class PixelLayer {
     } else for (let r = y0; r < y1; r++) px.fill(rgba, r * W + x0, r * W + x1);
   }
 
+  /** The pixel value at device pixel (x, y): 0 where nothing was drawn since `begin`. */
+  at(x: number, y: number): number {
+    return x >= 0 && x < this.W && y >= 0 && y < this.H ? this.px[y * this.W + x] : 0;
+  }
+
   /** Draws the layer over `ctx`'s canvas (whose size must be the layer's) at its origin. */
   compose(ctx: CanvasRenderingContext2D): void {
-    if (!this.img || !this.canvas || this.yMin > this.yMax) return;
+    if (this.yMin > this.yMax) return;
+    this.img ??= new ImageData(new Uint8ClampedArray(this.px.buffer), this.W, this.H);
+    this.canvas ??= typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(this.W, this.H) : Object.assign(document.createElement('canvas'), { width: this.W, height: this.H });
     const c = this.canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
     const h = this.yMax - this.yMin + 1;
     c.putImageData(this.img, 0, 0, 0, this.yMin, this.W, h);
