@@ -39,6 +39,10 @@ describe('log record schema', () => {
     [line({ t: 9, ev: 'finish', job: 'j1', state: 'done' }), { kind: 'invalid', ev: 'finish', field: 'state' }],
     [line({ t: 9, ev: 'node-down', node: 'n0' }), { kind: 'invalid', ev: 'node-down', field: 'jobs' }],
     [line(ARRIVAL), { kind: 'record', record: ARRIVAL }],
+    [line({ ...ARRIVAL, parent: 'j0', depth: 2 }), { kind: 'record', record: { ...ARRIVAL, parent: 'j0', depth: 2 } }],
+    [line({ ...ARRIVAL, parent: '', depth: 1 }), { kind: 'invalid', ev: 'arrival', field: 'parent' }],
+    [line({ ...ARRIVAL, parent: 'j0', depth: 0 }), { kind: 'invalid', ev: 'arrival', field: 'depth' }],
+    [line({ ...ARRIVAL, parent: 'j0', depth: 1.5 }), { kind: 'invalid', ev: 'arrival', field: 'depth' }],
     [line({ t: 3, ev: 'cancel', job: 'j1' }), { kind: 'record' }],
   ])('classifies %s', (text, want) => {
     expect(checkLogLine(text)).toMatchObject(want);
@@ -114,7 +118,7 @@ describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
   /** One valid record of every type (the run record too: zod alone decides it). */
   const valid: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     rec('run', { run: str, mode: fc.constantFrom('sim', 'live'), seed: fc.integer(), queue: str, placement: str, nodes: fc.array(fc.record({ id, cpu: amount, memory: amount, gpus: fc.array(fc.record({ model: str, capacity: amount }), { maxLength: 2 }) }), { maxLength: 2 }) }),
-    rec('arrival', { job: id, tenant: str, cpu: amount, mem: amount, gpus: fc.nat(8), milli: amount, prio: fc.double({ noNaN: true, noDefaultInfinity: true }), dur: amount, models: fc.array(str, { maxLength: 2 }), mig: str }, ['models', 'mig']),
+    rec('arrival', { job: id, tenant: str, cpu: amount, mem: amount, gpus: fc.nat(8), milli: amount, prio: fc.double({ noNaN: true, noDefaultInfinity: true }), dur: amount, models: fc.array(str, { maxLength: 2 }), mig: str, context: str, parent: id, depth: fc.integer({ min: 1, max: 9 }) }, ['models', 'mig', 'context', 'parent', 'depth']),
     rec('admit', { job: id }),
     rec('reject', { job: id, reason: str }),
     rec('start', { job: id, node: id, gpus, milli: amount, attempt: fc.integer({ min: 1, max: 9 }), parts: fc.array(fc.record({ node: id, gpus }), { maxLength: 2 }), mig: fc.record({ profile: str, start: fc.nat(7) }) }, ['parts', 'mig']),
@@ -128,13 +132,14 @@ describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
     rec('end', { events: ms }),
   );
   const NASTY = [-1, 0, 1, 1.5, -0, 2 ** 53, NaN, Infinity, -Infinity, '', 'x', 'succeeded', 'start', null, undefined, true, [], [0], [-1], [1.5], ['a'], [''], [null], {}, { profile: 'p', start: 0 }, { profile: 'p', start: -1 }, { profile: 'p', start: 0, x: 1 }, { node: 'n', gpus: [0] }, [{ node: 'n', gpus: [0] }], [{ node: '', gpus: [] }], [{ node: 'n', gpus: [0], x: 1 }]];
-  const KEYS = ['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'parts', 'mig', 'tenant', 'cpu', 'mem', 'prio', 'dur', 'models', 'reason', 'state', 'lost', 'left', 'jobs', 'events', 'extra', '__proto__', 'constructor'];
+  const KEYS = ['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'parts', 'mig', 'tenant', 'cpu', 'mem', 'prio', 'dur', 'models', 'reason', 'state', 'lost', 'left', 'jobs', 'events', 'context', 'parent', 'depth', 'extra', '__proto__', 'constructor'];
   /** A valid record with one to three edits: a key set to an odd value, a key deleted, a nested value changed, the prototype dropped. */
   const edit = fc.tuple(fc.nat(4), fc.constantFrom(...KEYS), fc.constantFrom(...NASTY), fc.nat(3));
   const mutated = fc.tuple(valid, fc.array(edit, { minLength: 1, maxLength: 3 })).map(([r, edits]) => {
     let v = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
     for (const [how, key, val, at] of edits) {
-      if (how === 0) Object.defineProperty(v, key, { value: val, enumerable: true, writable: true, configurable: true });
+      // (a copy: a later edit of a nested value must not change the shared constant)
+      if (how === 0) Object.defineProperty(v, key, { value: structuredClone(val), enumerable: true, writable: true, configurable: true });
       else if (how === 1) delete v[key];
       // (own keys only: editing v.__proto__ would edit Object.prototype)
       else if (how === 2 && Object.hasOwn(v, key) && Array.isArray(v[key])) (v[key] as unknown[])[at] = val;
@@ -182,6 +187,9 @@ describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
     expect(fastRecord({ ...START, gpus: [0, '1'] })).toBeUndefined();
     expect(fastRecord({ ...START, extra: 1 })).toBeUndefined();
     expect(fastRecord(START)).toBe(START);
+    const child = { ...ARRIVAL, parent: 'j0', depth: 1 };
+    expect(fastRecord(child)).toBe(child);
+    expect(fastRecord({ ...child, depth: 0 })).toBeUndefined();
     expect(() => parseLogRecord(line({ ...START, attempt: 0 }), 'x.jsonl:7')).toThrow(/^x\.jsonl:7: 'start' record, field 'attempt': Too small/);
   });
 });

@@ -17,6 +17,8 @@ export interface JobSpec extends Demand {
   readonly work?: Readonly<Record<string, unknown>>;
   /** Optional template or model id: a start where it is warm is cheaper (src/context/). */
   readonly context?: string;
+  /** A child job: the job (or session) that submitted it and its depth (the parent's + 1); absent for top-level jobs. */
+  readonly parent?: { readonly id: string; readonly depth: number };
 }
 
 /** A job as the scheduler tracks it. Policies see it read-only (`JobView`). */
@@ -72,6 +74,7 @@ export function newJob(spec: JobSpec): Job {
     models: spec.models,
     mig: spec.mig,
     context: spec.context,
+    parent: spec.parent,
     state: 'pending',
     queuedAt: -1,
     start: -1,

@@ -70,6 +70,9 @@ export const LogRecordSchema = z.discriminatedUnion('ev', [
     mig: z.string().optional(),
     /** The job's context (template or model id), when any. */
     context: z.string().optional(),
+    /** A child job: the job (or session) that submitted it, and its depth (the parent's + 1). Absent for top-level jobs. */
+    parent: id.optional(),
+    depth: int.positive().optional(),
   }),
   z.object({ t: ms, ev: z.literal('admit'), job: id }),
   z.object({ t: ms, ev: z.literal('reject'), job: id, reason: z.string() }),
@@ -195,7 +198,7 @@ const objectOf = (required: Record<string, Check>, optional: Record<string, Chec
 };
 const isGpus = arrayOf(isMs);
 const FAST: Partial<Record<LogEvent, Check>> = {
-  arrival: objectOf({ t: isMs, ev: isStr, job: isId, tenant: isStr, cpu: isAmount, mem: isAmount, gpus: isMs, milli: isAmount, prio: isNum, dur: isAmount }, { models: arrayOf(isStr), mig: isStr, context: isStr }),
+  arrival: objectOf({ t: isMs, ev: isStr, job: isId, tenant: isStr, cpu: isAmount, mem: isAmount, gpus: isMs, milli: isAmount, prio: isNum, dur: isAmount }, { models: arrayOf(isStr), mig: isStr, context: isStr, parent: isId, depth: isAttempt }),
   admit: objectOf({ t: isMs, ev: isStr, job: isId }),
   reject: objectOf({ t: isMs, ev: isStr, job: isId, reason: isStr }),
   start: objectOf(

@@ -20,6 +20,7 @@ export function arrivalRecord(j: JobView, now: number): LogRecord {
     dur: j.duration,
     ...(j.mig ? { mig: j.mig } : {}),
     ...(j.context !== undefined ? { context: j.context } : {}),
+    ...(j.parent ? { parent: j.parent.id, depth: j.parent.depth } : {}),
   };
 }
 

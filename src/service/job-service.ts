@@ -192,7 +192,7 @@ export class JobService {
     for (const j of queued) {
       this.admission.exempt(j.id);
       this.projection.known.add(j.id);
-      this.driver.arrive(jobSpecOf(j.id, j.request as JobRequest, c.sandbox.timeoutSec, this.childEnv(j.id, j.tenant)));
+      this.driver.arrive(jobSpecOf(j.id, j.request as JobRequest, c.sandbox.timeoutSec, this.childEnv(j.id, j.tenant), j.parentId ? { id: j.parentId, depth: j.depth ?? 1 } : undefined));
     }
     await this.commit.settled();
     this.recovery = { requeued, failed, queued: queued.length, reaped };
@@ -348,7 +348,7 @@ export class JobService {
     const id = `j${++this.seq}`;
     const job = newStoredJob(id, this.seq, req, fingerprint, at, report, parent);
     const out = new Promise<SubmitResult>((resolve) => this.pending.set(id, { job, ...(nonce ? { nonce } : {}), resolve }));
-    this.driver.arrive(spec ? spec(id) : jobSpecOf(id, req, this.cfg.sandbox.timeoutSec, this.childEnv(id, req.tenant)));
+    this.driver.arrive(spec ? spec(id) : jobSpecOf(id, req, this.cfg.sandbox.timeoutSec, this.childEnv(id, req.tenant), parent));
     return out;
   }
 

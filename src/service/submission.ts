@@ -32,8 +32,8 @@ export function timeoutRefusal(req: JobRequest, maxTimeoutSec: number): SubmitRe
   return undefined;
 }
 
-/** The job the core runs for a request (`work` wins; a command runs as the `command` kind). Pure. */
-export function jobSpecOf(id: string, r: JobRequest, defaultTimeoutSec: number, env: Readonly<Record<string, string>> = {}): Omit<JobSpec, 'submit'> {
+/** The job the core runs for a request (`work` wins; a command runs as the `command` kind; a child names its `parent`, which its arrival record carries). Pure. */
+export function jobSpecOf(id: string, r: JobRequest, defaultTimeoutSec: number, env: Readonly<Record<string, string>> = {}, parent?: { readonly id: string; readonly depth: number }): Omit<JobSpec, 'submit'> {
   // A command gets `env` (the child-job token and API address) through env(1): the sandbox scrubs the rest.
   const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const argv = vars.length > 0 && r.command ? ['/usr/bin/env', ...vars, ...r.command] : r.command;
@@ -42,7 +42,7 @@ export function jobSpecOf(id: string, r: JobRequest, defaultTimeoutSec: number, 
   const work: WorkSpec = { ...base, timeoutSec };
   // Nominal run time (what estimate-based policies see): a sleep's length, else the timeout.
   const duration = work.kind === 'sleep' ? Math.max(1, work.ms) : timeoutSec * 1000;
-  return { id, tenant: r.tenant, cpu: r.cpuMilli, memory: r.memoryMiB, gpus: r.gpus, milli: r.gpus === 0 ? 0 : r.milli, duration, priority: r.priority, work };
+  return { id, tenant: r.tenant, cpu: r.cpuMilli, memory: r.memoryMiB, gpus: r.gpus, milli: r.gpus === 0 ? 0 : r.milli, duration, priority: r.priority, work, ...(parent ? { parent: { id: parent.id, depth: parent.depth } } : {}) };
 }
 
 /** The stored record of a new, queued job (`at`: ms since the epoch). Pure. */
