@@ -31,7 +31,7 @@ export function isSessionRequest(r: Readonly<Record<string, unknown>>): boolean 
 
 /** The core job that holds a session's resources for up to its lifetime. Pure. */
 export function holdSpec(id: string, req: JobRequest, lifetimeSec: number): Omit<JobSpec, 'submit'> {
-  return { id, tenant: req.tenant, cpu: req.cpuMilli, memory: req.memoryMiB, gpus: req.gpus, milli: req.gpus === 0 ? 0 : req.milli, duration: Math.round(lifetimeSec * 1000), priority: 0, work: { kind: SESSION_WORK_KIND, template: (req as { session?: string }).session } };
+  return { id, tenant: req.tenant, cpu: req.cpuMilli, memory: req.memoryMiB, gpus: req.gpus, milli: req.gpus === 0 ? 0 : req.milli, duration: Math.round(lifetimeSec * 1000), priority: 0, context: (req as { session?: string }).session, work: { kind: SESSION_WORK_KIND, template: (req as { session?: string }).session } };
 }
 
 /** Start-up: the holds a crash left (queued or running) end `cancelled`, reason `service-restart`. Pure. */

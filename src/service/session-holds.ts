@@ -3,6 +3,7 @@ import type { JobView } from '../jobs/job.ts';
 import { LiveExecutor, type LiveExecutorOptions } from '../live/live-executor.ts';
 import type { SchedEvent } from '../scheduler/events.ts';
 import type { StopReason } from '../scheduler/executor.ts';
+import { SessionWarmStarts } from './session-warm-starts.ts';
 
 /**
  * How a session holds its resources: as a job of kind `session` in the scheduler core, like any
@@ -22,6 +23,8 @@ export class SessionHolds {
   /** Session jobs the core started, by job id: the node's name and the attempt to complete. */
   private readonly placed = new Map<string, { node: string; attempt: number }>();
   private emit: ((ev: SchedEvent) => void) | undefined;
+  /** Warm or cold starts of session holds and the templates' warm-pool policies (the core's `contexts` when a template names a policy). */
+  readonly contexts = new SessionWarmStarts();
   /** The core stopped a session's job: end its session. */
   onStop: (jobId: string, reason: StopReason) => void = () => undefined;
 

@@ -115,10 +115,16 @@ export class SessionService {
       // Child jobs: each session's execs get its token and the API socket (child-jobs.ts).
       sessionEnv: (r) => childEnv(this.svc.tokens, socketPath(c), r.id, r.tenant),
     });
+    this.svc.holds.contexts.bind(this.manager, c.templates);
     this.svc.sessionState = (id) => (id.startsWith('ses_') ? this.get(id)?.state : undefined);
     this.manager.start();
     this.log.info('sessions ready', { templates: c.templates.map((t) => t.name), isolation: layerNames(layers, []) });
     this.phase = 'ready';
+  }
+
+  /** Each warm pool: its template, size (slots held), workers ready, workers recycled unused. */
+  poolStats(): ReturnType<SessionManager['poolStats']> {
+    return this.manager?.poolStats() ?? [];
   }
 
   /** Resolves when every warm pool is full (tests, benchmarks). */
@@ -167,7 +173,9 @@ export class SessionService {
         ? refused(429, 'session-quota-exceeded', `tenant '${req.tenant}': ${quota}; end a session or wait for jobs to finish`, { retryAfterSec: 5 })
         : refused(429, 'session-no-capacity', `no node has room for template '${t.name}' (cpu ${t.resources.cpuMilli}m, ${t.resources.memoryMiB} MiB, gpu ${t.resources.gpuMilli ?? 0}m) now`, { retryAfterSec: 5 });
     }
-    const out = await m.create(req, { node, jobId });
+    // Warm or cold was decided when the core started the hold (session-warm-starts.ts), when a template names a warm-pool policy.
+    const worker = this.svc.holds.contexts.claim(jobId);
+    const out = await m.create(req, { node, jobId, ...(worker !== undefined ? { worker } : {}) });
     if (out.kind !== 'created') {
       await this.svc.releaseHold(jobId, `session create failed: ${out.kind}`);
       return refused(SESSION_ERROR_STATUS[out.kind], out.kind, out.message);

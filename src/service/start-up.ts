@@ -16,6 +16,7 @@ import type { ServiceConfig } from './config.ts';
 import { detectedNode, detectGpus } from './gpu-detect.ts';
 import { reapLeftovers, type ReapReport } from './reaper.ts';
 import { ServiceExecutor, type SessionHolds } from './session-holds.ts';
+import { sessionContextsNeeded } from './session-warm-starts.ts';
 import type { ServiceAdmission } from './service-admission.ts';
 
 /** Where the driver's output goes. */
@@ -62,7 +63,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
     timeScale: 1,
     tenants: c.tenants.map((t) => ({ name: t.name, weight: t.weight })),
     headOfLine: 'skip',
-    coreExtras: { ...(quotas.length > 0 ? { quotas: new Quotas(quotas) } : {}), admission: [admission.policy] },
+    coreExtras: { ...(quotas.length > 0 ? { quotas: new Quotas(quotas) } : {}), ...(sessionContextsNeeded(c.templates) ? { contexts: hooks.holds.contexts } : {}), admission: [admission.policy] },
     logger: log,
     executor: (emit) =>
       new ServiceExecutor({

@@ -5,7 +5,9 @@ import type { SandboxLayers } from '../live/sandbox.ts';
 import type { CreateSessionRequest, ExecRequest, ExecResult } from './api-schema.ts';
 import { transition, type EndReason, type SessionPersistence, type SessionRecord } from './session-lifecycle.ts';
 import { SessionWorker, type WorkerOptions } from './session-worker.ts';
-import { pythonAvailable, type Template } from './template.ts';
+import type { KeepDecision } from '../context/warm-pool-policy.ts';
+import { PolicyPool } from './policy-pool.ts';
+import { poolPolicy, pythonAvailable, type Template } from './template.ts';
 import { WarmPool } from './warm-pool.ts';
 
 /** Why a session call was refused; `SESSION_ERROR_STATUS` maps each kind to its HTTP status. */
@@ -79,7 +81,9 @@ interface Entry {
 export class SessionManager {
   private readonly sessions = new Map<string, Entry>();
   private readonly templates = new Map<string, Template>();
-  private readonly pools = new Map<string, WarmPool>();
+  private readonly pools = new Map<string, WarmPool | PolicyPool>();
+  /** The latest measured worker build (setup included) per template, ms. */
+  private readonly buildMs = new Map<string, number>();
   private readonly wo: WorkerOptions;
   private readonly now: () => number;
   private closed = false;
@@ -102,18 +106,44 @@ export class SessionManager {
     this.wo = { root: o.root, layers: o.layers, pidsMax: o.pidsMax ?? 128, setupTimeoutMs: (o.setupTimeoutSec ?? 120) * 1000 };
     for (const t of o.templates) {
       this.templates.set(t.name, t);
-      if ((t.warmPool?.size ?? 0) > 0) this.pools.set(t.name, new WarmPool(t, this.wo, o.poolParallelBuilds ?? 4));
+      if (poolPolicy(t)) this.pools.set(t.name, new PolicyPool(t, this.wo, this.now));
+      else if (t.warmPool && 'size' in t.warmPool && t.warmPool.size > 0) this.pools.set(t.name, new WarmPool(t, this.wo, o.poolParallelBuilds ?? 4));
     }
   }
 
   /** Starts filling the warm pools (in the background). */
   start(): void {
-    for (const p of this.pools.values()) p.fill();
+    for (const p of this.pools.values()) if (p instanceof WarmPool) p.fill();
   }
 
   /** Resolves when every warm pool is full. */
   async poolsFull(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.full()));
+    await Promise.all([...this.pools.values()].map((p) => (p instanceof WarmPool ? p.full() : p.settled())));
+  }
+
+  /**
+   * Takes a ready worker of `template` from its pool for a create about to happen (the service
+   * decides warm or cold when the core starts the session's hold, and passes the worker on to
+   * `create`); undefined when none waits. The caller owns the worker: create with it or destroy it.
+   */
+  reserve(template: string): SessionWorker | undefined {
+    return this.pools.get(template)?.take();
+  }
+
+  /** A session of `template` ended: its policy-driven pool applies the policy's decision. */
+  released(template: string, d: KeepDecision): void {
+    const p = this.pools.get(template);
+    if (p instanceof PolicyPool) p.released(d);
+  }
+
+  /** Workers of `template` ready in its pool now. */
+  idle(template: string): number {
+    return this.pools.get(template)?.available ?? 0;
+  }
+
+  /** The latest measured build of a worker of `template` (ms; 0 before the first). */
+  lastBuildMs(template: string): number {
+    return this.buildMs.get(template) ?? 0;
   }
 
   poolStats(): { template: string; size: number; available: number; recycled: number; lastError?: string }[] {
@@ -121,16 +151,29 @@ export class SessionManager {
   }
 
   /** `placement`: where the caller placed the session (its node, and the job that holds its resources). */
-  async create(req: CreateSessionRequest, placement?: { readonly node: string; readonly jobId?: string }): Promise<CreateOutcome> {
-    if (this.closed) return { kind: 'closed', message: 'the session manager is shut down' };
+  /**
+   * `placement`: where the caller placed the session (its node, and the job that holds its
+   * resources); `worker`: one the caller reserved (`reserve`), or null to build one (a cold start
+   * decided by the caller); absent: taken from the pool when one waits.
+   */
+  async create(req: CreateSessionRequest, placement?: { readonly node: string; readonly jobId?: string; readonly worker?: SessionWorker | null }): Promise<CreateOutcome> {
+    const given = placement?.worker;
+    if (this.closed) {
+      if (given) await given.destroy();
+      return { kind: 'closed', message: 'the session manager is shut down' };
+    }
     const t = this.templates.get(req.template);
-    if (!t) return { kind: 'unknown-template', message: `unknown template '${req.template}' (known: ${[...this.templates.keys()].join(', ') || 'none'})` };
-    let worker = this.pools.get(t.name)?.take();
+    if (!t) {
+      if (given) await given.destroy();
+      return { kind: 'unknown-template', message: `unknown template '${req.template}' (known: ${[...this.templates.keys()].join(', ') || 'none'})` };
+    }
+    let worker = given === undefined ? this.pools.get(t.name)?.take() : (given ?? undefined);
     const cold = worker === undefined;
     if (!worker) {
       const r = await SessionWorker.start(t, this.wo);
       if (r.kind === 'failed') return { kind: 'worker-failed', message: `template '${t.name}': ${r.message}` };
       worker = r.worker;
+      this.buildMs.set(t.name, worker.startMs);
     }
     if (this.closed) {
       await worker.destroy();

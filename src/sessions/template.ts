@@ -1,14 +1,45 @@
 import { spawnSync } from 'node:child_process';
 import { z } from 'zod';
+import '../../policies/index.ts';
+import { warmPoolPolicyNames, warmPoolPolicyParams } from '../context/warm-pool-registry.ts';
 import { formatIssues } from '../scenario/load.ts';
 
 /**
  * A session template: the environment a session's worker is built from. `setup` commands run once,
  * in the worker's working directory, when the worker is created (their cost is the cold start);
- * `warmPool` keeps that many workers built ahead of demand. Units: milli-CPU, MiB, seconds.
+ * `warmPool` keeps workers built ahead of demand (prefilled, or sized by a warm-pool policy). Units: milli-CPU, MiB, seconds.
  */
 export const RUNTIMES = ['node', 'shell', 'python'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
+
+/**
+ * A prefilled pool: `size` workers built at start and after every take; one idle for
+ * `idleRecycleSec` is rebuilt. Not a simulator policy (the simulator has no prefill): it is
+ * `fixed` with `perContext: size` plus a refill on take instead of on release.
+ */
+const PrefilledPoolSchema = z.strictObject({
+  size: z.number().int().min(0).max(256),
+  idleRecycleSec: z.number().positive().max(7 * 86400),
+});
+
+/**
+ * A pool driven by a registered warm-pool policy (src/context/warm-pool-policy.ts), as in the
+ * simulator: empty at start; after each session of the template ends the policy says how many
+ * idle workers to hold and when the new one expires (src/sessions/policy-pool.ts).
+ */
+const PolicyPoolSchema = z
+  .strictObject({
+    policy: z.string().min(1),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((w, ctx) => {
+    if (!warmPoolPolicyNames().includes(w.policy)) {
+      ctx.addIssue({ code: 'custom', path: ['policy'], message: `unknown warm-pool policy '${w.policy}' (known: ${warmPoolPolicyNames().join(', ')})` });
+      return;
+    }
+    const r = warmPoolPolicyParams(w.policy).safeParse(w.params);
+    if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...i.path.map(String), ...(i.code === 'unrecognized_keys' ? [i.keys.join(',')] : [])], message: i.code === 'unrecognized_keys' ? 'unknown param' : i.message });
+  });
 
 export const TemplateSchema = z.strictObject({
   name: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ., _ or -'),
@@ -21,14 +52,15 @@ export const TemplateSchema = z.strictObject({
     gpuMilli: z.number().int().min(0).max(1_000_000).optional(),
   }),
   setup: z.array(z.string().min(1).max(64 * 1024)).max(64).optional(),
-  warmPool: z
-    .strictObject({
-      size: z.number().int().min(0).max(256),
-      idleRecycleSec: z.number().positive().max(7 * 86400),
-    })
-    .optional(),
+  warmPool: z.union([PrefilledPoolSchema, PolicyPoolSchema]).optional(),
 });
 export type Template = z.infer<typeof TemplateSchema>;
+export type PolicyPoolSpec = z.infer<typeof PolicyPoolSchema>;
+
+/** The template's warm-pool policy, when its pool is policy-driven. */
+export function poolPolicy(t: Template): PolicyPoolSpec | undefined {
+  return t.warmPool && 'policy' in t.warmPool ? t.warmPool : undefined;
+}
 
 /** PATH inside a session (the sandbox scrubs the host's environment). */
 export const SESSION_PATH = '/usr/local/bin:/usr/bin:/bin';

@@ -32,7 +32,8 @@ export class WarmPool {
   ) {}
 
   get size(): number {
-    return this.template.warmPool?.size ?? 0;
+    const w = this.template.warmPool;
+    return w && 'size' in w ? w.size : 0;
   }
 
   /** Workers waiting in the pool now. */
@@ -90,7 +91,8 @@ export class WarmPool {
     this.failures = 0;
     const w = r.worker;
     if (this.closed) return void this.reclaim(w);
-    const recycleMs = (this.template.warmPool?.idleRecycleSec ?? 3600) * 1000;
+    const wp = this.template.warmPool;
+    const recycleMs = (wp && 'idleRecycleSec' in wp ? wp.idleRecycleSec : 3600) * 1000;
     const entry = {
       worker: w,
       timer: setTimeout(() => {
