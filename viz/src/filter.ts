@@ -1,3 +1,4 @@
+import { treeOf, treeRoot } from './job-tree.ts';
 import type { RunView as RunModel } from './run-view.ts';
 
 /**
@@ -5,7 +6,7 @@ import type { RunView as RunModel } from './run-view.ts';
  * event types (empty set: all). Shared by the schedule, the inspector and the URL.
  */
 export interface Filter {
-  /** Job id search: exact id, or a substring when no id matches exactly; '' = none. */
+  /** Job id search: exact id, or a substring when no id matches exactly, or `tree:<id>` (the job and its descendants); '' = none. */
   q: string;
   hiddenTenants: Set<string>;
   /** Job states to show (JobRow.state values); empty = every state. */
@@ -19,10 +20,18 @@ export const emptyFilter = (): Filter => ({ q: '', hiddenTenants: new Set(), sta
 /** Per job: 0 filtered out (drawn faint), 1 shown, 2 shown and matched by the search. */
 export const FLAG = { out: 0, shown: 1, hit: 2 } as const;
 
-/** Whether the search matches `id`: exact when some job has that exact id, else by substring. */
+/**
+ * Whether the search matches `id`: `tree:<id>` matches that job and all its descendants; else
+ * exact when some job has that exact id, else by substring.
+ */
 export function searchMatcher(m: RunModel, q: string): (id: string) => boolean {
   const s = q.trim();
   if (s === '') return () => false;
+  const root = treeRoot(s);
+  if (root !== undefined) {
+    const all = new Set(treeOf(m.jobs).subtree(root));
+    return (id) => all.has(id);
+  }
   if (m.jobs.indexOf(s) !== undefined) return (id) => id === s;
   const lo = s.toLowerCase();
   return (id) => id.toLowerCase().includes(lo);

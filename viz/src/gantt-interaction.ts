@@ -58,7 +58,12 @@ export function wireGantt(c: HTMLCanvasElement, tooltip: HTMLElement, g: GanttCo
     if (drag && !drag.moved) {
       const rect = c.getBoundingClientRect();
       const px = ev.clientX - rect.left;
-      if (px >= LEFT) host.setCursor(timeScale(host.domain(), g.width()).invert(px));
+      if (px >= LEFT) {
+        host.setCursor(timeScale(host.domain(), g.width()).invert(px));
+        // A click on a bar also picks its job for the job tree panel (job-tree-view.ts).
+        const job = g.hit(px, ev.clientY - rect.top);
+        if (job) c.dispatchEvent(new CustomEvent('job-pick', { detail: job.row.id }));
+      }
       else {
         const node = g.nodeAtLabel(ev.clientY - rect.top);
         if (node !== undefined) g.toggleNode(node);

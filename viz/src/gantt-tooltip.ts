@@ -1,4 +1,5 @@
 import { esc, fmtInt, fmtT } from './format.ts';
+import { treeLine } from './job-tree-view.ts';
 import type { JobInfo, RunView as RunModel } from './run-view.ts';
 
 /** Fills and places the tooltip for a job under the pointer (client coordinates). */
@@ -7,6 +8,7 @@ export function showJobTip(tip: HTMLElement, m: RunModel, colorOf: (tenant: stri
   const wait = r.start >= 0 ? r.start - r.submit : NaN;
   const ran = r.start >= 0 ? (r.end >= 0 ? r.end : m.lastT) - r.start : NaN;
   const demand = job.gpus > 0 ? `${job.gpus} GPU × ${r.reqMilli} milli${r.milli > 0 && r.milli !== r.reqMilli ? ` (granted ${r.milli})` : ''}` : 'CPU only';
+  const tree = treeLine(m, r.id, job.parent, job.depth);
   const marks = [r.preemptions > 0 ? `preempted ${r.preemptions}×` : '', r.nodeLosses > 0 ? `lost with its node ${r.nodeLosses}×` : '', r.lostMs > 0 ? `lost work ${fmtT(r.lostMs)}` : ''].filter(Boolean).join(' · ');
   tip.innerHTML =
     `<b>${esc(r.id)}</b> <span style="color:${colorOf(r.tenant)}">■</span> ${esc(r.tenant)}<br>` +
@@ -17,7 +19,8 @@ export function showJobTip(tip: HTMLElement, m: RunModel, colorOf: (tenant: stri
     `attempts ${r.attempts}` +
     (marks ? `<br>${marks}` : '') +
     (r.reason ? `<br>reason: ${esc(r.reason)}` : '') +
-    (job.extra ? `<br>${esc(job.extra)}` : '');
+    (job.extra ? `<br>${esc(job.extra)}` : '') +
+    (tree ? `<br>${esc(tree)} <small>(click: its tree below the inspector)</small>` : '');
   tip.dataset.job = r.id;
   tip.hidden = false;
   const w = tip.offsetWidth;

@@ -15,6 +15,9 @@ export interface JobInfo {
   readonly mem: number;
   readonly prio: number;
   readonly dur: number;
+  /** A child job (arrival record's `parent`, `depth`): its parent's id and its depth; '' and 0 for a top-level job. */
+  readonly parent: string;
+  readonly depth: number;
   /** Fields of the last start record that the tooltip shows as they are (gang parts …). */
   extra: string;
 }

@@ -10,12 +10,15 @@ export interface JobInfo {
   mem: number;
   prio: number;
   dur: number;
+  /** The parent's id ('' for a top-level job) and the depth (0 for a top-level job). */
+  parent: string;
+  depth: number;
   extra: string;
 }
 
 /** Column offsets in a job's numeric and string entries (wire.ts JOB_NUM_FIELDS, JOB_STR_FIELDS). */
-const N = { submit: 0, start: 1, end: 2, tenantIx: 10 } as const;
-const S = { id: 0, tenant: 1, state: 2 } as const;
+const N = { submit: 0, start: 1, end: 2, tenantIx: 10, depth: 16 } as const;
+const S = { id: 0, tenant: 1, state: 2, parent: 7 } as const;
 
 /**
  * The page's jobs as the worker sends them: columns (JOB_NUM numbers and JOB_STR string codes per
@@ -87,6 +90,15 @@ export class JobTable {
     return this.num[j * JOB_NUM + 15];
   }
 
+  /** The parent job's id ('' for a top-level job). */
+  parent(j: number): string {
+    return this.strings[this.str[j * JOB_STR + S.parent]];
+  }
+  /** Depth in its job tree (0 for a top-level job). */
+  depth(j: number): number {
+    return this.num[j * JOB_NUM + N.depth];
+  }
+
   /** The index of the job with this id, if any. */
   indexOf(id: string): number | undefined {
     const ix = (this.index ??= new Map());
@@ -119,7 +131,7 @@ export class JobTable {
       lostMs: n[8],
       nodeLosses: n[9],
     };
-    const info: JobInfo = { row, tenantIx: n[10], gpus: n[11], cpu: n[12], mem: n[13], prio: n[14], dur: n[15], extra: S[s[6]] };
+    const info: JobInfo = { row, tenantIx: n[10], gpus: n[11], cpu: n[12], mem: n[13], prio: n[14], dur: n[15], parent: S[s[7]], depth: n[16], extra: S[s[6]] };
     this.built[j] = info;
     return info;
   }

@@ -4,8 +4,9 @@ import { load } from './page-load.ts';
 import { wireExports } from './page-exports.ts';
 import { installHook } from './page-hook.ts';
 import { selectRun, setMode } from './page-nav.ts';
-import { $, available, onFrame, schedule, st, width, type Mode } from './page-state.ts';
+import { $, available, model, onFrame, schedule, st, width, type Mode } from './page-state.ts';
 import { applyUrl, writeUrl } from './page-url.ts';
+import { renderJobTree, shownJob, wireJobTree } from './job-tree-view.ts';
 import { gantt, goToSearched, host, renderRunView, step } from './run-page.ts';
 import { renderStudy } from './study-page.ts';
 import { parseHash } from './url-state.ts';
@@ -39,7 +40,10 @@ function render(all: boolean): void {
   for (const v of document.querySelectorAll<HTMLElement>('[data-view]')) v.hidden = !can || v.dataset.view !== st.mode;
   if (!can) $('status').textContent = st.manifest.live ? 'nothing to draw yet' : 'nothing to draw';
   for (const b of document.querySelectorAll<HTMLButtonElement>('#tabs button')) b.classList.toggle('on', b.dataset.mode === st.mode);
-  if (st.mode === 'run' && st.feeds.length > 0) renderRunView(all, w, parts, lap);
+  if (st.mode === 'run' && st.feeds.length > 0) {
+    renderRunView(all, w, parts, lap);
+    renderJobTree($('job-tree'), model(), shownJob(model(), st.filter.q, picked));
+  }
   else if (st.mode === 'compare' && st.feeds.length > 0) {
     if (all) renderCompare();
     lap('compare');
@@ -72,11 +76,24 @@ $('zoom-reset').addEventListener('click', () => host.setDomain(st.full));
 for (const b of document.querySelectorAll<HTMLButtonElement>('#tabs button')) b.addEventListener('click', () => setMode(b.dataset.mode as Mode));
 $('ev-prev').addEventListener('click', () => step(-1));
 $('ev-next').addEventListener('click', () => step(1));
+/** The job a click on a bar picked for the job tree panel ('' = the searched one). */
+let picked = '';
+$('gantt').addEventListener('job-pick', (ev) => {
+  picked = (ev as CustomEvent<string>).detail;
+  schedule(false);
+});
+wireJobTree($('job-tree'), (q, pick) => {
+  $<HTMLInputElement>('search').value = q;
+  st.filter.q = q;
+  picked = pick;
+  schedule(false);
+});
 let searchTimer = 0;
 $<HTMLInputElement>('search').addEventListener('input', (ev) => {
   clearTimeout(searchTimer);
   searchTimer = window.setTimeout(() => {
     st.filter.q = (ev.target as HTMLInputElement).value.trim();
+    picked = '';
     schedule(false);
   }, 120);
 });

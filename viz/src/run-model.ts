@@ -228,7 +228,7 @@ export class RunModel {
           this.tenantIndex.set(r.tenant, ti);
         }
         this.jobIndex.set(r.job, this.jobs.length);
-        this.jobs.push({ row, tenantIx: ti, gpus: r.gpus, cpu: r.cpu, mem: r.mem, prio: r.prio, dur: r.dur, extra: '' });
+        this.jobs.push({ row, tenantIx: ti, gpus: r.gpus, cpu: r.cpu, mem: r.mem, prio: r.prio, dur: r.dur, parent: r.parent ?? '', depth: r.depth ?? 0, extra: '' });
         break;
       }
       case 'start':

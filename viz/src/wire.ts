@@ -13,9 +13,9 @@ import type { RunModel } from './run-model.ts';
  */
 
 /** Numeric job columns, in this order, `JOB_NUM` per job. */
-export const JOB_NUM_FIELDS = ['submit', 'start', 'end', 'reqGpus', 'reqMilli', 'milli', 'attempts', 'preemptions', 'lostMs', 'nodeLosses', 'tenantIx', 'gpus', 'cpu', 'mem', 'prio', 'dur'] as const;
+export const JOB_NUM_FIELDS = ['submit', 'start', 'end', 'reqGpus', 'reqMilli', 'milli', 'attempts', 'preemptions', 'lostMs', 'nodeLosses', 'tenantIx', 'gpus', 'cpu', 'mem', 'prio', 'dur', 'depth'] as const;
 /** String job columns (codes into the string table), in this order. */
-export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reason', 'extra'] as const;
+export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reason', 'extra', 'parent'] as const;
 export const JOB_NUM = JOB_NUM_FIELDS.length;
 export const JOB_STR = JOB_STR_FIELDS.length;
 
@@ -121,9 +121,9 @@ export class DeltaEncoder {
     dirty.forEach((j, k) => {
       const J = m.jobs[j];
       const r = J.row;
-      const n = [r.submit, r.start, r.end, r.reqGpus, r.reqMilli, r.milli, r.attempts, r.preemptions, r.lostMs, r.nodeLosses, J.tenantIx, J.gpus, J.cpu, J.mem, J.prio, J.dur];
+      const n = [r.submit, r.start, r.end, r.reqGpus, r.reqMilli, r.milli, r.attempts, r.preemptions, r.lostMs, r.nodeLosses, J.tenantIx, J.gpus, J.cpu, J.mem, J.prio, J.dur, J.depth];
       num.set(n, k * JOB_NUM);
-      const s = [r.id, r.tenant, r.state, r.node, r.gpus, r.reason, J.extra];
+      const s = [r.id, r.tenant, r.state, r.node, r.gpus, r.reason, J.extra, J.parent];
       for (let f = 0; f < JOB_STR; f++) str[k * JOB_STR + f] = this.code(s[f]);
     });
     // Lanes: from the oldest segment open at the last post (or the first new one).
