@@ -44,10 +44,14 @@ export interface DrawStats {
   rejectMarks: number;
   /** Bars of jobs matched by the search. */
   hitBars: number;
+  /** Child jobs' bars marked with a notch at their start (job trees). */
+  childMarks: number;
   ms: number;
 }
 
 const MAX_HEIGHT = 520;
+/** The notch on a child job's bar (job-tree.ts). */
+const CHILD_NOTCH_COLOR = '#1a1a1a';
 const OUT_COLOR = '#e4e4e4';
 
 /**
@@ -63,7 +67,7 @@ const OUT_COLOR = '#e4e4e4';
  * overview: gantt-overview.ts.
  */
 export class Gantt {
-  stats: DrawStats = { lanes: 0, rows: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, preemptMarks: 0, lossMarks: 0, rejectMarks: 0, hitBars: 0, ms: 0 };
+  stats: DrawStats = { lanes: 0, rows: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, preemptMarks: 0, lossMarks: 0, rejectMarks: 0, hitBars: 0, childMarks: 0, ms: 0 };
   private rows: Row[] = [];
   private orderVersion = -1;
   private orderModel: RunModel | undefined;
@@ -198,6 +202,8 @@ export class Gantt {
     let preemptMarks = 0;
     let lossMarks = 0;
     let hitBars = 0;
+    let childMarks = 0;
+    const notch = rgbaOf(CHILD_NOTCH_COLOR);
     ctx.save();
     ctx.beginPath();
     ctx.rect(xL, 0, xR - xL, H);
@@ -249,6 +255,11 @@ export class Gantt {
           if (a < lastPx) a = lastPx;
           // A 1px gap separates adjacent bars that are wide enough to show it.
           layer.rect(a, y, b - a > 3 ? b - a - 1 : b - a, h, jobRgba[j]);
+          // A child job (arrival with a parent): a small notch at the top of its bar's start.
+          if (s >= d0 && b - a >= 5 && m.jobs.depth(j) > 0) {
+            layer.rect(a, y, 2, Math.min(h, 5), notch);
+            childMarks++;
+          }
           painted++;
           lastPx = b;
         }
@@ -265,7 +276,7 @@ export class Gantt {
       ctx.fillRect(Math.round(x(cur)), 0, 1, H);
     }
     ctx.restore();
-    this.stats = { lanes: m.lanes.length, rows: n, bars, jobsDrawn, painted, merged, preemptMarks, lossMarks, rejectMarks, hitBars, ms: performance.now() - t0ms };
+    this.stats = { lanes: m.lanes.length, rows: n, bars, jobsDrawn, painted, merged, preemptMarks, lossMarks, rejectMarks, hitBars, childMarks, ms: performance.now() - t0ms };
     const ds = this.canvas.dataset;
     ds.lanes = String(m.lanes.length);
     ds.rows = String(n);
@@ -281,6 +292,7 @@ export class Gantt {
     ds.lossMarks = String(lossMarks);
     ds.rejectMarks = String(rejectMarks);
     ds.hitBars = String(hitBars);
+    ds.childMarks = String(childMarks);
     this.drawAxis(x);
     return this.stats;
   }
