@@ -50,8 +50,8 @@ export interface DrawStats {
 }
 
 const MAX_HEIGHT = 520;
-/** The notch on a child job's bar (job-tree.ts). */
-const CHILD_NOTCH_COLOR = '#1a1a1a';
+/** The notch cut into a child job's bar (job-tree.ts): the page's background, visible on dark and light tenant colours. */
+const CHILD_NOTCH_COLOR = '#ffffff';
 const OUT_COLOR = '#e4e4e4';
 
 /**
@@ -255,9 +255,9 @@ export class Gantt {
           if (a < lastPx) a = lastPx;
           // A 1px gap separates adjacent bars that are wide enough to show it.
           layer.rect(a, y, b - a > 3 ? b - a - 1 : b - a, h, jobRgba[j]);
-          // A child job (arrival with a parent): a small notch at the top of its bar's start.
-          if (s >= d0 && b - a >= 5 && m.jobs.depth(j) > 0) {
-            layer.rect(a, y, 2, Math.min(h, 5), notch);
+          // A child job (arrival with a parent): a small notch cut at the top of its bar's start.
+          if (s >= d0 && b - a >= 8 && h >= 6 && m.jobs.depth(j) > 0) {
+            layer.rect(a, y, 4, Math.min(5, h >> 1), notch);
             childMarks++;
           }
           painted++;
