@@ -9,12 +9,12 @@ import { tempState } from './service-helpers.ts';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const shell = (warmPool: unknown) => ({ name: 'sh', runtime: 'shell', resources: { cpuMilli: 100, memoryMiB: 64 }, setup: ['echo fresh > mark.txt'], warmPool });
+const shell = (warmPool: unknown, setup = ['echo fresh > mark.txt']) => ({ name: 'sh', runtime: 'shell', resources: { cpuMilli: 100, memoryMiB: 64 }, setup, warmPool });
 
-async function start(warmPool: unknown) {
+async function start(warmPool: unknown, setup?: string[]) {
   const dir = tempState();
   dirs.push(dir);
-  const s = await startSessionService(dir, { templates: [shell(warmPool)] });
+  const s = await startSessionService(dir, { templates: [shell(warmPool, setup)] });
   const pool = () => s.sessions.poolStats().find((p) => p.template === 'sh')!;
   const create = async () => {
     const r = await s.post('/v1/sessions', { tenant: 'team-a', template: 'sh' });
@@ -108,6 +108,18 @@ describe('policy-driven warm pools', () => {
         await s.del(a.id);
         expect(s.pool().size).toBe(0);
       }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a create whose worker fails to build leaves nothing warm (no policy asked)', async () => {
+    const s = await start({ policy: 'fixed', params: { perContext: 1 } }, ['exit 3']);
+    try {
+      const r = await s.post('/v1/sessions', { tenant: 'team-a', template: 'sh' });
+      expect(r.statusCode).toBe(503);
+      expect(r.json().error.code).toBe('worker-failed');
+      expect(s.pool()).toMatchObject({ size: 0, available: 0 });
     } finally {
       await s.close();
     }

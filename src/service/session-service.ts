@@ -177,6 +177,7 @@ export class SessionService {
     const worker = this.svc.holds.contexts.claim(jobId);
     const out = await m.create(req, { node, jobId, ...(worker !== undefined ? { worker } : {}) });
     if (out.kind !== 'created') {
+      if (this.svc.holds.node(jobId) !== undefined) this.svc.holds.contexts.noInstance(jobId);
       await this.svc.releaseHold(jobId, `session create failed: ${out.kind}`);
       return refused(SESSION_ERROR_STATUS[out.kind], out.kind, out.message);
     }

@@ -39,6 +39,8 @@ export class SessionWarmStarts implements ContextHooks {
   private readonly policies = new Map<string, WarmPoolPolicy>();
   private readonly reserved = new Map<string, SessionWorker | null>();
   private readonly arrivalsOf = new Map<string, { t: number; tenant: string }[]>();
+  /** Holds whose session was never created (its worker failed to build): their release leaves nothing warm. */
+  private readonly unused = new Set<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -56,6 +58,11 @@ export class SessionWarmStarts implements ContextHooks {
     const w = this.reserved.get(jobId);
     this.reserved.delete(jobId);
     return w;
+  }
+
+  /** Hold `jobId`'s session was not created: its release asks no policy (the simulator's "stopped before ready"). */
+  noInstance(jobId: string): void {
+    this.unused.add(jobId);
   }
 
   readonly warm: WarmView = {
@@ -79,7 +86,7 @@ export class SessionWarmStarts implements ContextHooks {
     const left = this.claim(job.id);
     if (left) void left.destroy();
     const policy = this.policies.get(template);
-    if (!policy) return;
+    if (this.unused.delete(job.id) || !policy) return;
     const d = policy.afterRelease({ context: template, tenant: job.tenant, node: 0, milliGpu: job.gpus * job.milli }, this.view());
     if (!Number.isInteger(d.keep) || d.keep < 0 || (d.ttlMs !== undefined && !(d.ttlMs >= 0))) {
       throw new Error(`warm-pool policy '${policy.name}' returned ${JSON.stringify(d)} for template ${template} (want { keep: integer >= 0, ttlMs?: ms >= 0 })`);
