@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobOutput } from '../src/live/live-executor.ts';
-import { detectSandbox, layerNames, privateTmpDirs, type SandboxLayers } from '../src/live/sandbox.ts';
+import { detectSandbox, jobTmpDirs, layerNames, privateTmpDirs, type SandboxLayers } from '../src/live/sandbox.ts';
 import { mountPlan, mountPoints, planText } from '../src/live/sandbox-mounts.ts';
 import { WorkSpecSchema, type WorkSpec } from '../src/live/work-spec.ts';
 import { loadScenario } from '../src/scenario/load.ts';
@@ -84,7 +84,8 @@ describe('sandbox hardening: each layer enforced by the kernel, seen from inside
     expect(String(r.rootOpts).split(',')).toContain('ro');
   });
 
-  const tmpWhy = missing(L.privateTmp, 'netns+pidns');
+  // Without the read-only root a worker that lives under /tmp keeps the host's /tmp (a private one would hide it).
+  const tmpWhy = missing(L.privateTmp, 'netns+pidns') || (jobTmpDirs(L, [node, script]).includes('/tmp') ? '' : `worker under /tmp and ${missing(L.readOnlyRoot, 'read-only-root')}`);
   it.skipIf(tmpWhy !== '')(title('/tmp is private: the host does not see what a job writes there, nor the job the host files', tmpWhy), async () => {
     const name = `/tmp/gpulab-job-wrote-${process.pid}`;
     const r = await x.js('tmp', `const fs=require('fs');fs.writeFileSync(${JSON.stringify(name)},'x');console.log(JSON.stringify({sees:fs.existsSync(${JSON.stringify(hostMarker)})}))`);

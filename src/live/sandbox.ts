@@ -123,7 +123,10 @@ export function detectSandbox(mode: 'auto' | 'none' = 'auto', probe?: { node: st
   const utsRun = ns ? run('unshare', ['--uts', '--ipc', '--', 'true']) : { ok: false, why: 'no namespaces' };
   const utsIpc = utsRun.ok || off('uts-ns+ipc-ns', utsRun.why);
   const quotaBytes = limits.workdirQuotaMiB * 2 ** 20;
-  const rootRun = ns ? probeRootfs(utsIpc, probeCmd, quotaBytes, setpriv ? NOBODY : 0) : { ok: false, why: 'no namespaces' };
+  // The worker's node binary and script are kept in the new root as a worker's are (the script
+  // is named inside probeCmd's -e text, so it must be passed on its own: under /tmp it is bound back).
+  const keep = probe ? [probe.node, probe.script] : [];
+  const rootRun = ns ? probeRootfs(utsIpc, probeCmd, keep, quotaBytes, setpriv ? NOBODY : 0) : { ok: false, why: 'no namespaces' };
   const readOnlyRoot = rootRun.ok || off('read-only-root', rootRun.why);
   if (!readOnlyRoot) off('workdir-quota', 'its tmpfs is part of the read-only root layer');
   const loRun = !ns ? { ok: false, why: 'no netns' } : works('nsenter', ['--version']) ? run('unshare', ['--net', '--', 'ip', 'link', 'set', 'lo', 'up']) : { ok: false, why: 'no nsenter' };
@@ -149,10 +152,9 @@ export function detectSandbox(mode: 'auto' | 'none' = 'auto', probe?: { node: st
 }
 
 /** Runs the worker's mount plan once, in a scratch workdir, and checks that `/` is read-only. */
-function probeRootfs(uts: boolean, probeCmd: string[], quotaBytes: number, uid: number): { ok: boolean; why: string } {
+function probeRootfs(uts: boolean, probeCmd: string[], keep: readonly string[], quotaBytes: number, uid: number): { ok: boolean; why: string } {
   const w = mkdtempSync(join(tmpdir(), 'gpulab-rootfs-probe-'));
   try {
-    const keep = probeCmd.filter((a) => a.startsWith('/'));
     const check = 'if (true > /.gpulab-rw-probe) 2>/dev/null; then echo "root stays writable" >&2; exit 1; fi; exec "$@"';
     const args = [...NS_ARGS, ...(uts ? ['--uts', '--ipc'] : []), '--', '/bin/sh', '-c', ROOTFS_SCRIPT, 'sandbox', uts ? 'gpulab-' : '', planText(hostPlan(keep, quotaBytes, uid)), '/bin/sh', '-c', check, 'check', ...probeCmd];
     // the PATH a worker's wrapper gets (worker-process.ts)
