@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MARKER_ENV } from '../src/live/proc-scan.ts';
-import { tempState } from './service-helpers.ts';
+import { serveProcess, tempState } from './service-helpers.ts';
 
 // A real service process, 50 jobs, kill -9 mid-run, a restart on the same state: every job ends
 // in exactly one terminal state, finished ones keep their single run, and nothing is left behind.
@@ -20,21 +19,6 @@ recovery: { maxAttempts: 3 }
 drainGraceSec: 0
 `;
 
-function serve(state: string): Promise<{ p: ChildProcess; url: string }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve.ts', '--config', join(state, 'serve.yaml'), '--state', state, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    p.stderr!.on('data', (d) => (err += d));
-    p.stdout!.on('data', (d) => {
-      out += d;
-      // It listens first, recovers, then says ready.
-      const m = /listening on (http:\/\/\S+)\n(?:.*\n)*ready \(epoch \d+\)/.exec(out);
-      if (m) resolve({ p, url: m[1] });
-    });
-    p.on('exit', (code) => reject(new Error(`service exited ${code}: ${err.slice(-2000)}`)));
-  });
-}
 
 type Job = { id: string; state: string; attempts: number };
 async function jobs(url: string): Promise<Job[]> {
@@ -58,7 +42,7 @@ function leftovers(workRoot: string): number[] {
 describe('gpulab serve survives kill -9', () => {
   it('50 jobs: each ends in exactly one terminal state, finished ones never rerun, no process or workdir left', async () => {
     writeFileSync(join(dir, 'serve.yaml'), CONFIG);
-    const first = await serve(dir);
+    const first = await serveProcess(dir);
     // 8 slots (2 nodes × 4000 milli-CPU / 1000): sleeps of 150–600 ms, so some finish, some run, most queue.
     const sent: string[] = [];
     for (let i = 0; i < 50; i++) {
@@ -78,7 +62,7 @@ describe('gpulab serve survives kill -9', () => {
     expect(doneBefore.length).toBeGreaterThanOrEqual(10);
     expect(before.map((j) => j.state)).toContain('running');
 
-    const second = await serve(dir);
+    const second = await serveProcess(dir);
     try {
       expect(((await (await fetch(`${second.url}/readyz`)).json()) as { epoch: number }).epoch).toBe(2);
       let after: Job[] = [];

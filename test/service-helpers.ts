@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,4 +63,21 @@ export function workers(root: string): number[] {
     }
   }
   return out;
+}
+
+/** A real `npm run serve` process on `<state>/serve.yaml`, port 0; resolves with its URL once it says ready. */
+export function serveProcess(state: string): Promise<{ p: ChildProcess; url: string }> {
+  const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve.ts', '--config', join(state, 'serve.yaml'), '--state', state, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    p.stderr!.on('data', (d) => (err += d));
+    p.stdout!.on('data', (d) => {
+      out += d;
+      // It listens first, recovers, then says ready.
+      const m = /listening on (http:\/\/\S+)\n(?:.*\n)*ready \(epoch \d+\)/.exec(out);
+      if (m) resolve({ p, url: m[1] });
+    });
+    p.on('exit', (code) => reject(new Error(`service exited ${code}: ${err.slice(-2000)}`)));
+  });
 }

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +5,7 @@ import { listJobCgroups } from '../src/live/cgroups.ts';
 import { markedProcesses } from '../src/live/proc-scan.ts';
 import { detectSessionSandbox } from '../src/sessions/session-worker.ts';
 import { markerPrefix, rootTag } from '../src/sessions/session-worker.ts';
-import { tempState } from './service-helpers.ts';
+import { serveProcess, tempState } from './service-helpers.ts';
 
 // A real service process with sessions open (one busy in an exec), kill -9, a restart on the same
 // state: every session reads ended `service-restart`, its hold job is cancelled (not requeued),
@@ -26,20 +25,6 @@ templates:
 drainGraceSec: 0
 `;
 
-function serve(state: string): Promise<{ p: ChildProcess; url: string }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve.ts', '--config', join(state, 'serve.yaml'), '--state', state, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    p.stderr!.on('data', (d) => (err += d));
-    p.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)\n(?:.*\n)*ready \(epoch \d+\)/.exec(out);
-      if (m) resolve({ p, url: m[1] });
-    });
-    p.on('exit', (code) => reject(new Error(`service exited ${code}: ${err.slice(-2000)}`)));
-  });
-}
 
 const post = async (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -47,7 +32,7 @@ describe('sessions survive a service crash as records', () => {
   it('kill -9 with sessions open: after the restart they read ended service-restart; nothing of their workers is left', async () => {
     writeFileSync(join(dir, 'serve.yaml'), CONFIG);
     const root = join(dir, 'sessions');
-    const first = await serve(dir);
+    const first = await serveProcess(dir);
     const ids: { id: string; jobId: string; workerId: string }[] = [];
     for (let i = 0; i < 2; i++) {
       const r = await post(`${first.url}/v1/sessions`, { tenant: 'team-a', template: 'shell' });
@@ -65,7 +50,7 @@ describe('sessions survive a service crash as records', () => {
     first.p.kill('SIGKILL');
     await new Promise((r) => first.p.once('exit', r));
 
-    const second = await serve(dir);
+    const second = await serveProcess(dir);
     try {
       for (const s of ids) {
         const v = await (await fetch(`${second.url}/v1/sessions/${s.id}`)).json();

@@ -58,8 +58,8 @@ function keyOf(n: NodeView): string {
   return `${head}|${n.cpu}|${n.memory}|${n.cpuFree}|${n.memoryFree}|${free.join(',')}`;
 }
 
-/** Inserts `v` into ascending `a` ordered by `by` (node index → sort key). */
-function insertSorted(a: number[], v: number, by: ArrayLike<number> | undefined): void {
+/** The first position in ascending `a` (ordered by `by`: node index → sort key) whose key is not below `v`'s. */
+function lowerBound(a: readonly number[], v: number, by: ArrayLike<number> | undefined): number {
   const k = by ? by[v] : v;
   let lo = 0;
   let hi = a.length;
@@ -68,18 +68,16 @@ function insertSorted(a: number[], v: number, by: ArrayLike<number> | undefined)
     if ((by ? by[a[mid]] : a[mid]) < k) lo = mid + 1;
     else hi = mid;
   }
-  a.splice(lo, 0, v);
+  return lo;
+}
+
+/** Inserts `v` into ascending `a` ordered by `by`. */
+function insertSorted(a: number[], v: number, by: ArrayLike<number> | undefined): void {
+  a.splice(lowerBound(a, v, by), 0, v);
 }
 
 function removeSorted(a: number[], v: number, by: ArrayLike<number> | undefined): void {
-  const k = by ? by[v] : v;
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((by ? by[a[mid]] : a[mid]) < k) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(a, v, by);
   if (a[lo] !== v) throw new Error(`node ${v} missing from its group`); // an index bug, never input
   a.splice(lo, 1);
 }

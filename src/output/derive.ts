@@ -4,7 +4,7 @@ import type { LogRecord } from '../log/records.ts';
 import { MigFragmentation } from '../cluster/mig-fragmentation.ts';
 import { TenantTracker, type FairnessReport, type TrackedJob } from '../metrics/fairness.ts';
 import { gpuList } from './gpu-list.ts';
-import { jobStats } from './job-stats.ts';
+import { jobStats, type JobStats } from './job-stats.ts';
 
 /** One job's row (jobs.csv). Times in ms; -1 (start, end) and '' (node, gpus) mean "not yet / never". */
 export interface JobRow {
@@ -73,23 +73,7 @@ export interface TimelineRow {
  * no job is covered. Which jobs each covers: JCT (submit → finish) the `completed` (succeeded)
  * jobs; wait (submit → first start) the `started` jobs; makespan first arrival → last finish.
  */
-export interface RunMetrics {
-  jobs: number;
-  /** Succeeded jobs: the ones the JCT statistics cover. */
-  completed: number;
-  failed: number;
-  rejected: number;
-  cancelled: number;
-  /** Queued or running when the run ended (e.g. at `untilSec`): covered by no JCT. */
-  unfinished: number;
-  /** Jobs that started at least once: the ones the wait statistics cover. */
-  started: number;
-  jctMeanMs: number;
-  jctP50Ms: number;
-  jctP95Ms: number;
-  jctP99Ms: number;
-  waitMeanMs: number;
-  waitP95Ms: number;
+export interface RunMetrics extends JobStats {
   makespanMs: number;
   meanGpuAllocPct: number;
   /** Node failures; present only when a node went down during the run. */

@@ -4,11 +4,14 @@ import { mean, percentileSorted, round } from '../metrics/stats.ts';
 /** The part of a run's metrics read off its job rows: counts by end state, JCT and wait statistics. */
 export interface JobStats {
   jobs: number;
+  /** Succeeded jobs: the ones the JCT statistics cover. */
   completed: number;
   failed: number;
   rejected: number;
   cancelled: number;
+  /** Queued or running when the run ended (e.g. at `untilSec`): covered by no JCT. */
   unfinished: number;
+  /** Jobs that started at least once: the ones the wait statistics cover. */
   started: number;
   jctMeanMs: number;
   jctP50Ms: number;

@@ -1,6 +1,7 @@
 import type { KeepDecision } from '../context/warm-pool-policy.ts';
 import type { Template } from './template.ts';
 import { SessionWorker, type WorkerOptions, type WorkerStart } from './session-worker.ts';
+import { Reclaims } from './reclaims.ts';
 
 /** One pooled worker: being built (no worker yet) or ready; `expires`: wall ms, Infinity for none. */
 interface Slot {
@@ -28,7 +29,7 @@ export class PolicyPool {
   private slots: Slot[] = [];
   private closed = false;
   private building = 0;
-  private readonly reclaims = new Set<Promise<unknown>>();
+  private readonly reclaims = new Reclaims();
   lastError: string | undefined;
   /** Slots that expired (their TTL passed) unused. */
   recycled = 0;
@@ -89,7 +90,7 @@ export class PolicyPool {
       this.drop(slot);
       return;
     }
-    if (slot.dropped || this.closed) return void this.reclaim(r.worker);
+    if (slot.dropped || this.closed) return void this.reclaims.destroy(r.worker);
     slot.worker = r.worker;
     r.worker.onLost = (why) => {
       this.lastError = `pooled worker lost: ${why}`;
@@ -108,14 +109,7 @@ export class PolicyPool {
     slot.dropped = true;
     if (slot.timer) clearTimeout(slot.timer);
     this.slots = this.slots.filter((s) => s !== slot);
-    if (slot.worker) void this.reclaim(slot.worker);
-  }
-
-  private reclaim(w: SessionWorker): Promise<unknown> {
-    const p = w.destroy();
-    this.reclaims.add(p);
-    void p.then(() => this.reclaims.delete(p));
-    return p;
+    if (slot.worker) void this.reclaims.destroy(slot.worker);
   }
 
   /** Destroys every pooled worker (and any that finish building later); waits for the reclaims. */
@@ -123,6 +117,6 @@ export class PolicyPool {
     this.closed = true;
     for (const s of [...this.slots]) this.drop(s);
     while (this.building > 0) await new Promise((r) => setTimeout(r, 20));
-    await Promise.all([...this.reclaims]);
+    await this.reclaims.all();
   }
 }

@@ -1,5 +1,6 @@
 import type { Template } from './template.ts';
 import { SessionWorker, type WorkerOptions, type WorkerStart } from './session-worker.ts';
+import { Reclaims } from './reclaims.ts';
 
 /** Longest pause between refill attempts after failed builds, ms (doubling from 500 ms). */
 const MAX_BACKOFF_MS = 30_000;
@@ -18,7 +19,7 @@ export class WarmPool {
   private closed = false;
   private fillQueued = false;
   private readonly waiters: (() => void)[] = [];
-  private readonly reclaims = new Set<Promise<unknown>>();
+  private readonly reclaims = new Reclaims();
   lastError: string | undefined;
   /** Workers built and destroyed unused after idling `idleRecycleSec`. */
   recycled = 0;
@@ -90,7 +91,7 @@ export class WarmPool {
     }
     this.failures = 0;
     const w = r.worker;
-    if (this.closed) return void this.reclaim(w);
+    if (this.closed) return void this.reclaims.destroy(w);
     const wp = this.template.warmPool;
     const recycleMs = (wp && 'idleRecycleSec' in wp ? wp.idleRecycleSec : 3600) * 1000;
     const entry = {
@@ -116,14 +117,7 @@ export class WarmPool {
       clearTimeout(this.ready[i].timer);
       this.ready.splice(i, 1);
     }
-    void this.reclaim(w);
-  }
-
-  private reclaim(w: SessionWorker): Promise<unknown> {
-    const p = w.destroy();
-    this.reclaims.add(p);
-    void p.then(() => this.reclaims.delete(p));
-    return p;
+    void this.reclaims.destroy(w);
   }
 
   /** Destroys every pooled worker (and any that finish building later); waits for the reclaims. */
@@ -132,10 +126,10 @@ export class WarmPool {
     if (this.backoff) clearTimeout(this.backoff);
     for (const e of this.ready.splice(0)) {
       clearTimeout(e.timer);
-      void this.reclaim(e.worker);
+      void this.reclaims.destroy(e.worker);
     }
     for (const f of this.waiters.splice(0)) f();
     while (this.starting > 0) await new Promise((r) => setTimeout(r, 20));
-    await Promise.all([...this.reclaims]);
+    await this.reclaims.all();
   }
 }

@@ -8,7 +8,23 @@
  * CPU-only slot of a node. Segments in one lane never overlap and are appended in time order,
  * so `starts` and `ends` are both ascending (binary-searchable); an open segment has end=Infinity.
  */
-export interface Lane {
+export interface Lane extends LaneMeta {
+  starts: number[];
+  ends: number[];
+  jobs: number[];
+  /**
+   * Per segment, where in its GPU's row the job sits and how much of it it holds, in milli-GPU:
+   * the lowest offset free when it started (a MIG instance: its slice × 125) and the share
+   * granted. Drawn as a bar whose height is that share of the row. CPU lanes: 0 and 1000.
+   */
+  off: number[];
+  milli: number[];
+  /** How each segment ended: see SEG_END. Open segments: SEG_END.open. */
+  endKind: number[];
+}
+
+/** What identifies a lane and where it is drawn (the model's lanes and the page's typed-array copies share it). */
+export interface LaneMeta {
   key: string;
   node: string;
   nodeIx: number;
@@ -22,18 +38,6 @@ export interface Lane {
    * that GPU's row (`node/gpu`); a CPU lane is a row of its own.
    */
   row: string;
-  starts: number[];
-  ends: number[];
-  jobs: number[];
-  /**
-   * Per segment, where in its GPU's row the job sits and how much of it it holds, in milli-GPU:
-   * the lowest offset free when it started (a MIG instance: its slice × 125) and the share
-   * granted. Drawn as a bar whose height is that share of the row. CPU lanes: 0 and 1000.
-   */
-  off: number[];
-  milli: number[];
-  /** How each segment ended: see SEG_END. Open segments: SEG_END.open. */
-  endKind: number[];
 }
 
 /** Segment endings the Gantt marks. */

@@ -2,7 +2,8 @@ import type { FairnessReport } from '../../src/metrics/fairness.ts';
 import type { RunMetrics } from '../../src/output/derive.ts';
 import { JobTable } from './job-table.ts';
 import type { RecordRef } from './run-model.ts';
-import type { Delta } from './wire.ts';
+import type { LaneMeta } from './lanes.ts';
+import type { Delta, LaneColumns } from './wire.ts';
 
 export type { JobInfo } from './job-table.ts';
 
@@ -14,21 +15,7 @@ export type { JobInfo } from './job-table.ts';
  */
 
 /** A Gantt lane (see run-model.ts `Lane`), its segment columns as typed arrays. */
-export interface Lane {
-  key: string;
-  node: string;
-  nodeIx: number;
-  gpu: number;
-  slot: number;
-  instance: string;
-  row: string;
-  starts: Float64Array;
-  ends: Float64Array;
-  jobs: Uint32Array;
-  off: Float64Array;
-  milli: Float64Array;
-  endKind: Uint8Array;
-}
+export type Lane = LaneMeta & LaneColumns;
 
 /** Timeline columns (see run-model.ts `Series`). */
 export interface SeriesCols {

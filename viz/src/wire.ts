@@ -1,5 +1,6 @@
 import type { FairnessReport } from '../../src/metrics/fairness.ts';
 import type { RunMetrics } from '../../src/output/derive.ts';
+import type { LaneMeta } from './lanes.ts';
 import type { RunModel } from './run-model.ts';
 
 /**
@@ -19,11 +20,15 @@ export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reas
 export const JOB_NUM = JOB_NUM_FIELDS.length;
 export const JOB_STR = JOB_STR_FIELDS.length;
 
-export interface LaneDelta {
+export interface LaneDelta extends LaneColumns {
   lane: number;
   /** Set when the page has not seen this lane yet. */
-  meta?: { key: string; node: string; nodeIx: number; gpu: number; slot: number; instance: string; row: string };
+  meta?: LaneMeta;
   from: number;
+}
+
+/** A lane's segment columns as typed arrays (see lanes.ts `Lane`). */
+export interface LaneColumns {
   starts: Float64Array;
   ends: Float64Array;
   jobs: Uint32Array;
