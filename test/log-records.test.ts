@@ -19,12 +19,13 @@ const nodeSpecsAgree: Same<Required<NodeSpec>['gpus'][number], Required<LogNodeS
 
 const line = (r: object) => JSON.stringify(r);
 const ARRIVAL = { t: 0, ev: 'arrival', job: 'j1', tenant: 'a', cpu: 1000, mem: 1, gpus: 1, milli: 1000, prio: 0, dur: 100 };
+const RUN = { t: 0, ev: 'run', run: 'r', mode: 'sim', seed: 1, queue: 'fifo', placement: 'first-fit', nodes: [{ id: 'n0', cpu: 1000, memory: 1, gpus: [] }] };
 const START = { t: 5, ev: 'start', job: 'j1', node: 'n0', gpus: [0], milli: 1000, attempt: 1 };
 
 describe('log record schema', () => {
   it('mirrors JobState and NodeSpec (checked by tsc above)', () => {
     expect([statesAgree, nodeSpecsAgree]).toEqual([true, true]);
-    expect(LOG_EVENTS).toEqual(['run', 'arrival', 'admit', 'reject', 'start', 'preempt', 'requeue', 'finish', 'cancel', 'node-down', 'node-loss', 'node-up', 'end']);
+    expect(LOG_EVENTS).toEqual(['run', 'arrival', 'admit', 'reject', 'start', 'preempt', 'requeue', 'finish', 'cancel', 'node-down', 'node-loss', 'node-up', 'route', 'bounce', 'steal', 'shard-down', 'shard-up', 'end']);
   });
 
   it.each([
@@ -44,6 +45,17 @@ describe('log record schema', () => {
     [line({ ...ARRIVAL, parent: 'j0', depth: 0 }), { kind: 'invalid', ev: 'arrival', field: 'depth' }],
     [line({ ...ARRIVAL, parent: 'j0', depth: 1.5 }), { kind: 'invalid', ev: 'arrival', field: 'depth' }],
     [line({ t: 3, ev: 'cancel', job: 'j1' }), { kind: 'record' }],
+    [line({ t: 4, ev: 'route', job: 'j1', shard: 's0', n: 2 }), { kind: 'record' }],
+    [line({ t: 4, ev: 'route', job: 'j1', shard: 's0', n: 0 }), { kind: 'invalid', ev: 'route', field: 'n' }],
+    [line({ t: 4, ev: 'route', job: 'j1', shard: '', n: 1 }), { kind: 'invalid', ev: 'route', field: 'shard' }],
+    [line({ t: 4, ev: 'bounce', job: 'j1', shard: 's0' }), { kind: 'invalid', ev: 'bounce', field: 'reason' }],
+    [line({ t: 4, ev: 'steal', job: 'j1', from: 's0', to: 's1' }), { kind: 'record' }],
+    [line({ t: 4, ev: 'steal', job: 'j1', from: 's0' }), { kind: 'invalid', ev: 'steal', field: 'to' }],
+    [line({ t: 4, ev: 'shard-down', shard: 's1' }), { kind: 'record' }],
+    [line({ t: 4, ev: 'shard-up' }), { kind: 'invalid', ev: 'shard-up', field: 'shard' }],
+    [line({ ...RUN, hierarchy: { routing: 'least-loaded', shards: [{ id: 's0', nodes: ['n0'] }] } }), { kind: 'record', record: { ...RUN, hierarchy: { routing: 'least-loaded', shards: [{ id: 's0', nodes: ['n0'] }] } } }],
+    [line({ ...RUN, hierarchy: { routing: 'random', shards: [{ id: '', nodes: [] }] } }), { kind: 'invalid', ev: 'run', field: 'hierarchy.shards.0.id' }],
+    [line({ ...RUN, hierarchy: { routing: 'random', shards: [{ id: 's0', nodes: [''] }] } }), { kind: 'invalid', ev: 'run', field: 'hierarchy.shards.0.nodes.0' }],
   ])('classifies %s', (text, want) => {
     expect(checkLogLine(text)).toMatchObject(want);
   });
@@ -103,7 +115,7 @@ describe('reading a log back (deriveFromLog)', () => {
       expect((await deriveFromLog(log)).metrics()).toEqual(s.runs[0].metrics);
     }
     expect(mig).toBeGreaterThan(0);
-    expect(LOG_EVENTS.filter((e) => !seen.has(e))).toEqual(['cancel']);
+    expect(LOG_EVENTS.filter((e) => !seen.has(e))).toEqual(['cancel', 'route', 'bounce', 'steal', 'shard-down', 'shard-up']);
   });
 });
 
@@ -117,7 +129,7 @@ describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
     fc.record({ t: ms, ev: fc.constant(ev), ...fields }, { requiredKeys: ['t', 'ev', ...Object.keys(fields).filter((k) => !optional.includes(k))] as never });
   /** One valid record of every type (the run record too: zod alone decides it). */
   const valid: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-    rec('run', { run: str, mode: fc.constantFrom('sim', 'live'), seed: fc.integer(), queue: str, placement: str, nodes: fc.array(fc.record({ id, cpu: amount, memory: amount, gpus: fc.array(fc.record({ model: str, capacity: amount }), { maxLength: 2 }) }), { maxLength: 2 }) }),
+    rec('run', { run: str, mode: fc.constantFrom('sim', 'live'), seed: fc.integer(), queue: str, placement: str, nodes: fc.array(fc.record({ id, cpu: amount, memory: amount, gpus: fc.array(fc.record({ model: str, capacity: amount }), { maxLength: 2 }) }), { maxLength: 2 }), hierarchy: fc.record({ routing: str, shards: fc.array(fc.record({ id, nodes: fc.array(id, { maxLength: 3 }) }), { maxLength: 3 }) }) }, ['hierarchy']),
     rec('arrival', { job: id, tenant: str, cpu: amount, mem: amount, gpus: fc.nat(8), milli: amount, prio: fc.double({ noNaN: true, noDefaultInfinity: true }), dur: amount, models: fc.array(str, { maxLength: 2 }), mig: str, context: str, parent: id, depth: fc.integer({ min: 1, max: 9 }) }, ['models', 'mig', 'context', 'parent', 'depth']),
     rec('admit', { job: id }),
     rec('reject', { job: id, reason: str }),
@@ -129,10 +141,15 @@ describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
     rec('node-down', { node: id, jobs: fc.array(id, { maxLength: 3 }) }),
     rec('node-loss', { job: id, node: id, lost: amount, left: amount }, ['left']),
     rec('node-up', { node: id }),
+    rec('route', { job: id, shard: id, n: fc.integer({ min: 1, max: 9 }) }),
+    rec('bounce', { job: id, shard: id, reason: str }),
+    rec('steal', { job: id, from: id, to: id }),
+    rec('shard-down', { shard: id }),
+    rec('shard-up', { shard: id }),
     rec('end', { events: ms }),
   );
   const NASTY = [-1, 0, 1, 1.5, -0, 2 ** 53, NaN, Infinity, -Infinity, '', 'x', 'succeeded', 'start', null, undefined, true, [], [0], [-1], [1.5], ['a'], [''], [null], {}, { profile: 'p', start: 0 }, { profile: 'p', start: -1 }, { profile: 'p', start: 0, x: 1 }, { node: 'n', gpus: [0] }, [{ node: 'n', gpus: [0] }], [{ node: '', gpus: [] }], [{ node: 'n', gpus: [0], x: 1 }]];
-  const KEYS = ['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'parts', 'mig', 'tenant', 'cpu', 'mem', 'prio', 'dur', 'models', 'reason', 'state', 'lost', 'left', 'jobs', 'events', 'context', 'parent', 'depth', 'extra', '__proto__', 'constructor'];
+  const KEYS = ['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'parts', 'mig', 'tenant', 'cpu', 'mem', 'prio', 'dur', 'models', 'reason', 'state', 'lost', 'left', 'jobs', 'events', 'context', 'parent', 'depth', 'shard', 'n', 'from', 'to', 'hierarchy', 'extra', '__proto__', 'constructor'];
   /** A valid record with one to three edits: a key set to an odd value, a key deleted, a nested value changed, the prototype dropped. */
   const edit = fc.tuple(fc.nat(4), fc.constantFrom(...KEYS), fc.constantFrom(...NASTY), fc.nat(3));
   const mutated = fc.tuple(valid, fc.array(edit, { minLength: 1, maxLength: 3 })).map(([r, edits]) => {
@@ -190,6 +207,10 @@ describe('the fast path (fastRecord) agrees with LogRecordSchema', () => {
     const child = { ...ARRIVAL, parent: 'j0', depth: 1 };
     expect(fastRecord(child)).toBe(child);
     expect(fastRecord({ ...child, depth: 0 })).toBeUndefined();
+    const route = { t: 4, ev: 'route', job: 'j1', shard: 's0', n: 1 };
+    expect(fastRecord(route)).toBe(route);
+    expect(fastRecord({ ...route, n: 1.5 })).toBeUndefined();
+    expect(fastRecord({ t: 4, ev: 'steal', job: 'j1', from: 's0', to: '' })).toBeUndefined();
     expect(() => parseLogRecord(line({ ...START, attempt: 0 }), 'x.jsonl:7')).toThrow(/^x\.jsonl:7: 'start' record, field 'attempt': Too small/);
   });
 });

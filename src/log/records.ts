@@ -43,6 +43,15 @@ export const NodeSpecSchema = z.object({
 
 const gpuIndices = z.array(int.nonnegative()).readonly();
 
+/**
+ * A run scheduled by a hierarchy (master and shards): the routing policy's name and each shard's
+ * nodes (node ids of the run record). Absent for a run with one global scheduler.
+ */
+export const HierarchySchema = z.object({
+  routing: z.string(),
+  shards: z.array(z.object({ id, nodes: z.array(id).readonly() })).readonly(),
+});
+
 export const LogRecordSchema = z.discriminatedUnion('ev', [
   z.object({
     t: ms,
@@ -53,6 +62,7 @@ export const LogRecordSchema = z.discriminatedUnion('ev', [
     queue: z.string(),
     placement: z.string(),
     nodes: z.array(NodeSpecSchema).readonly(),
+    hierarchy: HierarchySchema.optional(),
   }),
   z.object({
     t: ms,
@@ -113,12 +123,23 @@ export const LogRecordSchema = z.discriminatedUnion('ev', [
   z.object({ t: ms, ev: z.literal('node-loss'), job: id, node: id, lost: amount, left: amount.optional() }),
   /** A failed node is back and takes placements again. */
   z.object({ t: ms, ev: z.literal('node-up'), node: id }),
+  /** The master routed a queued job to `shard`; `n` counts the job's routings (1 the first, 2.. after bounces). */
+  z.object({ t: ms, ev: z.literal('route'), job: id, shard: id, n: int.positive() }),
+  /** `shard` sent a job it was routed back to the master (it did not fit there: `reason`); a `route` follows. */
+  z.object({ t: ms, ev: z.literal('bounce'), job: id, shard: id, reason: z.string() }),
+  /** Shard `to` took a job waiting in shard `from`'s queue. */
+  z.object({ t: ms, ev: z.literal('steal'), job: id, from: id, to: id }),
+  /** A shard's scheduler went down: its nodes keep their running jobs, nothing new starts there. */
+  z.object({ t: ms, ev: z.literal('shard-down'), shard: id }),
+  /** A failed shard's scheduler is back. */
+  z.object({ t: ms, ev: z.literal('shard-up'), shard: id }),
   z.object({ t: ms, ev: z.literal('end'), events: int.nonnegative() }),
 ]);
 
 export type LogRecord = z.infer<typeof LogRecordSchema>;
 export type LogEvent = LogRecord['ev'];
 export type LogNodeSpec = z.infer<typeof NodeSpecSchema>;
+export type LogHierarchy = z.infer<typeof HierarchySchema>;
 
 /** Every record type, in the order of the schema. */
 export const LOG_EVENTS: readonly LogEvent[] = LogRecordSchema.options.map((o) => o.shape.ev.value);
@@ -212,6 +233,11 @@ const FAST: Partial<Record<LogEvent, Check>> = {
   'node-down': objectOf({ t: isMs, ev: isStr, node: isId, jobs: arrayOf(isId) }),
   'node-loss': objectOf({ t: isMs, ev: isStr, job: isId, node: isId, lost: isAmount }, { left: isAmount }),
   'node-up': objectOf({ t: isMs, ev: isStr, node: isId }),
+  route: objectOf({ t: isMs, ev: isStr, job: isId, shard: isId, n: isAttempt }),
+  bounce: objectOf({ t: isMs, ev: isStr, job: isId, shard: isId, reason: isStr }),
+  steal: objectOf({ t: isMs, ev: isStr, job: isId, from: isId, to: isId }),
+  'shard-down': objectOf({ t: isMs, ev: isStr, shard: isId }),
+  'shard-up': objectOf({ t: isMs, ev: isStr, shard: isId }),
   end: objectOf({ t: isMs, ev: isStr, events: isMs }),
 };
 
