@@ -5,7 +5,7 @@
 # ./node_modules/webgpu on the box), a banner that gives ESM code a `require`.
 #
 # Usage, from anywhere in the repository, after `npm install`:
-#   bash scripts/gpu-bundle.sh            # writes .bundle/{live.mjs,worker.mjs,*.wasm}
+#   bash scripts/gpu-bundle.sh            # writes .bundle/{live.mjs,serve.mjs,worker.mjs,*.wasm,agent/,node_modules/}
 #   bash scripts/gpu-bundle.sh --check    # also runs the bundle here on CPU (live-smoke, scaled)
 # On the GPU box (after `bash ../shared/gpu/pack.sh` here; carry .gpu and .bundle):
 #   source .gpu/activate.sh; GPULAB_TFJS_WASM_DIR=$PWD/.bundle \
@@ -32,6 +32,16 @@ common=(
 )
 "$esbuild" src/cli/live.ts --outfile="$out/live.mjs" "${common[@]}"
 "$esbuild" src/live/worker.ts --outfile="$out/worker.mjs" "${common[@]}"
+# The service (`npm run serve`): better-sqlite3 is a native addon, so it stays external and travels
+# as its package (the compiled addon for linux-x64 Node 20, the same ABI as the carried Node.js) with
+# its one run-time dependency chain (bindings → file-uri-to-path); the session agent's scripts sit
+# where src/sessions/session-worker.ts looks for them, beside the bundle.
+"$esbuild" src/cli/serve.ts --outfile="$out/serve.mjs" "${common[@]}" --external:better-sqlite3
+mkdir -p "$out/node_modules/better-sqlite3/build/Release" "$out/agent"
+cp -r node_modules/better-sqlite3/lib node_modules/better-sqlite3/package.json "$out/node_modules/better-sqlite3/"
+cp node_modules/better-sqlite3/build/Release/better_sqlite3.node "$out/node_modules/better-sqlite3/build/Release/"
+cp -r node_modules/bindings node_modules/file-uri-to-path "$out/node_modules/"
+cp src/sessions/agent/* "$out/agent/"
 # The WASM backend's binaries (single-threaded builds; the worker gets few threads anyway).
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm \
    node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm "$out/"
