@@ -14,8 +14,9 @@ import type { NodeView } from './types.ts';
  * Nodes with a MIG GPU or GPUs of different models or capacities are "loose": never grouped, a
  * policy examines each of them itself (up or down), as before.
  *
- * Cost: an update recomputes one node's key (its GPUs sorted) and moves it between two groups
- * (binary search and an array splice, O(group size) memmove at worst). A policy's pass costs
+ * Cost: an update reads one node's state as numbers (its GPUs sorted), finds its group by a hash
+ * and moves it between two groups (binary search and an array splice, O(group size) memmove at
+ * worst); it builds no string. A policy's pass costs
  * O(live groups + loose nodes), independent of the node count for a fixed mix of node types
  * (e.g. 8 whole GPUs and proportional CPU: at most 9 groups per node type).
  *
@@ -49,13 +50,19 @@ function regular(n: NodeView): boolean {
   return true;
 }
 
-function keyOf(n: NodeView): string {
+/** A node's fixed part of its state (GPU model and capacity, GPU count, CPU and memory capacity), as a string to intern once. */
+function typeOf(n: NodeView): string {
   const g = n.gpus;
-  const free: number[] = new Array(g.length);
-  for (let i = 0; i < g.length; i++) free[i] = g[i].free;
-  free.sort((a, b) => a - b);
-  const head = g.length > 0 ? `${g[0].model}|${g[0].capacity}` : '|';
-  return `${head}|${n.cpu}|${n.memory}|${n.cpuFree}|${n.memoryFree}|${free.join(',')}`;
+  return `${g.length > 0 ? `${g[0].model}|${g[0].capacity}` : '|'}|${g.length}|${n.cpu}|${n.memory}`;
+}
+
+/** Mixes a number into a 32-bit hash (integers exactly; other numbers by their two 32-bit halves). */
+function mix(h: number, v: number): number {
+  const lo = v | 0;
+  const hi = (v / 4294967296) | 0;
+  h = Math.imul(h ^ lo, 0x9e3779b1);
+  h = Math.imul(h ^ hi, 0x85ebca6b);
+  return h ^ (h >>> 15);
 }
 
 /** The first position in ascending `a` (ordered by `by`: node index → sort key) whose key is not below `v`'s. */
@@ -88,8 +95,20 @@ function removeSorted(a: number[], v: number, by: ArrayLike<number> | undefined)
  */
 export class NodeGroupIndex {
   readonly view: NodeGroups;
-  private readonly ids = new Map<string, number>();
-  private readonly keys: string[] = [];
+  /**
+   * A group's state is (node type, free CPU, free memory, free milli per GPU sorted ascending),
+   * compared as numbers: `state` holds it per group (stride `width`), `scratch` the node being
+   * filed. Groups are found by a hash of the state: `bucket` (hash → first group), `chain`
+   * (group → next group with the same hash). No string is built per update.
+   */
+  private readonly types = new Map<string, number>();
+  private readonly typeOf: Int32Array;
+  private readonly width: number;
+  private state: Float64Array;
+  private readonly scratch: Float64Array;
+  private readonly hashes: number[] = [];
+  private readonly chain: number[] = [];
+  private readonly bucket = new Map<number, number>();
   private readonly byIndex: number[][] = [];
   private readonly byId: number[][] = [];
   private readonly stamps: number[] = [];
@@ -108,11 +127,21 @@ export class NodeGroupIndex {
     this.groupOf = new Int32Array(n).fill(-1);
     this.rank = new Int32Array(n);
     this.regular = new Uint8Array(n);
+    this.typeOf = new Int32Array(n);
+    let gpus = 0;
+    for (const node of nodes) gpus = Math.max(gpus, node.gpus.length);
+    this.width = 3 + gpus;
+    this.scratch = new Float64Array(this.width);
+    this.state = new Float64Array(this.width * 16);
     const order = nodes.map((_, i) => i).sort((a, b) => (nodes[a].id < nodes[b].id ? -1 : nodes[a].id > nodes[b].id ? 1 : 0));
     order.forEach((node, r) => (this.rank[node] = r));
     for (let i = 0; i < n; i++) {
       if (regular(nodes[i])) {
         this.regular[i] = 1;
+        const t = typeOf(nodes[i]);
+        let id = this.types.get(t);
+        if (id === undefined) this.types.set(t, (id = this.types.size));
+        this.typeOf[i] = id;
         this.update(i);
       } else this.loose.push(i);
     }
@@ -136,24 +165,32 @@ export class NodeGroupIndex {
       if (old >= 0) this.leave(i, old);
       return;
     }
-    const key = keyOf(node);
+    const h = this.read(i);
     if (old >= 0) {
-      if (this.keys[old] === key) return;
+      if (this.hashes[old] === h && this.same(old)) return;
       this.leave(i, old);
     }
-    let g = this.ids.get(key);
-    if (g === undefined) {
+    let g = this.find(h);
+    if (g < 0) {
       g = this.spare.pop() ?? this.byIndex.length;
       if (g === this.byIndex.length) {
         this.byIndex.push([]);
         this.byId.push([]);
         this.stamps.push(0);
-        this.keys.push('');
+        this.hashes.push(0);
+        this.chain.push(-1);
         this.livePos.push(-1);
+        if (this.state.length < (g + 1) * this.width) {
+          const grown = new Float64Array(this.state.length * 2);
+          grown.set(this.state);
+          this.state = grown;
+        }
       }
       this.stamps[g]++;
-      this.keys[g] = key;
-      this.ids.set(key, g);
+      this.state.set(this.scratch, g * this.width);
+      this.hashes[g] = h;
+      this.chain[g] = this.bucket.get(h) ?? -1;
+      this.bucket.set(h, g);
       this.livePos[g] = this.liveIds.length;
       this.liveIds.push(g);
     }
@@ -167,10 +204,9 @@ export class NodeGroupIndex {
     removeSorted(this.byId[g], i, this.rank);
     this.groupOf[i] = -1;
     if (this.byIndex[g].length > 0) return;
-    // Emptied: the id goes back to the pool (its stamp changes when reused), the key is forgotten,
-    // so the table stays bounded by the number of states live at once.
-    this.ids.delete(this.keys[g]);
-    this.keys[g] = '';
+    // Emptied: the id goes back to the pool (its stamp changes when reused), its state leaves its
+    // hash chain, so the table stays bounded by the number of states live at once.
+    this.unlink(g);
     const p = this.livePos[g];
     const last = this.liveIds.pop()!;
     if (last !== g) {
@@ -179,6 +215,62 @@ export class NodeGroupIndex {
     }
     this.livePos[g] = -1;
     this.spare.push(g);
+  }
+
+  /** Writes node `i`'s state into `scratch` (its GPUs' free milli sorted ascending) and returns its hash. */
+  private read(i: number): number {
+    const node = this.nodes[i];
+    const s = this.scratch;
+    const g = node.gpus;
+    s[0] = this.typeOf[i];
+    s[1] = node.cpuFree;
+    s[2] = node.memoryFree;
+    // Insertion sort: a handful of GPUs per node.
+    for (let k = 0; k < g.length; k++) {
+      const v = g[k].free;
+      let j = 3 + k;
+      while (j > 3 && s[j - 1] > v) {
+        s[j] = s[j - 1];
+        j--;
+      }
+      s[j] = v;
+    }
+    s.fill(0, 3 + g.length);
+    let h = 0;
+    for (let k = 0; k < 3 + g.length; k++) h = mix(h, s[k]);
+    return h;
+  }
+
+  /** Whether group `g`'s state equals `scratch` (nodes of one type have equally many GPUs). */
+  private same(g: number): boolean {
+    const s = this.scratch;
+    const st = this.state;
+    const at = g * this.width;
+    if (st[at] !== s[0]) return false;
+    for (let k = 1; k < this.width; k++) if (st[at + k] !== s[k]) return false;
+    return true;
+  }
+
+  /** The live group whose state is `scratch` (hash `h`), or −1. */
+  private find(h: number): number {
+    const b = this.bucket.get(h);
+    for (let g = b === undefined ? -1 : b; g >= 0; g = this.chain[g]) if (this.same(g)) return g;
+    return -1;
+  }
+
+  /** Takes emptied group `g` out of its hash chain. */
+  private unlink(g: number): void {
+    const h = this.hashes[g];
+    const first = this.bucket.get(h)!;
+    if (first === g) {
+      if (this.chain[g] < 0) this.bucket.delete(h);
+      else this.bucket.set(h, this.chain[g]);
+    } else {
+      let p = first;
+      while (this.chain[p] !== g) p = this.chain[p];
+      this.chain[p] = this.chain[g];
+    }
+    this.chain[g] = -1;
   }
 }
 
