@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
-import { nthOfUnion } from '../src/cluster/node-groups.ts';
+import { mix, nthOfUnion } from '../src/cluster/node-groups.ts';
 import type { ClusterView, GpuSpec, NodeSpec } from '../src/cluster/types.ts';
 import { stream } from '../src/engine/rng.ts';
 import { newJob, type JobSpec } from '../src/jobs/job.ts';
@@ -130,6 +130,88 @@ describe('placement through node groups equals the scan over every node', () => 
     c.allocate('j', newJob({ id: 'j', tenant: 't', submit: 0, duration: 1, priority: 0, cpu: 0, memory: 0, gpus: 1, milli: 1000 }), { node: 2, gpus: [{ gpu: 0, milli: 1000 }] });
     c.setUp(3, false);
     expect(g.live().map((x) => [...g.members(x)]).sort()).toEqual([[0], [2]]);
+  });
+});
+
+describe('node groups keyed by a hash of the state', () => {
+  /** The groups as sorted member lists. */
+  const partition = (c: Cluster) => {
+    const g = c.groups();
+    return g
+      .live()
+      .map((x) => [...g.members(x)])
+      .sort((a, b) => a[0] - b[0]);
+  };
+
+  it('keeps two states whose hashes collide in separate groups, through joins, empties and reuse', () => {
+    // One node type (id 0): 60000 CPU, 65536 memory, one GPU. The states (type, cpuFree, memoryFree,
+    // free milli) (0, 19, 0, 0) and (0, 57009, 63787, 0) share a 32-bit hash (found by search;
+    // asserted here), so the second group is chained behind the first in one hash bucket.
+    const hash = (vals: number[]) => vals.reduce((h, v) => mix(h, v), 0);
+    expect(hash([0, 19, 0, 0])).toBe(hash([0, 57009, 63787, 0]));
+    const node = (id: string): NodeSpec => ({ id, cpu: 60000, memory: 65536, gpus: [{ model: 'A', capacity: 1000 }] });
+    const c = new Cluster([node('n0'), node('n1'), node('n2')]);
+    const job = (id: string, cpu: number, memory: number) => newJob({ id, tenant: 't', submit: 0, duration: 1, priority: 0, cpu, memory, gpus: 1, milli: 1000 });
+    const a = (id: string, n: number) => c.allocate(id, job(id, 60000 - 19, 65536), { node: n, gpus: [{ gpu: 0, milli: 1000 }] }); // → (19, 0, 0)
+    const b = (id: string, n: number) => c.allocate(id, job(id, 60000 - 57009, 65536 - 63787), { node: n, gpus: [{ gpu: 0, milli: 1000 }] }); // → (57009, 63787, 0)
+    expect(partition(c)).toEqual([[0, 1, 2]]);
+    a('a0', 0);
+    b('b1', 1);
+    expect(partition(c)).toEqual([[0], [1], [2]]);
+    a('a2', 2); // found behind the other state in its bucket
+    expect(partition(c)).toEqual([[0, 2], [1]]);
+    c.release('b1'); // the bucket's head empties
+    expect(partition(c)).toEqual([[0, 2], [1]]);
+    b('b1', 1);
+    c.release('a0');
+    c.release('a2'); // the other state empties, now behind the head
+    expect(partition(c)).toEqual([[0, 2], [1]]);
+    b('b2', 2);
+    expect(partition(c)).toEqual([[0], [1, 2]]);
+    a('a0', 0);
+    expect(partition(c)).toEqual([[0], [1, 2]]);
+    c.release('b1');
+    expect(partition(c)).toEqual([[0], [1], [2]]);
+  });
+
+  it('groups exactly the up, regular nodes of equal state, after any sequence of allocations, releases and node down/up', () => {
+    const stateKey = (c: Cluster, i: number) => {
+      const n = c.nodes[i];
+      return JSON.stringify([n.gpus[0]?.model, n.gpus.length, n.cpu, n.memory, n.cpuFree, n.memoryFree, n.gpus.map((x) => x.free).sort((p, q) => p - q)]);
+    };
+    fc.assert(
+      fc.property(clusterArb, fc.array(opArb, { maxLength: 40 }), (specs, ops) => {
+        const c = new Cluster(specs);
+        const g = c.groups();
+        const ff = placementPolicyFactory('first-fit')({});
+        const held: string[] = [];
+        let k = 0;
+        for (const op of ops) {
+          if (op.kind === 'place') {
+            const j = newJob({ id: `j${k++}`, tenant: 't', submit: 0, duration: 1, priority: 0, ...op.d });
+            const out = ff.place(j, c, { now: 0, rng: stream(1, 'x') });
+            if (out.kind === 'placed') {
+              c.allocate(j.id, j, out.placement);
+              held.push(j.id);
+            }
+          } else if (op.kind === 'release' && held.length > 0) {
+            c.release(held.splice(op.k % held.length, 1)[0]);
+          } else if (op.kind === 'down' || op.kind === 'up') {
+            const i = op.k % c.nodes.length;
+            if (op.kind === 'up' || c.jobsOn(i).length === 0) c.setUp(i, op.kind === 'up');
+          }
+          const loose = new Set(g.loose());
+          const expected = new Map<string, number[]>();
+          c.nodes.forEach((n, i) => {
+            if (!n.up || loose.has(i)) return;
+            const key = stateKey(c, i);
+            expected.set(key, [...(expected.get(key) ?? []), i]);
+          });
+          expect(partition(c)).toEqual([...expected.values()].sort((p, q) => p[0] - q[0]));
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

@@ -56,8 +56,8 @@ function typeOf(n: NodeView): string {
   return `${g.length > 0 ? `${g[0].model}|${g[0].capacity}` : '|'}|${g.length}|${n.cpu}|${n.memory}`;
 }
 
-/** Mixes a number into a 32-bit hash (integers exactly; other numbers by their two 32-bit halves). */
-function mix(h: number, v: number): number {
+/** Mixes a number into a 32-bit hash (integers exactly; other numbers by their two 32-bit halves). Exported for tests. */
+export function mix(h: number, v: number): number {
   const lo = v | 0;
   const hi = (v / 4294967296) | 0;
   h = Math.imul(h ^ lo, 0x9e3779b1);
