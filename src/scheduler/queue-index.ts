@@ -7,9 +7,21 @@ import type { SchedulerView } from './policy.ts';
  */
 export const queueOrder = (view: SchedulerView): readonly JobView[] => view.queue;
 
-/** Jobs with equal shapes are interchangeable for placement feasibility. */
-function shapeKey(j: Job): string {
-  return `${j.cpu}/${j.memory}/${j.gpus}/${j.milli}/${j.models ? j.models.join('|') : ''}${j.mig ? `/${j.mig}` : ''}`;
+/**
+ * Jobs with equal shapes are interchangeable for placement feasibility: equal CPU, memory, GPU
+ * count, milli, allowed models (none and an empty list alike) and MIG profile.
+ */
+function modelsKey(j: Job): string {
+  return j.models ? j.models.join('|') : '';
+}
+
+/** A 32-bit hash of a job's numeric shape (models and MIG profile are compared, not hashed). */
+function shapeHash(j: Job): number {
+  let h = Math.imul(j.cpu | 0, 0x9e3779b1) ^ (j.cpu / 4294967296);
+  h = Math.imul(h ^ (j.memory | 0), 0x85ebca6b) ^ (j.memory / 4294967296);
+  h = Math.imul(h ^ j.gpus, 0xc2b2ae35);
+  h = Math.imul(h ^ j.milli, 0x27d4eb2f);
+  return h ^ (h >>> 15);
 }
 
 /**
@@ -23,7 +35,36 @@ export class ShapeList {
   head = 0;
   /** Live entries. */
   count = 0;
-  constructor(readonly key: string) {}
+  /** The next list whose shape has the same hash. */
+  next: ShapeList | undefined = undefined;
+  private keyText: string | undefined = undefined;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpus: number;
+  readonly milli: number;
+  readonly models: string;
+  readonly mig: string | undefined;
+  constructor(
+    j: Job,
+    readonly hash: number,
+  ) {
+    this.cpu = j.cpu;
+    this.memory = j.memory;
+    this.gpus = j.gpus;
+    this.milli = j.milli;
+    this.models = modelsKey(j);
+    this.mig = j.mig;
+  }
+
+  /** The shape as text (built on first use): equal for equal shapes. */
+  get key(): string {
+    return (this.keyText ??= `${this.cpu}/${this.memory}/${this.gpus}/${this.milli}/${this.models}${this.mig ? `/${this.mig}` : ''}`);
+  }
+
+  /** Whether `j` has this list's shape. */
+  holds(j: Job): boolean {
+    return j.cpu === this.cpu && j.memory === this.memory && j.gpus === this.gpus && j.milli === this.milli && j.mig === this.mig && (this.models === '' ? !j.models || j.models.length === 0 : modelsKey(j) === this.models);
+  }
 }
 
 /**
@@ -44,8 +85,11 @@ export class QueueIndex {
   /** Every push so far came in submit order: queue order is (submit, ticket) order. */
   private submitOrdered = true;
   private readonly ticketOf = new Map<Job, number>();
-  private readonly listOf = new Map<Job, ShapeList>();
-  private readonly shapes = new Map<string, ShapeList>();
+  /** Shape hash → the lists with that hash (chained by `next`). */
+  private readonly shapes = new Map<number, ShapeList>();
+  private shapeLists = 0;
+  /** `walkByShape`'s heap of shape lists, reused from walk to walk. */
+  private heap: ShapeList[] = [];
 
   /** Queued jobs in queue order. The array is replaced when the queue changes, never mutated in place by callers. */
   get jobs(): readonly Job[] {
@@ -59,7 +103,7 @@ export class QueueIndex {
 
   /** Distinct shapes among queued jobs. */
   get shapeCount(): number {
-    return this.shapes.size;
+    return this.shapeLists;
   }
 
   /**
@@ -70,8 +114,9 @@ export class QueueIndex {
     return this.submitOrdered;
   }
 
+  /** The shape of queued job `j`, as text (`ShapeList.key`). */
   shapeOf(j: Job): string {
-    return this.listOf.get(j)!.key;
+    return this.listFor(j)!.key;
   }
 
   /** Appends an admitted job. */
@@ -87,7 +132,7 @@ export class QueueIndex {
   requeue(j: Job): void {
     if (this.dead > 0) this.compact();
     const items = this.items;
-    const at = this.submitOrdered ? upperBound(items, j.submit, (q) => q.submit, 0) : items.findIndex((q) => q.submit > j.submit);
+    const at = this.submitOrdered ? upperBound(items, j.submit, 0) : items.findIndex((q) => q.submit > j.submit);
     items.splice(at < 0 ? items.length : at, 0, j);
     this.enter(j, true);
   }
@@ -105,7 +150,7 @@ export class QueueIndex {
   /** The shapes with queued jobs; each list's head is its first queued job (`head`). */
   lists(): ShapeList[] {
     const out: ShapeList[] = [];
-    for (const l of this.shapes.values()) out.push(l);
+    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) out.push(l);
     return out;
   }
 
@@ -135,51 +180,66 @@ export class QueueIndex {
    * log shapes), not O(queue). Valid while `ordered`.
    */
   walkByShape(visit: (j: Job) => boolean | 'stop'): void {
-    const heap = this.lists().filter((l) => this.head(l) !== undefined);
-    const less = (a: number, b: number) => this.before(heap[a], heap[b]);
-    const down = (i: number) => {
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= heap.length) return;
-        const c = l + 1 < heap.length && less(l + 1, l) ? l + 1 : l;
-        if (!less(c, i)) return;
-        [heap[i], heap[c]] = [heap[c], heap[i]];
-        i = c;
-      }
-    };
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+    const heap = this.heap;
+    heap.length = 0;
+    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) if (this.head(l) !== undefined) heap.push(l);
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.down(i);
     while (heap.length > 0) {
       const list = heap[0];
       const r = visit(this.head(list)!);
-      if (r === 'stop') return;
+      if (r === 'stop') break;
       if (r && this.head(list) !== undefined) {
-        down(0);
+        this.down(0);
         continue;
       }
       // The shape is exhausted or known not to fit for the rest of the walk: drop it.
       const last = heap.pop()!;
       if (heap.length > 0) {
         heap[0] = last;
-        down(0);
+        this.down(0);
       }
+    }
+    heap.length = 0;
+  }
+
+  /** Sifts `heap[i]` down `walkByShape`'s heap (ordered by `before`). */
+  private down(i: number): void {
+    const heap = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) return;
+      const c = l + 1 < heap.length && this.before(heap[l + 1], heap[l]) ? l + 1 : l;
+      if (!this.before(heap[c], heap[i])) return;
+      const t = heap[i];
+      heap[i] = heap[c];
+      heap[c] = t;
+      i = c;
     }
   }
 
+  /** The list of `j`'s shape, or undefined when no queued job has it. */
+  private listFor(j: Job): ShapeList | undefined {
+    let l = this.shapes.get(shapeHash(j));
+    while (l !== undefined && !l.holds(j)) l = l.next;
+    return l;
+  }
+
   private enter(j: Job, requeued: boolean): void {
-    const key = shapeKey(j);
-    let l = this.shapes.get(key);
+    let l = this.listFor(j);
     if (!l) {
-      l = new ShapeList(key);
-      this.shapes.set(key, l);
+      const h = shapeHash(j);
+      l = new ShapeList(j, h);
+      l.next = this.shapes.get(h);
+      this.shapes.set(h, l);
+      this.shapeLists++;
     }
     const ticket = this.nextTicket++;
     this.ticketOf.set(j, ticket);
-    this.listOf.set(j, l);
     l.count++;
     this.live++;
     if (requeued && this.submitOrdered) {
       // After the entries submitted at or before it: the same place `requeue` gives it in `items`.
-      const at = upperBound(l.jobs, j.submit, (q) => q.submit, l.head);
+      const at = upperBound(l.jobs, j.submit, l.head);
       l.jobs.splice(at, 0, j);
       l.tickets.splice(at, 0, ticket);
     } else {
@@ -189,16 +249,29 @@ export class QueueIndex {
   }
 
   private leave(j: Job): void {
-    const l = this.listOf.get(j)!;
-    this.listOf.delete(j);
+    const l = this.listFor(j)!;
     this.ticketOf.delete(j);
     this.live--;
     this.dead++;
     if (--l.count === 0) {
-      this.shapes.delete(l.key);
+      this.unlink(l);
       return;
     }
     if (l.jobs.length - l.head > 2 * l.count + 64) this.compactList(l);
+  }
+
+  /** Drops emptied list `l` from its hash chain. */
+  private unlink(l: ShapeList): void {
+    this.shapeLists--;
+    const first = this.shapes.get(l.hash)!;
+    if (first === l) {
+      if (l.next === undefined) this.shapes.delete(l.hash);
+      else this.shapes.set(l.hash, l.next);
+      return;
+    }
+    let p = first;
+    while (p.next !== l) p = p.next!;
+    p.next = l.next;
   }
 
   private compactList(l: ShapeList): void {
@@ -222,13 +295,13 @@ export class QueueIndex {
   }
 }
 
-/** The first index at or after `from` whose key is greater than `key` (keys non-decreasing). */
-function upperBound<T>(a: readonly T[], key: number, keyOf: (x: T) => number, from: number): number {
+/** The first index at or after `from` whose job was submitted after `submit` (submits non-decreasing). */
+function upperBound(a: readonly Job[], submit: number, from: number): number {
   let lo = from;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keyOf(a[mid]) <= key) lo = mid + 1;
+    if (a[mid].submit <= submit) lo = mid + 1;
     else hi = mid;
   }
   return lo;
