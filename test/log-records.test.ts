@@ -10,6 +10,7 @@ import { checkLogLine, checkLogValue, fastRecord, JOB_STATES, LOG_EVENTS, LogRec
 import { deriveFromLog } from '../src/output/read-log.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import { runScenario } from '../src/scenario/run.ts';
+import { smallRunLines, withHierarchy } from './viz-hierarchy-log.ts';
 
 // Compile-time: the bottom module's copies of JobState and NodeSpec agree with the originals both
 // ways (tsc fails here when one side gains a field or a state the other lacks).
@@ -82,6 +83,26 @@ describe('reading a log back (deriveFromLog)', () => {
     const file = join(dir, 'bad.jsonl');
     writeFileSync(file, [line(ARRIVAL), '', line({ ...START, gpus: [0, 'x'] }), line(START)].join('\n') + '\n');
     await expect(deriveFromLog(file)).rejects.toThrow(`${file}:3: 'start' record, field 'gpus.1': `);
+  });
+
+  it('derives the same jobs, timeline and metrics from a log with hierarchy records (run hierarchy, route, bounce, steal, shard-down/up) as without them', async () => {
+    const plain = await smallRunLines(join(dir, 'hier'));
+    const fx = withHierarchy(plain);
+    expect(fx.lines.length - plain.length).toBeGreaterThan(80);
+    const [a, b] = [join(dir, 'plain.jsonl'), join(dir, 'hier.jsonl')];
+    writeFileSync(a, plain.join('\n') + '\n');
+    writeFileSync(b, fx.lines.join('\n') + '\n');
+    for (const text of fx.lines) expect(checkLogLine(text)).toEqual({ kind: 'record', record: JSON.parse(text) });
+    const [da, db] = [await deriveFromLog(a), await deriveFromLog(b)];
+    expect([...db.jobs.values()]).toEqual([...da.jobs.values()]);
+    expect(db.timeline).toEqual(da.timeline);
+    expect(db.metrics()).toEqual(da.metrics());
+  });
+
+  it('a routing record about a job with no arrival names file and line', async () => {
+    const file = join(dir, 'orphan-route.jsonl');
+    writeFileSync(file, [line(ARRIVAL), line({ t: 1, ev: 'route', job: 'j9', shard: 's0', n: 1 })].join('\n') + '\n');
+    await expect(deriveFromLog(file)).rejects.toThrow(`${file}:2: event log refers to job j9 before its arrival`);
   });
 
   it('names file and line for a valid record about a job with no arrival', async () => {

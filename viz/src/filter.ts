@@ -1,12 +1,13 @@
 import { treeOf, treeRoot } from './job-tree.ts';
 import type { RunView as RunModel } from './run-view.ts';
+import { shardQuery } from './shards.ts';
 
 /**
  * What the person asked to see: a job id search (highlights), hidden tenants, job states and
  * event types (empty set: all). Shared by the schedule, the inspector and the URL.
  */
 export interface Filter {
-  /** Job id search: exact id, or a substring when no id matches exactly, or `tree:<id>` (the job and its descendants); '' = none. */
+  /** Job id search: exact id, or a substring when no id matches exactly, or `tree:<id>` (the job and its descendants), or `shard:<id>` (the jobs a hierarchy's shard holds); '' = none. */
   q: string;
   hiddenTenants: Set<string>;
   /** Job states to show (JobRow.state values); empty = every state. */
@@ -21,7 +22,8 @@ export const emptyFilter = (): Filter => ({ q: '', hiddenTenants: new Set(), sta
 export const FLAG = { out: 0, shown: 1, hit: 2 } as const;
 
 /**
- * Whether the search matches `id`: `tree:<id>` matches that job and all its descendants; else
+ * Whether the search matches `id`: `tree:<id>` matches that job and all its descendants;
+ * `shard:<id>` the jobs whose last routing (route, or steal) put them in that shard; else
  * exact when some job has that exact id, else by substring.
  */
 export function searchMatcher(m: RunModel, q: string): (id: string) => boolean {
@@ -31,6 +33,12 @@ export function searchMatcher(m: RunModel, q: string): (id: string) => boolean {
   if (root !== undefined) {
     const all = new Set(treeOf(m.jobs).subtree(root));
     return (id) => all.has(id);
+  }
+  const shard = shardQuery(s);
+  if (shard !== undefined) {
+    const ids = new Set<string>();
+    for (let j = 0; j < m.jobs.length; j++) if (m.jobs.shard(j) === shard) ids.add(m.jobs.id(j));
+    return (id) => ids.has(id);
   }
   if (m.jobs.indexOf(s) !== undefined) return (id) => id === s;
   const lo = s.toLowerCase();

@@ -10,13 +10,14 @@ export interface GanttControls {
   zoomAt(px: number, factor: number): void;
   hit(px: number, py: number): JobInfo | undefined;
   showTip(job: JobInfo, clientX: number, clientY: number): void;
-  nodeAtLabel(py: number): string | undefined;
-  toggleNode(node: string): boolean;
+  /** The node, or a hierarchy's shard header, whose label is at canvas y `py`. */
+  labelAt(py: number): { kind: 'node' | 'shard'; id: string } | undefined;
+  toggle(label: { kind: 'node' | 'shard'; id: string }): boolean;
 }
 
 /**
  * The Gantt's pointer handling: wheel zooms around the pointer, drag pans, a click on the plot
- * selects a moment, a click on a node's label collapses or expands it, double click shows all.
+ * selects a moment, a click on a node's (or a shard header's) label collapses or expands it, double click shows all.
  */
 export function wireGantt(c: HTMLCanvasElement, tooltip: HTMLElement, g: GanttControls): void {
   const host = g.host;
@@ -65,8 +66,8 @@ export function wireGantt(c: HTMLCanvasElement, tooltip: HTMLElement, g: GanttCo
         if (job) c.dispatchEvent(new CustomEvent('job-pick', { detail: job.row.id }));
       }
       else {
-        const node = g.nodeAtLabel(ev.clientY - rect.top);
-        if (node !== undefined) g.toggleNode(node);
+        const label = g.labelAt(ev.clientY - rect.top);
+        if (label !== undefined) g.toggle(label);
       }
     }
     drag = undefined;

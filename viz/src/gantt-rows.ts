@@ -1,7 +1,11 @@
 import type { RunView as RunModel } from './run-view.ts';
+import type { ShardHead } from './shards.ts';
 
-/** A drawn row: the model's row, or a collapsed node's summary row (`summary`); `sub[k]` of `subs` is lane k's band. */
-export type GanttRow = ReturnType<RunModel['rowOrder']>[number] & { sub: number[]; subs: number; summary?: boolean };
+/**
+ * A drawn row: the model's row, a collapsed node's summary row (`summary`), or a hierarchy's shard
+ * header (`shard`: no lanes, node ''; shards.ts); `sub[k]` of `subs` is lane k's band.
+ */
+export type GanttRow = ReturnType<RunModel['rowOrder']>[number] & { sub: number[]; subs: number; summary?: boolean; shard?: ShardHead };
 
 /**
  * Drawn rows: the model's, except that a collapsed node's rows become one summary row in which

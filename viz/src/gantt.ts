@@ -5,11 +5,13 @@ import { barCenterOf, hitJob, type GanttGeometry } from './gantt-hit.ts';
 import { wireGantt } from './gantt-interaction.ts';
 import { drawEndMarks, drawHitOutlines, drawOutages, drawRejections, LOSS_COLOR, PREEMPT_COLOR, type EndMark, type XMap } from './gantt-marks.ts';
 import { GanttOverview } from './gantt-overview.ts';
+import { drawShardHeads, drawShardOutages, type ShardHeadStats } from './gantt-shards.ts';
 import { collapseRows, cpuSlots, innerHeight, type GanttRow as Row } from './gantt-rows.ts';
 import { showJobTip } from './gantt-tooltip.ts';
 import { clampDomain, LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
 import { PixelLayer, rgbaOf } from './pixel-layer.ts';
 import { SEG_END } from './run-model.ts';
+import { shardRows } from './shards.ts';
 import type { JobInfo, RunView as RunModel } from './run-view.ts';
 
 export interface GanttHost {
@@ -46,6 +48,10 @@ export interface DrawStats {
   hitBars: number;
   /** Child jobs' bars marked with a notch at their start (job trees). */
   childMarks: number;
+  /** A hierarchy's shard-down bands, and the start marks of bounced and stolen jobs' first bars. */
+  shardBands: number;
+  bounceMarks: number;
+  stealMarks: number;
   ms: number;
 }
 
@@ -53,6 +59,9 @@ const MAX_HEIGHT = 520;
 /** The notch cut into a child job's bar (job-tree.ts): the page's background, visible on dark and light tenant colours. */
 const CHILD_NOTCH_COLOR = '#ffffff';
 const OUT_COLOR = '#e4e4e4';
+/** Start marks of a hierarchy's bounced jobs (was sent back to the master) and stolen jobs (taken by another shard). */
+export const BOUNCE_COLOR = '#e66100';
+export const STEAL_COLOR = '#5d3a9b';
 
 /**
  * The schedule as a canvas Gantt: one row per GPU, in which each job's bar is as tall as the share
@@ -67,7 +76,9 @@ const OUT_COLOR = '#e4e4e4';
  * overview: gantt-overview.ts.
  */
 export class Gantt {
-  stats: DrawStats = { lanes: 0, rows: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, preemptMarks: 0, lossMarks: 0, rejectMarks: 0, hitBars: 0, childMarks: 0, ms: 0 };
+  stats: DrawStats = { lanes: 0, rows: 0, bars: 0, jobsDrawn: 0, painted: 0, merged: 0, preemptMarks: 0, lossMarks: 0, rejectMarks: 0, hitBars: 0, childMarks: 0, shardBands: 0, bounceMarks: 0, stealMarks: 0, ms: 0 };
+  /** The shard header rows of the last frame (empty without a hierarchy). */
+  heads: ShardHeadStats[] = [];
   private rows: Row[] = [];
   private orderVersion = -1;
   private orderModel: RunModel | undefined;
@@ -95,21 +106,24 @@ export class Gantt {
       zoomAt: (px, factor) => this.zoomAt(px, factor),
       hit: (px, py) => this.hit(px, py),
       showTip: (job, cx, cy) => showJobTip(this.tooltip, this.host.model(), (t) => this.host.colorOf(t), job, cx, cy),
-      nodeAtLabel: (py) => this.nodeAtLabel(py),
-      toggleNode: (node) => this.toggleNode(node),
+      labelAt: (py) => this.labelAt(py),
+      toggle: (l) => (l.kind === 'shard' ? this.toggleShard(l.id) : this.toggleNode(l.id)),
     });
   }
 
   /** Nodes whose rows are drawn as one summary row (a label click toggles). */
   readonly collapsed = new Set<string>();
+  /** A hierarchy's shards drawn as their header row alone (a header's label click toggles). */
+  readonly collapsedShards = new Set<string>();
   private collapsedKey = '';
 
-  /** Drawn rows (see collapseRows), rebuilt when the model, its lanes or the collapsed set change. */
+  /** Drawn rows (see collapseRows; grouped by shard for a hierarchy), rebuilt when the model, its lanes or a collapsed set change. */
   private rowsInOrder(): Row[] {
     const m = this.host.model();
-    const key = [...this.collapsed].sort().join('\u0000');
+    const key = [...this.collapsed].sort().join('\u0000') + '\u0001' + [...this.collapsedShards].sort().join('\u0000');
     if (m !== this.orderModel || m.laneVersion !== this.orderVersion || key !== this.collapsedKey) {
       this.rows = collapseRows(m.rowOrder(), this.collapsed);
+      if (m.hierarchy) this.rows = shardRows(this.rows, m.hierarchy, m.nodes, this.collapsedShards);
       this.orderVersion = m.laneVersion;
       this.orderModel = m;
       this.collapsedKey = key;
@@ -125,11 +139,21 @@ export class Gantt {
     return this.collapsed.has(node);
   }
 
-  /** The node whose label is at canvas y `py` (CSS px), if any. */
-  nodeAtLabel(py: number): string | undefined {
+  /** Collapses a shard to its header row or expands it; returns whether it is now collapsed. */
+  toggleShard(id: string): boolean {
+    if (this.collapsedShards.has(id)) this.collapsedShards.delete(id);
+    else this.collapsedShards.add(id);
+    this.host.setDomain(this.host.domain());
+    return this.collapsedShards.has(id);
+  }
+
+  /** The node, or a hierarchy's shard header, whose label is at canvas y `py` (CSS px), if any. */
+  labelAt(py: number): { kind: 'node' | 'shard'; id: string } | undefined {
     const rows = this.rowsInOrder();
     const r = Math.floor((py - this.top) / this.rowH);
-    return r >= 0 && r < rows.length ? rows[r].node : undefined;
+    if (r < 0 || r >= rows.length) return undefined;
+    const h = rows[r].shard;
+    return h ? { kind: 'shard', id: h.id } : { kind: 'node', id: rows[r].node };
   }
 
   render(width: number): DrawStats {
@@ -155,12 +179,13 @@ export class Gantt {
     let nodeRow = 0;
     for (let r = 0; r < rows.length; r++) {
       const prev = r > 0 ? rows[r - 1] : undefined;
+      if (rows[r].shard) continue;
       if (!prev || prev.node !== rows[r].node) nodeRow++;
       if (nodeRow % 2 === 0) {
         ctx.fillStyle = '#f4f5f7';
         ctx.fillRect(0, rowY(r), width, this.rowH);
       }
-      if (prev && prev.node !== rows[r].node) {
+      if (prev && prev.node !== rows[r].node && !prev.shard) {
         ctx.fillStyle = '#c9ccd1';
         ctx.fillRect(0, rowY(r), width, 1);
       }
@@ -173,9 +198,11 @@ export class Gantt {
       ctx.fillText(`rejected (${fmtInt(m.rejected.length)})`, 4, this.rowH / 2, LEFT - 8);
       ctx.fillStyle = '#333';
     }
+    this.heads = m.hierarchy ? drawShardHeads(ctx, m, rows, rowY, this.rowH, width, this.host.domain()) : [];
     for (let r = 0; r < rows.length; r++) {
       const R = rows[r];
       const prev = r > 0 ? rows[r - 1] : undefined;
+      if (R.shard) continue;
       if (R.summary) {
         ctx.fillText(`▸ ${R.node} (${R.subs} rows)`, 4, rowY(r) + this.rowH / 2, LEFT - 8);
       } else if (this.rowH >= 9) {
@@ -203,7 +230,10 @@ export class Gantt {
     let lossMarks = 0;
     let hitBars = 0;
     let childMarks = 0;
+    let bounceMarks = 0;
+    let stealMarks = 0;
     const notch = rgbaOf(CHILD_NOTCH_COLOR);
+    const hier = m.hierarchy !== undefined;
     ctx.save();
     ctx.beginPath();
     ctx.rect(xL, 0, xR - xL, H);
@@ -211,6 +241,7 @@ export class Gantt {
     const k = (xR - xL) / Math.max(1, d1 - d0);
     const xm: XMap = { xL, d0, d1, k };
     const outages = drawOutages(ctx, m, rows, rowY, this.rowH, xm);
+    const shardBands = hier ? drawShardOutages(ctx, m, rows, rowY, this.rowH, xm) : 0;
     const marks: EndMark[] = [];
     const hitRects: [number, number, number, number][] = [];
     for (let r = 0; r < rows.length; r++) {
@@ -248,6 +279,12 @@ export class Gantt {
             if (kind === SEG_END.preempted) preemptMarks++;
             else lossMarks++;
           }
+          // A hierarchy's bounced or stolen job: a stroke at the start of its first bar (bounce, then steal beside it).
+          if (hier && s >= d0 && s === m.jobs.start(j)) {
+            let at = a + 2;
+            if (m.jobs.bounces(j) > 0) (marks.push({ x: at, y, h, c: BOUNCE_COLOR }), bounceMarks++, (at += 2));
+            if (m.jobs.steals(j) > 0) (marks.push({ x: at, y, h, c: STEAL_COLOR }), stealMarks++);
+          }
           if (b <= lastPx) {
             merged++;
             continue;
@@ -276,7 +313,7 @@ export class Gantt {
       ctx.fillRect(Math.round(x(cur)), 0, 1, H);
     }
     ctx.restore();
-    this.stats = { lanes: m.lanes.length, rows: n, bars, jobsDrawn, painted, merged, preemptMarks, lossMarks, rejectMarks, hitBars, childMarks, ms: performance.now() - t0ms };
+    this.stats = { lanes: m.lanes.length, rows: n, bars, jobsDrawn, painted, merged, preemptMarks, lossMarks, rejectMarks, hitBars, childMarks, shardBands, bounceMarks, stealMarks, ms: performance.now() - t0ms };
     const ds = this.canvas.dataset;
     ds.lanes = String(m.lanes.length);
     ds.rows = String(n);
@@ -293,6 +330,9 @@ export class Gantt {
     ds.rejectMarks = String(rejectMarks);
     ds.hitBars = String(hitBars);
     ds.childMarks = String(childMarks);
+    // A hierarchy's counts; absent for a run without one.
+    const shardDs = { shardBands, bounceMarks, stealMarks, shardHeads: this.heads.map((h) => `${h.id}:${h.nodes}`).join(','), collapsedShards: [...this.collapsedShards].sort().join(',') };
+    for (const [k, v] of Object.entries(shardDs)) hier ? (ds[k] = String(v)) : delete ds[k];
     this.drawAxis(x);
     return this.stats;
   }

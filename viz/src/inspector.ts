@@ -3,7 +3,7 @@ import type { RunView as RunModel } from './run-view.ts';
 
 const BEFORE = 6;
 const AFTER = 12;
-const DECISIONS = new Set(['start', 'reject', 'preempt', 'requeue', 'finish', 'cancel']);
+const DECISIONS = new Set(['start', 'reject', 'preempt', 'requeue', 'finish', 'cancel', 'route', 'bounce', 'steal']);
 
 function brief(line: string): { job: string; detail: string } {
   try {

@@ -14,11 +14,16 @@ export interface JobInfo {
   parent: string;
   depth: number;
   extra: string;
+  /** A hierarchy's routing: the job's shard now ('' when never routed), and its route, bounce and steal counts. */
+  shard: string;
+  routes: number;
+  bounces: number;
+  steals: number;
 }
 
 /** Column offsets in a job's numeric and string entries (wire.ts JOB_NUM_FIELDS, JOB_STR_FIELDS). */
-const N = { submit: 0, start: 1, end: 2, tenantIx: 10, depth: 16 } as const;
-const S = { id: 0, tenant: 1, state: 2, parent: 7 } as const;
+const N = { submit: 0, start: 1, end: 2, tenantIx: 10, depth: 16, bounces: 18, steals: 19 } as const;
+const S = { id: 0, tenant: 1, state: 2, parent: 7, shard: 8 } as const;
 
 /**
  * The page's jobs as the worker sends them: columns (JOB_NUM numbers and JOB_STR string codes per
@@ -99,6 +104,18 @@ export class JobTable {
     return this.num[j * JOB_NUM + N.depth];
   }
 
+  /** The shard a hierarchy's master routed the job to, or that stole it, last ('' when never routed). */
+  shard(j: number): string {
+    return this.strings[this.str[j * JOB_STR + S.shard]];
+  }
+  /** Times the job was bounced back to the master, and stolen by another shard. */
+  bounces(j: number): number {
+    return this.num[j * JOB_NUM + N.bounces];
+  }
+  steals(j: number): number {
+    return this.num[j * JOB_NUM + N.steals];
+  }
+
   /** The index of the job with this id, if any. */
   indexOf(id: string): number | undefined {
     const ix = (this.index ??= new Map());
@@ -131,7 +148,7 @@ export class JobTable {
       lostMs: n[8],
       nodeLosses: n[9],
     };
-    const info: JobInfo = { row, tenantIx: n[10], gpus: n[11], cpu: n[12], mem: n[13], prio: n[14], dur: n[15], parent: S[s[7]], depth: n[16], extra: S[s[6]] };
+    const info: JobInfo = { row, tenantIx: n[10], gpus: n[11], cpu: n[12], mem: n[13], prio: n[14], dur: n[15], parent: S[s[7]], depth: n[16], extra: S[s[6]], shard: S[s[8]], routes: n[17], bounces: n[18], steals: n[19] };
     this.built[j] = info;
     return info;
   }

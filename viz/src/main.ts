@@ -6,6 +6,7 @@ import { installHook } from './page-hook.ts';
 import { selectRun, setMode } from './page-nav.ts';
 import { $, available, model, onFrame, schedule, st, width, type Mode } from './page-state.ts';
 import { applyUrl, writeUrl } from './page-url.ts';
+import { renderJobRouting } from './job-routing-view.ts';
 import { renderJobTree, shownJob, wireJobTree } from './job-tree-view.ts';
 import { gantt, goToSearched, host, renderRunView, step } from './run-page.ts';
 import { renderStudy } from './study-page.ts';
@@ -42,7 +43,9 @@ function render(all: boolean): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('#tabs button')) b.classList.toggle('on', b.dataset.mode === st.mode);
   if (st.mode === 'run' && st.feeds.length > 0) {
     renderRunView(all, w, parts, lap);
-    renderJobTree($('job-tree'), model(), shownJob(model(), st.filter.q, picked));
+    const shown = shownJob(model(), st.filter.q, picked);
+    renderJobTree($('job-tree'), model(), shown);
+    renderJobRouting($('job-routing'), model(), shown);
   }
   else if (st.mode === 'compare' && st.feeds.length > 0) {
     if (all) renderCompare();

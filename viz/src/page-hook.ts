@@ -45,6 +45,9 @@ export function installHook(): void {
       progress: st.feeds.map((f) => f.progress ?? null),
       deltas: st.feeds.map((f) => f.applyMs.length),
       collapsed: [...gantt.collapsed],
+      collapsedShards: [...gantt.collapsedShards],
+      /** A hierarchy's shard header rows as last drawn (id, nodes, GPUs, utilisation in view 0..1, collapsed). */
+      shards: gantt.heads,
     }),
     /** Client (page) coordinates of the centre of a job's first visible bar, scrolled into view. */
     barCenter(jobId: string): { x: number; y: number } | null {

@@ -25,6 +25,7 @@ export function writeUrl(): void {
     base: st.mode === 'compare' ? st.baseline || undefined : undefined,
     fgd: st.fgdX,
     collapse: gantt.collapsed.size ? [...gantt.collapsed].sort() : undefined,
+    shards: gantt.collapsedShards.size ? [...gantt.collapsedShards].sort() : undefined,
   };
   const h = formatHash(u);
   if (h !== location.hash && !(h === '#' && location.hash === '')) history.replaceState(null, '', h);
@@ -45,6 +46,8 @@ export function applyUrl(u: UrlState): void {
   if (u.fgd) st.fgdX = u.fgd;
   gantt.collapsed.clear();
   for (const n of u.collapse ?? []) gantt.collapsed.add(n);
+  gantt.collapsedShards.clear();
+  for (const s of u.shards ?? []) gantt.collapsedShards.add(s);
   if (st.feeds.length > 0 && u.t0 !== undefined && u.t1 !== undefined) st.domain = clampDomain([u.t0, u.t1], st.full);
   if (st.feeds.length > 0 && u.cursor !== undefined) setCursor(u.cursor);
   if (u.mode === 'run' || u.mode === 'compare' || u.mode === 'study') setMode(u.mode, false);

@@ -8,6 +8,7 @@ import { laneOrder, rowOrder, SEG_END, takeRange, type Lane, type LaneRow } from
 import { nodeDown, nodeUp, type Outages } from './outages.ts';
 import { Places } from './places.ts';
 import { recordAt, setAside, type RecordRef } from './record-ref.ts';
+import { ShardFold } from './shard-fold.ts';
 
 export { FRAGMENTATION, type NodeSeries, type Series } from './fragmentation.ts';
 export { SEG_END, type Lane } from './lanes.ts';
@@ -68,6 +69,8 @@ export class RunModel {
   readonly rejected: number[] = [];
   /** Outages per node id: [down, up) intervals in time order; up = Infinity while still down. */
   readonly outages: Outages = new Map();
+  /** A scheduler hierarchy's shards, their outages and each job's routing (shard-fold.ts); empty without one. */
+  readonly shards = new ShardFold();
   /** Counts of records the viewer could not use, by reason (shown on screen). */
   readonly problems = new Map<string, number>();
   ended = false;
@@ -216,6 +219,7 @@ export class RunModel {
           this.frag.addNode();
         }
         this.nodeCap = this.nodes.map((n) => n.gpus.reduce((a, g) => a + g.capacity, 0));
+        this.shards.hierarchy = r.hierarchy;
         break;
       case 'arrival': {
         const row = this.deriver.jobs.get(r.job);
@@ -261,6 +265,15 @@ export class RunModel {
       case 'requeue':
         // With a reason, a lost attempt (a stale live worker): its segment ends here, marked lost.
         if (r.reason !== undefined && j >= 0 && this.running[j]) this.release(j, r.t, SEG_END.nodeLoss);
+        break;
+      case 'route':
+      case 'bounce':
+      case 'steal':
+        if (j >= 0) this.shards.route(r, j, this.records.length - 1);
+        break;
+      case 'shard-down':
+      case 'shard-up':
+        if (!this.shards.outage(r)) this.problem('shard-up without a shard-down');
         break;
       case 'admit':
       case 'cancel':

@@ -1,4 +1,5 @@
 import type { FairnessReport } from '../../src/metrics/fairness.ts';
+import type { LogHierarchy } from '../../src/log/records.ts';
 import type { RunMetrics } from '../../src/output/derive.ts';
 import { JobTable } from './job-table.ts';
 import type { RecordRef } from './run-model.ts';
@@ -173,6 +174,12 @@ export class RunView {
   readonly nodeSeries: NodeCols[] = [];
   rejected: Uint32Array = new Uint32Array(0);
   readonly outages = new Map<string, { starts: number[]; ends: number[] }>();
+  /** A scheduler hierarchy (the run record's): routing policy, shards and their nodes; undefined without one. */
+  hierarchy: LogHierarchy | undefined;
+  /** A hierarchy's shard outages, as `outages` but per shard id. */
+  readonly shardOutages = new Map<string, { starts: number[]; ends: number[] }>();
+  /** Per job index: the log indices of its route, bounce and steal records, in log order. */
+  readonly routing = new Map<number, number[]>();
   readonly problems = new Map<string, number>();
   ended = false;
   lastT = 0;
@@ -187,7 +194,7 @@ export class RunView {
     for (const s of d.strings) this.strings.push(s);
     const S = this.strings;
     if (d.head) {
-      Object.assign(this, { run: d.head.run, mode: d.head.mode, queue: d.head.queue, placement: d.head.placement, seed: d.head.seed, nodes: d.head.nodes, nodeCap: d.head.nodeCap });
+      Object.assign(this, { run: d.head.run, mode: d.head.mode, queue: d.head.queue, placement: d.head.placement, seed: d.head.seed, nodes: d.head.nodes, nodeCap: d.head.nodeCap, hierarchy: d.head.hierarchy });
     }
     for (const t of d.tenants) this.tenants.push(t);
     this.jobs.set(d.jobs.idx, d.jobs.num, d.jobs.str);
@@ -225,6 +232,18 @@ export class RunView {
     if (d.rejected.length) this.rejected = splice(this.rejected, this.rejected.length, d.rejected);
     this.outages.clear();
     for (const [k, a, b] of d.outages) this.outages.set(k, { starts: a, ends: b });
+    if (d.shardOutages) {
+      this.shardOutages.clear();
+      for (const [k, a, b] of d.shardOutages) this.shardOutages.set(k, { starts: a, ends: b });
+    }
+    const R = d.routing;
+    if (R) {
+      for (let i = 0; i < R.length; i += 2) {
+        const list = this.routing.get(R[i]);
+        if (list) list.push(R[i + 1]);
+        else this.routing.set(R[i], [R[i + 1]]);
+      }
+    }
     this.problems.clear();
     for (const [k, n] of d.problems) this.problems.set(k, n);
     this.records.append(d.records, d.bytes, d.bytesFrom);

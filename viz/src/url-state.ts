@@ -2,7 +2,7 @@ import type { Filter } from './filter.ts';
 
 /**
  * The view in the URL's hash, so a view can be shared: mode, run, visible range, cursor, filters,
- * comparison grouping and baseline, the FGD zoom, the collapsed nodes. Times are integer ms. Parsing is defensive: an
+ * comparison grouping and baseline, the FGD zoom, the collapsed nodes and shards. Times are integer ms. Parsing is defensive: an
  * unknown or malformed field is ignored.
  */
 export interface UrlState {
@@ -20,6 +20,8 @@ export interface UrlState {
   fgd?: [number, number];
   /** Nodes whose Gantt rows are collapsed into one summary row. */
   collapse?: string[];
+  /** A hierarchy's shards drawn as their header row alone. */
+  shards?: string[];
 }
 
 export function parseHash(hash: string): UrlState {
@@ -49,6 +51,7 @@ export function parseHash(hash: string): UrlState {
     base: p.get('base') ?? undefined,
     fgd: fgd && fgd.length === 2 && fgd.every(Number.isFinite) ? [fgd[0], fgd[1]] : undefined,
     collapse: list('collapse'),
+    shards: list('shards'),
   };
 }
 
@@ -70,6 +73,7 @@ export function formatHash(s: UrlState): string {
   put('base', s.base);
   put('fgd', s.fgd?.join(','));
   put('collapse', s.collapse?.join(','));
+  put('shards', s.shards?.join(','));
   return '#' + p.toString();
 }
 

@@ -1,5 +1,6 @@
 import type { FairnessReport } from '../../src/metrics/fairness.ts';
 import type { RunMetrics } from '../../src/output/derive.ts';
+import type { LogHierarchy } from '../../src/log/records.ts';
 import type { LaneMeta } from './lanes.ts';
 import type { RunModel } from './run-model.ts';
 
@@ -14,9 +15,9 @@ import type { RunModel } from './run-model.ts';
  */
 
 /** Numeric job columns, in this order, `JOB_NUM` per job. */
-export const JOB_NUM_FIELDS = ['submit', 'start', 'end', 'reqGpus', 'reqMilli', 'milli', 'attempts', 'preemptions', 'lostMs', 'nodeLosses', 'tenantIx', 'gpus', 'cpu', 'mem', 'prio', 'dur', 'depth'] as const;
+export const JOB_NUM_FIELDS = ['submit', 'start', 'end', 'reqGpus', 'reqMilli', 'milli', 'attempts', 'preemptions', 'lostMs', 'nodeLosses', 'tenantIx', 'gpus', 'cpu', 'mem', 'prio', 'dur', 'depth', 'routes', 'bounces', 'steals'] as const;
 /** String job columns (codes into the string table), in this order. */
-export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reason', 'extra', 'parent'] as const;
+export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reason', 'extra', 'parent', 'shard'] as const;
 export const JOB_NUM = JOB_NUM_FIELDS.length;
 export const JOB_STR = JOB_STR_FIELDS.length;
 
@@ -45,7 +46,7 @@ export interface ColumnsDelta {
 export interface Delta {
   /** Strings first used in this delta; their codes continue the page's table. */
   strings: string[];
-  head?: { run: string; mode: string; queue: string; placement: string; seed: number; nodes: RunModel['nodes']; nodeCap: number[] };
+  head?: { run: string; mode: string; queue: string; placement: string; seed: number; nodes: RunModel['nodes']; nodeCap: number[]; hierarchy?: LogHierarchy };
   jobs: { idx: Uint32Array; num: Float64Array; str: Uint32Array };
   lanes: LaneDelta[];
   laneVersion: number;
@@ -55,6 +56,10 @@ export interface Delta {
   nodeSeries: ColumnsDelta[];
   rejected: Uint32Array;
   outages: [string, number[], number[]][];
+  /** A hierarchy's shard outages, as `outages` (absent without one). */
+  shardOutages?: [string, number[], number[]][];
+  /** A hierarchy's routing records since the last post: (job, record index) pairs, flattened (absent when none). */
+  routing?: Uint32Array;
   problems: [string, number][];
   records: { t: Float64Array; ev: Uint32Array; known: Uint8Array; notes: [number, string][]; lineStart: Float64Array; lineEnd: Float64Array };
   /** The log's bytes from `bytesFrom` on (complete lines only). */
@@ -122,13 +127,14 @@ export class DeltaEncoder {
     m.dirtyJobs.clear();
     const idx = new Uint32Array(dirty);
     const num = new Float64Array(dirty.length * JOB_NUM);
+    const H = m.shards;
     const str = new Uint32Array(dirty.length * JOB_STR);
     dirty.forEach((j, k) => {
       const J = m.jobs[j];
       const r = J.row;
-      const n = [r.submit, r.start, r.end, r.reqGpus, r.reqMilli, r.milli, r.attempts, r.preemptions, r.lostMs, r.nodeLosses, J.tenantIx, J.gpus, J.cpu, J.mem, J.prio, J.dur, J.depth];
+      const n = [r.submit, r.start, r.end, r.reqGpus, r.reqMilli, r.milli, r.attempts, r.preemptions, r.lostMs, r.nodeLosses, J.tenantIx, J.gpus, J.cpu, J.mem, J.prio, J.dur, J.depth, H.routes[j] ?? 0, H.bounces[j] ?? 0, H.steals[j] ?? 0];
       num.set(n, k * JOB_NUM);
-      const s = [r.id, r.tenant, r.state, r.node, r.gpus, r.reason, J.extra, J.parent];
+      const s = [r.id, r.tenant, r.state, r.node, r.gpus, r.reason, J.extra, J.parent, H.shard[j] ?? ''];
       for (let f = 0; f < JOB_STR; f++) str[k * JOB_STR + f] = this.code(s[f]);
     });
     // Lanes: from the oldest segment open at the last post (or the first new one).
@@ -179,6 +185,7 @@ export class DeltaEncoder {
       if (r.note) notes.push([i, r.note]);
     }
     this.records = recs.length;
+    const routing = H.takeRouting();
     const bytes = new Uint8Array(this.bytesLen);
     let at = 0;
     for (const c of this.chunks) {
@@ -187,7 +194,7 @@ export class DeltaEncoder {
     }
     const delta: Delta = {
       strings: [],
-      head: !this.headSent && m.nodes.length > 0 ? { run: m.run, mode: m.mode, queue: m.queue, placement: m.placement, seed: m.seed, nodes: m.nodes, nodeCap: m.nodeCap } : undefined,
+      head: !this.headSent && m.nodes.length > 0 ? { run: m.run, mode: m.mode, queue: m.queue, placement: m.placement, seed: m.seed, nodes: m.nodes, nodeCap: m.nodeCap, ...(H.hierarchy ? { hierarchy: H.hierarchy } : {}) } : undefined,
       jobs: { idx: keep(idx), num: keep(num), str: keep(str) },
       lanes,
       laneVersion: m.laneVersion,
@@ -195,6 +202,8 @@ export class DeltaEncoder {
       nodeSeries,
       rejected: keep(Uint32Array.from(m.rejected.slice(this.rejected))),
       outages: [...m.outages].map(([k, o]) => [k, o.starts, o.ends]),
+      ...(H.outages.size > 0 ? { shardOutages: [...H.outages].map(([k, o]): [string, number[], number[]] => [k, o.starts, o.ends]) } : {}),
+      ...(routing.length > 0 ? { routing: keep(Uint32Array.from(routing)) } : {}),
       problems: [...m.problems],
       records: { t: keep(t), ev: keep(ev), known: keep(known), notes, lineStart: keep(Float64Array.from(this.starts)), lineEnd: keep(Float64Array.from(this.ends)) },
       bytes: keep(bytes),
