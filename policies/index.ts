@@ -27,6 +27,12 @@ import { registerWarmPoolPolicy } from '../src/context/warm-pool-registry.ts';
 import { fixed, FixedParams } from './warm-pool/fixed.ts';
 import { idleTimeout, IdleTimeoutParams } from './warm-pool/idle-timeout.ts';
 import { demandProportional, DemandProportionalParams } from './warm-pool/demand-proportional.ts';
+import { registerRoutingPolicy } from '../src/hierarchy/routing-registry.ts';
+import { leastLoaded } from './routing/least-loaded.ts';
+import { bestFitBySummary } from './routing/best-fit-by-summary.ts';
+import { tenantAffinity, TenantAffinityParams } from './routing/tenant-affinity.ts';
+import { randomRouting } from './routing/random.ts';
+import { powerOfTwo, PowerOfTwoParams } from './routing/power-of-two.ts';
 
 // Once per process, even when a second copy of this module is loaded (see registerOnce).
 // A policy registered without `params` takes none: any key in a scenario's params is an error.
@@ -54,4 +60,9 @@ registerOnce('gpulab/shipped-policies', () => {
   registerWarmPoolPolicy('fixed', fixed, { params: FixedParams });
   registerWarmPoolPolicy('idle-timeout', idleTimeout, { params: IdleTimeoutParams });
   registerWarmPoolPolicy('demand-proportional', demandProportional, { params: DemandProportionalParams });
+  registerRoutingPolicy('least-loaded', () => leastLoaded);
+  registerRoutingPolicy('best-fit-by-summary', () => bestFitBySummary);
+  registerRoutingPolicy('tenant-affinity', tenantAffinity, { params: TenantAffinityParams });
+  registerRoutingPolicy('random', () => randomRouting);
+  registerRoutingPolicy('power-of-two', powerOfTwo, { params: PowerOfTwoParams });
 });

@@ -17,7 +17,7 @@ import { JsonLogger } from './json-log.ts';
 import { LiveExecutor, type JobMeasure } from './live-executor.ts';
 import { promMetrics } from './prom-metrics.ts';
 import { detectSandbox, jobTmpDirs, layerNames } from './sandbox.ts';
-import { decisionOrder, measuredRates, simulateTwin } from './twin.ts';
+import { decisionOrder, measuredRates, measuredShapeRates, simulateTwin } from './twin.ts';
 import { LiveSectionSchema, WorkSpecSchema, type WorkSpec } from './work-spec.ts';
 import { workerScript } from './worker-entry.ts';
 
@@ -54,6 +54,8 @@ export interface LiveRunSummary {
   readonly decisionOrderAgrees: boolean;
   readonly latency: { readonly cold: LatencyStats; readonly warm: LatencyStats };
   readonly rates: Record<string, { jobs: number; flopPerSec: number; overheadMs: number }>;
+  /** The same per work shape (src/live/twin.ts `workShape`), which the twin predicts from. */
+  readonly shapeRates: Record<string, { jobs: number; flopPerSec: number; overheadMs: number }>;
   readonly backends: Record<string, number>;
   readonly measures: readonly JobMeasure[];
   readonly strays: readonly number[];
@@ -89,6 +91,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   const seed = opts.seed ?? scn.seeds[0];
   const combo = live.policy ? scn.policies.find((c) => comboLabel(c) === live.policy) : scn.policies[0];
   if (!combo) throw new ScenarioError(opts.file, [`live.policy: '${live.policy}' names no entry of policies (have: ${scn.policies.map(comboLabel).join(', ')})`]);
+  if (combo.hierarchy) throw new ScenarioError(opts.file, [`policies.${scn.policies.indexOf(combo)}.hierarchy: a scheduler hierarchy runs in the simulator only`]);
   const w = scn.workload;
   if (w.kind !== 'synthetic' && w.kind !== 'trace') throw new ScenarioError(opts.file, [`workload.kind: '${w.kind}' cannot run live (synthetic or trace only)`]);
   const prep = await prepareScenario(scn, nodes, opts.file, base, say);
@@ -172,6 +175,9 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
     const agrees = a.length === b.length && a.every((x, i) => x === b[i]);
     const rates: LiveRunSummary['rates'] = {};
     for (const [k, r] of measuredRates(measures)) rates[k] = { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) };
+    const workById = new Map(jobs.map((j) => [j.id, workOf(j)]));
+    const shapeRates: LiveRunSummary['shapeRates'] = {};
+    for (const [k, r] of measuredShapeRates(measures, (id) => workById.get(id)).byShape) shapeRates[k] = { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) };
     const backends: Record<string, number> = {};
     for (const m of measures) backends[`${m.backend} @ ${m.device}`] = (backends[`${m.backend} @ ${m.device}`] ?? 0) + 1;
     const summary: LiveRunSummary = {
@@ -187,6 +193,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
       decisionOrderAgrees: agrees,
       latency: { cold: latency(measures.filter((m) => !m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)), warm: latency(measures.filter((m) => m.warm && m.submitToRunningMs >= 0).map((m) => m.submitToRunningMs)) },
       rates,
+      shapeRates,
       backends,
       measures,
       strays,

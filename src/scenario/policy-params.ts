@@ -1,6 +1,7 @@
 import '../../policies/index.ts';
 import { staticFillPlacements } from '../fgd/kernels.ts';
 import { checkParams, placementPolicyNames, placementPolicyParams, queuePolicyNames, queuePolicyParams } from '../scheduler/registry.ts';
+import { routingPolicyNames, routingPolicyParams } from '../hierarchy/routing-registry.ts';
 import { ScenarioError } from './load.ts';
 import type { Scenario } from './schema.ts';
 
@@ -37,8 +38,18 @@ export function policyParamProblems(scn: Pick<Scenario, 'policies' | 'workload'>
       const r = checkParams(placementPolicyParams(c.placement), c.params.placement, `${at}.params.placement`);
       if (!r.ok) problems.push(...r.problems);
     }
+    if (c.hierarchy) problems.push(...hierarchyProblems(c.hierarchy, `${at}.hierarchy`, staticFill));
   });
   return problems;
+}
+
+/** A combination's `hierarchy:` against the routing registry (name, params); a static fill has no scheduler to shard. */
+function hierarchyProblems(h: NonNullable<Scenario['policies'][number]['hierarchy']>, at: string, staticFill: boolean): string[] {
+  if (staticFill) return [`${at}: not used by workload.kind static-fill (nothing is scheduled)`];
+  const names = routingPolicyNames();
+  if (!names.includes(h.routing)) return [`${at}.routing: unknown routing policy '${h.routing}' (known: ${names.join(', ')})`];
+  const r = checkParams(routingPolicyParams(h.routing), h.params, `${at}.params`);
+  return r.ok ? [] : r.problems;
 }
 
 /** Throws a ScenarioError naming `file` and every problem `policyParamProblems` finds. */

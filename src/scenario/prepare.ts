@@ -20,6 +20,7 @@ import { expandNodeGroups } from './cluster.ts';
 import { warmStateMaker } from '../context/setup.ts';
 import type { WarmState } from '../context/warm-state.ts';
 import { ScenarioError } from './load.ts';
+import { hierarchyLabel } from './hierarchy-schema.ts';
 import { unknownNodeProblem, type PolicyCombo, type Scenario } from './schema.ts';
 
 /**
@@ -50,7 +51,7 @@ export interface PreparedScenario {
 }
 
 export function comboLabel(c: PolicyCombo): string {
-  return c.label ?? `${c.queue}+${c.placement}`;
+  return c.label ?? `${c.queue}+${c.placement}${c.hierarchy ? `+${hierarchyLabel(c.hierarchy)}` : ''}`;
 }
 
 /**

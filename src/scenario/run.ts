@@ -9,6 +9,7 @@ import type { Shard } from '../sweep/shard.ts';
 import type { RunSummary } from '../sweep/sim-task.ts';
 import { runSweep, type SweepFailure } from '../sweep/sweep.ts';
 import { ScenarioError } from './load.ts';
+import { hierarchyProblems } from './hierarchy-settings.ts';
 import { validatePolicyParams } from './policy-params.ts';
 import { loadNodes, loadPlugins } from './prepare.ts';
 import { outputProblems, type Scenario } from './schema.ts';
@@ -93,6 +94,8 @@ async function runInto(scn: Scenario, opts: RunOptions, out: string, dir: string
     throw new ScenarioError(opts.file, ['failures: not supported with workload.kind static-fill (its pods never leave and its nodes never fail)']);
   }
   const nodes = await loadNodes(scn, base);
+  const hier = hierarchyProblems(scn, nodes);
+  if (hier.length > 0) throw new ScenarioError(opts.file, hier);
   const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;
   const tLoad = performance.now();
   const sweep = await runSweep({ scn, file: opts.file, seeds, dir }, { jobs: opts.jobs, shard: opts.shard, say, guard: opts.guard, nodes });

@@ -4,6 +4,7 @@ import { LiveSectionSchema, WorkSpecSchema } from '../live/work-spec.ts';
 import { labelProblem, outputDirProblem } from '../output/out-dir.ts';
 import { expandNodeGroups } from './cluster.ts';
 import { MAX_TIME_SEC, MAX_VALUE, tooManyNodes } from '../limits.ts';
+import { hierarchyLabel, HierarchyConfigSchema } from './hierarchy-schema.ts';
 
 /**
  * Scenario files (`scenarios/*.yaml` or `.json`). The TypeScript type is inferred from the schema.
@@ -209,8 +210,10 @@ export const PolicyComboSchema = z.strictObject({
   placement: z.string().min(1),
   /** Runs with `contexts:` only: this combination's warm-pool policy (default `contexts.warmPool`). */
   warmPool: WarmPoolSchema.optional(),
-  /** Label of this combination in outputs; defaults to `<queue>+<placement>`. */
+  /** Label of this combination in outputs; defaults to `<queue>+<placement>` (with a hierarchy, `+h<shards>-<routing>` added). */
   label: z.string().regex(/^[A-Za-z0-9._+-]+$/).optional(),
+  /** Schedule this combination with a master and shards (README "Scheduler hierarchy"); absent: one global scheduler. */
+  hierarchy: HierarchyConfigSchema.optional(),
   params: z
     .strictObject({
       queue: z.record(z.string(), z.unknown()).default({}),
@@ -311,14 +314,14 @@ export function outputProblems(scn: {
   name: string;
   output?: string;
   workload: { kind: string };
-  policies: readonly { queue: string; placement: string; label?: string }[];
+  policies: readonly { queue: string; placement: string; label?: string; hierarchy?: { shards?: number; by?: string; routing: string } }[];
 }): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   const dir = outputDirProblem(scn.name, scn.output);
   if (dir) out.push(dir);
   const first = new Map<string, number>();
   scn.policies.forEach((c, i) => {
-    const label = c.label ?? (scn.workload.kind === 'static-fill' ? c.placement : `${c.queue}+${c.placement}`);
+    const label = c.label ?? (scn.workload.kind === 'static-fill' ? c.placement : `${c.queue}+${c.placement}${c.hierarchy ? `+${hierarchyLabel(c.hierarchy)}` : ''}`);
     const bad = labelProblem(label);
     const j = first.get(label);
     if (bad) out.push({ path: ['policies', i, 'label'], message: bad });

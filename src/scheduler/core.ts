@@ -430,6 +430,47 @@ export class SchedulerCore {
     this.apply({ kind: 'admit', job: j });
   }
 
+  /**
+   * Hierarchy (src/hierarchy/): a job the master routed to this core. A new job (state `pending`,
+   * from `newJob`) is handled as an arrival without the arrival record (the master wrote it at
+   * submit): the arrival gates, then admit. A job another core gave up (`withdraw`, state `queued`)
+   * joins this queue in submit order with no record (the log has it queued since its admit).
+   */
+  enter(j: Job): void {
+    if (this.all.has(j.id) || this.endedIds.has(j.id)) throw new Error(`duplicate job id ${j.id}`);
+    this.all.set(j.id, j);
+    const o = this.o;
+    const now = o.clock.now();
+    if (j.state === 'queued') {
+      j.queuedAt = now;
+      this.queue.requeue(j);
+      this.tenants.of(j).queued++;
+      this.dirty = true;
+      return;
+    }
+    this.tenants.of(j);
+    o.contexts?.arrived(j, now);
+    const ctx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
+    for (const a of this.arrivalGates) {
+      const out = this.guard.onArrival(a, j, this.view, ctx);
+      if (out.kind === 'reject') return this.apply({ kind: 'reject', job: j, reason: out.reason });
+    }
+    this.apply({ kind: 'admit', job: j });
+  }
+
+  /**
+   * Hierarchy: takes queued job `id` out of this core (a bounce or a steal), writing nothing; the
+   * job stays `queued` with its counters and progress, for another core's `enter`.
+   */
+  withdraw(id: string): Job {
+    const j = this.all.get(id);
+    if (!j || j.state !== 'queued') throw new Error(`withdraw: job ${id} is not queued here`);
+    this.queue.remove(j);
+    this.tenants.of(j).queued--;
+    this.all.delete(id);
+    return j;
+  }
+
   private complete(id: string, attempt: number, outcome: 'succeeded' | 'failed' | 'timed-out' | 'lost', reason?: string, retry = false): void {
     const j = this.all.get(id);
     if (!j) {

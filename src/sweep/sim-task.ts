@@ -6,7 +6,10 @@ import { RunWriter } from '../output/run-writer.ts';
 import { policiesFor, type PreparedScenario } from '../scenario/prepare.ts';
 import type { PolicyCombo } from '../scenario/schema.ts';
 import type { PolicyGuard } from '../scheduler/policy-guard.ts';
+import type { HierarchyMetrics } from '../hierarchy/metrics.ts';
+import { hierarchySettings } from '../scenario/hierarchy-settings.ts';
 import { simulate } from '../sim/simulate.ts';
+import { simulateHierarchy } from '../sim/simulate-hierarchy.ts';
 
 export interface RunSummary {
   run: string;
@@ -23,6 +26,8 @@ export interface RunSummary {
   fairness?: ReturnType<Deriver['fairness']>;
   /** Scenarios with `contexts:`: cold and warm starts, their overhead, warm-pool idle GPU·s. */
   contexts?: ContextMetrics;
+  /** Combinations with `hierarchy:`: routing, bounces, steals, per-shard utilisation and imbalance (src/hierarchy/metrics.ts). */
+  hierarchy?: HierarchyMetrics;
 }
 
 /**
@@ -49,28 +54,36 @@ export function runSimTask(o: {
   const warm = prep.warmState?.(combo);
   const t0 = performance.now();
   const lastNote = { t: t0 };
-  const res = simulate({
+  const onProgress = (now: number, handled: number) => {
+    const t = performance.now();
+    if (t - lastNote.t > 1000) {
+      lastNote.t = t;
+      o.say(`  ${run}: t=${(now / 1000).toFixed(0)}s, ${handled} events`);
+    }
+  };
+  const common = {
     run,
     seed,
     nodes: o.nodes,
     jobs,
-    ...policiesFor(combo, jobs),
     log: writer,
     tenants: prep.tenants,
     headOfLine: prep.settings.headOfLine,
     maxQueue: prep.settings.maxQueue,
-    scheduler: warm ? { ...prep.settings, contexts: warm } : prep.settings,
     until: prep.until,
     failures: prep.failures,
     guard: o.guard,
-    onProgress: (now, handled) => {
-      const t = performance.now();
-      if (t - lastNote.t > 1000) {
-        lastNote.t = t;
-        o.say(`  ${run}: t=${(now / 1000).toFixed(0)}s, ${handled} events`);
-      }
-    },
-  });
+    onProgress,
+  };
+  let res: { events: number; end: number };
+  let hierarchy: HierarchyMetrics | undefined;
+  if (combo.hierarchy) {
+    const r = simulateHierarchy({ ...common, policies: () => policiesFor(combo, jobs), scheduler: prep.settings, hierarchy: hierarchySettings(combo.hierarchy) });
+    res = r;
+    hierarchy = r.metrics;
+  } else {
+    res = simulate({ ...common, ...policiesFor(combo, jobs), scheduler: warm ? { ...prep.settings, contexts: warm } : prep.settings });
+  }
   const digest = writer.close();
   return {
     run,
@@ -85,5 +98,6 @@ export function runSimTask(o: {
     metrics: writer.deriver.metrics(),
     fairness: writer.deriver.fairness(),
     ...(warm ? { contexts: warm.metrics(res.end) } : {}),
+    ...(hierarchy ? { hierarchy } : {}),
   };
 }

@@ -64,15 +64,13 @@ export function admissionChain(s: SchedulerSettings | undefined): AdmissionPolic
 }
 
 /**
- * Builds the scheduler core of one run — the one place where a simulated and a live run are put
- * together, so the two cannot drift apart: the cluster from the node specs, the seeded streams of
- * each extension point, the admission and preemption chains, the failure process.
+ * One scheduler core over `cluster` with the run's settings and the seeded stream of each
+ * extension point (`queue/<name>`, `placement/<name>`, `admission`, `preemption`, each followed
+ * by `suffix`: a hierarchy's shards after the first draw from streams of their own).
  */
-export function wireCore(i: WireInput): Wired {
-  const rng = new RngStreams(i.seed);
-  const cluster = new Cluster(i.nodes);
+export function buildCore(i: Omit<WireInput, 'nodes' | 'run' | 'mode' | 'seed' | 'failures'>, cluster: Cluster, rng: RngStreams, suffix = ''): SchedulerCore {
   const s = i.scheduler;
-  const core = new SchedulerCore({
+  return new SchedulerCore({
     cluster,
     queue: i.queue,
     placement: i.placement,
@@ -82,10 +80,10 @@ export function wireCore(i: WireInput): Wired {
     executor: i.executor,
     log: i.log,
     rng: {
-      queue: rng.get(`queue/${i.queue.name}`),
-      placement: rng.get(`placement/${i.placement.name}`),
-      admission: rng.get('admission'),
-      preemption: rng.get('preemption'),
+      queue: rng.get(`queue/${i.queue.name}${suffix}`),
+      placement: rng.get(`placement/${i.placement.name}${suffix}`),
+      admission: rng.get(`admission${suffix}`),
+      preemption: rng.get(`preemption${suffix}`),
     },
     tenants: i.tenants,
     headOfLine: s?.headOfLine,
@@ -99,6 +97,17 @@ export function wireCore(i: WireInput): Wired {
     guard: i.guard,
     contexts: s?.contexts,
   });
+}
+
+/**
+ * Builds the scheduler core of one run — the one place where a simulated and a live run are put
+ * together, so the two cannot drift apart: the cluster from the node specs, the seeded streams of
+ * each extension point, the admission and preemption chains, the failure process.
+ */
+export function wireCore(i: WireInput): Wired {
+  const rng = new RngStreams(i.seed);
+  const cluster = new Cluster(i.nodes);
+  const core = buildCore(i, cluster, rng);
   const failures = hasFailures(i.failures) ? new FailureProcess(i.failures, i.nodes, rng) : undefined;
   return {
     core,
