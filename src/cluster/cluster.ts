@@ -34,8 +34,12 @@ interface Allocation {
   readonly placement: Placement;
   readonly cpu: number;
   readonly memory: number;
-  readonly shares: readonly { readonly cpu: number; readonly memory: number }[];
+  /** CPU and memory per part (`splitDemand`); undefined for a single-node placement, which holds `cpu` and `memory` whole. */
+  readonly shares: readonly { readonly cpu: number; readonly memory: number }[] | undefined;
 }
+
+/** The result of an allocation that changed no MIG layout (shared: callers only read it). */
+const NOTHING_RECONFIGURED: AllocateResult = Object.freeze({ reconfigured: Object.freeze([]) });
 
 /**
  * Mutable cluster state. Only the scheduler core mutates it; policies see it through
@@ -114,32 +118,35 @@ export class Cluster implements ClusterView {
    */
   allocate(jobId: string, demand: Demand, placement: Placement): AllocateResult {
     if (this.allocations.has(jobId)) throw new AllocationError(`job ${jobId} is already allocated`);
-    const parts = partsOf(placement);
-    const shares = splitDemand(demand, parts);
-    const granted = parts.reduce((a, p) => a + p.gpus.length, 0);
+    // Parts are walked by index (`partAt`), and a single-node placement takes the whole demand:
+    // nothing is built per allocation but the record kept for the job.
+    const count = partCount(placement);
+    const shares = count === 1 ? undefined : splitDemand(demand, partsOf(placement));
+    let granted = 0;
+    for (let k = 0; k < count; k++) granted += partAt(placement, k).gpus.length;
     if (granted !== demand.gpus) {
       throw new AllocationError(`job ${jobId}: granted ${granted} GPUs, demand is ${demand.gpus}`);
     }
-    const nodesSeen = new Set<number>();
-    parts.forEach((part, pi) => {
+    for (let pi = 0; pi < count; pi++) {
+      const part = partAt(placement, pi);
       const node = this.nodes[part.node];
       if (!node) throw new AllocationError(`job ${jobId}: no node with index ${part.node}`);
-      if (nodesSeen.has(part.node)) throw new AllocationError(`job ${jobId}: node ${node.id} appears twice in one placement`);
-      nodesSeen.add(part.node);
+      for (let q = 0; q < pi; q++) if (partAt(placement, q).node === part.node) throw new AllocationError(`job ${jobId}: node ${node.id} appears twice in one placement`);
       if (!node.up) throw new AllocationError(`job ${jobId}: node ${node.id} is down`);
-      const { cpu, memory } = shares[pi];
+      const cpu = shares ? shares[pi].cpu : demand.cpu;
+      const memory = shares ? shares[pi].memory : demand.memory;
       if (cpu > node.cpuFree) {
         throw new AllocationError(`job ${jobId}: CPU over-commit on ${node.id} (${cpu} > free ${node.cpuFree})`);
       }
       if (memory > node.memoryFree) {
         throw new AllocationError(`job ${jobId}: memory over-commit on ${node.id} (${memory} > free ${node.memoryFree})`);
       }
-      const seen = new Set<number>();
-      for (const g of part.gpus) {
+      const grants = part.gpus;
+      for (let k = 0; k < grants.length; k++) {
+        const g = grants[k];
         const gpu = node.gpus[g.gpu];
         if (!gpu) throw new AllocationError(`job ${jobId}: node ${node.id} has no GPU ${g.gpu}`);
-        if (seen.has(g.gpu)) throw new AllocationError(`job ${jobId}: GPU ${g.gpu} on ${node.id} granted twice`);
-        seen.add(g.gpu);
+        for (let q = 0; q < k; q++) if (grants[q].gpu === g.gpu) throw new AllocationError(`job ${jobId}: GPU ${g.gpu} on ${node.id} granted twice`);
         if (demand.models && demand.models.length > 0 && !demand.models.includes(gpu.model)) {
           throw new AllocationError(`job ${jobId}: GPU model ${gpu.model} not in ${demand.models.join('|')}`);
         }
@@ -154,12 +161,14 @@ export class Cluster implements ClusterView {
           throw new AllocationError(`job ${jobId}: GPU over-commit on ${node.id}/${g.gpu} (${g.milli} > free ${gpu.free})`);
         }
       }
-    });
+    }
     // All checks passed: apply.
-    const reconfigured: { node: number; gpu: number }[] = [];
-    parts.forEach((part, pi) => {
+    let reconfigured: { node: number; gpu: number }[] | undefined;
+    for (let pi = 0; pi < count; pi++) {
+      const part = partAt(placement, pi);
       const node = this.nodes[part.node];
-      const { cpu, memory } = shares[pi];
+      const cpu = shares ? shares[pi].cpu : demand.cpu;
+      const memory = shares ? shares[pi].memory : demand.memory;
       node.cpuFree -= cpu;
       node.memoryFree -= memory;
       this.cpuAllocated += cpu;
@@ -167,24 +176,26 @@ export class Cluster implements ClusterView {
       for (const g of part.gpus) {
         const gpu = node.gpus[g.gpu];
         if (g.mig && gpu.mig && takeMigInstance(gpu.mig, jobId, g.mig.profile, g.mig.start, g.milli / MILLI_PER_SLOT)) {
-          reconfigured.push({ node: part.node, gpu: g.gpu });
+          (reconfigured ??= []).push({ node: part.node, gpu: g.gpu });
         }
         gpu.free -= g.milli;
         node.gpuFree -= g.milli;
         this.gpuAllocated += g.milli;
       }
       this.groupIndex?.update(part.node);
-    });
+    }
     this.allocations.set(jobId, { placement, cpu: demand.cpu, memory: demand.memory, shares });
-    return { reconfigured };
+    return reconfigured ? { reconfigured } : NOTHING_RECONFIGURED;
   }
 
   /** Returns everything `jobId` holds; throws if it holds nothing (never release twice). */
   release(jobId: string): Placement {
     const a = this.allocations.get(jobId);
     if (!a) throw new AllocationError(`job ${jobId} holds no allocation (double release?)`);
-    const parts = partsOf(a.placement);
-    for (const part of parts) {
+    const p = a.placement;
+    const count = partCount(p);
+    for (let pi = 0; pi < count; pi++) {
+      const part = partAt(p, pi);
       const node = this.nodes[part.node];
       for (const g of part.gpus) {
         const gpu = node.gpus[g.gpu];
@@ -193,9 +204,11 @@ export class Cluster implements ClusterView {
         }
       }
     }
-    parts.forEach((part, pi) => {
+    for (let pi = 0; pi < count; pi++) {
+      const part = partAt(p, pi);
       const node = this.nodes[part.node];
-      const { cpu, memory } = a.shares[pi];
+      const cpu = a.shares ? a.shares[pi].cpu : a.cpu;
+      const memory = a.shares ? a.shares[pi].memory : a.memory;
       node.cpuFree += cpu;
       node.memoryFree += memory;
       this.cpuAllocated -= cpu;
@@ -209,9 +222,9 @@ export class Cluster implements ClusterView {
         this.gpuAllocated -= g.milli;
       }
       this.groupIndex?.update(part.node);
-    });
+    }
     this.allocations.delete(jobId);
-    return a.placement;
+    return p;
   }
 
   /**
@@ -234,7 +247,7 @@ export class Cluster implements ClusterView {
     for (const h of holders) {
       if (!h.placement) continue;
       const demand = { cpu: h.cpu, memory: h.memory, gpus: 0, milli: 0 };
-      allocations.set(h.id, { placement: h.placement, cpu: h.cpu, memory: h.memory, shares: splitDemand(demand, partsOf(h.placement)) });
+      allocations.set(h.id, { placement: h.placement, cpu: h.cpu, memory: h.memory, shares: partCount(h.placement) === 1 ? undefined : splitDemand(demand, partsOf(h.placement)) });
     }
     return Cluster.assemble(view, allocations);
   }
@@ -309,6 +322,16 @@ export class Cluster implements ClusterView {
     for (const [id, a] of this.allocations) if (partsOf(a.placement).some((p) => p.node === nodeIndex)) out.push(id);
     return out;
   }
+}
+
+/** How many node parts a placement has (the main part and `parts`). */
+function partCount(p: Placement): number {
+  return p.parts && p.parts.length > 0 ? 1 + p.parts.length : 1;
+}
+
+/** Part `k` of a placement (`partsOf(p)[k]`) without building the list: the placement itself is part 0. */
+function partAt(p: Placement, k: number): PlacementPart {
+  return k === 0 ? p : p.parts![k - 1];
 }
 
 /** The node parts of a placement: the main part first, then `parts`. */
