@@ -4,9 +4,9 @@ import { detectCgroups } from '../src/live/cgroups.ts';
 import { gpuEnvFor, type JobMeasure } from '../src/live/live-executor.ts';
 import { PROTOCOL_VERSION, ParentMessageSchema, WorkerMessageSchema } from '../src/live/protocol.ts';
 import { wrapCommand, type SandboxLayers } from '../src/live/sandbox.ts';
-import { measuredRates, predictWallMs } from '../src/live/twin.ts';
+import { measuredRates, measuredShapeRates, predictWallMs } from '../src/live/twin.ts';
 import { WallClock } from '../src/live/wall-clock.ts';
-import { WorkSpecSchema } from '../src/live/work-spec.ts';
+import { WorkSpecSchema, type WorkSpec } from '../src/live/work-spec.ts';
 import { stepFlop, totalSteps, workFlop } from '../src/live/workloads/tensor-jobs.ts';
 import { parseScenario, ScenarioError } from '../src/scenario/load.ts';
 
@@ -112,10 +112,28 @@ describe('twin: durations from measured rates', () => {
     // two matmul jobs: 2e9 FLOP in 1000 ms and 1e9 in 1000 ms → 3e9 / 2 s = 1.5e9 FLOP/s;
     // overheads (runMs − computeMs) 200 and 400 → mean 300 ms
     const rates = measuredRates([m({ flop: 2e9, computeMs: 1000, runMs: 1200 }), m({ flop: 1e9, computeMs: 1000, runMs: 1400 }), m({ outcome: 'failed', flop: 9e9, computeMs: 1 })]);
-    expect(rates.get('matmul')).toEqual({ kind: 'matmul', jobs: 2, flopPerSec: 1.5e9, overheadMs: 300 });
+    // runOverheadMs leaves out the start latency (0 here)
+    expect(rates.get('matmul')).toEqual({ kind: 'matmul', jobs: 2, flopPerSec: 1.5e9, overheadMs: 300, runOverheadMs: 300 });
     // n = 1000: 2e9 FLOP/step, 3 GFLOP → 2 steps = 4e9 FLOP → 300 + 4e9 / 1.5e9 · 1000 = 300 + 2666.67 ms
-    expect(predictWallMs({ kind: 'matmul', n: 1000, gflop: 3 }, rates, undefined)).toBeCloseTo(2966.667, 2);
+    expect(predictWallMs({ kind: 'matmul', n: 1000, gflop: 3 }, { byKind: rates, byShape: new Map() }, undefined)).toBeCloseTo(2966.667, 2);
     // commands have no model: their own measured time
-    expect(predictWallMs({ kind: 'command', argv: ['x'] }, rates, 777)).toBe(777);
+    expect(predictWallMs({ kind: 'command', argv: ['x'] }, { byKind: rates, byShape: new Map() }, 777)).toBe(777);
+  });
+
+  it('keys rates by shape before kind, and takes a job\'s own start latency apart from the run overhead', () => {
+    // matMul n=2 (16 FLOP/step) at 1e9 FLOP in 1000 ms; n=4 (128 FLOP/step) at 4e9 FLOP in 1000 ms.
+    // Start latencies 500 and 100 ms inside runs of 1300 and 1200 ms: run overheads 300 − 500 → 0
+    // (clamped) and 200 − 100 = 100.
+    const measures = [m({ jobId: 'a', flop: 1e9, computeMs: 1000, runMs: 1300, submitToRunningMs: 500 }), m({ jobId: 'b', flop: 4e9, computeMs: 1000, runMs: 1200, submitToRunningMs: 100 })];
+    const work: Record<string, WorkSpec> = { a: { kind: 'matmul', n: 2, gflop: 1 }, b: { kind: 'matmul', n: 4, gflop: 4 } };
+    const rates = measuredShapeRates(measures, (id) => work[id]);
+    expect(rates.byShape.get('matmul n=4')).toEqual({ kind: 'matmul', jobs: 1, flopPerSec: 4e9, overheadMs: 200, runOverheadMs: 100 });
+    // per kind: 5e9 FLOP / 2 s = 2.5e9 FLOP/s; mean overhead (300 + 200) / 2 = 250
+    expect(rates.byKind.get('matmul')).toMatchObject({ flopPerSec: 2.5e9, overheadMs: 250, runOverheadMs: 50 });
+    // 8 GFLOP of n=4: 8e9 / 4e9 s = 2000 ms + 200 mean overhead; with a 30 ms start: 30 + 100 + 2000
+    expect(predictWallMs({ kind: 'matmul', n: 4, gflop: 8 }, rates, undefined)).toBeCloseTo(2200, 6);
+    expect(predictWallMs({ kind: 'matmul', n: 4, gflop: 8 }, rates, undefined, 30)).toBeCloseTo(2130, 6);
+    // a shape never measured falls back to its kind: n=10 (2000 FLOP/step), 1 GFLOP → 1e9 / 2.5e9 s = 400 ms + 250
+    expect(predictWallMs({ kind: 'matmul', n: 10, gflop: 1 }, rates, undefined)).toBeCloseTo(650, 6);
   });
 });

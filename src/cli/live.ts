@@ -60,6 +60,7 @@ async function main(): Promise<number> {
   process.stdout.write(`makespan error ${pct(s.predicted.makespanMs, s.live.makespanMs)}, JCT error ${pct(s.predicted.jctMeanMs, s.live.jctMeanMs)}; decision order ${s.decisionOrderAgrees ? 'agrees' : 'differs'}\n`);
   process.stdout.write(`start latency (decision → running): cold n=${s.latency.cold.n} mean ${s.latency.cold.meanMs} ms p50 ${s.latency.cold.p50Ms} ms; warm n=${s.latency.warm.n} mean ${s.latency.warm.meanMs} ms p50 ${s.latency.warm.p50Ms} ms\n`);
   for (const [k, v] of Object.entries(s.rates)) process.stdout.write(`rate ${k}: ${v.jobs} jobs, ${(v.flopPerSec / 1e9).toFixed(2)} GFLOP/s, overhead ${v.overheadMs} ms/job\n`);
+  for (const [k, v] of Object.entries(s.shapeRates)) process.stdout.write(`  shape ${k}: ${v.jobs} jobs, ${(v.flopPerSec / 1e9).toFixed(2)} GFLOP/s, overhead ${v.overheadMs} ms/job\n`);
   for (const [k, v] of Object.entries(s.backends)) process.stdout.write(`backend ${k}: ${v} jobs\n`);
   process.stdout.write(`stray processes after shutdown: ${s.strays.length}\noutputs: ${s.dir}/\n`);
   if (s.live.completed === 0) {

@@ -19,36 +19,85 @@ export interface KindRate {
   readonly flopPerSec: number;
   /** Mean wall ms per job outside the work itself (start-up, backend init, reporting). */
   readonly overheadMs: number;
+  /** The same without the start latency (decision → worker running): backend init, reporting. */
+  readonly runOverheadMs: number;
 }
 
 /** Σflop / Σcompute time and mean overhead, per kind, over succeeded attempts. Pure. */
 export function measuredRates(measures: readonly JobMeasure[]): Map<WorkSpec['kind'], KindRate> {
-  const acc = new Map<WorkSpec['kind'], { n: number; flop: number; compute: number; overhead: number }>();
+  const acc = new Map<WorkSpec['kind'], { n: number; flop: number; compute: number; overhead: number; runOverhead: number }>();
   for (const m of measures) {
     if (m.outcome !== 'succeeded') continue;
-    const a = acc.get(m.kind) ?? { n: 0, flop: 0, compute: 0, overhead: 0 };
+    const a = acc.get(m.kind) ?? { n: 0, flop: 0, compute: 0, overhead: 0, runOverhead: 0 };
     a.n++;
     a.flop += m.flop;
     a.compute += m.computeMs;
     a.overhead += Math.max(0, m.runMs - m.computeMs);
+    a.runOverhead += Math.max(0, m.runMs - m.computeMs - Math.max(0, m.submitToRunningMs));
     acc.set(m.kind, a);
   }
   const out = new Map<WorkSpec['kind'], KindRate>();
   for (const [kind, a] of acc) {
-    out.set(kind, { kind, jobs: a.n, flopPerSec: a.compute > 0 ? a.flop / (a.compute / 1000) : 0, overheadMs: a.overhead / a.n });
+    out.set(kind, { kind, jobs: a.n, flopPerSec: a.compute > 0 ? a.flop / (a.compute / 1000) : 0, overheadMs: a.overhead / a.n, runOverheadMs: a.runOverhead / a.n });
   }
   return out;
 }
 
 /**
- * Predicted wall ms of a job from the measured rates: overhead + FLOP / rate for tensor work,
- * overhead + ms for sleeps; the job's own measured time for commands (no model) or when its kind
- * has no rate.
+ * A tensor job's shape: its kind and the sizes of one step (not how many steps). Jobs of one shape
+ * run at one rate; jobs of one kind need not (on the H100 a 2048² matMul ran at 1.6–2.3 TFLOP/s, a
+ * 4096² one at 3.6–3.9 in the same run), so the twin keys rates by shape first. Pure.
  */
-export function predictWallMs(work: WorkSpec, rates: ReadonlyMap<WorkSpec['kind'], KindRate>, measured: number | undefined): number {
-  const r = rates.get(work.kind);
-  if (r && workerKindOf(work) === 'tensor' && r.flopPerSec > 0) return r.overheadMs + (workFlop(work as Parameters<typeof workFlop>[0]) / r.flopPerSec) * 1000;
-  if (r && work.kind === 'sleep') return r.overheadMs + work.ms;
+export function workShape(w: WorkSpec): string {
+  switch (w.kind) {
+    case 'matmul':
+      return `matmul n=${w.n}`;
+    case 'conv':
+      return `conv batch=${w.batch} size=${w.size} channels=${w.channels} layers=${w.layers}`;
+    case 'train':
+      return `train batch=${w.batch} features=${w.features} hidden=${w.hidden}`;
+    default:
+      return w.kind;
+  }
+}
+
+/** Rates per kind, and per shape where the job's work is known (`workOf` by job id). */
+export interface Rates {
+  readonly byKind: ReadonlyMap<WorkSpec['kind'], KindRate>;
+  readonly byShape: ReadonlyMap<string, KindRate>;
+}
+
+/** `measuredRates` per kind, and the same figures over each shape's attempts. Pure. */
+export function measuredShapeRates(measures: readonly JobMeasure[], workOf: (jobId: string) => WorkSpec | undefined): Rates {
+  const groups = new Map<string, JobMeasure[]>();
+  for (const m of measures) {
+    const w = workOf(m.jobId);
+    if (!w) continue;
+    const key = workShape(w);
+    const g = groups.get(key) ?? [];
+    g.push(m);
+    groups.set(key, g);
+  }
+  const byShape = new Map<string, KindRate>();
+  for (const [key, g] of groups) {
+    const r = measuredRates(g).values().next();
+    if (!r.done) byShape.set(key, r.value);
+  }
+  return { byKind: measuredRates(measures), byShape };
+}
+
+/**
+ * Predicted wall ms of a job from the measured rates: overhead + FLOP / rate for tensor work
+ * (its shape's rate, else its kind's), overhead + ms for sleeps; the job's own measured time for
+ * commands (no model) or when its kind has no rate. With `startMs`, the job's own start latency
+ * (decision → running: a cold worker's start-up or a warm one's hand-over, which differ by 50×
+ * on the GPU box), the overhead is that plus the rest of the mean overhead, not the mean of both.
+ */
+export function predictWallMs(work: WorkSpec, rates: Rates, measured: number | undefined, startMs?: number): number {
+  const r = rates.byShape.get(workShape(work)) ?? rates.byKind.get(work.kind);
+  const overhead = r ? (startMs !== undefined && startMs >= 0 ? startMs + r.runOverheadMs : r.overheadMs) : 0;
+  if (r && workerKindOf(work) === 'tensor' && r.flopPerSec > 0) return overhead + (workFlop(work as Parameters<typeof workFlop>[0]) / r.flopPerSec) * 1000;
+  if (r && work.kind === 'sleep') return overhead + work.ms;
   return measured ?? 0;
 }
 
@@ -74,12 +123,16 @@ export function simulateTwin(input: {
   scheduler?: Omit<SchedulerSettings, 'headOfLine' | 'maxQueue'>;
   /** The live run's node failures (the twin sees the same outages). */
   failures?: FailureSpec;
+  /** Rates per kind only, as before shapes (to compare the two models). */
+  byKindOnly?: boolean;
 }): TwinResult {
-  const rates = measuredRates(input.measures);
+  const workById = new Map(input.jobs.map((j) => [j.id, input.workOf(j)]));
+  const rates = input.byKindOnly ? { byKind: measuredRates(input.measures), byShape: new Map() } : measuredShapeRates(input.measures, (id) => workById.get(id));
   const last = new Map<string, JobMeasure>();
   for (const m of input.measures) last.set(m.jobId, m);
   const jobs = input.jobs.map((j) => {
-    const wall = predictWallMs(input.workOf(j), rates, last.get(j.id)?.runMs);
+    const m = last.get(j.id);
+    const wall = predictWallMs(workById.get(j.id)!, rates, m?.runMs, input.byKindOnly ? undefined : m?.submitToRunningMs);
     return { ...j, duration: Math.max(1, Math.round(wall * input.timeScale)) };
   });
   const w = new RunWriter(undefined, { keepLines: true });
