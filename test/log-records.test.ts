@@ -10,7 +10,7 @@ import { checkLogLine, checkLogValue, fastRecord, JOB_STATES, LOG_EVENTS, LogRec
 import { deriveFromLog } from '../src/output/read-log.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import { runScenario } from '../src/scenario/run.ts';
-import { smallRunLines, withHierarchy } from './viz-hierarchy-log.ts';
+import { smallRun, withHierarchy } from './viz-hierarchy-log.ts';
 
 // Compile-time: the bottom module's copies of JobState and NodeSpec agree with the originals both
 // ways (tsc fails here when one side gains a field or a state the other lacks).
@@ -86,7 +86,7 @@ describe('reading a log back (deriveFromLog)', () => {
   });
 
   it('derives the same jobs, timeline and metrics from a log with hierarchy records (run hierarchy, route, bounce, steal, shard-down/up) as without them', async () => {
-    const plain = await smallRunLines(join(dir, 'hier'));
+    const plain = (await smallRun(join(dir, 'hier'))).lines;
     const fx = withHierarchy(plain);
     expect(fx.lines.length - plain.length).toBeGreaterThan(80);
     const [a, b] = [join(dir, 'plain.jsonl'), join(dir, 'hier.jsonl')];

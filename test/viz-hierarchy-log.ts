@@ -16,12 +16,13 @@ import { runScenario } from '../src/scenario/run.ts';
 
 type Rec = Record<string, unknown> & { t: number; ev: string };
 
-/** The event log's lines of a real small run (test/fixtures/viz-small.yaml, its first policy), simulated into `dir`. */
-export async function smallRunLines(dir: string): Promise<string[]> {
+/** A real small run (test/fixtures/viz-small.yaml, its first policy) simulated into `dir`: its event log's path and lines. */
+export async function smallRun(dir: string): Promise<{ log: string; lines: string[] }> {
   const file = 'test/fixtures/viz-small.yaml';
   const s = loadScenario(file);
   const summary = await runScenario({ ...s, policies: s.policies.slice(0, 1) }, { file, out: dir });
-  return readFileSync(join(dir, summary.runs[0].run, 'events.jsonl'), 'utf8').trim().split('\n');
+  const log = join(dir, summary.runs[0].run, 'events.jsonl');
+  return { log, lines: readFileSync(log, 'utf8').trim().split('\n') };
 }
 
 export interface HierarchyFixture {

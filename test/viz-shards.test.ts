@@ -9,7 +9,7 @@ import { RunModel } from '../viz/src/run-model.ts';
 import { RunView } from '../viz/src/run-view.ts';
 import { shardOfNode, shardQuery, shardRows, shardUtil } from '../viz/src/shards.ts';
 import { DeltaEncoder } from '../viz/src/wire.ts';
-import { smallRunLines, withHierarchy, type HierarchyFixture } from './viz-hierarchy-log.ts';
+import { smallRun, withHierarchy, type HierarchyFixture } from './viz-hierarchy-log.ts';
 
 /**
  * The viewer and a scheduler hierarchy's records (issue 17): the run record's shards, route /
@@ -60,7 +60,7 @@ describe('viewer: a scheduler hierarchy', () => {
   let fx: HierarchyFixture;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gpulab-viz-shards-'));
-    plain = await smallRunLines(dir);
+    plain = (await smallRun(dir)).lines;
     fx = withHierarchy(plain);
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

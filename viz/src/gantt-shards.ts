@@ -10,7 +10,7 @@ import { shardNodeIxs, shardOfNode, shardUtil, type ShardHead } from './shards.t
  * while its scheduler is down (shard-down … shard-up). Only called for a run with a hierarchy.
  */
 
-export const SHARD_DOWN_COLOR = 'rgba(118, 42, 131, 0.22)';
+export const SHARD_DOWN_COLOR = 'rgba(118, 42, 131, 0.25)';
 const HEAD_FILL = '#e3e8f2';
 const HEAD_LINE = '#7d8799';
 
@@ -56,7 +56,10 @@ export function drawShardHeads(ctx: CanvasRenderingContext2D, m: RunModel, rows:
   return out;
 }
 
-/** Shard scheduler outages: a band over the shard's header and node rows. Returns the bands drawn. */
+/**
+ * Shard scheduler outages: a translucent band over the shard's header and node rows, drawn over
+ * the bars (the nodes keep running their jobs while nothing new starts). Returns the bands drawn.
+ */
 export function drawShardOutages(ctx: CanvasRenderingContext2D, m: RunModel, rows: GanttRow[], rowY: (r: number) => number, rowH: number, { xL, d0, d1, k }: XMap): number {
   if (m.shardOutages.size === 0) return 0;
   const { shardOf } = shardLayout(m);

@@ -241,7 +241,6 @@ export class Gantt {
     const k = (xR - xL) / Math.max(1, d1 - d0);
     const xm: XMap = { xL, d0, d1, k };
     const outages = drawOutages(ctx, m, rows, rowY, this.rowH, xm);
-    const shardBands = hier ? drawShardOutages(ctx, m, rows, rowY, this.rowH, xm) : 0;
     const marks: EndMark[] = [];
     const hitRects: [number, number, number, number][] = [];
     for (let r = 0; r < rows.length; r++) {
@@ -303,6 +302,8 @@ export class Gantt {
       }
     }
     layer.compose(ctx);
+    // Over the bars: a down shard's nodes keep running their jobs.
+    const shardBands = hier ? drawShardOutages(ctx, m, rows, rowY, this.rowH, xm) : 0;
     drawEndMarks(ctx, marks);
     drawHitOutlines(ctx, hitRects);
     const rejectMarks = hasRej ? drawRejections(ctx, m, flags, this.rowH, xm) : 0;
@@ -391,6 +392,12 @@ export class Gantt {
   /** Canvas-relative centre of a job's first visible bar (test hook and "show job"). */
   barCenter(jobId: string): { x: number; y: number } | undefined {
     return barCenterOf(this.geometry(), jobId);
+  }
+
+  /** Canvas-relative centre of the label of the drawn row with this key (`shard:<id>` for a shard header), if drawn. */
+  labelCenter(key: string): { x: number; y: number } | undefined {
+    const r = this.rowsInOrder().findIndex((R) => R.key === key);
+    return r < 0 ? undefined : { x: 20, y: this.top + r * this.rowH + this.rowH / 2 };
   }
 
   /** Zooms by `factor` (<1 in, >1 out) around canvas x `px`. */

@@ -58,6 +58,13 @@ export function installHook(): void {
       const rect = $('gantt').getBoundingClientRect();
       return { x: rect.left + p.x, y: rect.top + p.y };
     },
+    /** Client coordinates of a drawn row's label (key `node/gpu`, or `shard:<id>` for a shard header). */
+    labelCenter(key: string): { x: number; y: number } | null {
+      const p = gantt.labelCenter(key);
+      if (!p) return null;
+      const rect = $('gantt').getBoundingClientRect();
+      return { x: rect.left + p.x, y: rect.top + p.y };
+    },
     tenantColor: (tenant: string) => colorOf(tenant),
     jobAt: (i: number) => (i >= 0 && i < model().jobs.length ? model().jobs.id(i) : null),
     job: (id: string) => {

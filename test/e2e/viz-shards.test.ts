@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSite } from '../../viz/server/build-site.ts';
+import { serveStatic } from '../../viz/server/static-server.ts';
+import { smallRun, withHierarchy, type HierarchyFixture } from '../viz-hierarchy-log.ts';
+
+/**
+ * End to end: a scheduler hierarchy in the viewer. A real small run (test/fixtures/viz-small.yaml)
+ * whose log gets a hierarchy's records (test/viz-hierarchy-log.ts: shards s0 = a100-0 + t4-0 and
+ * s1 = a100-1, routes, bounces, steals, s1's scheduler down from 30% to 45% of the run), built
+ * as a static site and driven in headless Chromium: shard headers with their node counts, a
+ * shard-down band, bounce and steal marks, `shard:s1` search, the routing panel, and collapsing a
+ * shard (kept in the URL). Screenshot: test-output/viz-shards.png.
+ */
+
+const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE = existsSync(CHROMIUM);
+const TITLE = HAVE ? 'viewer shards in headless Chromium' : `viewer shards in headless Chromium — SKIPPED: ${CHROMIUM} not found`;
+const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+type Pt = { x: number; y: number } | null;
+type Head = { id: string; nodes: number; gpus: number; util: number; collapsed: boolean };
+type Hook = { barCenter(id: string): Pt; labelCenter(key: string): Pt; state(): { filter: { q: string }; stats: { hitBars: number; shardBands: number }; shards: Head[]; collapsedShards: string[] } };
+
+describe.skipIf(!HAVE)(TITLE, () => {
+  let tmp = '';
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let url = '';
+  let page: Page;
+  let fx: HierarchyFixture;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-shards-'));
+    const out = join(tmp, 'out');
+    const run = await smallRun(out);
+    fx = withHierarchy(run.lines);
+    writeFileSync(run.log, fx.lines.join('\n') + '\n');
+    const site = join(tmp, 'site');
+    await buildSite(out, site, { quiet: true });
+    const s = await serveStatic(site, 0);
+    server = s.server;
+    url = s.url;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const state = () => page.evaluate(() => (window.gpulab as Hook).state());
+  const labelCenter = (key: string) => page.evaluate((k) => (window.gpulab as Hook).labelCenter(k), key);
+  const barCenter = (id: string) => page.evaluate((j) => (window.gpulab as Hook).barCenter(j), id);
+  const canvas = () => page.locator('#gantt');
+
+  it('groups the nodes under a header per shard with its node and GPU counts and utilisation; draws the shard-down band and bounce/steal marks', async () => {
+    expect(await canvas().getAttribute('data-shard-heads')).toBe('s0:2,s1:1');
+    const heads = (await state()).shards;
+    expect(heads.map((h) => [h.id, h.nodes, h.gpus, h.collapsed])).toEqual([
+      ['s0', 2, 6, false],
+      ['s1', 1, 4, false],
+    ]);
+    for (const h of heads) expect(h.util).toBeGreaterThan(0);
+    for (const h of heads) expect(h.util).toBeLessThan(1);
+    // s1 was down for a while: a band over its header and over each of a100-1's rows.
+    expect(Number(await canvas().getAttribute('data-shard-bands'))).toBeGreaterThanOrEqual(2);
+    expect(Number(await canvas().getAttribute('data-bounce-marks'))).toBeGreaterThan(0);
+    expect(Number(await canvas().getAttribute('data-steal-marks'))).toBeGreaterThan(0);
+    // The band is on screen: a pixel inside it, on s1's header row, is tinted.
+    const down = fx.down;
+    const head = (await labelCenter('shard:s1'))!;
+    const box = (await canvas().boundingBox())!;
+    const range = await page.locator('#range').evaluate((e) => [Number((e as HTMLElement).dataset.t0), Number((e as HTMLElement).dataset.t1)]);
+    const xMid = 138 + (((down.from + down.to) / 2 - range[0]) / (range[1] - range[0])) * (box.width - 138 - 16);
+    const rgb = await page.evaluate(([x, y]) => Array.from((document.getElementById('gantt') as HTMLCanvasElement).getContext('2d')!.getImageData(x, y, 1, 1).data.slice(0, 3)), [Math.round(xMid), Math.round(head.y - box.y)]);
+    // Header fill #e3e8f2 under the purple band: red and blue above green.
+    expect(rgb[0] > rgb[1] && rgb[2] > rgb[1]).toBe(true);
+  });
+
+  it('shard:s1 highlights the jobs in that shard', async () => {
+    await page.locator('#search').fill('shard:s1');
+    const inS1 = [...fx.shardOf.values()].filter((s) => s === 's1').length;
+    await expect.poll(() => page.locator('#search-count').getAttribute('data-hits')).toBe(String(inS1));
+    expect((await state()).stats.hitBars).toBeGreaterThan(0);
+    await page.locator('#search').fill('');
+    await expect.poll(async () => (await state()).filter.q).toBe('');
+  });
+
+  it('lists a job’s routing history: a bounced job by search, a stolen job by a click on its bar', async () => {
+    const b = fx.bounced[0];
+    const own = fx.shardOf.get(b)!;
+    const other = own === 's0' ? 's1' : 's0';
+    await page.locator('#search').fill(b);
+    const panel = page.locator('#job-routing');
+    await expect.poll(() => panel.getAttribute('data-job')).toBe(b);
+    expect(await panel.isVisible()).toBe(true);
+    expect(await panel.getAttribute('data-history')).toBe(`route:${other}:1,bounce:${other}:no-fit,route:${own}:2`);
+    expect(await panel.innerText()).toContain(`bounced by ${other}: no-fit`);
+    // (the search box applies its text 0.12 s after typing, and clears a picked job then)
+    await page.locator('#search').fill('');
+    await expect.poll(async () => (await state()).filter.q).toBe('');
+    const s = fx.stolen[0];
+    const p = (await barCenter(s.job))!;
+    await page.mouse.move(p.x, p.y);
+    await expect.poll(() => page.locator('#tooltip').getAttribute('data-job')).toBe(s.job);
+    expect(await page.locator('#tooltip').innerText()).toContain(`shard ${s.to} · routed 1× · stolen 1×`);
+    await page.mouse.click(p.x, p.y);
+    await expect.poll(() => panel.getAttribute('data-job')).toBe(s.job);
+    expect(await panel.getAttribute('data-history')).toBe(`route:${s.from}:1,steal:${s.from}>${s.to}`);
+    expect(await panel.isVisible()).toBe(true);
+    mkdirSync(resolve('test-output'), { recursive: true });
+    await page.screenshot({ path: resolve('test-output', 'viz-shards.png'), fullPage: true });
+  });
+
+  it('a click on a shard header collapses the shard (kept in the URL); a second click expands it', async () => {
+    const rows0 = Number(await canvas().getAttribute('data-rows'));
+    const head = (await labelCenter('shard:s0'))!;
+    await page.mouse.click(head.x, head.y);
+    await expect.poll(() => canvas().getAttribute('data-collapsed-shards')).toBe('s0');
+    const rows1 = Number(await canvas().getAttribute('data-rows'));
+    // s0's rows are gone (a100-0's and t4-0's), its header stays.
+    expect(rows1).toBeLessThan(rows0 - 1);
+    expect((await state()).shards.map((h) => [h.id, h.collapsed])).toEqual([
+      ['s0', true],
+      ['s1', false],
+    ]);
+    await page.locator('#gantt-view').screenshot({ path: resolve('test-output', 'viz-shards-collapsed.png') });
+    await expect.poll(() => new URL(page.url()).hash).toContain('shards=s0');
+    // A new page at that URL draws s0 collapsed.
+    const p2 = await browser!.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    try {
+      await p2.goto(url + new URL(page.url()).hash);
+      await p2.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      await expect.poll(() => p2.locator('#gantt').getAttribute('data-collapsed-shards')).toBe('s0');
+      expect(Number(await p2.locator('#gantt').getAttribute('data-rows'))).toBe(rows1);
+    } finally {
+      await p2.close();
+    }
+    const again = (await labelCenter('shard:s0'))!;
+    await page.mouse.click(again.x, again.y);
+    await expect.poll(() => canvas().getAttribute('data-collapsed-shards')).toBe('');
+    expect(Number(await canvas().getAttribute('data-rows'))).toBe(rows0);
+    await expect.poll(() => new URL(page.url()).hash).not.toContain('shards=');
+    expect(errors).toEqual([]);
+  });
+});
