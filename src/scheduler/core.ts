@@ -422,10 +422,12 @@ export class SchedulerCore {
     const now = o.clock.now();
     o.log.append(arrivalRecord(j, now));
     o.contexts?.arrived(j, now);
-    const ctx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
-    for (const a of this.arrivalGates) {
-      const out = this.guard.onArrival(a, j, this.view, ctx);
-      if (out.kind === 'reject') return this.apply({ kind: 'reject', job: j, reason: out.reason });
+    if (this.arrivalGates.length > 0) {
+      const ctx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
+      for (const a of this.arrivalGates) {
+        const out = this.guard.onArrival(a, j, this.view, ctx);
+        if (out.kind === 'reject') return this.apply({ kind: 'reject', job: j, reason: out.reason });
+      }
     }
     this.apply({ kind: 'admit', job: j });
   }
@@ -525,7 +527,7 @@ export class SchedulerCore {
     if (reason) j.reason = reason;
     this.dirty = true;
     if (event === 'cancel') this.o.log.append({ t: now, ev: 'cancel', job: j.id });
-    this.o.log.append({ t: now, ev: 'finish', job: j.id, state: j.state, ...(reason ? { reason } : {}) });
+    this.o.log.append(reason ? { t: now, ev: 'finish', job: j.id, state: j.state, reason } : { t: now, ev: 'finish', job: j.id, state: j.state });
     this.ended(j);
   }
 

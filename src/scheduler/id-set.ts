@@ -21,6 +21,7 @@ export class IdSet {
   }
 
   has(id: string): boolean {
+    if (this.count === 0) return false;
     const bits = this.locate(id, false);
     if (bits !== undefined && bits.has(this.value)) return true;
     return this.rest.size > 0 && this.rest.has(id);
