@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/scenario/load.ts';
+import { runScenario } from '../../src/scenario/run.ts';
 import { buildSite } from '../../viz/server/build-site.ts';
 import { serveStatic } from '../../viz/server/static-server.ts';
 import { smallRun, withHierarchy, type HierarchyFixture } from '../viz-hierarchy-log.ts';
@@ -14,7 +16,9 @@ import { smallRun, withHierarchy, type HierarchyFixture } from '../viz-hierarchy
  * s1 = a100-1, routes, bounces, steals, s1's scheduler down from 30% to 45% of the run), built
  * as a static site and driven in headless Chromium: shard headers with their node counts, a
  * shard-down band, bounce and steal marks, `shard:s1` search, the routing panel, and collapsing a
- * shard (kept in the URL). Screenshot: test-output/viz-shards.png.
+ * shard (kept in the URL). Screenshot: test-output/viz-shards.png. Then real hierarchical runs
+ * of the same workload (the simulator's master and shards: bounce with a shard failure, and
+ * steal): what the viewer shows agrees with their logs. Screenshot: test-output/viz-shards-real.png.
  */
 
 const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -152,6 +156,107 @@ describe.skipIf(!HAVE)(TITLE, () => {
     await expect.poll(() => canvas().getAttribute('data-collapsed-shards')).toBe('');
     expect(Number(await canvas().getAttribute('data-rows'))).toBe(rows0);
     await expect.poll(() => new URL(page.url()).hash).not.toContain('shards=');
+    expect(errors).toEqual([]);
+  });
+});
+
+/** viz-small's cluster and workload under two hierarchies: 2 shards, least-loaded routing with bounces and s1 down for 25 min; random routing with steals. */
+function hierarchyScenario(dir: string): string {
+  const base = readFileSync('test/fixtures/viz-small.yaml', 'utf8');
+  const head = base.slice(0, base.indexOf('policies:')).replace(/^name: .*$/m, 'name: viz-hierarchy');
+  const file = join(dir, 'viz-hierarchy.yaml');
+  writeFileSync(
+    file,
+    head +
+      'policies:\n' +
+      '  - { queue: fifo, placement: first-fit, hierarchy: { shards: 2, routing: least-loaded, summaryIntervalSec: 60, rebalance: { mode: bounce, waitLimitSec: 60 }, failures: [{ shard: s1, atSec: 3000, forSec: 1500 }] } }\n' +
+      '  - { queue: fifo, placement: best-fit, hierarchy: { shards: 2, routing: random, summaryIntervalSec: 60, rebalance: { mode: steal } } }\n',
+  );
+  return file;
+}
+
+/** From a log: each job's shard at the end (last route, or steal target) and its routing records as the panel lists them. */
+function routingOf(lines: string[]): { shardOf: Map<string, string>; history: Map<string, string[]> } {
+  const shardOf = new Map<string, string>();
+  const history = new Map<string, string[]>();
+  for (const l of lines) {
+    const r = JSON.parse(l) as Record<string, string>;
+    const step = r.ev === 'route' ? `route:${r.shard}:${r.n}` : r.ev === 'bounce' ? `bounce:${r.shard}:${r.reason}` : r.ev === 'steal' ? `steal:${r.from}>${r.to}` : '';
+    if (!step) continue;
+    if (r.ev !== 'bounce') shardOf.set(r.job, r.ev === 'route' ? r.shard : r.to);
+    history.set(r.job, [...(history.get(r.job) ?? []), step]);
+  }
+  return { shardOf, history };
+}
+
+describe.skipIf(!HAVE)(`${TITLE}: simulated hierarchical runs`, () => {
+  let tmp = '';
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let page: Page;
+  let runs: { run: string; lines: string[] }[] = [];
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-shards-real-'));
+    const file = hierarchyScenario(tmp);
+    const out = join(tmp, 'out');
+    const summary = await runScenario(loadScenario(file), { file, out });
+    runs = summary.runs.map((r) => ({ run: r.run, lines: readFileSync(join(out, r.run, 'events.jsonl'), 'utf8').trim().split('\n') }));
+    const site = join(tmp, 'site');
+    await buildSite(out, site, { quiet: true });
+    const s = await serveStatic(site, 0);
+    server = s.server;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(s.url);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const state = () => page.evaluate(() => (window.gpulab as Hook & { state(): { run: string } }).state());
+
+  it('bounce run: shard headers from the run record, the failed shard’s band, bounce marks, and a bounced job’s routing as its log has it', async () => {
+    const { run, lines } = runs[0];
+    expect((await state()).run).toBe(run);
+    const h = (JSON.parse(lines[0]) as { hierarchy: { shards: { id: string; nodes: string[] }[] } }).hierarchy;
+    const canvas = page.locator('#gantt');
+    await expect.poll(() => canvas.getAttribute('data-shard-heads')).toBe(h.shards.map((s) => `${s.id}:${s.nodes.length}`).join(','));
+    expect(Number(await canvas.getAttribute('data-shard-bands'))).toBeGreaterThanOrEqual(1);
+    expect(Number(await canvas.getAttribute('data-bounce-marks'))).toBeGreaterThan(0);
+    const { shardOf, history } = routingOf(lines);
+    const bounced = [...history].find(([, steps]) => steps.some((x) => x.startsWith('bounce:')))!;
+    expect(bounced).toBeDefined();
+    await page.locator('#search').fill(bounced[0]);
+    await expect.poll(() => page.locator('#job-routing').getAttribute('data-job')).toBe(bounced[0]);
+    expect(await page.locator('#job-routing').getAttribute('data-history')).toBe(bounced[1].join(','));
+    expect(await page.locator('#job-routing').getAttribute('data-shard')).toBe(shardOf.get(bounced[0]));
+    const inS0 = [...shardOf.values()].filter((x) => x === 's0').length;
+    await page.locator('#search').fill('shard:s0');
+    await expect.poll(() => page.locator('#search-count').getAttribute('data-hits')).toBe(String(inS0));
+    mkdirSync(resolve('test-output'), { recursive: true });
+    await page.screenshot({ path: resolve('test-output', 'viz-shards-real.png'), fullPage: true });
+  });
+
+  it('steal run: steal marks, and a stolen job’s routing as its log has it', async () => {
+    const { run, lines } = runs[1];
+    await page.locator('#search').fill('');
+    await page.selectOption('#run-select', { index: 1 });
+    await expect.poll(async () => (await state()).run).toBe(run);
+    await expect.poll(() => page.locator('#gantt').getAttribute('data-steal-marks')).not.toBe('0');
+    expect(Number(await page.locator('#gantt').getAttribute('data-steal-marks'))).toBeGreaterThan(0);
+    expect(await page.locator('#gantt').getAttribute('data-shard-bands')).toBe('0');
+    const { history } = routingOf(lines);
+    const stolen = [...history].find(([, steps]) => steps.some((x) => x.startsWith('steal:')))!;
+    await page.locator('#search').fill(stolen[0]);
+    await expect.poll(() => page.locator('#job-routing').getAttribute('data-job')).toBe(stolen[0]);
+    expect(await page.locator('#job-routing').getAttribute('data-history')).toBe(stolen[1].join(','));
     expect(errors).toEqual([]);
   });
 });
