@@ -63,121 +63,171 @@ export interface FairnessReport {
 }
 
 /**
- * What the tracker needs of one job: the Deriver's row for it (src/output/derive.ts), which it
- * reads and updates in place (`held`), so no second per-job record is kept.
+ * The jobs a report reads: the Deriver's columns (src/output/job-table.ts), one entry per job in
+ * arrival order, tenants as indices into the tracker's `tenants`.
  */
-export interface TrackedJob {
-  readonly tenant: string;
-  readonly submit: number;
+export interface TrackedJobs {
+  readonly size: number;
+  readonly tenant: ArrayLike<number>;
+  readonly submit: ArrayLike<number>;
   /** First start; -1 when it never started. */
-  readonly start: number;
+  readonly start: ArrayLike<number>;
   /** When it ended; -1 while unfinished. */
-  readonly end: number;
-  readonly state: string;
+  readonly end: ArrayLike<number>;
   /** Nominal run time from the arrival record, ms. */
-  readonly dur: number;
+  readonly dur: ArrayLike<number>;
   /** GPUs × milli-GPU asked for at arrival. */
-  readonly demand: number;
-  /** Milli-GPU held by the running attempt (0 when not running); the tracker sets it. */
-  held: number;
+  readonly demand: ArrayLike<number>;
+  /** Whether job `i` succeeded. */
+  succeeded(i: number): boolean;
 }
 
 /**
- * Per-tenant GPU time, entitlement, JCT/wait, ρ, preemptions. Feed every record in order, each
- * with the job it is about (undefined for records about no job). Per-tenant totals only: the
- * per-job facts stay in the rows passed in, and `report` reads them back.
+ * Per-tenant GPU time, entitlement, JCT/wait, ρ, preemptions. Fed by the Deriver, record by
+ * record: `at` for every record's time, then the call for what the record did. Tenants are
+ * indices in order of first arrival (`arrive` names them); per-tenant totals live in arrays of
+ * numbers (no map lookups, no boxed numbers per update), per-job facts stay in the Deriver's
+ * columns, which `report` reads back.
  */
 export class TenantTracker {
-  private readonly gpu = new Map<string, number>();
-  private readonly active = new Map<string, number>();
-  private readonly received = new Map<string, number>();
-  private readonly entitled = new Map<string, number>();
-  private readonly preempts = new Map<string, number>();
-  private readonly lost = new Map<string, number>();
+  /** Tenant names in order of first arrival; the index is the tenant's number below. */
+  readonly tenants: string[] = [];
+  private readonly weight: number[] = [];
+  /** Current milli-GPU held per tenant. */
+  private readonly gpu: number[] = [];
+  /** Queued or running jobs per tenant. */
+  private readonly active: number[] = [];
+  /** Tenants in order of their first admission (the order the weights are summed in). */
+  private readonly admitted: number[] = [];
+  private readonly received: number[] = [];
+  private readonly entitled: number[] = [];
+  private readonly preempts: number[] = [];
+  private readonly lost: number[] = [];
   private capacity = 0;
   private lastT = -1;
   private allocated = 0;
 
-  /** Current milli-GPU held per tenant (timeline columns), tenants in order of first arrival. */
-  get held(): ReadonlyMap<string, number> {
+  /** Current milli-GPU held per tenant (timeline columns), tenants in order of first arrival (`tenants`). */
+  get held(): readonly number[] {
     return this.gpu;
   }
 
-  /** Changes to `held` so far: equal counts, equal `held`. */
+  /** Changes to `held` (or to the tenants) so far: equal counts, equal `held`. */
   heldChanges = 0;
 
-  add(r: LogRecord, j: TrackedJob | undefined, weightOf: (t: string) => number = () => 1): void {
-    if (r.t !== this.lastT) {
-      if (this.lastT >= 0) this.integrate(r.t - this.lastT, weightOf);
-      this.lastT = r.t;
-    }
-    switch (r.ev) {
-      case 'run':
-        this.capacity = r.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0);
-        return;
-      case 'arrival':
-        if (!this.gpu.has(r.tenant)) {
-          this.gpu.set(r.tenant, 0);
-          this.heldChanges++;
-        }
-        return;
-      case 'admit':
-        this.bump(this.active, j!.tenant, 1);
-        return;
-      case 'start':
-        j!.held = (r.gpus.length + (r.parts ?? []).reduce((a, p) => a + p.gpus.length, 0)) * r.milli;
-        this.bump(this.gpu, j!.tenant, j!.held);
-        this.allocated += j!.held;
-        return;
-      case 'preempt':
-        this.bump(this.preempts, j!.tenant, 1);
-        this.bump(this.lost, j!.tenant, (r.lost * j!.held) / 1000);
-        this.release(j!);
-        return;
-      case 'node-loss':
-        // The GPUs are released; the loss is not a preemption (the Deriver counts it).
-        this.release(j!);
-        return;
-      case 'finish':
-        if (j!.held > 0) this.release(j!);
-        this.bump(this.active, j!.tenant, -1);
-        return;
-      default:
-        return;
+  /** The time of the next record: integrates shares over the time since the last one. */
+  at(t: number): void {
+    if (t !== this.lastT) {
+      if (this.lastT >= 0) this.integrate(t - this.lastT);
+      this.lastT = t;
     }
   }
 
-  /** A report over `jobs` (the rows fed to `add`, in arrival order). */
-  report(jobs: Iterable<TrackedJob>, weights: ReadonlyMap<string, number> = new Map()): FairnessReport {
-    const names = [...this.gpu.keys()].sort();
-    const n = names.length;
-    const total = names.reduce((a, t) => a + (this.received.get(t) ?? 0), 0);
-    // One pass groups the jobs by tenant, each group in arrival order (the order the sums run in).
-    const byTenant = new Map<string, TrackedJob[]>(names.map((t) => [t, []]));
-    for (const j of jobs) byTenant.get(j.tenant)?.push(j);
-    const tenants = names.map((t): TenantMetrics => {
-      const js = byTenant.get(t)!;
-      const done = js.filter((j) => j.state === 'succeeded');
-      const rho = done.map((j) => (j.end - j.submit) / isolatedTime(j.dur, j.demand, this.capacity, n));
+  /** The run record: the cluster's GPU capacity, milli-GPU. */
+  run(capacity: number): void {
+    this.capacity = capacity;
+  }
+
+  /** A job of tenant `name` (number `t`) arrived; `weight` is its fair-share weight, read at its first arrival. */
+  arrive(t: number, name: string, weight: number): void {
+    if (t < this.tenants.length) return;
+    this.tenants.push(name);
+    this.weight.push(weight);
+    this.gpu.push(0);
+    this.active.push(0);
+    this.received.push(0);
+    this.entitled.push(0);
+    this.preempts.push(0);
+    this.lost.push(0);
+    this.heldChanges++;
+  }
+
+  admit(t: number): void {
+    if (this.active[t] === 0 && !this.admitted.includes(t)) this.admitted.push(t);
+    this.active[t]++;
+  }
+
+  /**
+   * A start holding `held` milli-GPU (every GPU of every part × milli). What the job's previous
+   * attempt held is not released here: a caller's job keeps `held` from start to release.
+   */
+  start(t: number, held: number): void {
+    this.gpu[t] += held;
+    this.heldChanges++;
+    this.allocated += held;
+  }
+
+  /** A preemption of a job that held `held`, losing `lostMs` of run time. */
+  preempt(t: number, held: number, lostMs: number): void {
+    this.preempts[t] += 1;
+    this.lost[t] += (lostMs * held) / 1000;
+    this.release(t, held);
+  }
+
+  /** A running job stopped without a preemption (its node went down): its GPUs are released. */
+  release(t: number, held: number): void {
+    this.gpu[t] -= held;
+    this.heldChanges++;
+    this.allocated -= held;
+  }
+
+  /** A finish; `held` is what it held when running (0 when not running). */
+  finish(t: number, held: number): void {
+    if (held > 0) this.release(t, held);
+    if (this.active[t] === 0 && !this.admitted.includes(t)) this.admitted.push(t);
+    this.active[t]--;
+  }
+
+  /** A report over `jobs` (the columns of the jobs fed in, in arrival order). */
+  report(jobs: TrackedJobs): FairnessReport {
+    const order = this.tenants.map((name, t) => ({ name, t })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const n = order.length;
+    const total = order.reduce((a, { t }) => a + this.received[t], 0);
+    // One pass over the jobs, sums per tenant in arrival order (the order the means add in).
+    const k = this.tenants.length;
+    const count = new Array<number>(k).fill(0);
+    const done = new Array<number>(k).fill(0);
+    const jct = new Array<number>(k).fill(0);
+    const started = new Array<number>(k).fill(0);
+    const wait = new Array<number>(k).fill(0);
+    const rho = new Array<number>(k).fill(0);
+    const rhoMax = new Array<number>(k).fill(-Infinity);
+    for (let i = 0; i < jobs.size; i++) {
+      const t = jobs.tenant[i];
+      count[t]++;
+      if (jobs.succeeded(i)) {
+        done[t]++;
+        const x = jobs.end[i] - jobs.submit[i];
+        jct[t] += x;
+        const r = x / isolatedTime(jobs.dur[i], jobs.demand[i], this.capacity, n);
+        rho[t] += r;
+        rhoMax[t] = Math.max(rhoMax[t], r);
+      }
+      if (jobs.start[i] >= 0) {
+        started[t]++;
+        wait[t] += jobs.start[i] - jobs.submit[i];
+      }
+    }
+    const meanOf = (s: number, c: number) => (c === 0 ? NaN : s / c);
+    const tenants = order.map(({ name, t }): TenantMetrics => {
       // milli-GPU·ms → GPU·ms.
-      const rec = (this.received.get(t) ?? 0) / 1000;
-      const ent = (this.entitled.get(t) ?? 0) / 1000;
+      const rec = this.received[t] / 1000;
+      const ent = this.entitled[t] / 1000;
       return {
-        tenant: t,
-        weight: weights.get(t) ?? 1,
-        jobs: js.length,
-        completed: done.length,
+        tenant: name,
+        weight: this.weight[t],
+        jobs: count[t],
+        completed: done[t],
         gpuMs: round(rec, 0),
         entitledGpuMs: round(ent, 0),
-        sharePct: total > 0 ? round((100 * (this.received.get(t) ?? 0)) / total) : 0,
+        sharePct: total > 0 ? round((100 * this.received[t]) / total) : 0,
         ratio: ent > 0 ? round(rec / ent, 3) : 0,
-        jctMeanMs: round(mean(done.map((j) => j.end - j.submit)), 0),
-        waitMeanMs: round(mean(js.filter((j) => j.start >= 0).map((j) => j.start - j.submit)), 0),
-        rhoMean: round(mean(rho), 3),
-        // A loop: spreading a million values into Math.max overflows the call stack.
-        rhoMax: round(rho.length ? rho.reduce((a, b) => Math.max(a, b)) : 0, 3),
-        preemptions: this.preempts.get(t) ?? 0,
-        lostGpuMs: round(this.lost.get(t) ?? 0, 0),
+        jctMeanMs: round(meanOf(jct[t], done[t]), 0),
+        waitMeanMs: round(meanOf(wait[t], started[t]), 0),
+        rhoMean: round(meanOf(rho[t], done[t]), 3),
+        rhoMax: round(done[t] > 0 ? rhoMax[t] : 0, 3),
+        preemptions: this.preempts[t],
+        lostGpuMs: round(this.lost[t], 0),
       };
     });
     const ratios = tenants.filter((t) => t.entitledGpuMs > 0).map((t) => t.gpuMs / t.entitledGpuMs);
@@ -189,23 +239,17 @@ export class TenantTracker {
     };
   }
 
-  private release(j: TrackedJob): void {
-    this.bump(this.gpu, j.tenant, -j.held);
-    this.allocated -= j.held;
-    j.held = 0;
-  }
-
-  private integrate(dt: number, weightOf: (t: string) => number): void {
+  private integrate(dt: number): void {
     let wsum = 0;
-    for (const [t, c] of this.active) if (c > 0) wsum += weightOf(t);
-    for (const [t, m] of this.gpu) if (m > 0) this.bump(this.received, t, m * dt);
+    const adm = this.admitted;
+    for (let k = 0; k < adm.length; k++) if (this.active[adm[k]] > 0) wsum += this.weight[adm[k]];
+    const gpu = this.gpu;
+    for (let t = 0; t < gpu.length; t++) if (gpu[t] > 0) this.received[t] += gpu[t] * dt;
     if (wsum > 0 && this.allocated > 0) {
-      for (const [t, c] of this.active) if (c > 0) this.bump(this.entitled, t, (this.allocated * dt * weightOf(t)) / wsum);
+      for (let k = 0; k < adm.length; k++) {
+        const t = adm[k];
+        if (this.active[t] > 0) this.entitled[t] += (this.allocated * dt * this.weight[t]) / wsum;
+      }
     }
-  }
-
-  private bump(m: Map<string, number>, k: string, d: number): void {
-    if (m === this.gpu) this.heldChanges++;
-    m.set(k, (m.get(k) ?? 0) + d);
   }
 }

@@ -2,8 +2,9 @@ import type { JobState } from '../jobs/lifecycle.ts';
 import { round } from '../metrics/stats.ts';
 import type { LogRecord } from '../log/records.ts';
 import { MigFragmentation } from '../cluster/mig-fragmentation.ts';
-import { TenantTracker, type FairnessReport, type TrackedJob } from '../metrics/fairness.ts';
+import { TenantTracker, type FairnessReport } from '../metrics/fairness.ts';
 import { gpuList } from './gpu-list.ts';
+import { JobTable, PREEMPTED, QUEUED, REJECTED, RUNNING, stateCode } from './job-table.ts';
 import { jobStats, type JobStats } from './job-stats.ts';
 
 /** One job's row (jobs.csv). Times in ms; -1 (start, end) and '' (node, gpus) mean "not yet / never". */
@@ -35,26 +36,13 @@ export interface JobRow {
 }
 
 /**
- * A job's row as the Deriver keeps it: the jobs.csv row plus what the fairness tracker reads
- * (nominal duration, demand, held share), so that each job has one record here.
- */
-interface DerivedRow extends JobRow, TrackedJob {
-  tenant: string;
-  submit: number;
-  start: number;
-  end: number;
-  state: JobRow['state'];
-  /** Milli-GPU of the running attempt as the cluster counters see it; -1 while not running. */
-  alloc: number;
-}
-
-/**
  * Where a Deriver sends its timeline instead of keeping rows (RunWriter streams them to disk):
  * one call per closed instant with the cluster counters and the tenants' held milli-GPU, tenants
  * in order of first arrival (`held` is live: read it during the call, do not keep it).
  */
 export interface TimelineSink {
-  row(t: number, gpuAllocated: number, queued: number, running: number, gpuUp: number, held: ReadonlyMap<string, number>): void;
+  /** `held[k]`: milli-GPU held by tenant `tenants[k]`. */
+  row(t: number, gpuAllocated: number, queued: number, running: number, gpuUp: number, held: readonly number[], tenants: readonly string[]): void;
 }
 
 export interface TimelineRow {
@@ -106,9 +94,15 @@ export interface NodeLossMetrics {
  * Folds event-log records into per-job rows, a timeline and run metrics. Works the same on
  * records as they are written and on a log read back from `events.jsonl`, which is what makes
  * the log the single source of truth. Times are integer ms, in the rows and in the metrics.
+ * The rows are columns (src/output/job-table.ts); `jobs.get`/`jobs.values` give them as rows.
  */
 export class Deriver {
-  readonly jobs = new Map<string, DerivedRow>();
+  readonly jobs = new JobTable();
+  /**
+   * Milli-GPU per job that the fairness tracker counts as held: set at a start, 0 once a
+   * preemption, node loss or finish releases it (a requeue after a lost attempt does not).
+   */
+  private held = new Float64Array(0);
   /** Closed instants' rows; stays empty when a `TimelineSink` takes them. */
   readonly timeline: TimelineRow[] = [];
   /** Cluster GPU capacity in milli-GPU, from the run record. */
@@ -139,7 +133,6 @@ export class Deriver {
   readonly migFrag = new MigFragmentation();
   /** Tenant fair-share weights (1 when absent); set before the first record. */
   weights: ReadonlyMap<string, number> = new Map();
-  private readonly weightOf = (t: string) => this.weights.get(t) ?? 1;
   private tenantsNow: Readonly<Record<string, number>> = Object.freeze({});
   private tenantsAt = -1;
 
@@ -148,8 +141,9 @@ export class Deriver {
 
   add(r: LogRecord): void {
     // One lookup per record: the row of the job it is about (an arrival's is made below).
-    let job = r.ev !== 'arrival' && 'job' in r ? this.jobs.get(r.job) : undefined;
-    if (!job && r.ev !== 'arrival' && 'job' in r) throw new Error(`event log refers to job ${r.job} before its arrival`);
+    const about = r.ev !== 'arrival' && 'job' in r;
+    let j = about ? this.jobs.indexOf(r.job) : -1;
+    if (about && j < 0) throw new Error(`event log refers to job ${r.job} before its arrival`);
     if (r.t !== this.lastT) {
       this.closeInstant();
       if (this.lastT >= 0) {
@@ -158,15 +152,17 @@ export class Deriver {
       }
       this.lastT = r.t;
     }
+    this.fair.at(r.t);
+    const J = this.jobs;
     // After closing the previous instant, whose timeline row carries the tenants' shares then.
-    if (r.ev === 'arrival') job = this.arrive(r);
-    this.fair.add(r, job, this.weightOf);
+    if (r.ev === 'arrival') j = this.arrive(r);
     this.migFrag.add(r);
     switch (r.ev) {
       case 'run':
         this.gpuCapacity = r.nodes.reduce((a, n) => a + n.gpus.reduce((b, g) => b + g.capacity, 0), 0);
         this.gpuUp = this.gpuCapacity;
         for (const n of r.nodes) this.nodeGpu.set(n.id, n.gpus.reduce((b, g) => b + g.capacity, 0));
+        this.fair.run(this.gpuCapacity);
         break;
       case 'arrival':
         if (r.t < this.firstT) {
@@ -175,33 +171,34 @@ export class Deriver {
         }
         break;
       case 'admit':
-        job!.state = 'queued';
+        J.state[j] = QUEUED;
+        this.fair.admit(J.tenant[j]);
         this.queued++;
         this.dirty = true;
         break;
-      case 'reject': {
-        const j = job!;
-        j.state = 'rejected';
-        j.end = r.t;
-        j.reason = r.reason;
+      case 'reject':
+        J.state[j] = REJECTED;
+        J.end[j] = r.t;
+        J.reason[j] = r.reason;
+        J.ended(j);
         break;
-      }
       case 'start': {
-        const j = job!;
-        if (j.start < 0) j.start = r.t;
-        j.state = 'running';
+        if (J.start[j] < 0) J.start[j] = r.t;
+        J.state[j] = RUNNING;
         if (r.parts && r.parts.length > 0) {
           const parts = [{ node: r.node, gpus: r.gpus }, ...r.parts];
-          j.node = parts.map((p) => p.node).join('|');
-          j.gpus = parts.map((p) => gpuList(p.gpus)).join('|');
+          J.node[j] = parts.map((p) => p.node).join('|');
+          J.gpus[j] = parts.map((p) => gpuList(p.gpus)).join('|');
         } else {
-          j.node = r.node;
-          j.gpus = gpuList(r.gpus);
+          J.node[j] = r.node;
+          J.gpus[j] = gpuList(r.gpus);
         }
-        j.milli = r.milli;
-        j.attempts = r.attempt;
+        J.milli[j] = r.milli;
+        J.attempts[j] = r.attempt;
         const m = (r.gpus.length + (r.parts ? r.parts.reduce((a, p) => a + p.gpus.length, 0) : 0)) * r.milli;
-        j.alloc = m;
+        J.alloc[j] = m;
+        this.held[j] = m;
+        this.fair.start(J.tenant[j], m);
         this.gpuAllocated += m;
         this.queued--;
         this.running++;
@@ -209,31 +206,34 @@ export class Deriver {
         break;
       }
       case 'finish': {
-        const j = job!;
-        const m = j.alloc;
+        const m = J.alloc[j];
         if (m >= 0) {
           this.gpuAllocated -= m;
-          j.alloc = -1;
+          J.alloc[j] = -1;
           this.running--;
-        } else if (j.state === 'queued') {
+        } else if (J.state[j] === QUEUED) {
           this.queued--;
         }
+        this.fair.finish(J.tenant[j], this.held[j]);
+        this.held[j] = 0;
         if (r.state === 'failed' && r.reason === 'node-loss') this.jobsFailed++;
-        j.state = r.state;
-        j.end = r.t;
-        if (r.reason) j.reason = r.reason;
+        J.state[j] = stateCode(r.state);
+        J.end[j] = r.t;
+        if (r.reason) J.reason[j] = r.reason;
         if (r.t > this.lastEnd) {
           this.lastEnd = r.t;
           this.upAtLastEnd = this.upIntegral;
         }
+        J.ended(j);
         this.dirty = true;
         break;
       }
-      case 'preempt': {
-        const { j } = this.stopRunning(job!, r.lost);
-        j.preemptions++;
+      case 'preempt':
+        this.fair.preempt(J.tenant[j], this.held[j], r.lost);
+        this.held[j] = 0;
+        this.stopRunning(j, r.lost);
+        J.preemptions[j]++;
         break;
-      }
       case 'node-down':
         this.nodeDowns++;
         this.gpuUp -= this.nodeGpu.get(r.node) ?? 0;
@@ -244,27 +244,24 @@ export class Deriver {
         this.dirty = true;
         break;
       case 'node-loss': {
-        const { j, milli } = this.stopRunning(job!, r.lost);
-        j.nodeLosses++;
+        // The GPUs are released; the loss is not a preemption.
+        this.fair.release(J.tenant[j], this.held[j]);
+        this.held[j] = 0;
+        const milli = this.stopRunning(j, r.lost);
+        J.nodeLosses[j]++;
         this.jobsHit++;
         this.lostByLoss += r.lost * milli;
         break;
       }
       case 'requeue':
         // With a reason, a lost attempt: no preempt or node-loss record stopped it, this one does.
-        if (r.reason !== undefined && job!.alloc >= 0) this.stopRunning(job!, r.lost ?? 0);
-        job!.state = 'queued';
+        if (r.reason !== undefined && J.alloc[j] >= 0) this.stopRunning(j, r.lost ?? 0);
+        J.state[j] = QUEUED;
         this.queued++;
         this.dirty = true;
         break;
       case 'cancel':
       case 'end':
-      // A hierarchy's routing records: no change to a job's row or to the timeline.
-      case 'route':
-      case 'bounce':
-      case 'steal':
-      case 'shard-down':
-      case 'shard-up':
         break;
     }
   }
@@ -279,7 +276,7 @@ export class Deriver {
    * arrived, which `add` throws on. Pure. Lets a reader of an untrusted log set such records aside.
    */
   follows(r: LogRecord): boolean {
-    return r.ev === 'arrival' || !('job' in r) || this.jobs.has(r.job);
+    return r.ev === 'arrival' || !('job' in r) || this.jobs.indexOf(r.job) >= 0;
   }
 
   /**
@@ -293,7 +290,7 @@ export class Deriver {
   metrics(): RunMetrics {
     const span = this.lastEnd - (Number.isFinite(this.firstT) ? this.firstT : 0);
     return {
-      ...jobStats(this.jobs.values(), this.jobs.size),
+      ...jobStats(this.jobs),
       makespanMs: span,
       meanGpuAllocPct:
         this.gpuCapacity > 0 && span > 0 ? round((100 * this.integralUntil(this.lastEnd)) / (this.gpuCapacity * span)) : 0,
@@ -315,7 +312,7 @@ export class Deriver {
 
   /** Per-tenant metrics, Jain's index, preemptions and lost work; MIG fragmentation when MIG GPUs exist. */
   fairness(): FairnessReport & { migFragPct?: number } {
-    const rep = this.fair.report(this.jobs.values(), this.weights);
+    const rep = this.fair.report(this.jobs);
     return this.migFrag.enabled ? { ...rep, migFragPct: this.migFrag.meanPct() } : rep;
   }
 
@@ -327,14 +324,15 @@ export class Deriver {
   private closeInstant(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    if (this.sink) this.sink.row(this.lastT, this.gpuAllocated, this.queued, this.running, this.gpuUp, this.fair.held);
+    if (this.sink) this.sink.row(this.lastT, this.gpuAllocated, this.queued, this.running, this.gpuUp, this.fair.held, this.fair.tenants);
     else this.timeline.push(this.rowNow());
   }
 
   private rowNow(): TimelineRow {
     if (this.tenantsAt !== this.fair.heldChanges) {
       // Rows share one frozen tenants object until a share changes (most instants change none).
-      this.tenantsNow = Object.freeze(Object.fromEntries(this.fair.held));
+      const held = this.fair.held;
+      this.tenantsNow = Object.freeze(Object.fromEntries(this.fair.tenants.map((name, k) => [name, held[k]])));
       this.tenantsAt = this.fair.heldChanges;
     }
     return {
@@ -347,43 +345,31 @@ export class Deriver {
     };
   }
 
-  /** A running job stopped without finishing (preempted or lost with its node): frees what it held. */
-  private stopRunning(j: DerivedRow, lost: number): { j: JobRow; milli: number } {
-    const milli = Math.max(0, j.alloc);
+  /** A running job stopped without finishing (preempted, lost with its node, a lost attempt): frees what it held; returns that milli-GPU. */
+  private stopRunning(j: number, lost: number): number {
+    const J = this.jobs;
+    const milli = Math.max(0, J.alloc[j]);
     this.gpuAllocated -= milli;
-    j.alloc = -1;
+    J.alloc[j] = -1;
     this.running--;
-    j.state = 'preempted';
-    j.lostMs += lost;
+    J.state[j] = PREEMPTED;
+    J.lostMs[j] += lost;
     this.dirty = true;
-    return { j, milli };
+    return milli;
   }
 
-  /** The row of an arriving job. Every row has the same fields in one order (one object shape). */
-  private arrive(r: Extract<LogRecord, { ev: 'arrival' }>): DerivedRow {
-    const row: DerivedRow = {
-      id: r.job,
-      tenant: r.tenant,
-      submit: r.t,
-      start: -1,
-      end: -1,
-      state: 'pending',
-      reqGpus: r.gpus,
-      reqMilli: r.milli,
-      node: '',
-      gpus: '',
-      milli: 0,
-      attempts: 0,
-      reason: '',
-      preemptions: 0,
-      lostMs: 0,
-      nodeLosses: 0,
-      dur: r.dur,
-      demand: r.gpus * r.milli,
-      held: 0,
-      alloc: -1,
-    };
-    this.jobs.set(r.job, row);
-    return row;
+  /** The row of an arriving job. */
+  private arrive(r: Extract<LogRecord, { ev: 'arrival' }>): number {
+    const J = this.jobs;
+    const j = J.add(r.job, r.tenant, r.t, r.gpus, r.milli, r.dur);
+    const t = J.tenant[j];
+    this.fair.arrive(t, r.tenant, this.weights.get(r.tenant) ?? 1);
+    if (this.held.length < J.ids.length) {
+      const h = new Float64Array(Math.max(1024, this.held.length * 2));
+      h.set(this.held);
+      this.held = h;
+    }
+    this.held[j] = 0;
+    return j;
   }
 }

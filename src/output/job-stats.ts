@@ -1,5 +1,5 @@
-import type { JobRow } from './derive.ts';
 import { mean, percentileSorted, round } from '../metrics/stats.ts';
+import { CANCELLED, FAILED, PENDING, QUEUED, REJECTED, RUNNING, SUCCEEDED, TIMED_OUT } from './job-table.ts';
 
 /** The part of a run's metrics read off its job rows: counts by end state, JCT and wait statistics. */
 export interface JobStats {
@@ -21,12 +21,22 @@ export interface JobStats {
   waitP95Ms: number;
 }
 
+/** The columns `jobStats` reads (src/output/job-table.ts): states as `ROW_STATES` codes, times in ms (-1: never). */
+export interface JobColumns {
+  readonly size: number;
+  readonly state: ArrayLike<number>;
+  readonly submit: ArrayLike<number>;
+  readonly start: ArrayLike<number>;
+  readonly end: ArrayLike<number>;
+}
+
 /**
- * Counts and JCT/wait statistics over `count` job rows (the Deriver's `metrics` says which jobs
- * each covers). One pass; JCTs and waits go to typed arrays sorted numerically, so a 1M-job run
+ * Counts and JCT/wait statistics over the jobs (the Deriver's `metrics` says which jobs each
+ * covers). One pass; JCTs and waits go to typed arrays sorted numerically, so a 1M-job run
  * makes two buffers, not a dozen arrays of a million entries. Pure. Fields in summary.json order.
  */
-export function jobStats(rows: Iterable<Pick<JobRow, 'state' | 'submit' | 'start' | 'end'>>, count: number): JobStats {
+export function jobStats(jobs: JobColumns): JobStats {
+  const count = jobs.size;
   const jctAll = new Float64Array(count);
   const waitAll = new Float64Array(count);
   let done = 0;
@@ -35,28 +45,29 @@ export function jobStats(rows: Iterable<Pick<JobRow, 'state' | 'submit' | 'start
   let rejected = 0;
   let cancelled = 0;
   let unfinished = 0;
-  for (const j of rows) {
-    switch (j.state) {
-      case 'succeeded':
-        jctAll[done++] = j.end - j.submit;
+  const { state, submit, start, end } = jobs;
+  for (let i = 0; i < count; i++) {
+    switch (state[i]) {
+      case SUCCEEDED:
+        jctAll[done++] = end[i] - submit[i];
         break;
-      case 'failed':
-      case 'timed-out':
+      case FAILED:
+      case TIMED_OUT:
         failed++;
         break;
-      case 'rejected':
+      case REJECTED:
         rejected++;
         break;
-      case 'cancelled':
+      case CANCELLED:
         cancelled++;
         break;
-      case 'queued':
-      case 'running':
-      case 'pending':
+      case QUEUED:
+      case RUNNING:
+      case PENDING:
         unfinished++;
         break;
     }
-    if (j.start >= 0) waitAll[started++] = j.start - j.submit;
+    if (start[i] >= 0) waitAll[started++] = start[i] - submit[i];
   }
   // Mean over the sorted values: the same order of additions as before, so the same float sum.
   const jct = jctAll.subarray(0, done).sort();

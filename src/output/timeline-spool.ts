@@ -23,8 +23,8 @@ export class TimelineSpool implements TimelineSink {
     this.fd = openSync(path, 'w+');
   }
 
-  row(t: number, gpuAllocated: number, queued: number, running: number, gpuUp: number, held: ReadonlyMap<string, number>): void {
-    const need = 6 + held.size;
+  row(t: number, gpuAllocated: number, queued: number, running: number, gpuUp: number, held: readonly number[], tenants: readonly string[]): void {
+    const need = 6 + held.length;
     if (this.at + need > this.buf.length) this.flush(need);
     const b = this.buf;
     let i = this.at;
@@ -33,12 +33,9 @@ export class TimelineSpool implements TimelineSink {
     b[i++] = queued;
     b[i++] = running;
     b[i++] = gpuUp;
-    b[i++] = held.size;
-    let k = 0;
-    for (const [name, m] of held) {
-      if (k++ === this.tenants.length) this.tenants.push(name);
-      b[i++] = m;
-    }
+    b[i++] = held.length;
+    for (let k = 0; k < held.length; k++) b[i++] = held[k];
+    for (let k = this.tenants.length; k < tenants.length; k++) this.tenants.push(tenants[k]);
     this.at = i;
   }
 
