@@ -24,7 +24,7 @@ function fnv1a(s: string): number {
  * place; when the home is not a candidate, or (with `spill`) its summary shows no room now while
  * another's does, the least-loaded shard with room. Pure.
  *
- * Example: candidates s0..s3, FNV-1a('team-a') = 0x2b4e0b4a → 726534986 mod 4 = 2 → s2.
+ * Example: candidates s0..s3, FNV-1a('team-a') = 0x26db73d6 = 651916246, mod 4 = 2 → s2.
  */
 export function tenantAffinity(p: z.output<typeof TenantAffinityParams>): RoutingPolicy {
   return {

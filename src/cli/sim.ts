@@ -1,4 +1,5 @@
 import { contextTable } from '../context/metrics.ts';
+import { hierarchyTable } from '../hierarchy/table.ts';
 import { renderTable } from '../output/table.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { runScenario, SweepFailedError, type ScenarioSummary } from '../scenario/run.ts';
@@ -140,6 +141,8 @@ async function main(): Promise<number> {
   if (fair) process.stdout.write(fair + '\n');
   const ctx = contextTable(summary.runs);
   if (ctx) process.stdout.write(ctx + '\n');
+  const hier = hierarchyTable(summary.runs);
+  if (hier) process.stdout.write(hier + '\n');
   if (!args.values['dry-run']) process.stdout.write(`outputs: ${summary.output}/ (summary.json)\n`);
   return 0;
 }
