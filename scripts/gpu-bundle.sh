@@ -5,7 +5,7 @@
 # ./node_modules/webgpu on the box), a banner that gives ESM code a `require`.
 #
 # Usage, from anywhere in the repository, after `npm install`:
-#   bash scripts/gpu-bundle.sh            # writes .bundle/{live.mjs,serve.mjs,worker.mjs,*.wasm,agent/,node_modules/}
+#   bash scripts/gpu-bundle.sh            # writes .bundle/{live.mjs,serve.mjs,worker.mjs,gpu-matmul.mjs,*.wasm,agent/,node_modules/}
 #   bash scripts/gpu-bundle.sh --check    # also runs the bundle here on CPU (live-smoke, scaled)
 # On the GPU box (after `bash ../shared/gpu/pack.sh` here; carry .gpu and .bundle):
 #   source .gpu/activate.sh; GPULAB_TFJS_WASM_DIR=$PWD/.bundle \
@@ -32,6 +32,7 @@ common=(
 )
 "$esbuild" src/cli/live.ts --outfile="$out/live.mjs" "${common[@]}"
 "$esbuild" src/live/worker.ts --outfile="$out/worker.mjs" "${common[@]}"
+"$esbuild" bench/gpu-matmul.ts --outfile="$out/gpu-matmul.mjs" "${common[@]}"
 # The service (`npm run serve`): better-sqlite3 is a native addon, so it stays external and travels
 # as its package (the compiled addon for linux-x64 Node 20, the same ABI as the carried Node.js) with
 # its one run-time dependency chain (bindings → file-uri-to-path); the session agent's scripts sit

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The GPU box run of docs/gpu-run.md, in one call: the adapter facts, scenarios/live-gpu.yaml shared
+# The GPU box run of docs/gpu-run.md, in one call: the adapter facts, matMul throughput three ways
+# (bench/gpu-matmul.ts), scenarios/live-gpu.yaml shared
 # and with --exclusive, then `gpulab serve` (config/serve-gpu.yaml) with tensor jobs submitted over
 # HTTP (scripts/gpu-serve-check.mjs). Everything it produced is packed into one file,
 # $OUT/gpu-run.tar.gz (the device tool brings back a few files only), plus $OUT/gpu-run.log.
@@ -53,6 +54,9 @@ else
   scenario=scenarios/live-gpu.yaml
   config=config/serve-gpu.yaml
 fi
+
+step "matMul throughput (bench/gpu-matmul.ts)"
+if [ $cpu = 1 ]; then timeout 60 node .bundle/gpu-matmul.mjs --sizes 128,256 --steps 4 --backends wasm,cpu; else timeout 90 node .bundle/gpu-matmul.mjs; fi; echo "exit $?"
 
 step "live: $scenario, fractional GPUs shared"
 timeout 150 node .bundle/live.mjs "$scenario" --out "$res/shared"; echo "exit $?"
