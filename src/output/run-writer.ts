@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobsCsvChunks, timelineCsvChunks } from './csv.ts';
+import { jobTableCsvChunks, timelineCsvChunks } from './csv.ts';
 import { Deriver } from './derive.ts';
 import { RecordEncoder } from './record-encode.ts';
 import { TimelineSpool } from './timeline-spool.ts';
@@ -90,7 +90,7 @@ export class RunWriter implements EventLog {
       this.fd = undefined;
     }
     if (this.dir) {
-      writeChunks(join(this.dir, 'jobs.csv'), jobsCsvChunks(this.deriver.jobs.values()));
+      writeChunks(join(this.dir, 'jobs.csv'), jobTableCsvChunks(this.deriver.jobs));
       const cap = this.deriver.gpuCapacity;
       writeChunks(join(this.dir, 'timeline.csv'), this.spool ? this.spool.csvChunks(cap) : timelineCsvChunks(this.deriver.timeline, cap));
     }
