@@ -262,6 +262,12 @@ export class Deriver {
         break;
       case 'cancel':
       case 'end':
+      // A hierarchy's routing records: no change to a job's row or to the timeline.
+      case 'route':
+      case 'bounce':
+      case 'steal':
+      case 'shard-down':
+      case 'shard-up':
         break;
     }
   }
