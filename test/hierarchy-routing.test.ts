@@ -3,6 +3,7 @@ import '../policies/index.ts';
 import { partition, PartitionError } from '../src/hierarchy/partition.ts';
 import { routingPolicyFactory, routingPolicyNames } from '../src/hierarchy/routing-registry.ts';
 import { fitsNow, loadOf, type ShardSummary } from '../src/hierarchy/summary.ts';
+import { newJob } from '../src/jobs/job.ts';
 import { PolicyParamsError } from '../src/scheduler/registry.ts';
 import { job, node } from './helpers/builders.ts';
 
@@ -36,7 +37,7 @@ const ctx = (draws: number[] = []) => {
   let i = 0;
   return { now: 0, rng: () => draws[i++ % Math.max(1, draws.length)] ?? 0 };
 };
-const route = (name: string, j = job('j').build(), shards: ShardSummary[], c = ctx(), params = {}) => routingPolicyFactory(name)(params).route(j, shards, c);
+const route = (name: string, j = job('j').build(), shards: ShardSummary[], c = ctx(), params = {}) => routingPolicyFactory(name)(params).route(newJob(j), shards, c);
 
 describe('shard summaries', () => {
   it('load is (allocated + queued + routed since the report) over capacity', () => {

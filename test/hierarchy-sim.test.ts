@@ -11,7 +11,7 @@ import { job, node } from './helpers/builders.ts';
 /** Two shards of one 1-GPU node each: s0 = node a, s1 = node b. */
 const NODES: NodeSpec[] = [node('a', 1), node('b', 1)];
 
-function run(jobs: JobSpec[], h: Partial<HierarchySettings> & { routing?: string }, nodes = NODES) {
+function run(jobs: JobSpec[], h: Omit<Partial<HierarchySettings>, 'routing'> & { routing?: string }, nodes = NODES) {
   const log: LogRecord[] = [];
   const settings: HierarchySettings = {
     partition: { shards: 2 },
