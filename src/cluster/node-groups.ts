@@ -65,28 +65,47 @@ export function mix(h: number, v: number): number {
   return h ^ (h >>> 15);
 }
 
-/** The first position in ascending `a` (ordered by `by`: node index → sort key) whose key is not below `v`'s. */
-function lowerBound(a: readonly number[], v: number, by: ArrayLike<number> | undefined): number {
-  const k = by ? by[v] : v;
+/**
+ * The first position in `a`, ascending by `key` (node index → sort key; the identity when
+ * absent), whose key is not below `v`'s.
+ */
+function lowerBound(a: readonly number[], v: number, key: Int32Array | undefined): number {
   let lo = 0;
   let hi = a.length;
+  if (key === undefined) {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  const k = key[v];
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((by ? by[a[mid]] : a[mid]) < k) lo = mid + 1;
+    if (key[a[mid]] < k) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** Inserts `v` into ascending `a` ordered by `by`. */
-function insertSorted(a: number[], v: number, by: ArrayLike<number> | undefined): void {
-  a.splice(lowerBound(a, v, by), 0, v);
+/** Inserts `v` into `a`, ascending by `key`. */
+function insertSorted(a: number[], v: number, key: Int32Array | undefined): void {
+  const at = lowerBound(a, v, key);
+  if (at === a.length) a.push(v);
+  else a.splice(at, 0, v);
 }
 
-function removeSorted(a: number[], v: number, by: ArrayLike<number> | undefined): void {
-  const lo = lowerBound(a, v, by);
-  if (a[lo] !== v) throw new Error(`node ${v} missing from its group`); // an index bug, never input
-  a.splice(lo, 1);
+/**
+ * Removes `v` from `a`, ascending by `key`. The first member is the one first-fit and best-fit
+ * take: `shift` drops it without moving the rest (V8 trims the array's start).
+ */
+function removeSorted(a: number[], v: number, key: Int32Array | undefined): void {
+  const at = lowerBound(a, v, key);
+  if (a[at] !== v) throw new Error(`node ${v} missing from its group`); // an index bug, never input
+  if (at === 0) a.shift();
+  else if (at === a.length - 1) a.pop();
+  else a.splice(at, 1);
 }
 
 /**
@@ -110,7 +129,9 @@ export class NodeGroupIndex {
   private readonly chain: number[] = [];
   private readonly bucket = new Map<number, number>();
   private readonly byIndex: number[][] = [];
-  private readonly byId: number[][] = [];
+  /** Members by id order; the very arrays of `byIndex` when id order is index order (`sameOrder`). */
+  private readonly byId: number[][];
+  private readonly sameOrder: boolean;
   private readonly stamps: number[] = [];
   private readonly liveIds: number[] = [];
   private readonly livePos: number[] = [];
@@ -135,6 +156,10 @@ export class NodeGroupIndex {
     this.state = new Float64Array(this.width * 16);
     const order = nodes.map((_, i) => i).sort((a, b) => (nodes[a].id < nodes[b].id ? -1 : nodes[a].id > nodes[b].id ? 1 : 0));
     order.forEach((node, r) => (this.rank[node] = r));
+    // Ids in index order (zero-padded names, as scenarios' node groups make them): one sorted
+    // list per group serves both orders.
+    this.sameOrder = order.every((node, r) => node === r);
+    this.byId = this.sameOrder ? this.byIndex : [];
     for (let i = 0; i < n; i++) {
       if (regular(nodes[i])) {
         this.regular[i] = 1;
@@ -175,7 +200,7 @@ export class NodeGroupIndex {
       g = this.spare.pop() ?? this.byIndex.length;
       if (g === this.byIndex.length) {
         this.byIndex.push([]);
-        this.byId.push([]);
+        if (!this.sameOrder) this.byId.push([]);
         this.stamps.push(0);
         this.hashes.push(0);
         this.chain.push(-1);
@@ -195,13 +220,13 @@ export class NodeGroupIndex {
       this.liveIds.push(g);
     }
     insertSorted(this.byIndex[g], i, undefined);
-    insertSorted(this.byId[g], i, this.rank);
+    if (!this.sameOrder) insertSorted(this.byId[g], i, this.rank);
     this.groupOf[i] = g;
   }
 
   private leave(i: number, g: number): void {
     removeSorted(this.byIndex[g], i, undefined);
-    removeSorted(this.byId[g], i, this.rank);
+    if (!this.sameOrder) removeSorted(this.byId[g], i, this.rank);
     this.groupOf[i] = -1;
     if (this.byIndex[g].length > 0) return;
     // Emptied: the id goes back to the pool (its stamp changes when reused), its state leaves its
