@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import type { LogRecord } from '../src/log/records.ts';
-import { jobsCsv, jobTableCsvChunks } from '../src/output/csv.ts';
+import { jobsCsv, writeJobTableCsv } from '../src/output/csv.ts';
+import { CsvBytes } from '../src/output/csv-bytes.ts';
 import { Deriver } from '../src/output/derive.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
@@ -68,7 +69,10 @@ describe('the Deriver\'s job columns', () => {
     });
     log.close();
     const d = log.deriver;
-    const text = [...jobTableCsvChunks(d.jobs)].join('');
+    const out = new CsvBytes();
+    writeJobTableCsv(d.jobs, out);
+    out.close();
+    const text = out.bytes().toString('utf8');
     expect(text).toBe(jobsCsv(d.jobs.values()));
     expect(text).toContain('"q""uote,d","t,""x"""');
     expect(text).toContain('\ngang,t,0,0,10000,succeeded,3,1000,n0|n1,0;1|0,1000,1,,0,0,0\n');

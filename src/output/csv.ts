@@ -1,5 +1,6 @@
 import { round } from '../metrics/stats.ts';
 import type { JobRow, TimelineRow } from './derive.ts';
+import type { CsvBytes } from './csv-bytes.ts';
 import { ROW_STATES, type JobTable } from './job-table.ts';
 
 /** A CSV cell: a number or string as is, a boolean as `true`/`false`, undefined or null as empty (not applicable). */
@@ -86,29 +87,48 @@ export function jobsCsvChunks(rows: Iterable<JobRow>): Generator<string> {
 }
 
 /**
- * jobs.csv in pieces, read straight off the Deriver's columns: the same text as `jobsCsvChunks`
- * of its rows, without a view, a cell array and a cell string per field of every job.
+ * jobs.csv read straight off the Deriver's columns into `out`: the same bytes as `jobsCsv` of its
+ * rows, without a row view, a cell array or a string per cell of every job.
  */
-export function* jobTableCsvChunks(J: JobTable): Generator<string> {
-  const tenants = J.tenants.map(csvCell);
-  const states = ROW_STATES.map(csvCell);
-  let batch = csvRecord(JOBS_HEADER);
-  let n = 1;
+export function writeJobTableCsv(J: JobTable, out: CsvBytes): void {
+  out.text(csvRecord(JOBS_HEADER));
+  const COMMA = 0x2c;
   for (let i = 0; i < J.size; i++) {
     const start = J.start[i];
     const end = J.end[i];
-    // String concatenation of a number is String(n), as csvCell writes it.
-    batch +=
-      csvCell(J.ids[i]) + ',' + tenants[J.tenant[i]] + ',' + J.submit[i] + ',' + (start >= 0 ? start : '') + ',' + (end >= 0 ? end : '') + ',' +
-      states[J.state[i]] + ',' + J.reqGpus[i] + ',' + J.reqMilli[i] + ',' + csvCell(J.node[i]) + ',' + csvCell(J.gpus[i]) + ',' +
-      (start >= 0 ? J.milli[i] : '') + ',' + J.attempts[i] + ',' + csvCell(J.reason[i]) + ',' + J.preemptions[i] + ',' + J.lostMs[i] + ',' + J.nodeLosses[i] + '\n';
-    if (++n >= CHUNK_ROWS) {
-      yield batch;
-      batch = '';
-      n = 0;
-    }
+    out.str(J.ids[i]);
+    out.byte(COMMA);
+    out.str(J.tenants[J.tenant[i]]);
+    out.byte(COMMA);
+    out.num(J.submit[i]);
+    out.byte(COMMA);
+    if (start >= 0) out.num(start);
+    out.byte(COMMA);
+    if (end >= 0) out.num(end);
+    out.byte(COMMA);
+    out.str(ROW_STATES[J.state[i]]);
+    out.byte(COMMA);
+    out.num(J.reqGpus[i]);
+    out.byte(COMMA);
+    out.num(J.reqMilli[i]);
+    out.byte(COMMA);
+    out.str(J.node[i]);
+    out.byte(COMMA);
+    out.str(J.gpus[i]);
+    out.byte(COMMA);
+    if (start >= 0) out.num(J.milli[i]);
+    out.byte(COMMA);
+    out.num(J.attempts[i]);
+    out.byte(COMMA);
+    out.str(J.reason[i]);
+    out.byte(COMMA);
+    out.num(J.preemptions[i]);
+    out.byte(COMMA);
+    out.num(J.lostMs[i]);
+    out.byte(COMMA);
+    out.num(J.nodeLosses[i]);
+    out.byte(0x0a);
   }
-  if (n > 0) yield batch;
 }
 
 const JOBS_HEADER = ['id', 'tenant', 'submit_ms', 'start_ms', 'end_ms', 'state', 'req_gpus', 'req_milli', 'node', 'gpus', 'milli', 'attempts', 'reason', 'preemptions', 'lost_ms', 'node_losses'];

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobTableCsvChunks, timelineCsvChunks } from './csv.ts';
+import { timelineCsvChunks, writeJobTableCsv } from './csv.ts';
+import { CsvBytes } from './csv-bytes.ts';
 import { Deriver } from './derive.ts';
 import { RecordEncoder } from './record-encode.ts';
 import { TimelineSpool } from './timeline-spool.ts';
@@ -90,9 +91,14 @@ export class RunWriter implements EventLog {
       this.fd = undefined;
     }
     if (this.dir) {
-      writeChunks(join(this.dir, 'jobs.csv'), jobTableCsvChunks(this.deriver.jobs));
+      const jobs = new CsvBytes(join(this.dir, 'jobs.csv'));
+      writeJobTableCsv(this.deriver.jobs, jobs);
+      jobs.close();
       const cap = this.deriver.gpuCapacity;
-      writeChunks(join(this.dir, 'timeline.csv'), this.spool ? this.spool.csvChunks(cap) : timelineCsvChunks(this.deriver.timeline, cap));
+      const timeline = new CsvBytes(join(this.dir, 'timeline.csv'));
+      if (this.spool) this.spool.writeCsv(timeline, cap);
+      else for (const c of timelineCsvChunks(this.deriver.timeline, cap)) timeline.text(c);
+      timeline.close();
     }
     return this.hash.digest('hex');
   }
@@ -107,15 +113,5 @@ export class RunWriter implements EventLog {
   private out(chunk: Buffer): void {
     this.hash.update(chunk);
     if (this.fd !== undefined) writeSync(this.fd, chunk);
-  }
-}
-
-/** Writes a file piece by piece (CSV as it is formatted: no whole-file string). */
-function writeChunks(path: string, chunks: Iterable<string>): void {
-  const fd = openSync(path, 'w');
-  try {
-    for (const c of chunks) writeSync(fd, c);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { csvRecord } from './csv.ts';
+import type { CsvBytes } from './csv-bytes.ts';
 import type { TimelineSink } from './derive.ts';
 import { round } from '../metrics/stats.ts';
 
@@ -40,20 +41,20 @@ export class TimelineSpool implements TimelineSink {
   }
 
   /**
-   * timeline.csv in pieces, read back from the spool; the spool file is removed once read.
+   * Writes timeline.csv into `out`, read back from the spool; the spool file is removed once read.
    * `gpuCapacity` in milli-GPU (the run record's).
    */
-  *csvChunks(gpuCapacity: number): Generator<string> {
+  writeCsv(out: CsvBytes, gpuCapacity: number): void {
     this.flush(0);
     const sorted = this.tenants.map((name, i) => ({ name, i })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const pctOf = (m: number) => (gpuCapacity > 0 ? round((100 * m) / gpuCapacity, 2) : 0);
     const header = ['t_ms', 'gpu_alloc_milli', 'gpu_alloc_pct', 'queued', 'running', 'gpu_up_milli', ...sorted.map((s) => `share_pct_${s.name}`)];
-    let out = csvRecord(header);
-    const cells: number[] = new Array(6 + sorted.length);
+    out.text(csvRecord(header));
     const bytes = new Uint8Array(this.buf.buffer);
     let pos = 0;
     let have = 0; // doubles in buf from the file, unread ones start at `from`
     let from = 0;
+    const COMMA = 0x2c;
     try {
       for (;;) {
         // Keep the unread tail, then fill the buffer from the file.
@@ -67,23 +68,26 @@ export class TimelineSpool implements TimelineSink {
         const b = this.buf;
         while (from + 6 <= have && from + 6 + b[from + 5] <= have) {
           const k = b[from + 5];
-          cells[0] = b[from];
-          cells[1] = b[from + 1];
-          cells[2] = pctOf(b[from + 1]);
-          cells[3] = b[from + 2];
-          cells[4] = b[from + 3];
-          cells[5] = b[from + 4];
-          for (let c = 0; c < sorted.length; c++) cells[6 + c] = pctOf(sorted[c].i < k ? b[from + 6 + sorted[c].i] : 0);
-          out += csvRecord(cells);
-          from += 6 + k;
-          if (out.length >= 1 << 20) {
-            yield out;
-            out = '';
+          out.num(b[from]);
+          out.byte(COMMA);
+          out.num(b[from + 1]);
+          out.byte(COMMA);
+          out.num(pctOf(b[from + 1]));
+          out.byte(COMMA);
+          out.num(b[from + 2]);
+          out.byte(COMMA);
+          out.num(b[from + 3]);
+          out.byte(COMMA);
+          out.num(b[from + 4]);
+          for (let c = 0; c < sorted.length; c++) {
+            out.byte(COMMA);
+            out.num(pctOf(sorted[c].i < k ? b[from + 6 + sorted[c].i] : 0));
           }
+          out.byte(0x0a);
+          from += 6 + k;
         }
         if (n === 0) break;
       }
-      if (out.length > 0) yield out;
     } finally {
       this.dispose();
     }
