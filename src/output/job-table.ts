@@ -25,8 +25,9 @@ export const CANCELLED = stateCode('cancelled');
 /**
  * The Deriver's jobs as columns, one entry per job in arrival order: typed arrays for numbers,
  * plain arrays of shared strings (ids, node lists, GPU lists, reasons), tenants as indices into
- * `tenants`. A million-job run keeps about 110 bytes per job here and nothing the garbage
- * collector has to trace per job but its strings, where one object per job cost about 290 bytes.
+ * `tenants`: about 140 bytes per job (plus its id string, and up to twice that in typed-array
+ * slack while the columns grow), with nothing per job for the garbage collector to trace but the
+ * strings, where one row object and one map entry per job cost about 290 bytes.
  *
  * Ids are looked up through an index of the jobs still going; a job leaves it when it reaches an
  * end state (finish, reject), since no record follows those. A lookup of an id that has left
