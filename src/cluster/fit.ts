@@ -41,6 +41,11 @@ export function fits(node: NodeView, d: Demand): boolean {
   if (d.gpus === 0) return true;
   if (d.mig === undefined && node.gpuFree < d.gpus * d.milli) return false;
   let n = 0;
+  if (d.mig === undefined && (!d.models || d.models.length === 0)) {
+    // `gpuUsable` for a whole-GPU request of any model, in one loop: a non-MIG GPU with the milli free.
+    for (const g of node.gpus) if (!g.mig && g.free >= d.milli && ++n >= d.gpus) return true;
+    return false;
+  }
   for (const g of node.gpus) {
     if (gpuUsable(g, d) && ++n >= d.gpus) return true;
   }

@@ -157,8 +157,8 @@ class CostMemo {
     return `${pod.cpu}|${pod.gpus}|${pod.milli}|${pod.models ? pod.models.join('\u0000') : '*'}`;
   }
 
-  row(pod: PodShape): (MemoEntry | undefined)[] {
-    const key = this.key(pod);
+  /** The memo row of the pod shape whose `key` this is. */
+  row(key: string): (MemoEntry | undefined)[] {
     let r = this.rows.get(key);
     if (!r) {
       if (this.rows.size >= 4096) this.rows.clear(); // bounded: a long live run sees many shapes
@@ -226,6 +226,15 @@ export function kernelPolicy(kernel: ScoreKernel, opts: { readonly typicalPods?:
   const given = opts.typicalPods;
   const memo = new CostMemo();
   const groupMemo = new GroupMemo();
+  // The last job's pod shape, typical pods and memo key, reused while jobs of one shape follow
+  // one another (the queue is walked shape by shape): no string built per call. Read-only.
+  let last: { cpu: number; memory: number; gpus: number; milli: number; models: readonly string[] | undefined; pod: PodShape; typical: readonly TypicalPod[]; key: string } | undefined;
+  const shapeOf = (job: JobView) => {
+    if (last && last.cpu === job.cpu && last.memory === job.memory && last.gpus === job.gpus && last.milli === job.milli && last.models === job.models) return last;
+    const pod: PodShape = { cpu: job.cpu, memory: job.memory, gpus: job.gpus, milli: job.gpus === 0 ? 0 : job.milli, models: job.models && job.models.length > 0 ? job.models : undefined };
+    const typical = given ?? [{ cpu: pod.cpu, gpus: pod.gpus, milli: pod.milli, spec: '', models: pod.models, freq: 1, count: 1 }];
+    return (last = { cpu: job.cpu, memory: job.memory, gpus: job.gpus, milli: job.milli, models: job.models, pod, typical, key: memo.key(pod) });
+  };
   const costOf = (node: NodeView, job: JobView, pod: PodShape, typical: readonly TypicalPod[]): number => {
     const { state } = stateOf(node, job);
     return fitsState(state, pod) ? kernel.cost(state, pod, typical) : Infinity;
@@ -233,16 +242,15 @@ export function kernelPolicy(kernel: ScoreKernel, opts: { readonly typicalPods?:
   return {
     name: kernel.name,
     place(job: JobView, cluster: ClusterView, ctx): PlacementOutcome {
-      const pod: PodShape = { cpu: job.cpu, memory: job.memory, gpus: job.gpus, milli: job.gpus === 0 ? 0 : job.milli, models: job.models && job.models.length > 0 ? job.models : undefined };
-      const typical = given ?? [{ cpu: pod.cpu, gpus: pod.gpus, milli: pod.milli, spec: '', models: pod.models, freq: 1, count: 1 }];
+      const { pod, typical, key } = shapeOf(job);
       let best = Infinity;
       const tied: number[] = [];
       const tiedGroups: number[] = [];
-      const row = job.mig === undefined ? memo.row(pod) : undefined;
+      const row = job.mig === undefined ? memo.row(key) : undefined;
       const groups = cluster.groups?.();
       const scan = groups ? groups.loose() : cluster.nodes.map((n) => n.index);
       if (groups) {
-        const grow = job.mig === undefined ? groupMemo.row(groups, memo.key(pod)) : undefined;
+        const grow = job.mig === undefined ? groupMemo.row(groups, key) : undefined;
         for (const g of groups.live()) {
           const node = cluster.nodes[groups.members(g)[0]];
           if (!fits(node, job)) continue;
