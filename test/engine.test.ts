@@ -33,6 +33,32 @@ describe('EventQueue', () => {
   });
 });
 
+describe('EventQueue, pushes and pops interleaved', () => {
+  it('always pops the least (time, priority, seq) still pending, negative priorities included', () => {
+    const r = stream(11, 'heap-mixed');
+    const q = new EventQueue<number>(4);
+    const pending: [number, number, number][] = [];
+    let seq = 0;
+    let now = 0;
+    for (let step = 0; step < 20000; step++) {
+      if (pending.length === 0 || r() < 0.55) {
+        // Never before the last popped time, as the engine schedules.
+        const t = now + Math.floor(r() * 50);
+        const p = Math.floor(r() * 7) - 3;
+        pending.push([t, p, seq]);
+        q.push(t, p, seq++);
+        continue;
+      }
+      pending.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+      const [t, , want] = pending.shift()!;
+      expect(q.peekTime()).toBe(t);
+      expect(q.pop()).toBe(want);
+      now = t;
+      expect(q.size).toBe(pending.length);
+    }
+  });
+});
+
 describe('Engine', () => {
   it('rejects scheduling into the past and non-integer times', () => {
     const e = new Engine<string>(() => {});

@@ -1,23 +1,22 @@
 /**
  * Binary min-heap of events ordered by (time, priority, seq).
  *
- * Keys live in parallel typed arrays and payloads in a plain array, so a push or pop touches no
- * per-event wrapper object and the storage only grows (doubling) — it never shrinks or re-allocates
- * on pop. `seq` is assigned here, so ties never depend on comparing payloads.
+ * Keys live in one typed array, three numbers per slot (time, priority, seq) side by side, so a
+ * comparison touches one cache line and a node's two children lie next to each other; payloads
+ * live in a plain array. A push or pop touches no per-event wrapper object and the storage only
+ * grows (doubling) — it never shrinks or re-allocates on pop. `seq` is assigned here, so ties
+ * never depend on comparing payloads.
  */
 export class EventQueue<E> {
-  private times: Float64Array;
-  private prios: Int32Array;
-  private seqs: Float64Array;
+  /** Slot i's key at 3i (time), 3i + 1 (priority, an integer), 3i + 2 (seq). */
+  private keys: Float64Array;
   private items: (E | undefined)[];
   private n = 0;
   private nextSeq = 0;
 
   constructor(initialCapacity = 1024) {
     const cap = Math.max(16, initialCapacity);
-    this.times = new Float64Array(cap);
-    this.prios = new Int32Array(cap);
-    this.seqs = new Float64Array(cap);
+    this.keys = new Float64Array(3 * cap);
     this.items = new Array(cap);
   }
 
@@ -27,26 +26,32 @@ export class EventQueue<E> {
 
   /** Inserts an event; returns the sequence number it was given. */
   push(time: number, priority: number, item: E): number {
-    if (this.n === this.times.length) this.grow();
+    if (3 * this.n === this.keys.length) this.grow();
     const seq = this.nextSeq++;
+    const k = this.keys;
+    const items = this.items;
     let i = this.n++;
     // Sift up: move parents down until the slot for the new key is found.
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(time, priority, seq, p)) break;
-      this.move(p, i);
+      const pt = k[3 * p];
+      if (time > pt || (time === pt && (priority > k[3 * p + 1] || (priority === k[3 * p + 1] && seq > k[3 * p + 2])))) break;
+      k[3 * i] = pt;
+      k[3 * i + 1] = k[3 * p + 1];
+      k[3 * i + 2] = k[3 * p + 2];
+      items[i] = items[p];
       i = p;
     }
-    this.times[i] = time;
-    this.prios[i] = priority;
-    this.seqs[i] = seq;
-    this.items[i] = item;
+    k[3 * i] = time;
+    k[3 * i + 1] = priority;
+    k[3 * i + 2] = seq;
+    items[i] = item;
     return seq;
   }
 
   /** Time of the earliest event, or Infinity when empty. */
   peekTime(): number {
-    return this.n === 0 ? Infinity : this.times[0];
+    return this.n === 0 ? Infinity : this.keys[0];
   }
 
   peek(): E | undefined {
@@ -55,31 +60,35 @@ export class EventQueue<E> {
 
   pop(): E | undefined {
     if (this.n === 0) return undefined;
-    const top = this.items[0];
+    const items = this.items;
+    const top = items[0];
     const last = --this.n;
     if (last > 0) {
-      const t = this.times[last];
-      const p = this.prios[last];
-      const s = this.seqs[last];
-      const item = this.items[last];
+      const k = this.keys;
+      const t = k[3 * last];
+      const p = k[3 * last + 1];
+      const s = k[3 * last + 2];
+      const item = items[last];
       let i = 0;
       // Sift down the former last element from the root.
       for (;;) {
-        const l = 2 * i + 1;
-        if (l >= last) break;
-        const r = l + 1;
-        let c = l;
-        if (r < last && this.lessIdx(r, l)) c = r;
-        if (!this.lessKeyThanIdx(c, t, p, s)) break;
-        this.move(c, i);
+        let c = 2 * i + 1;
+        if (c >= last) break;
+        if (c + 1 < last && this.lessIdx(c + 1, c)) c++;
+        const ct = k[3 * c];
+        if (ct > t || (ct === t && (k[3 * c + 1] > p || (k[3 * c + 1] === p && k[3 * c + 2] > s)))) break;
+        k[3 * i] = ct;
+        k[3 * i + 1] = k[3 * c + 1];
+        k[3 * i + 2] = k[3 * c + 2];
+        items[i] = items[c];
         i = c;
       }
-      this.times[i] = t;
-      this.prios[i] = p;
-      this.seqs[i] = s;
-      this.items[i] = item;
+      k[3 * i] = t;
+      k[3 * i + 1] = p;
+      k[3 * i + 2] = s;
+      items[i] = item;
     }
-    this.items[last] = undefined;
+    items[last] = undefined;
     return top;
   }
 
@@ -88,46 +97,22 @@ export class EventQueue<E> {
     this.n = 0;
   }
 
-  /** key(time, prio, seq) < key at index j */
-  private less(time: number, prio: number, seq: number, j: number): boolean {
-    const tj = this.times[j];
-    if (time !== tj) return time < tj;
-    const pj = this.prios[j];
-    if (prio !== pj) return prio < pj;
-    return seq < this.seqs[j];
-  }
-
-  private lessIdx(i: number, j: number): boolean {
-    return this.less(this.times[i], this.prios[i], this.seqs[i], j);
-  }
-
-  /** key at index c < key(time, prio, seq) */
-  private lessKeyThanIdx(c: number, time: number, prio: number, seq: number): boolean {
-    const tc = this.times[c];
-    if (tc !== time) return tc < time;
-    const pc = this.prios[c];
-    if (pc !== prio) return pc < prio;
-    return this.seqs[c] < seq;
-  }
-
-  private move(from: number, to: number): void {
-    this.times[to] = this.times[from];
-    this.prios[to] = this.prios[from];
-    this.seqs[to] = this.seqs[from];
-    this.items[to] = this.items[from];
+  /** key at slot a < key at slot b (keys are never equal: seqs differ). */
+  private lessIdx(a: number, b: number): boolean {
+    const k = this.keys;
+    const ta = k[3 * a];
+    const tb = k[3 * b];
+    if (ta !== tb) return ta < tb;
+    const pa = k[3 * a + 1];
+    const pb = k[3 * b + 1];
+    if (pa !== pb) return pa < pb;
+    return k[3 * a + 2] < k[3 * b + 2];
   }
 
   private grow(): void {
-    const cap = this.times.length * 2;
-    const t = new Float64Array(cap);
-    t.set(this.times);
-    const p = new Int32Array(cap);
-    p.set(this.prios);
-    const s = new Float64Array(cap);
-    s.set(this.seqs);
-    this.times = t;
-    this.prios = p;
-    this.seqs = s;
-    this.items.length = cap;
+    const k = new Float64Array(this.keys.length * 2);
+    k.set(this.keys);
+    this.keys = k;
+    this.items.length = this.items.length * 2;
   }
 }
