@@ -28,7 +28,7 @@ const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
 
 type Pt = { x: number; y: number } | null;
 type Head = { id: string; nodes: number; gpus: number; util: number; collapsed: boolean };
-type Hook = { barCenter(id: string): Pt; labelCenter(key: string): Pt; state(): { filter: { q: string }; stats: { hitBars: number; shardBands: number }; shards: Head[]; collapsedShards: string[] } };
+type Hook = { barCenter(id: string): Pt; labelCenter(key: string): Pt; state(): { run: string; filter: { q: string }; stats: { hitBars: number; shardBands: number }; shards: Head[]; collapsedShards: string[] } };
 
 describe.skipIf(!HAVE)(TITLE, () => {
   let tmp = '';
@@ -220,7 +220,7 @@ describe.skipIf(!HAVE)(`${TITLE}: simulated hierarchical runs`, () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  const state = () => page.evaluate(() => (window.gpulab as Hook & { state(): { run: string } }).state());
+  const state = () => page.evaluate(() => (window.gpulab as Hook).state());
 
   it('bounce run: shard headers from the run record, the failed shard’s band, bounce marks, and a bounced job’s routing as its log has it', async () => {
     const { run, lines } = runs[0];

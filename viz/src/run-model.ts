@@ -266,19 +266,20 @@ export class RunModel {
         // With a reason, a lost attempt (a stale live worker): its segment ends here, marked lost.
         if (r.reason !== undefined && j >= 0 && this.running[j]) this.release(j, r.t, SEG_END.nodeLoss);
         break;
-      case 'route':
-      case 'bounce':
-      case 'steal':
-        if (j >= 0) this.shards.route(r, j, this.records.length - 1);
-        break;
-      case 'shard-down':
-      case 'shard-up':
-        if (!this.shards.outage(r)) this.problem('shard-up without a shard-down');
-        break;
       case 'admit':
       case 'cancel':
         break;
+      default:
+        // A hierarchy's records, kept out of this hot switch's body.
+        this.applyHierarchy(r, j);
     }
+  }
+
+  /** Routing and shard outage records (shard-fold.ts). */
+  private applyHierarchy(r: Extract<LogRecord, { ev: 'route' | 'bounce' | 'steal' | 'shard-down' | 'shard-up' }>, j: number): void {
+    if (r.ev === 'shard-down' || r.ev === 'shard-up') {
+      if (!this.shards.outage(r)) this.problem('shard-up without a shard-down');
+    } else if (j >= 0) this.shards.route(r, j, this.records.length - 1);
   }
 
   private start(r: Start, raw: object, j: number): void {
