@@ -128,4 +128,18 @@ describe('live driver', () => {
     expect([...d.core.jobs.keys()]).toEqual(['s1']);
     expect(d.core.jobs.get('s1')!.state).toBe('succeeded');
   });
+
+  it('an error during a replay closes the driver: warm workers and timers end, the error reaches the caller', async () => {
+    // The log refuses the run record (as a broken writer did in a GPU-box bundle, which then hung
+    // with its warm workers alive until killed).
+    const log = { append(r: { ev: string }) { if (r.ev === 'run') throw new TypeError('log refused the run record'); } };
+    const script = await workerScript();
+    const d = new LiveDriver({
+      run: 'test', seed: 1, nodes: [node(1)], queue: queuePolicyFactory('fifo')({}), placement: placementPolicyFactory('first-fit')({}), log, timeScale: 1,
+      executor: (emit) => new LiveExecutor(testExecutorOptions(emit, script, { warmPool: { plain: 2 } })),
+    });
+    await expect(d.runToIdle([sleepJob('a', 0, 1, 10)])).rejects.toThrow('log refused the run record');
+    expect(d.executor.warmCount).toBe(0);
+    expect(d.executor.strays()).toEqual([]);
+  });
 });

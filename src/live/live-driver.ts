@@ -107,6 +107,23 @@ export class LiveDriver {
     this.beginLog = () => wired.begin();
   }
 
+  /**
+   * A whole replay: warms the executor's pool, begins, replays `jobs` and waits until idle. On an
+   * error it closes the driver (every worker process and timer ends, so the error can end the
+   * process) and rethrows. The caller closes the driver after a run that succeeded.
+   */
+  async runToIdle(jobs: readonly JobSpec[]): Promise<void> {
+    try {
+      await this.executor.warmUp();
+      this.begin();
+      this.replay(jobs);
+      await this.idle();
+    } catch (e) {
+      await this.close().catch(() => {});
+      throw e;
+    }
+  }
+
   /** Writes the run record and starts scenario time at 0. */
   begin(): void {
     this.clock.start();

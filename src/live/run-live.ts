@@ -156,11 +156,8 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
           },
         }),
     });
-    await driver.executor.warmUp();
     const t0 = performance.now();
-    driver.begin();
-    driver.replay(jobs);
-    await driver.idle();
+    await driver.runToIdle(jobs);
     const wallMs = performance.now() - t0;
     await driver.close();
     const strays = driver.executor.strays();
