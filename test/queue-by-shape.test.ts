@@ -4,7 +4,9 @@ import { jobsCsv } from '../src/output/csv.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { expandNodeGroups } from '../src/scenario/cluster.ts';
 import { loadScenario } from '../src/scenario/load.ts';
+import { newJob, type Job } from '../src/jobs/job.ts';
 import type { QueuePolicy } from '../src/scheduler/policy.ts';
+import { QueueIndex } from '../src/scheduler/queue-index.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate, type SimInput } from '../src/sim/simulate.ts';
 import { synthesize } from '../src/workload/synthetic.ts';
@@ -64,4 +66,61 @@ describe('fifo pass by shape', () => {
       }
     });
   }
+});
+
+describe('queue index shapes', () => {
+  // (cpu 3, memory 0) and (cpu 10949, memory 115238), one GPU of 1000 milli each, share the
+  // queue index's 32-bit shape hash (found by search): their lists share one hash bucket.
+  const job = (id: string, submit: number, cpu: number, memory: number, models?: string[]) =>
+    newJob({ id, tenant: 't', submit, duration: 1, priority: 0, cpu, memory, gpus: 1, milli: 1000, models });
+  const A = [3, 0] as const;
+  const B = [10949, 115238] as const;
+
+  /** Walks the queue starting every job it visits; returns the ids in visit order. */
+  const drain = (q: QueueIndex, keep: (j: Job) => boolean = () => true) => {
+    const seen: string[] = [];
+    q.walkByShape((j) => {
+      seen.push(j.id);
+      if (!keep(j)) return false;
+      q.started(j);
+      return true;
+    });
+    return seen;
+  };
+
+  it('keeps shapes whose hashes collide apart, through empties and re-creation in either chain position', () => {
+    const q = new QueueIndex();
+    const [a1, b1, a2, b2] = [job('a1', 0, ...A), job('b1', 1, ...B), job('a2', 2, ...A), job('b2', 3, ...B)];
+    for (const j of [a1, b1, a2, b2]) q.push(j);
+    expect(q.shapeCount).toBe(2);
+    expect(q.shapeOf(a1)).toBe('3/0/1/1000/');
+    expect(q.shapeOf(b2)).toBe('10949/115238/1/1000/');
+    // Shape B fits nothing: dropped after b1, the walk goes on with A only.
+    expect(drain(q, (j) => j.cpu === 3)).toEqual(['a1', 'b1', 'a2']);
+    expect(q.shapeCount).toBe(1); // A's list emptied behind B's in the bucket
+    expect(q.jobs.map((j) => j.id)).toEqual(['b1', 'b2']);
+    const a3 = job('a3', 4, ...A);
+    q.push(a3); // A again, now at the bucket's head
+    expect(q.shapeCount).toBe(2);
+    q.remove(b1);
+    q.remove(b2); // B empties behind A
+    expect(q.shapeCount).toBe(1);
+    expect(q.shapeOf(a3)).toBe('3/0/1/1000/');
+    const b3 = job('b3', 5, ...B);
+    q.push(b3);
+    expect(drain(q)).toEqual(['a3', 'b3']);
+    expect(q.shapeCount).toBe(0);
+    expect(q.length).toBe(0);
+  });
+
+  it('treats no models and an empty model list as one shape, and other model lists as others', () => {
+    const q = new QueueIndex();
+    q.push(job('x', 0, 1, 1));
+    q.push(job('y', 1, 1, 1, []));
+    expect(q.shapeCount).toBe(1);
+    q.push(job('z', 2, 1, 1, ['A100']));
+    q.push(job('w', 3, 1, 1, ['A100']));
+    expect(q.shapeCount).toBe(2);
+    expect(drain(q)).toEqual(['x', 'y', 'z', 'w']);
+  });
 });

@@ -63,7 +63,8 @@ export class ShapeList {
 
   /** Whether `j` has this list's shape. */
   holds(j: Job): boolean {
-    return j.cpu === this.cpu && j.memory === this.memory && j.gpus === this.gpus && j.milli === this.milli && j.mig === this.mig && (this.models === '' ? !j.models || j.models.length === 0 : modelsKey(j) === this.models);
+    if (j.cpu !== this.cpu || j.memory !== this.memory || j.gpus !== this.gpus || j.milli !== this.milli || j.mig !== this.mig) return false;
+    return !j.models || j.models.length === 0 ? this.models === '' : modelsKey(j) === this.models;
   }
 }
 
