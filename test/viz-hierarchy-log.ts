@@ -11,6 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JobRow } from '../src/output/derive.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import { runScenario } from '../src/scenario/run.ts';
 
@@ -23,6 +24,13 @@ export async function smallRun(dir: string): Promise<{ log: string; lines: strin
   const summary = await runScenario({ ...s, policies: s.policies.slice(0, 1) }, { file, out: dir });
   const log = join(dir, summary.runs[0].run, 'events.jsonl');
   return { log, lines: readFileSync(log, 'utf8').trim().split('\n') };
+}
+
+const ROW_KEYS: (keyof JobRow)[] = ['id', 'tenant', 'submit', 'start', 'end', 'state', 'reqGpus', 'reqMilli', 'node', 'gpus', 'milli', 'attempts', 'reason', 'preemptions', 'lostMs', 'nodeLosses'];
+
+/** Job rows as plain objects (the Deriver's rows are views into its job table), for comparing two folds. */
+export function plainRows(rows: Iterable<JobRow>): Record<string, unknown>[] {
+  return [...rows].map((r) => Object.fromEntries(ROW_KEYS.map((k) => [k, r[k]])));
 }
 
 export interface HierarchyFixture {

@@ -7,9 +7,10 @@ import type { GanttRow } from '../viz/src/gantt-rows.ts';
 import { routingHistory, routingLine } from '../viz/src/job-routing-view.ts';
 import { RunModel } from '../viz/src/run-model.ts';
 import { RunView } from '../viz/src/run-view.ts';
-import { shardOfNode, shardQuery, shardRows, shardUtil } from '../viz/src/shards.ts';
+import { AUTO_COLLAPSE_ROWS, ShardCollapse } from '../viz/src/shard-collapse.ts';
+import { shardColumns, shardOfNode, shardQuery, shardRows, shardUtil } from '../viz/src/shards.ts';
 import { DeltaEncoder } from '../viz/src/wire.ts';
-import { smallRun, withHierarchy, type HierarchyFixture } from './viz-hierarchy-log.ts';
+import { plainRows, smallRun, withHierarchy, type HierarchyFixture } from './viz-hierarchy-log.ts';
 
 /**
  * The viewer and a scheduler hierarchy's records (issue 17): the run record's shards, route /
@@ -107,14 +108,16 @@ describe('viewer: a scheduler hierarchy', () => {
     const b = view(fx.lines);
     expect(a.v.hierarchy).toBeUndefined();
     expect(a.v.routing.size).toBe(0);
-    expect([...b.m.deriver.jobs.values()]).toEqual([...a.m.deriver.jobs.values()]);
+    expect(plainRows(b.m.deriver.jobs.values())).toEqual(plainRows(a.m.deriver.jobs.values()));
+    expect(plainRows(b.m.deriver.jobs.values()).length).toBe(80);
     expect(b.m.deriver.timeline).toEqual(a.m.deriver.timeline);
     expect(b.m.deriver.metrics()).toEqual(a.m.deriver.metrics());
     expect(b.v.lanes).toEqual(a.v.lanes);
     expect(b.v.series).toEqual(a.v.series);
     expect(b.v.nodeSeries).toEqual(a.v.nodeSeries);
-    const strip = (x: ReturnType<typeof a.v.jobs.get>) => ({ ...x, shard: '', routes: 0, bounces: 0, steals: 0 });
-    for (let j = 0; j < a.v.jobs.length; j++) expect(strip(b.v.jobs.get(j))).toEqual(a.v.jobs.get(j));
+    // The page's jobs: the same but for the routing columns.
+    const strip = (x: ReturnType<typeof a.v.jobs.get>) => ({ ...x, row: plainRows([x.row])[0], shard: '', routes: 0, bounces: 0, steals: 0 });
+    for (let j = 0; j < a.v.jobs.length; j++) expect(strip(b.v.jobs.get(j))).toEqual({ ...a.v.jobs.get(j), row: plainRows([a.v.jobs.get(j).row])[0] });
   });
 
   it('shard:<id> searches the jobs a shard holds; the flags count them', () => {
@@ -164,5 +167,42 @@ describe('shard rows and utilisation', () => {
     // Only up to `now` (25): [10, 30] n0 20,000, n1 500·15 = 7,500 → 27,500 / 80,000
     expect(shardUtil(series, cap, [0, 1], 10, 30, 25)).toBeCloseTo(0.34375, 12);
     expect(shardUtil(series, cap, [], 0, 20, 40)).toBeNaN();
+    // Two columns of [0, 20]: [0, 10) n0 1000·10 + n1 500·5 = 12,500 / (4000 · 10) = 0.3125;
+    // [10, 20) n0 2000·10 + n1 500·10 = 25,000 / 40,000 = 0.625 (their mean is the range's 0.46875).
+    expect(Array.from(shardColumns(series, cap, [0, 1], 0, 20, 40, 2))).toEqual([0.3125, 0.625]);
+    // Four columns of [8, 16]: n0 1000 on [8, 10) then 2000; n1 500 throughout; each column 2 wide.
+    // [8,10) (2000 + 1000) / 8000 = 0.375; then (4000 + 1000) / 8000 = 0.625 three times.
+    expect(Array.from(shardColumns(series, cap, [0, 1], 8, 16, 40, 4))).toEqual([0.375, 0.625, 0.625, 0.625]);
+  });
+
+  it('collapses every shard on its own past AUTO_COLLAPSE_ROWS rows, unless set by the URL or a click; Shift sets them all', () => {
+    const v = new RunView();
+    v.nodes = nodes.map((n) => ({ id: n.id, gpus: [{ model: 'g', capacity: 1000 }, { model: 'g', capacity: 1000 }] }));
+    v.hierarchy = h;
+    const many: GanttRow[] = Array.from({ length: AUTO_COLLAPSE_ROWS + 1 }, (_, i) => ({ ...rows[i % rows.length], key: `r${i}` }));
+    // A few rows: nothing collapsed; past the limit: every shard, once.
+    const c = new ShardCollapse();
+    expect(keys(c.rows(v, rows)).filter((k) => k.startsWith('shard:'))).toEqual(['shard:b', 'shard:a']);
+    expect(c.collapsed.size).toBe(0);
+    expect(keys(c.rows(v, many))).toEqual(['shard:b', 'shard:a', ...many.filter((R) => R.node === 'n2').map((R) => R.key)]);
+    expect([...c.collapsed].sort()).toEqual(['a', 'b']);
+    // A click expands one; it stays expanded when the rows are rebuilt.
+    expect(c.toggle(v, 'b', false)).toBe(false);
+    c.rows(v, many);
+    expect([...c.collapsed]).toEqual(['a']);
+    // Shift-click: every shard as the clicked one goes.
+    expect(c.toggle(v, 'b', true)).toBe(true);
+    expect([...c.collapsed].sort()).toEqual(['a', 'b']);
+    expect(c.toggle(v, 'a', true)).toBe(false);
+    expect(c.collapsed.size).toBe(0);
+    c.rows(v, many);
+    expect(c.collapsed.size).toBe(0);
+    // A collapse from the URL decides for the run: no automatic collapse of the others.
+    const u = new ShardCollapse();
+    u.collapsed.add('a');
+    u.rows(v, many);
+    expect([...u.collapsed]).toEqual(['a']);
+    // Without a hierarchy the rows are returned as they are.
+    expect(new ShardCollapse().rows(new RunView(), many)).toBe(many);
   });
 });

@@ -156,6 +156,17 @@ describe.skipIf(!HAVE)(TITLE, () => {
     await expect.poll(() => canvas().getAttribute('data-collapsed-shards')).toBe('');
     expect(Number(await canvas().getAttribute('data-rows'))).toBe(rows0);
     await expect.poll(() => new URL(page.url()).hash).not.toContain('shards=');
+    // Shift-click: every shard as the clicked one goes (collapse all, then expand all).
+    const s1 = (await labelCenter('shard:s1'))!;
+    await page.keyboard.down('Shift');
+    await page.mouse.click(s1.x, s1.y);
+    await expect.poll(() => canvas().getAttribute('data-collapsed-shards')).toBe('s0,s1');
+    expect(Number(await canvas().getAttribute('data-rows'))).toBe(2);
+    const s1c = (await labelCenter('shard:s1'))!;
+    await page.mouse.click(s1c.x, s1c.y);
+    await page.keyboard.up('Shift');
+    await expect.poll(() => canvas().getAttribute('data-collapsed-shards')).toBe('');
+    expect(Number(await canvas().getAttribute('data-rows'))).toBe(rows0);
     expect(errors).toEqual([]);
   });
 });

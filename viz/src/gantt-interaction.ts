@@ -12,7 +12,8 @@ export interface GanttControls {
   showTip(job: JobInfo, clientX: number, clientY: number): void;
   /** The node, or a hierarchy's shard header, whose label is at canvas y `py`. */
   labelAt(py: number): { kind: 'node' | 'shard'; id: string } | undefined;
-  toggle(label: { kind: 'node' | 'shard'; id: string }): boolean;
+  /** `all`: a shard header clicked with Shift sets every shard as this one goes. */
+  toggle(label: { kind: 'node' | 'shard'; id: string }, all: boolean): boolean;
 }
 
 /**
@@ -67,7 +68,7 @@ export function wireGantt(c: HTMLCanvasElement, tooltip: HTMLElement, g: GanttCo
       }
       else {
         const label = g.labelAt(ev.clientY - rect.top);
-        if (label !== undefined) g.toggle(label);
+        if (label !== undefined) g.toggle(label, ev.shiftKey);
       }
     }
     drag = undefined;

@@ -5,13 +5,13 @@ import { barCenterOf, hitJob, type GanttGeometry } from './gantt-hit.ts';
 import { wireGantt } from './gantt-interaction.ts';
 import { drawEndMarks, drawHitOutlines, drawOutages, drawRejections, LOSS_COLOR, PREEMPT_COLOR, type EndMark, type XMap } from './gantt-marks.ts';
 import { GanttOverview } from './gantt-overview.ts';
-import { drawShardHeads, drawShardOutages, type ShardHeadStats } from './gantt-shards.ts';
+import { drawShardHeads, drawShardOutages, routingMarks, shardDataset, type ShardHeadStats } from './gantt-shards.ts';
 import { collapseRows, cpuSlots, innerHeight, type GanttRow as Row } from './gantt-rows.ts';
 import { showJobTip } from './gantt-tooltip.ts';
 import { clampDomain, LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
 import { PixelLayer, rgbaOf } from './pixel-layer.ts';
 import { SEG_END } from './run-model.ts';
-import { shardRows } from './shards.ts';
+import { ShardCollapse } from './shard-collapse.ts';
 import type { JobInfo, RunView as RunModel } from './run-view.ts';
 
 export interface GanttHost {
@@ -59,9 +59,6 @@ const MAX_HEIGHT = 520;
 /** The notch cut into a child job's bar (job-tree.ts): the page's background, visible on dark and light tenant colours. */
 const CHILD_NOTCH_COLOR = '#ffffff';
 const OUT_COLOR = '#e4e4e4';
-/** Start marks of a hierarchy's bounced jobs (was sent back to the master) and stolen jobs (taken by another shard). */
-export const BOUNCE_COLOR = '#e66100';
-export const STEAL_COLOR = '#5d3a9b';
 
 /**
  * The schedule as a canvas Gantt: one row per GPU, in which each job's bar is as tall as the share
@@ -107,26 +104,28 @@ export class Gantt {
       hit: (px, py) => this.hit(px, py),
       showTip: (job, cx, cy) => showJobTip(this.tooltip, this.host.model(), (t) => this.host.colorOf(t), job, cx, cy),
       labelAt: (py) => this.labelAt(py),
-      toggle: (l) => (l.kind === 'shard' ? this.toggleShard(l.id) : this.toggleNode(l.id)),
+      toggle: (l, all) => (l.kind === 'shard' ? this.toggleShard(l.id, all) : this.toggleNode(l.id)),
     });
   }
 
   /** Nodes whose rows are drawn as one summary row (a label click toggles). */
   readonly collapsed = new Set<string>();
-  /** A hierarchy's shards drawn as their header row alone (a header's label click toggles). */
-  readonly collapsedShards = new Set<string>();
+  /** A hierarchy's shards drawn as their header row alone (shard-collapse.ts). */
+  readonly shards = new ShardCollapse();
+  get collapsedShards(): Set<string> {
+    return this.shards.collapsed;
+  }
   private collapsedKey = '';
 
   /** Drawn rows (see collapseRows; grouped by shard for a hierarchy), rebuilt when the model, its lanes or a collapsed set change. */
   private rowsInOrder(): Row[] {
     const m = this.host.model();
-    const key = [...this.collapsed].sort().join('\u0000') + '\u0001' + [...this.collapsedShards].sort().join('\u0000');
-    if (m !== this.orderModel || m.laneVersion !== this.orderVersion || key !== this.collapsedKey) {
-      this.rows = collapseRows(m.rowOrder(), this.collapsed);
-      if (m.hierarchy) this.rows = shardRows(this.rows, m.hierarchy, m.nodes, this.collapsedShards);
+    const key = () => [...this.collapsed].sort().join('\u0000') + '\u0001' + this.shards.key();
+    if (m !== this.orderModel || m.laneVersion !== this.orderVersion || key() !== this.collapsedKey) {
+      this.rows = this.shards.rows(m, collapseRows(m.rowOrder(), this.collapsed));
       this.orderVersion = m.laneVersion;
       this.orderModel = m;
-      this.collapsedKey = key;
+      this.collapsedKey = key();
     }
     return this.rows;
   }
@@ -139,12 +138,11 @@ export class Gantt {
     return this.collapsed.has(node);
   }
 
-  /** Collapses a shard to its header row or expands it; returns whether it is now collapsed. */
-  toggleShard(id: string): boolean {
-    if (this.collapsedShards.has(id)) this.collapsedShards.delete(id);
-    else this.collapsedShards.add(id);
+  /** Collapses a shard to its header row or expands it (`all`: every shard the same way); returns whether it is now collapsed. */
+  toggleShard(id: string, all = false): boolean {
+    const collapsed = this.shards.toggle(this.host.model(), id, all);
     this.host.setDomain(this.host.domain());
-    return this.collapsedShards.has(id);
+    return collapsed;
   }
 
   /** The node, or a hierarchy's shard header, whose label is at canvas y `py` (CSS px), if any. */
@@ -230,8 +228,8 @@ export class Gantt {
     let lossMarks = 0;
     let hitBars = 0;
     let childMarks = 0;
-    let bounceMarks = 0;
-    let stealMarks = 0;
+    /** A hierarchy's bounce and steal marks. */
+    const routed: [number, number] = [0, 0];
     const notch = rgbaOf(CHILD_NOTCH_COLOR);
     const hier = m.hierarchy !== undefined;
     ctx.save();
@@ -278,12 +276,7 @@ export class Gantt {
             if (kind === SEG_END.preempted) preemptMarks++;
             else lossMarks++;
           }
-          // A hierarchy's bounced or stolen job: a stroke at the start of its first bar (bounce, then steal beside it).
-          if (hier && s >= d0 && s === m.jobs.start(j)) {
-            let at = a + 2;
-            if (m.jobs.bounces(j) > 0) (marks.push({ x: at, y, h, c: BOUNCE_COLOR }), bounceMarks++, (at += 2));
-            if (m.jobs.steals(j) > 0) (marks.push({ x: at, y, h, c: STEAL_COLOR }), stealMarks++);
-          }
+          if (hier && s >= d0 && s === m.jobs.start(j)) routingMarks(m, j, a, y, h, marks, routed);
           if (b <= lastPx) {
             merged++;
             continue;
@@ -314,7 +307,7 @@ export class Gantt {
       ctx.fillRect(Math.round(x(cur)), 0, 1, H);
     }
     ctx.restore();
-    this.stats = { lanes: m.lanes.length, rows: n, bars, jobsDrawn, painted, merged, preemptMarks, lossMarks, rejectMarks, hitBars, childMarks, shardBands, bounceMarks, stealMarks, ms: performance.now() - t0ms };
+    this.stats = { lanes: m.lanes.length, rows: n, bars, jobsDrawn, painted, merged, preemptMarks, lossMarks, rejectMarks, hitBars, childMarks, shardBands, bounceMarks: routed[0], stealMarks: routed[1], ms: performance.now() - t0ms };
     const ds = this.canvas.dataset;
     ds.lanes = String(m.lanes.length);
     ds.rows = String(n);
@@ -332,8 +325,7 @@ export class Gantt {
     ds.hitBars = String(hitBars);
     ds.childMarks = String(childMarks);
     // A hierarchy's counts; absent for a run without one.
-    const shardDs = { shardBands, bounceMarks, stealMarks, shardHeads: this.heads.map((h) => `${h.id}:${h.nodes}`).join(','), collapsedShards: [...this.collapsedShards].sort().join(',') };
-    for (const [k, v] of Object.entries(shardDs)) hier ? (ds[k] = String(v)) : delete ds[k];
+    shardDataset(ds, hier ? { shardBands, bounceMarks: routed[0], stealMarks: routed[1], shardHeads: this.heads.map((h) => `${h.id}:${h.nodes}`).join(','), collapsedShards: [...this.collapsedShards].sort().join(',') } : undefined);
     this.drawAxis(x);
     return this.stats;
   }

@@ -81,27 +81,44 @@ interface NodeAlloc {
 }
 
 /**
- * The mean share of a shard's GPU capacity allocated over [d0, d1] (0..1): the time integral of
- * its nodes' allocated milli-GPU (step functions, each value held until the next change, the last
- * until `now`) over capacity × span. NaN for an empty range or a shard without GPUs. Pure.
+ * A shard's allocated share of its GPU capacity (0..1) in each of `cols` equal columns of
+ * [d0, d1]: per column, the time integral of its nodes' allocated milli-GPU (step functions, each
+ * value held until the next change, the last until `now`) over capacity × column span. One walk
+ * per node over the changes in range, O(changes + cols). All NaN for an empty range or a shard
+ * without GPUs. Pure.
  */
-export function shardUtil(series: readonly (NodeAlloc | undefined)[], nodeCap: readonly number[], nodeIxs: readonly number[], d0: number, d1: number, now: number): number {
+export function shardColumns(series: readonly (NodeAlloc | undefined)[], nodeCap: readonly number[], nodeIxs: readonly number[], d0: number, d1: number, now: number, cols: number): Float64Array {
+  const out = new Float64Array(cols);
   let cap = 0;
-  let area = 0;
+  for (const n of nodeIxs) cap += nodeCap[n] ?? 0;
+  if (!(cap > 0 && d1 > d0 && cols > 0)) return out.fill(NaN);
+  const w = (d1 - d0) / cols;
   const end = Math.min(d1, now);
   for (const n of nodeIxs) {
-    cap += nodeCap[n] ?? 0;
     const S = series[n];
     if (!S || S.t.length === 0 || end <= d0) continue;
     // The last change at or before d0 holds at d0.
-    let i = Math.max(0, lowerBound(S.t, d0) - 1);
-    for (; i < S.t.length && S.t[i] < end; i++) {
-      const a = Math.max(d0, S.t[i]);
+    for (let i = Math.max(0, lowerBound(S.t, d0) - 1); i < S.t.length && S.t[i] < end; i++) {
+      const v = S.alloc[i];
+      let a = Math.max(d0, S.t[i]);
       const b = Math.min(end, i + 1 < S.t.length ? S.t[i + 1] : end);
-      if (b > a) area += S.alloc[i] * (b - a);
+      if (!(b > a) || v === 0) continue;
+      // Spread v × [a, b) over the columns it covers.
+      for (let c = Math.min(cols - 1, Math.floor((a - d0) / w)); c < cols && a < b; c++) {
+        const ce = c === cols - 1 ? d1 : d0 + (c + 1) * w;
+        const e = Math.min(b, ce);
+        if (e > a) out[c] += v * (e - a);
+        a = e;
+      }
     }
   }
-  return cap > 0 && d1 > d0 ? area / (cap * (d1 - d0)) : NaN;
+  for (let c = 0; c < cols; c++) out[c] /= cap * w;
+  return out;
+}
+
+/** The mean allocated share of a shard's GPU capacity over [d0, d1] (`shardColumns` with one column). Pure. */
+export function shardUtil(series: readonly (NodeAlloc | undefined)[], nodeCap: readonly number[], nodeIxs: readonly number[], d0: number, d1: number, now: number): number {
+  return shardColumns(series, nodeCap, nodeIxs, d0, d1, now, 1)[0];
 }
 
 /** Node indices of each shard of `h` (run-record order), from `shardOfNode`. */
