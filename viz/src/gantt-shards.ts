@@ -17,6 +17,8 @@ export const SHARD_DOWN_COLOR = 'rgba(118, 42, 131, 0.25)';
 const HEAD_FILL = '#e3e8f2';
 const HEAD_LINE = '#7d8799';
 const STRIP_FILL = 'rgba(66, 107, 168, 0.32)';
+/** Height a header's label needs (px): thinner rows draw only labels that do not overlap. */
+const LABEL_H = 11;
 /** Start marks of bounced jobs (sent back to the master) and stolen jobs (taken by another shard). */
 export const BOUNCE_COLOR = '#e66100';
 export const STEAL_COLOR = '#5d3a9b';
@@ -74,6 +76,7 @@ export function drawShardHeads(ctx: CanvasRenderingContext2D, m: RunModel, rows:
   const out: ShardHeadStats[] = [];
   const xL = LEFT;
   const cols = Math.max(1, Math.round(width - RIGHT - xL));
+  const labels: { y: number; text: string; first: boolean }[] = [];
   ctx.save();
   ctx.font = 'bold 10px system-ui, sans-serif';
   ctx.textBaseline = 'middle';
@@ -106,10 +109,17 @@ export function drawShardHeads(ctx: CanvasRenderingContext2D, m: RunModel, rows:
     }
     ctx.fillStyle = HEAD_LINE;
     ctx.fillRect(0, y, width, 1);
-    ctx.fillStyle = '#1f2937';
     const pct = Number.isFinite(util) ? `${(100 * util).toFixed(1)}% of its GPUs allocated in view` : 'no GPUs';
     const text = `${h.collapsed ? '▸' : '▾'} shard ${h.id} · ${h.nodes} node${h.nodes === 1 ? '' : 's'} · ${h.gpus} GPU${h.gpus === 1 ? '' : 's'} · ${pct}`;
-    ctx.fillText(text, 4, rowY(r) + rowH / 2, width - 8);
+    // An expanded shard's label first: when rows are thinner than the text, labels that would overlap one already drawn are left out.
+    labels.push({ y: y + rowH / 2, text, first: r + 1 < rows.length && !rows[r + 1].shard });
+  }
+  ctx.fillStyle = '#1f2937';
+  const taken: number[] = [];
+  for (const L of [...labels.filter((x) => x.first), ...labels.filter((x) => !x.first)]) {
+    if (rowH < LABEL_H && taken.some((y) => Math.abs(y - L.y) < LABEL_H)) continue;
+    taken.push(L.y);
+    ctx.fillText(L.text, 4, L.y, width - 8);
   }
   ctx.restore();
   return out;
