@@ -9,7 +9,7 @@
  * s1's scheduler is down from 30% to 45% of the run. Times stay in order; `end` stays last.
  */
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobRow } from '../src/output/derive.ts';
 import { loadScenario } from '../src/scenario/load.ts';
@@ -24,6 +24,21 @@ export async function smallRun(dir: string): Promise<{ log: string; lines: strin
   const summary = await runScenario({ ...s, policies: s.policies.slice(0, 1) }, { file, out: dir });
   const log = join(dir, summary.runs[0].run, 'events.jsonl');
   return { log, lines: readFileSync(log, 'utf8').trim().split('\n') };
+}
+
+/** viz-small's cluster and workload under two hierarchies: 2 shards, least-loaded routing with bounces and s1 down for 25 min; random routing with steals. */
+export function hierarchyScenario(dir: string): string {
+  const base = readFileSync('test/fixtures/viz-small.yaml', 'utf8');
+  const head = base.slice(0, base.indexOf('policies:')).replace(/^name: .*$/m, 'name: viz-hierarchy');
+  const file = join(dir, 'viz-hierarchy.yaml');
+  writeFileSync(
+    file,
+    head +
+      'policies:\n' +
+      '  - { queue: fifo, placement: first-fit, hierarchy: { shards: 2, routing: least-loaded, summaryIntervalSec: 60, rebalance: { mode: bounce, waitLimitSec: 60 }, failures: [{ shard: s1, atSec: 3000, forSec: 1500 }] } }\n' +
+      '  - { queue: fifo, placement: best-fit, hierarchy: { shards: 2, routing: random, summaryIntervalSec: 60, rebalance: { mode: steal } } }\n',
+  );
+  return file;
 }
 
 const ROW_KEYS: (keyof JobRow)[] = ['id', 'tenant', 'submit', 'start', 'end', 'state', 'reqGpus', 'reqMilli', 'node', 'gpus', 'milli', 'attempts', 'reason', 'preemptions', 'lostMs', 'nodeLosses'];

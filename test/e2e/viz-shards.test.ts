@@ -8,7 +8,7 @@ import { loadScenario } from '../../src/scenario/load.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import { buildSite } from '../../viz/server/build-site.ts';
 import { serveStatic } from '../../viz/server/static-server.ts';
-import { smallRun, withHierarchy, type HierarchyFixture } from '../viz-hierarchy-log.ts';
+import { hierarchyScenario, smallRun, withHierarchy, type HierarchyFixture } from '../viz-hierarchy-log.ts';
 
 /**
  * End to end: a scheduler hierarchy in the viewer. A real small run (test/fixtures/viz-small.yaml)
@@ -170,21 +170,6 @@ describe.skipIf(!HAVE)(TITLE, () => {
     expect(errors).toEqual([]);
   });
 });
-
-/** viz-small's cluster and workload under two hierarchies: 2 shards, least-loaded routing with bounces and s1 down for 25 min; random routing with steals. */
-function hierarchyScenario(dir: string): string {
-  const base = readFileSync('test/fixtures/viz-small.yaml', 'utf8');
-  const head = base.slice(0, base.indexOf('policies:')).replace(/^name: .*$/m, 'name: viz-hierarchy');
-  const file = join(dir, 'viz-hierarchy.yaml');
-  writeFileSync(
-    file,
-    head +
-      'policies:\n' +
-      '  - { queue: fifo, placement: first-fit, hierarchy: { shards: 2, routing: least-loaded, summaryIntervalSec: 60, rebalance: { mode: bounce, waitLimitSec: 60 }, failures: [{ shard: s1, atSec: 3000, forSec: 1500 }] } }\n' +
-      '  - { queue: fifo, placement: best-fit, hierarchy: { shards: 2, routing: random, summaryIntervalSec: 60, rebalance: { mode: steal } } }\n',
-  );
-  return file;
-}
 
 /** From a log: each job's shard at the end (last route, or steal target) and its routing records as the panel lists them. */
 function routingOf(lines: string[]): { shardOf: Map<string, string>; history: Map<string, string[]> } {
