@@ -52,6 +52,7 @@ export class Master {
   private readonly seen = new IdSet();
   private readonly routings = new Map<string, number>();
   private held: { job: Job; n: number }[] = [];
+  private readonly cands: MutableSummary[] = [];
   private tickArmed = false;
   /** Jobs at the master or in transit (routed or bounced, not yet in a shard's queue). */
   inTransit = 0;
@@ -96,7 +97,9 @@ export class Master {
   route(j: Job, n: number, avoid: number): void {
     const now = this.now();
     const ever = this.ever.of(j);
-    const cands: MutableSummary[] = [];
+    // One scratch list for every routing (policies are pure: they keep nothing they are given).
+    const cands = this.cands;
+    cands.length = 0;
     let any = false;
     for (const sh of this.shards) {
       if (!ever[sh.index]) continue;

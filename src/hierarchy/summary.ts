@@ -101,17 +101,23 @@ export function summarize(
     freeMemory += n.memoryFree * count;
     if (n.cpuFree > maxCpu) maxCpu = n.cpuFree;
     if (n.memoryFree > maxMem) maxMem = n.memoryFree;
-    const whole = new Map<ModelAcc, number>();
-    for (const g of n.gpus) {
-      const m = models.get(g.model)!;
-      m.freeMilli += g.free * count;
-      if (g.free > m.maxGpuFree) m.maxGpuFree = g.free;
-      if (g.free === g.capacity) {
-        m.freeGpus += count;
-        whole.set(m, (whole.get(m) ?? 0) + 1);
+    const gpus = n.gpus;
+    // The most whole free GPUs of one model on this node (a run of GPUs of one model is counted once).
+    let m: ModelAcc | undefined;
+    let whole = 0;
+    for (let i = 0; i < gpus.length; i++) {
+      const g = gpus[i];
+      const acc = models.get(g.model)!;
+      if (acc !== m) {
+        if (m !== undefined && whole > m.largestBlock) m.largestBlock = whole;
+        m = acc;
+        whole = wholeOn(gpus, g.model);
       }
+      acc.freeMilli += g.free * count;
+      if (g.free > acc.maxGpuFree) acc.maxGpuFree = g.free;
+      if (g.free === g.capacity) acc.freeGpus += count;
     }
-    for (const [m, w] of whole) if (w > m.largestBlock) m.largestBlock = w;
+    if (m !== undefined && whole > m.largestBlock) m.largestBlock = whole;
   };
   const nodes = cluster.nodes;
   const groups = cluster.groups?.();
@@ -142,6 +148,13 @@ export function summarize(
     routedJobs: 0,
     routedMilli: 0,
   };
+}
+
+/** Whole free GPUs of `model` on a node's GPU list. */
+function wholeOn(gpus: readonly { readonly model: string; readonly free: number; readonly capacity: number }[], model: string): number {
+  let n = 0;
+  for (let i = 0; i < gpus.length; i++) if (gpus[i].model === model && gpus[i].free === gpus[i].capacity) n++;
+  return n;
 }
 
 /**

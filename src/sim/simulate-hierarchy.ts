@@ -121,17 +121,24 @@ export function simulateHierarchy(input: HierarchyInput): HierarchyResult {
       const hot = master.hot;
       if (hot.size === 0) return;
       // Shard order, whatever order they got work in.
-      const list = hot.size === 1 ? [...hot] : [...hot].sort((a, b) => a - b);
+      if (hot.size === 1) {
+        for (const k of hot) pass(k, now);
+      } else for (const k of [...hot].sort((a, b) => a - b)) pass(k, now);
       hot.clear();
-      for (const k of list) {
-        const sh = shards[k];
-        if (!sh.up) continue; // a down shard's scheduler starts nothing; its core stays dirty until it is back
-        sh.touch(now);
-        sh.core.schedule();
-        sh.settle();
-      }
     },
   );
+  /** A shard's scheduling pass (none while its scheduler is down: its core stays dirty until it is back). */
+  const pass = (k: number, now: number) => {
+    const sh = shards[k];
+    if (!sh.up) return;
+    sh.touch(now);
+    sh.core.schedule();
+    sh.settle();
+  };
+  const anyRunning = () => {
+    for (const sh of shards) if (sh.core.runningCount > 0) return true;
+    return false;
+  };
   const schedule = (time: number, ev: HierarchyEvent, priority: number) => {
     if (ev.kind === 'tick' || ev.kind === 'shard-down' || ev.kind === 'shard-up') pendingBackground++;
     if (ev.kind === 'shard-up') pendingUps++;
@@ -183,7 +190,7 @@ export function simulateHierarchy(input: HierarchyInput): HierarchyResult {
     ...(input.until === undefined ? {} : { until: input.until }),
     // Ticks and failures alone keep nothing going: the run goes on while other events are
     // pending, a job runs, or a job waits and a node or shard is still to come back.
-    keepGoing: () => engine.pending > pendingBackground || shards.some((sh) => sh.core.runningCount > 0) || (pendingUps > 0 && master.waiting()),
+    keepGoing: () => engine.pending > pendingBackground || anyRunning() || (pendingUps > 0 && master.waiting()),
   });
   input.log.append({ t: engine.now, ev: 'end', events: engine.handled });
   for (const sh of shards) sh.touch(engine.now);
