@@ -91,6 +91,22 @@ function* draw(w: SyntheticWorkload, seed: number): Generator<JobSpec, void, und
     const d = w.demands[di];
     const duration = Math.max(1, Math.round(durationSec(w.duration, durations) * 1000));
     const factor = w.estimateError > 0 ? Math.exp((2 * estimates() - 1) * Math.log(1 + w.estimateError)) : 1;
+    if (!d.mig && !d.models && !d.work && d.context === undefined) {
+      // The common case as one literal: the same keys in the same order as below.
+      yield {
+        id: `j${String(i).padStart(width, '0')}`,
+        tenant,
+        submit: t,
+        duration,
+        estimate: Math.max(1, Math.round(duration * factor)),
+        cpu: d.cpu,
+        memory: d.memory,
+        gpus: d.gpus,
+        milli: d.gpus === 0 ? 0 : d.milli,
+        priority: d.priority ?? 0,
+      };
+      continue;
+    }
     yield {
       id: `j${String(i).padStart(width, '0')}`,
       tenant,
