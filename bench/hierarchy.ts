@@ -1,33 +1,53 @@
 /**
- * Scheduler hierarchy at scale (figures, not pass/fail): `npx tsx bench/hierarchy.ts [--jobs N]
- * [--only label,label]`. Runs scenarios/hierarchy.yaml's cluster (100,096 GPUs) and workload at
- * N jobs (default 1,000,000; the shipped scenario runs 600,000), every policy combination one
- * after another in this thread (the global scheduler first: the baseline of the same run), logs
- * hashed but not written. Prints each run's wall time, events, events/s, JCT and wait, then the
- * hierarchy comparison (JCT vs global, routes, bounces, steals, imbalance). The run time of a
- * hierarchy is per shard: each pass scans its shard's nodes and queue only.
+ * Scheduler hierarchy at scale (figures, not pass/fail):
+ *   npx tsx bench/hierarchy.ts [--jobs N] [--load X] [--only label,label]
+ * Runs scenarios/hierarchy.yaml's cluster (100,096 GPUs) and workload at N jobs (default
+ * 1,000,000; the shipped scenario runs 600,000) and offered load X (default 0.9, the scenario's),
+ * each policy combination in a fresh process, one after another (the global scheduler first: the
+ * baseline of the same run; a fresh process each, so that no run inherits another's heap or
+ * compiled code), logs hashed but not written. Prints each run's wall time, events, events/s, JCT
+ * and wait, then the hierarchy comparison (JCT vs global, routes, bounces, steals, imbalance).
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hierarchyTable } from '../src/hierarchy/table.ts';
 import { renderTable } from '../src/output/table.ts';
 import { loadScenario } from '../src/scenario/load.ts';
-import { runScenario } from '../src/scenario/run.ts';
+import { runScenario, type RunSummary } from '../src/scenario/run.ts';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '1000000' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '1000000' }, load: { type: 'string', default: '0.9' }, only: { type: 'string' }, child: { type: 'string' } } });
 const jobs = Number(values.jobs);
 if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs: a positive integer, got ${values.jobs}`);
+const load = Number(values.load);
+if (!(load > 0 && load <= 10)) throw new Error(`--load: offered load as a fraction of GPU capacity (0 < X ≤ 10), got ${values.load}`);
 const file = 'scenarios/hierarchy.yaml';
 const scn = loadScenario(file);
 if (scn.workload.kind !== 'synthetic') throw new Error(`${file}: expected a synthetic workload`);
-const only = values.only?.split(',');
-const policies = only ? scn.policies.filter((p) => only.includes(p.label ?? '')) : scn.policies;
-console.log(`# ${file}: ${jobs.toLocaleString('en')} jobs, ${policies.length} runs on this thread; ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} at start`);
-const s = await runScenario(
-  { ...scn, workload: { ...scn.workload, jobs }, policies },
-  { file, dryRun: true, jobs: 1, progress: (l) => (l.startsWith('[') ? console.log(l) : undefined) },
-);
-const rows = s.runs.map((r) => [r.run, (r.wallMs / 1000).toFixed(1), r.events, Math.round(r.events / (r.wallMs / 1000)), r.metrics.completed, (r.metrics.jctMeanMs / 1000).toFixed(1), (r.metrics.waitMeanMs / 1000).toFixed(1), r.metrics.meanGpuAllocPct, r.digest.slice(0, 12)]);
-console.log(renderTable(['run', 'wall s', 'events', 'events/s', 'done', 'JCT mean s', 'wait mean s', 'GPU alloc %', 'digest'], rows));
-console.log(hierarchyTable(s.runs));
-console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+// The scenario's arrivals are at 0.9 of GPU capacity: a load X scales the mean gap by 0.9 / X.
+const meanInterarrivalSec = (scn.workload.meanInterarrivalSec * 0.9) / load;
+const labelOf = (p: (typeof scn.policies)[number]) => p.label ?? `${p.queue}+${p.placement}`;
+
+if (values.child !== undefined) {
+  // One run in this process: its summary as one JSON line.
+  const policies = scn.policies.filter((p) => labelOf(p) === values.child);
+  const s = await runScenario({ ...scn, workload: { ...scn.workload, jobs, meanInterarrivalSec }, policies }, { file, dryRun: true, jobs: 1 });
+  process.stdout.write(JSON.stringify(s.runs[0]) + '\n');
+} else {
+  const only = values.only?.split(',');
+  const labels = scn.policies.map(labelOf).filter((l) => !only || only.includes(l));
+  const la = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`# ${file}: ${jobs.toLocaleString('en')} jobs at offered load ${load} (mean interarrival ${meanInterarrivalSec.toFixed(5)} s), ${labels.length} runs, one process each; ${cpus().length} CPUs, load average ${la()} at start`);
+  const runs: RunSummary[] = [];
+  for (const label of labels) {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--jobs', String(jobs), '--load', String(load), '--child', label], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+    if (out.status !== 0) throw new Error(`${label}: the run failed (exit ${out.status})`);
+    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as RunSummary;
+    console.log(`${r.run}: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s (load average ${la()})`);
+    runs.push(r);
+  }
+  const rows = runs.map((r) => [r.run, (r.wallMs / 1000).toFixed(1), r.events, Math.round(r.events / (r.wallMs / 1000)), r.metrics.completed, (r.metrics.jctMeanMs / 1000).toFixed(1), (r.metrics.waitMeanMs / 1000).toFixed(1), r.digest.slice(0, 12)]);
+  console.log(renderTable(['run', 'wall s', 'events', 'events/s', 'done', 'JCT mean s', 'wait mean s', 'digest'], rows));
+  console.log(hierarchyTable(runs));
+}
