@@ -103,21 +103,22 @@ export function summarize(
     if (n.memoryFree > maxMem) maxMem = n.memoryFree;
     const gpus = n.gpus;
     // The most whole free GPUs of one model on this node (a run of GPUs of one model is counted once).
-    let m: ModelAcc | undefined;
+    let model = '';
+    let acc: ModelAcc | undefined;
     let whole = 0;
     for (let i = 0; i < gpus.length; i++) {
       const g = gpus[i];
-      const acc = models.get(g.model)!;
-      if (acc !== m) {
-        if (m !== undefined && whole > m.largestBlock) m.largestBlock = whole;
-        m = acc;
-        whole = wholeOn(gpus, g.model);
+      if (acc === undefined || g.model !== model) {
+        if (acc !== undefined && whole > acc.largestBlock) acc.largestBlock = whole;
+        model = g.model;
+        acc = models.get(model)!;
+        whole = wholeOn(gpus, model);
       }
       acc.freeMilli += g.free * count;
       if (g.free > acc.maxGpuFree) acc.maxGpuFree = g.free;
       if (g.free === g.capacity) acc.freeGpus += count;
     }
-    if (m !== undefined && whole > m.largestBlock) m.largestBlock = whole;
+    if (acc !== undefined && whole > acc.largestBlock) acc.largestBlock = whole;
   };
   const nodes = cluster.nodes;
   const groups = cluster.groups?.();
