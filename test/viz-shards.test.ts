@@ -120,6 +120,25 @@ describe('viewer: a scheduler hierarchy', () => {
     for (let j = 0; j < a.v.jobs.length; j++) expect(strip(b.v.jobs.get(j))).toEqual({ ...a.v.jobs.get(j), row: plainRows([a.v.jobs.get(j).row])[0] });
   });
 
+  it('sends routing columns, routing records and shard outages only for a run with a hierarchy', () => {
+    const delta = (lines: string[]) => {
+      const m = new RunModel();
+      const e = new DeltaEncoder(m);
+      m.addLines(lines);
+      return e.encode(false).delta;
+    };
+    const d = delta(plain);
+    expect([d.head?.hierarchy, d.jobs.routing, d.routing, d.shardOutages]).toEqual([undefined, undefined, undefined, undefined]);
+    const h = delta(fx.lines);
+    expect(h.head?.hierarchy?.shards.map((x) => x.id)).toEqual(['s0', 's1']);
+    expect(h.jobs.routing!.num.length).toBe(3 * h.jobs.idx.length);
+    expect(h.jobs.routing!.shard.length).toBe(h.jobs.idx.length);
+    // One (job, record index) pair per route, bounce and steal record.
+    const n = fx.lines.filter((l) => /"ev":"(route|bounce|steal)"/.test(l)).length;
+    expect(h.routing!.length).toBe(2 * n);
+    expect(h.shardOutages).toEqual([['s1', [fx.down.from], [fx.down.to]]]);
+  });
+
   it('shard:<id> searches the jobs a shard holds; the flags count them', () => {
     const { v } = view(fx.lines);
     expect(shardQuery(' shard: s1 ')).toBe('s1');

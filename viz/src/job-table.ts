@@ -1,5 +1,5 @@
 import type { JobRow } from '../../src/output/derive.ts';
-import { JOB_NUM, JOB_STR } from './wire.ts';
+import { JOB_NUM, JOB_STR, ROUTING_NUM } from './wire.ts';
 
 /** A job as the tooltip, inspector and exports read it (see run-model.ts `JobInfo`). */
 export interface JobInfo {
@@ -22,8 +22,8 @@ export interface JobInfo {
 }
 
 /** Column offsets in a job's numeric and string entries (wire.ts JOB_NUM_FIELDS, JOB_STR_FIELDS). */
-const N = { submit: 0, start: 1, end: 2, tenantIx: 10, depth: 16, bounces: 18, steals: 19 } as const;
-const S = { id: 0, tenant: 1, state: 2, parent: 7, shard: 8 } as const;
+const N = { submit: 0, start: 1, end: 2, tenantIx: 10, depth: 16 } as const;
+const S = { id: 0, tenant: 1, state: 2, parent: 7 } as const;
 
 /**
  * The page's jobs as the worker sends them: columns (JOB_NUM numbers and JOB_STR string codes per
@@ -43,8 +43,16 @@ export class JobTable {
   /** `strings`: the run's string table (codes in the columns index it); grows, never changes. */
   constructor(private readonly strings: string[]) {}
 
-  /** Jobs `idx[k]` now have the entries `num[k * JOB_NUM …]` and `str[k * JOB_STR …]`. */
-  set(idx: Uint32Array, num: Float64Array, str: Uint32Array): void {
+  /** A hierarchy's routing columns (wire.ts ROUTING_NUM_FIELDS and a shard code per job); empty for other runs. */
+  private rnum = new Float64Array(0);
+  private rshard = new Uint32Array(0);
+
+  /**
+   * Jobs `idx[k]` now have the entries `num[k * JOB_NUM …]` and `str[k * JOB_STR …]`, and for a
+   * run with a hierarchy the routing entries `routing.num[k * ROUTING_NUM …]`, `routing.shard[k]`.
+   */
+  set(idx: Uint32Array, num: Float64Array, str: Uint32Array, routing?: { num: Float64Array; shard: Uint32Array }): void {
+    if (routing) this.setRouting(idx, routing.num, routing.shard);
     let n = this.length;
     for (let k = 0; k < idx.length; k++) n = Math.max(n, idx[k] + 1);
     if (n * JOB_NUM > this.num.length) {
@@ -65,6 +73,25 @@ export class JobTable {
       if (j < this.built.length) this.built[j] = undefined;
     }
     this.length = n;
+  }
+
+  private setRouting(idx: Uint32Array, num: Float64Array, shard: Uint32Array): void {
+    let n = this.rshard.length;
+    for (let k = 0; k < idx.length; k++) n = Math.max(n, idx[k] + 1);
+    if (n > this.rshard.length) {
+      const cap = Math.max(n, this.rshard.length * 2, 1024);
+      const a = new Float64Array(cap * ROUTING_NUM);
+      a.set(this.rnum);
+      this.rnum = a;
+      // (code 0 for jobs not yet sent: they are sent before they are read)
+      const b = new Uint32Array(cap);
+      b.set(this.rshard);
+      this.rshard = b;
+    }
+    for (let k = 0; k < idx.length; k++) {
+      for (let f = 0; f < ROUTING_NUM; f++) this.rnum[idx[k] * ROUTING_NUM + f] = num[k * ROUTING_NUM + f];
+      this.rshard[idx[k]] = shard[k];
+    }
   }
 
   tenantIx(j: number): number {
@@ -106,14 +133,17 @@ export class JobTable {
 
   /** The shard a hierarchy's master routed the job to, or that stole it, last ('' when never routed). */
   shard(j: number): string {
-    return this.strings[this.str[j * JOB_STR + S.shard]];
+    return j < this.rshard.length ? this.strings[this.rshard[j]] : '';
   }
-  /** Times the job was bounced back to the master, and stolen by another shard. */
+  /** Times the job was routed, bounced back to the master, and stolen by another shard (0 without a hierarchy). */
+  routes(j: number): number {
+    return j < this.rshard.length ? this.rnum[j * ROUTING_NUM] : 0;
+  }
   bounces(j: number): number {
-    return this.num[j * JOB_NUM + N.bounces];
+    return j < this.rshard.length ? this.rnum[j * ROUTING_NUM + 1] : 0;
   }
   steals(j: number): number {
-    return this.num[j * JOB_NUM + N.steals];
+    return j < this.rshard.length ? this.rnum[j * ROUTING_NUM + 2] : 0;
   }
 
   /** The index of the job with this id, if any. */
@@ -148,7 +178,7 @@ export class JobTable {
       lostMs: n[8],
       nodeLosses: n[9],
     };
-    const info: JobInfo = { row, tenantIx: n[10], gpus: n[11], cpu: n[12], mem: n[13], prio: n[14], dur: n[15], parent: S[s[7]], depth: n[16], extra: S[s[6]], shard: S[s[8]], routes: n[17], bounces: n[18], steals: n[19] };
+    const info: JobInfo = { row, tenantIx: n[10], gpus: n[11], cpu: n[12], mem: n[13], prio: n[14], dur: n[15], parent: S[s[7]], depth: n[16], extra: S[s[6]], shard: this.shard(j), routes: this.routes(j), bounces: this.bounces(j), steals: this.steals(j) };
     this.built[j] = info;
     return info;
   }

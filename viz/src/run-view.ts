@@ -197,7 +197,7 @@ export class RunView {
       Object.assign(this, { run: d.head.run, mode: d.head.mode, queue: d.head.queue, placement: d.head.placement, seed: d.head.seed, nodes: d.head.nodes, nodeCap: d.head.nodeCap, hierarchy: d.head.hierarchy });
     }
     for (const t of d.tenants) this.tenants.push(t);
-    this.jobs.set(d.jobs.idx, d.jobs.num, d.jobs.str);
+    this.jobs.set(d.jobs.idx, d.jobs.num, d.jobs.str, d.jobs.routing);
     for (const L of d.lanes) {
       let cur = this.lanes[L.lane];
       if (!cur) {

@@ -15,9 +15,16 @@ import type { RunModel } from './run-model.ts';
  */
 
 /** Numeric job columns, in this order, `JOB_NUM` per job. */
-export const JOB_NUM_FIELDS = ['submit', 'start', 'end', 'reqGpus', 'reqMilli', 'milli', 'attempts', 'preemptions', 'lostMs', 'nodeLosses', 'tenantIx', 'gpus', 'cpu', 'mem', 'prio', 'dur', 'depth', 'routes', 'bounces', 'steals'] as const;
+export const JOB_NUM_FIELDS = ['submit', 'start', 'end', 'reqGpus', 'reqMilli', 'milli', 'attempts', 'preemptions', 'lostMs', 'nodeLosses', 'tenantIx', 'gpus', 'cpu', 'mem', 'prio', 'dur', 'depth'] as const;
 /** String job columns (codes into the string table), in this order. */
-export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reason', 'extra', 'parent', 'shard'] as const;
+export const JOB_STR_FIELDS = ['id', 'tenant', 'state', 'node', 'gpuList', 'reason', 'extra', 'parent'] as const;
+/**
+ * A hierarchy's routing columns, sent beside the job columns only for a run with a hierarchy (so
+ * that other runs' deltas and appends cost what they did): per job its route, bounce and steal
+ * counts, and its shard (a string code).
+ */
+export const ROUTING_NUM_FIELDS = ['routes', 'bounces', 'steals'] as const;
+export const ROUTING_NUM = ROUTING_NUM_FIELDS.length;
 export const JOB_NUM = JOB_NUM_FIELDS.length;
 export const JOB_STR = JOB_STR_FIELDS.length;
 
@@ -47,7 +54,8 @@ export interface Delta {
   /** Strings first used in this delta; their codes continue the page's table. */
   strings: string[];
   head?: { run: string; mode: string; queue: string; placement: string; seed: number; nodes: RunModel['nodes']; nodeCap: number[]; hierarchy?: LogHierarchy };
-  jobs: { idx: Uint32Array; num: Float64Array; str: Uint32Array };
+  /** `routing`: the jobs' routing columns (ROUTING_NUM numbers and a shard code per job, in `idx` order), for a run with a hierarchy. */
+  jobs: { idx: Uint32Array; num: Float64Array; str: Uint32Array; routing?: { num: Float64Array; shard: Uint32Array } };
   lanes: LaneDelta[];
   laneVersion: number;
   /** t, alloc, frag, queued, running, then one column per tenant. */
@@ -132,11 +140,21 @@ export class DeltaEncoder {
     dirty.forEach((j, k) => {
       const J = m.jobs[j];
       const r = J.row;
-      const n = [r.submit, r.start, r.end, r.reqGpus, r.reqMilli, r.milli, r.attempts, r.preemptions, r.lostMs, r.nodeLosses, J.tenantIx, J.gpus, J.cpu, J.mem, J.prio, J.dur, J.depth, H.routes[j] ?? 0, H.bounces[j] ?? 0, H.steals[j] ?? 0];
+      const n = [r.submit, r.start, r.end, r.reqGpus, r.reqMilli, r.milli, r.attempts, r.preemptions, r.lostMs, r.nodeLosses, J.tenantIx, J.gpus, J.cpu, J.mem, J.prio, J.dur, J.depth];
       num.set(n, k * JOB_NUM);
-      const s = [r.id, r.tenant, r.state, r.node, r.gpus, r.reason, J.extra, J.parent, H.shard[j] ?? ''];
+      const s = [r.id, r.tenant, r.state, r.node, r.gpus, r.reason, J.extra, J.parent];
       for (let f = 0; f < JOB_STR; f++) str[k * JOB_STR + f] = this.code(s[f]);
     });
+    let routing: Delta['jobs']['routing'];
+    if (H.hierarchy) {
+      const rn = new Float64Array(dirty.length * ROUTING_NUM);
+      const rs = new Uint32Array(dirty.length);
+      dirty.forEach((j, k) => {
+        rn.set([H.routes[j] ?? 0, H.bounces[j] ?? 0, H.steals[j] ?? 0], k * ROUTING_NUM);
+        rs[k] = this.code(H.shard[j] ?? '');
+      });
+      routing = { num: keep(rn), shard: keep(rs) };
+    }
     // Lanes: from the oldest segment open at the last post (or the first new one).
     const lanes: LaneDelta[] = [];
     m.lanes.forEach((L, i) => {
@@ -185,7 +203,7 @@ export class DeltaEncoder {
       if (r.note) notes.push([i, r.note]);
     }
     this.records = recs.length;
-    const routing = H.takeRouting();
+    const routed = H.takeRouting();
     const bytes = new Uint8Array(this.bytesLen);
     let at = 0;
     for (const c of this.chunks) {
@@ -195,7 +213,7 @@ export class DeltaEncoder {
     const delta: Delta = {
       strings: [],
       head: !this.headSent && m.nodes.length > 0 ? { run: m.run, mode: m.mode, queue: m.queue, placement: m.placement, seed: m.seed, nodes: m.nodes, nodeCap: m.nodeCap, ...(H.hierarchy ? { hierarchy: H.hierarchy } : {}) } : undefined,
-      jobs: { idx: keep(idx), num: keep(num), str: keep(str) },
+      jobs: { idx: keep(idx), num: keep(num), str: keep(str), ...(routing ? { routing } : {}) },
       lanes,
       laneVersion: m.laneVersion,
       series: { from: sFrom, cols },
@@ -203,7 +221,7 @@ export class DeltaEncoder {
       rejected: keep(Uint32Array.from(m.rejected.slice(this.rejected))),
       outages: [...m.outages].map(([k, o]) => [k, o.starts, o.ends]),
       ...(H.outages.size > 0 ? { shardOutages: [...H.outages].map(([k, o]): [string, number[], number[]] => [k, o.starts, o.ends]) } : {}),
-      ...(routing.length > 0 ? { routing: keep(Uint32Array.from(routing)) } : {}),
+      ...(routed.length > 0 ? { routing: keep(Uint32Array.from(routed)) } : {}),
       problems: [...m.problems],
       records: { t: keep(t), ev: keep(ev), known: keep(known), notes, lineStart: keep(Float64Array.from(this.starts)), lineEnd: keep(Float64Array.from(this.ends)) },
       bytes: keep(bytes),
