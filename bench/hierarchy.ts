@@ -5,8 +5,9 @@
  * 1,000,000; the shipped scenario runs 600,000) and offered load X (default 0.9, the scenario's),
  * each policy combination in a fresh process, one after another (the global scheduler first: the
  * baseline of the same run; a fresh process each, so that no run inherits another's heap or
- * compiled code), logs hashed but not written. Prints each run's wall time, events, events/s, JCT
- * and wait, then the hierarchy comparison (JCT vs global, routes, bounces, steals, imbalance).
+ * compiled code), logs hashed but not written. Prints each run's wall and CPU time (CPU time is
+ * the steadier figure on a shared machine), events, events/s, JCT and wait, then the hierarchy
+ * comparison (JCT vs global, routes, bounces, steals, imbalance).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -32,22 +33,24 @@ const labelOf = (p: (typeof scn.policies)[number]) => p.label ?? `${p.queue}+${p
 if (values.child !== undefined) {
   // One run in this process: its summary as one JSON line.
   const policies = scn.policies.filter((p) => labelOf(p) === values.child);
+  const c0 = process.cpuUsage();
   const s = await runScenario({ ...scn, workload: { ...scn.workload, jobs, meanInterarrivalSec }, policies }, { file, dryRun: true, jobs: 1 });
-  process.stdout.write(JSON.stringify(s.runs[0]) + '\n');
+  const c = process.cpuUsage(c0);
+  process.stdout.write(JSON.stringify({ ...s.runs[0], cpuMs: Math.round((c.user + c.system) / 1000) }) + '\n');
 } else {
   const only = values.only?.split(',');
   const labels = scn.policies.map(labelOf).filter((l) => !only || only.includes(l));
   const la = () => loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`# ${file}: ${jobs.toLocaleString('en')} jobs at offered load ${load} (mean interarrival ${meanInterarrivalSec.toFixed(5)} s), ${labels.length} runs, one process each; ${cpus().length} CPUs, load average ${la()} at start`);
-  const runs: RunSummary[] = [];
+  const runs: (RunSummary & { cpuMs: number })[] = [];
   for (const label of labels) {
     const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--jobs', String(jobs), '--load', String(load), '--child', label], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
     if (out.status !== 0) throw new Error(`${label}: the run failed (exit ${out.status})`);
-    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as RunSummary;
-    console.log(`${r.run}: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s (load average ${la()})`);
+    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as RunSummary & { cpuMs: number };
+    console.log(`${r.run}: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s, CPU ${(r.cpuMs / 1000).toFixed(1)} s (load average ${la()})`);
     runs.push(r);
   }
-  const rows = runs.map((r) => [r.run, (r.wallMs / 1000).toFixed(1), r.events, Math.round(r.events / (r.wallMs / 1000)), r.metrics.completed, (r.metrics.jctMeanMs / 1000).toFixed(1), (r.metrics.waitMeanMs / 1000).toFixed(1), r.digest.slice(0, 12)]);
-  console.log(renderTable(['run', 'wall s', 'events', 'events/s', 'done', 'JCT mean s', 'wait mean s', 'digest'], rows));
+  const rows = runs.map((r) => [r.run, (r.wallMs / 1000).toFixed(1), (r.cpuMs / 1000).toFixed(1), r.events, Math.round(r.events / (r.wallMs / 1000)), r.metrics.completed, (r.metrics.jctMeanMs / 1000).toFixed(1), (r.metrics.waitMeanMs / 1000).toFixed(1), r.digest.slice(0, 12)]);
+  console.log(renderTable(['run', 'wall s', 'CPU s', 'events', 'events/s', 'done', 'JCT mean s', 'wait mean s', 'digest'], rows));
   console.log(hierarchyTable(runs));
 }
