@@ -25,7 +25,10 @@ const cell = fc.oneof(
   fc.integer(),
   fc.nat(),
   fc.double(),
-  fc.constantFrom(0, -0, -1, 2 ** 31, 2 ** 53, 1e21, 0.1, 12.35, Number.NaN, Infinity),
+  fc.constantFrom(0, -0, -1, 2 ** 31, 2 ** 53, 1e21, 0.1, 12.35, 0.07, 21474836.47, 21474836.48, Number.NaN, Infinity),
+  // Hundredths, as timeline.csv's percentages are rounded: written digit by digit.
+  fc.integer({ min: -100, max: 2 ** 31 + 100 }).map((k) => k / 100),
+  fc.double({ min: 0, max: 1e6, noNaN: true }).map((x) => Math.round(x * 100) / 100),
   fc.string({ maxLength: 8 }),
   fc.string({ unit: 'binary', maxLength: 6 }),
   fc.constantFrom('', ',', '"', '\n', '\r', 'a"b', 'é', '\ud800', '0;1|2'),

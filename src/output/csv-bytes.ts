@@ -28,19 +28,38 @@ export class CsvBytes {
   num(n: number): void {
     if (this.pos + 32 > CHUNK) this.flush();
     if ((n | 0) === n && n >= 0) {
-      let digits = 1;
-      for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
-      let at = this.pos + digits;
-      let x = n;
-      do {
-        const q = (x / 10) | 0;
-        this.buf[--at] = 0x30 + (x - q * 10);
-        x = q;
-      } while (x > 0);
-      this.pos += digits;
+      this.digits(n);
+      return;
+    }
+    // Hundredths (timeline percentages, rounded to 2 places): n is the double nearest k/100, and
+    // below 2³¹/100 the only decimal that short within half an ulp of n is k/100 itself, so
+    // String(n) is k/100 written out, trailing zeros dropped.
+    const k = Math.round(n * 100);
+    if (k > 0 && k < 0x7fffffff && k / 100 === n) {
+      const whole = (k / 100) | 0;
+      const cents = k - whole * 100;
+      this.digits(whole);
+      if (cents === 0) return; // not reached: a whole n took the path above
+      this.buf[this.pos++] = 0x2e; // .
+      this.buf[this.pos++] = 0x30 + ((cents / 10) | 0);
+      if (cents % 10 !== 0) this.buf[this.pos++] = 0x30 + (cents % 10);
       return;
     }
     this.ascii(String(n));
+  }
+
+  /** A non-negative int32 in decimal. */
+  private digits(n: number): void {
+    let digits = 1;
+    for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+    let at = this.pos + digits;
+    let x = n;
+    do {
+      const q = (x / 10) | 0;
+      this.buf[--at] = 0x30 + (x - q * 10);
+      x = q;
+    } while (x > 0);
+    this.pos += digits;
   }
 
   /** A string cell, quoted when it holds a comma, a quote or `\n` (`""` for a quote within). */
