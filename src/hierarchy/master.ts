@@ -240,10 +240,11 @@ export class Master {
     }
   }
 
-  /** Each up shard with an empty queue and free GPUs takes the oldest queued jobs of other shards that fit it now, within its free milli-GPU. */
+  /** Each up shard with an empty queue and free GPUs takes the oldest queued jobs of other up shards that fit it now, within its free milli-GPU. */
   private steal(): void {
     const now = this.now();
-    const queues = this.shards.map((sh) => sh.core.queued);
+    // A down shard's queue is out of reach (its scheduler is down): nothing is taken from it.
+    const queues = this.shards.map((sh) => (sh.up ? sh.core.queued : []));
     const taken = new Set<Job>();
     for (const thief of this.shards) {
       if (!thief.up || queues[thief.index].length > 0) continue;
