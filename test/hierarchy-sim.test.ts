@@ -113,6 +113,16 @@ describe('shard failure and recovery', () => {
     expect(of('start', 'j4').map((r) => [r.t, (r as { node: string }).node])).toEqual([[104_000, 'b']]);
   });
 
+  it('steal takes nothing from a down shard: its queue is out of reach until it is back', () => {
+    // As above, j2 is misrouted to s0 behind j1; s0's scheduler is down 3 s → 103 s (onShardDown wait).
+    // The idle s1 may not take j2 at the 10 s report; j1 runs on to 101 s; s0 is back at 103 s and starts j2.
+    const jobs = [job('j1').at(1000).runs(100_000).build(), job('j2').at(2000).runs(100_000).build()];
+    const { of } = run(jobs, { routing: 'best-fit-by-summary', onShardDown: 'wait', rebalance: { mode: 'steal', waitLimitMs: 0, bounceCostMs: 0, maxScan: 64 }, failures: [{ shard: 's0', at: 3000, forMs: 100_000 }] });
+    expect(of('steal')).toHaveLength(0);
+    expect(of('finish', 'j1').map((r) => r.t)).toEqual([101_000]);
+    expect(of('start', 'j2').map((r) => [r.t, (r as { node: string }).node])).toEqual([[103_000, 'a']]);
+  });
+
   it('jobs arriving while every shard that fits them is down wait at the master until one is back', () => {
     // Only b has 2 GPUs: a 2-GPU job fits s1 alone; s1 is down 0.5 s → 20.5 s.
     const nodes = [node('a', 1), node('b', 2)];
