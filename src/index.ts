@@ -13,6 +13,12 @@ export { comboLabel, prepareScenario, type PreparedScenario } from './scenario/p
 
 // One run in process: the simulator, the live driver, the core they share.
 export { simulate, type SimInput, type SimResult } from './sim/simulate.ts';
+export { simulateHierarchy, type HierarchyInput, type HierarchyResult, type HierarchySettings } from './sim/simulate-hierarchy.ts';
+// Scheduler hierarchy: routing policies, their registry and kit, shard summaries.
+export type { RoutingContext, RoutingPolicy } from './hierarchy/routing-policy.ts';
+export { registerRoutingPolicy, routingPolicyFactory, routingPolicyNames, routingPolicyParams } from './hierarchy/routing-registry.ts';
+export { fitsNow, loadOf, type ModelSummary, type ShardSummary } from './hierarchy/summary.ts';
+export { checkRouting } from './conformance/routing.ts';
 export { runLive, type LiveRunOptions, type LiveRunSummary } from './live/run-live.ts';
 export { wireCore, admissionChain, type SchedulerSettings, type WireInput, type Wired } from './wiring/wire-core.ts';
 export { SchedulerCore, type CoreOptions, type Decision, type TenantConfig } from './scheduler/core.ts';
