@@ -26,7 +26,7 @@ export async function smallRun(dir: string): Promise<{ log: string; lines: strin
   return { log, lines: readFileSync(log, 'utf8').trim().split('\n') };
 }
 
-/** viz-small's cluster and workload under two hierarchies: 2 shards, least-loaded routing with bounces and s1 down for 25 min; random routing with steals. */
+/** viz-small's cluster and workload under two hierarchies (2 shards: least-loaded routing with bounces and s1 down for 25 min; random routing with steals) and the global scheduler. */
 export function hierarchyScenario(dir: string): string {
   const base = readFileSync('test/fixtures/viz-small.yaml', 'utf8');
   const head = base.slice(0, base.indexOf('policies:')).replace(/^name: .*$/m, 'name: viz-hierarchy');
@@ -36,7 +36,8 @@ export function hierarchyScenario(dir: string): string {
     head +
       'policies:\n' +
       '  - { queue: fifo, placement: first-fit, hierarchy: { shards: 2, routing: least-loaded, summaryIntervalSec: 60, rebalance: { mode: bounce, waitLimitSec: 60 }, failures: [{ shard: s1, atSec: 3000, forSec: 1500 }] } }\n' +
-      '  - { queue: fifo, placement: best-fit, hierarchy: { shards: 2, routing: random, summaryIntervalSec: 60, rebalance: { mode: steal } } }\n',
+      '  - { queue: fifo, placement: best-fit, hierarchy: { shards: 2, routing: random, summaryIntervalSec: 60, rebalance: { mode: steal } } }\n' +
+      '  - { queue: fifo, placement: first-fit }\n',
   );
   return file;
 }

@@ -28,7 +28,7 @@ const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
 
 type Pt = { x: number; y: number } | null;
 type Head = { id: string; nodes: number; gpus: number; util: number; collapsed: boolean };
-type Hook = { barCenter(id: string): Pt; labelCenter(key: string): Pt; state(): { run: string; filter: { q: string }; stats: { hitBars: number; shardBands: number }; shards: Head[]; collapsedShards: string[] } };
+type Hook = { barCenter(id: string): Pt; labelCenter(key: string): Pt; state(): { mode: string; run: string; filter: { q: string }; stats: { hitBars: number; shardBands: number }; shards: Head[]; collapsedShards: string[] } };
 
 describe.skipIf(!HAVE)(TITLE, () => {
   let tmp = '';
@@ -190,7 +190,7 @@ describe.skipIf(!HAVE)(`${TITLE}: simulated hierarchical runs`, () => {
   let browser: Browser | undefined;
   let server: Server | undefined;
   let page: Page;
-  let runs: { run: string; lines: string[] }[] = [];
+  let runs: { run: string; lines: string[]; hierarchy?: Record<string, number> }[] = [];
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -198,7 +198,8 @@ describe.skipIf(!HAVE)(`${TITLE}: simulated hierarchical runs`, () => {
     const file = hierarchyScenario(tmp);
     const out = join(tmp, 'out');
     const summary = await runScenario(loadScenario(file), { file, out });
-    runs = summary.runs.map((r) => ({ run: r.run, lines: readFileSync(join(out, r.run, 'events.jsonl'), 'utf8').trim().split('\n') }));
+    const written = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { runs: { run: string; hierarchy?: Record<string, number> }[] };
+    runs = summary.runs.map((r, i) => ({ run: r.run, lines: readFileSync(join(out, r.run, 'events.jsonl'), 'utf8').trim().split('\n'), hierarchy: written.runs[i].hierarchy }));
     const site = join(tmp, 'site');
     await buildSite(out, site, { quiet: true });
     const s = await serveStatic(site, 0);
@@ -253,6 +254,25 @@ describe.skipIf(!HAVE)(`${TITLE}: simulated hierarchical runs`, () => {
     await page.locator('#search').fill(stolen[0]);
     await expect.poll(() => page.locator('#job-routing').getAttribute('data-job')).toBe(stolen[0]);
     expect(await page.locator('#job-routing').getAttribute('data-history')).toBe(stolen[1].join(','));
+  });
+
+  it('compare mode: shards, bounces, steals, misrouted wait and shard imbalance per hierarchical run from summary.json; the global run shows —', async () => {
+    await page.locator('#search').fill('');
+    await page.locator('#tabs button[data-mode="compare"]').click();
+    await expect.poll(async () => (await state()).mode).toBe('compare');
+    const cell = (run: string, col: string) => page.locator(`#metrics tr[data-run="${run}"] td[data-col="${col}"]`).innerText();
+    expect(await page.locator('#metrics th[data-col="bounces"]').count()).toBe(1);
+    expect(runs.map((r) => r.hierarchy === undefined)).toEqual([false, false, true]);
+    for (const r of runs.slice(0, 2)) {
+      expect(await cell(r.run, 'hierShards')).toBe('2');
+      expect(await cell(r.run, 'bounces')).toBe(String(r.hierarchy!.bounces));
+      expect(await cell(r.run, 'steals')).toBe(String(r.hierarchy!.steals));
+      expect((await cell(r.run, 'utilMaxOverMean')).slice(0, 5)).toBe(r.hierarchy!.utilMaxOverMean.toFixed(3));
+    }
+    expect(runs[0].hierarchy!.bounces).toBeGreaterThan(0);
+    expect(runs[1].hierarchy!.steals).toBeGreaterThan(0);
+    expect(await cell(runs[2].run, 'bounces')).toBe('—');
+    await page.locator('#comparison-view').screenshot({ path: resolve('test-output', 'viz-shards-compare.png') });
     expect(errors).toEqual([]);
   });
 });

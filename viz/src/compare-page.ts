@@ -1,4 +1,4 @@
-import { groups, renderTable, type RunRow } from './compare.ts';
+import { groups, HIERARCHY_KEYS, renderTable, type RunRow } from './compare.ts';
 import { renderCdfs, renderOverlays, renderTenants } from './compare-charts.ts';
 import { esc } from './format.ts';
 import { selectRun, setMode } from './page-nav.ts';
@@ -17,12 +17,15 @@ export function rows(): RunRow[] {
     const fair = s?.fairness ?? f.model.fairness();
     const failures = (s?.metrics.failures ?? mine) as Record<string, number> | undefined;
     const { failures: _, ...sm } = s?.metrics ?? {};
+    // A hierarchical run's own figures (summary.json `hierarchy`), under the comparison's column keys.
+    const h = s?.hierarchy;
+    const hier = h ? Object.fromEntries(HIERARCHY_KEYS.map((k) => [k === 'shards' ? 'hierShards' : k, Number(h[k])])) : {};
     return {
       run: r.run,
       label: r.label,
       seed: r.seed,
       model: f.model,
-      metrics: { ...own, ...(sm as Record<string, number>), ...(failures ?? {}), jain: fair.jain, ...(fair.migFragPct !== undefined ? { migFragPct: fair.migFragPct } : {}) },
+      metrics: { ...own, ...(sm as Record<string, number>), ...(failures ?? {}), ...hier, jain: fair.jain, ...(fair.migFragPct !== undefined ? { migFragPct: fair.migFragPct } : {}) },
       fairness: fair,
       fromSummary: s !== undefined,
       digest: s?.digest ?? '',

@@ -72,6 +72,16 @@ const COLS: Col[] = [
   { key: 'meanGpuAllocPct', title: 'GPU alloc %', better: 'high', kind: 'pct' },
   { key: 'jain', title: 'Jain', better: 'high', kind: 'ratio' },
 ];
+/** A scheduler hierarchy's figures (summary.json `hierarchy`); a run without one shows —. */
+const HIERARCHY_COLS: Col[] = [
+  { key: 'hierShards', title: 'shards', better: '', kind: 'count' },
+  { key: 'bounces', title: 'bounces', better: '', kind: 'count' },
+  { key: 'steals', title: 'steals', better: '', kind: 'count' },
+  { key: 'misroutedWaitMs', title: 'misrouted', better: 'low', kind: 'ms' },
+  { key: 'utilMaxOverMean', title: 'shard max/mean', better: 'low', kind: 'ratio' },
+];
+/** The summary.json `hierarchy` fields the comparison reads (`shards` becomes `hierShards`). */
+export const HIERARCHY_KEYS = ['shards', 'bounces', 'steals', 'misroutedWaitMs', 'utilMaxOverMean'] as const;
 const FAILURE_COLS: Col[] = [
   { key: 'nodeDowns', title: 'node downs', better: '', kind: 'count' },
   { key: 'jobsHit', title: 'jobs hit', better: 'low', kind: 'count' },
@@ -165,6 +175,7 @@ export function renderTable(table: HTMLTableElement, gs: Group[], baseline: stri
   const cols = [...COLS];
   if (gs.some((g) => g.runs.some((r) => Number.isFinite(r.metrics.nodeDowns)))) cols.push(...FAILURE_COLS);
   if (gs.some((g) => g.runs.some((r) => Number.isFinite(r.metrics.migFragPct)))) cols.push(MIG_COL);
+  if (gs.some((g) => g.runs.some((r) => Number.isFinite(r.metrics.hierShards)))) cols.push(...HIERARCHY_COLS);
   const judged = cols.map((c) => judge(gs, c));
   const base = gs.find((g) => g.key === baseline);
   const delta = (c: Col, g: Group): string => {

@@ -22,7 +22,8 @@ export interface Manifest {
 export interface Summary {
   scenario?: string;
   kind?: string;
-  runs: { run: string; metrics: Record<string, number> & { failures?: Record<string, number> }; digest?: string; fairness?: { jain: number; migFragPct?: number; tenants: { tenant: string; sharePct: number; waitMeanMs: number; jctMeanMs: number; jobs: number; completed: number }[] } }[];
+  /** `hierarchy`: a hierarchical run's routing counts and utilisation imbalance (src/hierarchy/metrics.ts), read by the comparison. */
+  runs: { run: string; metrics: Record<string, number> & { failures?: Record<string, number> }; hierarchy?: Record<string, unknown>; digest?: string; fairness?: { jain: number; migFragPct?: number; tenants: { tenant: string; sharePct: number; waitMeanMs: number; jctMeanMs: number; jobs: number; completed: number }[] } }[];
   [k: string]: unknown;
 }
 
