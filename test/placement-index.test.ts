@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
+import { fits } from '../src/cluster/fit.ts';
 import { mix, nthOfUnion } from '../src/cluster/node-groups.ts';
 import type { ClusterView, GpuSpec, NodeSpec } from '../src/cluster/types.ts';
 import { stream } from '../src/engine/rng.ts';
@@ -208,6 +209,42 @@ describe('node groups keyed by a hash of the state', () => {
             expected.set(key, [...(expected.get(key) ?? []), i]);
           });
           expect(partition(c)).toEqual([...expected.values()].sort((p, q) => p[0] - q[0]));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('answers fits for a group as fits() of every member, for any demand, after any operation sequence', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.array(opArb, { maxLength: 30 }), fc.array(demandArb, { minLength: 1, maxLength: 8 }), (specs, ops, demands) => {
+        const c = new Cluster(specs);
+        const g = c.groups();
+        const ff = placementPolicyFactory('first-fit')({});
+        const held: string[] = [];
+        let k = 0;
+        const check = () => {
+          for (const d of demands) {
+            const j = newJob({ id: 'probe', tenant: 't', submit: 0, duration: 1, priority: 0, ...d });
+            for (const x of g.live()) for (const m of g.members(x)) expect(g.fits(x, j)).toBe(fits(c.nodes[m], j));
+          }
+        };
+        check();
+        for (const op of ops) {
+          if (op.kind === 'place') {
+            const j = newJob({ id: `j${k++}`, tenant: 't', submit: 0, duration: 1, priority: 0, ...op.d });
+            const out = ff.place(j, c, { now: 0, rng: stream(1, 'x') });
+            if (out.kind === 'placed') {
+              c.allocate(j.id, j, out.placement);
+              held.push(j.id);
+            }
+          } else if (op.kind === 'release' && held.length > 0) {
+            c.release(held.splice(op.k % held.length, 1)[0]);
+          } else if (op.kind === 'down' || op.kind === 'up') {
+            const i = op.k % c.nodes.length;
+            if (op.kind === 'up' || c.jobsOn(i).length === 0) c.setUp(i, op.kind === 'up');
+          }
+          check();
         }
       }),
       { numRuns: 150 },

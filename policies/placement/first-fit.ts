@@ -28,7 +28,7 @@ function firstFitting(d: Demand, cluster: ClusterView): number {
   let best = Infinity;
   for (const g of groups.live()) {
     const first = groups.members(g)[0];
-    if (first < best && fits(nodes[first], d)) best = first;
+    if (first < best && groups.fits(g, d)) best = first;
   }
   for (const i of groups.loose()) {
     if (i >= best) break;

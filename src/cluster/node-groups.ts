@@ -1,4 +1,4 @@
-import type { NodeView } from './types.ts';
+import type { Demand, NodeView } from './types.ts';
 
 /**
  * Nodes grouped by placement state, kept up to date by the cluster on every allocate, release and
@@ -39,6 +39,12 @@ export interface NodeGroups {
   readonly stamp: (g: number) => number;
   /** One past the largest group id ever handed out (sizes memo tables). */
   readonly capacity: () => number;
+  /**
+   * Whether the members of live group `g` fit `d` now: exactly `fits` (cluster/fit.ts) of any
+   * member, answered from the group's state (free CPU and memory, sorted free milli) without
+   * reading a node.
+   */
+  readonly fits: (g: number, d: Demand) => boolean;
 }
 
 /** Whether a node can be grouped: no MIG GPU, all GPUs of one model and one capacity. */
@@ -122,6 +128,9 @@ export class NodeGroupIndex {
    */
   private readonly types = new Map<string, number>();
   private readonly typeOf: Int32Array;
+  /** Per node type: its GPU count and GPU model ('' without GPUs). */
+  private readonly typeGpus: number[] = [];
+  private readonly typeModel: string[] = [];
   private readonly width: number;
   private state: Float64Array;
   private readonly scratch: Float64Array;
@@ -165,7 +174,11 @@ export class NodeGroupIndex {
         this.regular[i] = 1;
         const t = typeOf(nodes[i]);
         let id = this.types.get(t);
-        if (id === undefined) this.types.set(t, (id = this.types.size));
+        if (id === undefined) {
+          this.types.set(t, (id = this.types.size));
+          this.typeGpus.push(nodes[i].gpus.length);
+          this.typeModel.push(nodes[i].gpus.length > 0 ? nodes[i].gpus[0].model : '');
+        }
         this.typeOf[i] = id;
         this.update(i);
       } else this.loose.push(i);
@@ -178,6 +191,7 @@ export class NodeGroupIndex {
       firstById: (g) => byId[g][0],
       stamp: (g) => stamps[g],
       capacity: () => byIndex.length,
+      fits: (g, d) => this.fits(g, d),
     };
   }
 
@@ -240,6 +254,24 @@ export class NodeGroupIndex {
     }
     this.livePos[g] = -1;
     this.spare.push(g);
+  }
+
+  /**
+   * `fits` of a member of live group `g` (all up, regular: one model, no MIG GPU): CPU and
+   * memory, then `d.gpus` GPUs with `d.milli` free — with the free milli sorted ascending, the
+   * `d.gpus`-th largest is enough. A MIG request fits no GPU here; a disallowed model none.
+   */
+  private fits(g: number, d: Demand): boolean {
+    const st = this.state;
+    const at = g * this.width;
+    if (st[at + 1] < d.cpu || st[at + 2] < d.memory) return false;
+    if (d.gpus === 0) return true;
+    if (d.mig !== undefined) return false;
+    const type = st[at];
+    const n = this.typeGpus[type];
+    if (d.gpus > n) return false;
+    if (d.models && d.models.length > 0 && !d.models.includes(this.typeModel[type])) return false;
+    return st[at + 3 + n - d.gpus] >= d.milli;
   }
 
   /** Writes node `i`'s state into `scratch` (its GPUs' free milli sorted ascending) and returns its hash. */

@@ -252,12 +252,11 @@ export function kernelPolicy(kernel: ScoreKernel, opts: { readonly typicalPods?:
       if (groups) {
         const grow = job.mig === undefined ? groupMemo.row(groups, key) : undefined;
         for (const g of groups.live()) {
-          const node = cluster.nodes[groups.members(g)[0]];
-          if (!fits(node, job)) continue;
+          if (!groups.fits(g, job)) continue;
           let c: number;
           if (grow && grow.stamp[g] === groups.stamp(g)) c = grow.cost[g];
           else {
-            c = costOf(node, job, pod, typical);
+            c = costOf(cluster.nodes[groups.members(g)[0]], job, pod, typical);
             if (grow) {
               grow.cost[g] = c;
               grow.stamp[g] = groups.stamp(g);
