@@ -11,11 +11,11 @@ const SMALL = 'scenarios/hierarchy-small.yaml';
  */
 const GOLDEN: Record<string, string> = {
   'global/seed-1': '6984ed6d4f0b41f461050dc6681e3f564489fe4387cd8bb54e4fa40fb7727f05',
-  's2-least-loaded/seed-1': 'add59db4eabd870bc77e92448e9d5e988e6b139dc66595cb872462bcfa3dc862',
-  's4-best-fit-bounce/seed-1': 'f7883d20559a5a13d6dd23e9eb65f411bec8c4901aa41f47009739138a310e21',
-  's4-p2c-steal/seed-1': '304b66e36cd2d2336f1cef2c953b461379feb642c0189de1bb377cf7b178cc13',
-  's4-random-wait-fail/seed-1': 'e06abbd5ceb2c56a6221d23476a0c1e0b878ddee4d1b0e4f4e16d20b266bf068',
-  'zones-tenant-affinity/seed-1': 'a7cc914aa8d7f7b5ffd8735d0354d277bf17e7c9b8b1d22da21b5a6ba13ce75a',
+  's2-least-loaded/seed-1': '475e1c1f78fc82ae2487ac1ed7a5dc602f34eca3bb45ee2bdcedcc6378885f86',
+  's4-best-fit-bounce/seed-1': '616e0bec583e9836dc1842216454c8a2e021306704b18e4f640f7ac64424b8e4',
+  's4-p2c-steal/seed-1': 'ea71d605b054c136692837fac8c57e014edb41e34ca8771055100b2537ca0711',
+  's4-random-wait-fail/seed-1': 'b8caf357dc2e2201faad9594ea191113449aa332381867a4e6a9a2933553800b',
+  'zones-tenant-affinity/seed-1': '4ff1c9ff733afd2659a28a6be562419439862343d532308f7815bdc5875bf5d9',
 };
 
 describe('hierarchical runs are deterministic', () => {

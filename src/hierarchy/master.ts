@@ -65,6 +65,8 @@ export class Master {
     private readonly s: MasterSettings,
     private readonly schedule: (time: number, ev: HierarchyEvent, priority: number) => void,
     private readonly now: () => number,
+    /** Whether any job is still to arrive. */
+    private readonly arrivalsLeft: () => boolean,
   ) {
     this.ever = new EverFits(shards);
     this.summaries = shards.map((sh) => sh.summary(0));
@@ -81,11 +83,7 @@ export class Master {
     const now = this.now();
     const j = newJob(spec);
     this.log.append(arrivalRecord(j, now));
-    if (!this.tickArmed) {
-      // The ticks stopped while the system was empty: refresh the reports as of the last tick time (nothing ran since).
-      this.summaries = this.shards.map((sh) => sh.summary(Math.floor(now / this.s.summaryIntervalMs) * this.s.summaryIntervalMs));
-      this.armTick(now);
-    }
+    this.resume();
     this.route(j, 1, -1);
   }
 
@@ -201,6 +199,18 @@ export class Master {
     for (const j of [...core.queued]) this.bounce(core.withdraw(j.id), k, 'shard-down');
   }
 
+  /**
+   * Restarts the summary ticks if they stopped (see `tick`): the reports are refreshed as of the
+   * last multiple of the interval (the state now: nothing that reads them happened since they
+   * stopped). Called at each arrival and after a node failure (which may requeue jobs).
+   */
+  resume(): void {
+    if (this.tickArmed) return;
+    const now = this.now();
+    this.summaries = this.shards.map((sh) => sh.summary(Math.floor(now / this.s.summaryIntervalMs) * this.s.summaryIntervalMs));
+    this.armTick(now);
+  }
+
   /** Schedules the next summary tick, at the next multiple of the interval, unless one is pending. */
   private armTick(now: number): void {
     if (this.tickArmed) return;
@@ -214,7 +224,7 @@ export class Master {
     return this.held.length > 0 || this.inTransit > 0 || this.shards.some((sh) => sh.core.queued.length > 0);
   }
 
-  /** The summary tick: fresh reports from every shard, then the rebalancer; re-armed while work remains. */
+  /** The summary tick: fresh reports from every shard, then the rebalancer; re-armed while jobs are to arrive or wait. */
   tick(): void {
     const now = this.now();
     this.tickArmed = false;
@@ -223,8 +233,11 @@ export class Master {
     const mode = this.s.rebalance.mode;
     if (mode === 'bounce') this.bounceOverdue(now);
     else if (mode === 'steal') this.steal();
-    const busy = this.inTransit > 0 || this.held.length > 0 || this.shards.some((sh) => sh.core.runningCount > 0 || sh.core.queued.length > 0);
-    if (busy) this.armTick(now);
+    // Reports are read by routing (jobs still to arrive) and by the rebalancer (jobs waiting): with
+    // neither, the ticks stop (a run's tail of long jobs would otherwise cost a report per shard
+    // per interval); `resume` restarts them.
+    const needed = this.arrivalsLeft() || this.inTransit > 0 || this.held.length > 0 || this.shards.some((sh) => sh.core.queued.length > 0);
+    if (needed) this.armTick(now);
   }
 
   /** Jobs that waited past the limit where another up shard's summary shows room for them go back to the master. */

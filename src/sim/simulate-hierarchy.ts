@@ -85,7 +85,10 @@ export function simulateHierarchy(input: HierarchyInput): HierarchyResult {
           sh.core.handle({ ...ev, node: localOf[ev.node] });
           sh.settle();
           master.hot.add(k);
-          if (ev.kind === 'node-down' && ev.permanent) master.capacityLost();
+          if (ev.kind === 'node-down') {
+            if (ev.permanent) master.capacityLost();
+            master.resume(); // its jobs may be back in a queue
+          }
           for (const f of failures!.next(ev, now)) scheduleFailure(f);
           break;
         }
@@ -149,9 +152,13 @@ export function simulateHierarchy(input: HierarchyInput): HierarchyResult {
     if (f.ev.kind === 'node-up') pendingUps++;
     engine.schedule(f.at, f.ev, PRIORITY[f.ev.kind]);
   };
+  let arrivalsDone = false;
   const pullArrival = () => {
     const next = jobs.next();
-    if (next.done) return;
+    if (next.done) {
+      arrivalsDone = true;
+      return;
+    }
     const j = next.value;
     if (j.submit < lastSubmit) throw new Error(`jobs must arrive in submit order: job ${j.id} at ${j.submit} after ${lastSubmit}`);
     lastSubmit = j.submit;
@@ -164,7 +171,7 @@ export function simulateHierarchy(input: HierarchyInput): HierarchyResult {
   const localOf = new Int32Array(input.nodes.length);
   for (const sh of shards) sh.nodes.forEach((node, local) => ((shardOf[node] = sh.index), (localOf[node] = local)));
   const byId = new Map(shards.map((sh) => [sh.id, sh.index]));
-  const master = new Master(shards, h.routing, rng.get(`routing/${h.routing.name}`), input.log, h, schedule, () => engine.now);
+  const master = new Master(shards, h.routing, rng.get(`routing/${h.routing.name}`), input.log, h, schedule, () => engine.now, () => !arrivalsDone);
   const failures = hasFailures(input.failures) ? new FailureProcess(input.failures!, input.nodes, rng) : undefined;
 
   input.log.append({
