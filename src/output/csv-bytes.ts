@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { isWhole, wholeDigits, writeWhole } from './decimal.ts';
 
 const CHUNK = 1 << 20;
 
@@ -9,7 +10,8 @@ const NEEDS_QUOTE = /[",\n]/;
  * CSV text written as bytes into a 1 MiB buffer and out to a file a buffer at a time: the same
  * bytes as csv.ts formats (`csvRecord`), without a string per cell or per row. A million-job
  * run's jobs.csv and timeline.csv made about 2 KB of strings per job that way. Numbers as
- * `String(n)` writes them (integers digit by digit), strings quoted as csv.ts quotes them.
+ * `String(n)` writes them (whole numbers and hundredths digit by digit), strings quoted as csv.ts
+ * quotes them.
  * `bytes()` instead of a file keeps them in memory (tests).
  */
 export class CsvBytes {
@@ -27,8 +29,8 @@ export class CsvBytes {
   /** A number cell: `String(n)`. */
   num(n: number): void {
     if (this.pos + 32 > CHUNK) this.flush();
-    if ((n | 0) === n && n >= 0) {
-      this.digits(n);
+    if (isWhole(n)) {
+      this.pos = writeWhole(this.buf, this.pos, n, wholeDigits(n));
       return;
     }
     // Hundredths (timeline percentages, rounded to 2 places): n is the double nearest k/100, and
@@ -38,7 +40,7 @@ export class CsvBytes {
     if (k > 0 && k < 0x7fffffff && k / 100 === n) {
       const whole = (k / 100) | 0;
       const cents = k - whole * 100;
-      this.digits(whole);
+      this.pos = writeWhole(this.buf, this.pos, whole, wholeDigits(whole));
       if (cents === 0) return; // not reached: a whole n took the path above
       this.buf[this.pos++] = 0x2e; // .
       this.buf[this.pos++] = 0x30 + ((cents / 10) | 0);
@@ -46,20 +48,6 @@ export class CsvBytes {
       return;
     }
     this.ascii(String(n));
-  }
-
-  /** A non-negative int32 in decimal. */
-  private digits(n: number): void {
-    let digits = 1;
-    for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
-    let at = this.pos + digits;
-    let x = n;
-    do {
-      const q = (x / 10) | 0;
-      this.buf[--at] = 0x30 + (x - q * 10);
-      x = q;
-    } while (x > 0);
-    this.pos += digits;
   }
 
   /** A string cell, quoted when it holds a comma, a quote or `\n` (`""` for a quote within). */

@@ -1,3 +1,5 @@
+import { isWhole, wholeDigits, writeWhole } from './decimal.ts';
+
 /**
  * A log record's JSON line written straight into a byte buffer: the same bytes as
  * `JSON.stringify(record) + '\n'` in UTF-8, without building the line as a string first (a
@@ -112,19 +114,11 @@ export class RecordEncoder {
   }
 
   private number(n: number): boolean {
-    // A non-negative integer below 2³¹ (times, counts, ids of most fields): digits written here.
-    if ((n | 0) === n && n >= 0) {
-      let digits = 1;
-      for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+    // A whole number (times, counts, most fields): digits written here.
+    if (isWhole(n)) {
+      const digits = wholeDigits(n);
       if (this.pos + digits > this.end) return false;
-      let at = this.pos + digits;
-      let x = n;
-      do {
-        const q = (x / 10) | 0;
-        this.buf[--at] = 0x30 + (x - q * 10);
-        x = q;
-      } while (x > 0);
-      this.pos += digits;
+      this.pos = writeWhole(this.buf, this.pos, n, digits);
       return true;
     }
     // JSON's number is ECMAScript's Number::toString for finite numbers, null otherwise (-0 took the path above: "0").
