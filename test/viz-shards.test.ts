@@ -139,6 +139,15 @@ describe('viewer: a scheduler hierarchy', () => {
     expect(h.shardOutages).toEqual([['s1', [fx.down.from], [fx.down.to]]]);
   });
 
+  it('counts a shard-up with no shard-down as a problem, and keeps folding', () => {
+    const end = fx.lines[fx.lines.length - 1];
+    const t = (JSON.parse(end) as { t: number }).t;
+    const { v } = view([...fx.lines.slice(0, -1), JSON.stringify({ t, ev: 'shard-up', shard: 's0' }), end]);
+    expect([...v.problems]).toEqual([['shard-up without a shard-down', 1]]);
+    expect(v.ended).toBe(true);
+    expect(v.shardOutages.has('s0')).toBe(false);
+  });
+
   it('shard:<id> searches the jobs a shard holds; the flags count them', () => {
     const { v } = view(fx.lines);
     expect(shardQuery(' shard: s1 ')).toBe('s1');

@@ -270,16 +270,9 @@ export class RunModel {
       case 'cancel':
         break;
       default:
-        // A hierarchy's records, kept out of this hot switch's body.
-        this.applyHierarchy(r, j);
+        // A hierarchy's records (shard-fold.ts), kept out of this hot switch's body.
+        if (!this.shards.add(r, j, this.records.length - 1)) this.problem('shard-up without a shard-down');
     }
-  }
-
-  /** Routing and shard outage records (shard-fold.ts). */
-  private applyHierarchy(r: Extract<LogRecord, { ev: 'route' | 'bounce' | 'steal' | 'shard-down' | 'shard-up' }>, j: number): void {
-    if (r.ev === 'shard-down' || r.ev === 'shard-up') {
-      if (!this.shards.outage(r)) this.problem('shard-up without a shard-down');
-    } else if (j >= 0) this.shards.route(r, j, this.records.length - 1);
   }
 
   private start(r: Start, raw: object, j: number): void {

@@ -11,6 +11,7 @@ import { nodeDown, nodeUp, type Outages } from './outages.ts';
  */
 
 export type RoutingRecord = Extract<LogRecord, { ev: 'route' | 'bounce' | 'steal' }>;
+export type HierarchyRecord = Extract<LogRecord, { ev: 'route' | 'bounce' | 'steal' | 'shard-down' | 'shard-up' }>;
 
 export class ShardFold {
   hierarchy: LogHierarchy | undefined;
@@ -23,6 +24,13 @@ export class ShardFold {
   readonly steals: number[] = [];
   /** (job, record index) pairs of routing records not yet taken by `takeRouting`, flattened. */
   private routing: number[] = [];
+
+  /** Folds a hierarchy's record (`j`: its job's index, -1 for none; `rec`: its index in the log); false for a shard-up with no open shard-down. */
+  add(r: HierarchyRecord, j: number, rec: number): boolean {
+    if (r.ev === 'shard-down' || r.ev === 'shard-up') return this.outage(r);
+    if (j >= 0) this.route(r, j, rec);
+    return true;
+  }
 
   /** Folds a shard's outage record; false for a shard-up with no open shard-down. */
   outage(r: Extract<LogRecord, { ev: 'shard-down' | 'shard-up' }>): boolean {
