@@ -79,4 +79,20 @@ describe('the Deriver\'s job columns', () => {
     expect(text).toContain('\nbig,t,0,,0,rejected,8,1000,,,,0,never-fits,0,0,0\n');
     expect(text.split('\n')).toHaveLength(1 + 33 + 1);
   });
+
+  it('release a lost attempt\'s GPUs for fairness too: a requeue with a reason ends the attempt\'s share', () => {
+    // j1 (tenant a, one whole GPU) runs 0–10, its worker is lost (requeue with reason, lost 10),
+    // it runs again 20–30. Tenant a held 1000 milli-GPU during [0, 10) and [20, 30): 20 GPU·s,
+    // and nothing in between; before the fix the first attempt's share was never released, so
+    // a held 2000 from t=20 and was credited 30 GPU·s.
+    const d = fold([
+      RUN, arrival(0, 'j1'), { t: 0, ev: 'admit', job: 'j1' },
+      { t: 0, ev: 'start', job: 'j1', node: 'n0', gpus: [0], milli: 1000, attempt: 1 },
+      { t: 10, ev: 'requeue', job: 'j1', reason: 'stale worker', lost: 10, left: 10 },
+      { t: 20, ev: 'start', job: 'j1', node: 'n0', gpus: [1], milli: 1000, attempt: 2 },
+      { t: 30, ev: 'finish', job: 'j1', state: 'succeeded' },
+    ]);
+    expect(d.timeline.map((r) => [r.t, r.tenants.a])).toEqual([[0, 1000], [10, 0], [20, 1000], [30, 0]]);
+    expect(d.fairness().tenants[0]).toMatchObject({ tenant: 'a', gpuMs: 20 });
+  });
 });

@@ -100,7 +100,7 @@ export class Deriver {
   readonly jobs = new JobTable();
   /**
    * Milli-GPU per job that the fairness tracker counts as held: set at a start, 0 once a
-   * preemption, node loss or finish releases it (a requeue after a lost attempt does not).
+   * preemption, node loss, lost attempt (a requeue with a reason) or finish releases it.
    */
   private held = new Float64Array(0);
   /** Closed instants' rows; stays empty when a `TimelineSink` takes them. */
@@ -255,7 +255,12 @@ export class Deriver {
       }
       case 'requeue':
         // With a reason, a lost attempt: no preempt or node-loss record stopped it, this one does.
-        if (r.reason !== undefined && J.alloc[j] >= 0) this.stopRunning(j, r.lost ?? 0);
+        if (r.reason !== undefined && J.alloc[j] >= 0) {
+          // The attempt's GPUs are released for fairness too, as a node loss releases them.
+          this.fair.release(J.tenant[j], this.held[j]);
+          this.held[j] = 0;
+          this.stopRunning(j, r.lost ?? 0);
+        }
         J.state[j] = QUEUED;
         this.queued++;
         this.dirty = true;
