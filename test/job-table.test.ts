@@ -92,7 +92,7 @@ describe('the Deriver\'s job columns', () => {
       { t: 20, ev: 'start', job: 'j1', node: 'n0', gpus: [1], milli: 1000, attempt: 2 },
       { t: 30, ev: 'finish', job: 'j1', state: 'succeeded' },
     ]);
-    expect(d.timeline.map((r) => [r.t, r.tenants.a])).toEqual([[0, 1000], [10, 0], [20, 1000], [30, 0]]);
+    expect(d.timeline.map((r) => [r.t, r.tenants?.a])).toEqual([[0, 1000], [10, 0], [20, 1000], [30, 0]]);
     expect(d.fairness().tenants[0]).toMatchObject({ tenant: 'a', gpuMs: 20 });
   });
 });
