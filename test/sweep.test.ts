@@ -122,6 +122,19 @@ describe('workload.paths is checked at the edge', () => {
   });
 });
 
+describe('a small synthetic sweep without --jobs runs in this thread', () => {
+  it('6 runs × 150 jobs: this thread, saying why; --jobs 2 still gives threads', async () => {
+    const root = tmp();
+    const scn = parseScenario(SIM, join(root, 'sim.yaml'));
+    const lines: string[] = [];
+    const s = await runScenario(scn, { file: join(root, 'sim.yaml'), out: join(root, 'out'), progress: (l) => lines.push(l) });
+    expect(s.time).toMatch(/wall on this thread/);
+    expect(lines.join('\n')).toMatch(/a small sweep \(900 jobs in all\): worker threads would cost more to start than they save/);
+    const t = await runScenario(scn, { file: join(root, 'sim.yaml'), out: join(root, 'out2'), jobs: 2 });
+    expect(t.time).toMatch(/on 2 workers/);
+  });
+});
+
 describe('worker threads give the bytes of a serial run', () => {
   it('simulation: every file (events.jsonl, jobs.csv, timeline.csv, summary.json) is the same with --jobs 1 and 2', async () => {
     const root = tmp();

@@ -46,6 +46,15 @@ export interface SweepOutcome {
   readonly wallMs: number;
 }
 
+/**
+ * Below this many simulated jobs in all (synthetic workloads, where the count is known up front), a
+ * sweep without `--jobs` runs in this thread: each worker thread loads the bundle and warms its JIT
+ * again. Measured on the 2-core dev machine (bench/sweep.ts' sweep of 8 runs): 6,000 jobs a run
+ * took 1.06 s serially and 1.75 s on 2 threads; 30,000 jobs 4.25 s and 3.97 s; 100,000 jobs
+ * 12.3 s and 8.1 s.
+ */
+export const MIN_THREADED_JOB_RUNS = 250_000;
+
 export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepOutcome> {
   const t0 = performance.now();
   const ctx = new SweepContext(spec, o.say, o.guard, o.nodes);
@@ -56,6 +65,11 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepO
   const w = spec.scn.workload;
   let jobs = Math.max(1, Math.min(o.jobs ?? (w.kind === 'static-fill' ? w.workers : undefined) ?? availableParallelism(), ran.length));
   let note: string | undefined;
+  const jobRuns = w.kind === 'synthetic' ? w.jobs * ran.length : undefined;
+  if (o.jobs === undefined && jobs > 1 && jobRuns !== undefined && jobRuns < MIN_THREADED_JOB_RUNS) {
+    note = `a small sweep (${jobRuns.toLocaleString('en')} jobs in all): worker threads would cost more to start than they save; runs in this thread (--jobs N to use threads)`;
+    jobs = 1;
+  }
   if (jobs > 1 && spec.scn.plugins.length > 0) {
     note = 'plugins register policies in this thread only: runs in this thread';
     jobs = 1;
