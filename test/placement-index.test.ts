@@ -59,6 +59,30 @@ const opArb = fc.oneof(
   { weight: 1, arbitrary: fc.nat().map((k) => ({ kind: 'up' as const, k })) },
 );
 
+type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Applies operations to `c`: a place by first-fit (when it fits), a release of a held job, a node down (when empty) or up. */
+function operator(c: Cluster): (op: Op) => void {
+  const ff = placementPolicyFactory('first-fit')({});
+  const held: string[] = [];
+  let k = 0;
+  return (op) => {
+    if (op.kind === 'place') {
+      const j = newJob({ id: `j${k++}`, tenant: 't', submit: 0, duration: 1, priority: 0, ...op.d });
+      const out = ff.place(j, c, { now: 0, rng: stream(1, 'x') });
+      if (out.kind === 'placed') {
+        c.allocate(j.id, j, out.placement);
+        held.push(j.id);
+      }
+    } else if (op.kind === 'release' && held.length > 0) {
+      c.release(held.splice(op.k % held.length, 1)[0]);
+    } else if (op.kind === 'down' || op.kind === 'up') {
+      const i = op.k % c.nodes.length;
+      if (op.kind === 'up' || c.jobsOn(i).length === 0) c.setUp(i, op.kind === 'up');
+    }
+  };
+}
+
 describe('placement through node groups equals the scan over every node', () => {
   it('for every policy, after any sequence of allocations, releases and node down/up', () => {
     fc.assert(
@@ -184,23 +208,9 @@ describe('node groups keyed by a hash of the state', () => {
       fc.property(clusterArb, fc.array(opArb, { maxLength: 40 }), (specs, ops) => {
         const c = new Cluster(specs);
         const g = c.groups();
-        const ff = placementPolicyFactory('first-fit')({});
-        const held: string[] = [];
-        let k = 0;
+        const apply = operator(c);
         for (const op of ops) {
-          if (op.kind === 'place') {
-            const j = newJob({ id: `j${k++}`, tenant: 't', submit: 0, duration: 1, priority: 0, ...op.d });
-            const out = ff.place(j, c, { now: 0, rng: stream(1, 'x') });
-            if (out.kind === 'placed') {
-              c.allocate(j.id, j, out.placement);
-              held.push(j.id);
-            }
-          } else if (op.kind === 'release' && held.length > 0) {
-            c.release(held.splice(op.k % held.length, 1)[0]);
-          } else if (op.kind === 'down' || op.kind === 'up') {
-            const i = op.k % c.nodes.length;
-            if (op.kind === 'up' || c.jobsOn(i).length === 0) c.setUp(i, op.kind === 'up');
-          }
+          apply(op);
           const loose = new Set(g.loose());
           const expected = new Map<string, number[]>();
           c.nodes.forEach((n, i) => {
@@ -220,9 +230,7 @@ describe('node groups keyed by a hash of the state', () => {
       fc.property(clusterArb, fc.array(opArb, { maxLength: 30 }), fc.array(demandArb, { minLength: 1, maxLength: 8 }), (specs, ops, demands) => {
         const c = new Cluster(specs);
         const g = c.groups();
-        const ff = placementPolicyFactory('first-fit')({});
-        const held: string[] = [];
-        let k = 0;
+        const apply = operator(c);
         const check = () => {
           for (const d of demands) {
             const j = newJob({ id: 'probe', tenant: 't', submit: 0, duration: 1, priority: 0, ...d });
@@ -231,19 +239,7 @@ describe('node groups keyed by a hash of the state', () => {
         };
         check();
         for (const op of ops) {
-          if (op.kind === 'place') {
-            const j = newJob({ id: `j${k++}`, tenant: 't', submit: 0, duration: 1, priority: 0, ...op.d });
-            const out = ff.place(j, c, { now: 0, rng: stream(1, 'x') });
-            if (out.kind === 'placed') {
-              c.allocate(j.id, j, out.placement);
-              held.push(j.id);
-            }
-          } else if (op.kind === 'release' && held.length > 0) {
-            c.release(held.splice(op.k % held.length, 1)[0]);
-          } else if (op.kind === 'down' || op.kind === 'up') {
-            const i = op.k % c.nodes.length;
-            if (op.kind === 'up' || c.jobsOn(i).length === 0) c.setUp(i, op.kind === 'up');
-          }
+          apply(op);
           check();
         }
       }),

@@ -10,6 +10,7 @@ import { RunView } from '../viz/src/run-view.ts';
 import { AUTO_COLLAPSE_ROWS, ShardCollapse } from '../viz/src/shard-collapse.ts';
 import { shardColumns, shardOfNode, shardQuery, shardRows, shardUtil } from '../viz/src/shards.ts';
 import { DeltaEncoder } from '../viz/src/wire.ts';
+import { vizPipeline } from './helpers/viz-pipeline.ts';
 import { plainRows, smallRun, withHierarchy, type HierarchyFixture } from './viz-hierarchy-log.ts';
 
 /**
@@ -19,35 +20,9 @@ import { plainRows, smallRun, withHierarchy, type HierarchyFixture } from './viz
  * searches a shard's jobs; rows group under shard headers; a shard's utilisation over a range.
  * The log is a real small run with hierarchy records added (test/viz-hierarchy-log.ts).
  */
-const enc = new TextEncoder();
-
-function pipeline() {
-  const m = new RunModel();
-  const e = new DeltaEncoder(m);
-  const v = new RunView();
-  let at = 0;
-  return {
-    m,
-    v,
-    feed(lines: string[]) {
-      const starts: number[] = [];
-      const ends: number[] = [];
-      for (const l of lines) {
-        starts.push(at);
-        at += enc.encode(l).length;
-        ends.push(at);
-        at++;
-      }
-      e.addBytes(enc.encode(lines.map((l) => l + '\n').join('')), starts, ends);
-      m.addLines(lines);
-      v.apply(e.encode(false).delta);
-    },
-  };
-}
-
 /** The page's view of `lines`, fed in three parts. */
 function view(lines: string[]) {
-  const p = pipeline();
+  const p = vizPipeline();
   const a = Math.floor(lines.length / 3);
   p.feed(lines.slice(0, a));
   p.feed(lines.slice(a, 2 * a));

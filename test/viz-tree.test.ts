@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JobFlags, emptyFilter, searchMatcher } from '../viz/src/filter.ts';
 import { shownJob, treeLine } from '../viz/src/job-tree-view.ts';
 import { JobTree, treeOf, treeRoot } from '../viz/src/job-tree.ts';
-import { RunModel } from '../viz/src/run-model.ts';
-import { RunView } from '../viz/src/run-view.ts';
-import { DeltaEncoder } from '../viz/src/wire.ts';
+import { vizPipeline } from './helpers/viz-pipeline.ts';
 import { treeLogLines } from './viz-tree-log.ts';
 
 /**
@@ -13,40 +11,13 @@ import { treeLogLines } from './viz-tree-log.ts';
  * arrivals, and `tree:<id>` searches a job and its descendants. The log is fed in two deltas as a
  * live run's is, so the tree grows as arrivals come.
  */
-const enc = new TextEncoder();
-
-/** A worker fold and the page's view of it, fed `lines` per call. */
-function pipeline() {
-  const m = new RunModel();
-  const e = new DeltaEncoder(m);
-  const v = new RunView();
-  let at = 0;
-  return {
-    v,
-    feed(lines: string[]) {
-      const bytes = enc.encode(lines.map((l) => l + '\n').join(''));
-      const starts: number[] = [];
-      const ends: number[] = [];
-      for (const l of lines) {
-        starts.push(at);
-        at += enc.encode(l).length;
-        ends.push(at);
-        at++;
-      }
-      e.addBytes(bytes, starts, ends);
-      m.addLines(lines);
-      v.apply(e.encode(false).delta);
-    },
-  };
-}
-
 describe('viewer job trees', () => {
   const lines = treeLogLines();
   // First delta: up to g's start (r, c1, c2, g arrived); second: the rest (o and s1).
   const cut = lines.findIndex((l) => l.includes('"finish"'));
 
   it('carries parent and depth from arrival records to the page, and derives children from them', () => {
-    const p = pipeline();
+    const p = vizPipeline();
     p.feed(lines.slice(0, cut));
     const J = p.v.jobs;
     const at = (id: string) => J.indexOf(id)!;
@@ -74,7 +45,7 @@ describe('viewer job trees', () => {
   });
 
   it('tree:<id> matches the job and its descendants; the flags count the hits', () => {
-    const p = pipeline();
+    const p = vizPipeline();
     p.feed(lines);
     const ids = ['r', 'c1', 'c2', 'g', 'o', 's1'];
     expect(treeRoot(' tree: c1 ')).toBe('c1');
@@ -89,7 +60,7 @@ describe('viewer job trees', () => {
   });
 
   it('the tooltip line and the panel job', () => {
-    const p = pipeline();
+    const p = vizPipeline();
     p.feed(lines);
     expect(treeLine(p.v, 'c1', 'r', 1)).toBe('parent r · depth 1 · children (1): g');
     expect(treeLine(p.v, 'r', '', 0)).toBe('depth 0 (root) · children (2): c1, c2');

@@ -17,7 +17,7 @@ import { JsonLogger } from './json-log.ts';
 import { LiveExecutor, type JobMeasure } from './live-executor.ts';
 import { promMetrics } from './prom-metrics.ts';
 import { detectSandbox, jobTmpDirs, layerNames } from './sandbox.ts';
-import { decisionOrder, measuredRates, measuredShapeRates, simulateTwin } from './twin.ts';
+import { decisionOrder, simulateTwin, type KindRate } from './twin.ts';
 import { LiveSectionSchema, WorkSpecSchema, type WorkSpec } from './work-spec.ts';
 import { workerScript } from './worker-entry.ts';
 
@@ -170,11 +170,9 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
     const a = decisionOrder(writer.lines ?? []);
     const b = decisionOrder(twin.lines);
     const agrees = a.length === b.length && a.every((x, i) => x === b[i]);
-    const rates: LiveRunSummary['rates'] = {};
-    for (const [k, r] of measuredRates(measures)) rates[k] = { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) };
-    const workById = new Map(jobs.map((j) => [j.id, workOf(j)]));
-    const shapeRates: LiveRunSummary['shapeRates'] = {};
-    for (const [k, r] of measuredShapeRates(measures, (id) => workById.get(id)).byShape) shapeRates[k] = { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) };
+    const rounded = (m: ReadonlyMap<string, KindRate>) => Object.fromEntries([...m].map(([k, r]) => [k, { jobs: r.jobs, flopPerSec: Math.round(r.flopPerSec), overheadMs: Math.round(r.overheadMs) }]));
+    const rates = rounded(twin.rates.byKind);
+    const shapeRates = rounded(twin.rates.byShape);
     const backends: Record<string, number> = {};
     for (const m of measures) backends[`${m.backend} @ ${m.device}`] = (backends[`${m.backend} @ ${m.device}`] ?? 0) + 1;
     const summary: LiveRunSummary = {

@@ -104,6 +104,8 @@ export function predictWallMs(work: WorkSpec, rates: Rates, measured: number | u
 export interface TwinResult {
   readonly metrics: RunMetrics;
   readonly lines: readonly string[];
+  /** The rates the durations came from. */
+  readonly rates: Rates;
 }
 
 /** Simulates the same jobs and policies with predicted durations (scenario ms = wall ms × timeScale). */
@@ -127,7 +129,7 @@ export function simulateTwin(input: {
   byKindOnly?: boolean;
 }): TwinResult {
   const workById = new Map(input.jobs.map((j) => [j.id, input.workOf(j)]));
-  const rates = input.byKindOnly ? { byKind: measuredRates(input.measures), byShape: new Map() } : measuredShapeRates(input.measures, (id) => workById.get(id));
+  const rates: Rates = input.byKindOnly ? { byKind: measuredRates(input.measures), byShape: new Map() } : measuredShapeRates(input.measures, (id) => workById.get(id));
   const last = new Map<string, JobMeasure>();
   for (const m of input.measures) last.set(m.jobId, m);
   const jobs = input.jobs.map((j) => {
@@ -138,7 +140,7 @@ export function simulateTwin(input: {
   const w = new RunWriter(undefined, { keepLines: true });
   simulate({ run: `${input.run}/twin`, seed: input.seed, nodes: input.nodes, jobs, queue: input.queue, placement: input.placement, log: w, tenants: input.tenants, headOfLine: input.headOfLine, maxQueue: input.maxQueue, scheduler: input.scheduler, failures: input.failures });
   w.close();
-  return { metrics: w.deriver.metrics(), lines: w.lines ?? [] };
+  return { metrics: w.deriver.metrics(), lines: w.lines ?? [], rates };
 }
 
 /** The order of scheduling decisions in a log: `start <job>` / `finish <job> <state>` lines. */

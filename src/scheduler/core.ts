@@ -422,7 +422,13 @@ export class SchedulerCore {
     const now = o.clock.now();
     o.log.append(arrivalRecord(j, now));
     o.contexts?.arrived(j, now);
+    this.gateThenAdmit(j, now);
+  }
+
+  /** The arrival gates in order (the first reject rejects the job), then admit. */
+  private gateThenAdmit(j: Job, now: number): void {
     if (this.arrivalGates.length > 0) {
+      const o = this.o;
       const ctx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
       for (const a of this.arrivalGates) {
         const out = this.guard.onArrival(a, j, this.view, ctx);
@@ -452,12 +458,7 @@ export class SchedulerCore {
     }
     this.tenants.of(j);
     o.contexts?.arrived(j, now);
-    const ctx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
-    for (const a of this.arrivalGates) {
-      const out = this.guard.onArrival(a, j, this.view, ctx);
-      if (out.kind === 'reject') return this.apply({ kind: 'reject', job: j, reason: out.reason });
-    }
-    this.apply({ kind: 'admit', job: j });
+    this.gateThenAdmit(j, now);
   }
 
   /**

@@ -2,12 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { runScenario } from '../../src/scenario/run.ts';
-import { buildSite } from '../../viz/server/build-site.ts';
-import { serveStatic } from '../../viz/server/static-server.ts';
+import { CHROMIUM, closeViewer, openViewer } from './open-viewer.ts';
 import { hierarchyScenario, smallRun, withHierarchy, type HierarchyFixture } from '../viz-hierarchy-log.ts';
 
 /**
@@ -21,10 +20,8 @@ import { hierarchyScenario, smallRun, withHierarchy, type HierarchyFixture } fro
  * steal): what the viewer shows agrees with their logs. Screenshot: test-output/viz-shards-real.png.
  */
 
-const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
 const TITLE = HAVE ? 'viewer shards in headless Chromium' : `viewer shards in headless Chromium — SKIPPED: ${CHROMIUM} not found`;
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 type Pt = { x: number; y: number } | null;
 type Head = { id: string; nodes: number; gpus: number; util: number; collapsed: boolean };
@@ -45,21 +42,11 @@ describe.skipIf(!HAVE)(TITLE, () => {
     const run = await smallRun(out);
     fx = withHierarchy(run.lines);
     writeFileSync(run.log, fx.lines.join('\n') + '\n');
-    const site = join(tmp, 'site');
-    await buildSite(out, site, { quiet: true });
-    const s = await serveStatic(site, 0);
-    server = s.server;
-    url = s.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    ({ server, browser, page, url } = await openViewer(out, join(tmp, 'site'), errors));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await closeViewer(browser, server);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -200,20 +187,11 @@ describe.skipIf(!HAVE)(`${TITLE}: simulated hierarchical runs`, () => {
     const summary = await runScenario(loadScenario(file), { file, out });
     const written = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { runs: { run: string; hierarchy?: Record<string, number> }[] };
     runs = summary.runs.map((r, i) => ({ run: r.run, lines: readFileSync(join(out, r.run, 'events.jsonl'), 'utf8').trim().split('\n'), hierarchy: written.runs[i].hierarchy }));
-    const site = join(tmp, 'site');
-    await buildSite(out, site, { quiet: true });
-    const s = await serveStatic(site, 0);
-    server = s.server;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    ({ server, browser, page } = await openViewer(out, join(tmp, 'site'), errors));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await closeViewer(browser, server);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -2,11 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite } from '../../viz/server/build-site.ts';
-import { serveStatic } from '../../viz/server/static-server.ts';
 import { treeLogLines } from '../viz-tree-log.ts';
+import { CHROMIUM, closeViewer, openViewer } from './open-viewer.ts';
 
 /**
  * End to end: job trees in the viewer. A service state directory whose epoch log holds a root
@@ -16,10 +15,8 @@ import { treeLogLines } from '../viz-tree-log.ts';
  * the four jobs' bars. Screenshot: test-output/viz-tree.png.
  */
 
-const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
 const TITLE = HAVE ? 'viewer job trees in headless Chromium' : `viewer job trees in headless Chromium — SKIPPED: ${CHROMIUM} not found`;
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 type Hook = { barCenter(id: string): { x: number; y: number } | null; state(): { filter: { q: string }; stats: { hitBars: number } } };
 
@@ -35,20 +32,11 @@ describe.skipIf(!HAVE)(TITLE, () => {
     const state = join(tmp, 'state');
     mkdirSync(join(state, 'runs', 'epoch-1'), { recursive: true });
     writeFileSync(join(state, 'runs', 'epoch-1', 'events.jsonl'), treeLogLines().join('\n') + '\n');
-    const site = join(tmp, 'site');
-    await buildSite(state, site, { quiet: true });
-    const s = await serveStatic(site, 0);
-    server = s.server;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    ({ server, browser, page } = await openViewer(state, join(tmp, 'site'), errors));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await closeViewer(browser, server);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -37,16 +37,25 @@ export function drawOutages(ctx: CanvasRenderingContext2D, m: RunModel, rows: Ga
   ctx.fillStyle = 'rgba(90, 90, 90, 0.28)';
   for (let r = 0; r < rows.length; r++) {
     const o = m.outages.get(rows[r].node);
-    if (!o) continue;
-    for (let i = lowerBound(o.ends, d0); i < o.starts.length && o.starts[i] <= d1; i++) {
-      const e = o.ends[i] === Infinity ? now : o.ends[i];
-      const a = Math.floor(xL + (Math.max(o.starts[i], d0) - d0) * k);
-      const b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
-      ctx.fillRect(a, rowY(r), Math.max(1, b - a), rowH);
-      outages++;
-    }
+    if (o) outages += fillIntervals(ctx, o, rowY(r), rowH, { xL, d0, d1, k }, now);
   }
   return outages;
+}
+
+/**
+ * Fills one row's intervals (`starts[i]`–`ends[i]`, ends sorted; an open one, Infinity, ends at
+ * `now`) that meet the view [d0, d1], at least 1 px wide, in the current fill style. Returns how many.
+ */
+export function fillIntervals(ctx: CanvasRenderingContext2D, o: { readonly starts: readonly number[]; readonly ends: readonly number[] }, y: number, h: number, { xL, d0, d1, k }: XMap, now: number): number {
+  let n = 0;
+  for (let i = lowerBound(o.ends, d0); i < o.starts.length && o.starts[i] <= d1; i++) {
+    const e = o.ends[i] === Infinity ? now : o.ends[i];
+    const a = Math.floor(xL + (Math.max(o.starts[i], d0) - d0) * k);
+    const b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
+    ctx.fillRect(a, y, Math.max(1, b - a), h);
+    n++;
+  }
+  return n;
 }
 
 /** End marks of preempted and node-lost segments: a 2px stroke at the segment's end. */

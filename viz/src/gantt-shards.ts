@@ -1,5 +1,4 @@
-import { lowerBound } from './format.ts';
-import type { EndMark, XMap } from './gantt-marks.ts';
+import { fillIntervals, type EndMark, type XMap } from './gantt-marks.ts';
 import type { GanttRow } from './gantt-rows.ts';
 import type { RunView as RunModel } from './run-view.ts';
 import { LEFT, RIGHT } from './layout.ts';
@@ -129,7 +128,7 @@ export function drawShardHeads(ctx: CanvasRenderingContext2D, m: RunModel, rows:
  * Shard scheduler outages: a translucent band over the shard's header and node rows, drawn over
  * the bars (the nodes keep running their jobs while nothing new starts). Returns the bands drawn.
  */
-export function drawShardOutages(ctx: CanvasRenderingContext2D, m: RunModel, rows: GanttRow[], rowY: (r: number) => number, rowH: number, { xL, d0, d1, k }: XMap): number {
+export function drawShardOutages(ctx: CanvasRenderingContext2D, m: RunModel, rows: GanttRow[], rowY: (r: number) => number, rowH: number, x: XMap): number {
   if (m.shardOutages.size === 0) return 0;
   const { shardOf } = shardLayout(m);
   const shards = m.hierarchy!.shards;
@@ -141,14 +140,7 @@ export function drawShardOutages(ctx: CanvasRenderingContext2D, m: RunModel, row
     const ix = R.shard ? R.shard.ix : R.nodeIx >= 0 ? shardOf[R.nodeIx] : -1;
     if (ix === undefined || ix < 0) continue;
     const o = m.shardOutages.get(shards[ix].id);
-    if (!o) continue;
-    for (let i = lowerBound(o.ends, d0); i < o.starts.length && o.starts[i] <= d1; i++) {
-      const e = o.ends[i] === Infinity ? now : o.ends[i];
-      const a = Math.floor(xL + (Math.max(o.starts[i], d0) - d0) * k);
-      const b = Math.ceil(xL + (Math.min(e, d1) - d0) * k);
-      ctx.fillRect(a, rowY(r), Math.max(1, b - a), rowH);
-      bands++;
-    }
+    if (o) bands += fillIntervals(ctx, o, rowY(r), rowH, x, now);
   }
   return bands;
 }
