@@ -119,6 +119,16 @@ describe('placement through node groups equals the scan over every node', () => 
             }
             cluster.setUp(n, false);
           } else if (op.kind === 'up') cluster.setUp(op.k % nodes.length, true);
+          // The groups' packed state and free-GPU order agree with their nodes.
+          const g = cluster.groups();
+          const asc = g.ascending();
+          expect([...asc].sort((x, y) => x - y)).toEqual([...g.live()].sort((x, y) => x - y));
+          asc.forEach((x, i) => {
+            expect(g.gpuFree(x)).toBe(cluster.nodes[g.members(x)[0]].gpuFree);
+            if (i > 0) expect(g.gpuFree(x)).toBeGreaterThanOrEqual(g.gpuFree(asc[i - 1]));
+            expect(g.atLeast(g.gpuFree(x))).toBeLessThanOrEqual(i);
+            expect(g.atLeast(g.gpuFree(x) + 1)).toBeGreaterThan(i);
+          });
         });
       }),
       { numRuns: 300 },

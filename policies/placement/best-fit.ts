@@ -14,7 +14,10 @@ import { unfit } from '../../src/scheduler/placement-kit.ts';
  * With the cluster's node groups (src/cluster/node-groups.ts) every member of a group scores
  * alike (same free resources and capacities), so each group is scored once on its first member
  * and stands for its member of smallest id; loose nodes are scored one by one. Same node as the
- * scan over all nodes, in O(groups + loose nodes).
+ * scan over all nodes. The groups are scanned by free GPU ascending, from the first with at least
+ * the job's GPU demand (none below can fit) up to the first level where one fits (every later
+ * group loses on the first key): O(groups that do not fit in between + loose nodes). The scan
+ * checks fit from the groups' packed state and reads a node only for a group that may win.
  */
 export const bestFit = {
   name: 'best-fit',
@@ -24,10 +27,12 @@ export const bestFit = {
     const best = new Best(job);
     const groups = cluster.groups?.();
     if (groups) {
-      for (const g of groups.live()) {
-        const first = cluster.nodes[groups.members(g)[0]];
-        if (best.loses(first)) continue;
-        best.offer(first, cluster.nodes[groups.firstById(g)]);
+      const need = job.gpus * job.milli;
+      const asc = groups.ascending();
+      for (let p = groups.atLeast(need); p < asc.length; p++) {
+        const g = asc[p];
+        if (best.node !== undefined && groups.gpuFree(g) - need > best.g0) break;
+        if (groups.fits(g, job)) best.offer(cluster.nodes[groups.members(g)[0]], cluster.nodes[groups.firstById(g)]);
       }
       for (const i of groups.loose()) if (!best.loses(cluster.nodes[i])) best.offer(cluster.nodes[i], cluster.nodes[i]);
     } else {
@@ -41,7 +46,8 @@ export const bestFit = {
 /** The best node so far and its score; `offer` scores a node and, on a win, keeps `as` (same score, its id breaks ties). */
 class Best {
   node: NodeView | undefined;
-  private g0 = 0;
+  /** The best node's GPU left after the placement (milli). */
+  g0 = 0;
   private c0 = 0;
   private m0 = 0;
   private readonly need: number;

@@ -45,6 +45,20 @@ export interface NodeGroups {
    * reading a node.
    */
   readonly fits: (g: number, d: Demand) => boolean;
+  /**
+   * Free milli-GPU of any member of live group `g` (`gpuFree` of its nodes), read from the
+   * group's packed state: a scan that prunes by it touches no node.
+   */
+  readonly gpuFree: (g: number) => number;
+  /**
+   * The live groups ordered by free milli-GPU, ascending (ties in an order that depends only on
+   * the history of updates): a best-fit scan starts at `atLeast(need)` and may stop at the first
+   * level where a group fits. Kept up to date when a group appears or empties (a group's state
+   * never changes while it lives: nodes move between groups).
+   */
+  readonly ascending: () => readonly number[];
+  /** The first position in `ascending()` whose group has at least `milli` free. */
+  readonly atLeast: (milli: number) => number;
 }
 
 /** Whether a node can be grouped: no MIG GPU, all GPUs of one model and one capacity. */
@@ -121,8 +135,10 @@ function removeSorted(a: number[], v: number, key: Int32Array | undefined): void
 export class NodeGroupIndex {
   readonly view: NodeGroups;
   /**
-   * A group's state is (node type, free CPU, free memory, free milli per GPU sorted ascending),
-   * compared as numbers: `state` holds it per group (stride `width`), `scratch` the node being
+   * A group's state is (node type, free CPU, free memory, total free milli, free milli per GPU
+   * sorted ascending), compared as numbers: `state` holds it per group (stride `width`) in one
+   * typed array, so a policy's scan over groups reads contiguous memory, not nodes (with many
+   * groups, or several shards' clusters in one run, the nodes outgrow the CPU cache); `scratch` the node being
    * filed. Groups are found by a hash of the state: `bucket` (hash → first group), `chain`
    * (group → next group with the same hash). No string is built per update.
    */
@@ -143,6 +159,8 @@ export class NodeGroupIndex {
   private readonly sameOrder: boolean;
   private readonly stamps: number[] = [];
   private readonly liveIds: number[] = [];
+  /** The live groups by free milli-GPU ascending (see `NodeGroups.ascending`). */
+  private readonly asc: number[] = [];
   private readonly livePos: number[] = [];
   private readonly spare: number[] = [];
   private readonly loose: number[] = [];
@@ -160,7 +178,7 @@ export class NodeGroupIndex {
     this.typeOf = new Int32Array(n);
     let gpus = 0;
     for (const node of nodes) gpus = Math.max(gpus, node.gpus.length);
-    this.width = 3 + gpus;
+    this.width = 4 + gpus;
     this.scratch = new Float64Array(this.width);
     this.state = new Float64Array(this.width * 16);
     const order = nodes.map((_, i) => i).sort((a, b) => (nodes[a].id < nodes[b].id ? -1 : nodes[a].id > nodes[b].id ? 1 : 0));
@@ -183,7 +201,7 @@ export class NodeGroupIndex {
         this.update(i);
       } else this.loose.push(i);
     }
-    const { byIndex, byId, stamps, liveIds, loose } = this;
+    const { byIndex, byId, stamps, liveIds, loose, asc } = this;
     this.view = {
       live: () => liveIds,
       loose: () => loose,
@@ -192,6 +210,9 @@ export class NodeGroupIndex {
       stamp: (g) => stamps[g],
       capacity: () => byIndex.length,
       fits: (g, d) => this.fits(g, d),
+      gpuFree: (g) => this.state[g * this.width + 3],
+      ascending: () => asc,
+      atLeast: (milli) => this.atLeast(milli),
     };
   }
 
@@ -232,6 +253,10 @@ export class NodeGroupIndex {
       this.bucket.set(h, g);
       this.livePos[g] = this.liveIds.length;
       this.liveIds.push(g);
+      // After the groups with as much free milli or less (so equal ones keep their age order).
+      const at = this.atLeast(this.scratch[3] + 1);
+      if (at === this.asc.length) this.asc.push(g);
+      else this.asc.splice(at, 0, g);
     }
     insertSorted(this.byIndex[g], i, undefined);
     if (!this.sameOrder) insertSorted(this.byId[g], i, this.rank);
@@ -253,7 +278,25 @@ export class NodeGroupIndex {
       this.livePos[last] = p;
     }
     this.livePos[g] = -1;
+    let at = this.atLeast(this.state[g * this.width + 3]);
+    while (this.asc[at] !== g) at++;
+    this.asc.splice(at, 1);
     this.spare.push(g);
+  }
+
+  /** The first position in `asc` whose group has at least `milli` free (binary search). */
+  private atLeast(milli: number): number {
+    const a = this.asc;
+    const st = this.state;
+    const w = this.width;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (st[a[mid] * w + 3] < milli) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /**
@@ -271,10 +314,10 @@ export class NodeGroupIndex {
     const n = this.typeGpus[type];
     if (d.gpus > n) return false;
     if (d.models && d.models.length > 0 && !d.models.includes(this.typeModel[type])) return false;
-    return st[at + 3 + n - d.gpus] >= d.milli;
+    return st[at + 4 + n - d.gpus] >= d.milli;
   }
 
-  /** Writes node `i`'s state into `scratch` (its GPUs' free milli sorted ascending) and returns its hash. */
+  /** Writes node `i`'s state into `scratch` (its GPUs' free milli summed, then sorted ascending) and returns its hash. */
   private read(i: number): number {
     const node = this.nodes[i];
     const s = this.scratch;
@@ -282,19 +325,21 @@ export class NodeGroupIndex {
     s[0] = this.typeOf[i];
     s[1] = node.cpuFree;
     s[2] = node.memoryFree;
+    s[3] = node.gpuFree;
     // Insertion sort: a handful of GPUs per node.
     for (let k = 0; k < g.length; k++) {
       const v = g[k].free;
-      let j = 3 + k;
-      while (j > 3 && s[j - 1] > v) {
+      let j = 4 + k;
+      while (j > 4 && s[j - 1] > v) {
         s[j] = s[j - 1];
         j--;
       }
       s[j] = v;
     }
-    s.fill(0, 3 + g.length);
-    let h = 0;
-    for (let k = 0; k < 3 + g.length; k++) h = mix(h, s[k]);
+    s.fill(0, 4 + g.length);
+    // The hash leaves out the total (it follows from the GPUs' free milli).
+    let h = mix(mix(mix(0, s[0]), s[1]), s[2]);
+    for (let k = 4; k < 4 + g.length; k++) h = mix(h, s[k]);
     return h;
   }
 
