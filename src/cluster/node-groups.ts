@@ -50,6 +50,15 @@ export interface NodeGroups {
    * group's packed state: a scan that prunes by it touches no node.
    */
   readonly gpuFree: (g: number) => number;
+  /** Free CPU (milli) and memory (MiB) of any member of live group `g`, from its packed state. */
+  readonly cpuFree: (g: number) => number;
+  readonly memoryFree: (g: number) => number;
+  /** GPUs per member of group `g`, their model ('' without GPUs) and capacity (milli, 0 without GPUs). */
+  readonly gpuCount: (g: number) => number;
+  readonly gpuModel: (g: number) => string;
+  readonly gpuCapacity: (g: number) => number;
+  /** Free milli of the `k`-th GPU of a member of live group `g`, the GPUs ordered by free milli ascending (0 ≤ k < gpuCount). */
+  readonly freeAt: (g: number, k: number) => number;
   /**
    * The live groups ordered by free milli-GPU, ascending (ties in an order that depends only on
    * the history of updates): a best-fit scan starts at `atLeast(need)` and may stop at the first
@@ -144,9 +153,10 @@ export class NodeGroupIndex {
    */
   private readonly types = new Map<string, number>();
   private readonly typeOf: Int32Array;
-  /** Per node type: its GPU count and GPU model ('' without GPUs). */
+  /** Per node type: its GPU count, GPU model ('' without GPUs) and GPU capacity. */
   private readonly typeGpus: number[] = [];
   private readonly typeModel: string[] = [];
+  private readonly typeCapacity: number[] = [];
   private readonly width: number;
   private state: Float64Array;
   private readonly scratch: Float64Array;
@@ -196,6 +206,7 @@ export class NodeGroupIndex {
           this.types.set(t, (id = this.types.size));
           this.typeGpus.push(nodes[i].gpus.length);
           this.typeModel.push(nodes[i].gpus.length > 0 ? nodes[i].gpus[0].model : '');
+          this.typeCapacity.push(nodes[i].gpus.length > 0 ? nodes[i].gpus[0].capacity : 0);
         }
         this.typeOf[i] = id;
         this.update(i);
@@ -211,6 +222,12 @@ export class NodeGroupIndex {
       capacity: () => byIndex.length,
       fits: (g, d) => this.fits(g, d),
       gpuFree: (g) => this.state[g * this.width + 3],
+      cpuFree: (g) => this.state[g * this.width + 1],
+      memoryFree: (g) => this.state[g * this.width + 2],
+      gpuCount: (g) => this.typeGpus[this.state[g * this.width]],
+      gpuModel: (g) => this.typeModel[this.state[g * this.width]],
+      gpuCapacity: (g) => this.typeCapacity[this.state[g * this.width]],
+      freeAt: (g, k) => this.state[g * this.width + 4 + k],
       ascending: () => asc,
       atLeast: (milli) => this.atLeast(milli),
     };

@@ -1,4 +1,5 @@
 import { modelAllowed } from '../cluster/fit.ts';
+import type { NodeGroups } from '../cluster/node-groups.ts';
 import type { ClusterView, Demand, NodeView } from '../cluster/types.ts';
 
 /** Free capacity of one GPU model in a shard, as a routing policy sees it. */
@@ -89,47 +90,16 @@ export function summarize(
   up: boolean,
   now: number,
 ): MutableSummary {
-  const models = new Map<string, ModelAcc>();
-  for (const m of cluster.models) models.set(m, { gpus: statics.modelGpus.get(m) ?? 0, freeGpus: 0, freeMilli: 0, largestBlock: 0, maxGpuFree: 0 });
-  let freeCpu = 0;
-  let freeMemory = 0;
-  let maxCpu = 0;
-  let maxMem = 0;
-  const add = (n: NodeView, count: number) => {
-    if (!n.up) return;
-    freeCpu += n.cpuFree * count;
-    freeMemory += n.memoryFree * count;
-    if (n.cpuFree > maxCpu) maxCpu = n.cpuFree;
-    if (n.memoryFree > maxMem) maxMem = n.memoryFree;
-    const gpus = n.gpus;
-    // The most whole free GPUs of one model on this node (a run of GPUs of one model is counted once).
-    let model = '';
-    let acc: ModelAcc | undefined;
-    let whole = 0;
-    for (let i = 0; i < gpus.length; i++) {
-      const g = gpus[i];
-      if (acc === undefined || g.model !== model) {
-        if (acc !== undefined && whole > acc.largestBlock) acc.largestBlock = whole;
-        model = g.model;
-        acc = models.get(model)!;
-        whole = wholeOn(gpus, model);
-      }
-      acc.freeMilli += g.free * count;
-      if (g.free > acc.maxGpuFree) acc.maxGpuFree = g.free;
-      if (g.free === g.capacity) acc.freeGpus += count;
-    }
-    if (acc !== undefined && whole > acc.largestBlock) acc.largestBlock = whole;
-  };
+  const acc = new Accumulator(cluster, statics);
   const nodes = cluster.nodes;
   const groups = cluster.groups?.();
   if (groups) {
-    // Down nodes are in no group (a loose one is skipped by `add`).
-    for (const g of groups.live()) {
-      const members = groups.members(g);
-      add(nodes[members[0]], members.length);
-    }
-    for (const i of groups.loose()) add(nodes[i], 1);
-  } else for (const n of nodes) add(n, 1);
+    // Down nodes are in no group (a loose one is skipped by `add`). A group is read from its
+    // packed state, not from a node (many shards' nodes do not stay in the CPU's cache).
+    for (const g of groups.live()) acc.addGroup(groups, g);
+    for (const i of groups.loose()) acc.add(nodes[i], 1);
+  } else for (const n of nodes) acc.add(n, 1);
+  const { models, freeCpu, freeMemory, maxCpu, maxMem } = acc;
   return {
     id,
     index,
@@ -149,6 +119,68 @@ export function summarize(
     routedJobs: 0,
     routedMilli: 0,
   };
+}
+
+/** Sums up nodes' free capacity for `summarize` (fields, not closure variables: one pass per report). */
+class Accumulator {
+  readonly models = new Map<string, ModelAcc>();
+  freeCpu = 0;
+  freeMemory = 0;
+  maxCpu = 0;
+  maxMem = 0;
+  constructor(cluster: ClusterView, statics: ShardStatics) {
+    for (const m of cluster.models) this.models.set(m, { gpus: statics.modelGpus.get(m) ?? 0, freeGpus: 0, freeMilli: 0, largestBlock: 0, maxGpuFree: 0 });
+  }
+
+  /** `count` up nodes with this much free CPU and memory. */
+  private addHost(cpuFree: number, memoryFree: number, count: number): void {
+    this.freeCpu += cpuFree * count;
+    this.freeMemory += memoryFree * count;
+    if (cpuFree > this.maxCpu) this.maxCpu = cpuFree;
+    if (memoryFree > this.maxMem) this.maxMem = memoryFree;
+  }
+
+  /** The members of live node group `g` (GPUs of one model and capacity, none MIG). */
+  addGroup(groups: NodeGroups, g: number): void {
+    const count = groups.members(g).length;
+    this.addHost(groups.cpuFree(g), groups.memoryFree(g), count);
+    const n = groups.gpuCount(g);
+    if (n === 0) return;
+    const acc = this.models.get(groups.gpuModel(g))!;
+    const top = groups.freeAt(g, n - 1);
+    // Ascending: the whole free GPUs are the last ones, at the capacity (a whole GPU's milli).
+    const cap = groups.gpuCapacity(g);
+    let whole = 0;
+    for (let k = n - 1; k >= 0 && groups.freeAt(g, k) === cap; k--) whole++;
+    acc.freeMilli += groups.gpuFree(g) * count;
+    if (top > acc.maxGpuFree) acc.maxGpuFree = top;
+    acc.freeGpus += whole * count;
+    if (whole > acc.largestBlock) acc.largestBlock = whole;
+  }
+
+  /** One node, any mix of GPU models (skipped when down). */
+  add(n: NodeView, count: number): void {
+    if (!n.up) return;
+    this.addHost(n.cpuFree, n.memoryFree, count);
+    const gpus = n.gpus;
+    // The most whole free GPUs of one model on this node (a run of GPUs of one model is counted once).
+    let model = '';
+    let acc: ModelAcc | undefined;
+    let whole = 0;
+    for (let i = 0; i < gpus.length; i++) {
+      const g = gpus[i];
+      if (acc === undefined || g.model !== model) {
+        if (acc !== undefined && whole > acc.largestBlock) acc.largestBlock = whole;
+        model = g.model;
+        acc = this.models.get(model)!;
+        whole = wholeOn(gpus, model);
+      }
+      acc.freeMilli += g.free * count;
+      if (g.free > acc.maxGpuFree) acc.maxGpuFree = g.free;
+      if (g.free === g.capacity) acc.freeGpus += count;
+    }
+    if (acc !== undefined && whole > acc.largestBlock) acc.largestBlock = whole;
+  }
 }
 
 /** Whole free GPUs of `model` on a node's GPU list. */
