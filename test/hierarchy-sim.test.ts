@@ -4,6 +4,7 @@ import type { NodeSpec } from '../src/cluster/types.ts';
 import { routingPolicyFactory } from '../src/hierarchy/routing-registry.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
 import type { LogRecord } from '../src/log/records.ts';
+import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulateHierarchy, type HierarchySettings } from '../src/sim/simulate-hierarchy.ts';
 import { job, node } from './helpers/builders.ts';
@@ -11,7 +12,7 @@ import { job, node } from './helpers/builders.ts';
 /** Two shards of one 1-GPU node each: s0 = node a, s1 = node b. */
 const NODES: NodeSpec[] = [node('a', 1), node('b', 1)];
 
-function run(jobs: JobSpec[], h: Omit<Partial<HierarchySettings>, 'routing'> & { routing?: string }, nodes = NODES) {
+function run(jobs: JobSpec[], h: Omit<Partial<HierarchySettings>, 'routing'> & { routing?: string }, nodes = NODES, failures?: FailureSpec) {
   const log: LogRecord[] = [];
   const settings: HierarchySettings = {
     partition: { shards: 2 },
@@ -31,6 +32,7 @@ function run(jobs: JobSpec[], h: Omit<Partial<HierarchySettings>, 'routing'> & {
     policies: () => ({ queue: queuePolicyFactory('fifo')({}), placement: placementPolicyFactory('first-fit')({}) }),
     log: { append: (r) => log.push(r) },
     hierarchy: settings,
+    failures,
   });
   const of = (ev: string, id?: string) => log.filter((r) => r.ev === ev && (id === undefined || ('job' in r && r.job === id)));
   return { log, res, of };
@@ -136,5 +138,44 @@ describe('shard failure and recovery', () => {
     const { of, res } = run([job('huge').gpus(4).at(0).build()], {});
     expect(strip(of('reject'))).toEqual([{ t: 0, ev: 'reject', job: 'huge', reason: 'never-fits' }]);
     expect(res.metrics.rejected).toBe(1);
+  });
+});
+
+describe('a permanent node loss in a shard', () => {
+  const twoGpus = (id: string, t: number) => job(id).gpus(2).at(t).runs(100_000).build();
+
+  it('gives back the queued jobs that shard can no longer run: bounced (capacity-lost) and routed to a shard that can', () => {
+    // s0 = a (2 GPUs) + c (1 GPU), s1 = b (2 GPUs): 5 GPUs, s0 ends once it holds ≥ 2.5.
+    // j1 0 s → s0 (tie), runs on a; j2 1 s → s1 (s0 load 2000/3000 > 0), runs on b; j3 2 s → s0
+    // (0.67 < s1's 1), waits. a is lost for good at 5 s: j1 is requeued; neither 2-GPU job can ever
+    // run on s0 (c has 1 GPU), so both go back to the master and reach s1 1 s later (the bounce cost).
+    const nodes = [node('a', 2), node('c', 1), node('b', 2)];
+    const jobs = [twoGpus('j1', 0), twoGpus('j2', 1000), twoGpus('j3', 2000)];
+    const { of, res } = run(jobs, {}, nodes, { events: [{ node: 0, at: 5000 }] });
+    expect(strip(of('bounce')).sort((x, y) => x.job.localeCompare(y.job))).toEqual([
+      { t: 5000, ev: 'bounce', job: 'j1', shard: 's0', reason: 'capacity-lost' },
+      { t: 5000, ev: 'bounce', job: 'j3', shard: 's0', reason: 'capacity-lost' },
+    ]);
+    expect(strip(of('route', 'j3'))).toEqual([
+      { t: 2000, ev: 'route', job: 'j3', shard: 's0', n: 1 },
+      { t: 6000, ev: 'route', job: 'j3', shard: 's1', n: 2 },
+    ]);
+    expect(of('reject')).toHaveLength(0);
+    expect(of('finish').every((r) => (r as { state: string }).state === 'succeeded')).toBe(true);
+    // j2 holds b until 101 s; then j1 (first in submit order) and j3 run there one after another.
+    expect(of('start', 'j1').map((r) => [r.t, (r as { node: string }).node])).toEqual([[0, 'a'], [101_000, 'b']]);
+    expect(of('start', 'j3').map((r) => [r.t, (r as { node: string }).node])).toEqual([[201_000, 'b']]);
+    expect(res.metrics.bounces).toBe(2);
+  });
+
+  it('rejects at once (never-fits, a finish record) a queued job that no shard can run any more, as the global scheduler does', () => {
+    // s0 = a (2 GPUs), s1 = b + c (1 GPU each): only s0 could ever run a 2-GPU job.
+    const nodes = [node('a', 2), node('b', 1), node('c', 1)];
+    const { of } = run([twoGpus('j1', 0), twoGpus('j3', 1000)], {}, nodes, { events: [{ node: 0, at: 5000 }] });
+    expect(of('bounce')).toHaveLength(0);
+    expect(strip(of('finish')).sort((x, y) => x.job.localeCompare(y.job))).toEqual([
+      { t: 5000, ev: 'finish', job: 'j1', state: 'rejected', reason: 'never-fits' },
+      { t: 5000, ev: 'finish', job: 'j3', state: 'rejected', reason: 'never-fits' },
+    ]);
   });
 });

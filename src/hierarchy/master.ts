@@ -70,6 +70,7 @@ export class Master {
   ) {
     this.ever = new EverFits(shards);
     this.summaries = shards.map((sh) => sh.summary(0));
+    for (const sh of shards) sh.core.giveBack = (j) => this.takeBack(j, sh.index);
   }
 
   get heldCount(): number {
@@ -135,6 +136,17 @@ export class Master {
     if (!sh.up && this.s.onShardDown === 'bounce') return this.bounce(j, k, 'shard-down');
     this.hot.add(k);
     sh.core.enter(j);
+  }
+
+  /**
+   * Shard `k` lost nodes for good and can no longer ever run queued job `j` (withdrawn): it is
+   * bounced (reason `capacity-lost`) to be routed to a shard that can, or, when no shard can ever
+   * run it, rejected at once (`never-fits`, as the global scheduler does).
+   */
+  private takeBack(j: Job, k: number): void {
+    this.ever.forget();
+    if (this.ever.of(j).includes(1)) this.bounce(j, k, 'capacity-lost');
+    else this.reject(j, this.now());
   }
 
   /** A bounced job is back at the master: route it again. */

@@ -33,6 +33,8 @@ export class SchedulerCore {
   private readonly all = new Map<string, Job>();
   /** Ids of ended jobs dropped from `all` (`forgetEnded`). */
   private readonly endedIds = new IdSet();
+  /** Hierarchy: ids of jobs withdrawn from this core (a completion of an attempt that ran here may still come). */
+  private readonly withdrawnIds = new IdSet();
   private readonly queue = new QueueIndex();
   private readonly runningJobs = new Map<string, Job>();
   private readonly tenants: TenantLedger;
@@ -49,6 +51,11 @@ export class SchedulerCore {
   /** MIG GPUs being reconfigured, and until when. */
   private migBusy: { until: number; node: number; gpu: number }[] = [];
   private nextTick = -1;
+  /**
+   * Hierarchy: where a queued job goes that this core can no longer ever run after a permanent
+   * node loss (withdrawn, for the master to route elsewhere); unset, such a job is rejected.
+   */
+  giveBack: ((j: Job) => void) | undefined = undefined;
 
   constructor(options: CoreOptions) {
     this.o = options;
@@ -399,7 +406,11 @@ export class SchedulerCore {
       o.contexts?.nodeDown(node, o.clock.now());
     }
     if (permanent) {
-      for (const j of [...this.queue.jobs]) if (j.state === 'queued' && !canEverRun(this.view, j)) this.apply({ kind: 'reject', job: j, reason: 'never-fits' });
+      for (const j of [...this.queue.jobs]) {
+        if (j.state !== 'queued' || canEverRun(this.view, j)) continue;
+        if (this.giveBack) this.giveBack(this.withdraw(j.id));
+        else this.apply({ kind: 'reject', job: j, reason: 'never-fits' });
+      }
     }
   }
 
@@ -471,13 +482,15 @@ export class SchedulerCore {
     this.queue.remove(j);
     this.tenants.of(j).queued--;
     this.all.delete(id);
+    this.withdrawnIds.add(id);
     return j;
   }
 
   private complete(id: string, attempt: number, outcome: 'succeeded' | 'failed' | 'timed-out' | 'lost', reason?: string, retry = false): void {
     const j = this.all.get(id);
     if (!j) {
-      if (this.endedIds.has(id)) return; // stale: the job ended and was dropped (forgetEnded)
+      // Stale: the job ended and was dropped (forgetEnded), or ran here and was since withdrawn.
+      if (this.endedIds.has(id) || this.withdrawnIds.has(id)) return;
       throw new Error(`completion for unknown job ${id}`);
     }
     // A completion from an earlier attempt, or for a job already stopped, is stale: ignore it.
