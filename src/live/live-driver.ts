@@ -14,6 +14,7 @@ import { ManifestVerifier } from './manifest-signing.ts';
 import { SubmissionRegistry } from './submission-registry.ts';
 import { WorkSpecSchema } from './work-spec.ts';
 import { WallClock } from './wall-clock.ts';
+import { after, type LongTimer } from './long-timer.ts';
 
 export interface LiveDriverInput {
   readonly run: string;
@@ -75,7 +76,7 @@ export class LiveDriver {
   private flushing = false;
   private outstanding = 0;
   private handled = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<LongTimer>();
   private readonly submissions = new SubmissionRegistry();
   private readonly verifier: ManifestVerifier | undefined;
   private idleWaiters: (() => void)[] = [];
@@ -136,10 +137,10 @@ export class LiveDriver {
    * not wait for failures, and `close()` drops those still to come.
    */
   private failAt(f: TimedFailure): void {
-    const h = setTimeout(() => {
+    const h = after(this.clock.delayTo(f.at), () => {
       this.timers.delete(h);
       this.enqueue(f.ev);
-    }, this.clock.delayTo(f.at));
+    });
     this.timers.add(h);
   }
 
@@ -147,11 +148,11 @@ export class LiveDriver {
   replay(jobs: readonly JobSpec[]): void {
     for (const j of jobs) {
       this.outstanding++;
-      const h = setTimeout(() => {
+      const h = after(this.clock.delayTo(j.submit), () => {
         this.timers.delete(h);
         this.outstanding--;
         this.enqueue({ kind: 'arrival', job: { ...j, submit: this.clock.now() } });
-      }, this.clock.delayTo(j.submit));
+      });
       this.timers.add(h);
     }
   }
@@ -212,7 +213,7 @@ export class LiveDriver {
 
   /** Stops timers and the executor (every job process ends); writes the end record. */
   async close(): Promise<void> {
-    for (const h of this.timers) clearTimeout(h);
+    for (const h of this.timers) h.clear();
     this.timers.clear();
     this.clock.dispose();
     await this.executor.shutdown();

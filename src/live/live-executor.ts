@@ -15,6 +15,7 @@ import { applyNetworkPolicy } from './sandbox-network.ts';
 import { poolKey, WarmPool } from './warm-pool.ts';
 import { Worker, type Assigned, type WorkerHost } from './worker-process.ts';
 import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
+import { after } from './long-timer.ts';
 
 export type { JobMeasure, JobOutput } from './job-measure.ts';
 
@@ -165,11 +166,11 @@ export class LiveExecutor implements Executor, WorkerHost {
     const failed = w.cgroup?.setLimits({ memoryBytes: memMiB * 2 ** 20, milliCpu: job.cpu, pidsMax: o.pidsMax }) ?? [];
     if (failed.length > 0) o.logger?.warn('cgroup limits not applied', { job: job.id, files: failed });
     const timeoutMs = work.timeoutSec !== undefined ? work.timeoutSec * 1000 : o.defaultTimeoutMs;
-    a.timer = setTimeout(() => {
+    a.timer = after(timeoutMs, () => {
       a.timedOut = true;
       o.logger?.info('timeout', { job: job.id, timeoutMs });
       this.kill(w, 'timeout');
-    }, timeoutMs);
+    });
     o.logger?.info('start', { job: job.id, attempt: job.attempt, kind: work.kind, warm, gpu: a.gpuEnv });
     void w.ready.then(async (r) => {
       // A job asking for loopback fails rather than run without it (sandbox-network.ts).
@@ -310,7 +311,7 @@ export class LiveExecutor implements Executor, WorkerHost {
 
   private finished(w: Worker): void {
     const a = w.assigned!;
-    if (a.timer) clearTimeout(a.timer);
+    a.timer?.clear();
     // A stopped (preempted) attempt may still be dying when the next attempt starts: only forget our own.
     if (this.active.get(a.job.id) === w) this.active.delete(a.job.id);
     const now = performance.now();

@@ -1,4 +1,5 @@
 import type { Clock } from '../scheduler/clock.ts';
+import { after, type LongTimer } from './long-timer.ts';
 
 /**
  * Live-mode clock: scenario ms since `start`, i.e. wall-clock ms elapsed × `timeScale`, as an
@@ -8,7 +9,7 @@ import type { Clock } from '../scheduler/clock.ts';
 export class WallClock implements Clock {
   private t0 = performance.now();
   private last = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<LongTimer>();
   /** While set, `now()` returns this time (one scheduling instant, see `freeze`). */
   private frozen: number | undefined;
 
@@ -51,18 +52,18 @@ export class WallClock implements Clock {
   }
 
   wakeAt(time: number): void {
-    const h = setTimeout(() => {
+    const h = after(Math.ceil(this.delayTo(time)), () => {
       this.timers.delete(h);
       // Timers may fire a fraction of a ms early: wait out the rest rather than wake too soon.
       if (this.now() < time) this.wakeAt(time);
       else this.onWake();
-    }, Math.ceil(this.delayTo(time)));
+    });
     this.timers.add(h);
   }
 
   /** Cancels pending wake timers (shutdown). */
   dispose(): void {
-    for (const h of this.timers) clearTimeout(h);
+    for (const h of this.timers) h.clear();
     this.timers.clear();
   }
 }

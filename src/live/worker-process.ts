@@ -9,6 +9,7 @@ import { WorkerMessageSchema, type ParentMessage, type WorkerMessage } from './p
 import { childPids, MARKER_ENV, pidsWithMarker } from './proc-scan.ts';
 import { NOBODY, privateTmpDirs, wrapCommand } from './sandbox.ts';
 import type { WorkerKind, WorkSpec } from './work-spec.ts';
+import type { LongTimer } from './long-timer.ts';
 
 /** Host variables passed through to workers when set (GPU drivers, the WASM backend's files). */
 export const PASS_ENV: readonly string[] = ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES', '__EGL_VENDOR_LIBRARY_FILENAMES', 'LD_LIBRARY_PATH', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'GPULAB_TFJS_WASM_DIR'];
@@ -36,7 +37,8 @@ export interface Assigned {
   device: string;
   stop?: StopReason;
   timedOut: boolean;
-  timer?: NodeJS.Timeout;
+  /** The job's timeout (src/live/long-timer.ts: a limit may exceed Node's 24.8-day timers). */
+  timer?: LongTimer;
   /** Set when the worker was reaped for missing heartbeats: how long it had been silent. */
   staleMs?: number;
 }
