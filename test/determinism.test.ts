@@ -32,9 +32,9 @@ describe('determinism', () => {
     expect(a).toEqual(GOLDEN);
   });
 
-  it('two separate processes write byte-identical event logs', async () => {
+  it('two separate processes write byte-identical event logs (one from the TypeScript sources, one from the CLI bundle)', async () => {
     const dirs = [mkdtempSync(join(tmpdir(), 'gpulab-det-')), mkdtempSync(join(tmpdir(), 'gpulab-det-'))];
-    await Promise.all(dirs.map((d) => run('npx', ['tsx', 'src/cli/sim.ts', QUICKSTART, '--out', d])));
+    await Promise.all([run('npx', ['tsx', 'src/cli/sim.ts', QUICKSTART, '--out', dirs[0]]), run(process.execPath, ['src/cli/launch.mjs', 'sim', QUICKSTART, '--out', dirs[1]])]);
     const [s1, s2] = dirs.map((d) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')));
     expect(s1.runs).toEqual(s2.runs);
     expect(Object.fromEntries(s1.runs.map((r: { run: string; digest: string }) => [r.run, r.digest]))).toEqual(GOLDEN);

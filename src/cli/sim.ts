@@ -7,6 +7,7 @@ import { parseShard } from '../sweep/shard.ts';
 import { checkOutDir, intFlag, parseCli, seedFlag } from './args.ts';
 import { cliMain, UsageError } from './main.ts';
 import { cliPolicyGuard, POLICY_TIMEOUT_HELP } from './policy-watch.ts';
+import { bundled, rerunUnderTsx } from './rerun.ts';
 
 const HELP = `usage: npm run sim -- [scenario] [--seed N] [--out DIR] [--dry-run] [--jobs N | --serial] [--shard i/n] [--policy-timeout SEC]
 
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const scn = loadScenario(file);
+  if (scn.plugins.length > 0 && bundled()) return rerunUnderTsx('sim');
   const t0 = performance.now();
   const watch = cliPolicyGuard(args.values['policy-timeout']);
   let summary: ScenarioSummary;

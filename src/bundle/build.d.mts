@@ -1,0 +1,6 @@
+/** The repository root. */
+export declare const ROOT: string;
+/** Hash of a bundle's inputs (sources under src/ and policies/, the entry, the esbuild version). */
+export declare function sourceHash(esbuildVersion: string, entry: string): string;
+/** `entry` bundled into `.cache/<name>/<hash>.mjs`, built if absent (see build.mjs). */
+export declare function bundle(entry: string, name: string): Promise<{ file: string; built: boolean; ms: number }>;
