@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { defaultRuns } from '../src/conformance/kit.ts';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args]);
@@ -46,5 +47,20 @@ describe('npm run conformance', () => {
     const err = (await cli('src/engine/rng.ts').catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/exports or registers no queue or placement policy/);
+  }, 60_000);
+});
+
+describe('GPULAB_CONFORMANCE_RUNS', () => {
+  it('sets the cases per property; unset or empty gives the default; anything but a positive integer is an error naming it', () => {
+    expect(defaultRuns(50, {})).toBe(50);
+    expect(defaultRuns(20, { GPULAB_CONFORMANCE_RUNS: ' ' })).toBe(20);
+    expect(defaultRuns(50, { GPULAB_CONFORMANCE_RUNS: '500' })).toBe(500);
+    for (const bad of ['abc', '0', '-3', '2.5']) expect(() => defaultRuns(50, { GPULAB_CONFORMANCE_RUNS: bad })).toThrow(`GPULAB_CONFORMANCE_RUNS: expected a positive integer, got '${bad}'`);
+  });
+
+  it('the CLI reports a bad value as a usage error (exit 2), before checking anything', async () => {
+    const err = await run(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', 'examples/my-policy.ts'], { env: { ...process.env, GPULAB_CONFORMANCE_RUNS: 'abc' } }).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 2 });
+    expect((err as { stderr: string }).stderr).toMatch(/^error: GPULAB_CONFORMANCE_RUNS: expected a positive integer, got 'abc'/);
   }, 60_000);
 });

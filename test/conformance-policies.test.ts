@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
-import { checkSubject, registeredSubjects } from '../src/conformance/kit.ts';
+import { checkSubject, defaultRuns, registeredSubjects } from '../src/conformance/kit.ts';
 import { PROPERTIES } from '../src/conformance/properties.ts';
 
 // Every registered policy — the shipped ones and any registered later in policies/index.ts — with
 // its PARAM_VARIANTS, against every property that applies to it; one test per policy × property,
 // so a failure names both and prints the shrunk counterexample. 20 cases per property by default
 // here (the CLI's default is 50); GPULAB_CONFORMANCE_RUNS=500 npm test for a longer run.
-const env = Number(process.env.GPULAB_CONFORMANCE_RUNS);
-const numRuns = Number.isInteger(env) && env > 0 ? env : 20;
+const numRuns = defaultRuns(20);
 const subjects = registeredSubjects().map((s) => ({ ...s, name: s.label }));
 
 describe.each(subjects)('$kind policy $name', ({ subject }) => {

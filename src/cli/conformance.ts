@@ -18,7 +18,7 @@ Runs gpulab's policy conformance kit (property-based tests) on the queue and pla
 that a file exports or registers, or on every registered policy and its parameter variants with
 --all. Prints which properties hold and, per distinct root cause, the smallest counterexample and
 the command that reproduces it; exits 1 if any property fails.
-  --runs N           generated cases per property, 1 to ${MAX_RUNS} (default ${defaultRuns()}, or GPULAB_CONFORMANCE_RUNS)
+  --runs N           generated cases per property, 1 to ${MAX_RUNS} (default 50, or GPULAB_CONFORMANCE_RUNS)
   --seed N           fast-check seed, a 32-bit integer (default ${DEFAULT_SEED}; the same seed checks the same cases)
   --only P,Q         only these properties
   --call-budget MS   wall-clock budget of one policy call (default 1000): a slower call fails
@@ -43,6 +43,15 @@ export function report(rep: SubjectReport, target: string, seed: number, runs: n
   return out.join('\n');
 }
 
+/** GPULAB_CONFORMANCE_RUNS or 50; a bad value is a usage error. */
+function envRuns(): number {
+  try {
+    return defaultRuns();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseCli(process.argv.slice(2), {
     runs: { type: 'string' },
@@ -60,7 +69,7 @@ async function main(): Promise<number> {
     return 0;
   }
   // Flags first: a bad one is reported before any policy module is imported.
-  const numRuns = values.runs === undefined ? defaultRuns() : intFlag('--runs', values.runs, 1, MAX_RUNS);
+  const numRuns = values.runs === undefined ? envRuns() : intFlag('--runs', values.runs, 1, MAX_RUNS);
   const seed = values.seed === undefined ? DEFAULT_SEED : intFlag('--seed', values.seed, -(2 ** 31), 2 ** 31 - 1);
   const callBudgetMs = values['call-budget'] === undefined ? 1000 : intFlag('--call-budget', values['call-budget'], 1, 3_600_000);
   const hangMs = 1000 * (values['hang-timeout'] === undefined ? 10 : intFlag('--hang-timeout', values['hang-timeout'], 1, 86_400));

@@ -45,9 +45,16 @@ export interface KitOptions {
 /** The seed every check uses unless told otherwise: results are reproducible run to run. */
 export const DEFAULT_SEED = 20250615;
 
-export function defaultRuns(): number {
-  const env = Number(process.env.GPULAB_CONFORMANCE_RUNS);
-  return Number.isInteger(env) && env > 0 ? env : 50;
+/**
+ * Generated cases per property: GPULAB_CONFORMANCE_RUNS when set, else `fallback`. A value that is
+ * not a positive integer is an error naming the variable (it used to fall back without a word).
+ */
+export function defaultRuns(fallback = 50, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['GPULAB_CONFORMANCE_RUNS'];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`GPULAB_CONFORMANCE_RUNS: expected a positive integer, got '${raw}'`);
+  return n;
 }
 
 /**
