@@ -141,6 +141,35 @@ describe('node loss, requeue, with periodic checkpoints', () => {
   });
 });
 
+describe('node loss, requeue with maxNodeLosses', () => {
+  // One node (2 GPUs), A: 1 GPU, 100 s. n0 goes down at 20, 40 and 60 s, 10 s each time.
+  const flaky: FailureSpec = { events: [20, 40, 60].map((t) => ({ node: 0, at: t * s, downMs: 10 * s })) };
+  const one = [job('A').runs(100 * s).build()];
+  const endOf = (scheduler: SimInput['scheduler']) => run(one, flaky, scheduler, [node('n0', 2)]);
+
+  it('without a limit the job restarts after each loss (30, 50, 70 s) and ends at 170 s', () => {
+    expect(endOf({}).times).toEqual({ A: ['succeeded', 70, 170] });
+  });
+
+  it('the N-th loss fails the job (reason node-loss): N = 2 at 40 s, N = 3 at 60 s', () => {
+    const two = endOf({ maxNodeLosses: 2 });
+    expect(two.times).toEqual({ A: ['failed', 30, 40] });
+    expect(two.recs.filter((r) => jobOf(r) === 'A' && ['node-loss', 'requeue', 'finish'].includes(r.ev)).map((r) => [r.t / s, r.ev])).toEqual([
+      [20, 'node-loss'],
+      [20, 'requeue'],
+      [40, 'node-loss'],
+      [40, 'finish'],
+    ]);
+    expect(two.recs.find((r) => r.ev === 'finish')).toMatchObject({ state: 'failed', reason: 'node-loss' });
+    expect(endOf({ maxNodeLosses: 3 }).times).toEqual({ A: ['failed', 50, 60] });
+  });
+
+  it('is read from scheduler.maxNodeLosses (a positive integer)', () => {
+    expect(parseScenario(SCENARIO.replace('policies:', 'scheduler: { maxNodeLosses: 3 }\npolicies:'), 'f.yaml').scheduler.maxNodeLosses).toBe(3);
+    expect(problems(SCENARIO.replace('policies:', 'scheduler: { maxNodeLosses: 0 }\npolicies:')).some((x) => /^scheduler\.maxNodeLosses: /.test(x))).toBe(true);
+  });
+});
+
 describe('node loss, fail', () => {
   const { recs, log, times } = run(jobs, outage, { onNodeLoss: 'fail' });
 

@@ -91,6 +91,7 @@ export function schedulerSettings(scn: Scenario, tenants: readonly { name: strin
     ...(s.migReconfigSec !== undefined ? { migReconfigMs: Math.round(s.migReconfigSec * 1000) } : {}),
     ...(s.tickSec !== undefined ? { tickMs: Math.round(s.tickSec * 1000) } : {}),
     ...(s.onNodeLoss === 'fail' ? { onNodeLoss: 'fail' as const } : {}),
+    ...(s.maxNodeLosses !== undefined ? { maxNodeLosses: s.maxNodeLosses } : {}),
   };
 }
 

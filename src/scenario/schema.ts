@@ -276,6 +276,12 @@ export const ScenarioSchema = z.strictObject({
        * all of it without one); `fail` — the job fails with reason node-loss.
        */
       onNodeLoss: z.enum(['requeue', 'fail']).default('requeue'),
+      /**
+       * With `requeue`: a job whose node fails for the N-th time fails (reason node-loss) instead
+       * of going back to the queue. Unset: no limit (a job much longer than the nodes' time
+       * between failures, without checkpoints, may then restart without end).
+       */
+      maxNodeLosses: z.number().int().min(1).max(1_000_000).optional(),
     })
     .default({ headOfLine: 'skip', backfill: 'none', onNodeLoss: 'requeue' }),
   /** Node failures (see `FailuresSchema`). */

@@ -92,6 +92,8 @@ export interface CoreOptions {
    * instant; `fail` — the job fails with reason `node-loss`.
    */
   readonly onNodeLoss?: 'requeue' | 'fail';
+  /** With `requeue`: the N-th node loss of a job fails it (reason `node-loss`); unset, no limit. */
+  readonly maxNodeLosses?: number;
   /**
    * Drop a job's record once it has ended (finished, rejected, cancelled): `jobs` then lists only
    * the jobs not yet ended, and the core's memory follows the jobs in flight, not the whole run

@@ -309,7 +309,7 @@ export class SchedulerCore {
         o.executor.stop(j, 'node-loss');
         const node = o.cluster.nodes[d.node].id;
         j.nodeLosses++;
-        if (o.onNodeLoss === 'fail') {
+        if (o.onNodeLoss === 'fail' || j.nodeLosses >= (o.maxNodeLosses ?? Infinity)) {
           // Nothing of the job is kept: the whole attempt is lost.
           const lost = now - j.start;
           j.lostWork += lost;

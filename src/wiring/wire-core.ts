@@ -17,7 +17,7 @@ import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy } 
  * Scheduler settings in core units (ms, milli-GPU): what a scenario's `scheduler:` section and
  * its tenants' quotas become. The same object configures a simulated and a live run.
  */
-export interface SchedulerSettings extends Pick<CoreOptions, 'headOfLine' | 'backfill' | 'gang' | 'preemption' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss' | 'forgetEnded' | 'contexts'> {
+export interface SchedulerSettings extends Pick<CoreOptions, 'headOfLine' | 'backfill' | 'gang' | 'preemption' | 'migReconfigMs' | 'tickMs' | 'onNodeLoss' | 'maxNodeLosses' | 'forgetEnded' | 'contexts'> {
   /** Bounded queue: arrivals beyond this many queued jobs are rejected with `queue-full`. */
   readonly maxQueue?: number;
   /** Per-tenant quotas in cohorts (Kueue semantics): adds the `quota` admission and `quota-reclaim` preemption policies. */
@@ -93,6 +93,7 @@ export function buildCore(i: Omit<WireInput, 'nodes' | 'run' | 'mode' | 'seed' |
     migReconfigMs: s?.migReconfigMs,
     tickMs: s?.tickMs,
     onNodeLoss: s?.onNodeLoss,
+    maxNodeLosses: s?.maxNodeLosses,
     forgetEnded: s?.forgetEnded,
     guard: i.guard,
     contexts: s?.contexts,
