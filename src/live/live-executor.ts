@@ -146,7 +146,9 @@ export class LiveExecutor implements Executor, WorkerHost {
     const gpuEnv = gpuEnvFor(placement);
     const key = poolKey(kind, gpuEnv);
     const pooled = this.pool.take(key);
-    const warm = pooled !== undefined;
+    // Warm: a pooled worker that is ready. One still starting is taken all the same (it is ahead
+    // of a fresh spawn) but the start is labelled cold: its job waits for the initialisation.
+    const warm = pooled !== undefined && pooled.lastHeard >= 0;
     const w = pooled ?? this.spawn(kind, key, gpuEnv);
     const a: Assigned = {
       job,

@@ -10,12 +10,18 @@ export function poolKey(kind: WorkerKind, gpuEnv: Record<string, string>): strin
 export class WarmPool {
   private readonly lists = new Map<string, Worker[]>();
 
-  /** The oldest live worker of `key`, taken out of the pool; undefined when there is none. */
+  /**
+   * A live worker of `key`, taken out of the pool: the oldest one that has said `ready`, else the
+   * oldest still starting; undefined when there is none.
+   */
   take(key: string): Worker | undefined {
     const pooled = this.lists.get(key);
+    if (pooled === undefined) return undefined;
     // A warm worker that has exited but not yet drained is no candidate.
-    while (pooled && pooled.length > 0 && (pooled[0].exitCode !== null || pooled[0].exitSignal !== null)) pooled.shift();
-    return pooled !== undefined && pooled.length > 0 ? pooled.shift()! : undefined;
+    for (let i = pooled.length - 1; i >= 0; i--) if (pooled[i].exitCode !== null || pooled[i].exitSignal !== null) pooled.splice(i, 1);
+    if (pooled.length === 0) return undefined;
+    const ready = pooled.findIndex((w) => w.lastHeard >= 0);
+    return pooled.splice(ready >= 0 ? ready : 0, 1)[0];
   }
 
   add(key: string, w: Worker): void {
