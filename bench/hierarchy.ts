@@ -3,8 +3,9 @@
  *   npx tsx bench/hierarchy.ts [--jobs N] [--load X] [--placement P] [--only label,label]
  * Runs scenarios/hierarchy.yaml's cluster (100,096 GPUs) and workload at N jobs (default
  * 1,000,000; the shipped scenario runs 300,000) and offered load X (default 0.9, the scenario's),
- * every combination's placement policy replaced by P when given (best-fit scans node groups, O(distinct
- * node states) a placement; dot-product, worst-fit and others scan every node of their cluster),
+ * every combination's placement policy replaced by P when given (best-fit walks node groups by
+ * free GPU and stops at the first level that fits; the study's kernels, dot-product, worst-fit,
+ * fgd …, cost each group of identical nodes once),
  * each policy combination in a fresh process, one after another (the global scheduler first: the
  * baseline of the same run; a fresh process each, so that no run inherits another's heap or
  * compiled code), logs hashed but not written. Prints each run's wall and CPU time (CPU time is
