@@ -147,9 +147,10 @@ export class NodeGroupIndex {
    * A group's state is (node type, free CPU, free memory, total free milli, free milli per GPU
    * sorted ascending), compared as numbers: `state` holds it per group (stride `width`) in one
    * typed array, so a policy's scan over groups reads contiguous memory, not nodes (with many
-   * groups, or several shards' clusters in one run, the nodes outgrow the CPU cache); `scratch` the node being
-   * filed. Groups are found by a hash of the state: `bucket` (hash → first group), `chain`
-   * (group → next group with the same hash). No string is built per update.
+   * groups, or several shards' clusters in one run, the nodes outgrow the CPU cache); `scratch`
+   * holds the node being filed. Groups are found by a hash of the state (the total left out):
+   * `bucket` (hash → first group), `chain` (group → next group with the same hash). No string is
+   * built per update.
    */
   private readonly types = new Map<string, number>();
   private readonly typeOf: Int32Array;
