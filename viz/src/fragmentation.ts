@@ -39,6 +39,8 @@ export class Fragmentation {
   readonly nodeSeries: NodeSeries[] = [];
   /** Stranded milli-GPU over the cluster now. */
   strand = 0;
+  /** Nodes whose series changed since the consumer last cleared this (the worker's delta encoder). */
+  readonly dirtyNodes = new Set<number>();
   /** Per place id: milli-GPU in use. */
   private readonly gpuUsed: number[] = [];
   private readonly nodeAlloc: number[] = [];
@@ -65,6 +67,7 @@ export class Fragmentation {
     if (n < 0) return;
     this.nodeAlloc[n] += delta;
     this.nodeStrand[n] += ds;
+    this.dirtyNodes.add(n);
     const S = this.nodeSeries[n];
     if (S.t.length > 0 && S.t[S.t.length - 1] === t) {
       S.alloc[S.alloc.length - 1] = this.nodeAlloc[n];

@@ -1,12 +1,12 @@
 import { checkLogValue, type LogRecord } from '../../src/log/records.ts';
 import { Deriver, type TimelineRow } from '../../src/output/derive.ts';
-import { Fragmentation, type NodeSeries, type Series } from './fragmentation.ts';
+import type { NodeSeries, Series } from './fragmentation.ts';
 import type { JobInfo } from './job-info.ts';
 import { jobDist, succeededJcts } from './job-dists.ts';
 import { parseChunk, parseLine } from './log-lines.ts';
-import { laneOrder, rowOrder, SEG_END, takeRange, type Lane, type LaneRow } from './lanes.ts';
+import { LaneFold } from './lane-fold.ts';
+import { laneOrder, rowOrder, SEG_END, type Lane, type LaneRow } from './lanes.ts';
 import { nodeDown, nodeUp, type Outages } from './outages.ts';
-import { Places } from './places.ts';
 import { recordAt, setAside, type RecordRef } from './record-ref.ts';
 import { ShardFold } from './shard-fold.ts';
 
@@ -20,7 +20,7 @@ export type { RecordRef } from './record-ref.ts';
  * states, first start and end, queued / running / allocation timeline, per-tenant allocation,
  * metrics such as makespan) comes from the same `Deriver` (src/output/derive.ts) that writes
  * jobs.csv and summary.json, so the viewer and the CLI cannot disagree. This file adds only
- * what the views need beyond it: Gantt lanes (lanes.ts), node outages (outages.ts),
+ * what the views need beyond it: Gantt lanes (lane-fold.ts), node outages (outages.ts),
  * fragmentation (fragmentation.ts) and the raw records for the inspector (record-ref.ts).
  *
  * It is incremental: `addText` takes the log in arbitrary chunks (a live run appends while the
@@ -34,18 +34,6 @@ export type { RecordRef } from './record-ref.ts';
 /** Start-record fields the tooltip shows in its own words; the others go to `JobInfo.extra`. */
 const START_FIELDS = new Set(['t', 'ev', 'job', 'node', 'gpus', 'milli', 'attempt', 'mig']);
 
-type Start = Extract<LogRecord, { ev: 'start' }>;
-
-/** A running attempt: per lane, its segment, the offset taken in its GPU, its place id (places.ts) and share slot; `milli` taken on each GPU. */
-interface Running {
-  lanes: number[];
-  segs: number[];
-  offs: number[];
-  places: number[];
-  slots: number[];
-  milli: number;
-}
-
 export class RunModel {
   /** The CLI's fold, fed every record this model folds. */
   readonly deriver = new Deriver();
@@ -58,11 +46,13 @@ export class RunModel {
   readonly jobs: JobInfo[] = [];
   readonly jobIndex = new Map<string, number>();
   readonly tenants: string[] = [];
-  readonly lanes: Lane[] = [];
+  /** Lanes, GPUs' use and per-node series (lane-fold.ts). */
+  private readonly fold = new LaneFold();
+  readonly lanes: Lane[] = this.fold.lanes;
   readonly records: RecordRef[] = [];
   readonly series: Series = { t: [], alloc: [], frag: [], queued: [], running: [], tenantAlloc: [] };
   /** Per node (run-record order): allocation and stranded share over time, for the heatmap. */
-  readonly nodeSeries: NodeSeries[];
+  readonly nodeSeries: NodeSeries[] = this.fold.frag.nodeSeries;
   /** Milli-GPU capacity per node (run-record order). */
   nodeCap: number[] = [];
   /** Jobs rejected (index into `jobs`), in log order. */
@@ -78,23 +68,12 @@ export class RunModel {
   firstT = Infinity;
   /** Jobs a record was about since the consumer last cleared this (the worker's delta encoder). */
   readonly dirtyJobs = new Set<number>();
-  /** Bumped whenever lanes are added; views re-sort when it changes. */
-  laneVersion = 0;
+  /** Lanes and nodes whose columns changed since the consumer last cleared these (the worker's delta encoder). */
+  readonly dirtyLanes = this.fold.dirtyLanes;
+  readonly dirtyNodes = this.fold.frag.dirtyNodes;
+  /** Bumped whenever node outages change (the encoder sends them only then). */
+  outageVersion = 0;
 
-  /** GPUs and CPU lanes by integer id; the per-place state below is indexed by it. */
-  private readonly places = new Places();
-  /** Per place: the job in each share slot (-1: free). */
-  private readonly slotsBusy: number[][] = [];
-  /** Per place and share slot: its lane. */
-  private readonly slotLane: number[][] = [];
-  /** MIG instance lanes by `place id/instance`. */
-  private readonly instanceLane = new Map<string, number>();
-  /** Per place: occupied [offset, offset + milli) ranges of the running jobs. */
-  private readonly gpuRanges: [number, number][][] = [];
-  /** Stranded share per GPU, per node and in total (owns `nodeSeries`). */
-  private readonly frag = new Fragmentation(this.places);
-  /** Per job index: its running attempt. */
-  private readonly running: (Running | undefined)[] = [];
   private readonly tenantIndex = new Map<string, number>();
   /** Stranded share at each of the Deriver's closed timeline rows (same index). */
   private readonly fragAt: number[] = [];
@@ -103,8 +82,9 @@ export class RunModel {
   private pending = '';
   private curT = -1;
 
-  constructor() {
-    this.nodeSeries = this.frag.nodeSeries;
+  /** Bumped whenever lanes are added; views re-sort when it changes. */
+  get laneVersion(): number {
+    return this.fold.laneVersion;
   }
 
   /** Cluster GPU capacity in milli-GPU, from the run record. */
@@ -163,7 +143,7 @@ export class RunModel {
     const rows = this.deriver.timeline.length;
     this.deriver.add(r);
     // A row the Deriver just closed is the instant before `r`: the stranded share is still its.
-    for (let i = rows; i < this.deriver.timeline.length; i++) this.fragAt.push(this.frag.strand);
+    for (let i = rows; i < this.deriver.timeline.length; i++) this.fragAt.push(this.fold.frag.strand);
     // The job's index, looked up once per record (an arrival's is set by apply).
     const j = 'job' in r ? (r.ev === 'arrival' ? this.jobs.length : this.jobIndex.get(r.job)) : undefined;
     this.apply(r, raw ?? {}, j ?? -1);
@@ -185,7 +165,7 @@ export class RunModel {
     for (let i = s.t.length; i < rows.length; i++) this.point(rows[i], this.fragAt[i]);
     const open = this.deriver.pending();
     if (open) {
-      this.point(open, this.frag.strand);
+      this.point(open, this.fold.frag.strand);
       this.provisional = true;
     }
   }
@@ -214,10 +194,7 @@ export class RunModel {
         this.placement = r.placement;
         this.seed = r.seed;
         this.nodes = r.nodes.map((n) => ({ id: n.id, gpus: n.gpus.map((g) => ({ model: g.model, capacity: g.capacity })) }));
-        for (const n of this.nodes) {
-          this.places.addNode(n.id, n.gpus.map((g) => g.capacity));
-          this.frag.addNode();
-        }
+        for (const n of this.nodes) this.fold.addNode(n.id, n.gpus.map((g) => g.capacity));
         this.nodeCap = this.nodes.map((n) => n.gpus.reduce((a, g) => a + g.capacity, 0));
         this.shards.hierarchy = r.hierarchy;
         break;
@@ -243,7 +220,7 @@ export class RunModel {
       case 'finish': {
         // node-loss: stopped by its node going down; followed by requeue, or by a finish (failed).
         const how = r.ev === 'preempt' ? SEG_END.preempted : r.ev === 'node-loss' ? SEG_END.nodeLoss : r.state === 'succeeded' ? SEG_END.finished : SEG_END.failed;
-        if (j >= 0) this.release(j, r.t, how);
+        if (j >= 0) this.fold.release(j, r.t, how);
         break;
       }
       case 'reject': {
@@ -253,10 +230,12 @@ export class RunModel {
       case 'node-down': {
         // The jobs it hit each have their own node-loss record; here only the outage itself.
         nodeDown(this.outages, r.node, r.t);
+        this.outageVersion++;
         break;
       }
       case 'node-up': {
         if (!nodeUp(this.outages, r.node, r.t)) this.problem('node-up without a node-down');
+        this.outageVersion++;
         break;
       }
       case 'end':
@@ -264,7 +243,7 @@ export class RunModel {
         break;
       case 'requeue':
         // With a reason, a lost attempt (a stale live worker): its segment ends here, marked lost.
-        if (r.reason !== undefined && j >= 0 && this.running[j]) this.release(j, r.t, SEG_END.nodeLoss);
+        if (r.reason !== undefined && j >= 0 && this.fold.isRunning(j)) this.fold.release(j, r.t, SEG_END.nodeLoss);
         break;
       case 'admit':
       case 'cancel':
@@ -275,92 +254,13 @@ export class RunModel {
     }
   }
 
-  private start(r: Start, raw: object, j: number): void {
-    if (this.running[j]) this.release(j, r.t, SEG_END.preempted);
+  /** A start's extra fields for the tooltip, then its lanes (lane-fold.ts). */
+  private start(r: Extract<LogRecord, { ev: 'start' }>, raw: object, j: number): void {
     let extras = '';
     for (const k in raw) if (!START_FIELDS.has(k)) extras += `${extras ? ', ' : ''}${k}: ${JSON.stringify((raw as Record<string, unknown>)[k])}`;
     this.jobs[j].extra = extras;
-    const instance = r.mig ? `${r.mig.profile}@${r.mig.start}` : '';
-    const run: Running = { lanes: [], offs: [], segs: [], milli: r.milli, places: [], slots: [] };
-    // A gang's parts on other nodes get lanes too; a CPU-only job gets its node's CPU lane.
-    const places = r.parts ? [{ node: r.node, gpus: r.gpus }, ...r.parts] : [r];
-    for (const p of places) {
-      const nodeIx = this.places.indexOf(p.node);
-      for (let k = 0; k < Math.max(1, p.gpus.length); k++) {
-        const g = p.gpus.length > 0 ? p.gpus[k] : -1;
-        const id = this.places.id(p.node, nodeIx, g);
-        const busy = (this.slotsBusy[id] ??= []);
-        let slot = busy.indexOf(-1);
-        if (slot < 0) {
-          slot = busy.length;
-          busy.push(-1);
-        }
-        busy[slot] = j;
-        const lane = this.laneOf(id, slot, g >= 0 ? instance : '');
-        const L = this.lanes[lane];
-        // A MIG instance lane could in principle be re-granted while open; close defensively.
-        const lastEnd = L.ends.length ? L.ends[L.ends.length - 1] : -Infinity;
-        if (lastEnd === Infinity) L.ends[L.ends.length - 1] = r.t;
-        const cap = this.places.cap[id];
-        const share = g < 0 ? 1000 : Math.min(cap, r.milli > 0 ? r.milli : cap);
-        const off = g < 0 ? 0 : takeRange((this.gpuRanges[id] ??= []), share, cap, r.mig ? r.mig.start * 125 : undefined);
-        L.starts.push(r.t);
-        L.ends.push(Infinity);
-        L.jobs.push(j);
-        L.off.push(g < 0 ? 0 : (1000 * off) / cap);
-        L.milli.push(g < 0 ? 1000 : (1000 * share) / cap);
-        L.endKind.push(SEG_END.open);
-        run.offs.push(off);
-        run.lanes.push(lane);
-        run.segs.push(L.starts.length - 1);
-        run.places.push(id);
-        run.slots.push(slot);
-        if (g >= 0) this.use(id, r.milli);
-      }
-    }
-    this.running[j] = run;
+    this.fold.start(r, j);
   }
-
-  /** The lane of a place's share slot (or of its MIG instance), created on first use. */
-  private laneOf(id: number, slot: number, instance: string): number {
-    const bySlot = (this.slotLane[id] ??= []);
-    let lane = instance ? this.instanceLane.get(`${id}/${instance}`) : bySlot[slot];
-    if (lane !== undefined) return lane;
-    lane = this.lanes.length;
-    const [P, placeKey, g] = [this.places, this.places.key(id), this.places.gpu[id]];
-    const key = instance ? `${placeKey}/${instance}` : `${placeKey}#${slot}`;
-    this.lanes.push({ key, node: P.node[id], nodeIx: P.nodeIx[id], gpu: g, slot, instance, row: g >= 0 ? placeKey : key, starts: [], ends: [], jobs: [], off: [], milli: [], endKind: [] });
-    if (instance) this.instanceLane.set(`${id}/${instance}`, lane);
-    else bySlot[slot] = lane;
-    this.laneVersion++;
-    return lane;
-  }
-
-  private release(j: number, t: number, how: number): void {
-    const run = this.running[j];
-    if (!run) return;
-    this.running[j] = undefined;
-    run.lanes.forEach((lane, i) => {
-      const L = this.lanes[lane];
-      const id = run.places[i];
-      if (L.ends[run.segs[i]] === Infinity) L.ends[run.segs[i]] = t;
-      L.endKind[run.segs[i]] = how;
-      const ranges = this.gpuRanges[id];
-      if (ranges && L.gpu >= 0) {
-        const k = ranges.findIndex((rg) => rg[0] === run.offs[i]);
-        if (k >= 0) ranges.splice(k, 1);
-      }
-      const busy = this.slotsBusy[id];
-      if (busy) busy[run.slots[i]] = -1;
-      if (this.places.gpu[id] >= 0) this.use(id, -run.milli);
-    });
-  }
-
-  /** Adds `delta` milli-GPU to GPU `id` at the current time (see Fragmentation.use). */
-  private use(id: number, delta: number): void {
-    this.frag.use(id, delta, Math.max(0, this.curT));
-  }
-
 
   /** Drawn rows in order, each listing its lanes: one per GPU, one per CPU lane (see lanes.ts). */
   rowOrder(): LaneRow[] {

@@ -61,6 +61,8 @@ function splice<T extends Float64Array | Uint32Array | Uint8Array>(a: T, from: n
   return out.subarray(0, n) as T;
 }
 
+const emptyNode = (): NodeCols => ({ t: new Float64Array(0), alloc: new Float64Array(0), strand: new Float64Array(0) });
+
 /** Grows a typed array by doubling; `used` entries are kept. */
 function grow<T extends Float64Array | Uint32Array | Uint8Array>(a: T, used: number, need: number): T {
   if (need <= a.length) return a;
@@ -195,22 +197,12 @@ export class RunView {
     const S = this.strings;
     if (d.head) {
       Object.assign(this, { run: d.head.run, mode: d.head.mode, queue: d.head.queue, placement: d.head.placement, seed: d.head.seed, nodes: d.head.nodes, nodeCap: d.head.nodeCap, hierarchy: d.head.hierarchy });
+      // Every node has a series (empty until a job runs there): deltas carry only changed ones.
+      for (let n = 0; n < d.head.nodes.length; n++) this.nodeSeries[n] ??= emptyNode();
     }
     for (const t of d.tenants) this.tenants.push(t);
     this.jobs.set(d.jobs.idx, d.jobs.num, d.jobs.str, d.jobs.routing);
-    for (const L of d.lanes) {
-      let cur = this.lanes[L.lane];
-      if (!cur) {
-        cur = { ...L.meta!, starts: new Float64Array(0), ends: new Float64Array(0), jobs: new Uint32Array(0), off: new Float64Array(0), milli: new Float64Array(0), endKind: new Uint8Array(0) };
-        this.lanes[L.lane] = cur;
-      }
-      cur.starts = splice(cur.starts, L.from, L.starts);
-      cur.ends = splice(cur.ends, L.from, L.ends);
-      cur.jobs = splice(cur.jobs, L.from, L.jobs);
-      cur.off = splice(cur.off, L.from, L.off);
-      cur.milli = splice(cur.milli, L.from, L.milli);
-      cur.endKind = splice(cur.endKind, L.from, L.endKind);
-    }
+    this.applyLanes(d.lanes);
     this.laneVersion = d.laneVersion;
     const s = this.series;
     const from = d.series.from;
@@ -223,15 +215,19 @@ export class RunView {
       else if (k - 5 < s.tenantAlloc.length) s.tenantAlloc[k - 5] = splice(s.tenantAlloc[k - 5], from, c);
       else s.tenantAlloc.push(c);
     });
-    d.nodeSeries.forEach((N, n) => {
-      const cur = (this.nodeSeries[n] ??= { t: new Float64Array(0), alloc: new Float64Array(0), strand: new Float64Array(0) });
-      cur.t = splice(cur.t, N.from, N.cols[0]);
-      cur.alloc = splice(cur.alloc, N.from, N.cols[1]);
-      cur.strand = splice(cur.strand, N.from, N.cols[2]);
-    });
+    const N = d.nodeSeries;
+    for (let k = 0, at = 0; k < N.ix.length; at += N.count[k++]) {
+      const cur = (this.nodeSeries[N.ix[k]] ??= emptyNode());
+      const [from, to] = [N.from[k], at + N.count[k]];
+      cur.t = splice(cur.t, from, N.t.subarray(at, to));
+      cur.alloc = splice(cur.alloc, from, N.alloc.subarray(at, to));
+      cur.strand = splice(cur.strand, from, N.strand.subarray(at, to));
+    }
     if (d.rejected.length) this.rejected = splice(this.rejected, this.rejected.length, d.rejected);
-    this.outages.clear();
-    for (const [k, a, b] of d.outages) this.outages.set(k, { starts: a, ends: b });
+    if (d.outages) {
+      this.outages.clear();
+      for (const [k, a, b] of d.outages) this.outages.set(k, { starts: a, ends: b });
+    }
     if (d.shardOutages) {
       this.shardOutages.clear();
       for (const [k, a, b] of d.shardOutages) this.shardOutages.set(k, { starts: a, ends: b });
@@ -253,6 +249,22 @@ export class RunView {
     this.gpuCapacity = d.gpuCapacity;
     if (d.metrics) this.runMetrics = d.metrics;
     if (d.fairness) this.fair = d.fairness;
+  }
+
+  /** Appends the lanes' segments a delta carries (new lanes first get their meta). */
+  private applyLanes(D: Delta['lanes']): void {
+    for (const [i, meta] of D.meta) this.lanes[i] ??= { ...meta, starts: new Float64Array(0), ends: new Float64Array(0), jobs: new Uint32Array(0), off: new Float64Array(0), milli: new Float64Array(0), endKind: new Uint8Array(0) };
+    const C = D.cols;
+    for (let k = 0, at = 0; k < D.ix.length; at += D.count[k++]) {
+      const cur = this.lanes[D.ix[k]];
+      const [from, to] = [D.from[k], at + D.count[k]];
+      cur.starts = splice(cur.starts, from, C.starts.subarray(at, to));
+      cur.ends = splice(cur.ends, from, C.ends.subarray(at, to));
+      cur.jobs = splice(cur.jobs, from, C.jobs.subarray(at, to));
+      cur.off = splice(cur.off, from, C.off.subarray(at, to));
+      cur.milli = splice(cur.milli, from, C.milli.subarray(at, to));
+      cur.endKind = splice(cur.endKind, from, C.endKind.subarray(at, to));
+    }
   }
 
   /** Whether the worker has sent the metrics of the fold as it now stands (end of each poll). */

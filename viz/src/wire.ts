@@ -7,11 +7,14 @@ import type { RunModel } from './run-model.ts';
 /**
  * What the log worker posts to the page: the change in one run's fold since the last post, as
  * columns (typed arrays, transferred, not copied) plus a table of the strings first seen since.
- * `Delta.encode` (worker) reads a RunModel; `RunView.apply` (page) appends it. Every column is
- * sent from the first index that may have changed: a lane from its oldest segment still open at
- * the last post, a timeline from its last point (the open instant the fold replaces), jobs by the
- * indices whose records arrived since. Records travel as the log's own bytes with each record's
- * byte range, so the page decodes a line only when the inspector shows it.
+ * `Delta.encode` (worker) reads a RunModel; `RunView.apply` (page) appends it. Only what records
+ * since the last post touched is sent (the model notes the jobs, lanes and nodes they were
+ * about), each from the first index that may have changed: a lane from its oldest segment still
+ * open at the last post, a timeline from its last point (the open instant the fold replaces).
+ * Lanes and node series travel packed, one typed array per column for all of them, so that a
+ * delta's cost (encoding, transfer, append) follows the records it carries, not the cluster's
+ * size. Records travel as the log's own bytes with each record's byte range, so the page decodes
+ * a line only when the inspector shows it.
  */
 
 /** Numeric job columns, in this order, `JOB_NUM` per job. */
@@ -28,11 +31,27 @@ export const ROUTING_NUM = ROUTING_NUM_FIELDS.length;
 export const JOB_NUM = JOB_NUM_FIELDS.length;
 export const JOB_STR = JOB_STR_FIELDS.length;
 
-export interface LaneDelta extends LaneColumns {
-  lane: number;
-  /** Set when the page has not seen this lane yet. */
-  meta?: LaneMeta;
-  from: number;
+/**
+ * Parts of several lanes' (or nodes') columns, packed: part k is entity `ix[k]`'s entries from
+ * `from[k]` on, `count[k]` of them, at offset `count[0] + … + count[k-1]` of each column.
+ */
+export interface Packed {
+  ix: Uint32Array;
+  from: Uint32Array;
+  count: Uint32Array;
+}
+
+/** Lanes' segments from their first changed one (`cols` as lanes.ts `Lane`'s); `meta` of lanes the page has not seen. */
+export interface LanesDelta extends Packed {
+  meta: [number, LaneMeta][];
+  cols: LaneColumns;
+}
+
+/** Per node changed: t, alloc, strand from its first changed point (see fragmentation.ts `NodeSeries`). */
+export interface NodesDelta extends Packed {
+  t: Float64Array;
+  alloc: Float64Array;
+  strand: Float64Array;
 }
 
 /** A lane's segment columns as typed arrays (see lanes.ts `Lane`). */
@@ -56,14 +75,14 @@ export interface Delta {
   head?: { run: string; mode: string; queue: string; placement: string; seed: number; nodes: RunModel['nodes']; nodeCap: number[]; hierarchy?: LogHierarchy };
   /** `routing`: the jobs' routing columns (ROUTING_NUM numbers and a shard code per job, in `idx` order), for a run with a hierarchy. */
   jobs: { idx: Uint32Array; num: Float64Array; str: Uint32Array; routing?: { num: Float64Array; shard: Uint32Array } };
-  lanes: LaneDelta[];
+  lanes: LanesDelta;
   laneVersion: number;
   /** t, alloc, frag, queued, running, then one column per tenant. */
   series: ColumnsDelta;
-  /** Per node: t, alloc, strand. */
-  nodeSeries: ColumnsDelta[];
+  nodeSeries: NodesDelta;
   rejected: Uint32Array;
-  outages: [string, number[], number[]][];
+  /** Every node outage, sent when they changed since the last post (absent when not). */
+  outages?: [string, number[], number[]][];
   /** A hierarchy's shard outages, as `outages` (absent without one). */
   shardOutages?: [string, number[], number[]][];
   /** A hierarchy's routing records since the last post: (job, record index) pairs, flattened (absent when none). */
@@ -96,6 +115,7 @@ export class DeltaEncoder {
   private readonly nodeLen: number[] = [];
   private readonly laneFrom: number[] = [];
   private lanesSeen = 0;
+  private outageVersion = 0;
   /** Byte ranges of the records folded since the last post, and the bytes themselves. */
   private starts: number[] = [];
   private ends: number[] = [];
@@ -123,6 +143,70 @@ export class DeltaEncoder {
       this.fresh.push(s);
     }
     return c;
+  }
+
+  /** The lanes changed since the last post, each from the oldest segment open at it (or its first). */
+  private lanes(keep: <T extends ArrayBufferView>(a: T) => T): LanesDelta {
+    const m = this.m;
+    const dirty = [...m.dirtyLanes].sort((a, b) => a - b);
+    m.dirtyLanes.clear();
+    const from = new Uint32Array(dirty.length);
+    const count = new Uint32Array(dirty.length);
+    const meta: [number, LaneMeta][] = [];
+    let n = 0;
+    dirty.forEach((i, k) => {
+      const L = m.lanes[i];
+      from[k] = i < this.lanesSeen ? this.laneFrom[i] : 0;
+      count[k] = L.starts.length - from[k];
+      n += count[k];
+      if (i >= this.lanesSeen) meta.push([i, { key: L.key, node: L.node, nodeIx: L.nodeIx, gpu: L.gpu, slot: L.slot, instance: L.instance, row: L.row }]);
+    });
+    const cols: LaneColumns = { starts: new Float64Array(n), ends: new Float64Array(n), jobs: new Uint32Array(n), off: new Float64Array(n), milli: new Float64Array(n), endKind: new Uint8Array(n) };
+    let at = 0;
+    dirty.forEach((i, k) => {
+      const L = m.lanes[i];
+      for (let s = from[k]; s < L.starts.length; s++, at++) {
+        cols.starts[at] = L.starts[s];
+        cols.ends[at] = L.ends[s];
+        cols.jobs[at] = L.jobs[s];
+        cols.off[at] = L.off[s];
+        cols.milli[at] = L.milli[s];
+        cols.endKind[at] = L.endKind[s];
+      }
+      let next = from[k];
+      while (next < L.ends.length && L.ends[next] !== Infinity) next++;
+      this.laneFrom[i] = next;
+    });
+    // A lane is created with its first segment, so every new lane is among the dirty ones.
+    this.lanesSeen = m.lanes.length;
+    for (const c of Object.values(cols) as ArrayBufferView[]) keep(c);
+    return { ix: keep(Uint32Array.from(dirty)), from: keep(from), count: keep(count), meta, cols };
+  }
+
+  /** The nodes whose series changed since the last post, each from the last point sent (updated in place when at the same time). */
+  private nodes(keep: <T extends ArrayBufferView>(a: T) => T): NodesDelta {
+    const m = this.m;
+    const dirty = [...m.dirtyNodes].sort((a, b) => a - b);
+    m.dirtyNodes.clear();
+    const from = new Uint32Array(dirty.length);
+    const count = new Uint32Array(dirty.length);
+    let n = 0;
+    dirty.forEach((i, k) => {
+      from[k] = Math.max(0, (this.nodeLen[i] ?? 0) - 1);
+      count[k] = m.nodeSeries[i].t.length - from[k];
+      n += count[k];
+    });
+    const [t, alloc, strand] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+    let at = 0;
+    dirty.forEach((i, k) => {
+      const S = m.nodeSeries[i];
+      t.set(S.t.slice(from[k]), at);
+      alloc.set(S.alloc.slice(from[k]), at);
+      strand.set(S.strand.slice(from[k]), at);
+      at += count[k];
+      this.nodeLen[i] = S.t.length;
+    });
+    return { ix: keep(Uint32Array.from(dirty)), from: keep(from), count: keep(count), t: keep(t), alloc: keep(alloc), strand: keep(strand) };
   }
 
   /** The change since the last call, and the buffers to transfer with it. */
@@ -155,39 +239,14 @@ export class DeltaEncoder {
       });
       routing = { num: keep(rn), shard: keep(rs) };
     }
-    // Lanes: from the oldest segment open at the last post (or the first new one).
-    const lanes: LaneDelta[] = [];
-    m.lanes.forEach((L, i) => {
-      const from = i < this.lanesSeen ? this.laneFrom[i] : 0;
-      if (from >= L.starts.length && i < this.lanesSeen) return;
-      const f64 = (a: number[]) => keep(Float64Array.from(a.slice(from)));
-      lanes.push({
-        lane: i,
-        meta: i >= this.lanesSeen ? { key: L.key, node: L.node, nodeIx: L.nodeIx, gpu: L.gpu, slot: L.slot, instance: L.instance, row: L.row } : undefined,
-        from,
-        starts: f64(L.starts),
-        ends: f64(L.ends),
-        jobs: keep(Uint32Array.from(L.jobs.slice(from))),
-        off: f64(L.off),
-        milli: f64(L.milli),
-        endKind: keep(Uint8Array.from(L.endKind.slice(from))),
-      });
-      let next = from;
-      while (next < L.ends.length && L.ends[next] !== Infinity) next++;
-      this.laneFrom[i] = next;
-    });
-    this.lanesSeen = m.lanes.length;
+    const lanes = this.lanes(keep);
     // Series: from the last point sent (the open instant may have been replaced).
     const s = m.series;
     const sFrom = Math.max(0, this.seriesLen - 1);
     const cols = [s.t, s.alloc, s.frag, s.queued, s.running, ...s.tenantAlloc].map((c, k) => keep(Float64Array.from(c.slice(k >= 5 + this.seriesTenants ? 0 : sFrom))));
     this.seriesLen = s.t.length;
     this.seriesTenants = s.tenantAlloc.length;
-    const nodeSeries = m.nodeSeries.map((S, n) => {
-      const from = Math.max(0, (this.nodeLen[n] ?? 0) - 1);
-      this.nodeLen[n] = S.t.length;
-      return { from, cols: [S.t, S.alloc, S.strand].map((c) => keep(Float64Array.from(c.slice(from)))) };
-    });
+    const nodeSeries = this.nodes(keep);
     // Records and their bytes.
     const recs = m.records;
     const n0 = this.records;
@@ -219,7 +278,7 @@ export class DeltaEncoder {
       series: { from: sFrom, cols },
       nodeSeries,
       rejected: keep(Uint32Array.from(m.rejected.slice(this.rejected))),
-      outages: [...m.outages].map(([k, o]) => [k, o.starts, o.ends]),
+      ...(m.outageVersion !== this.outageVersion ? { outages: [...m.outages].map(([k, o]): [string, number[], number[]] => [k, o.starts, o.ends]) } : {}),
       ...(H.outages.size > 0 ? { shardOutages: [...H.outages].map(([k, o]): [string, number[], number[]] => [k, o.starts, o.ends]) } : {}),
       ...(routed.length > 0 ? { routing: keep(Uint32Array.from(routed)) } : {}),
       problems: [...m.problems],
@@ -233,6 +292,7 @@ export class DeltaEncoder {
       gpuCapacity: m.gpuCapacity,
     };
     if (delta.head) this.headSent = true;
+    this.outageVersion = m.outageVersion;
     this.tenants = m.tenants.length;
     this.rejected = m.rejected.length;
     this.bytesFrom += this.bytesLen;

@@ -1,0 +1,121 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
+import { buildSite } from '../server/build-site.ts';
+import { serveStatic } from '../server/static-server.ts';
+
+/**
+ * Measures how long the viewer takes to load a many-node hierarchy log in headless Chromium:
+ * scenarios/hierarchy.yaml's cluster (32 racks, 19,424 nodes, 100,096 GPUs) with its 32-shard
+ * least-loaded policy and 40,000 jobs, or fewer racks (`--racks N`: the first N racks, same jobs)
+ * to see how the load grows with the node count. Prints the page load to the complete frame, the
+ * worker's fold, the deltas posted and the page time applying them; asserts nothing.
+ *
+ * Usage: npx tsx viz/bench/load-hierarchy.ts [--racks N] [--jobs N] [--out DIR] [--baseline DIR] [--rounds N]
+ * (the log is simulated into --out, default out/viz-hierarchy-<racks>r-<jobs>, when missing).
+ * `--baseline`: a directory holding an older `viz/` and `src/` (e.g. `git archive <commit> viz src
+ * | tar -x -C DIR` with node_modules linked in): its viewer loads the same log in the same run,
+ * the two alternating, so that a loaded machine affects both alike.
+ */
+
+const args = parseArgs({
+  options: {
+    racks: { type: 'string', default: '32' },
+    jobs: { type: 'string', default: '40000' },
+    out: { type: 'string' },
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+  },
+});
+const racks = Number(args.values.racks);
+const jobs = Number(args.values.jobs);
+if (!(Number.isInteger(racks) && racks >= 1 && racks <= 32)) throw new Error(`--racks: an integer 1..32, not ${args.values.racks}`);
+if (!(Number.isInteger(jobs) && jobs >= 1)) throw new Error(`--jobs: a positive integer, not ${args.values.jobs}`);
+const outDir = resolve(args.values.out ?? `out/viz-hierarchy-${racks}r-${jobs}`);
+const SCENARIO = 'scenarios/hierarchy.yaml';
+const POLICY = 's32-least-loaded';
+
+if (!existsSync(join(outDir, 'summary.json'))) {
+  process.stderr.write(`simulating ${SCENARIO} (${racks} racks, ${jobs} jobs, ${POLICY}) into ${outDir} …\n`);
+  const { loadScenario } = await import('../../src/scenario/load.ts');
+  const { runScenario } = await import('../../src/scenario/run.ts');
+  const scn = loadScenario(SCENARIO);
+  const keep = new Set(Array.from({ length: racks }, (_, r) => `r${String(r).padStart(2, '0')}`));
+  if (!('nodes' in scn.cluster)) throw new Error(`${SCENARIO}: expected a cluster of node lists`);
+  scn.cluster.nodes = scn.cluster.nodes.filter((n) => keep.has(String(n.labels?.rack)));
+  scn.policies = scn.policies.filter((p) => p.label === POLICY);
+  if (scn.workload.kind !== 'synthetic') throw new Error(`${SCENARIO}: expected a synthetic workload`);
+  scn.workload.jobs = jobs;
+  await runScenario(scn, { file: SCENARIO, out: outDir });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-hier-'));
+const sites: { name: string; dir: string }[] = [];
+if (args.values.baseline) {
+  const base = resolve(args.values.baseline);
+  const { buildSite: buildBase } = (await import(join(base, 'viz/server/build-site.ts'))) as { buildSite: typeof buildSite };
+  await buildBase(outDir, join(tmp, 'baseline'), { quiet: true });
+  sites.push({ name: `baseline (${base})`, dir: join(tmp, 'baseline') });
+}
+await buildSite(outDir, join(tmp, 'current'), { quiet: true });
+sites.push({ name: 'this checkout', dir: join(tmp, 'current') });
+
+type S = {
+  jobs: number;
+  records: number[];
+  applyMs: number[][];
+  timing: { dataAt: number; firstFrameAt: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; fullRenderMs: number };
+};
+
+async function measure(browser: Browser, url: string): Promise<string[]> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __long: number[][] };
+    w.__long = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) w.__long.push([Math.round(e.startTime), Math.round(e.duration)]);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  const t0 = performance.now();
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 600_000 });
+  const ready = performance.now() - t0;
+  const s = await page.evaluate(() => (window.gpulab as { state(): S }).state());
+  const long = await page.evaluate(() => (window as unknown as { __long: number[][] }).__long);
+  await page.close();
+  const T = s.timing;
+  const during = long.filter(([at]) => at >= T.dataAt - 1 && at <= T.fullFrameAt + 1);
+  const apply = s.applyMs[0] ?? [];
+  const f = (x: number) => x.toFixed(0);
+  return [
+    `  ${s.jobs.toLocaleString('en')} jobs, ${s.records[0].toLocaleString('en')} records; page load to complete frame: ${f(ready)} ms`,
+    `  log read and folded in the worker ${f(T.fetchParseMs - T.dataAt)} ms after its first bytes (folding ${f(T.foldMs)} ms of it); first frame ${f(T.firstFrameAt - T.dataAt)} ms after them; complete frame ${f(T.fullFrameAt - T.dataAt)} ms after them (frame ${f(T.fullRenderMs)} ms)`,
+    `  page thread: ${apply.length} deltas applied in ${f(apply.reduce((a, b) => a + b, 0))} ms (max ${f(Math.max(0, ...apply))} ms); ${during.length} tasks over 50 ms while loading, ${f(during.reduce((a, [, ms]) => a + ms, 0))} ms in all, longest ${f(during.reduce((a, [, ms]) => Math.max(a, ms), 0))} ms`,
+  ];
+}
+
+const servers: { url: string; close: () => void }[] = [];
+for (const s of sites) {
+  const { server, url } = await serveStatic(s.dir);
+  servers.push({ url, close: () => server.close() });
+}
+const browser = await chromium.launch({
+  executablePath: process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  process.stdout.write(`viewer on ${outDir} (${racks} racks, ${POLICY})\n`);
+  const rounds = Math.max(1, Number(args.values.rounds) || 1);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, s] of sites.entries()) {
+      const lines = await measure(browser, servers[i].url);
+      process.stdout.write([`${s.name}${rounds > 1 ? `, round ${r + 1}` : ''}:`, ...lines].join('\n') + '\n');
+    }
+  }
+} finally {
+  await browser.close();
+  for (const s of servers) s.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
