@@ -66,7 +66,7 @@ type S = {
   jobs: number;
   records: number[];
   applyMs: number[][];
-  timing: { dataAt: number; firstFrameAt: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; fullRenderMs: number };
+  timing: { loadingMax?: Record<string, number>; work?: [string, number, number][]; dataAt: number; firstFrameAt: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; fullRenderMs: number };
 };
 
 async function measure(browser: Browser, url: string): Promise<string[]> {
@@ -88,11 +88,14 @@ async function measure(browser: Browser, url: string): Promise<string[]> {
   const T = s.timing;
   const during = long.filter(([at]) => at >= T.dataAt - 1 && at <= T.fullFrameAt + 1);
   const apply = s.applyMs[0] ?? [];
+  // Page work until the complete frame was drawn (and the panels it scheduled), summed per kind.
+  const work: Record<string, number> = {};
+  for (const [k, at, ms] of T.work ?? []) if (at <= T.fullFrameAt + 1000) work[k] = (work[k] ?? 0) + ms;
   const f = (x: number) => x.toFixed(0);
   return [
     `  ${s.jobs.toLocaleString('en')} jobs, ${s.records[0].toLocaleString('en')} records; page load to complete frame: ${f(ready)} ms`,
     `  log read and folded in the worker ${f(T.fetchParseMs - T.dataAt)} ms after its first bytes (folding ${f(T.foldMs)} ms of it); first frame ${f(T.firstFrameAt - T.dataAt)} ms after them; complete frame ${f(T.fullFrameAt - T.dataAt)} ms after them (frame ${f(T.fullRenderMs)} ms)`,
-    `  page thread: ${apply.length} deltas applied in ${f(apply.reduce((a, b) => a + b, 0))} ms (max ${f(Math.max(0, ...apply))} ms); ${during.length} tasks over 50 ms while loading, ${f(during.reduce((a, [, ms]) => a + ms, 0))} ms in all, longest ${f(during.reduce((a, [, ms]) => Math.max(a, ms), 0))} ms`,
+    `  page thread: ${apply.length} deltas applied in ${f(apply.reduce((a, b) => a + b, 0))} ms (max ${f(Math.max(0, ...apply))} ms); ${during.length} tasks over 50 ms while loading, ${f(during.reduce((a, [, ms]) => a + ms, 0))} ms in all, longest ${f(during.reduce((a, [, ms]) => Math.max(a, ms), 0))} ms; page work while loading (ms), longest of each kind ${JSON.stringify(T.loadingMax ?? {})}, sum of each ${JSON.stringify(work)}`,
   ];
 }
 

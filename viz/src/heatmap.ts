@@ -9,7 +9,7 @@ import type { RunView as RunModel } from './run-view.ts';
  * allocated GPU share and of its stranded share (free milli-GPU on its partly used GPUs), each as
  * a fraction of the node's GPU capacity. Node outages are hatched grey. Means come from prefix
  * integrals of each node's step series, read in one walk per node along the ascending column
- * edges; the cells are rasterised into a pixel buffer per map (pixel-layer.ts), their colours
+ * edges, a run of columns with no change in it drawn as one cell; the cells are rasterised into a pixel buffer per map (pixel-layer.ts), their colours
  * from a precomputed ramp.
  */
 
@@ -105,6 +105,21 @@ export class Heatmap {
       let prevS = integral(edges[0], 'is', Ir.strand);
       for (let c = 0; c < cols; c++) {
         const a = edges[c];
+        // Columns c … e-1 with no change of the series in them share one value (the step's):
+        // one rect for the run, so that a node costs its changes in view, not the columns.
+        const e = Math.min(cols, lowerBound(edges, i + 1 < n ? Ir.t[i + 1] - 1e-9 : Infinity) - 1);
+        if (e > c) {
+          const fa = edges[cols] > edges[0] && i >= 0 ? Ir.alloc[i] / cap : 0;
+          const fs = edges[cols] > edges[0] && i >= 0 ? Ir.strand[i] / cap : 0;
+          if (fa > maxA) maxA = fa;
+          if (fs > maxS) maxS = fs;
+          if (fa > 0.001) la.rect(LEFT + c, y, e - c, this.rowH, BLUES[Math.round(Math.min(1, fa) * RAMP)]);
+          if (fs > 0.001) ls.rect(LEFT + c, y, e - c, this.rowH, ORANGES[Math.round(Math.min(1, fs) * RAMP)]);
+          prevA = integral(edges[e], 'ia', Ir.alloc);
+          prevS = integral(edges[e], 'is', Ir.strand);
+          c = e - 1;
+          continue;
+        }
         const b = edges[c + 1];
         while (i + 1 < n && Ir.t[i + 1] < b + 1e-9) i++;
         const curA = integral(b, 'ia', Ir.alloc);
