@@ -1,6 +1,7 @@
 import * as d3 from 'd3';
 import { esc, fmtT, lowerBound } from './format.ts';
 import { LEFT, RIGHT, sizeCanvas, timeScale, type Domain } from './layout.ts';
+import { columnMeans, integrals, type Integrals } from './heatmap-columns.ts';
 import { PixelLayer, rgbaOf } from './pixel-layer.ts';
 import type { RunView as RunModel } from './run-view.ts';
 
@@ -8,19 +9,10 @@ import type { RunView as RunModel } from './run-view.ts';
  * Node × time heatmaps of a run: per node (a row) and pixel column, the time-weighted mean of its
  * allocated GPU share and of its stranded share (free milli-GPU on its partly used GPUs), each as
  * a fraction of the node's GPU capacity. Node outages are hatched grey. Means come from prefix
- * integrals of each node's step series, read in one walk per node along the ascending column
- * edges, a run of columns with no change in it drawn as one cell; the cells are rasterised into a pixel buffer per map (pixel-layer.ts), their colours
+ * integrals of each node's step series (heatmap-columns.ts), a run of columns with no change in
+ * it drawn as one cell; the cells are rasterised into a pixel buffer per map (pixel-layer.ts), their colours
  * from a precomputed ramp.
  */
-
-interface Integrals {
-  t: Float64Array;
-  /** ∫ alloc dt and ∫ strand dt up to t[i], milli·ms. */
-  ia: Float64Array;
-  is: Float64Array;
-  alloc: Float64Array;
-  strand: Float64Array;
-}
 
 const ROWS_MAX_H = 220;
 /** Colour ramps as pixel values, RAMP + 1 steps from 0 to 1 of the share (d3's, from 15% up). */
@@ -60,17 +52,7 @@ export class Heatmap {
   private integrals(m: RunModel): Integrals[] {
     const c = this.cache.get(m);
     if (c && c.at === m.records.length) return c.v;
-    const v = m.nodeSeries.map((S) => {
-      const n = S.t.length;
-      const ia = new Float64Array(n);
-      const is = new Float64Array(n);
-      for (let i = 1; i < n; i++) {
-        const dt = S.t[i] - S.t[i - 1];
-        ia[i] = ia[i - 1] + S.alloc[i - 1] * dt;
-        is[i] = is[i - 1] + S.strand[i - 1] * dt;
-      }
-      return { t: S.t, ia, is, alloc: S.alloc, strand: S.strand };
-    });
+    const v = m.nodeSeries.map(integrals);
     this.cache.set(m, { at: m.records.length, v });
     return v;
   }
@@ -97,42 +79,12 @@ export class Heatmap {
     for (let r = 0; r < nodes; r++) {
       const cap = m.nodeCap[r] || 1;
       const y = r * this.rowH;
-      const Ir = I[r];
-      const n = Ir.t.length;
-      let i = lowerBound(Ir.t, edges[0] + 1e-9) - 1;
-      const integral = (t: number, which: 'ia' | 'is', val: Float64Array) => (i < 0 ? 0 : Ir[which][i] + val[i] * (t - Ir.t[i]));
-      let prevA = integral(edges[0], 'ia', Ir.alloc);
-      let prevS = integral(edges[0], 'is', Ir.strand);
-      for (let c = 0; c < cols; c++) {
-        const a = edges[c];
-        // Columns c … e-1 with no change of the series in them share one value (the step's):
-        // one rect for the run, so that a node costs its changes in view, not the columns.
-        const e = Math.min(cols, lowerBound(edges, i + 1 < n ? Ir.t[i + 1] - 1e-9 : Infinity) - 1);
-        if (e > c) {
-          const fa = edges[cols] > edges[0] && i >= 0 ? Ir.alloc[i] / cap : 0;
-          const fs = edges[cols] > edges[0] && i >= 0 ? Ir.strand[i] / cap : 0;
-          if (fa > maxA) maxA = fa;
-          if (fs > maxS) maxS = fs;
-          if (fa > 0.001) la.rect(LEFT + c, y, e - c, this.rowH, BLUES[Math.round(Math.min(1, fa) * RAMP)]);
-          if (fs > 0.001) ls.rect(LEFT + c, y, e - c, this.rowH, ORANGES[Math.round(Math.min(1, fs) * RAMP)]);
-          prevA = integral(edges[e], 'ia', Ir.alloc);
-          prevS = integral(edges[e], 'is', Ir.strand);
-          c = e - 1;
-          continue;
-        }
-        const b = edges[c + 1];
-        while (i + 1 < n && Ir.t[i + 1] < b + 1e-9) i++;
-        const curA = integral(b, 'ia', Ir.alloc);
-        const curS = integral(b, 'is', Ir.strand);
-        const fa = b > a ? (curA - prevA) / ((b - a) * cap) : 0;
-        const fs = b > a ? (curS - prevS) / ((b - a) * cap) : 0;
-        prevA = curA;
-        prevS = curS;
+      columnMeans(I[r], edges, cap, (c0, c1, fa, fs) => {
         if (fa > maxA) maxA = fa;
         if (fs > maxS) maxS = fs;
-        if (fa > 0.001) la.rect(LEFT + c, y, 1, this.rowH, BLUES[Math.round(Math.min(1, fa) * RAMP)]);
-        if (fs > 0.001) ls.rect(LEFT + c, y, 1, this.rowH, ORANGES[Math.round(Math.min(1, fs) * RAMP)]);
-      }
+        if (fa > 0.001) la.rect(LEFT + c0, y, c1 - c0, this.rowH, BLUES[Math.round(Math.min(1, fa) * RAMP)]);
+        if (fs > 0.001) ls.rect(LEFT + c0, y, c1 - c0, this.rowH, ORANGES[Math.round(Math.min(1, fs) * RAMP)]);
+      });
     }
     const draw = (canvas: HTMLCanvasElement, layer: PixelLayer, title: string) => {
       const ctx = sizeCanvas(canvas, width, H);
