@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunModel } from '../viz/src/run-model.ts';
-import type { RunView } from '../viz/src/run-view.ts';
+import { RunView } from '../viz/src/run-view.ts';
 import { DeltaEncoder, type Delta } from '../viz/src/wire.ts';
 import { vizPipeline } from './helpers/viz-pipeline.ts';
 import { smallRun, withHierarchy } from './viz-hierarchy-log.ts';
@@ -72,6 +72,22 @@ describe('viewer deltas: only what changed', () => {
     // No record since: nothing at all.
     const d4 = w.post([]);
     expect([parts(d4.lanes), parts(d4.nodeSeries), d4.jobs.idx.length]).toEqual([[], [], 0]);
+  });
+
+  it('the page keeps a delta’s columns as they came (no copy) and never writes into them', () => {
+    const w = worker();
+    const v = new RunView();
+    v.apply(w.post(lines(RUN, arrival(0, 'a'), arrival(0, 'b'), arrival(0, 'c'), admit(0, 'a'), admit(0, 'b'), admit(0, 'c'), start(10, 'a', 'n0', 0), start(10, 'b', 'n1', 0))));
+    // a and b end at 50: lanes 0 and 1 side by side in one packed column, kept as views of it.
+    const d2 = w.post(lines(finish(50, 'a'), finish(50, 'b')));
+    v.apply(d2);
+    expect(v.lanes[0].ends.buffer).toBe(d2.lanes.cols.ends.buffer);
+    expect(v.lanes[1].ends.buffer).toBe(d2.lanes.cols.ends.buffer);
+    // c starts on n0/0: lane 0 grows past its view, into a buffer of its own; lane 1 stays.
+    v.apply(w.post(lines(start(60, 'c', 'n0', 0))));
+    expect(Array.from(d2.lanes.cols.ends)).toEqual([50, 50]);
+    expect([Array.from(v.lanes[0].ends), Array.from(v.lanes[1].ends)]).toEqual([[50, Infinity], [50]]);
+    expect(v.lanes[0].ends.buffer).not.toBe(d2.lanes.cols.ends.buffer);
   });
 
   it('sends node outages when they changed, and keeps the page’s otherwise', () => {

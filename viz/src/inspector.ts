@@ -3,6 +3,8 @@ import type { RunView as RunModel } from './run-view.ts';
 
 const BEFORE = 6;
 const AFTER = 12;
+/** A record's raw line in its row's title is cut to this many characters (a big cluster's run record is megabytes). */
+const TITLE_CHARS = 4000;
 const DECISIONS = new Set(['start', 'reject', 'preempt', 'requeue', 'finish', 'cancel', 'route', 'bounce', 'steal']);
 
 function brief(line: string): { job: string; detail: string } {
@@ -18,6 +20,8 @@ function brief(line: string): { job: string; detail: string } {
     return { job: '', detail: line };
   }
 }
+
+const cut = (line: string) => (line.length > TITLE_CHARS ? `${line.slice(0, TITLE_CHARS)}… (${line.length.toLocaleString('en')} characters)` : line);
 
 /**
  * The event log around the selected moment: the records of the shown run (the current one
@@ -50,7 +54,7 @@ export function renderInspector(
     const r = recs.get(k);
     const b = brief(r.line);
     const cls = [k === i ? 'cur' : '', r.known ? '' : 'unknown', filter.searching && b.job && filter.match(b.job) ? 'hit' : ''].join(' ').trim();
-    html += `<tr class="${cls}" data-index="${k}"><td>${k + 1}</td><td>${fmtT(r.t)}</td><td>${esc(r.ev)}${r.note ? ` <small>(${esc(r.note)})</small>` : ''}</td><td>${esc(b.job)}</td><td class="raw" title="${esc(r.line)}">${esc(b.detail)}</td></tr>`;
+    html += `<tr class="${cls}" data-index="${k}"><td>${k + 1}</td><td>${fmtT(r.t)}</td><td>${esc(r.ev)}${r.note ? ` <small>(${esc(r.note)})</small>` : ''}</td><td>${esc(b.job)}</td><td class="raw" title="${esc(cut(r.line))}">${esc(b.detail)}</td></tr>`;
   }
   table.innerHTML = html + '</tbody>';
   const t = recs.t[i];

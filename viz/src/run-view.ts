@@ -43,18 +43,25 @@ export interface Row {
   lanes: number[];
 }
 
+/** Buffers `splice` allocated: only these are written in place (a delta's own are never written). */
+const owned = new WeakSet<ArrayBufferLike>();
+
 /**
- * `a` up to `from`, then `tail`: written into `a`'s buffer when it has room (its capacity doubles
- * when not), returned as a new view of the new length. A view that still holds the old array
- * keeps its old length and sees the entries from `from` on as they are now.
+ * `a` up to `from`, then `tail`: written into `a`'s buffer when `splice` allocated it and it has
+ * room (its capacity doubles when not), returned as a new view of the new length; `tail` itself
+ * when nothing of `a` is kept (from 0: a view of the delta's column, no copy; a later splice
+ * copies it out). A view that still holds the old array keeps its old length and sees the
+ * entries from `from` on as they are now.
  */
 function splice<T extends Float64Array | Uint32Array | Uint8Array>(a: T, from: number, tail: T): T {
+  if (from === 0) return tail;
   const n = from + tail.length;
-  const cap = a.byteOffset === 0 ? a.buffer.byteLength / a.BYTES_PER_ELEMENT : 0;
+  const cap = owned.has(a.buffer) ? a.buffer.byteLength / a.BYTES_PER_ELEMENT : 0;
   let out: T;
   if (n <= cap) out = new (a.constructor as new (b: ArrayBufferLike, at: number, n: number) => T)(a.buffer, 0, cap);
   else {
-    out = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length, 64));
+    out = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length, 4));
+    owned.add(out.buffer);
     out.set(a.subarray(0, from));
   }
   out.set(tail, from);
