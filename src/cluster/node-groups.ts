@@ -1,3 +1,4 @@
+import { insertSorted, removeSorted } from './sorted-ids.ts';
 import type { Demand, NodeView } from './types.ts';
 
 /**
@@ -92,49 +93,6 @@ export function mix(h: number, v: number): number {
   h = Math.imul(h ^ lo, 0x9e3779b1);
   h = Math.imul(h ^ hi, 0x85ebca6b);
   return h ^ (h >>> 15);
-}
-
-/**
- * The first position in `a`, ascending by `key` (node index → sort key; the identity when
- * absent), whose key is not below `v`'s.
- */
-function lowerBound(a: readonly number[], v: number, key: Int32Array | undefined): number {
-  let lo = 0;
-  let hi = a.length;
-  if (key === undefined) {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  const k = key[v];
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (key[a[mid]] < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Inserts `v` into `a`, ascending by `key`. */
-function insertSorted(a: number[], v: number, key: Int32Array | undefined): void {
-  const at = lowerBound(a, v, key);
-  if (at === a.length) a.push(v);
-  else a.splice(at, 0, v);
-}
-
-/**
- * Removes `v` from `a`, ascending by `key`. The first member is the one first-fit and best-fit
- * take: `shift` drops it without moving the rest (V8 trims the array's start).
- */
-function removeSorted(a: number[], v: number, key: Int32Array | undefined): void {
-  const at = lowerBound(a, v, key);
-  if (a[at] !== v) throw new Error(`node ${v} missing from its group`); // an index bug, never input
-  if (at === 0) a.shift();
-  else if (at === a.length - 1) a.pop();
-  else a.splice(at, 1);
 }
 
 /**
@@ -392,33 +350,4 @@ export class NodeGroupIndex {
     }
     this.chain[g] = -1;
   }
-}
-
-/**
- * The `n`-th smallest (0-based) node index in the union of disjoint ascending lists, without
- * merging them: binary search on the index, counting with a binary search in each list.
- * O(lists · log² nodes). Used for a uniform draw among tied nodes in index order.
- */
-export function nthOfUnion(lists: readonly (readonly number[])[], n: number, nodeCount: number): number {
-  let lo = 0;
-  let hi = nodeCount - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    let c = 0;
-    for (const l of lists) c += countAtMost(l, mid);
-    if (c > n) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-function countAtMost(a: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

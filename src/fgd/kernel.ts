@@ -1,5 +1,6 @@
 import { fits, gpuUsable, migGrant, migStarts, modelAllowed } from '../cluster/fit.ts';
-import { nthOfUnion, type NodeGroups } from '../cluster/node-groups.ts';
+import type { NodeGroups } from '../cluster/node-groups.ts';
+import { nthOfUnion } from '../cluster/sorted-ids.ts';
 import type { ClusterView, NodeView } from '../cluster/types.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { JobView } from '../jobs/job.ts';
