@@ -61,7 +61,11 @@ export async function bundle(entry, name) {
   }
   for (const old of readdirSync(dir)) {
     const p = join(dir, old);
-    if (p !== file && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { force: true });
+    try {
+      if (p !== file && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { force: true });
+    } catch {
+      // Removed meanwhile by another builder: nothing to do.
+    }
   }
   return { file, built: true, ms: performance.now() - t0 };
 }

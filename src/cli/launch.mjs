@@ -4,7 +4,8 @@
 // first run after an edit takes about half a second more). The CLI sees GPULAB_BUNDLED=1; one
 // that needs the TypeScript sources (a scenario's `plugins`: user policy modules import gpulab's
 // sources, which must be the same modules as the CLI's) runs itself again under tsx. Without
-// esbuild (no dev dependencies) the CLI runs under tsx at once.
+// esbuild (no dev dependencies), or with GPULAB_BUNDLED=0 in the environment, the CLI runs under
+// tsx at once.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
