@@ -240,6 +240,15 @@ export class LiveExecutor implements Executor, WorkerHost {
     await Promise.all(this.pool.workers().map((w) => w.ready));
   }
 
+  /** Workers waiting in the warm pool: those that have said ready, and those still starting. */
+  get warmWorkers(): { ready: number; starting: number } {
+    let ready = 0;
+    let starting = 0;
+    for (const w of this.pool.workers()) if (w.lastHeard >= 0) ready++;
+    else starting++;
+    return { ready, starting };
+  }
+
   /** Number of workers currently waiting in the warm pool. */
   get warmCount(): number {
     return this.pool.size;

@@ -104,8 +104,14 @@ export const ServiceConfigSchema = z
         /** cgroup v2 io.max per job and session on each disk, MiB/s (where the io controller exists). */
         ioReadMiBps: posInt.max(1 << 20).default(256),
         ioWriteMiBps: posInt.max(1 << 20).default(256),
+        /**
+         * Batch jobs' warm workers kept per kind (`tensor`: TensorFlow.js loaded and its backend
+         * picked; `plain`: commands and sleeps), started with the service and refilled after each
+         * start: a job that finds one ready starts in milliseconds, not the worker's start-up.
+         */
+        warmPool: z.strictObject({ tensor: z.number().int().nonnegative().max(64).default(0), plain: z.number().int().nonnegative().max(64).default(0) }).default({ tensor: 0, plain: 0 }),
       })
-      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, heartbeatMs: 1000, staleAfterBeats: 30, minMemoryMiB: 384, backends: [...BACKENDS], workdirQuotaMiB: 1024, ioReadMiBps: 256, ioWriteMiBps: 256 }),
+      .default({ mode: 'auto', timeoutSec: 300, maxTimeoutSec: 3600, graceMs: 2000, outputLimitBytes: 1 << 20, outputCaptureBytes: 64 * 1024, pidsMax: 128, heartbeatMs: 1000, staleAfterBeats: 30, minMemoryMiB: 384, backends: [...BACKENDS], workdirQuotaMiB: 1024, ioReadMiBps: 256, ioWriteMiBps: 256, warmPool: { tensor: 0, plain: 0 } }),
     /**
      * Child jobs (child-jobs.ts): every command job gets GPULAB_TOKEN and GPULAB_API (the API's unix
      * socket, reachable from inside the sandbox) and may submit children up to `maxDepth` levels

@@ -102,7 +102,10 @@ export class JobService {
         )
       : undefined;
     this.tail = new OutputTail(c.admission.maxEventStreams);
-    this.metrics = new ServiceMetrics(() => this.driver?.core);
+    this.metrics = new ServiceMetrics(
+      () => this.driver?.core,
+      () => this.driver?.executor.warmWorkers,
+    );
     this.projection = new EventProjection({
       epoch: this.epoch,
       now: this.now,
@@ -178,6 +181,7 @@ export class JobService {
       holds: this.holds,
     });
     this.driver = driver;
+    await driver.executor.warmUp(); // the configured warm workers (sandbox.warmPool), ready
     this.driver.begin();
     const paused = this.store.meta('paused');
     if (paused !== undefined) this.admission.paused = paused;

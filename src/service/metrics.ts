@@ -13,7 +13,7 @@ export class ServiceMetrics {
   private readonly recoveredJobs: Counter<'action'>;
   private readonly restarts: Counter<'reason'>;
 
-  constructor(core: () => SchedulerCore | undefined) {
+  constructor(core: () => SchedulerCore | undefined, warm: () => { readonly ready: number; readonly starting: number } | undefined = () => undefined) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'gpulab_' });
     new Gauge({
@@ -48,6 +48,17 @@ export class ServiceMetrics {
         if (!c) return this.set(0);
         const v = c.schedulerView.cluster;
         this.set(v.gpuCapacity === 0 ? 0 : v.gpuAllocated / v.gpuCapacity);
+      },
+    });
+    new Gauge({
+      name: 'gpulab_warm_workers',
+      help: 'Batch-job workers waiting in the warm pool (sandbox.warmPool), by state (ready, starting)',
+      labelNames: ['state'],
+      registers: [r],
+      collect() {
+        const w = warm() ?? { ready: 0, starting: 0 };
+        this.set({ state: 'ready' }, w.ready);
+        this.set({ state: 'starting' }, w.starting);
       },
     });
     this.admissions = new Counter({ name: 'gpulab_admissions_total', help: 'Submissions by result (accepted, refused) and reason', labelNames: ['result', 'reason'], registers: [r] });

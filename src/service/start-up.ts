@@ -85,6 +85,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
         pidsMax: c.sandbox.pidsMax,
         minMemoryMiB: c.sandbox.minMemoryMiB,
         backends: c.sandbox.backends,
+        warmPool: c.sandbox.warmPool,
         jobRoot,
         logger: log,
       }, hooks.holds, (i) => nodes[i].id),
