@@ -1,4 +1,5 @@
 import type { Job, JobView } from '../jobs/job.ts';
+import { JobShape, shapeHash } from './job-shape.ts';
 import type { SchedulerView } from './policy.ts';
 
 /**
@@ -8,28 +9,11 @@ import type { SchedulerView } from './policy.ts';
 export const queueOrder = (view: SchedulerView): readonly JobView[] => view.queue;
 
 /**
- * Jobs with equal shapes are interchangeable for placement feasibility: equal CPU, memory, GPU
- * count, milli, allowed models (none and an empty list alike) and MIG profile.
- */
-function modelsKey(j: Job): string {
-  return j.models ? j.models.join('|') : '';
-}
-
-/** A 32-bit hash of a job's numeric shape (models and MIG profile are compared, not hashed). */
-function shapeHash(j: Job): number {
-  let h = Math.imul(j.cpu | 0, 0x9e3779b1) ^ (j.cpu / 4294967296);
-  h = Math.imul(h ^ (j.memory | 0), 0x85ebca6b) ^ (j.memory / 4294967296);
-  h = Math.imul(h ^ j.gpus, 0xc2b2ae35);
-  h = Math.imul(h ^ j.milli, 0x27d4eb2f);
-  return h ^ (h >>> 15);
-}
-
-/**
  * The queued jobs of one shape in queue order, as entries (job, ticket). An entry is live while
  * its job is queued under that ticket; a job that leaves the queue leaves a dead entry behind,
  * skipped at the head and dropped when dead entries outnumber live ones.
  */
-export class ShapeList {
+export class ShapeList extends JobShape {
   jobs: Job[] = [];
   tickets: number[] = [];
   head = 0;
@@ -38,33 +22,16 @@ export class ShapeList {
   /** The next list whose shape has the same hash. */
   next: ShapeList | undefined = undefined;
   private keyText: string | undefined = undefined;
-  readonly cpu: number;
-  readonly memory: number;
-  readonly gpus: number;
-  readonly milli: number;
-  readonly models: string;
-  readonly mig: string | undefined;
   constructor(
     j: Job,
     readonly hash: number,
   ) {
-    this.cpu = j.cpu;
-    this.memory = j.memory;
-    this.gpus = j.gpus;
-    this.milli = j.milli;
-    this.models = modelsKey(j);
-    this.mig = j.mig;
+    super(j);
   }
 
   /** The shape as text (built on first use): equal for equal shapes. */
   get key(): string {
     return (this.keyText ??= `${this.cpu}/${this.memory}/${this.gpus}/${this.milli}/${this.models}${this.mig ? `/${this.mig}` : ''}`);
-  }
-
-  /** Whether `j` has this list's shape. */
-  holds(j: Job): boolean {
-    if (j.cpu !== this.cpu || j.memory !== this.memory || j.gpus !== this.gpus || j.milli !== this.milli || j.mig !== this.mig) return false;
-    return !j.models || j.models.length === 0 ? this.models === '' : modelsKey(j) === this.models;
   }
 }
 
