@@ -102,6 +102,24 @@ export interface Delta {
   fairness?: FairnessReport & { migFragPct?: number };
 }
 
+/**
+ * The `Packed` index of the entities in `dirty` (ascending; the set is cleared): entity `i`'s part
+ * runs from `fromOf(i)` to `lenOf(i)`; `n` is the parts' total length.
+ */
+function packDirty(dirty: Set<number>, fromOf: (i: number) => number, lenOf: (i: number) => number): { dirty: number[]; from: Uint32Array; count: Uint32Array; n: number } {
+  const ix = [...dirty].sort((a, b) => a - b);
+  dirty.clear();
+  const from = new Uint32Array(ix.length);
+  const count = new Uint32Array(ix.length);
+  let n = 0;
+  ix.forEach((i, k) => {
+    from[k] = fromOf(i);
+    count[k] = lenOf(i) - from[k];
+    n += count[k];
+  });
+  return { dirty: ix, from, count, n };
+}
+
 /** Worker side: remembers what was sent from one RunModel and encodes what changed since. */
 export class DeltaEncoder {
   private readonly codes = new Map<string, number>();
@@ -148,19 +166,16 @@ export class DeltaEncoder {
   /** The lanes changed since the last post, each from the oldest segment open at it (or its first). */
   private lanes(keep: <T extends ArrayBufferView>(a: T) => T): LanesDelta {
     const m = this.m;
-    const dirty = [...m.dirtyLanes].sort((a, b) => a - b);
-    m.dirtyLanes.clear();
-    const from = new Uint32Array(dirty.length);
-    const count = new Uint32Array(dirty.length);
+    const { dirty, from, count, n } = packDirty(
+      m.dirtyLanes,
+      (i) => (i < this.lanesSeen ? this.laneFrom[i] : 0),
+      (i) => m.lanes[i].starts.length,
+    );
     const meta: [number, LaneMeta][] = [];
-    let n = 0;
-    dirty.forEach((i, k) => {
+    for (const i of dirty) {
       const L = m.lanes[i];
-      from[k] = i < this.lanesSeen ? this.laneFrom[i] : 0;
-      count[k] = L.starts.length - from[k];
-      n += count[k];
       if (i >= this.lanesSeen) meta.push([i, { key: L.key, node: L.node, nodeIx: L.nodeIx, gpu: L.gpu, slot: L.slot, instance: L.instance, row: L.row }]);
-    });
+    }
     const cols: LaneColumns = { starts: new Float64Array(n), ends: new Float64Array(n), jobs: new Uint32Array(n), off: new Float64Array(n), milli: new Float64Array(n), endKind: new Uint8Array(n) };
     let at = 0;
     dirty.forEach((i, k) => {
@@ -186,16 +201,11 @@ export class DeltaEncoder {
   /** The nodes whose series changed since the last post, each from the last point sent (updated in place when at the same time). */
   private nodes(keep: <T extends ArrayBufferView>(a: T) => T): NodesDelta {
     const m = this.m;
-    const dirty = [...m.dirtyNodes].sort((a, b) => a - b);
-    m.dirtyNodes.clear();
-    const from = new Uint32Array(dirty.length);
-    const count = new Uint32Array(dirty.length);
-    let n = 0;
-    dirty.forEach((i, k) => {
-      from[k] = Math.max(0, (this.nodeLen[i] ?? 0) - 1);
-      count[k] = m.nodeSeries[i].t.length - from[k];
-      n += count[k];
-    });
+    const { dirty, from, count, n } = packDirty(
+      m.dirtyNodes,
+      (i) => Math.max(0, (this.nodeLen[i] ?? 0) - 1),
+      (i) => m.nodeSeries[i].t.length,
+    );
     const [t, alloc, strand] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
     let at = 0;
     dirty.forEach((i, k) => {
