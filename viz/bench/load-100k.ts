@@ -1,10 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildSite } from '../server/build-site.ts';
-import { serveStatic } from '../server/static-server.ts';
+import { benchSites, measureRounds } from './sites.ts';
 
 /**
  * Measures the viewer on a 100,000-job run in headless Chromium: load (fetch + fold of
@@ -27,16 +25,7 @@ if (!existsSync(join(outDir, 'summary.json'))) {
   const { runScenario } = await import('../../src/scenario/run.ts');
   await runScenario(loadScenario(FIXTURE), { file: FIXTURE, out: outDir });
 }
-const tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-bench-'));
-const sites: { name: string; dir: string }[] = [];
-if (args.values.baseline) {
-  const base = resolve(args.values.baseline);
-  const { buildSite: buildBase } = (await import(join(base, 'viz/server/build-site.ts'))) as { buildSite: typeof buildSite };
-  await buildBase(outDir, join(tmp, 'baseline'), { quiet: true });
-  sites.push({ name: `baseline (${base})`, dir: join(tmp, 'baseline') });
-}
-await buildSite(outDir, join(tmp, 'current'), { quiet: true });
-sites.push({ name: 'this checkout', dir: join(tmp, 'current') });
+const { sites, tmp } = await benchSites(outDir, args.values.baseline);
 
 type Timing = { loadingMax?: Record<string, number>; dataAt: number; firstFrameAt: number; firstFrameRecords: number; fetchParseMs: number; fullFrameAt: number; foldMs: number; firstRenderMs: number; fullRenderMs: number; lastRenderMs: number; parts: Record<string, number> };
 type S = { applyMs: number[][]; applyAt?: number[][]; jobs: number; records: number[]; stats: { bars: number; painted: number; merged: number; ms: number; lanes: number }; timing: Timing };
@@ -150,26 +139,5 @@ async function resize(page: Page, width: number): Promise<{ width: number; doneM
   };
 }
 
-const servers: { url: string; close: () => void }[] = [];
-for (const s of sites) {
-  const { server, url } = await serveStatic(s.dir);
-  servers.push({ url, close: () => server.close() });
-}
-const browser = await chromium.launch({
-  executablePath: process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  process.stdout.write(`viewer on ${outDir}\n`);
-  const rounds = Math.max(1, Number(args.values.rounds) || 1);
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, s] of sites.entries()) {
-      const lines = await measure(browser, servers[i].url, r === rounds - 1 && i === sites.length - 1);
-      process.stdout.write([`${s.name}${rounds > 1 ? `, round ${r + 1}` : ''}:`, ...lines].join('\n') + '\n');
-    }
-  }
-} finally {
-  await browser.close();
-  for (const s of servers) s.close();
-  rmSync(tmp, { recursive: true, force: true });
-}
+process.stdout.write(`viewer on ${outDir}\n`);
+await measureRounds(sites, tmp, Math.max(1, Number(args.values.rounds) || 1), measure);

@@ -1,10 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
-import { buildSite } from '../server/build-site.ts';
-import { serveStatic } from '../server/static-server.ts';
+import { benchSites, measureRounds } from './sites.ts';
 
 /**
  * Measures how long the viewer takes to load a many-node hierarchy log in headless Chromium:
@@ -51,16 +49,7 @@ if (!existsSync(join(outDir, 'summary.json'))) {
   await runScenario(scn, { file: SCENARIO, out: outDir });
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-hier-'));
-const sites: { name: string; dir: string }[] = [];
-if (args.values.baseline) {
-  const base = resolve(args.values.baseline);
-  const { buildSite: buildBase } = (await import(join(base, 'viz/server/build-site.ts'))) as { buildSite: typeof buildSite };
-  await buildBase(outDir, join(tmp, 'baseline'), { quiet: true });
-  sites.push({ name: `baseline (${base})`, dir: join(tmp, 'baseline') });
-}
-await buildSite(outDir, join(tmp, 'current'), { quiet: true });
-sites.push({ name: 'this checkout', dir: join(tmp, 'current') });
+const { sites, tmp } = await benchSites(outDir, args.values.baseline);
 
 type S = {
   jobs: number;
@@ -99,26 +88,5 @@ async function measure(browser: Browser, url: string): Promise<string[]> {
   ];
 }
 
-const servers: { url: string; close: () => void }[] = [];
-for (const s of sites) {
-  const { server, url } = await serveStatic(s.dir);
-  servers.push({ url, close: () => server.close() });
-}
-const browser = await chromium.launch({
-  executablePath: process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  process.stdout.write(`viewer on ${outDir} (${racks} racks, ${POLICY})\n`);
-  const rounds = Math.max(1, Number(args.values.rounds) || 1);
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, s] of sites.entries()) {
-      const lines = await measure(browser, servers[i].url);
-      process.stdout.write([`${s.name}${rounds > 1 ? `, round ${r + 1}` : ''}:`, ...lines].join('\n') + '\n');
-    }
-  }
-} finally {
-  await browser.close();
-  for (const s of servers) s.close();
-  rmSync(tmp, { recursive: true, force: true });
-}
+process.stdout.write(`viewer on ${outDir} (${racks} racks, ${POLICY})\n`);
+await measureRounds(sites, tmp, Math.max(1, Number(args.values.rounds) || 1), (browser, url) => measure(browser, url));
