@@ -1,5 +1,6 @@
 // Plain JavaScript (not TypeScript) so that the CLI launcher (src/cli/launch.mjs) can use it
 // before any TypeScript loader runs; types in build.d.mts.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -23,6 +24,15 @@ export function sourceHash(esbuildVersion, entry) {
   const files = [...sourceFiles(join(ROOT, 'src'), []), ...sourceFiles(join(ROOT, 'policies'), [])].sort();
   for (const f of files) h.update(`${relative(ROOT, f)}\n`).update(readFileSync(f)).update('\n');
   return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Runs CLI `name` (src/cli/<name>.ts) from its TypeScript sources under tsx, in a child process
+ * sharing this one's terminal, with `args`; returns its exit code. Sets GPULAB_BUNDLED=0.
+ */
+export function runSourceCli(name, args) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', `${name}.ts`), ...args], { stdio: 'inherit', env: { ...process.env, GPULAB_BUNDLED: '0' } });
+  return r.status ?? 1;
 }
 
 /**

@@ -6,10 +6,9 @@
 // sources, which must be the same modules as the CLI's) runs itself again under tsx. Without
 // esbuild (no dev dependencies), or with GPULAB_BUNDLED=0 in the environment, the CLI runs under
 // tsx at once.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, ROOT } from '../bundle/build.mjs';
+import { bundle, ROOT, runSourceCli } from '../bundle/build.mjs';
 
 const name = process.argv[2];
 if (!name || !/^[a-z-]+$/.test(name)) {
@@ -24,10 +23,7 @@ try {
 } catch {
   file = undefined;
 }
-if (file === undefined || process.env.GPULAB_BUNDLED === '0') {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
-}
+if (file === undefined || process.env.GPULAB_BUNDLED === '0') process.exit(runSourceCli(name, args));
 process.setSourceMapsEnabled(true);
 process.env.GPULAB_BUNDLED = '1';
 process.argv.splice(2, 1); // the CLI reads its own arguments from argv[2] on

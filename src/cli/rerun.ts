@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../trace/resolve.ts';
+import { runSourceCli } from '../bundle/build.mjs';
 
 /** Whether this CLI runs from the prebuilt bundle (src/cli/launch.mjs). */
 export const bundled = (): boolean => process.env.GPULAB_BUNDLED === '1';
@@ -11,7 +9,5 @@ export const bundled = (): boolean => process.env.GPULAB_BUNDLED === '1';
  * sources, whose registry must be the CLI's).
  */
 export function rerunUnderTsx(name: string): number {
-  const entry = join(REPO_ROOT, 'src', 'cli', `${name}.ts`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, GPULAB_BUNDLED: '0' } });
-  return r.status ?? 1;
+  return runSourceCli(name, process.argv.slice(2));
 }
