@@ -47,7 +47,7 @@ policy: { queue: fifo, placement: best-fit }
 tenants: [{ name: vision, weight: 1 }, { name: nlp, weight: 1 }]
 admission: { maxQueue: 100 }
 attestation: { required: false }
-sandbox: { timeoutSec: 120, graceMs: 1000, minMemoryMiB: 384, backends: [wasm, cpu] }
+sandbox: { timeoutSec: 120, graceMs: 1000, minMemoryMiB: 384, backends: [wasm, cpu], warmPool: { tensor: 2, plain: 1 } }
 EOF
   config=config/serve-gpu-check.yaml
 else
@@ -71,10 +71,12 @@ for _ in $(seq 1 300); do grep -q '^listening on ' "$res/serve.stdout" 2>/dev/nu
 url=$(sed -n 's/^listening on //p' "$res/serve.stdout" | head -1)
 echo "service at ${url:-?} (pid $pid)"
 if [ -n "$url" ]; then
-  timeout 150 node scripts/gpu-serve-check.mjs "$url" "$res/service" $([ $cpu = 1 ] && echo --cpu); echo "exit $?"
+  timeout 210 node scripts/gpu-serve-check.mjs "$url" "$res/service" $([ $cpu = 1 ] && echo --cpu); echo "exit $?"
 fi
 kill -TERM $pid; wait $pid; echo "serve exit $?"
 grep -E '"(gpu|detect|sandbox|isolation)' "$res/serve.log" | head -20
+# Each service job's start: warm or cold, and decision → worker running (ms).
+node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n")) { if (!l.includes("\"finished\"")) continue; const r = JSON.parse(l); console.log(`start ${r.job}: ${r.warm ? "warm" : "cold"} ${r.startMs} ms, run ${r.runMs} ms, ${r.outcome}`); }' "$res/serve.log"
 cp -r "$state/runs" "$res/service/" 2>/dev/null
 
 step "pack"

@@ -1,4 +1,5 @@
-// Submits a few tensor jobs to a running `gpulab serve` over HTTP, waits for them to end and saves
+// Submits a few tensor jobs to a running `gpulab serve` over HTTP (six at once, then four one at a
+// time, each once the warm pool is refilled), waits for them to end and saves
 // what the service says about them: each job's JSON, runs and output, /metrics and the event log.
 // Plain Node.js (fetch), no dependencies, so it runs on the GPU box beside the bundle
 // (scripts/gpu-run.sh). Usage: node scripts/gpu-serve-check.mjs BASE_URL OUT_DIR [--cpu]
@@ -67,6 +68,26 @@ while (jobs.size < submitted.length) {
     }
   }
   await new Promise((ok) => setTimeout(ok, 250));
+}
+// One job at a time, each after the warm pool is full again (the /metrics gauge): the start
+// latency a job sees when it finds a ready worker, pinned to the GPU it was placed on.
+const gauge = async () => Number(/^gpulab_warm_workers\{state="starting"\} (\d+)$/m.exec((await call('/metrics')).body)?.[1] ?? -1);
+for (let i = 0; i < 4; i++) {
+  for (let k = 0; k < 600 && (await gauge()) !== 0; k++) await new Promise((ok) => setTimeout(ok, 100));
+  const j = { tenant: 'vision', gpus: 1, milli: 1000, work: { kind: 'matmul', n: cpu ? 128 : 2048, gflop: cpu ? 0.2 : 500 } };
+  const r = await call('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...j, cpuMilli: 2000, memoryMiB: 4096, idempotencyKey: `gpu-check-serial-${i}` }) });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`serial submission ${i} refused: ${JSON.stringify(r.body)}`);
+  submitted.push({ at: Date.now() - t0, id: r.body.id, request: j });
+  for (;;) {
+    if (Date.now() - t0 > 200_000) throw new Error(`serial job ${r.body.id} still running after 200 s`);
+    const g = await call(`/v1/jobs/${r.body.id}`);
+    if (ENDED.has(g.body?.state)) {
+      jobs.set(r.body.id, g.body);
+      console.log(`serial job ${r.body.id} ${g.body.state} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      break;
+    }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
 }
 const report = [];
 for (const s of submitted) {

@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { WarmPool } from '../src/live/warm-pool.ts';
+import type { Placement } from '../src/cluster/types.ts';
+import type { JobOutput } from '../src/live/live-executor.ts';
+import type { WorkSpec } from '../src/live/work-spec.ts';
+import { mostGpus, poolKey, WarmPool, warmPins } from '../src/live/warm-pool.ts';
 import type { Worker } from '../src/live/worker-process.ts';
-import { harness, liveJob } from './live-helpers.ts';
+import { harness, liveJob, type Completion } from './live-helpers.ts';
 
 /** A stand-in with the fields the pool reads (exit state, readiness). */
 const fake = (name: string, ready: boolean, exited = false) => ({ name, lastHeard: ready ? 1 : -1, exitCode: exited ? 0 : null, exitSignal: null }) as unknown as Worker & { name: string };
@@ -14,6 +17,22 @@ describe('warm pool', () => {
     const names = () => (p.take('tensor|') as (Worker & { name: string }) | undefined)?.name;
     expect([names(), names(), names(), names()]).toEqual(['b', 'd', 'a', undefined]);
     expect(p.take('other|')).toBeUndefined();
+  });
+});
+
+describe('warm pool keys and start-up pinnings', () => {
+  it('keys tensor workers by their GPU pinning and plain ones by kind alone', () => {
+    expect(poolKey('tensor', { CUDA_VISIBLE_DEVICES: '1', GPULAB_GPU_MILLI: '500' })).toBe('tensor|1');
+    expect(poolKey('tensor', {})).toBe('tensor|');
+    expect(poolKey('plain', { CUDA_VISIBLE_DEVICES: '1' })).toBe(poolKey('plain', {}));
+  });
+
+  it('pins the start-up tensor pool to each GPU index of the largest node; plain and GPU-less pools are unpinned', () => {
+    const nodes = [{ gpus: [1, 2] }, { gpus: [1, 2, 3] }, { gpus: [] }];
+    expect(mostGpus(nodes)).toBe(3);
+    expect(warmPins('tensor', mostGpus(nodes))).toEqual([{ CUDA_VISIBLE_DEVICES: '0' }, { CUDA_VISIBLE_DEVICES: '1' }, { CUDA_VISIBLE_DEVICES: '2' }]);
+    expect(warmPins('tensor', 0)).toEqual([{}]);
+    expect(warmPins('plain', 3)).toEqual([{}]);
   });
 });
 
@@ -37,5 +56,36 @@ describe('live executor: the warm label', () => {
     expect((await h.run(job('c'))).outcome).toBe('succeeded');
     const warm = Object.fromEntries(h.x.measures.map((m) => [m.jobId, m.warm]));
     expect(warm).toEqual({ a: false, b: false, c: true });
+  }, 60_000);
+});
+
+// Real worker processes: the start-up pool of a box with GPUs serves a one-GPU job on each GPU warm.
+describe('live executor: the start-up pool on nodes with GPUs', () => {
+  let h: Awaited<ReturnType<typeof harness>>;
+  const outputs = new Map<string, JobOutput>();
+  afterAll(async () => {
+    await h.x.shutdown();
+  });
+
+  it('has tensor workers pinned to each GPU and plain ones that take the job\'s pinning', async () => {
+    h = await harness({ warmPool: { tensor: 1, plain: 1 }, warmGpus: 2, onOutput: (o) => outputs.set(o.jobId, o) });
+    await h.x.warmUp();
+    // Two pinned tensor workers (GPUs 0 and 1) and one plain one, all ready.
+    expect(h.x.warmWorkers).toEqual({ ready: 3, starting: 0 });
+    const on = (gpu: number) => ({ node: 0, gpus: [{ gpu, milli: 1000 }] });
+    const start = (id: string, work: WorkSpec, placement: Placement): Promise<Completion> => {
+      const j = liveJob(id, work);
+      h.x.start(j, placement);
+      return h.completion(id);
+    };
+    const tensor: WorkSpec = { kind: 'matmul', n: 16, gflop: 0.0001 };
+    const show: WorkSpec = { kind: 'command', argv: [process.execPath, '-e', 'console.log("pin=" + (process.env.CUDA_VISIBLE_DEVICES ?? "none"))'] };
+    const done = await Promise.all([start('on-1', tensor, on(1)), start('no-gpu', tensor, { node: 0, gpus: [] }), start('cmd-on-0', show, on(0))]);
+    expect(done.map((c) => c.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const m = Object.fromEntries(h.x.measures.map((x) => [x.jobId, { warm: x.warm, gpuEnv: x.gpuEnv }]));
+    // The tensor job on GPU 1 took GPU 1's worker; a job without a GPU has no pool at start-up.
+    expect(m).toEqual({ 'on-1': { warm: true, gpuEnv: '1' }, 'no-gpu': { warm: false, gpuEnv: '' }, 'cmd-on-0': { warm: true, gpuEnv: '0' } });
+    // The unpinned plain worker ran its command pinned to the job's GPU.
+    expect(outputs.get('cmd-on-0')!.stdout.text).toContain('pin=0');
   }, 60_000);
 });

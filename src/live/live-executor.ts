@@ -12,7 +12,7 @@ import { PROTOCOL_VERSION, type WorkerMessage } from './protocol.ts';
 import { pidsWithMarker } from './proc-scan.ts';
 import type { SandboxLayers } from './sandbox.ts';
 import { applyNetworkPolicy } from './sandbox-network.ts';
-import { poolKey, WarmPool } from './warm-pool.ts';
+import { poolKey, pooledEnv, WarmPool, warmPins } from './warm-pool.ts';
 import { Worker, type Assigned, type WorkerHost } from './worker-process.ts';
 import { workerKindOf, type BackendName, type WorkerKind, type WorkSpec } from './work-spec.ts';
 import { after } from './long-timer.ts';
@@ -35,7 +35,13 @@ export interface LiveExecutorOptions {
   readonly pidsMax: number;
   readonly minMemoryMiB: number;
   readonly backends: readonly BackendName[];
+  /**
+   * Warm workers per pool (src/live/warm-pool.ts): plain ones in one pool; tensor ones per GPU
+   * pinning, so that the start-up pool has `tensor` workers for each GPU index below `warmGpus`.
+   */
   readonly warmPool?: Partial<Record<WorkerKind, number>>;
+  /** The most GPUs any node has (absent or 0: the start-up tensor pool is unpinned). */
+  readonly warmGpus?: number;
   /** Parent of the per-job working directories (default: a fresh dir under the OS tmp dir). */
   readonly jobRoot?: string;
   /** Variables copied from the executor's environment into the scrubbed one (default PASS_ENV). */
@@ -121,12 +127,15 @@ export class LiveExecutor implements Executor, WorkerHost {
     }
   }
 
-  /** Pre-starts the configured warm workers (no GPU pinning) and waits until they are ready. */
+  /**
+   * Pre-starts the configured warm workers and waits until they are ready: `plain` ones, and
+   * `tensor` ones for each GPU index below `warmGpus` (or unpinned on nodes without GPUs).
+   */
   async warmUp(): Promise<void> {
     const wp = this.options.warmPool ?? {};
     const ready: Promise<unknown>[] = [];
     for (const kind of ['tensor', 'plain'] as const) {
-      for (let i = 0; i < (wp[kind] ?? 0); i++) ready.push(this.addWarm(kind, {}).ready);
+      for (const pin of warmPins(kind, this.options.warmGpus ?? 0)) for (let i = 0; i < (wp[kind] ?? 0); i++) ready.push(this.addWarm(kind, pin).ready);
     }
     await Promise.all(ready);
   }
@@ -301,7 +310,7 @@ export class LiveExecutor implements Executor, WorkerHost {
 
   private addWarm(kind: WorkerKind, gpuEnv: Record<string, string>): Worker {
     const key = poolKey(kind, gpuEnv);
-    const w = this.spawn(kind, key, gpuEnv);
+    const w = this.spawn(kind, key, pooledEnv(kind, gpuEnv));
     this.pool.add(key, w);
     return w;
   }
@@ -331,7 +340,7 @@ export class LiveExecutor implements Executor, WorkerHost {
     if (this.options.keepMeasures ?? true) this.measures.push(m);
     this.options.onMeasure?.(m);
     this.options.onOutput?.({ jobId: a.job.id, attempt: a.attempt, exitCode: m.exitCode, stdout: w.stdout.result(), stderr: w.stderr.result() });
-    this.options.logger?.log(outcome === 'succeeded' || outcome === 'stopped' ? 'info' : 'warn', 'finished', { job: a.job.id, outcome, reason, runMs: m.runMs, backend: m.backend, flopPerSec: m.flopPerSec });
+    this.options.logger?.log(outcome === 'succeeded' || outcome === 'stopped' ? 'info' : 'warn', 'finished', { job: a.job.id, outcome, reason, warm: m.warm, startMs: m.submitToRunningMs, runMs: m.runMs, backend: m.backend, flopPerSec: m.flopPerSec });
     this.cleanup(w);
     if (outcome !== 'stopped') {
       const retry = outcome === 'lost' && (this.options.retryLost?.(a.job) ?? false);

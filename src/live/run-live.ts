@@ -20,6 +20,7 @@ import { detectSandbox, jobTmpDirs, layerNames } from './sandbox.ts';
 import { decisionOrder, simulateTwin, type KindRate } from './twin.ts';
 import { LiveSectionSchema, WorkSpecSchema, type WorkSpec } from './work-spec.ts';
 import { workerScript } from './worker-entry.ts';
+import { mostGpus } from './warm-pool.ts';
 
 export interface LiveRunOptions {
   readonly file: string;
@@ -147,6 +148,7 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
           minMemoryMiB: live.minMemoryMiB,
           backends: live.backends,
           warmPool: live.warmPool,
+          warmGpus: mostGpus(nodes),
           logger,
           onMeasure: (m) => {
             // A stopped attempt (preempted, node lost, cancelled) is not a finished job: a requeued

@@ -1,9 +1,33 @@
 import type { WorkerKind } from './work-spec.ts';
 import type { Worker } from './worker-process.ts';
 
-/** The pool a worker belongs to: its kind and the GPUs it is pinned to. */
+/**
+ * The pool a worker belongs to. A tensor worker initialises its backend when it starts, in the GPU
+ * pinning it was started with, so its pool is the pinning's (`tensor|0`, `tensor|0,1`, `tensor|`
+ * for none). A plain worker starts unpinned and takes its job's pinning with the job (the `run`
+ * message's environment, set before the command starts), so one pool serves every pinning.
+ */
 export function poolKey(kind: WorkerKind, gpuEnv: Record<string, string>): string {
-  return `${kind}|${gpuEnv.CUDA_VISIBLE_DEVICES ?? ''}`;
+  return kind === 'plain' ? 'plain|' : `tensor|${gpuEnv.CUDA_VISIBLE_DEVICES ?? ''}`;
+}
+
+/** The environment a worker of `kind` is started with to wait in `gpuEnv`'s pool (see poolKey). */
+export function pooledEnv(kind: WorkerKind, gpuEnv: Record<string, string>): Record<string, string> {
+  return kind === 'plain' ? {} : gpuEnv;
+}
+
+/**
+ * The pinnings the start-up pool fills for `kind` on nodes of up to `gpus` GPUs: for tensor workers
+ * each GPU index below `gpus` (the pinning of a one-GPU job on it), else none (one unpinned pool).
+ */
+export function warmPins(kind: WorkerKind, gpus: number): Record<string, string>[] {
+  if (kind === 'plain' || gpus <= 0) return [{}];
+  return Array.from({ length: gpus }, (_, g) => ({ CUDA_VISIBLE_DEVICES: String(g) }));
+}
+
+/** The most GPUs any of `nodes` has: the `warmGpus` of an executor that runs them. */
+export function mostGpus(nodes: readonly { readonly gpus: readonly unknown[] }[]): number {
+  return nodes.reduce((m, n) => Math.max(m, n.gpus.length), 0);
 }
 
 /** Pre-started idle workers, first in first out per pool key. Holds workers; starts none. */

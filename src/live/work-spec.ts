@@ -67,7 +67,7 @@ export const LiveSectionSchema = z.strictObject({
   timeoutSec: timerSec.default(300),
   /** SIGTERM → SIGKILL grace period, ms. */
   graceMs: z.number().int().nonnegative().max(600_000).default(2000),
-  /** Pre-started workers kept per kind. */
+  /** Pre-started workers kept per kind: tensor ones per GPU pinning, plain ones in one pool (src/live/warm-pool.ts). */
   warmPool: z.strictObject({ tensor: z.number().int().nonnegative().max(64).default(0), plain: z.number().int().nonnegative().max(64).default(0) }).default({ tensor: 0, plain: 0 }),
   /** Tensor backends to try, best first. */
   backends: z.array(z.enum(BACKENDS)).min(1).default([...BACKENDS]),

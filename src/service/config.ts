@@ -107,7 +107,8 @@ export const ServiceConfigSchema = z
         /**
          * Batch jobs' warm workers kept per kind (`tensor`: TensorFlow.js loaded and its backend
          * picked; `plain`: commands and sleeps), started with the service and refilled after each
-         * start: a job that finds one ready starts in milliseconds, not the worker's start-up.
+         * start: a job that finds one ready starts in milliseconds, not the worker's start-up. Tensor
+         * workers are kept per GPU pinning (`tensor` of them for each GPU of the node at start-up).
          */
         warmPool: z.strictObject({ tensor: z.number().int().nonnegative().max(64).default(0), plain: z.number().int().nonnegative().max(64).default(0) }).default({ tensor: 0, plain: 0 }),
       })

@@ -18,6 +18,7 @@ import { reapLeftovers, type ReapReport } from './reaper.ts';
 import { ServiceExecutor, type SessionHolds } from './session-holds.ts';
 import { sessionContextsNeeded } from './session-warm-starts.ts';
 import type { ServiceAdmission } from './service-admission.ts';
+import { mostGpus } from '../live/warm-pool.ts';
 
 /** Where the driver's output goes. */
 export interface DriverHooks {
@@ -86,6 +87,7 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
         minMemoryMiB: c.sandbox.minMemoryMiB,
         backends: c.sandbox.backends,
         warmPool: c.sandbox.warmPool,
+        warmGpus: mostGpus(nodes),
         jobRoot,
         logger: log,
       }, hooks.holds, (i) => nodes[i].id),
