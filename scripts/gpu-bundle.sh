@@ -7,6 +7,9 @@
 # Usage, from anywhere in the repository, after `npm install`:
 #   bash scripts/gpu-bundle.sh            # writes .bundle/{live.mjs,serve.mjs,worker.mjs,gpu-matmul.mjs,*.wasm,agent/,node_modules/}
 #   bash scripts/gpu-bundle.sh --check    # also runs the bundle here on CPU (live-smoke, scaled)
+#   bash scripts/gpu-bundle.sh --worker-loop   # also writes .bundle-loop/ (bench/gpu-worker-loop.ts
+#                                          # with the worker and the WASM binaries: carried alone, as
+#                                          # .gpu and .bundle together are close to the 64 MiB a call carries)
 # On the GPU box (after `bash ../shared/gpu/pack.sh` here; carry .gpu and .bundle):
 #   source .gpu/activate.sh; GPULAB_TFJS_WASM_DIR=$PWD/.bundle \
 #     node .bundle/live.mjs scenarios/live-gpu.yaml --out "$OUT/live-gpu"
@@ -47,6 +50,13 @@ cp src/sessions/agent/* "$out/agent/"
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm \
    node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm "$out/"
 du -sh "$out"
+
+if [ "${1:-}" = "--worker-loop" ]; then
+  rm -rf .bundle-loop && mkdir -p .bundle-loop
+  "$esbuild" bench/gpu-worker-loop.ts --outfile=.bundle-loop/gpu-worker-loop.mjs "${common[@]}"
+  cp "$out/worker.mjs" "$out"/*.wasm .bundle-loop/
+  du -sh .bundle-loop
+fi
 
 if [ "${1:-}" = "--check" ]; then
   # The bundle must run without node_modules' sources: from a copy of the project that has
