@@ -1,4 +1,5 @@
 import type { TensorWork } from '../work-spec.ts';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Tf } from './backend.ts';
 
 /** Progress callback: `done` of `total` steps, `flop` so far. */
@@ -33,11 +34,30 @@ export function workFlop(w: TensorWork): number {
 }
 
 /**
+ * A job's input of `shape`: values spread over [-scale, scale] with mean 0. tf.randomNormal draws
+ * every value in JavaScript and uploads them all, which on a GPU cost more than the job's products
+ * (two 8192² inputs: about 8 s against 2 s of products on the GPU box, docs/gpu-run.md). With
+ * `onDevice` (a GPU backend) one value is drawn per row and per column and the device makes the
+ * rest, x[i][j] = scale·sin(u_i·v_j) (rows: every axis but the last; variance ≈ 0.28·scale²).
+ * Without it (CPU backends, where an elementwise sin costs more than a draw), tf.randomNormal.
+ */
+export function jobInput(tf: Tf, shape: readonly number[], onDevice: boolean, scale = 1): Tensor {
+  return tf.tidy(() => {
+    if (!onDevice) return scale === 1 ? tf.randomNormal([...shape]) : tf.mul(tf.randomNormal([...shape]), scale);
+    const cols = shape[shape.length - 1];
+    const rows = shape.reduce((a, b) => a * b, 1) / cols;
+    const x = tf.sin(tf.mul(tf.randomNormal([rows, 1]), tf.randomNormal([1, cols])));
+    return tf.reshape(scale === 1 ? x : tf.mul(x, scale), [...shape]);
+  });
+}
+
+/**
  * Runs the job's tensor work on the initialised backend, reading a result back after every step
  * (so the time measured is the time the device really took), and reports progress at most every
- * `progressMs`. Allocations are freed each step (`tidy`).
+ * `progressMs`. Allocations are freed each step (`tidy`). Inputs are made by `jobInput`, on the
+ * device when the backend is a GPU's (`onDevice`, default: the backend is webgpu).
  */
-export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress, progressMs = 200): Promise<TensorResult> {
+export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress, progressMs = 200, onDevice = tf.getBackend() === 'webgpu'): Promise<TensorResult> {
   const total = totalSteps(w);
   const per = stepFlop(w);
   let lastReport = -Infinity;
@@ -49,18 +69,18 @@ export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress
     }
   };
   const keep: { dispose(): void }[] = [];
-  let step: () => import('@tensorflow/tfjs-core').Tensor;
+  let step: () => Tensor;
   switch (w.kind) {
     case 'matmul': {
-      const a = tf.randomNormal([w.n, w.n]);
-      const b = tf.randomNormal([w.n, w.n]);
+      const a = jobInput(tf, [w.n, w.n], onDevice);
+      const b = jobInput(tf, [w.n, w.n], onDevice);
       keep.push(a, b);
       step = () => tf.sum(tf.matMul(a, b));
       break;
     }
     case 'conv': {
-      const x = tf.randomNormal([w.batch, w.size, w.size, w.channels]) as import('@tensorflow/tfjs-core').Tensor4D;
-      const filters = Array.from({ length: w.layers }, () => tf.mul(tf.randomNormal([3, 3, w.channels, w.channels]), 0.1) as import('@tensorflow/tfjs-core').Tensor4D);
+      const x = jobInput(tf, [w.batch, w.size, w.size, w.channels], onDevice) as Tensor4D;
+      const filters = Array.from({ length: w.layers }, () => jobInput(tf, [3, 3, w.channels, w.channels], onDevice, 0.1) as Tensor4D);
       keep.push(x, ...filters);
       step = () => {
         let h = x;
@@ -73,11 +93,15 @@ export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress
       // Hand-written backprop (no gradient registry needed, so every backend and bundle trains):
       // h = relu(x·W1), ŷ = h·W2, loss = mean((ŷ − y)²); dŷ = 2(ŷ − y)/b, dW2 = hᵀ·dŷ,
       // dh = (dŷ·W2ᵀ) ⊙ [h > 0], dW1 = xᵀ·dh; SGD step W −= lr·dW.
-      const xs = tf.randomNormal([w.batch, w.features]);
-      const trueW = tf.randomNormal([w.features, 1]);
+      const xs = jobInput(tf, [w.batch, w.features], onDevice);
+      const trueW = jobInput(tf, [w.features, 1], onDevice);
       const ys = tf.matMul(xs, trueW);
-      const w1 = tf.variable(tf.mul(tf.randomNormal([w.features, w.hidden]), 0.1));
-      const w2 = tf.variable(tf.mul(tf.randomNormal([w.hidden, 1]), 0.1));
+      // A variable made from a tensor keeps the tensor's data: the tensor itself is freed here.
+      const [w1, w2] = [jobInput(tf, [w.features, w.hidden], onDevice, 0.1), jobInput(tf, [w.hidden, 1], onDevice, 0.1)].map((t) => {
+        const v = tf.variable(t);
+        t.dispose();
+        return v;
+      });
       const lr = 0.01;
       keep.push(xs, trueW, ys, w1, w2);
       step = () => {
