@@ -1,8 +1,10 @@
 /**
- * Where a live tensor job loses matMul throughput (figures, not pass/fail; docs/gpu-run.md, "a
- * finding left open"): on the GPU box live matmul jobs reached about 4 TFLOP/s where the same loop
- * in a bare process (bench/gpu-matmul.ts) reached 5.6–10.4. One matmul job per size is run six
- * ways, each in a fresh process with its own GPU device, one after another:
+ * Where a live tensor job loses matMul throughput (figures, not pass/fail; docs/gpu-run.md, "where
+ * live jobs lost it"): on the GPU box live matmul jobs reached about 4 TFLOP/s where the same loop
+ * in a bare process (bench/gpu-matmul.ts) reached 5.6–10.4. This bench showed the steady rate equal
+ * in every mode and the loss before a job's first report: its inputs were drawn in JavaScript (run
+ * 4 there, since fixed). One matmul job per size is run six ways, each in a fresh process with its
+ * own GPU device, one after another:
  *  - `loop`: bench/gpu-matmul.ts's job loop (one warm-up product first), bare process;
  *  - `job`: runTensorJob (src/live/workloads/tensor-jobs.ts, the job's own code), bare process;
  *  - `ipc`: runTensorJob in a forked child, inside its IPC message handler, progress sent over IPC;
