@@ -72,6 +72,30 @@ describe('the kit catches broken policies', () => {
     expect(r.error).toMatch(/keeps state across calls outside the policy object \(module-level/);
   });
 
+  it('a placement policy that remembers a node per job context outside itself fails no-hidden-state (scenarios carry contexts)', () => {
+    // Sends a job where the last job of its context went, from a module-level map: the answer then
+    // depends on runs the policy saw before, which only shows with jobs that have contexts.
+    const lastNode = new Map<string, number>();
+    const sticky = {
+      name: 'sticky-context',
+      place(job, cluster) {
+        const prefer = job.context === undefined ? undefined : lastNode.get(job.context);
+        const order = prefer === undefined ? cluster.nodes : [cluster.nodes[prefer], ...cluster.nodes.filter((n) => n.index !== prefer)];
+        for (const n of order) {
+          const p = placeOn(n, job);
+          if (!p) continue;
+          if (job.context !== undefined) lastNode.set(job.context, n.index);
+          return { kind: 'placed', placement: p };
+        }
+        return { kind: 'unfit', reason: 'no node fits' };
+      },
+    } satisfies PlacementPolicy;
+    const [r] = checkSubject(subjectFor(sticky), { numRuns: 60, only: ['no-hidden-state'] });
+    expect(r.status).toBe('fail');
+    expect(r.counterexample).toMatch(/contexts: warm=/);
+    expect(r.counterexample).toMatch(/ ctx=m\d/);
+  });
+
   it('a closure counter is placed in the instance when a factory is known', () => {
     const make = (): QueuePolicy => {
       let calls = 0;
@@ -244,6 +268,29 @@ describe('scenario families and coverage', () => {
     expect(fair.queueP50).toBeGreaterThanOrEqual(100);
     expect(fair.weighted).toBeGreaterThan(0);
     expect(prio.preemptions).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the mix has jobs with contexts under each shipped warm-pool policy, and they start both warm and cold', () => {
+    const ctx = mix.filter((s) => s.family === 'contexts');
+    expect(ctx.length).toBeGreaterThan(20);
+    expect(new Set(ctx.map((s) => s.contexts!.pool.policy))).toEqual(new Set(['fixed', 'idle-timeout', 'demand-proportional']));
+    expect(ctx.every((s) => s.jobs.some((j) => j.context !== undefined))).toBe(true);
+    const [m] = coverage(60, DEFAULT_SEED);
+    expect(m.warmStarts).toBeGreaterThan(0);
+    expect(m.coldStarts).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('affinity-wait asks jobs to wait in generated cases, each time at most waitSec ahead', () => {
+    const s = subjectFor(placementPolicyFactory('affinity-wait')({ waitSec: 5 }));
+    let waited = 0;
+    for (const sc of fc.sample(scenarioArb, { numRuns: 200, seed: 3 }).filter((c) => c.family === 'contexts')) {
+      for (const asks of runSim(s, sc).waits.values()) {
+        waited++;
+        // The deadline is the job's queue time + 5 s: after the time asked, within 5 s of it.
+        for (const [at, until] of asks) expect([until > at, until - at <= 5000]).toEqual([true, true]);
+      }
+    }
+    expect(waited).toBeGreaterThan(0);
   }, 60_000);
 
   it('fair-share cases separate policies: weights spread at least 3:1 unless all equal', () => {

@@ -121,7 +121,8 @@ describe('hangs and module modes: policies loaded in a worker thread', () => {
   }, 60_000);
 
   it('a pathologically slow policy (O(n³) per pass) is reported as over budget or hung, with the call and its size', async () => {
-    const reps = await checkIsolated(fixture('buggy', 'slow-cubic'), { numRuns: RUNS, hangMs: 2000, callBudgetMs: 100, only: ['terminal-once'] });
+    // A 20 ms budget: a realistic case's first burst (100–400 queued) makes each call 1M–64M steps.
+    const reps = await checkIsolated(fixture('buggy', 'slow-cubic'), { numRuns: RUNS, hangMs: 2000, callBudgetMs: 20, only: ['terminal-once'] });
     const [r] = reps[0].results;
     expect(['a policy call ran past its time budget', 'a policy call never returned (hang)']).toContain(r.cause);
     expect(r.error).toMatch(/queue policy 'slow-cubic' (took \d+ ms )?in order\(\) at t=\S+ s with \d+ queued/);

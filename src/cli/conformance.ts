@@ -24,7 +24,7 @@ the command that reproduces it; exits 1 if any property fails.
   --call-budget MS   wall-clock budget of one policy call (default 1000): a slower call fails
   --hang-timeout SEC a call still running after this long is a hang: reported, the rest goes on (default 10)
   --in-process       run in this process (no worker thread: a hang then hangs the command)
-  --coverage         print what the scenario generators produce (queue depth, tenants, preemptions, gangs)`;
+  --coverage         print what the scenario generators produce (queue depth, tenants, preemptions, gangs, warm starts)`;
 
 function reproduce(target: string, seed: number, runs: number, property: string): string {
   return `npm run conformance -- ${target} --seed ${seed} --runs ${runs} --only ${property}`;
@@ -78,8 +78,8 @@ async function main(): Promise<number> {
   const unknown = only?.filter((o) => !known.includes(o)) ?? [];
   if (unknown.length > 0) throw new UsageError(`--only: unknown property ${unknown.join(', ')} (known: ${known.join(', ')})`);
   if (values.coverage) {
-    const rows = coverage(numRuns, seed).map((c) => [c.family, c.scenarios, c.jobs, `${c.queueP50}/${c.queueP90}/${c.queueMax}`, c.deep, c.tenantsMax, c.weighted, c.preemptions, c.spanningGangs, c.queueFullPct.toFixed(1), c.noStart]);
-    process.stdout.write(renderTable(['family', 'scenarios', 'jobs', 'queue p50/p90/max', '≥100 queued', 'tenants max', 'weighted', 'preemptions', 'spanning gangs', 'queue-full %', 'no start'], rows) + '\n');
+    const rows = coverage(numRuns, seed).map((c) => [c.family, c.scenarios, c.jobs, `${c.queueP50}/${c.queueP90}/${c.queueMax}`, c.deep, c.tenantsMax, c.weighted, c.preemptions, c.spanningGangs, c.queueFullPct.toFixed(1), c.noStart, `${c.warmStarts}/${c.coldStarts}`]);
+    process.stdout.write(renderTable(['family', 'scenarios', 'jobs', 'queue p50/p90/max', '≥100 queued', 'tenants max', 'weighted', 'preemptions', 'spanning gangs', 'queue-full %', 'no start', 'warm/cold starts'], rows) + '\n');
     return 0;
   }
   if (positionals.length === 0 && !values.all) throw new UsageError('name a policy file (or several), or --all');

@@ -158,6 +158,16 @@ export interface GeneratedScenario {
   readonly scheduler?: SchedulerOptions;
   /** Node failures (node indices, ms) and what a lost job does (see `SimInput.failures`). */
   readonly failures?: GeneratedFailures;
+  /** Job contexts: start costs and the warm-pool policy (jobs name theirs in `context`). */
+  readonly contexts?: GeneratedContexts;
+}
+
+/** A scenario's `contexts:` in core units (README "Context-aware placement"). */
+export interface GeneratedContexts {
+  readonly warmMs: number;
+  readonly coldMs: number;
+  /** A registered warm-pool policy and its params (checked by its schema, as a scenario's are). */
+  readonly pool: { readonly policy: string; readonly params: Readonly<Record<string, unknown>> };
 }
 
 export interface GeneratedFailures {
@@ -242,7 +252,7 @@ const fmtNode = (n: NodeSpec) => {
 
 const fmtJob = (j: JobSpec) =>
   `${j.id} tenant=${/^[\w.-]+$/.test(j.tenant) ? j.tenant : JSON.stringify(j.tenant)} submit=${j.submit} dur=${j.duration} cpu=${j.cpu} mem=${j.memory} ` +
-  `gpu=${j.gpus}×${j.mig ? `mig:${j.mig}` : j.milli}${j.models ? ` models=${j.models.join('|')}` : ''} prio=${j.priority}`;
+  `gpu=${j.gpus}×${j.mig ? `mig:${j.mig}` : j.milli}${j.models ? ` models=${j.models.join('|')}` : ''} prio=${j.priority}${j.context !== undefined ? ` ctx=${j.context}` : ''}`;
 
 /** A readable multi-line rendering of a scenario (the CLI prints counterexamples with it). */
 export function describeScenario(sc: GeneratedScenario): string {
@@ -254,6 +264,7 @@ export function describeScenario(sc: GeneratedScenario): string {
   ];
   if (sc.cancels && sc.cancels.length > 0) out.push(`  cancels: ${sc.cancels.map((c) => `${c.job}@${c.at}`).join(', ')}`);
   if (sc.scheduler) out.push(`  scheduler: ${JSON.stringify(sc.scheduler)}`);
+  if (sc.contexts) out.push(`  contexts: warm=${sc.contexts.warmMs} ms cold=${sc.contexts.coldMs} ms pool=${sc.contexts.pool.policy} ${JSON.stringify(sc.contexts.pool.params)}`);
   if (sc.failures) {
     const ev = sc.failures.events.map((e) => `${sc.nodes[e.node].id}@${e.at}${e.downMs !== undefined ? `+${e.downMs}` : ' for good'}`);
     const rnd = sc.failures.random ? ` random mtbf=${sc.failures.random.mtbfMs} mttr=${sc.failures.random.mttrMs}` : '';

@@ -7,7 +7,7 @@ import { runSim } from './sim-run.ts';
 /**
  * What the generators actually produce, measured by simulating samples with priority (preempting)
  * over first-fit: queue depth, tenants, preemptions, gangs spanning nodes, jobs rejected because
- * the queue was full. `npm run conformance -- --coverage` prints it.
+ * the queue was full, warm and cold starts of jobs with contexts. `npm run conformance -- --coverage` prints it.
  */
 export interface Coverage {
   readonly family: string;
@@ -25,6 +25,9 @@ export interface Coverage {
   readonly spanningGangs: number;
   readonly queueFullPct: number;
   readonly noStart: number;
+  /** Starts of jobs with a context (the contexts family): on a node where it was warm, and cold. */
+  readonly warmStarts: number;
+  readonly coldStarts: number;
 }
 
 function measure(family: string, samples: readonly GeneratedScenario[]): Coverage {
@@ -37,6 +40,8 @@ function measure(family: string, samples: readonly GeneratedScenario[]): Coverag
   let noStart = 0;
   let tenantsMax = 0;
   let weighted = 0;
+  let warmStarts = 0;
+  let coldStarts = 0;
   for (const sc of samples) {
     const until = (sc as { horizon?: number }).horizon;
     const { recs } = runSim(s, sc, until);
@@ -49,6 +54,8 @@ function measure(family: string, samples: readonly GeneratedScenario[]): Coverag
         q--;
         starts++;
         if (r.parts && r.parts.length > 0) spanning++;
+        if (r.warm === true) warmStarts++;
+        else if (r.warm === false) coldStarts++;
       } else if (r.ev === 'cancel' || (r.ev === 'finish' && r.state === 'rejected')) q = Math.max(0, q - 1);
       else if (r.ev === 'preempt') preemptions++;
       else if (r.ev === 'reject' && r.reason === 'queue-full') queueFull++;
@@ -75,12 +82,14 @@ function measure(family: string, samples: readonly GeneratedScenario[]): Coverag
     spanningGangs: spanning,
     queueFullPct: jobs === 0 ? 0 : (100 * queueFull) / jobs,
     noStart,
+    warmStarts,
+    coldStarts,
   };
 }
 
 export function coverage(samples: number, seed: number): Coverage[] {
   return [
-    measure('mix (edge + realistic)', fc.sample(scenarioArb, { numRuns: samples, seed })),
+    measure('mix (edge + realistic + contexts)', fc.sample(scenarioArb, { numRuns: samples, seed })),
     measure('fair-share', fc.sample(fairShareArb, { numRuns: Math.max(1, Math.ceil(samples / 10)), seed })),
     measure('priority', fc.sample(priorityScenarioArb, { numRuns: Math.max(1, Math.ceil(samples / 4)), seed })),
   ];

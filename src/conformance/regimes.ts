@@ -127,13 +127,70 @@ export const realisticScenarioArb: fc.Arbitrary<GeneratedScenario> = fc
   });
 
 /**
- * The mix every scenario-based property draws from: the edge cases (small, four in five) and the
- * realistic regime (deep queues, many tenants; one in five: a realistic case costs about 50 ms to
- * simulate on the 2-core dev machine, an edge case about 2 ms).
+ * Contexts family: jobs of a few contexts (Zipf-weighted: one hot, a tail; some jobs with none)
+ * arrive in waves on a small cluster, so that instances go idle, are reused, expire and are
+ * waited for; warm and cold start costs and one of the shipped warm-pool policies; preemption
+ * (which throws away a start overhead in progress) in half the cases.
+ */
+export const contextScenarioArb: fc.Arbitrary<GeneratedScenario> = fc
+  .record({
+    groups: fc.array(nodeGroupArb, { minLength: 1, maxLength: 2 }),
+    // At most 60 jobs: the family is about reuse, not depth (the realistic family has the deep queues).
+    waves: fc.array(fc.record({ gapSec: fc.integer({ min: 0, max: 60 }), count: fc.integer({ min: 1, max: 20 }), spreadMs: fc.constantFrom(0, 5000, 30_000) }), { minLength: 1, maxLength: 3 }),
+    contexts: fc.integer({ min: 1, max: 4 }),
+    warmMs: fc.constantFrom(0, 200, 1000),
+    coldMs: fc.constantFrom(1000, 5000, 20_000),
+    pool: fc.oneof(
+      fc.record({ policy: fc.constant('fixed'), params: fc.record({ perContext: fc.integer({ min: 0, max: 2 }) }) }),
+      fc.record({ policy: fc.constant('idle-timeout'), params: fc.record({ idleSec: fc.constantFrom(1, 5, 30) }) }),
+      fc.record({ policy: fc.constant('demand-proportional'), params: fc.record({ windowSec: fc.constantFrom(10, 60), horizonSec: fc.constantFrom(5, 30), by: fc.constantFrom('context', 'tenant') }) }),
+    ),
+    seed: fc.integer({ min: 0, max: 1_000_000 }),
+    headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'block'),
+    preemption: fc.boolean(),
+  })
+  .map(({ groups, waves, contexts, warmMs, coldMs, pool, seed, headOfLine, preemption }) => {
+    const nodes = nodesOf(groups);
+    // Context k is drawn with weight 1/(k+1) (Zipf 1): cumulative bounds of the draw.
+    const weights = Array.from({ length: contexts }, (_, k) => 1 / (k + 1));
+    const total = weights.reduce((a, x) => a + x, 0);
+    const bounds = weights.map((_, k) => weights.slice(0, k + 1).reduce((a, x) => a + x, 0) / total);
+    const jobs: JobSpec[] = [];
+    let t = 0;
+    waves.forEach((w, wi) => {
+      t += w.gapSec * 1000;
+      const rng = stream(seed, `conformance/contexts/${wi}`);
+      const times = Array.from({ length: w.count }, () => t + (w.spreadMs === 0 ? 0 : Math.floor(rng() * w.spreadMs))).sort((a, b) => a - b);
+      for (const at of times) {
+        const j = realisticJob(rng, `j${jobs.length}`, at, ['a', 'b']);
+        const u = rng();
+        const k = bounds.findIndex((b) => u < b);
+        // One job in seven has no context; the rest run at most a minute, so instances come free.
+        jobs.push(rng() < 1 / 7 ? j : { ...j, duration: Math.min(j.duration, 60_000), context: `m${k < 0 ? contexts - 1 : k}` });
+      }
+      t = times.at(-1) ?? t;
+    });
+    return printable({
+      family: 'contexts',
+      nodes,
+      jobs,
+      seed,
+      headOfLine,
+      cancels: [],
+      contexts: { warmMs, coldMs, pool },
+      ...(preemption ? { scheduler: { preemption: { restoreMs: 500 } } } : {}),
+    });
+  });
+
+/**
+ * The mix every scenario-based property draws from: the edge cases (small, two in three), the
+ * realistic regime (deep queues, many tenants; one in six: a realistic case costs about 50 ms to
+ * simulate on the 2-core dev machine, an edge case about 2 ms) and jobs with contexts (one in six).
  */
 export const scenarioArb: fc.Arbitrary<GeneratedScenario> = fc.oneof(
   { weight: 4, arbitrary: edgeScenarioArb },
   { weight: 1, arbitrary: realisticScenarioArb },
+  { weight: 1, arbitrary: contextScenarioArb },
 );
 
 /** Fair-share family: tenants backlogged for the whole horizon; see claims.ts for the check. */
