@@ -13,7 +13,14 @@ const s = 1000;
 const ctx = (b: ReturnType<typeof job>, context: string): JobSpec => ({ ...b.build(), context });
 
 /** Contexts cost 10 s cold, 1 s warm; the warm pool keeps one idle instance per context. */
-function run(nodes: ReturnType<typeof node>[], jobs: JobSpec[], placement: string, params: Record<string, unknown> = {}, queue: { name: string; params?: Record<string, unknown> } = { name: 'fifo' }) {
+function run(
+  nodes: ReturnType<typeof node>[],
+  jobs: JobSpec[],
+  placement: string,
+  params: Record<string, unknown> = {},
+  queue: { name: string; params?: Record<string, unknown> } = { name: 'fifo' },
+  core: { headOfLine?: 'skip' | 'block'; backfill?: 'easy' } = {},
+) {
   const log = new RunWriter(undefined, { keepLines: true });
   const warm = new WarmState({ coldMs: 10 * s, warmMs: 1 * s }, warmPoolPolicyFactory('fixed')({ perContext: 1 }));
   const res = simulate({
@@ -24,7 +31,8 @@ function run(nodes: ReturnType<typeof node>[], jobs: JobSpec[], placement: strin
     queue: queuePolicyFactory(queue.name)(queue.params ?? {}),
     placement: placementPolicyFactory(placement)(params),
     log,
-    scheduler: { contexts: warm },
+    scheduler: { contexts: warm, ...(core.backfill ? { backfill: core.backfill } : {}) },
+    ...(core.headOfLine ? { headOfLine: core.headOfLine } : {}),
     keepEndedJobs: true,
   });
   log.close();
@@ -105,6 +113,17 @@ describe('affinity-wait', () => {
     expect(r.at.Z).toEqual([3, 4, 'n1']);
     expect(r.at.X).toEqual([15, 21, 'n0']);
   });
+
+  it.each([['headOfLine block', { headOfLine: 'block' as const }], ['EASY backfill', { headOfLine: 'block' as const, backfill: 'easy' as const }]])(
+    'under %s, a waiting job holds back nothing behind it (it waits by choice, not for room)',
+    (_, core) => {
+      // Z (no context, 1 GPU, runs 30 s) at 3 behind the waiting X: it starts on n1 at 3. Blocking
+      // would hold it until X's start at 15; a reservation for X on n1 would refuse it (ends 33 > 15).
+      const r = run(nodes(), [...jobs(), job('Z').at(3 * s).runs(30 * s).build()], 'affinity-wait', { waitSec: 20 }, { name: 'fifo' }, core);
+      expect(r.at.Z).toEqual([3, 33, 'n1']);
+      expect(r.at.X).toEqual([15, 21, 'n0']);
+    },
+  );
 });
 
 describe('start overhead and preemption', () => {
