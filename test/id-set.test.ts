@@ -54,9 +54,25 @@ describe('IdSet (ended job ids)', () => {
     expect(s.has('j99999')).toBe(false);
   });
 
+  it('keeps unpadded ids as bits wherever their numbers start (j100000 … j299999), in either order', () => {
+    for (const order of ['up', 'down'] as const) {
+      const s = new IdSet();
+      for (let i = 0; i < 200_000; i++) s.add(`j${order === 'up' ? 100_000 + i : 299_999 - i}`);
+      expect(s.spilled).toBe(0);
+      expect(s.size).toBe(200_000);
+      expect([s.has('j100000'), s.has('j299999'), s.has('j99999'), s.has('j300000'), s.has('j1000000')]).toEqual([true, true, false, false, false]);
+    }
+  });
+
   it('puts a lone huge number beside small ones without a bitset that large', () => {
     const s = new IdSet().add('j1').add('j999999999').add('j2');
     expect([s.has('j1'), s.has('j2'), s.has('j999999999'), s.has('j999999998')]).toEqual([true, true, true, false]);
     expect(s.size).toBe(3);
+    // Nine digits are their own bitset, a window at the number; one far from it in the same
+    // window would take 28 million words: that one goes to the plain Set.
+    expect(s.spilled).toBe(0);
+    s.add('j100000000');
+    expect([s.has('j100000000'), s.has('j999999999'), s.has('j100000001')]).toEqual([true, true, false]);
+    expect(s.spilled).toBe(1);
   });
 });

@@ -20,6 +20,11 @@ export class IdSet {
     return this.count;
   }
 
+  /** @internal Members kept in the plain Set (ids of another form, or too sparse for bits). */
+  get spilled(): number {
+    return this.rest.size;
+  }
+
   has(id: string): boolean {
     if (this.count === 0) return false;
     const bits = this.locate(id, false);
@@ -67,9 +72,15 @@ export class IdSet {
   }
 }
 
-/** Bits for the numbers of one prefix and digit count; grows while it stays dense enough. */
+/**
+ * Bits for the numbers of one prefix and digit count, over a window of words that starts where the
+ * first number is (unpadded ids of six digits start at 100,000, not 0) and grows either way while
+ * it stays dense enough.
+ */
 class DenseBits {
   private words = new Uint32Array(32);
+  /** The word index of words[0]: the bits cover numbers 32·base … 32·(base + words.length) − 1. */
+  private base = -1;
   private members = 0;
 
   constructor(
@@ -78,22 +89,30 @@ class DenseBits {
   ) {}
 
   has(v: number): boolean {
-    const w = v >>> 5;
-    return w < this.words.length && (this.words[w] & (1 << (v & 31))) !== 0;
+    const w = (v >>> 5) - this.base;
+    return this.base >= 0 && w >= 0 && w < this.words.length && (this.words[w] & (1 << (v & 31))) !== 0;
   }
 
   /** Sets bit `v`; false (nothing set) when covering `v` would take over 64 bits per member. */
   add(v: number): boolean {
-    const w = v >>> 5;
-    if (w >= this.words.length) {
+    const vw = v >>> 5;
+    if (this.base < 0) this.base = Math.max(0, vw - 8); // a little room below the first number
+    const lo = this.base;
+    const hi = lo + this.words.length;
+    if (vw < lo || vw >= hi) {
+      const needLo = Math.min(lo, vw);
+      const needHi = Math.max(hi, vw + 1);
       let n = this.words.length;
-      while (n <= w) n *= 2;
+      while (n < needHi - needLo) n *= 2;
       if (n * 32 > 64 * (this.members + 1) + 65_536) return false;
+      // Growing down leaves the new room below (ids ending out of order keep going down).
+      const base = vw < lo ? Math.max(0, needHi - n) : lo;
       const grown = new Uint32Array(n);
-      grown.set(this.words);
+      grown.set(this.words, lo - base);
       this.words = grown;
+      this.base = base;
     }
-    this.words[w] |= 1 << (v & 31);
+    this.words[vw - this.base] |= 1 << (v & 31);
     this.members++;
     return true;
   }
