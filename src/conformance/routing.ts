@@ -12,7 +12,8 @@ import { canEverRun } from '../scheduler/admission.ts';
 import type { PolicyParams } from '../scheduler/registry.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
 import { simulateHierarchy } from '../sim/simulate-hierarchy.ts';
-import { DEFAULT_SEED, defaultRuns, type KitOptions, type PropertyResult } from './kit.ts';
+import { checkFresh, type FreshProperty } from './fresh-kit.ts';
+import type { KitOptions, PropertyResult } from './kit.ts';
 import { check } from './subject.ts';
 
 /**
@@ -89,12 +90,7 @@ function deepFreeze<T>(x: T): T {
 
 const clone = <T>(x: T): T => structuredClone(x);
 
-interface RoutingProperty {
-  readonly name: string;
-  readonly description: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each property has its own argument tuple
-  property(fresh: () => RoutingPolicy): fc.IProperty<any>;
-}
+type RoutingProperty = FreshProperty<RoutingPolicy>;
 
 const nodesArb = fc.array(fc.record({ gpus: fc.integer({ min: 1, max: 8 }), model: fc.constantFrom(...MODELS) }), { minLength: 1, maxLength: 6 }).map((ns) =>
   ns.map((n, i): NodeSpec => ({ id: `n${i}`, cpu: 64000, memory: 262144, gpus: Array.from({ length: n.gpus }, () => ({ model: n.model, capacity: 1000 })) })),
@@ -185,26 +181,7 @@ export const ROUTING_PROPERTIES: readonly RoutingProperty[] = [
 
 /** Runs every routing property against a routing policy (`fresh` builds a new instance per call). */
 export function checkRouting(fresh: () => RoutingPolicy, opts: KitOptions = {}): PropertyResult[] {
-  const numRuns = opts.numRuns ?? defaultRuns();
-  const seed = opts.seed ?? DEFAULT_SEED;
-  return ROUTING_PROPERTIES.filter((p) => !opts.only || opts.only.includes(p.name)).map((p) => {
-    opts.onProperty?.(p.name);
-    const t0 = performance.now();
-    const d = fc.check(p.property(fresh), { numRuns, seed });
-    if (!d.failed) return { property: p.name, description: p.description, status: 'pass', runs: d.numRuns, ms: performance.now() - t0 };
-    const err = d.errorInstance as Error | undefined;
-    return {
-      property: p.name,
-      description: p.description,
-      status: 'fail',
-      runs: d.numRuns,
-      error: err ? `${err.name}: ${err.message}` : String(d.errorInstance),
-      counterexample: fc.stringify(d.counterexample),
-      counterexampleValue: d.counterexample ?? undefined,
-      replay: { seed: d.seed, path: d.counterexamplePath ?? '' },
-      ms: performance.now() - t0,
-    };
-  });
+  return checkFresh(ROUTING_PROPERTIES, fresh, opts);
 }
 
 /** Every registered routing policy with its default params: `{ name, results }`. */
