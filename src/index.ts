@@ -19,6 +19,11 @@ export type { RoutingContext, RoutingPolicy } from './hierarchy/routing-policy.t
 export { registerRoutingPolicy, routingPolicyFactory, routingPolicyNames, routingPolicyParams } from './hierarchy/routing-registry.ts';
 export { fitsNow, loadOf, type ModelSummary, type ShardSummary } from './hierarchy/summary.ts';
 export { checkRouting } from './conformance/routing.ts';
+// Job contexts: warm-pool policies, their registry and kit, and the warm state they size.
+export type { KeepDecision, ReleasedInstance, WarmPoolPolicy, WarmPoolView } from './context/warm-pool-policy.ts';
+export { registerWarmPoolPolicy, warmPoolPolicyFactory, warmPoolPolicyNames, warmPoolPolicyParams } from './context/warm-pool-registry.ts';
+export { WarmState, type ContextSettings } from './context/warm-state.ts';
+export { checkWarmPool } from './conformance/warm-pool.ts';
 export { runLive, type LiveRunOptions, type LiveRunSummary } from './live/run-live.ts';
 export { wireCore, admissionChain, type SchedulerSettings, type WireInput, type Wired } from './wiring/wire-core.ts';
 export { SchedulerCore, type CoreOptions, type Decision, type TenantConfig } from './scheduler/core.ts';

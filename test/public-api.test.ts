@@ -76,6 +76,38 @@ console.log(JSON.stringify({ runs: summary.runs.map((r) => [r.run, r.metrics.com
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ runs: [['fifo+spread/seed-1', 40]], end: 5000 });
   });
 
+  it("a user's warm-pool policy file registers through 'gpulab', passes the kit and sizes a scenario's pool", () => {
+    const dir = userProject();
+    dirs.push(dir);
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    // Keeps two idle instances of a context for 60 s after each release.
+    writeFileSync(
+      join(dir, 'keep-two.ts'),
+      `import { registerWarmPoolPolicy, z, type WarmPoolPolicy } from 'gpulab';
+export const keepTwo = { name: 'keep-two', afterRelease: () => ({ keep: 2, ttlMs: 60_000 }) } satisfies WarmPoolPolicy;
+registerWarmPoolPolicy('keep-two', () => keepTwo, { params: z.strictObject({}) });
+`,
+    );
+    writeFileSync(
+      join(dir, 'scn.yaml'),
+      SCENARIO.replace('demands: [{ weight: 1, gpus: 1, cpu: 1000, memory: 1024 }]', 'demands: [{ weight: 1, gpus: 1, cpu: 1000, memory: 1024, context: m }]')
+        .replace('plugins: [./my-policy.ts]', 'plugins: [./keep-two.ts]')
+        .replace('  - { queue: fifo, placement: spread }', '  - { queue: fifo, placement: affinity }\ncontexts: { warmStartSec: 1, coldStartSec: 10, warmPool: { policy: keep-two } }'),
+    );
+    writeFileSync(
+      join(dir, 'check.ts'),
+      `import { checkWarmPool, loadScenario, runScenario } from 'gpulab';
+import { keepTwo } from './keep-two.ts';
+const kit = checkWarmPool(() => keepTwo, { numRuns: 10 }).map((r) => r.status);
+const summary = await runScenario(loadScenario('scn.yaml'), { file: 'scn.yaml', dryRun: true });
+const c = summary.runs[0].contexts!;
+console.log(JSON.stringify({ kit, completed: summary.runs[0].metrics.completed, warm: c.warmStarts > 0, cold: c.coldStarts > 0 }));
+`,
+    );
+    const out = execFileSync(tsx, ['check.ts'], { cwd: dir, encoding: 'utf8', timeout: 90_000 });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ kit: ['pass', 'pass', 'pass', 'pass', 'pass'], completed: 40, warm: true, cold: true });
+  }, 120_000);
+
   it('the packed package holds the entry point, the shipped policies and no tests', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
