@@ -38,15 +38,18 @@ export function workFlop(w: TensorWork): number {
  * every value in JavaScript and uploads them all, which on a GPU cost more than the job's products
  * (two 8192² inputs: about 8 s against 2 s of products on the GPU box, docs/gpu-run.md). With
  * `onDevice` (a GPU backend) one value is drawn per row and per column and the device makes the
- * rest, x[i][j] = scale·sin(u_i·v_j) (rows: every axis but the last; variance ≈ 0.28·scale²).
- * Without it (CPU backends, where an elementwise sin costs more than a draw), tf.randomNormal.
+ * rest, x[i][j] = scale·sin(u_i·v_j) (rows: every axis but the last; variance ≈ 0.28·scale² when
+ * both axes are long). Without it (CPU backends, where an elementwise sin costs more than a draw),
+ * tf.randomNormal. `seed` makes the draws repeatable: a job's inputs are the same run to run (give
+ * each input of a job its own).
  */
-export function jobInput(tf: Tf, shape: readonly number[], onDevice: boolean, scale = 1): Tensor {
+export function jobInput(tf: Tf, shape: readonly number[], onDevice: boolean, scale = 1, seed = 0): Tensor {
   return tf.tidy(() => {
-    if (!onDevice) return scale === 1 ? tf.randomNormal([...shape]) : tf.mul(tf.randomNormal([...shape]), scale);
+    const draw = (s: number[], k: number) => tf.randomNormal(s, 0, 1, 'float32', 2 * seed + k);
+    if (!onDevice) return scale === 1 ? draw([...shape], 1) : tf.mul(draw([...shape], 1), scale);
     const cols = shape[shape.length - 1];
     const rows = shape.reduce((a, b) => a * b, 1) / cols;
-    const x = tf.sin(tf.mul(tf.randomNormal([rows, 1]), tf.randomNormal([1, cols])));
+    const x = tf.sin(tf.mul(draw([rows, 1], 1), draw([1, cols], 2)));
     return tf.reshape(scale === 1 ? x : tf.mul(x, scale), [...shape]);
   });
 }
@@ -72,15 +75,15 @@ export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress
   let step: () => Tensor;
   switch (w.kind) {
     case 'matmul': {
-      const a = jobInput(tf, [w.n, w.n], onDevice);
-      const b = jobInput(tf, [w.n, w.n], onDevice);
+      const a = jobInput(tf, [w.n, w.n], onDevice, 1, 1);
+      const b = jobInput(tf, [w.n, w.n], onDevice, 1, 2);
       keep.push(a, b);
       step = () => tf.sum(tf.matMul(a, b));
       break;
     }
     case 'conv': {
-      const x = jobInput(tf, [w.batch, w.size, w.size, w.channels], onDevice) as Tensor4D;
-      const filters = Array.from({ length: w.layers }, () => jobInput(tf, [3, 3, w.channels, w.channels], onDevice, 0.1) as Tensor4D);
+      const x = jobInput(tf, [w.batch, w.size, w.size, w.channels], onDevice, 1, 1) as Tensor4D;
+      const filters = Array.from({ length: w.layers }, (_, i) => jobInput(tf, [3, 3, w.channels, w.channels], onDevice, 0.1, 2 + i) as Tensor4D);
       keep.push(x, ...filters);
       step = () => {
         let h = x;
@@ -93,11 +96,11 @@ export async function runTensorJob(tf: Tf, w: TensorWork, onProgress: OnProgress
       // Hand-written backprop (no gradient registry needed, so every backend and bundle trains):
       // h = relu(x·W1), ŷ = h·W2, loss = mean((ŷ − y)²); dŷ = 2(ŷ − y)/b, dW2 = hᵀ·dŷ,
       // dh = (dŷ·W2ᵀ) ⊙ [h > 0], dW1 = xᵀ·dh; SGD step W −= lr·dW.
-      const xs = jobInput(tf, [w.batch, w.features], onDevice);
-      const trueW = jobInput(tf, [w.features, 1], onDevice);
+      const xs = jobInput(tf, [w.batch, w.features], onDevice, 1, 1);
+      const trueW = jobInput(tf, [w.features, 1], onDevice, 1, 2);
       const ys = tf.matMul(xs, trueW);
       // A variable made from a tensor keeps the tensor's data: the tensor itself is freed here.
-      const [w1, w2] = [jobInput(tf, [w.features, w.hidden], onDevice, 0.1), jobInput(tf, [w.hidden, 1], onDevice, 0.1)].map((t) => {
+      const [w1, w2] = [jobInput(tf, [w.features, w.hidden], onDevice, 0.1, 3), jobInput(tf, [w.hidden, 1], onDevice, 0.1, 4)].map((t) => {
         const v = tf.variable(t);
         t.dispose();
         return v;
