@@ -43,10 +43,36 @@ describe('npm run conformance', () => {
     expect(block(again)).toBe(block(first));
   }, 60_000);
 
+  it('checks a routing policy file against the routing properties', async () => {
+    const { stdout } = await cli('test/fixtures/emptiest-routing.ts', '--runs', '10');
+    expect(stdout).toMatch(/routing policy 'emptiest'/);
+    expect(stdout).toMatch(/^routes-to-candidate\s+PASS\s+10/m);
+    expect(stdout).toMatch(/^never-unfit\s+PASS/m);
+    expect(stdout).toMatch(/all properties hold \(1 policy\)/);
+  }, 60_000);
+
+  it('fails a warm-pool policy that counts its calls, naming the release where it drifts', async () => {
+    const err = (await cli('test/fixtures/counting-warm-pool.ts', '--runs', '10').catch((e: unknown) => e)) as { code: number; stdout: string };
+    expect(err.code).toBe(1);
+    expect(err.stdout).toMatch(/warm-pool policy 'counting'/);
+    expect(err.stdout).toMatch(/^valid-decision\s+PASS/m);
+    expect(err.stdout).toMatch(/^no-hidden-state\s+FAIL/m);
+    expect(err.stdout).toMatch(/release 2: \{"keep":1\} from an instance that decided before, \{"keep":0\} from a fresh one/);
+    expect(err.stdout).toMatch(/reproduce: npm run conformance -- test\/fixtures\/counting-warm-pool\.ts --seed \d+ --runs 10 --only no-hidden-state/);
+  }, 60_000);
+
+  it('--all checks every kind, and tells apart a placement and a routing policy of the same name', async () => {
+    const { stdout } = await cli('--all', '--runs', '3');
+    for (const kind of ['queue', 'placement', 'routing', 'warm-pool']) expect(stdout).toMatch(new RegExp(`^${kind} policy '`, 'm'));
+    expect(stdout).toMatch(/^placement policy 'random'\n/m);
+    expect(stdout).toMatch(/^routing policy 'random'\n/m);
+    expect(stdout).toMatch(/all properties hold \(30 policies\)/);
+  }, 120_000);
+
   it('exits 2 with a message when the file exports no policy', async () => {
     const err = (await cli('src/engine/rng.ts').catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(2);
-    expect(err.stderr).toMatch(/exports or registers no queue or placement policy/);
+    expect(err.stderr).toMatch(/exports or registers no queue, placement, routing or warm-pool policy/);
   }, 60_000);
 });
 

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import { checkIsolated } from '../src/conformance/isolate.ts';
-import { checkSubject, groupFailures } from '../src/conformance/kit.ts';
+import { groupFailures } from '../src/conformance/kit.ts';
+import { checkAny } from '../src/conformance/subjects.ts';
 import { subjectsOfFile } from '../src/conformance/load.ts';
 
 /**
@@ -70,7 +71,7 @@ describe('regression suite: the kit catches every buggy policy', () => {
     // A loose budget: some are O(queue²), and the shared machine may be busy (slow-cubic is below).
     // Fair-share cases are large (about 2,000 queued jobs) and every one separates the policies: 5 suffice.
     const numRuns = property === 'fair-share' ? 5 : RUNS;
-    const results = checkSubject(s.subject, { numRuns, only: [property], callBudgetMs: 10_000 });
+    const results = checkAny(s, { numRuns, only: [property], callBudgetMs: 10_000 });
     const causes = groupFailures(results).map((g) => g.cause);
     expect(causes, results[0].error).toContain(cause);
   });
@@ -79,7 +80,7 @@ describe('regression suite: the kit catches every buggy policy', () => {
 describe('regression suite: correct but unusual policies pass every property', () => {
   it.each(UNUSUAL)('%s', async (name) => {
     const [s] = await subjectsOfFile(fixture('unusual', name));
-    const results = checkSubject(s.subject, { numRuns: 8 });
+    const results = checkAny(s, { numRuns: 8 });
     const failed = results.filter((r) => r.status === 'fail');
     expect(failed.map((r) => `${r.property}: ${r.error}\n${r.counterexample}`)).toEqual([]);
   }, 60_000);
@@ -117,6 +118,16 @@ describe('hangs and module modes: policies loaded in a worker thread', () => {
     expect(hung.error).toMatch(/case: \w+ with \d+ jobs on \d+ nodes/);
     expect(hung.counterexample).toMatch(/^scenario seed=/);
     // the policy's other properties are not run (each would hang too)
+    expect(rest).toEqual([]);
+  }, 60_000);
+
+  it('a routing policy that never returns is stopped and reported with the call (routing and warm-pool calls are watched too)', async () => {
+    const reps = await checkIsolated(join(root, 'test/fixtures/hanging-routing.ts'), { numRuns: 50, hangMs: 1000 });
+    expect(reps).toHaveLength(1);
+    expect(reps[0].kind).toBe('routing');
+    const [hung, ...rest] = reps[0].results;
+    expect(hung).toMatchObject({ property: 'routes-to-candidate', status: 'fail', cause: 'a policy call never returned (hang)' });
+    expect(hung.error).toMatch(/routing policy 'hangs' in route\(job j\) at t=0\.000 s with \d+ shards did not return within 1\.0 s/);
     expect(rest).toEqual([]);
   }, 60_000);
 

@@ -1,7 +1,8 @@
 import '../../policies/index.ts';
 import { coverage } from '../conformance/coverage.ts';
 import { checkIsolated, type SubjectReport } from '../conformance/isolate.ts';
-import { checkSubject, DEFAULT_SEED, defaultRuns, groupFailures, registeredSubjects } from '../conformance/kit.ts';
+import { DEFAULT_SEED, defaultRuns, groupFailures } from '../conformance/kit.ts';
+import { allRegisteredSubjects, checkAny } from '../conformance/subjects.ts';
 import { subjectsOfFile, PolicyFileError } from '../conformance/load.ts';
 import { PROPERTIES } from '../conformance/properties.ts';
 import { renderTable } from '../output/table.ts';
@@ -92,10 +93,10 @@ async function main(): Promise<number> {
     let reps: SubjectReport[];
     try {
       if (values['in-process']) {
-        const list = target === undefined ? registeredSubjects() : await subjectsOfFile(target);
+        const list = target === undefined ? allRegisteredSubjects() : await subjectsOfFile(target);
         reps = list.map((s) => {
           const t0 = performance.now();
-          const results = checkSubject(s.subject, opts);
+          const results = checkAny(s, opts);
           return { label: s.label, kind: s.kind, results, ms: performance.now() - t0 };
         });
       } else {
@@ -105,7 +106,7 @@ async function main(): Promise<number> {
       if (e instanceof PolicyFileError) throw new InputError(e.message);
       throw e;
     }
-    if (reps.length === 0) throw new UsageError(`${target}: exports or registers no queue or placement policy`);
+    if (reps.length === 0) throw new UsageError(`${target}: exports or registers no queue, placement, routing or warm-pool policy`);
     for (const rep of reps) {
       subjects++;
       failed += groupFailures(rep.results).length;

@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { causeOf } from './causes.ts';
+import { limits, type CallLimits } from './guarded.ts';
 import { DEFAULT_SEED, defaultRuns, type KitOptions, type PropertyResult } from './kit.ts';
 
 /**
@@ -16,24 +18,35 @@ export interface FreshProperty<P> {
 export function checkFresh<P>(props: readonly FreshProperty<P>[], fresh: () => P, opts: KitOptions = {}): PropertyResult[] {
   const numRuns = opts.numRuns ?? defaultRuns();
   const seed = opts.seed ?? DEFAULT_SEED;
-  return props
-    .filter((p) => !opts.only || opts.only.includes(p.name))
-    .map((p) => {
-      opts.onProperty?.(p.name);
-      const t0 = performance.now();
-      const d = fc.check(p.property(fresh), { numRuns, seed });
-      if (!d.failed) return { property: p.name, description: p.description, status: 'pass', runs: d.numRuns, ms: performance.now() - t0 };
-      const err = d.errorInstance as Error | undefined;
-      return {
-        property: p.name,
-        description: p.description,
-        status: 'fail',
-        runs: d.numRuns,
-        error: err ? `${err.name}: ${err.message}` : String(d.errorInstance),
-        counterexample: fc.stringify(d.counterexample),
-        counterexampleValue: d.counterexample ?? undefined,
-        replay: { seed: d.seed, path: d.counterexamplePath ?? '' },
-        ms: performance.now() - t0,
-      };
-    });
+  const budgetBefore = limits.budgetMs;
+  limits.budgetMs = opts.callBudgetMs ?? budgetBefore;
+  try {
+    return props.filter((p) => !opts.only || opts.only.includes(p.name)).map((p) => checkOne(p, fresh, numRuns, seed, opts));
+  } finally {
+    limits.budgetMs = budgetBefore;
+  }
+}
+
+function checkOne<P>(p: FreshProperty<P>, fresh: () => P, numRuns: number, seed: number, opts: KitOptions): PropertyResult {
+  opts.onProperty?.(p.name);
+  limits.overrun = undefined;
+  const t0 = performance.now();
+  const d = fc.check(p.property(fresh), { numRuns, seed, ...(opts.timeLimitMs ? { interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false } : {}) });
+  const overrun = limits.overrun as CallLimits['overrun']; // set by the calls fc.check made
+  limits.overrun = undefined;
+  if (!d.failed) return { property: p.name, description: p.description, status: 'pass', runs: d.numRuns, ms: performance.now() - t0 };
+  const err = d.errorInstance as Error | undefined;
+  const error = overrun ? `BudgetError: ${overrun.message}` : err ? `${err.name}: ${err.message}` : String(d.errorInstance);
+  return {
+    property: p.name,
+    description: p.description,
+    status: 'fail',
+    runs: d.numRuns,
+    error,
+    cause: causeOf(error),
+    counterexample: fc.stringify(d.counterexample),
+    counterexampleValue: d.counterexample ?? undefined,
+    replay: { seed: d.seed, path: d.counterexamplePath ?? '' },
+    ms: performance.now() - t0,
+  };
 }

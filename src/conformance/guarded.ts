@@ -61,7 +61,11 @@ function sizeOfView(v: SchedulerView): string {
   return `${v.queue.length} queued, ${v.running.length} running, ${v.cluster.nodes.length} nodes`;
 }
 
-function timed<T>(policy: string, method: string, job: string, now: number, size: () => string, fn: () => T): T {
+/**
+ * Runs one policy call `fn` where the hang watchdog can see it and against the per-call budget
+ * (a later return throws BudgetError naming the call); `size` describes its input.
+ */
+export function timed<T>(policy: string, method: string, job: string, now: number, size: () => string, fn: () => T): T {
   if (limits.overrun) throw new BudgetError(limits.overrun.message);
   const rec = limits.recorder;
   rec?.enter(policy, method, job, now, size());

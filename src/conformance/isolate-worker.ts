@@ -2,9 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import '../../policies/index.ts';
 import type { GeneratedScenario } from './arbitraries.ts';
 import { limits } from './guarded.ts';
-import { checkSubject, registeredSubjects, type KitOptions, type NamedSubject } from './kit.ts';
+import type { KitOptions } from './kit.ts';
 import { subjectsOfFile } from './load.ts';
-import { PROPERTIES } from './properties.ts';
+import { allRegisteredSubjects, checkAny, propertyNames, type AnySubject } from './subjects.ts';
 import { setCaseHook } from './sim-run.ts';
 
 /**
@@ -15,7 +15,7 @@ import { setCaseHook } from './sim-run.ts';
 interface Data {
   readonly file?: string;
   readonly opts: KitOptions;
-  /** Properties already done or abandoned, per subject label. */
+  /** Properties already done or abandoned, per subject key (kind and label). */
   readonly skip: Readonly<Record<string, readonly string[]>>;
   /** Subjects already reported (by a worker that was stopped after them). */
   readonly done: readonly string[];
@@ -49,26 +49,30 @@ setCaseHook((sc) => {
   port.postMessage({ type: 'case', sc: { family, nodes, jobs, seed, headOfLine, maxQueue, cancels, scheduler, failures, tenants } });
 });
 
-let subjects: NamedSubject[];
+let subjects: AnySubject[];
 try {
-  subjects = data.file ? await subjectsOfFile(data.file) : registeredSubjects();
+  subjects = data.file ? await subjectsOfFile(data.file) : allRegisteredSubjects();
 } catch (e) {
   port.postMessage({ type: 'load-error', message: (e as Error).message });
   process.exit(0);
 }
-port.postMessage({ type: 'subjects', list: subjects.map((s) => ({ label: s.label, kind: s.kind })) });
+// A subject's key: its kind and label (a placement and a routing policy may share a name, `random`).
+const keyOf = (s: AnySubject) => `${s.kind} ${s.label}`;
+port.postMessage({ type: 'subjects', list: subjects.map((s) => ({ key: keyOf(s), label: s.label, kind: s.kind })) });
 for (const s of subjects) {
-  if (data.done.includes(s.label)) continue;
-  const skip = data.skip[s.label] ?? [];
-  for (const p of PROPERTIES) {
-    if (skip.includes(p.name) || (data.opts.only && !data.opts.only.includes(p.name))) continue;
-    const [r] = checkSubject(s.subject, {
+  const key = keyOf(s);
+  if (data.done.includes(key)) continue;
+  const skip = data.skip[key] ?? [];
+  for (const name of propertyNames(s)) {
+    // '*': every property (the subject hung; the rest would most likely hang too).
+    if (skip.includes('*') || skip.includes(name) || (data.opts.only && !data.opts.only.includes(name))) continue;
+    const [r] = checkAny(s, {
       ...data.opts,
-      only: [p.name],
-      onProperty: (name) => port.postMessage({ type: 'property', subject: s.label, property: name }),
+      only: [name],
+      onProperty: (name) => port.postMessage({ type: 'property', subject: key, property: name }),
     });
     const { counterexampleValue: _v, ...plain } = r;
-    port.postMessage({ type: 'result', subject: s.label, kind: s.kind, result: plain });
+    port.postMessage({ type: 'result', subject: key, kind: s.kind, result: plain });
   }
 }
 port.postMessage({ type: 'done' });

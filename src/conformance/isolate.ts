@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { describeScenario, type GeneratedScenario } from './arbitraries.ts';
 import { DEFAULT_SEED, type KitOptions, type PropertyResult } from './kit.ts';
 import { PolicyFileError } from './load.ts';
+import type { PolicyKind } from './subjects.ts';
 import { PROPERTIES } from './properties.ts';
 
 /**
@@ -21,7 +22,7 @@ import { PROPERTIES } from './properties.ts';
 
 export interface SubjectReport {
   readonly label: string;
-  readonly kind: 'queue' | 'placement';
+  readonly kind: PolicyKind;
   readonly results: PropertyResult[];
   readonly ms: number;
 }
@@ -57,10 +58,12 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
   const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
   const tsxCjs = join(dirname(require.resolve('tsx/package.json')), 'dist/cjs/api/index.cjs');
   const entry = new URL('./isolate-worker.ts', import.meta.url).href;
-  const reports = new Map<string, { label: string; kind: 'queue' | 'placement'; results: PropertyResult[]; ms: number }>();
-  const report = (label: string, kind: 'queue' | 'placement') => {
-    let r = reports.get(label);
-    if (!r) reports.set(label, (r = { label, kind, results: [], ms: 0 }));
+  const reports = new Map<string, { label: string; kind: PolicyKind; results: PropertyResult[]; ms: number }>();
+  /** Display labels by subject key (the worker keys subjects by kind and label). */
+  const labels = new Map<string, string>();
+  const report = (key: string, kind: PolicyKind) => {
+    let r = reports.get(key);
+    if (!r) reports.set(key, (r = { label: labels.get(key) ?? key, kind, results: [], ms: 0 }));
     return r;
   };
   /** Properties started (done or hung), per subject: a restarted worker skips them. */
@@ -74,7 +77,7 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
     const worker = new Worker(BOOT, { eval: true, workerData: { tsx, tsxCjs, entry, file, opts: plain, skip, done: [], sab } });
     let current: { subject: string; property: string; t0: number } | undefined;
     let lastCase: GeneratedScenario | undefined;
-    let kinds = new Map<string, 'queue' | 'placement'>();
+    let kinds = new Map<string, PolicyKind>();
     let hung = false;
     const outcome = await new Promise<'done' | 'hang'>((resolve, reject) => {
       const timer = setInterval(() => {
@@ -99,12 +102,14 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
         });
         hung = true;
         // The rest of this policy's properties are not run: each would most likely hang too.
-        skip[subject] = PROPERTIES.map((p) => p.name);
+        skip[subject] = ['*'];
         void worker.terminate().then(() => resolve('hang'));
       }, Math.max(20, Math.min(250, hangMs / 8)));
       worker.on('message', (m: { type: string } & Record<string, unknown>) => {
         if (m.type === 'subjects') {
-          kinds = new Map((m.list as { label: string; kind: 'queue' | 'placement' }[]).map((x) => [x.label, x.kind]));
+          const list = m.list as { key: string; label: string; kind: PolicyKind }[];
+          for (const x of list) labels.set(x.key, x.label);
+          kinds = new Map(list.map((x) => [x.key, x.kind]));
           for (const [l, k] of kinds) report(l, k);
         } else if (m.type === 'property') {
           current = { subject: m.subject as string, property: m.property as string, t0: performance.now() };
@@ -113,7 +118,7 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
         } else if (m.type === 'case') lastCase = m.sc as GeneratedScenario;
         else if (m.type === 'result') {
           const r = m.result as PropertyResult;
-          const rep = report(m.subject as string, m.kind as 'queue' | 'placement');
+          const rep = report(m.subject as string, m.kind as PolicyKind);
           rep.results.push(r);
           rep.ms += r.ms ?? 0;
         } else if (m.type === 'load-error') {
@@ -138,5 +143,7 @@ export async function checkIsolated(file: string | undefined, opts: IsolatedOpti
   }
   // Report order: the order the properties are listed in (a hung one in its place).
   const rank = new Map(PROPERTIES.map((p, i) => [p.name, i]));
-  return [...reports.values()].map((r) => ({ ...r, results: [...r.results].sort((a, b) => rank.get(a.property)! - rank.get(b.property)!) }));
+  // Routing and warm-pool properties are not in that list: they keep the order they ran in.
+  const at = (p: string) => rank.get(p) ?? PROPERTIES.length;
+  return [...reports.values()].map((r) => ({ ...r, results: [...r.results].sort((a, b) => at(a.property) - at(b.property)) }));
 }
