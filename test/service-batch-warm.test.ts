@@ -23,6 +23,16 @@ describe('service: warm workers for batch jobs (sandbox.warmPool)', () => {
     expect(r.error!.issues.map((i) => i.path.join('.'))).toContain('sandbox.warmPool.tensor');
   });
 
+  it('refuses at start-up a pool that is too big once its tensor workers are counted per GPU, naming the field', async () => {
+    // 9 tensor workers for each of 8 GPUs is 72 processes (each would hold a GPU context).
+    const cfg = testConfig(dir, {
+      cluster: { nodes: [{ prefix: 'gpu-', count: 1, cpu: 16000, memory: 65536, gpus: [{ count: 8, model: 'A100' }] }] },
+      sandbox: { mode: 'none', timeoutSec: 20, graceMs: 200, minMemoryMiB: 64, backends: ['cpu'], warmPool: { tensor: 9, plain: 1 } },
+    });
+    await expect(startService(cfg, true)).rejects.toThrow('sandbox.warmPool: 9 tensor per GPU × 8 GPUs + 1 plain = 73 warm workers, more than 64');
+    expect(workers(dir)).toEqual([]);
+  }, 60_000);
+
   it('starts the pool with the service, so the first tensor job starts warm; the pool is refilled; close leaves no worker', async () => {
     const cfg = testConfig(dir, { sandbox: { mode: 'none', timeoutSec: 20, graceMs: 200, minMemoryMiB: 64, backends: ['cpu'], warmPool: { tensor: 1 } } });
     const s = await startService(cfg, true);

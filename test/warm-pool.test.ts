@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Placement } from '../src/cluster/types.ts';
 import type { JobOutput } from '../src/live/live-executor.ts';
 import type { WorkSpec } from '../src/live/work-spec.ts';
-import { mostGpus, poolKey, WarmPool, warmPins } from '../src/live/warm-pool.ts';
+import { mostGpus, poolKey, WarmPool, warmPins, warmPoolTooBig } from '../src/live/warm-pool.ts';
 import type { Worker } from '../src/live/worker-process.ts';
 import { harness, liveJob, type Completion } from './live-helpers.ts';
 
@@ -33,6 +33,13 @@ describe('warm pool keys and start-up pinnings', () => {
     expect(warmPins('tensor', mostGpus(nodes))).toEqual([{ CUDA_VISIBLE_DEVICES: '0' }, { CUDA_VISIBLE_DEVICES: '1' }, { CUDA_VISIBLE_DEVICES: '2' }]);
     expect(warmPins('tensor', 0)).toEqual([{}]);
     expect(warmPins('plain', 3)).toEqual([{}]);
+  });
+
+  it('counts the start-up pool per GPU against the bound, naming the field', () => {
+    expect(warmPoolTooBig({ tensor: 8, plain: 0 }, 8, 'f')).toBeUndefined(); // 64: at the bound
+    expect(warmPoolTooBig({ tensor: 8, plain: 1 }, 8, 'f')).toBe('f: 8 tensor per GPU × 8 GPUs + 1 plain = 65 warm workers, more than 64');
+    expect(warmPoolTooBig({ tensor: 64 }, 0, 'f')).toBeUndefined(); // no GPUs: one unpinned pool
+    expect(warmPoolTooBig({ tensor: 33, plain: 0 }, 2, 'live.warmPool')).toMatch(/^live\.warmPool: 33 tensor per GPU × 2 GPUs \+ 0 plain = 66/);
   });
 });
 

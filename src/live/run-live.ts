@@ -20,7 +20,7 @@ import { detectSandbox, jobTmpDirs, layerNames } from './sandbox.ts';
 import { decisionOrder, simulateTwin, type KindRate } from './twin.ts';
 import { LiveSectionSchema, WorkSpecSchema, type WorkSpec } from './work-spec.ts';
 import { workerScript } from './worker-entry.ts';
-import { mostGpus } from './warm-pool.ts';
+import { mostGpus, warmPoolTooBig } from './warm-pool.ts';
 
 export interface LiveRunOptions {
   readonly file: string;
@@ -89,6 +89,8 @@ export async function runLive(scn: Scenario, opts: LiveRunOptions): Promise<Live
   await loadPlugins(scn, base, opts.file);
   validatePolicyParams(scn, opts.file); // plugins register policies: names and params are known only now
   const nodes = await loadNodes(scn, base);
+  const tooBig = warmPoolTooBig(live.warmPool, mostGpus(nodes), 'live.warmPool');
+  if (tooBig) throw new ScenarioError(opts.file, [tooBig]);
   const seed = opts.seed ?? scn.seeds[0];
   const combo = live.policy ? scn.policies.find((c) => comboLabel(c) === live.policy) : scn.policies[0];
   if (!combo) throw new ScenarioError(opts.file, [`live.policy: '${live.policy}' names no entry of policies (have: ${scn.policies.map(comboLabel).join(', ')})`]);

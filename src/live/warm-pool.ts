@@ -30,6 +30,20 @@ export function mostGpus(nodes: readonly { readonly gpus: readonly unknown[] }[]
   return nodes.reduce((m, n) => Math.max(m, n.gpus.length), 0);
 }
 
+/** The most warm workers a start-up pool may hold in all (each is a process; a tensor one holds a GPU context). */
+export const MAX_WARM_WORKERS = 64;
+
+/**
+ * Why a start-up pool of `pool` on nodes of up to `gpus` GPUs is too big (`tensor` per GPU, `plain`
+ * in all; see warmPins), naming `field`; undefined when it is within MAX_WARM_WORKERS.
+ */
+export function warmPoolTooBig(pool: Partial<Record<WorkerKind, number>>, gpus: number, field: string): string | undefined {
+  const tensor = (pool.tensor ?? 0) * warmPins('tensor', gpus).length;
+  const total = tensor + (pool.plain ?? 0);
+  if (total <= MAX_WARM_WORKERS) return undefined;
+  return `${field}: ${pool.tensor ?? 0} tensor per GPU × ${Math.max(1, gpus)} GPU${gpus === 1 ? '' : 's'} + ${pool.plain ?? 0} plain = ${total} warm workers, more than ${MAX_WARM_WORKERS}`;
+}
+
 /** Pre-started idle workers, first in first out per pool key. Holds workers; starts none. */
 export class WarmPool {
   private readonly lists = new Map<string, Worker[]>();

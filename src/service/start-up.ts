@@ -18,7 +18,7 @@ import { reapLeftovers, type ReapReport } from './reaper.ts';
 import { ServiceExecutor, type SessionHolds } from './session-holds.ts';
 import { sessionContextsNeeded } from './session-warm-starts.ts';
 import type { ServiceAdmission } from './service-admission.ts';
-import { mostGpus } from '../live/warm-pool.ts';
+import { mostGpus, warmPoolTooBig } from '../live/warm-pool.ts';
 
 /** Where the driver's output goes. */
 export interface DriverHooks {
@@ -51,6 +51,9 @@ export async function startDriver(c: ServiceConfig, epoch: number, admission: Se
   const reaped = await reapLeftovers(workRoot);
   const jobRoot = join(workRoot, `epoch-${epoch}`);
   const nodes = expandNodeGroups(c.cluster.nodes ?? [await detectedGroup(c.cluster.detect!, log)]);
+  // Known only now (detection): the pool's tensor workers are per GPU.
+  const tooBig = warmPoolTooBig(c.sandbox.warmPool, mostGpus(nodes), 'sandbox.warmPool');
+  if (tooBig) throw new Error(tooBig);
   const quotas = tenantQuotas(c.tenants);
   const script = await workerScript();
   const layers = detectSandbox(c.sandbox.mode, { node: process.execPath, script }, sandboxLimits(c));
