@@ -39,6 +39,7 @@ describe('warm pool keys and start-up pinnings', () => {
     expect(warmPoolTooBig({ tensor: 8, plain: 0 }, 8, 'f')).toBeUndefined(); // 64: at the bound
     expect(warmPoolTooBig({ tensor: 8, plain: 1 }, 8, 'f')).toBe('f: 8 tensor per GPU × 8 GPUs + 1 plain = 65 warm workers, more than 64');
     expect(warmPoolTooBig({ tensor: 64 }, 0, 'f')).toBeUndefined(); // no GPUs: one unpinned pool
+    expect(warmPoolTooBig({ tensor: 60, plain: 5 }, 0, 'f')).toBe('f: 60 tensor per GPU × 1 GPU + 5 plain = 65 warm workers, more than 64');
     expect(warmPoolTooBig({ tensor: 33, plain: 0 }, 2, 'live.warmPool')).toMatch(/^live\.warmPool: 33 tensor per GPU × 2 GPUs \+ 0 plain = 66/);
   });
 });

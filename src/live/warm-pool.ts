@@ -38,10 +38,10 @@ export const MAX_WARM_WORKERS = 64;
  * in all; see warmPins), naming `field`; undefined when it is within MAX_WARM_WORKERS.
  */
 export function warmPoolTooBig(pool: Partial<Record<WorkerKind, number>>, gpus: number, field: string): string | undefined {
-  const tensor = (pool.tensor ?? 0) * warmPins('tensor', gpus).length;
-  const total = tensor + (pool.plain ?? 0);
+  const pins = warmPins('tensor', gpus).length;
+  const total = (pool.tensor ?? 0) * pins + (pool.plain ?? 0);
   if (total <= MAX_WARM_WORKERS) return undefined;
-  return `${field}: ${pool.tensor ?? 0} tensor per GPU × ${Math.max(1, gpus)} GPU${gpus === 1 ? '' : 's'} + ${pool.plain ?? 0} plain = ${total} warm workers, more than ${MAX_WARM_WORKERS}`;
+  return `${field}: ${pool.tensor ?? 0} tensor per GPU × ${pins} GPU${pins === 1 ? '' : 's'} + ${pool.plain ?? 0} plain = ${total} warm workers, more than ${MAX_WARM_WORKERS}`;
 }
 
 /** Pre-started idle workers, first in first out per pool key. Holds workers; starts none. */
