@@ -92,6 +92,24 @@ const waveArb = fc.record(waveFields());
 
 const MAX_REALISTIC_JOBS = 1000;
 
+/**
+ * The jobs of `waves`, in submit order: wave i starts `gapSec` after the previous wave's last
+ * arrival, its arrival times and jobs drawn from stream `<prefix>/<i>` (`make` draws one job), so
+ * that shrinking one wave leaves the others as they were; at most `max` jobs.
+ */
+function jobsOfWaves(seed: number, prefix: string, waves: readonly { gapSec: number; count: number; spreadMs: number }[], make: (rng: Rng, id: string, at: number) => JobSpec, max = Infinity): JobSpec[] {
+  const jobs: JobSpec[] = [];
+  let t = 0;
+  waves.forEach((w, wi) => {
+    t += w.gapSec * 1000;
+    const rng = stream(seed, `${prefix}/${wi}`);
+    const times = Array.from({ length: w.count }, () => t + (w.spreadMs === 0 ? 0 : Math.floor(rng() * w.spreadMs))).sort((a, b) => a - b);
+    for (const at of times) if (jobs.length < max) jobs.push(make(rng, `j${jobs.length}`, at));
+    t = times.at(-1) ?? t;
+  });
+  return jobs;
+}
+
 export const realisticScenarioArb: fc.Arbitrary<GeneratedScenario> = fc
   .record({
     groups: fc.array(nodeGroupArb, { minLength: 1, maxLength: 3 }),
@@ -105,15 +123,7 @@ export const realisticScenarioArb: fc.Arbitrary<GeneratedScenario> = fc
   .map(({ groups, tenants, waves, seed, headOfLine, preemption }) => {
     const nodes = nodesOf(groups);
     const names = tenants.map((t) => t.name);
-    const jobs: JobSpec[] = [];
-    let t = 0;
-    waves.forEach((w, wi) => {
-      t += w.gapSec * 1000;
-      const rng = stream(seed, `conformance/wave/${wi}`);
-      const times = Array.from({ length: w.count }, () => t + (w.spreadMs === 0 ? 0 : Math.floor(rng() * w.spreadMs))).sort((a, b) => a - b);
-      for (const at of times) if (jobs.length < MAX_REALISTIC_JOBS) jobs.push(realisticJob(rng, `j${jobs.length}`, at, names));
-      t = times.at(-1) ?? t;
-    });
+    const jobs = jobsOfWaves(seed, 'conformance/wave', waves, (rng, id, at) => realisticJob(rng, id, at, names), MAX_REALISTIC_JOBS);
     return printable({
       family: 'realistic',
       nodes,
@@ -155,20 +165,12 @@ export const contextScenarioArb: fc.Arbitrary<GeneratedScenario> = fc
     const weights = Array.from({ length: contexts }, (_, k) => 1 / (k + 1));
     const total = weights.reduce((a, x) => a + x, 0);
     const bounds = weights.map((_, k) => weights.slice(0, k + 1).reduce((a, x) => a + x, 0) / total);
-    const jobs: JobSpec[] = [];
-    let t = 0;
-    waves.forEach((w, wi) => {
-      t += w.gapSec * 1000;
-      const rng = stream(seed, `conformance/contexts/${wi}`);
-      const times = Array.from({ length: w.count }, () => t + (w.spreadMs === 0 ? 0 : Math.floor(rng() * w.spreadMs))).sort((a, b) => a - b);
-      for (const at of times) {
-        const j = realisticJob(rng, `j${jobs.length}`, at, ['a', 'b']);
-        const u = rng();
-        const k = bounds.findIndex((b) => u < b);
-        // One job in seven has no context; the rest run at most a minute, so instances come free.
-        jobs.push(rng() < 1 / 7 ? j : { ...j, duration: Math.min(j.duration, 60_000), context: `m${k < 0 ? contexts - 1 : k}` });
-      }
-      t = times.at(-1) ?? t;
+    const jobs = jobsOfWaves(seed, 'conformance/contexts', waves, (rng, id, at) => {
+      const j = realisticJob(rng, id, at, ['a', 'b']);
+      const u = rng();
+      const k = bounds.findIndex((b) => u < b);
+      // One job in seven has no context; the rest run at most a minute, so instances come free.
+      return rng() < 1 / 7 ? j : { ...j, duration: Math.min(j.duration, 60_000), context: `m${k < 0 ? contexts - 1 : k}` };
     });
     return printable({
       family: 'contexts',
