@@ -69,13 +69,16 @@ export function runSim(
   });
   const digest = log.close();
   const lines = log.lines!;
-  // Read back through the log's schema: every property run also checks what the producers write.
-  const recs = lines.map((l, i): LogRecord => {
+  return { lines, recs: logRecords(lines), digest, res, waits };
+}
+
+/** A kit run's log lines read back through the log's schema (every run also checks what the producers write). */
+export function logRecords(lines: readonly string[]): LogRecord[] {
+  return lines.map((l, i): LogRecord => {
     const o = parseLogRecord(l, `conformance events.jsonl:${i + 1}`);
     if (o.kind === 'blank') throw new Error(`conformance events.jsonl:${i + 1}: blank line`);
     return o.record;
   });
-  return { lines, recs, digest, res, waits };
 }
 
 /** `p`, with every `wait` answer recorded in `waits`; inherits from `p` (name, claims stay visible). */

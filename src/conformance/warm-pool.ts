@@ -11,6 +11,7 @@ import { checkFresh, type FreshProperty } from './fresh-kit.ts';
 import type { KitOptions, PropertyResult } from './kit.ts';
 import { contextScenarioArb } from './regimes.ts';
 import { replay } from './replay.ts';
+import { logRecords } from './sim-run.ts';
 import { check } from './subject.ts';
 
 /**
@@ -138,7 +139,7 @@ export const WARM_POOL_PROPERTIES: readonly FreshProperty<WarmPoolPolicy>[] = [
           return { digest: log.close(), lines: log.lines! };
         };
         const a = once();
-        const recs = a.lines.map((l) => JSON.parse(l));
+        const recs = logRecords(a.lines);
         replay(sc.nodes, recs); // throws on an over-commit or a release that does not match
         const ended = new Set(recs.flatMap((r) => (r.ev === 'finish' || r.ev === 'reject' ? [r.job] : [])));
         check(ended.size === sc.jobs.length, () => `${sc.jobs.length - ended.size} of ${sc.jobs.length} jobs never ended`);
