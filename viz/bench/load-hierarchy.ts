@@ -9,7 +9,8 @@ import { benchSites, measureRounds } from './sites.ts';
  * scenarios/hierarchy.yaml's cluster (32 racks, 19,424 nodes, 100,096 GPUs) with its 32-shard
  * least-loaded policy and 40,000 jobs, or fewer racks (`--racks N`: the first N racks, same jobs)
  * to see how the load grows with the node count. Prints the page load to the complete frame, the
- * worker's fold, the deltas posted and the page time applying them; asserts nothing.
+ * heatmap's rows and height, the worker's fold, the deltas posted and the page time applying
+ * them; asserts nothing.
  *
  * Usage: npx tsx viz/bench/load-hierarchy.ts [--racks N] [--jobs N] [--out DIR] [--baseline DIR] [--rounds N]
  * (the log is simulated into --out, default out/viz-hierarchy-<racks>r-<jobs>, when missing).
@@ -73,6 +74,11 @@ async function measure(browser: Browser, url: string): Promise<string[]> {
   const ready = performance.now() - t0;
   const s = await page.evaluate(() => (window.gpulab as { state(): S }).state());
   const long = await page.evaluate(() => (window as unknown as { __long: number[][] }).__long);
+  // The heatmap as drawn: its rows (a row per node, or bands of nodes) and its canvas' CSS height.
+  const heat = await page.evaluate(() => {
+    const c = document.getElementById('heat-alloc') as HTMLCanvasElement;
+    return { rows: c.dataset.rows ?? String(c.dataset.nodes), nodes: c.dataset.nodes, cssH: c.getBoundingClientRect().height };
+  });
   await page.close();
   const T = s.timing;
   const during = long.filter(([at]) => at >= T.dataAt - 1 && at <= T.fullFrameAt + 1);
@@ -84,6 +90,7 @@ async function measure(browser: Browser, url: string): Promise<string[]> {
   return [
     `  ${s.jobs.toLocaleString('en')} jobs, ${s.records[0].toLocaleString('en')} records; page load to complete frame: ${f(ready)} ms`,
     `  log read and folded in the worker ${f(T.fetchParseMs - T.dataAt)} ms after its first bytes (folding ${f(T.foldMs)} ms of it); first frame ${f(T.firstFrameAt - T.dataAt)} ms after them; complete frame ${f(T.fullFrameAt - T.dataAt)} ms after them (frame ${f(T.fullRenderMs)} ms)`,
+    `  heatmap: ${heat.rows} rows for ${heat.nodes} nodes, canvas ${f(heat.cssH)} px tall`,
     `  page thread: ${apply.length} deltas applied in ${f(apply.reduce((a, b) => a + b, 0))} ms (max ${f(Math.max(0, ...apply))} ms); ${during.length} tasks over 50 ms while loading, ${f(during.reduce((a, [, ms]) => a + ms, 0))} ms in all, longest ${f(during.reduce((a, [, ms]) => Math.max(a, ms), 0))} ms; page work while loading (ms), longest of each kind ${JSON.stringify(T.loadingMax ?? {})}, sum of each ${JSON.stringify(work)}`,
   ];
 }
