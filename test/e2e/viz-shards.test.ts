@@ -254,3 +254,68 @@ describe.skipIf(!HAVE)(`${TITLE}: simulated hierarchical runs`, () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe.skipIf(!HAVE)(`${TITLE}: a many-node hierarchy's heatmap`, () => {
+  let tmp = '';
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'gpulab-viz-shards-many-'));
+    // 601 nodes in 3 shards (by GPU count: 200, 200, 201 nodes): more nodes than the heatmap's 440 rows.
+    const file = join(tmp, 'many.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: viz-many',
+        'seeds: [3]',
+        'cluster:',
+        '  nodes:',
+        '    - { prefix: n-, count: 601, cpu: 64000, memory: 262144, gpus: [{ count: 4, model: A100-80GB }] }',
+        'workload:',
+        '  kind: synthetic',
+        '  jobs: 300',
+        '  meanInterarrivalSec: 4',
+        '  duration: { dist: exponential, meanSec: 1800 }',
+        '  tenants: [{ name: a, share: 1 }]',
+        '  demands:',
+        '    - { weight: 3, gpus: 1, milli: 1000, cpu: 4000, memory: 16384 }',
+        '    - { weight: 1, gpus: 4, milli: 1000, cpu: 16000, memory: 65536 }',
+        'policies:',
+        '  - { queue: fifo, placement: first-fit, hierarchy: { shards: 3, routing: least-loaded, summaryIntervalSec: 60 } }',
+        '',
+      ].join('\n'),
+    );
+    const out = join(tmp, 'out');
+    await runScenario(loadScenario(file), { file, out });
+    ({ server, browser, page } = await openViewer(out, join(tmp, 'site'), errors));
+  }, 120_000);
+
+  afterAll(async () => {
+    await closeViewer(browser, server);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('draws bands of 2 nodes within each shard, names the shards in the margin, and a band’s tooltip names its nodes and shard', async () => {
+    const heat = page.locator('#heat-alloc');
+    await expect.poll(() => heat.getAttribute('data-rows')).not.toBeNull();
+    // k = ⌈601 / 440⌉ = 2 nodes a row; shards of 200, 200 and 201 nodes → 100 + 100 + 101 rows.
+    expect(await heat.getAttribute('data-nodes')).toBe('601');
+    expect(await heat.getAttribute('data-nodes-per-row')).toBe('2');
+    expect(await heat.getAttribute('data-rows')).toBe('301');
+    expect(await heat.getAttribute('data-shard-labels')).toBe('3');
+    await heat.scrollIntoViewIfNeeded();
+    const box = (await heat.boundingBox())!;
+    // Row 0 (1 px rows): the first band of shard s0; a column in the middle of the run.
+    await page.mouse.move(box.x + box.width / 2, box.y + 0.5);
+    const tip = page.locator('#tooltip');
+    await expect.poll(() => tip.isVisible()).toBe(true);
+    const text = await tip.innerText();
+    expect(text).toMatch(/^n-0+–n-0+1 \(2 nodes, 8 GPU, shard s0\)/);
+    expect(text).toMatch(/allocated \d+\.\d% .*of their GPU capacity/);
+    await page.locator('#heatmap-view').screenshot({ path: resolve('test-output', 'viz-shards-heatmap.png') });
+    expect(errors).toEqual([]);
+  });
+});

@@ -21,6 +21,8 @@ import { shardNodeIxs, shardOfNode } from './shards.ts';
 const ROWS_MAX_H = 220;
 /** More nodes than this are binned into bands, at most this many rows (plus one per shard). */
 export const MAX_ROWS = 440;
+/** Where a hierarchy's shard ticks and names begin in the margin (px). */
+const SHARD_X = 72;
 /** Colour ramps as pixel values, RAMP + 1 steps from 0 to 1 of the share (d3's, from 15% up). */
 const RAMP = 1024;
 const ramp = (f: (t: number) => string) => Uint32Array.from({ length: RAMP + 1 }, (_, q) => rgbaOf(f(0.15 + (0.85 * q) / RAMP)));
@@ -29,7 +31,7 @@ const ORANGES = ramp(d3.interpolateOranges);
 
 export class Heatmap {
   /** Last frame: rows drawn, and the largest stranded fraction seen (for tests and the legend). */
-  stats = { nodes: 0, rows: 0, nodesPerRow: 1, maxStrandPct: 0, maxAllocPct: 0 };
+  stats = { nodes: 0, rows: 0, nodesPerRow: 1, shardLabels: 0, maxStrandPct: 0, maxAllocPct: 0 };
   private cache = new WeakMap<RunModel, { at: number; v: Integrals[] }>();
   private width = 800;
   private rowH = 4;
@@ -96,6 +98,7 @@ export class Heatmap {
         if (fs > 0.001) ls.rect(LEFT + c0, y, c1 - c0, this.rowH, ORANGES[Math.round(Math.min(1, fs) * RAMP)]);
       });
     }
+    let labels = 0;
     const draw = (canvas: HTMLCanvasElement, layer: PixelLayer, title: string) => {
       const ctx = sizeCanvas(canvas, width, H);
       ctx.clearRect(0, 0, width, H);
@@ -125,10 +128,13 @@ export class Heatmap {
       if (this.rowH < 9) {
         ctx.fillStyle = '#222';
         ctx.font = '600 11px system-ui, sans-serif';
-        ctx.fillText(title, 4, 8, LEFT - 8);
+        // A hierarchy's shard names take the right half of the margin.
+        const w = m.hierarchy ? SHARD_X - 12 : LEFT - 8;
+        ctx.fillText(title, 4, 8, w);
         ctx.font = '10px system-ui, sans-serif';
-        ctx.fillText(`${nodes} nodes`, 4, 22, LEFT - 8);
-        if (perRow > 1) ctx.fillText(`≤ ${perRow} per row`, 4, 34, LEFT - 8);
+        ctx.fillText(`${nodes} nodes`, 4, 22, w);
+        if (perRow > 1) ctx.fillText(`≤ ${perRow} per row`, 4, 34, w);
+        if (m.hierarchy) labels = this.shardMarks(ctx, m.hierarchy.shards);
       }
       const cur = this.host.cursor();
       if (cur >= d[0] && cur <= d[1]) {
@@ -138,13 +144,41 @@ export class Heatmap {
     };
     draw(this.allocCanvas, la, 'allocated');
     draw(this.strandCanvas, ls, 'stranded');
-    this.stats = { nodes, rows: rows.length, nodesPerRow: perRow, maxStrandPct: Math.round(1000 * maxS) / 10, maxAllocPct: Math.round(1000 * maxA) / 10 };
+    this.stats = { nodes, rows: rows.length, nodesPerRow: perRow, shardLabels: labels, maxStrandPct: Math.round(1000 * maxS) / 10, maxAllocPct: Math.round(1000 * maxA) / 10 };
     for (const c of [this.allocCanvas, this.strandCanvas]) {
       c.dataset.nodes = String(nodes);
       c.dataset.rows = String(rows.length);
+      c.dataset.nodesPerRow = String(perRow);
+      c.dataset.shardLabels = String(labels);
       c.dataset.maxStrandPct = String(this.stats.maxStrandPct);
       c.dataset.maxAllocPct = String(this.stats.maxAllocPct);
     }
+  }
+
+  /**
+   * Rows too thin for names: in the margin, a tick where each shard's rows begin and its id beside
+   * them where they are tall enough for a line of text. Returns the ids drawn.
+   */
+  private shardMarks(ctx: CanvasRenderingContext2D, shards: readonly { id: string }[]): number {
+    let drawn = 0;
+    ctx.textAlign = 'right';
+    for (let r0 = 0; r0 < this.rows.length; ) {
+      const g = this.rows[r0].group;
+      let r1 = r0;
+      while (r1 < this.rows.length && this.rows[r1].group === g) r1++;
+      const y0 = r0 * this.rowH;
+      const y1 = r1 * this.rowH;
+      ctx.fillStyle = '#bbb';
+      ctx.fillRect(SHARD_X, y0, LEFT - 2 - SHARD_X, 1);
+      if (y1 - y0 >= 11) {
+        ctx.fillStyle = '#333';
+        ctx.fillText(shards[g]?.id ?? 'no shard', LEFT - 4, (y0 + y1) / 2, LEFT - 8 - SHARD_X);
+        drawn++;
+      }
+      r0 = r1;
+    }
+    ctx.textAlign = 'left';
+    return drawn;
   }
 
   private hover(ev: PointerEvent, what: 'alloc' | 'strand'): void {
