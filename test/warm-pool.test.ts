@@ -97,3 +97,54 @@ describe('live executor: the start-up pool on nodes with GPUs', () => {
     expect(outputs.get('cmd-on-0')!.stdout.text).toContain('pin=0');
   }, 60_000);
 });
+
+describe('warm pool eviction', () => {
+  it('evicts the oldest worker of the least recently used pool outside the kept keys, never the one it makes room for', () => {
+    const p = new WarmPool();
+    const [a, b, c] = [fake('a', true), fake('b', true), fake('c', true)];
+    p.add('tensor|0', a); // a start-up pool
+    p.add('tensor|0,1', b);
+    p.add('tensor|', c);
+    const keep = new Set(['tensor|0']);
+    expect(p.sizeOutside(keep)).toBe(2);
+    p.take('tensor|0,1'); // used (and emptied) after 'tensor|' was filled
+    p.add('tensor|0,1', b);
+    expect((p.evict(keep, 'tensor|9') as Worker & { name: string }).name).toBe('c');
+    expect(p.evict(keep, 'tensor|0,1')).toBeUndefined(); // only the pool it makes room for holds one
+    expect(p.sizeOutside(keep)).toBe(1);
+    expect(p.size).toBe(2);
+  });
+});
+
+// Real worker processes: pools of pinnings the start-up pool does not fill (a multi-GPU job's, a
+// job without a GPU on a GPU box) stay within `extraWarm` workers in all.
+describe('live executor: pools beyond the start-up pool', () => {
+  let h: Awaited<ReturnType<typeof harness>>;
+  afterAll(async () => {
+    await h.x.shutdown();
+    expect(h.x.strays()).toEqual([]);
+  });
+
+  it('keeps one other pinning warm on a one-GPU box, stopping the least recently used one', async () => {
+    h = await harness({ warmPool: { tensor: 1 }, warmGpus: 1 });
+    await h.x.warmUp();
+    expect(h.x.extraWarm).toBe(1);
+    expect(h.x.warmCount).toBe(1); // GPU 0's
+    const tensor: WorkSpec = { kind: 'matmul', n: 16, gflop: 0.0001 };
+    const run = async (id: string, gpus: number[]) => {
+      h.x.start(liveJob(id, tensor), { node: 0, gpus: gpus.map((gpu) => ({ gpu, milli: 1000 })) });
+      expect((await h.completion(id)).outcome).toBe('succeeded');
+      await h.x.poolReady();
+    };
+    await run('pair-1', [0, 1]); // cold; its pool ('0,1') gets a worker
+    expect(h.x.warmCount).toBe(2);
+    await run('none-1', []); // cold; '0,1' is evicted to make room for the unpinned pool
+    expect(h.x.warmCount).toBe(2);
+    await run('pair-2', [0, 1]); // cold again; the unpinned pool is evicted in turn
+    await run('pair-3', [0, 1]); // warm: its pool was kept
+    await run('gpu0', [0]); // warm: the start-up pool is never evicted
+    expect(h.x.warmCount).toBe(2);
+    const warm = Object.fromEntries(h.x.measures.map((m) => [m.jobId, m.warm]));
+    expect(warm).toEqual({ 'pair-1': false, 'none-1': false, 'pair-2': false, 'pair-3': true, gpu0: true });
+  }, 60_000);
+});

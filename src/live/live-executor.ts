@@ -38,6 +38,7 @@ export interface LiveExecutorOptions {
   /**
    * Warm workers per pool (src/live/warm-pool.ts): plain ones in one pool; tensor ones per GPU
    * pinning, so that the start-up pool has `tensor` workers for each GPU index below `warmGpus`.
+   * Each start refills its pool; pools of other pinnings hold `extraWarm` workers in all (refill).
    */
   readonly warmPool?: Partial<Record<WorkerKind, number>>;
   /** The most GPUs any node has (absent or 0: the start-up tensor pool is unpinned). */
@@ -84,6 +85,7 @@ export class LiveExecutor implements Executor, WorkerHost {
   readonly measures: JobMeasure[] = [];
   private readonly jobRoot: string;
   private readonly pool = new WarmPool();
+  private startup: ReadonlySet<string> | undefined;
   private readonly active = new Map<string, Worker>();
   private readonly all = new Set<Worker>();
   private readonly markers = new Set<string>();
@@ -192,7 +194,37 @@ export class LiveExecutor implements Executor, WorkerHost {
       } else if (r && !w.killing) w.send({ v: PROTOCOL_VERSION, type: 'run', jobId: job.id, attempt: job.attempt, work, env: gpuEnv });
     });
     void w.exited.then(() => this.finished(w));
-    if (!this.closed && (o.warmPool?.[kind] ?? 0) > 0) this.addWarm(kind, gpuEnv);
+    if (!this.closed && (o.warmPool?.[kind] ?? 0) > 0) this.refill(kind, gpuEnv, key);
+  }
+
+  /**
+   * After a start, one worker more for the job's pool. A pinning the start-up pool fills keeps its
+   * size so. Any other (a multi-GPU job's, say `0,1`, or none on a box with GPUs) is kept warm
+   * too, but such pools hold at most `extraWarm` workers in all: the least recently used one's
+   * worker is stopped to make room, and none is added when only this pool holds them. On an
+   * 8-GPU box every distinct set of GPUs a job was given would otherwise keep an idle worker, and
+   * a tensor worker holds a GPU context.
+   */
+  private refill(kind: WorkerKind, gpuEnv: Record<string, string>, key: string): void {
+    const startup = this.startupKeys();
+    if (!startup.has(key) && this.pool.sizeOutside(startup) >= this.extraWarm) {
+      const old = this.pool.evict(startup, key);
+      if (old === undefined) return;
+      this.options.logger?.info('warm evict', { pool: old.key, for: key });
+      this.kill(old, 'evicted');
+    }
+    this.addWarm(kind, gpuEnv);
+  }
+
+  /** The pools the start-up pool fills (warmUp): each configured kind's pinnings. */
+  private startupKeys(): ReadonlySet<string> {
+    const o = this.options;
+    return (this.startup ??= new Set((['tensor', 'plain'] as const).filter((k) => (o.warmPool?.[k] ?? 0) > 0).flatMap((k) => warmPins(k, o.warmGpus ?? 0).map((pin) => poolKey(k, pin)))));
+  }
+
+  /** The most workers kept warm in pools the start-up pool does not fill: as many as a node has GPUs (at least one). */
+  get extraWarm(): number {
+    return Math.max(1, this.options.warmGpus ?? 0);
   }
 
   stop(job: JobView, reason: StopReason): void {

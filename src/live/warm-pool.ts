@@ -44,15 +44,21 @@ export function warmPoolTooBig(pool: Partial<Record<WorkerKind, number>>, gpus: 
   return `${field}: ${pool.tensor ?? 0} tensor per GPU × ${pins} GPU${pins === 1 ? '' : 's'} + ${pool.plain ?? 0} plain = ${total} warm workers, more than ${MAX_WARM_WORKERS}`;
 }
 
-/** Pre-started idle workers, first in first out per pool key. Holds workers; starts none. */
+/**
+ * Pre-started idle workers, first in first out per pool key, and when each key was last used (a
+ * take or an add), for evicting the least recently used pool. Holds workers; starts and stops none.
+ */
 export class WarmPool {
   private readonly lists = new Map<string, Worker[]>();
+  private readonly used = new Map<string, number>();
+  private uses = 0;
 
   /**
    * A live worker of `key`, taken out of the pool: the oldest one that has said `ready`, else the
    * oldest still starting; undefined when there is none.
    */
   take(key: string): Worker | undefined {
+    this.used.set(key, ++this.uses);
     const pooled = this.lists.get(key);
     if (pooled === undefined) return undefined;
     // A warm worker that has exited but not yet drained is no candidate.
@@ -66,6 +72,27 @@ export class WarmPool {
     const l = this.lists.get(key) ?? [];
     l.push(w);
     this.lists.set(key, l);
+    this.used.set(key, ++this.uses);
+  }
+
+  /** Workers waiting in pools whose key is not in `keys`. */
+  sizeOutside(keys: ReadonlySet<string>): number {
+    let n = 0;
+    for (const [k, l] of this.lists) if (!keys.has(k)) n += l.length;
+    return n;
+  }
+
+  /**
+   * Takes out the oldest worker of the least recently used pool outside `keys` other than `keep`
+   * (for the caller to stop); undefined when no such pool holds one.
+   */
+  evict(keys: ReadonlySet<string>, keep: string): Worker | undefined {
+    let lru: string | undefined;
+    for (const [k, l] of this.lists) {
+      if (l.length === 0 || keys.has(k) || k === keep) continue;
+      if (lru === undefined || this.used.get(k)! < this.used.get(lru)!) lru = k;
+    }
+    return lru === undefined ? undefined : this.lists.get(lru)!.shift();
   }
 
   /** Drops `w` if it is still waiting in the pool (a warm worker that died while idle). */
