@@ -3,6 +3,7 @@ import type { Placement } from '../src/cluster/types.ts';
 import type { JobOutput } from '../src/live/live-executor.ts';
 import type { WorkSpec } from '../src/live/work-spec.ts';
 import { mostGpus, poolKey, WarmPool, warmPins, warmPoolTooBig } from '../src/live/warm-pool.ts';
+import { ServiceMetrics } from '../src/service/metrics.ts';
 import type { Worker } from '../src/live/worker-process.ts';
 import { harness, liveJob, type Completion } from './live-helpers.ts';
 
@@ -79,7 +80,7 @@ describe('live executor: the start-up pool on nodes with GPUs', () => {
     h = await harness({ warmPool: { tensor: 1, plain: 1 }, warmGpus: 2, onOutput: (o) => outputs.set(o.jobId, o) });
     await h.x.warmUp();
     // Two pinned tensor workers (GPUs 0 and 1) and one plain one, all ready.
-    expect(h.x.warmWorkers).toEqual({ ready: 3, starting: 0 });
+    expect(h.x.warmWorkers).toEqual({ ready: 3, starting: 0, evicted: 0 });
     const on = (gpu: number) => ({ node: 0, gpus: [{ gpu, milli: 1000 }] });
     const start = (id: string, work: WorkSpec, placement: Placement): Promise<Completion> => {
       const j = liveJob(id, work);
@@ -146,5 +147,20 @@ describe('live executor: pools beyond the start-up pool', () => {
     expect(h.x.warmCount).toBe(2);
     const warm = Object.fromEntries(h.x.measures.map((m) => [m.jobId, m.warm]));
     expect(warm).toEqual({ 'pair-1': false, 'none-1': false, 'pair-2': false, 'pair-3': true, gpu0: true });
+    expect(h.x.warmWorkers.evicted).toBe(2); // '0,1' for none-1, then the unpinned one for pair-2
   }, 60_000);
+});
+
+describe('service metrics: warm evictions', () => {
+  it('gpulab_warm_evictions_total follows the executor’s count, scrape by scrape', async () => {
+    let w = { ready: 1, starting: 0, evicted: 0 };
+    const m = new ServiceMetrics(() => undefined, () => w);
+    const count = async () => Number(/^gpulab_warm_evictions_total (\d+)$/m.exec(await m.registry.metrics())?.[1]);
+    expect(await count()).toBe(0);
+    w = { ...w, evicted: 3 };
+    expect(await count()).toBe(3);
+    expect(await count()).toBe(3);
+    w = { ...w, evicted: 5 };
+    expect(await count()).toBe(5);
+  });
 });

@@ -86,6 +86,7 @@ export class LiveExecutor implements Executor, WorkerHost {
   private readonly jobRoot: string;
   private readonly pool = new WarmPool();
   private startup: ReadonlySet<string> | undefined;
+  private evicted = 0;
   private readonly active = new Map<string, Worker>();
   private readonly all = new Set<Worker>();
   private readonly markers = new Set<string>();
@@ -210,6 +211,7 @@ export class LiveExecutor implements Executor, WorkerHost {
     if (!startup.has(key) && this.pool.sizeOutside(startup) >= this.extraWarm) {
       const old = this.pool.evict(startup, key);
       if (old === undefined) return;
+      this.evicted++;
       this.options.logger?.info('warm evict', { pool: old.key, for: key });
       this.kill(old, 'evicted');
     }
@@ -281,13 +283,13 @@ export class LiveExecutor implements Executor, WorkerHost {
     await Promise.all(this.pool.workers().map((w) => w.ready));
   }
 
-  /** Workers waiting in the warm pool: those that have said ready, and those still starting. */
-  get warmWorkers(): { ready: number; starting: number } {
+  /** Workers waiting in the warm pool: those that have said ready, and those still starting; and how many were evicted so far (refill). */
+  get warmWorkers(): { ready: number; starting: number; evicted: number } {
     let ready = 0;
     let starting = 0;
     for (const w of this.pool.workers()) if (w.lastHeard >= 0) ready++;
     else starting++;
-    return { ready, starting };
+    return { ready, starting, evicted: this.evicted };
   }
 
   /** Number of workers currently waiting in the warm pool. */

@@ -13,7 +13,7 @@ export class ServiceMetrics {
   private readonly recoveredJobs: Counter<'action'>;
   private readonly restarts: Counter<'reason'>;
 
-  constructor(core: () => SchedulerCore | undefined, warm: () => { readonly ready: number; readonly starting: number } | undefined = () => undefined) {
+  constructor(core: () => SchedulerCore | undefined, warm: () => { readonly ready: number; readonly starting: number; readonly evicted: number } | undefined = () => undefined) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'gpulab_' });
     new Gauge({
@@ -59,6 +59,17 @@ export class ServiceMetrics {
         const w = warm() ?? { ready: 0, starting: 0 };
         this.set({ state: 'ready' }, w.ready);
         this.set({ state: 'starting' }, w.starting);
+      },
+    });
+    let evictedSeen = 0;
+    new Counter({
+      name: 'gpulab_warm_evictions_total',
+      help: 'Warm workers stopped to keep pools of other GPU pinnings than the start-up pool within as many workers as the node has GPUs',
+      registers: [r],
+      collect() {
+        const n = warm()?.evicted ?? evictedSeen;
+        if (n > evictedSeen) this.inc(n - evictedSeen);
+        evictedSeen = n;
       },
     });
     this.admissions = new Counter({ name: 'gpulab_admissions_total', help: 'Submissions by result (accepted, refused) and reason', labelNames: ['result', 'reason'], registers: [r] });
