@@ -1,5 +1,5 @@
-import type { QueuePolicy } from '../../src/scheduler/policy.ts';
-import { fairOrder } from './fair-order.ts';
+import type { QueuePolicy, SchedulerView, TenantView } from '../../src/scheduler/policy.ts';
+import { fairOrder, fairOrderLazily, type Usage } from './fair-order.ts';
 
 /**
  * drf: Dominant Resource Fairness (Ghodsi et al., "Dominant Resource Fairness: Fair Allocation of
@@ -13,10 +13,14 @@ import { fairOrder } from './fair-order.ts';
  */
 export const drf = {
   name: 'drf',
-  order: (view) => {
-    const c = view.cluster;
-    const frac = (x: number, cap: number) => (cap > 0 ? x / cap : 0);
-    return fairOrder(view, (t, u) => Math.max(frac(u.gpu, c.gpuCapacity), frac(u.cpu, c.cpuCapacity), frac(u.memory, c.memoryCapacity)) / t.weight);
-  },
+  order: (view) => fairOrder(view, dominantShare(view)),
+  lazyOrder: (view) => fairOrderLazily(view, dominantShare(view)),
   claims: { workConserving: true, fairShare: true },
 } satisfies QueuePolicy;
+
+/** A tenant's weighted dominant share of `view`'s cluster. */
+function dominantShare(view: SchedulerView): (t: TenantView, u: Usage) => number {
+  const c = view.cluster;
+  const frac = (x: number, cap: number) => (cap > 0 ? x / cap : 0);
+  return (t, u) => Math.max(frac(u.gpu, c.gpuCapacity), frac(u.cpu, c.cpuCapacity), frac(u.memory, c.memoryCapacity)) / t.weight;
+}

@@ -7,7 +7,11 @@ import type { SchedulerView, TenantView } from '../../src/scheduler/policy.ts';
  * instantaneous shares rotate between tenants over time instead of always favouring one name),
  * then to the tenant name. Then charge that job's demand to the
  * tenant as if it had started, so the next pick sees the updated share. Within a tenant, jobs keep
- * the core's admission order. Pure; O(jobs × tenants).
+ * the core's admission order. Pure.
+ *
+ * `fairOrder` returns the whole order: O(jobs × tenants). `fairOrderLazily` yields the same jobs
+ * one pick at a time from the core's per-tenant queues (`view.queuedOf`): a scheduling pass that
+ * reads k jobs costs O(k × tenants), not O(queue), which keeps a deep queue's cost per job flat.
  */
 export interface Usage {
   gpu: number;
@@ -15,43 +19,59 @@ export interface Usage {
   memory: number;
 }
 
-export function fairOrder(
-  view: SchedulerView,
-  share: (t: TenantView, u: Usage) => number,
-): JobView[] {
-  const byTenant = new Map<string, JobView[]>();
+type Share = (t: TenantView, u: Usage) => number;
+
+export function fairOrder(view: SchedulerView, share: Share): JobView[] {
+  return [...fairPicks(view, share, byTenant(view))];
+}
+
+export function fairOrderLazily(view: SchedulerView, share: Share): Iterable<JobView> {
+  return fairPicks(view, share, view.queuedOf ?? byTenant(view));
+}
+
+/** Tenant name → its queued jobs in queue order, grouped from `view.queue` (O(queue)). */
+function byTenant(view: SchedulerView): (name: string) => readonly JobView[] {
+  const m = new Map<string, JobView[]>();
   for (const j of view.queue) {
-    const l = byTenant.get(j.tenant);
+    const l = m.get(j.tenant);
     if (l) l.push(j);
-    else byTenant.set(j.tenant, [j]);
+    else m.set(j.tenant, [j]);
   }
-  const tenants = view.tenants.filter((t) => byTenant.has(t.name));
-  const usage = new Map<string, Usage>(tenants.map((t) => [t.name, { gpu: t.gpuInUse, cpu: t.cpuInUse, memory: t.memoryInUse }]));
-  const next = new Map<string, number>(tenants.map((t) => [t.name, 0]));
-  const out: JobView[] = [];
-  while (out.length < view.queue.length) {
-    let best: TenantView | undefined;
+  return (name) => m.get(name) ?? [];
+}
+
+/**
+ * The picks. Everything but the jobs is read before the first pick (the tenants' usage, attained
+ * service and weights); each tenant's jobs are read one ahead of its picks.
+ */
+function* fairPicks(view: SchedulerView, share: Share, jobsOf: (name: string) => Iterable<JobView>): Generator<JobView> {
+  const tenants: { t: TenantView; jobs: Iterator<JobView>; head: JobView | undefined; u: Usage; attained: number }[] = [];
+  for (const t of view.tenants) {
+    const jobs = jobsOf(t.name)[Symbol.iterator]();
+    const first = jobs.next();
+    if (!first.done) tenants.push({ t, jobs, head: first.value, u: { gpu: t.gpuInUse, cpu: t.cpuInUse, memory: t.memoryInUse }, attained: t.attainedGpu / t.weight });
+  }
+  for (;;) {
+    let best: (typeof tenants)[number] | undefined;
     let bestShare = Infinity;
     let bestAttained = Infinity;
-    for (const t of tenants) {
-      if (next.get(t.name)! >= byTenant.get(t.name)!.length) continue;
-      const s = share(t, usage.get(t.name)!);
-      const a = t.attainedGpu / t.weight;
-      if (s < bestShare || (s === bestShare && (a < bestAttained || (a === bestAttained && best !== undefined && t.name < best.name)))) {
-        best = t;
+    for (const c of tenants) {
+      if (c.head === undefined) continue;
+      const s = share(c.t, c.u);
+      const a = c.attained;
+      if (s < bestShare || (s === bestShare && (a < bestAttained || (a === bestAttained && best !== undefined && c.t.name < best.t.name)))) {
+        best = c;
         bestShare = s;
         bestAttained = a;
       }
     }
-    if (!best) break;
-    const i = next.get(best.name)!;
-    const j = byTenant.get(best.name)![i];
-    next.set(best.name, i + 1);
-    out.push(j);
-    const u = usage.get(best.name)!;
-    u.gpu += j.gpus * j.milli;
-    u.cpu += j.cpu;
-    u.memory += j.memory;
+    if (!best) return;
+    const j = best.head!;
+    best.u.gpu += j.gpus * j.milli;
+    best.u.cpu += j.cpu;
+    best.u.memory += j.memory;
+    yield j;
+    const next = best.jobs.next();
+    best.head = next.done ? undefined : next.value;
   }
-  return out;
 }

@@ -1,5 +1,5 @@
-import type { QueuePolicy } from '../../src/scheduler/policy.ts';
-import { fairOrder } from './fair-order.ts';
+import type { QueuePolicy, TenantView } from '../../src/scheduler/policy.ts';
+import { fairOrder, fairOrderLazily, type Usage } from './fair-order.ts';
 
 /**
  * weighted-fair: weighted fair share of GPUs between tenants, as in the fair-share ordering of
@@ -12,8 +12,11 @@ import { fairOrder } from './fair-order.ts';
  * Example: A uses 4000, weight 2 → 2000; B uses 1000, weight 1 → 1000: B goes first; after a
  * 2000-milli job of B, B's share is 3000 > 2000, so A's head job goes next.
  */
+const share = (t: TenantView, u: Usage) => u.gpu / t.weight;
+
 export const weightedFair = {
   name: 'weighted-fair',
-  order: (view) => fairOrder(view, (t, u) => u.gpu / t.weight),
+  order: (view) => fairOrder(view, share),
+  lazyOrder: (view) => fairOrderLazily(view, share),
   claims: { workConserving: true, fairShare: true },
 } satisfies QueuePolicy;

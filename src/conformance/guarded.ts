@@ -92,6 +92,20 @@ export function guardQueue(p: QueuePolicy): QueuePolicy {
   Object.defineProperty(g, 'order', {
     value: (view: SchedulerView, ctx: PolicyContext) => timed(label, 'order', '', ctx.now, () => sizeOfView(view), () => p.order(ro(view, 'view'), ctx)),
   });
+  if (p.lazyOrder) {
+    const lazy = p.lazyOrder.bind(p);
+    // Each step is a timed call, over read-only views, as the pass reads it.
+    Object.defineProperty(g, 'lazyOrder', {
+      value: function* (view: SchedulerView, ctx: PolicyContext): Generator<JobView> {
+        const it = timed(label, 'lazyOrder', '', ctx.now, () => sizeOfView(view), () => lazy(ro(view, 'view'), ctx)[Symbol.iterator]());
+        for (;;) {
+          const step = timed(label, 'lazyOrder', '', ctx.now, () => sizeOfView(view), () => it.next());
+          if (step.done) return;
+          yield step.value;
+        }
+      },
+    });
+  }
   if (p.victims) {
     const victims = p.victims.bind(p);
     Object.defineProperty(g, 'victims', {

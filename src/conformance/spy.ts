@@ -32,6 +32,15 @@ export function spyQueue(policy: QueuePolicy, max: number): { policy: QueuePolic
       return policy.order(view, ctx);
     },
   });
+  if (policy.lazyOrder) {
+    // The core's passes ask the lazy form when there is one: record those calls too.
+    Object.defineProperty(spy, 'lazyOrder', {
+      value: (view: SchedulerView, ctx: { now: number; rng: () => number }) => {
+        if (calls.length < max) calls.push({ view: frozenView(view), now: ctx.now });
+        return policy.lazyOrder!(view, ctx);
+      },
+    });
+  }
   return { policy: spy, calls };
 }
 

@@ -86,6 +86,7 @@ export class SchedulerCore {
       get retiredNodes() {
         return self.outages.retiredNodes;
       },
+      queuedOf: (name: string) => this.queue.tenantJobs(name),
     };
   }
 
@@ -174,8 +175,12 @@ export class SchedulerCore {
     const o = this.o;
     if (this.byShape && (!first || first.size === 0) && this.queue.ordered && this.passByShape(now)) return;
     const guard = this.guard;
-    let order = guard.order(o.queue, this.view, { now, rng: o.rng.queue });
-    if (first && first.size > 0) order = [...order.filter((j) => first.has(j.id)), ...order.filter((j) => !first.has(j.id))];
+    const qctx: PolicyContext = { now, rng: o.rng.queue };
+    let order: Iterable<JobView>;
+    if (first && first.size > 0) {
+      const all = guard.order(o.queue, this.view, qctx);
+      order = [...all.filter((j) => first.has(j.id)), ...all.filter((j) => !first.has(j.id))];
+    } else order = o.queue.lazyOrder ? guard.lazyOrder(o.queue, this.view, qctx) : guard.order(o.queue, this.view, qctx);
     const ctx: PolicyContext = o.contexts ? { now, rng: o.rng.placement, warm: o.contexts.warm } : { now, rng: o.rng.placement };
     const actx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
     const cluster = o.cluster;

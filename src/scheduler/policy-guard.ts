@@ -83,6 +83,28 @@ export class PolicyGuard {
   }
 
   /**
+   * A queue policy's `lazyOrder`, checked as the pass reads it: each step is a call (timed,
+   * watched, its exception named), and each job must be queued and come once — the order
+   * contract over what is read, O(read) instead of O(queue).
+   */
+  *lazyOrder(p: QueuePolicy, view: SchedulerView, ctx: PolicyContext): Generator<JobView> {
+    const it = this.call('queue', p.name, 'lazyOrder', '', ctx.now, () => p.lazyOrder!(view, ctx)[Symbol.iterator]());
+    const seen = new Set<string>();
+    for (;;) {
+      const step = this.call('queue', p.name, 'lazyOrder', '', ctx.now, () => it.next());
+      if (step.done) return;
+      const j = step.value;
+      const id = isObj(j) ? j.id : undefined;
+      if (typeof id !== 'string' || j.state !== 'queued' || seen.has(id)) {
+        const what = typeof id !== 'string' ? `returned ${describe(j)}, which is not a queued job,` : seen.has(id) ? `returned job ${id} twice,` : `returned job ${id}, which is ${typeof j.state === 'string' ? j.state : 'not queued'},`;
+        throw new PolicyError(`${this.contract('queue', p.name, 'lazyOrder', '', ctx.now, what).message} (order contract: each queued job at most once)`);
+      }
+      seen.add(id);
+      yield j;
+    }
+  }
+
+  /**
    * The order contract, in full (the core's pass may stop early): a subset of the queue, each job
    * at most once. One map over the queue, O(queue) — no more than building the order costs.
    */

@@ -36,6 +36,13 @@ export interface SchedulerView {
   readonly spanNodes?: boolean;
   /** Indices of nodes down for good (no node-up will follow): no job can ever run there. */
   readonly retiredNodes?: readonly number[];
+  /**
+   * Tenant `name`'s queued jobs in queue order, read as iterated (the source of a `lazyOrder`): a
+   * step costs O(1) amortised, where `queue` costs O(queue) to group by tenant. Iterated while
+   * the pass starts the jobs it yielded, it goes on with the rest. The scheduler core's views
+   * have it; a view built elsewhere may not.
+   */
+  readonly queuedOf?: (name: string) => Iterable<JobView>;
 }
 
 /** A running job a policy wants preempted, and why (logged with the `preempt` record). */
@@ -71,6 +78,17 @@ export interface WarmView {
 export interface QueuePolicy {
   readonly name: string;
   order(view: SchedulerView, ctx: PolicyContext): readonly JobView[];
+  /**
+   * Optional: the very sequence `order` returns, produced as the core's pass reads it, so that a
+   * pass costs what it reads rather than the whole queue (a deep queue under overload; the pass
+   * stops at the first job that does not fit with `headOfLine: block`, and once every queued shape
+   * is known not to fit with `skip`). The core's passes use it when given (not the pass right
+   * after a preemption, which needs the whole order). Contract: everything but the queued jobs is
+   * read before the first job is yielded (the pass then starts jobs, which changes the tenants'
+   * usage), the jobs through `view.queuedOf` (or `queue`); the conformance kit's `lazy-order`
+   * property checks that it yields what `order` returns.
+   */
+  lazyOrder?(view: SchedulerView, ctx: PolicyContext): Iterable<JobView>;
   /**
    * Claims the conformance kit checks: `workConserving` — returns every queued job, so with
    * `headOfLine: skip` no GPU idles while a queued job that fits waits; `fairShare` — backlogged

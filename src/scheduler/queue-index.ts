@@ -36,6 +36,22 @@ export class ShapeList extends JobShape {
 }
 
 /**
+ * One tenant's queued jobs in queue order, a doubly linked list. A job that leaves is unlinked at
+ * once but keeps its `next`, so an iteration standing on it goes on to what followed it.
+ */
+interface TenantEntry {
+  readonly job: Job;
+  prev: TenantEntry | undefined;
+  next: TenantEntry | undefined;
+  gone: boolean;
+}
+interface TenantList {
+  first: TenantEntry | undefined;
+  last: TenantEntry | undefined;
+  count: number;
+}
+
+/**
  * The scheduler core's queue: queued jobs in admission order (requeued jobs back in submit order),
  * and the same jobs split by placement shape, each shape's list in queue order, so that
  *  - a pass in queue order can walk the shapes' heads merged (`ShapeList`s by `before`) instead of
@@ -58,6 +74,9 @@ export class QueueIndex {
   private shapeLists = 0;
   /** `walkByShape`'s heap of shape lists, reused from walk to walk. */
   private heap: ShapeList[] = [];
+  /** Per tenant, its queued jobs in queue order (`tenantJobs`), and each queued job's entry there. */
+  private readonly tenants = new Map<string, TenantList>();
+  private readonly entryOf = new Map<Job, TenantEntry>();
 
   /** Queued jobs in queue order. The array is replaced when the queue changes, never mutated in place by callers. */
   get jobs(): readonly Job[] {
@@ -131,6 +150,18 @@ export class QueueIndex {
       l.head++;
     }
     return undefined;
+  }
+
+  /**
+   * Tenant `name`'s queued jobs in queue order, read as the iteration goes. It may go on while
+   * the jobs it has yielded leave the queue (a scheduling pass starting the jobs of a lazy order):
+   * it then yields the jobs after them that are still queued. O(1) a step. While the queue is not
+   * in submit order (`ordered`), a filter of `jobs`.
+   */
+  tenantJobs(name: string): Iterable<Job> {
+    if (!this.submitOrdered) return this.jobs.filter((j) => j.tenant === name);
+    const l = this.tenants.get(name);
+    return l === undefined ? [] : walkTenant(l);
   }
 
   /** Whether the head of `a` comes before the head of `b` in queue order (both heads present; valid while `ordered`). */
@@ -214,6 +245,35 @@ export class QueueIndex {
       l.jobs.push(j);
       l.tickets.push(ticket);
     }
+    this.enterTenant(j, requeued && this.submitOrdered);
+  }
+
+  /** Links `j` into its tenant's list: at the end, or (`bySubmit`) after the last entry submitted at or before it. */
+  private enterTenant(j: Job, bySubmit: boolean): void {
+    let t = this.tenants.get(j.tenant);
+    if (t === undefined) this.tenants.set(j.tenant, (t = { first: undefined, last: undefined, count: 0 }));
+    t.count++;
+    let after = t.last;
+    if (bySubmit) while (after !== undefined && after.job.submit > j.submit) after = after.prev;
+    const e: TenantEntry = { job: j, prev: after, next: after === undefined ? t.first : after.next, gone: false };
+    if (e.next === undefined) t.last = e;
+    else e.next.prev = e;
+    if (after === undefined) t.first = e;
+    else after.next = e;
+    this.entryOf.set(j, e);
+  }
+
+  /** Unlinks `j` from its tenant's list; its entry keeps `next` (see tenantJobs). */
+  private leaveTenant(j: Job): void {
+    const e = this.entryOf.get(j)!;
+    this.entryOf.delete(j);
+    e.gone = true;
+    const t = this.tenants.get(j.tenant)!;
+    if (e.prev === undefined) t.first = e.next;
+    else e.prev.next = e.next;
+    if (e.next === undefined) t.last = e.prev;
+    else e.next.prev = e.prev;
+    if (--t.count === 0) this.tenants.delete(j.tenant);
   }
 
   private leave(j: Job): void {
@@ -221,6 +281,7 @@ export class QueueIndex {
     this.ticketOf.delete(j);
     this.live--;
     this.dead++;
+    this.leaveTenant(j);
     if (--l.count === 0) {
       this.unlink(l);
       return;
@@ -261,6 +322,11 @@ export class QueueIndex {
     this.items = this.items.filter((j) => this.ticketOf.has(j));
     this.dead = 0;
   }
+}
+
+/** The queued jobs of tenant list `l` from its first on; an entry that left is passed by its `next`. */
+function* walkTenant(l: TenantList): Generator<Job> {
+  for (let e = l.first; e !== undefined; e = e.next) if (!e.gone) yield e.job;
 }
 
 /** The first index at or after `from` whose job was submitted after `submit` (submits non-decreasing). */

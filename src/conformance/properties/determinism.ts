@@ -6,6 +6,7 @@ import { runSim } from '../sim-run.ts';
 import { withReadOnlyViews } from '../guarded.ts';
 import { takeViewWrites } from '../readonly.ts';
 import { spyPlacement, spyQueue } from '../spy.ts';
+import type { SchedulerView } from '../../scheduler/policy.ts';
 import { check, type PropertyDef } from '../subject.ts';
 
 /** A write the policy made and swallowed (try/catch around it) still fails the case. */
@@ -69,6 +70,29 @@ export const determinismProperties: readonly PropertyDef[] = [
           const queued = new Set(c.view.queue.map((j) => j.id));
           check(new Set(a).size === a.length, () => `t=${c.now}: order repeats a job: ${a.join(',')}`);
           check(a.every((id) => queued.has(id)), () => `t=${c.now}: order returns a job that is not queued: ${a.join(',')}`);
+        }
+      }),
+  },
+  {
+    name: 'lazy-order',
+    description: 'a queue policy with lazyOrder yields exactly what its order returns, on the views the core showed it (without the core’s per-tenant queues, and read one job at a time)',
+    applies: (s) => s.focus === 'queue' && s.queue.lazyOrder !== undefined,
+    property: (s) =>
+      fc.property(scenarioArb, (sc) => {
+        takeViewWrites();
+        const spy = spyQueue(s.queue, PURITY_CALLS);
+        withReadOnlyViews(() => runSim({ ...s, queue: spy.policy }, sc));
+        noWrites();
+        const rng = () => stream(sc.seed, `queue/${s.queue.name}`);
+        for (const c of spy.calls) {
+          const eager = withReadOnlyViews(() => s.queue.order(c.view, { now: c.now, rng: rng() })).map((j) => j.id);
+          // Given per-tenant queues (as the core's view has) and without them.
+          const tenantQueues: SchedulerView = { ...c.view, queuedOf: (name) => c.view.queue.filter((j) => j.tenant === name) };
+          const lazy = withReadOnlyViews(() => [...s.queue.lazyOrder!(tenantQueues, { now: c.now, rng: rng() })]).map((j) => j.id);
+          const plain = withReadOnlyViews(() => [...s.queue.lazyOrder!(c.view, { now: c.now, rng: rng() })]).map((j) => j.id);
+          check(isDeepStrictEqual(plain, eager), () => `t=${c.now}: lazyOrder (without view.queuedOf) yields ${plain.join(',')} where order returns ${eager.join(',')}`);
+          noWrites();
+          check(isDeepStrictEqual(lazy, eager), () => `t=${c.now}: lazyOrder yields ${lazy.join(',')} where order returns ${eager.join(',')}`);
         }
       }),
   },
