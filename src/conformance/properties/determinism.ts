@@ -75,7 +75,7 @@ export const determinismProperties: readonly PropertyDef[] = [
   },
   {
     name: 'lazy-order',
-    description: 'a queue policy with lazyOrder yields exactly what its order returns, on the views the core showed it (without the core’s per-tenant queues, and read one job at a time)',
+    description: 'a queue policy’s lazyOrder yields exactly what its order returns, on the views the core showed it, with per-tenant queues (view.queuedOf) and without',
     applies: (s) => s.focus === 'queue' && s.queue.lazyOrder !== undefined,
     property: (s) =>
       fc.property(scenarioArb, (sc) => {
