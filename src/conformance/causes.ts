@@ -10,6 +10,7 @@ const CAUSES: readonly (readonly [RegExp, string])[] = [
   [/inconsistent view/, 'the view was inconsistent (something wrote to it)'],
   [/keeps state across calls/, 'state kept across calls (a cache or counter outlives one call)'],
   [/two calls .*disagree/, 'two calls on the same view disagree (not a pure function)'],
+  [/lazyOrder .*yields .*(where order returns|another order than order)/, 'lazyOrder yields another order than order'],
   [/logs differ/, 'the same case gives different event logs (non-deterministic)'],
   [/order contract: each queued job at most once/, 'the order lists a job twice'],
   [/order contract: a subset of the queue|which is not a queued job/, 'the order returns a job that is not queued'],
