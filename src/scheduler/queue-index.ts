@@ -74,9 +74,13 @@ export class QueueIndex {
   private shapeLists = 0;
   /** `walkByShape`'s heap of shape lists, reused from walk to walk. */
   private heap: ShapeList[] = [];
-  /** Per tenant, its queued jobs in queue order (`tenantJobs`), and each queued job's entry there. */
+  /**
+   * Per tenant, its queued jobs in queue order (`tenantJobs`), and each queued job's entry there:
+   * built on the first `tenantJobs` (a queue policy with a lazy order), kept from then on.
+   */
   private readonly tenants = new Map<string, TenantList>();
   private readonly entryOf = new Map<Job, TenantEntry>();
+  private byTenant = false;
 
   /** Queued jobs in queue order. The array is replaced when the queue changes, never mutated in place by callers. */
   get jobs(): readonly Job[] {
@@ -160,6 +164,10 @@ export class QueueIndex {
    */
   tenantJobs(name: string): Iterable<Job> {
     if (!this.submitOrdered) return this.jobs.filter((j) => j.tenant === name);
+    if (!this.byTenant) {
+      this.byTenant = true;
+      for (const j of this.jobs) this.enterTenant(j, false);
+    }
     const l = this.tenants.get(name);
     return l === undefined ? [] : walkTenant(l);
   }
@@ -245,7 +253,7 @@ export class QueueIndex {
       l.jobs.push(j);
       l.tickets.push(ticket);
     }
-    this.enterTenant(j, requeued && this.submitOrdered);
+    if (this.byTenant) this.enterTenant(j, requeued && this.submitOrdered);
   }
 
   /** Links `j` into its tenant's list: at the end, or (`bySubmit`) after the last entry submitted at or before it. */
@@ -281,7 +289,7 @@ export class QueueIndex {
     this.ticketOf.delete(j);
     this.live--;
     this.dead++;
-    this.leaveTenant(j);
+    if (this.byTenant) this.leaveTenant(j);
     if (--l.count === 0) {
       this.unlink(l);
       return;
