@@ -12,8 +12,8 @@ import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/reg
 import { simulate } from '../src/sim/simulate.ts';
 
 /**
- * Lazy queue orders (QueuePolicy.lazyOrder): the core's passes read drf's and weighted-fair's
- * order one pick at a time from its per-tenant queues, which must change nothing — the same log,
+ * Lazy queue orders (QueuePolicy.lazyOrder): the core's passes read drf's, weighted-fair's and
+ * round-robin's order one pick at a time from its per-tenant queues, which must change nothing — the same log,
  * byte for byte, as the whole order built up front.
  */
 
@@ -95,12 +95,12 @@ const jobsArb = fc
   });
 
 describe('lazy and whole orders give the same run', () => {
-  it('drf and weighted-fair: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill and node losses', () => {
+  it('drf, weighted-fair and round-robin: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill and node losses', () => {
     fc.assert(
       fc.property(
         nodesArb,
         jobsArb,
-        fc.constantFrom('drf', 'weighted-fair'),
+        fc.constantFrom('drf', 'weighted-fair', 'round-robin'),
         fc.constantFrom('first-fit', 'best-fit', 'random'),
         fc.constantFrom<{ headOfLine?: 'skip' | 'block'; backfill?: 'easy' }>({ headOfLine: 'skip' }, { headOfLine: 'block' }, { backfill: 'easy' }),
         fc.record({ x: fc.integer({ min: 1, max: 4 }), y: fc.integer({ min: 1, max: 4 }) }),
