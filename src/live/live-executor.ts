@@ -199,9 +199,9 @@ export class LiveExecutor implements Executor, WorkerHost {
   }
 
   /**
-   * After a start, one worker more for the job's pool. A pinning the start-up pool fills keeps its
-   * size so. Any other (a multi-GPU job's, say `0,1`, or none on a box with GPUs) is kept warm
-   * too, but such pools hold at most `extraWarm` workers in all: the least recently used one's
+   * After a start, one worker more for the job's pool, so that a pool the start-up pool fills
+   * keeps its size. Any other (a multi-GPU job's, say `0,1`, or none on a box with GPUs) is kept
+   * warm too, but such pools hold at most `extraWarm` workers in all: the least recently used one's
    * worker is stopped to make room, and none is added when only this pool holds them. On an
    * 8-GPU box every distinct set of GPUs a job was given would otherwise keep an idle worker, and
    * a tensor worker holds a GPU context.
