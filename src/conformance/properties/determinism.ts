@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { stream } from '../../engine/rng.ts';
+import { stream, type Rng } from '../../engine/rng.ts';
 import { scenarioArb } from '../regimes.ts';
 import { runSim } from '../sim-run.ts';
 import { withReadOnlyViews } from '../guarded.ts';
@@ -17,6 +17,18 @@ function noWrites(): void {
 
 /** Policy calls re-checked for purity per generated scenario. */
 const PURITY_CALLS = 25;
+
+/**
+ * The first queue-policy calls of a run of `sc`, as deep-frozen views (the run's own writes to
+ * them fail the case), and a fresh copy of the policy's seeded stream per re-ask.
+ */
+function queueCalls(s: Parameters<typeof runSim>[0], sc: Parameters<typeof runSim>[1]): { calls: ReturnType<typeof spyQueue>['calls']; rng: () => Rng } {
+  takeViewWrites();
+  const spy = spyQueue(s.queue, PURITY_CALLS);
+  withReadOnlyViews(() => runSim({ ...s, queue: spy.policy }, sc));
+  noWrites();
+  return { calls: spy.calls, rng: () => stream(sc.seed, `queue/${s.queue.name}`) };
+}
 
 export const determinismProperties: readonly PropertyDef[] = [
   {
@@ -57,12 +69,8 @@ export const determinismProperties: readonly PropertyDef[] = [
     applies: (s) => s.focus === 'queue',
     property: (s) =>
       fc.property(scenarioArb, (sc) => {
-        takeViewWrites();
-        const spy = spyQueue(s.queue, PURITY_CALLS);
-        withReadOnlyViews(() => runSim({ ...s, queue: spy.policy }, sc));
-        noWrites();
-        const rng = () => stream(sc.seed, `queue/${s.queue.name}`);
-        for (const c of spy.calls) {
+        const { calls, rng } = queueCalls(s, sc);
+        for (const c of calls) {
           const a = withReadOnlyViews(() => s.queue.order(c.view, { now: c.now, rng: rng() })).map((j) => j.id);
           const b = withReadOnlyViews(() => s.queue.order(c.view, { now: c.now, rng: rng() })).map((j) => j.id);
           noWrites();
@@ -86,12 +94,8 @@ export const determinismProperties: readonly PropertyDef[] = [
         const a = runSim(s, sc);
         const b = runSim({ ...s, queue: whole }, sc);
         check(a.digest === b.digest, () => `lazyOrder yields another order than order returns: the logs differ from line ${a.lines.findIndex((l, i) => l !== b.lines[i]) + 1}`);
-        takeViewWrites();
-        const spy = spyQueue(s.queue, PURITY_CALLS);
-        withReadOnlyViews(() => runSim({ ...s, queue: spy.policy }, sc));
-        noWrites();
-        const rng = () => stream(sc.seed, `queue/${s.queue.name}`);
-        for (const c of spy.calls) {
+        const { calls, rng } = queueCalls(s, sc);
+        for (const c of calls) {
           const eager = withReadOnlyViews(() => s.queue.order(c.view, { now: c.now, rng: rng() })).map((j) => j.id);
           // Given per-tenant queues (as the core's view has) and without them.
           const tenantQueues: SchedulerView = { ...c.view, queuedOf: (name) => c.view.queue.filter((j) => j.tenant === name) };
