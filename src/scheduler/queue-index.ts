@@ -48,7 +48,6 @@ interface TenantEntry {
 interface TenantList {
   first: TenantEntry | undefined;
   last: TenantEntry | undefined;
-  count: number;
 }
 
 /**
@@ -259,8 +258,7 @@ export class QueueIndex {
   /** Links `j` into its tenant's list: at the end, or (`bySubmit`) after the last entry submitted at or before it. */
   private enterTenant(j: Job, bySubmit: boolean): void {
     let t = this.tenants.get(j.tenant);
-    if (t === undefined) this.tenants.set(j.tenant, (t = { first: undefined, last: undefined, count: 0 }));
-    t.count++;
+    if (t === undefined) this.tenants.set(j.tenant, (t = { first: undefined, last: undefined }));
     let after = t.last;
     if (bySubmit) while (after !== undefined && after.job.submit > j.submit) after = after.prev;
     const e: TenantEntry = { job: j, prev: after, next: after === undefined ? t.first : after.next, gone: false };
@@ -281,7 +279,7 @@ export class QueueIndex {
     else e.prev.next = e.next;
     if (e.next === undefined) t.last = e.prev;
     else e.next.prev = e.prev;
-    if (--t.count === 0) this.tenants.delete(j.tenant);
+    if (t.first === undefined) this.tenants.delete(j.tenant);
   }
 
   private leave(j: Job): void {
