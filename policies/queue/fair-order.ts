@@ -22,21 +22,26 @@ export interface Usage {
 type Share = (t: TenantView, u: Usage) => number;
 
 export function fairOrder(view: SchedulerView, share: Share): JobView[] {
-  return [...fairPicks(view, share, byTenant(view))];
+  return [...fairPicks(view, share, jobsOfTenant(queueByTenant(view)))];
 }
 
 export function fairOrderLazily(view: SchedulerView, share: Share): Iterable<JobView> {
-  return fairPicks(view, share, view.queuedOf ?? byTenant(view));
+  return fairPicks(view, share, view.queuedOf ?? jobsOfTenant(queueByTenant(view)));
 }
 
-/** Tenant name → its queued jobs in queue order, grouped from `view.queue` (O(queue)). */
-function byTenant(view: SchedulerView): (name: string) => readonly JobView[] {
+/** Tenant name → its queued jobs in queue order, grouped from `view.queue` (O(queue)); tenants in order of first appearance. */
+export function queueByTenant(view: SchedulerView): Map<string, JobView[]> {
   const m = new Map<string, JobView[]>();
   for (const j of view.queue) {
     const l = m.get(j.tenant);
     if (l) l.push(j);
     else m.set(j.tenant, [j]);
   }
+  return m;
+}
+
+/** A tenant's jobs from `queueByTenant`'s map (none for a tenant without queued jobs). */
+export function jobsOfTenant(m: ReadonlyMap<string, readonly JobView[]>): (name: string) => readonly JobView[] {
   return (name) => m.get(name) ?? [];
 }
 

@@ -1,5 +1,6 @@
 import type { JobView } from '../../src/jobs/job.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
+import { jobsOfTenant, queueByTenant } from './fair-order.ts';
 
 /**
  * round-robin: one job per tenant per round (per-tenant round robin, as in Slurm's fair-tree
@@ -28,13 +29,8 @@ function* rounds(view: SchedulerView, lazy: boolean): Generator<JobView> {
     jobsOf = view.queuedOf;
     names = view.tenants.map((t) => t.name);
   } else {
-    const byTenant = new Map<string, JobView[]>();
-    for (const j of view.queue) {
-      const l = byTenant.get(j.tenant);
-      if (l) l.push(j);
-      else byTenant.set(j.tenant, [j]);
-    }
-    jobsOf = (name) => byTenant.get(name) ?? [];
+    const byTenant = queueByTenant(view);
+    jobsOf = jobsOfTenant(byTenant);
     names = [...byTenant.keys()];
   }
   const running = new Map(view.tenants.map((t) => [t.name, t.running]));
