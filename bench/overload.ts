@@ -5,13 +5,15 @@
  * tenants, weights 3:2:1) with `headOfLine: block` and `skip`, its passes reading the lazy order
  * (`lazyOrder`) and, as the same run's baseline, the whole order built each pass (`order` alone;
  * same digest) at the smaller sizes (`--fair` sizes, default 5000 10000), and with block lazily
- * at 40,000.
+ * at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block): lazily, from
+ * the core's index by their key, at the `--fair` sizes and 40,000, and built whole at the smallest.
  * `npx tsx bench/overload.ts [sizes…] [--fair sizes…]` (default 10000 40000).
  */
 import '../policies/index.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { expandNodeGroups } from '../src/scenario/cluster.ts';
 import { loadScenario } from '../src/scenario/load.ts';
+import type { QueuePolicy } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize } from '../src/workload/synthetic.ts';
@@ -23,6 +25,7 @@ const fairSizes = args.slice(cut + 1).map(Number).filter((n) => n > 0);
 const scn = loadScenario('scenarios/quickstart.yaml');
 if (!('nodes' in scn.cluster) || scn.workload.kind !== 'synthetic') throw new Error('quickstart changed shape');
 const nodes = expandNodeGroups(scn.cluster.nodes);
+const workload = scn.workload;
 
 console.log('# overload: quickstart cluster (48 GPUs), mean interarrival 0.2 s, fifo, hashing log');
 console.log('placement    jobs      s  us/job   events');
@@ -38,21 +41,35 @@ for (const placement of ['first-fit', 'best-fit']) {
   }
 }
 
-console.log('\n# overload, fair share: drf (tenants 3:2:1), first-fit, hashing log; lazy = passes read lazyOrder, whole = the order built each pass');
-console.log('mode   order     jobs       s  us/job  digest');
 const tenants = scn.workload.tenants.map((t) => ({ name: t.name, weight: t.share }));
+/** One overloaded run of `queue` (first-fit, hashing log): its passes read `lazyOrder` (`lazy`) or the order built each pass (`whole`). */
+const overloaded = (queue: QueuePolicy, headOfLine: 'block' | 'skip', form: 'lazy' | 'whole', n: number, label: string) => {
+  const jobs = synthesize({ ...workload, jobs: n, meanInterarrivalSec: 0.2 }, 1);
+  const log = new RunWriter();
+  const t0 = performance.now();
+  simulate({ run: 'bench', seed: 1, nodes, jobs, tenants, headOfLine, queue: form === 'lazy' ? queue : { ...queue, lazyOrder: undefined }, placement: placementPolicyFactory('first-fit')({}), log });
+  const digest = log.close();
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${label.padEnd(9)} ${headOfLine.padEnd(6)} ${form.padEnd(6)} ${String(n).padStart(7)} ${s.toFixed(2).padStart(7)} ${((s * 1e6) / n).toFixed(1).padStart(7)}  ${digest.slice(0, 12)}`);
+};
+const smaller = fairSizes.length > 0 ? fairSizes : [5_000, 10_000];
+
+console.log('\n# overload, fair share: drf (tenants 3:2:1), first-fit, hashing log; lazy = passes read lazyOrder, whole = the order built each pass');
+console.log('queue     mode   order     jobs       s  us/job  digest');
 const drf = queuePolicyFactory('drf')({});
 for (const headOfLine of ['block', 'skip'] as const) {
   // With skip a pass reads on until every queued shape is known not to fit: a shape that fits
   // (CPU-only jobs here) whose next job lies deep in the order is read to, lazily or not.
-  const runs: [string, number][] = [...(fairSizes.length > 0 ? fairSizes : [5_000, 10_000]).flatMap((n): [string, number][] => [['lazy', n], ['whole', n]]), ...(headOfLine === 'block' ? [['lazy', 40_000] as [string, number]] : [])];
-  for (const [form, n] of runs) {
-    const jobs = synthesize({ ...scn.workload, jobs: n, meanInterarrivalSec: 0.2 }, 1);
-    const log = new RunWriter();
-    const t0 = performance.now();
-    simulate({ run: 'bench', seed: 1, nodes, jobs, tenants, headOfLine, queue: form === 'lazy' ? drf : { ...drf, lazyOrder: undefined }, placement: placementPolicyFactory('first-fit')({}), log });
-    const digest = log.close();
-    const s = (performance.now() - t0) / 1000;
-    console.log(`${headOfLine.padEnd(6)} ${form.padEnd(6)} ${String(n).padStart(7)} ${s.toFixed(2).padStart(7)} ${((s * 1e6) / n).toFixed(1).padStart(7)}  ${digest.slice(0, 12)}`);
-  }
+  for (const n of smaller) for (const form of ['lazy', 'whole'] as const) overloaded(drf, headOfLine, form, n, 'drf');
+  if (headOfLine === 'block') overloaded(drf, headOfLine, 'lazy', 40_000, 'drf');
+}
+
+// Sorting policies read the core's index by their key (view.queuedBy) lazily; built whole, each
+// pass sorts the queue (srtf's and priority's victims read the index in both forms).
+console.log('\n# overload, sorted orders: sjf, srtf, priority with preemption (block), first-fit, hashing log; whole at the smallest size only (the same run\'s baseline)');
+console.log('queue     mode   order     jobs       s  us/job  digest');
+for (const [name, params] of [['sjf', {}], ['srtf', {}], ['priority', { preempt: true }]] as const) {
+  const queue = queuePolicyFactory(name)(params);
+  overloaded(queue, 'block', 'whole', smaller[0], name);
+  for (const n of [...smaller, 40_000]) overloaded(queue, 'block', 'lazy', n, name);
 }

@@ -7,14 +7,16 @@ import type { LogRecord } from '../src/log/records.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { PolicyGuard } from '../src/scheduler/policy-guard.ts';
 import type { QueuePolicy, SchedulerView } from '../src/scheduler/policy.ts';
+import { byKey } from '../src/scheduler/keyed-queue.ts';
 import { QueueIndex } from '../src/scheduler/queue-index.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 
 /**
  * Lazy queue orders (QueuePolicy.lazyOrder): the core's passes read drf's, weighted-fair's and
- * round-robin's order one pick at a time from its per-tenant queues, which must change nothing — the same log,
- * byte for byte, as the whole order built up front.
+ * round-robin's order one pick at a time from its per-tenant queues, and sjf's, srtf's and
+ * priority's from its index by their sort key, which must change nothing — the same log, byte for
+ * byte, as the whole order built up front.
  */
 
 const spec = (id: string, tenant: string, submit: number, over: Partial<JobSpec> = {}): JobSpec => ({ id, tenant, submit, duration: 1000, priority: 0, cpu: 1, memory: 1, gpus: 1, milli: 1000, ...over });
@@ -46,6 +48,76 @@ describe('per-tenant queues', () => {
     }
     expect(seen).toEqual(['a0', 'a1', 'a2']);
     expect([...q.tenantJobs('a')]).toEqual([]);
+  });
+});
+
+describe('queues by key', () => {
+  const est = (j: JobView) => j.estimate ?? j.duration;
+  const ids = (it: Iterable<JobView>) => [...it].map((j) => j.id);
+
+  it('yield the queued jobs by key, ties in queue order, a requeued job at its submit time among its ties', () => {
+    const q = new QueueIndex();
+    const [a, b, c, d] = [queued(spec('a', 't', 0, { duration: 30 })), queued(spec('b', 't', 1, { duration: 10 })), queued(spec('c', 't', 2, { duration: 10 })), queued(spec('d', 't', 3, { duration: 20 }))];
+    for (const j of [a, b, c]) q.push(j);
+    expect(ids(q.sortedBy(est))).toEqual(['b', 'c', 'a']);
+    q.push(d); // entered after the index was built
+    expect(ids(q.sortedBy(est))).toEqual(['b', 'c', 'd', 'a']);
+    q.started(b);
+    expect(ids(q.sortedBy(est))).toEqual(['c', 'd', 'a']);
+    q.requeue(b); // submitted at 1: before c (2) among the 10s
+    expect(ids(q.sortedBy(est))).toEqual(['b', 'c', 'd', 'a']);
+    expect(ids(q.sortedBy(est))).toEqual(ids(byKey(q.jobs, est)));
+  });
+
+  it('an iteration goes on past the jobs it yielded that have since left the queue', () => {
+    const q = new QueueIndex();
+    const jobs = [4, 3, 2, 1, 0].map((d, i) => queued(spec(`j${d}`, 't', i, { duration: d })));
+    for (const j of jobs) q.push(j);
+    const seen: string[] = [];
+    for (const j of q.sortedBy(est)) {
+      seen.push(j.id);
+      q.started(j);
+      if (j.id === 'j1') q.remove(jobs[0]); // j4, not yet read, leaves too
+    }
+    expect(seen).toEqual(['j0', 'j1', 'j2', 'j3']);
+    expect(ids(q.sortedBy(est))).toEqual([]);
+  });
+
+  it('match a stable sort of the queue after any pushes, requeues and leaves, for several keys at once', () => {
+    const byPriority = (j: JobView) => -j.priority;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ op: fc.constantFrom('push', 'push', 'start', 'requeue', 'read'), d: fc.integer({ min: 0, max: 5 }), p: fc.integer({ min: 0, max: 3 }), gap: fc.integer({ min: 0, max: 2 }), pick: fc.nat() }), { maxLength: 120 }),
+        (ops) => {
+          const q = new QueueIndex();
+          const out: Job[] = [];
+          let t = 0;
+          let n = 0;
+          for (const o of ops) {
+            const live = q.jobs;
+            if (o.op === 'push') q.push(queued(spec(`j${n++}`, 't', (t += o.gap), { duration: o.d, priority: o.p })));
+            else if (o.op === 'start' && live.length > 0) {
+              const j = live[o.pick % live.length];
+              q.started(j);
+              out.push(j);
+            } else if (o.op === 'requeue' && out.length > 0) q.requeue(out.splice(o.pick % out.length, 1)[0]);
+            else if (o.op === 'read') expect(ids(q.sortedBy(o.p % 2 ? est : byPriority))).toEqual(ids(byKey(q.jobs, o.p % 2 ? est : byPriority)));
+          }
+          expect(ids(q.sortedBy(est))).toEqual(ids(byKey(q.jobs, est)));
+          expect(ids(q.sortedBy(byPriority))).toEqual(ids(byKey(q.jobs, byPriority)));
+        },
+      ),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('name the fault: a key that gives NaN, a new key function on every call', () => {
+    const q = new QueueIndex();
+    q.push(queued(spec('x', 't', 0)));
+    expect(() => q.sortedBy(() => NaN)).toThrow(/queuedBy: the key gave NaN for job x/);
+    expect(() => {
+      for (let i = 0; i < 20; i++) q.sortedBy((j) => j.duration + i);
+    }).toThrow(/more than 16 key functions on one queue; pass the same function object each call/);
   });
 });
 
@@ -86,21 +158,23 @@ const jobsArb = fc
       milli: fc.constantFrom(250, 500, 1000),
       cpu: fc.constantFrom(1000, 8000),
       tenant: fc.constantFrom('x', 'y', 'z'),
+      priority: fc.integer({ min: 0, max: 3 }),
+      estimate: fc.option(fc.integer({ min: 1, max: 60_000 }), { nil: undefined }),
     }),
     { maxLength: 60 },
   )
   .map((rs) => {
     let t = 0;
-    return rs.map((r, i): JobSpec => spec(`j${i}`, r.tenant, (t += r.gap), { duration: r.dur, cpu: r.cpu, memory: 1024, gpus: r.gpus, milli: r.gpus === 0 ? 0 : r.milli }));
+    return rs.map((r, i): JobSpec => spec(`j${i}`, r.tenant, (t += r.gap), { duration: r.dur, cpu: r.cpu, memory: 1024, gpus: r.gpus, milli: r.gpus === 0 ? 0 : r.milli, priority: r.priority, ...(r.estimate === undefined ? {} : { estimate: r.estimate }) }));
   });
 
 describe('lazy and whole orders give the same run', () => {
-  it('drf, weighted-fair and round-robin: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill and node losses', () => {
+  it('drf, weighted-fair, round-robin, sjf, srtf and priority: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill, preemption and node losses', () => {
     fc.assert(
       fc.property(
         nodesArb,
         jobsArb,
-        fc.constantFrom('drf', 'weighted-fair', 'round-robin'),
+        fc.constantFrom<[string, Record<string, unknown>]>(['drf', {}], ['weighted-fair', {}], ['round-robin', {}], ['sjf', {}], ['srtf', {}], ['priority', {}], ['priority', { preempt: true }]),
         fc.constantFrom('first-fit', 'best-fit', 'random'),
         fc.constantFrom<{ headOfLine?: 'skip' | 'block'; backfill?: 'easy' }>({ headOfLine: 'skip' }, { headOfLine: 'block' }, { backfill: 'easy' }),
         fc.record({ x: fc.integer({ min: 1, max: 4 }), y: fc.integer({ min: 1, max: 4 }) }),
@@ -110,7 +184,7 @@ describe('lazy and whole orders give the same run', () => {
           const failures: FailureSpec | undefined = fail ? { events: [{ node: 0, at: 4000, downMs: 30_000 }] } : undefined;
           const run = (strip: boolean) => {
             const log: LogRecord[] = [];
-            const queue = queuePolicyFactory(q)({});
+            const queue = queuePolicyFactory(q[0])(q[1]);
             simulate({
               run: 'r',
               seed,
@@ -129,7 +203,7 @@ describe('lazy and whole orders give the same run', () => {
           expect(run(false)).toEqual(run(true));
         },
       ),
-      { numRuns: 200, seed: 29 },
+      { numRuns: 300, seed: 29 },
     );
   });
 });

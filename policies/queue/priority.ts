@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JobView } from '../../src/jobs/job.ts';
-import type { QueuePolicy } from '../../src/scheduler/policy.ts';
+import { byKey } from '../../src/scheduler/keyed-queue.ts';
+import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { byLeastLoss, planPreemption } from '../../src/scheduler/preempt-kit.ts';
 
 /**
@@ -11,6 +12,9 @@ import { byLeastLoss, planPreemption } from '../../src/scheduler/preempt-kit.ts'
  * DefaultPreemption and Kueue's `withinClusterQueue: LowerPriority` do — only when evicting them
  * lets it start. Pure.
  *
+ * `lazyOrder` (and the victims' walk) read the same order from the core's index by class
+ * (`view.queuedBy`) instead of sorting the queue every pass.
+ *
  * Example: queue [a(0), b(5), c(0), d(5)] → b d a c.
  */
 export const PriorityParams = z.strictObject({
@@ -18,22 +22,22 @@ export const PriorityParams = z.strictObject({
   preempt: z.boolean().default(false),
 });
 
+/** Higher classes first: the sort key (one function object, so the core keeps one index for it). */
+const lowerClassFirst = (j: JobView) => -j.priority;
+
 export function priority({ preempt = false }: z.input<typeof PriorityParams> = {}): QueuePolicy {
-  const order = (view: { queue: readonly JobView[] }) =>
-    view.queue
-      .map((j, i) => ({ j, i }))
-      .sort((a, b) => b.j.priority - a.j.priority || a.i - b.i)
-      .map((x) => x.j);
+  const lazily = (view: SchedulerView) => view.queuedBy?.(lowerClassFirst) ?? byKey(view.queue, lowerClassFirst);
   return {
     name: 'priority',
-    order,
+    order: (view) => byKey(view.queue, lowerClassFirst),
+    lazyOrder: lazily,
     claims: { workConserving: true },
     ...(preempt
       ? {
           victims: (view) =>
             planPreemption(
               view,
-              order(view),
+              lazily(view),
               (w, r) => w.priority > r.priority,
               byLeastLoss,
               (w) => `priority:${w.id}`,

@@ -1,5 +1,5 @@
-import type { JobView } from '../../src/jobs/job.ts';
 import { estimateOf } from '../../src/jobs/estimate.ts';
+import { byKey } from '../../src/scheduler/keyed-queue.ts';
 import type { QueuePolicy } from '../../src/scheduler/policy.ts';
 
 /**
@@ -7,20 +7,14 @@ import type { QueuePolicy } from '../../src/scheduler/policy.ts';
  * The estimate is the job's `estimate` (ms) when the scenario supplies one — synthetic workloads
  * draw it as duration × a factor in [1/(1+e), 1+e] for `estimateError: e`, traces read
  * `estimate_s` — else its `duration` (an oracle). Time only, not GPUs × time; ties by admission
- * order. Pure.
+ * order. Pure. `lazyOrder` reads the same order from the core's index by estimate
+ * (`view.queuedBy`): a pass costs the jobs it reads, not a sort of the queue.
  *
  * Example: estimates [a 30 s, b 10 s, c 10 s] → b c a.
  */
 export const sjf = {
   name: 'sjf',
   order: (view) => byKey(view.queue, estimateOf),
+  lazyOrder: (view) => view.queuedBy?.(estimateOf) ?? byKey(view.queue, estimateOf),
   claims: { workConserving: true },
 } satisfies QueuePolicy;
-
-/** Stable sort of `jobs` by `key` ascending (ties keep the given order). */
-export function byKey(jobs: readonly JobView[], key: (j: JobView) => number): JobView[] {
-  return jobs
-    .map((j, i) => ({ j, i, k: key(j) }))
-    .sort((a, b) => a.k - b.k || a.i - b.i)
-    .map((x) => x.j);
-}

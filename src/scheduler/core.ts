@@ -87,6 +87,7 @@ export class SchedulerCore {
         return self.outages.retiredNodes;
       },
       queuedOf: (name: string) => this.queue.tenantJobs(name),
+      queuedBy: (key: (j: JobView) => number) => this.queue.sortedBy(key),
     };
   }
 
@@ -177,10 +178,8 @@ export class SchedulerCore {
     const guard = this.guard;
     const qctx: PolicyContext = { now, rng: o.rng.queue };
     let order: Iterable<JobView>;
-    if (first && first.size > 0) {
-      const all = guard.order(o.queue, this.view, qctx);
-      order = [...all.filter((j) => first.has(j.id)), ...all.filter((j) => !first.has(j.id))];
-    } else order = o.queue.lazyOrder ? guard.lazyOrder(o.queue, this.view, qctx) : guard.order(o.queue, this.view, qctx);
+    order = o.queue.lazyOrder ? guard.lazyOrder(o.queue, this.view, qctx) : guard.order(o.queue, this.view, qctx);
+    if (first && first.size > 0) order = firstThenRest(order, first);
     const ctx: PolicyContext = o.contexts ? { now, rng: o.rng.placement, warm: o.contexts.warm } : { now, rng: o.rng.placement };
     const actx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
     const cluster = o.cluster;
@@ -556,4 +555,29 @@ export class SchedulerCore {
     this.all.delete(j.id);
     this.endedIds.add(j.id);
   }
+}
+
+/**
+ * `order` with the jobs named in `first` moved to the front, each part in `order`'s order (the
+ * pass after a preemption tries the jobs it made room for first). Reads `order` only until it has
+ * met every job of `first`, holding what it read before them: a lazy order is then read as far as
+ * its last beneficiary, not in full.
+ */
+function* firstThenRest(order: Iterable<JobView>, first: ReadonlySet<string>): Generator<JobView> {
+  const it = order[Symbol.iterator]();
+  const front: JobView[] = [];
+  const held: JobView[] = [];
+  let done = false;
+  while (front.length < first.size) {
+    const n = it.next();
+    if (n.done) {
+      done = true;
+      break;
+    }
+    (first.has(n.value.id) ? front : held).push(n.value);
+  }
+  yield* front;
+  yield* held;
+  if (done) return;
+  for (let n = it.next(); !n.done; n = it.next()) yield n.value;
 }

@@ -43,6 +43,19 @@ export interface SchedulerView {
    * have it; a view built elsewhere may not.
    */
   readonly queuedOf?: (name: string) => Iterable<JobView>;
+  /**
+   * The queued jobs by ascending `key(job)`, ties in queue order, read as iterated (the source of
+   * a sorting policy's `lazyOrder`; the same sequence as sorting `queue` stably by `key`). The core
+   * keeps an index per key function from its first call on, so a step costs O(1) and a job
+   * entering or leaving the queue O(log queue), where sorting `queue` costs O(queue log queue) a
+   * pass. `key` is read once, when a job enters the queue: it must be pure, depend only on what a
+   * job keeps while queued (estimate, duration, remaining, setup, priority, submit, tenant …; not
+   * `now`, not other jobs), never give NaN, and be the same function object from call to call
+   * (one defined at module level, not a closure made per pass). Iterated while the pass starts the
+   * jobs it yielded, it goes on with the rest. The scheduler core's views have it; a view built
+   * elsewhere may not.
+   */
+  readonly queuedBy?: (key: (j: JobView) => number) => Iterable<JobView>;
 }
 
 /** A running job a policy wants preempted, and why (logged with the `preempt` record). */
@@ -82,11 +95,12 @@ export interface QueuePolicy {
    * Optional: the very sequence `order` returns, produced as the core's pass reads it, so that a
    * pass costs what it reads rather than the whole queue (a deep queue under overload; the pass
    * stops at the first job that does not fit with `headOfLine: block`, and once every queued shape
-   * is known not to fit with `skip`). The core's passes use it when given (not the pass right
-   * after a preemption, which needs the whole order). Contract: everything but the queued jobs is
-   * read before the first job is yielded (the pass then starts jobs, which changes the tenants'
-   * usage), the jobs through `view.queuedOf` (or `queue`); the conformance kit's `lazy-order`
-   * property checks that it yields what `order` returns.
+   * is known not to fit with `skip`). The core's passes use it when given (the pass right after a
+   * preemption reads it as far as the last job the preemption made room for, and tries those
+   * first). Contract: everything but the queued jobs is read before the first job is yielded (the
+   * pass then starts jobs, which changes the tenants' usage), the jobs through `view.queuedOf`,
+   * `view.queuedBy` (or `queue`); the conformance kit's `lazy-order` property checks that it
+   * yields what `order` returns.
    */
   lazyOrder?(view: SchedulerView, ctx: PolicyContext): Iterable<JobView>;
   /**

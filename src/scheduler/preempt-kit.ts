@@ -58,17 +58,20 @@ export function releaseUntilFits(
  */
 export function planPreemption(
   view: SchedulerView,
-  waiting: readonly JobView[],
+  waiting: Iterable<JobView>,
   outranks: (w: JobView, r: JobView) => boolean,
   victimOrder: (a: JobView, b: JobView) => number,
   reason: (w: JobView, r: JobView) => string,
   maxWaiting = 64,
 ): Victim[] {
-  if (view.running.length === 0) return [];
-  const sim = scratchCluster(view);
+  const running = view.running;
+  if (running.length === 0) return [];
+  const sim = Cluster.fromView(view.cluster, running);
   const span = view.spanNodes === true;
   const taken = new Set<string>();
   const out: Victim[] = [];
+  /** The running jobs in victim order, sorted once (a stable sort then a filter is the filter then the sort). */
+  let ranked: JobView[] | undefined;
   let k = 0;
   for (const w of waiting) {
     if (k++ >= maxWaiting) break;
@@ -77,7 +80,7 @@ export function planPreemption(
       sim.allocate(`w:${w.id}`, w, direct);
       continue;
     }
-    const cands = view.running.filter((r) => !taken.has(r.id) && outranks(w, r)).sort(victimOrder);
+    const cands = (ranked ??= [...running].sort(victimOrder)).filter((r) => !taken.has(r.id) && outranks(w, r));
     if (cands.length === 0) continue;
     const plan = releaseUntilFits(sim.clone(), w, cands, span);
     if (!plan) continue;

@@ -1,5 +1,6 @@
 import type { Job, JobView } from '../jobs/job.ts';
 import { JobShape, shapeHash } from './job-shape.ts';
+import { byKey, KeyedQueue, type QueueKey } from './keyed-queue.ts';
 import type { SchedulerView } from './policy.ts';
 
 /**
@@ -80,6 +81,8 @@ export class QueueIndex {
   private readonly tenants = new Map<string, TenantList>();
   private readonly entryOf = new Map<Job, TenantEntry>();
   private byTenant = false;
+  /** Per key function, its queued jobs in key order (`sortedBy`): built on first use, kept from then on. */
+  private readonly keyed = new Map<QueueKey, KeyedQueue>();
 
   /** Queued jobs in queue order. The array is replaced when the queue changes, never mutated in place by callers. */
   get jobs(): readonly Job[] {
@@ -111,8 +114,10 @@ export class QueueIndex {
 
   /** Appends an admitted job. */
   push(j: Job): void {
-    if (j.submit < this.maxSubmit) this.submitOrdered = false;
-    else this.maxSubmit = j.submit;
+    if (j.submit < this.maxSubmit) {
+      this.submitOrdered = false;
+      this.keyed.clear(); // their ties were by (submit, ticket): from now on sortedBy sorts
+    } else this.maxSubmit = j.submit;
     if (this.dead > this.live + 1024) this.compact();
     this.items.push(j);
     this.enter(j, false);
@@ -169,6 +174,26 @@ export class QueueIndex {
     }
     const l = this.tenants.get(name);
     return l === undefined ? [] : walkTenant(l);
+  }
+
+  /**
+   * The queued jobs by ascending `key(job)`, ties in queue order, read as the iteration goes (as
+   * `tenantJobs`, it may go on while the jobs it yielded leave the queue). The core keeps one
+   * index per key function, from its first call on: O(log queue) a job to enter or leave, O(1) a
+   * step. `key` is read once, when a job enters the queue: it must depend only on what a job keeps
+   * while queued, and be the same function object from call to call (at most 16 per queue). While
+   * the queue is not in submit order (`ordered`), a stable sort of `jobs`.
+   */
+  sortedBy(key: QueueKey): Iterable<Job> {
+    if (!this.submitOrdered) return byKey(this.jobs, key);
+    let k = this.keyed.get(key);
+    if (k === undefined) {
+      if (this.keyed.size >= MAX_KEYS) throw new Error(`queuedBy: more than ${MAX_KEYS} key functions on one queue; pass the same function object each call (a key defined once, not a closure made per pass)`);
+      k = new KeyedQueue(key);
+      for (const j of this.jobs) k.insert(j, this.ticketOf.get(j)!);
+      this.keyed.set(key, k);
+    }
+    return k.walk();
   }
 
   /** Whether the head of `a` comes before the head of `b` in queue order (both heads present; valid while `ordered`). */
@@ -253,6 +278,7 @@ export class QueueIndex {
       l.tickets.push(ticket);
     }
     if (this.byTenant) this.enterTenant(j, requeued && this.submitOrdered);
+    for (const k of this.keyed.values()) k.insert(j, ticket);
   }
 
   /** Links `j` into its tenant's list: at the end, or (`bySubmit`) after the last entry submitted at or before it. */
@@ -288,6 +314,7 @@ export class QueueIndex {
     this.live--;
     this.dead++;
     if (this.byTenant) this.leaveTenant(j);
+    for (const k of this.keyed.values()) k.remove(j);
     if (--l.count === 0) {
       this.unlink(l);
       return;
@@ -329,6 +356,9 @@ export class QueueIndex {
     this.dead = 0;
   }
 }
+
+/** Key functions one queue keeps indexes for (`sortedBy`). */
+const MAX_KEYS = 16;
 
 /** The queued jobs of tenant list `l` from its first on; an entry that left is passed by its `next`. */
 function* walkTenant(l: TenantList): Generator<Job> {
