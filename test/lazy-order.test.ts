@@ -111,6 +111,47 @@ describe('queues by key', () => {
     );
   });
 
+  it('walked by shape: the same jobs in the same order as the key order, a shape dropped after its first job that does not fit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ d: fc.integer({ min: 0, max: 5 }), gpus: fc.integer({ min: 0, max: 3 }), gap: fc.integer({ min: 0, max: 2 }), start: fc.boolean() }), { maxLength: 80 }),
+        fc.subarray([0, 1, 2, 3]),
+        (rows, unfitGpus) => {
+          const q = new QueueIndex();
+          let t = 0;
+          rows.forEach((r, i) => q.push(queued(spec(`j${i}`, 't', (t += r.gap), { duration: r.d, gpus: r.gpus, milli: r.gpus === 0 ? 0 : 1000 }))));
+          for (const j of q.jobs.filter((_, i) => rows[i].start && i % 3 === 0)) q.started(j); // some leave before the walk
+          const unfit = new Set(unfitGpus);
+          const expected: string[] = [];
+          const dropped = new Set<number>();
+          for (const j of byKey(q.jobs, est)) {
+            if (dropped.has(j.gpus)) continue;
+            expected.push(j.id);
+            if (unfit.has(j.gpus)) dropped.add(j.gpus);
+          }
+          const seen: string[] = [];
+          const walk = q.sortedBy(est);
+          if (!q.isSortedWalk(walk)) throw new Error('sortedBy gave no walk of the index');
+          q.walkByKeyAndShape(walk, (j) => {
+            seen.push(j.id);
+            if (unfit.has(j.gpus)) return false;
+            q.started(j);
+            return true;
+          });
+          expect(seen).toEqual(expected);
+          // The per-shape indexes are kept from then on: a second walk over what is left.
+          const rest = byKey(q.jobs, est).map((j) => j.id);
+          const again: string[] = [];
+          const second = q.sortedBy(est);
+          if (!q.isSortedWalk(second)) throw new Error('sortedBy gave no walk of the index');
+          q.walkByKeyAndShape(second, (j) => (again.push(j.id), 'stop'));
+          expect(again).toEqual(rest.slice(0, 1));
+        },
+      ),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
   it('name the fault: a key that gives NaN, a new key function on every call', () => {
     const q = new QueueIndex();
     q.push(queued(spec('x', 't', 0)));

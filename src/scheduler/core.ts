@@ -6,6 +6,7 @@ import { reserve, type Reservation } from './backfill.ts';
 import type { SchedEvent } from './events.ts';
 import { placeSpanning } from './gang.ts';
 import { IdSet } from './id-set.ts';
+import type { KeyedWalk } from './keyed-queue.ts';
 import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
@@ -46,8 +47,12 @@ export class SchedulerCore {
   private dirty = false;
   private readonly view: SchedulerView;
   private readonly span: boolean;
-  /** Passes may walk the queue by shape (`passByShape`): the queue policy keeps queue order, nothing gates or backfills. */
-  private readonly byShape: boolean;
+  /**
+   * Passes may walk the queue by shape (`passByShape`) when nothing gates or backfills and no job
+   * contexts are kept, and the queue policy keeps queue order (fifo) or reads the core's own index
+   * by a key (`view.queuedBy`).
+   */
+  private readonly shapeWalks: boolean;
   /** MIG GPUs being reconfigured, and until when. */
   private migBusy: { until: number; node: number; gpu: number }[] = [];
   private nextTick = -1;
@@ -66,7 +71,7 @@ export class SchedulerCore {
     this.arrivalGates = options.admission.filter((a) => a.onArrival);
     this.startGates = options.admission.filter((a) => a.mayStart);
     this.preemptors = options.preemptors ?? [];
-    this.byShape = options.queue.order === queueOrder && this.startGates.length === 0 && options.backfill !== 'easy' && !options.contexts;
+    this.shapeWalks = this.startGates.length === 0 && options.backfill !== 'easy' && !options.contexts;
     const self = this;
     this.view = {
       get now() {
@@ -174,11 +179,16 @@ export class SchedulerCore {
   /** One pass over the queue in policy order; `first`: jobs tried before the rest (preemption beneficiaries). */
   private pass(now: number, first?: ReadonlySet<string>): void {
     const o = this.o;
-    if (this.byShape && (!first || first.size === 0) && this.queue.ordered && this.passByShape(now)) return;
+    if (this.shapeWalks && o.queue.order === queueOrder && (!first || first.size === 0) && this.queue.ordered && this.passByShape(now)) return;
     const guard = this.guard;
     const qctx: PolicyContext = { now, rng: o.rng.queue };
     let order: Iterable<JobView>;
-    order = o.queue.lazyOrder ? guard.lazyOrder(o.queue, this.view, qctx) : guard.order(o.queue, this.view, qctx);
+    if (o.queue.lazyOrder) {
+      const source = guard.lazySource(o.queue, this.view, qctx);
+      // The core's own index by a key (view.queuedBy) need not be read job by job: walk it by shape.
+      if (this.shapeWalks && (!first || first.size === 0) && this.queue.isSortedWalk(source) && this.passByShape(now, source)) return;
+      order = guard.lazySteps(o.queue, source, qctx);
+    } else order = guard.order(o.queue, this.view, qctx);
     if (first && first.size > 0) order = firstThenRest(order, first);
     const ctx: PolicyContext = o.contexts ? { now, rng: o.rng.placement, warm: o.contexts.warm } : { now, rng: o.rng.placement };
     const actx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
@@ -217,17 +227,18 @@ export class SchedulerCore {
   }
 
   /**
-   * The pass of a queue policy that keeps queue order (`queueOrder`, fifo) with no start gates and
-   * no backfill: the same jobs tried in the same order as walking the queue, skipping the shapes
-   * known not to fit, but found by merging the heads of the per-shape lists — O((started + shapes)
-   * · log shapes) a pass, not O(queue). False when the placement asked a job to wait: the walk
+   * The pass of a queue policy that keeps queue order (`queueOrder`, fifo), or whose lazy order is
+   * the core's own index by a key (`sorted`, a `view.queuedBy` walk: sjf, srtf, priority), with no
+   * start gates and no backfill: the same jobs tried in the same order as walking that order,
+   * skipping the shapes known not to fit, but found by merging the heads of the per-shape lists
+   * (each by the key, for `sorted`) — O((started + shapes) · log shapes) a pass, not O(queue). False when the placement asked a job to wait: the walk
    * stops there and the caller runs the general pass (a waiting job does not rule out its shape).
    */
-  private passByShape(now: number): boolean {
+  private passByShape(now: number, sorted?: KeyedWalk): boolean {
     const ctx: PolicyContext = { now, rng: this.o.rng.placement };
     const block = this.o.headOfLine === 'block';
     let done = true;
-    this.queue.walkByShape((j) => {
+    const visit = (j: Job): boolean | 'stop' => {
       const placement = this.placeJob(j, now, ctx);
       if (placement === 'wait') {
         done = false;
@@ -236,7 +247,9 @@ export class SchedulerCore {
       if (!placement) return block ? 'stop' : false;
       this.apply({ kind: 'start', job: j, placement });
       return true;
-    });
+    };
+    if (sorted) this.queue.walkByKeyAndShape(sorted, visit);
+    else this.queue.walkByShape(visit);
     return done;
   }
 

@@ -66,6 +66,16 @@ export class KeyedQueue {
     while (this.level > 1 && this.head.next[this.level - 1] === undefined) this.level--;
   }
 
+  /** The first queued job, or undefined when none is left. */
+  first(): Job | undefined {
+    return this.head.next[0]?.job;
+  }
+
+  /** Whether the first job of `a` comes before the first job of `b` (both present). */
+  static headsInOrder(a: KeyedQueue, b: KeyedQueue): boolean {
+    return before(a.head.next[0]!, b.head.next[0]!);
+  }
+
   /** The queued jobs in order, read as iterated. */
   *walk(): Generator<Job> {
     for (let e = this.head.next[0]; e !== undefined; e = e.next[0]) if (!e.gone) yield e.job!;
@@ -92,6 +102,17 @@ export class KeyedQueue {
     let level = 1;
     while (level < MAX_LEVEL && (x & (1 << (level - 1))) !== 0) level++;
     return level;
+  }
+}
+
+/**
+ * What `SchedulerView.queuedBy` returns: an iterable over a `KeyedQueue`, which the core that
+ * owns the queue may also walk shape by shape (`QueueIndex.walkByKeyAndShape`).
+ */
+export class KeyedWalk implements Iterable<Job> {
+  constructor(readonly queue: KeyedQueue) {}
+  [Symbol.iterator](): Iterator<Job> {
+    return this.queue.walk();
   }
 }
 

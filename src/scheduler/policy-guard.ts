@@ -87,8 +87,18 @@ export class PolicyGuard {
    * watched, its exception named), and each job must be queued and come once — the order
    * contract over what is read, O(read) instead of O(queue).
    */
-  *lazyOrder(p: QueuePolicy, view: SchedulerView, ctx: PolicyContext): Generator<JobView> {
-    const it = this.call('queue', p.name, 'lazyOrder', '', ctx.now, () => p.lazyOrder!(view, ctx)[Symbol.iterator]());
+  lazyOrder(p: QueuePolicy, view: SchedulerView, ctx: PolicyContext): Generator<JobView> {
+    return this.lazySteps(p, this.lazySource(p, view, ctx), ctx);
+  }
+
+  /** A queue policy's `lazyOrder` call itself (timed, watched, its exception named): the iterable it returns, not yet read. */
+  lazySource(p: QueuePolicy, view: SchedulerView, ctx: PolicyContext): Iterable<JobView> {
+    return this.call('queue', p.name, 'lazyOrder', '', ctx.now, () => p.lazyOrder!(view, ctx));
+  }
+
+  /** Reads `source` (what `lazySource` returned) with `lazyOrder`'s checks on each step. */
+  *lazySteps(p: QueuePolicy, source: Iterable<JobView>, ctx: PolicyContext): Generator<JobView> {
+    const it = this.call('queue', p.name, 'lazyOrder', '', ctx.now, () => source[Symbol.iterator]());
     const seen = new Set<string>();
     for (;;) {
       const step = this.call('queue', p.name, 'lazyOrder', '', ctx.now, () => it.next());
