@@ -209,6 +209,28 @@ const jobsArb = fc
     return rs.map((r, i): JobSpec => spec(`j${i}`, r.tenant, (t += r.gap), { duration: r.dur, cpu: r.cpu, memory: 1024, gpus: r.gpus, milli: r.gpus === 0 ? 0 : r.milli, priority: r.priority, ...(r.estimate === undefined ? {} : { estimate: r.estimate }) }));
   });
 
+type Mode = { headOfLine?: 'skip' | 'block'; backfill?: 'easy' };
+
+/** A run's log, its passes reading the policy's lazyOrder, or (`strip`) the order built whole. */
+function logOf(nodes: NodeSpec[], jobs: JobSpec[], q: [string, Record<string, unknown>] | QueuePolicy, p: string, mode: Mode, w: { x: number; y: number }, failures: FailureSpec | undefined, seed: number, strip: boolean): string[] {
+  const log: LogRecord[] = [];
+  const queue = Array.isArray(q) ? queuePolicyFactory(q[0])(q[1]) : q;
+  simulate({
+    run: 'r',
+    seed,
+    nodes,
+    jobs,
+    tenants: [{ name: 'x', weight: w.x }, { name: 'y', weight: w.y }, { name: 'z', weight: 1 }],
+    queue: strip ? { ...queue, lazyOrder: undefined } : queue,
+    placement: placementPolicyFactory(p)({}),
+    log: { append: (r) => log.push(r) },
+    headOfLine: mode.headOfLine,
+    scheduler: mode.backfill ? { backfill: mode.backfill } : {},
+    failures,
+  });
+  return log.map((r) => JSON.stringify(r));
+}
+
 describe('lazy and whole orders give the same run', () => {
   it('drf, weighted-fair, round-robin, sjf, srtf and priority: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill, preemption and node losses', () => {
     fc.assert(
@@ -217,34 +239,58 @@ describe('lazy and whole orders give the same run', () => {
         jobsArb,
         fc.constantFrom<[string, Record<string, unknown>]>(['drf', {}], ['weighted-fair', {}], ['round-robin', {}], ['sjf', {}], ['srtf', {}], ['priority', {}], ['priority', { preempt: true }]),
         fc.constantFrom('first-fit', 'best-fit', 'random'),
-        fc.constantFrom<{ headOfLine?: 'skip' | 'block'; backfill?: 'easy' }>({ headOfLine: 'skip' }, { headOfLine: 'block' }, { backfill: 'easy' }),
+        fc.constantFrom<Mode>({ headOfLine: 'skip' }, { headOfLine: 'block' }, { backfill: 'easy' }),
         fc.record({ x: fc.integer({ min: 1, max: 4 }), y: fc.integer({ min: 1, max: 4 }) }),
         fc.boolean(),
         fc.integer({ min: 1, max: 1000 }),
         (nodes, jobs, q, p, mode, w, fail, seed) => {
           const failures: FailureSpec | undefined = fail ? { events: [{ node: 0, at: 4000, downMs: 30_000 }] } : undefined;
-          const run = (strip: boolean) => {
-            const log: LogRecord[] = [];
-            const queue = queuePolicyFactory(q[0])(q[1]);
-            simulate({
-              run: 'r',
-              seed,
-              nodes,
-              jobs,
-              tenants: [{ name: 'x', weight: w.x }, { name: 'y', weight: w.y }, { name: 'z', weight: 1 }],
-              queue: strip ? { ...queue, lazyOrder: undefined } : queue,
-              placement: placementPolicyFactory(p)({}),
-              log: { append: (r) => log.push(r) },
-              headOfLine: mode.headOfLine,
-              scheduler: mode.backfill ? { backfill: mode.backfill } : {},
-              failures,
-            });
-            return log.map((r) => JSON.stringify(r));
-          };
-          expect(run(false)).toEqual(run(true));
+          expect(logOf(nodes, jobs, q, p, mode, w, failures, seed, false)).toEqual(logOf(nodes, jobs, q, p, mode, w, failures, seed, true));
         },
       ),
       { numRuns: 300, seed: 29 },
+    );
+  });
+
+  /**
+   * sjf that, until 200 s, names for each of its first three waiting jobs one running job of a
+   * lower class, whether or not that makes room: preemptions for several jobs at once, some of
+   * which then do not fit (srtf's and priority's plans are for one job at a time here, and fit).
+   */
+  const sjf = queuePolicyFactory('sjf')({});
+  const evictingSjf: QueuePolicy = {
+    ...sjf,
+    name: 'evicting-sjf',
+    victims: (view) => {
+      if (view.now >= 200_000) return [];
+      const waiting = [...(sjf.lazyOrder!(view, { now: view.now, rng: () => 0 }) as Iterable<JobView>)].slice(0, 3);
+      const running = [...view.running].sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : 1));
+      return waiting.flatMap((w, i) => (running[i] && running[i].priority < w.priority ? [{ job: running[i], reason: 'test', for: w.id }] : []));
+    },
+  };
+
+  it('srtf, priority and several-job preemption under load: the jobs a preemption made room for are tried first, in order, as the whole order tries them', () => {
+    // Busy small clusters: many preemptions, some for several jobs at once.
+    const busy = fc
+      .array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), dur: fc.integer({ min: 500, max: 40_000 }), gpus: fc.integer({ min: 1, max: 4 }), milli: fc.constantFrom(500, 1000), priority: fc.integer({ min: 0, max: 3 }) }), { minLength: 20, maxLength: 90 })
+      .map((rs) => {
+        let t = 0;
+        return rs.map((r, i): JobSpec => spec(`j${i}`, 'x', (t += r.gap), { duration: r.dur, cpu: 1000, memory: 1024, gpus: r.gpus, milli: r.gpus === 1 ? r.milli : 1000, priority: r.priority }));
+      });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }).map((n) => Array.from({ length: n }, (_, i): NodeSpec => ({ id: `n${i}`, cpu: 64000, memory: 262144, gpus: Array.from({ length: 4 }, () => ({ model: 'A', capacity: 1000 })) }))),
+        busy,
+        fc.constantFrom<[string, Record<string, unknown>] | QueuePolicy>(['srtf', {}], ['priority', { preempt: true }], evictingSjf),
+        fc.constantFrom('first-fit', 'best-fit', 'random'),
+        fc.constantFrom<Mode>({ headOfLine: 'skip' }, { headOfLine: 'block' }),
+        fc.integer({ min: 1, max: 1000 }),
+        (nodes, jobs, q, p, mode, seed) => {
+          const w = { x: 1, y: 1 };
+          expect(logOf(nodes, jobs, q, p, mode, w, undefined, seed, false)).toEqual(logOf(nodes, jobs, q, p, mode, w, undefined, seed, true));
+        },
+      ),
+      { numRuns: 150, seed: 31 },
     );
   });
 });

@@ -179,17 +179,18 @@ export class SchedulerCore {
   /** One pass over the queue in policy order; `first`: jobs tried before the rest (preemption beneficiaries). */
   private pass(now: number, first?: ReadonlySet<string>): void {
     const o = this.o;
-    if (this.shapeWalks && o.queue.order === queueOrder && (!first || first.size === 0) && this.queue.ordered && this.passByShape(now)) return;
+    const front = first && first.size > 0 ? first : undefined;
+    if (this.shapeWalks && o.queue.order === queueOrder && this.queue.ordered && this.passByShape(now, undefined, front)) return;
     const guard = this.guard;
     const qctx: PolicyContext = { now, rng: o.rng.queue };
     let order: Iterable<JobView>;
     if (o.queue.lazyOrder) {
       const source = guard.lazySource(o.queue, this.view, qctx);
       // The core's own index by a key (view.queuedBy) need not be read job by job: walk it by shape.
-      if (this.shapeWalks && (!first || first.size === 0) && this.queue.isSortedWalk(source) && this.passByShape(now, source)) return;
+      if (this.shapeWalks && this.queue.isSortedWalk(source) && this.passByShape(now, source, front)) return;
       order = guard.lazySteps(o.queue, source, qctx);
     } else order = guard.order(o.queue, this.view, qctx);
-    if (first && first.size > 0) order = firstThenRest(order, first);
+    if (front) order = firstThenRest(order, front);
     const ctx: PolicyContext = o.contexts ? { now, rng: o.rng.placement, warm: o.contexts.warm } : { now, rng: o.rng.placement };
     const actx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
     const cluster = o.cluster;
@@ -231,26 +232,58 @@ export class SchedulerCore {
    * the core's own index by a key (`sorted`, a `view.queuedBy` walk: sjf, srtf, priority), with no
    * start gates and no backfill: the same jobs tried in the same order as walking that order,
    * skipping the shapes known not to fit, but found by merging the heads of the per-shape lists
-   * (each by the key, for `sorted`) — O((started + shapes) · log shapes) a pass, not O(queue). False when the placement asked a job to wait: the walk
+   * (each by the key, for `sorted`) — O((started + shapes) · log shapes) a pass, not O(queue).
+   * After a preemption, the jobs it made room for (`first`) are tried first, as the general pass
+   * tries them. False when the placement asked a job to wait: the walk
    * stops there and the caller runs the general pass (a waiting job does not rule out its shape).
    */
-  private passByShape(now: number, sorted?: KeyedWalk): boolean {
+  private passByShape(now: number, sorted?: KeyedWalk, first?: ReadonlySet<string>): boolean {
+    const walk = { done: true };
+    // Closures made by calls, not bound to names here: tsx's keepNames would name each one, every pass.
+    const visit = this.shapeVisit(now, walk);
+    // The jobs a preemption made room for first, in the order's order; a shape that does not fit
+    // is dropped from the walk after them.
+    let dropped: Set<string> | undefined;
+    if (first) {
+      dropped = new Set<string>();
+      const front: Job[] = [];
+      for (const id of first) {
+        const j = this.all.get(id);
+        if (j && j.state === 'queued') front.push(j);
+      }
+      for (const j of this.queue.inOrder(front, sorted)) {
+        const shape = this.queue.shapeOf(j);
+        if (dropped.has(shape)) continue;
+        const r = visit(j);
+        if (r === 'stop') return walk.done;
+        if (!r) dropped.add(shape);
+      }
+    }
+    const rest = dropped === undefined || dropped.size === 0 ? visit : this.skipShapes(dropped, visit);
+    if (sorted) this.queue.walkByKeyAndShape(sorted, rest);
+    else this.queue.walkByShape(rest);
+    return walk.done;
+  }
+
+  /** `passByShape`'s visit: tries `j` (true: started; false: its shape does not fit; 'stop': block, or a placement asked to wait, then `walk.done` is false). */
+  private shapeVisit(now: number, walk: { done: boolean }): (j: Job) => boolean | 'stop' {
     const ctx: PolicyContext = { now, rng: this.o.rng.placement };
     const block = this.o.headOfLine === 'block';
-    let done = true;
-    const visit = (j: Job): boolean | 'stop' => {
+    return (j) => {
       const placement = this.placeJob(j, now, ctx);
       if (placement === 'wait') {
-        done = false;
+        walk.done = false;
         return 'stop';
       }
       if (!placement) return block ? 'stop' : false;
       this.apply({ kind: 'start', job: j, placement });
       return true;
     };
-    if (sorted) this.queue.walkByKeyAndShape(sorted, visit);
-    else this.queue.walkByShape(visit);
-    return done;
+  }
+
+  /** `visit`, but a job of a shape in `dropped` is passed over as not fitting. */
+  private skipShapes(dropped: ReadonlySet<string>, visit: (j: Job) => boolean | 'stop'): (j: Job) => boolean | 'stop' {
+    return (j) => (dropped.has(this.queue.shapeOf(j)) ? false : visit(j));
   }
 
   /**

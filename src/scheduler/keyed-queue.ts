@@ -66,6 +66,11 @@ export class KeyedQueue {
     while (this.level > 1 && this.head.next[this.level - 1] === undefined) this.level--;
   }
 
+  /** The key queued job `j` entered with. */
+  keyOf(j: Job): number {
+    return this.entryOf.get(j)!.key;
+  }
+
   /** The first queued job, or undefined when none is left. */
   first(): Job | undefined {
     return this.head.next[0]?.job;

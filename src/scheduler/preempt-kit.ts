@@ -2,6 +2,7 @@ import { Cluster } from '../cluster/cluster.ts';
 import type { Demand, Placement } from '../cluster/types.ts';
 import type { JobView } from '../jobs/job.ts';
 import { anyPlacement } from './gang.ts';
+import { JobShape } from './job-shape.ts';
 import type { SchedulerView, Victim } from './policy.ts';
 
 /**
@@ -72,18 +73,32 @@ export function planPreemption(
   const out: Victim[] = [];
   /** The running jobs in victim order, sorted once (a stable sort then a filter is the filter then the sort). */
   let ranked: JobView[] | undefined;
+  /**
+   * Since `sim` last changed, the shapes that found no plan, each with the candidates it had: a
+   * job of the same shape whose candidates are among those finds none either (placement is
+   * monotone in free capacity), and is passed without a trial copy.
+   */
+  let failed: { shape: JobShape; cands: Set<string> }[] = [];
   let k = 0;
   for (const w of waiting) {
     if (k++ >= maxWaiting) break;
-    const direct = anyPlacement(sim, w, span);
+    const known = failed.find((f) => f.shape.holds(w));
+    const direct = known ? undefined : anyPlacement(sim, w, span);
     if (direct) {
       sim.allocate(`w:${w.id}`, w, direct);
+      failed = [];
       continue;
     }
     const cands = (ranked ??= [...running].sort(victimOrder)).filter((r) => !taken.has(r.id) && outranks(w, r));
-    if (cands.length === 0) continue;
+    if (cands.length === 0 || (known && cands.every((r) => known.cands.has(r.id)))) continue;
     const plan = releaseUntilFits(sim.clone(), w, cands, span);
-    if (!plan) continue;
+    if (!plan) {
+      const entry = { shape: new JobShape(w), cands: new Set(cands.map((r) => r.id)) };
+      if (known) failed[failed.indexOf(known)] = entry;
+      else failed.push(entry);
+      continue;
+    }
+    failed = [];
     for (const r of plan.chosen) {
       taken.add(r.id);
       sim.release(r.id);

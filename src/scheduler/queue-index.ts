@@ -73,6 +73,8 @@ interface TenantList {
  */
 export class QueueIndex {
   private items: Job[] = [];
+  /** The ticket each entry of `items` was filed under: an entry is live while its job still holds it. */
+  private itemTickets: number[] = [];
   /** Entries of `items` whose job is no longer queued. */
   private dead = 0;
   private live = 0;
@@ -138,16 +140,22 @@ export class QueueIndex {
     } else this.maxSubmit = j.submit;
     if (this.dead > this.live + 1024) this.compact();
     this.items.push(j);
-    this.enter(j, false);
+    this.itemTickets.push(this.enter(j, false));
   }
 
-  /** Puts a stopped job back in submit order, after jobs submitted at the same time (Kueue requeues by creation time). */
+  /**
+   * Puts a stopped job back in submit order, after jobs submitted at the same time (Kueue requeues
+   * by creation time). Dead entries stay where they are (they keep `items` in submit order, and
+   * its entry from before under its old ticket is dropped at the next compaction): no O(queue)
+   * compaction per requeue.
+   */
   requeue(j: Job): void {
-    if (this.dead > 0) this.compact();
     const items = this.items;
-    const at = this.submitOrdered ? upperBound(items, j.submit, 0) : items.findIndex((q) => q.submit > j.submit);
-    items.splice(at < 0 ? items.length : at, 0, j);
-    this.enter(j, true);
+    let at = this.submitOrdered ? upperBound(items, j.submit, 0) : items.findIndex((q) => q.submit > j.submit);
+    if (at < 0) at = items.length;
+    const ticket = this.enter(j, true);
+    items.splice(at, 0, j);
+    this.itemTickets.splice(at, 0, ticket);
   }
 
   /** A job left the queue by starting. */
@@ -212,6 +220,12 @@ export class QueueIndex {
       this.keyed.set(key, k);
     }
     return new KeyedWalk(k);
+  }
+
+  /** Queued jobs `jobs` sorted into the order of `walk` (a `sortedBy` walk), or queue order without one. Valid while `ordered`. */
+  inOrder(jobs: Job[], walk?: KeyedWalk): Job[] {
+    const k = walk?.queue;
+    return jobs.sort((a, b) => (k ? k.keyOf(a) - k.keyOf(b) : 0) || a.submit - b.submit || this.ticketOf.get(a)! - this.ticketOf.get(b)!);
   }
 
   /** Whether `order` is a `sortedBy` walk of this queue, still valid (one `walkByKeyAndShape` may take). */
@@ -299,7 +313,8 @@ export class QueueIndex {
     return l;
   }
 
-  private enter(j: Job, requeued: boolean): void {
+  /** Files `j` under a new ticket, which it returns. */
+  private enter(j: Job, requeued: boolean): number {
     let l = this.listFor(j);
     if (!l) {
       const h = shapeHash(j);
@@ -324,6 +339,7 @@ export class QueueIndex {
     if (this.byTenant) this.enterTenant(j, requeued && this.submitOrdered);
     for (const k of this.keyed.values()) k.insert(j, ticket);
     if (this.shapeKeys.size > 0) for (const key of this.shapeKeys) l.keyedBy(key).insert(j, ticket);
+    return ticket;
   }
 
   /** Links `j` into its tenant's list: at the end, or (`bySubmit`) after the last entry submitted at or before it. */
@@ -398,7 +414,17 @@ export class QueueIndex {
 
   /** Drops the entries of jobs that are no longer queued (a new array: callers may hold the old one). */
   private compact(): void {
-    this.items = this.items.filter((j) => this.ticketOf.has(j));
+    const items: Job[] = [];
+    const tickets: number[] = [];
+    for (let i = 0; i < this.items.length; i++) {
+      const j = this.items[i];
+      if (this.ticketOf.get(j) === this.itemTickets[i]) {
+        items.push(j);
+        tickets.push(this.itemTickets[i]);
+      }
+    }
+    this.items = items;
+    this.itemTickets = tickets;
     this.dead = 0;
   }
 }
