@@ -53,6 +53,7 @@ const DETECTION: readonly (readonly [string, string, string])[] = [
   ['rounds-up-fractions', 'a placement the cluster refuses (over-commit or invalid grant)', 'placement-valid'],
   ['throws-cpu-only-node', 'the policy threw an exception', 'terminal-once'],
   ['lazy-reads-live-usage', 'lazyOrder yields another order than order', 'lazy-order'],
+  ['aged-key-in-index', 'lazyOrder yields another order than order', 'lazy-order'],
 ];
 // Checked through a worker thread only: in-process it would hang the test runner (or, for the
 // O(n³) one, hold it for seconds on a deep queue before its budget overrun can be reported).

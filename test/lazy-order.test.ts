@@ -152,6 +152,15 @@ describe('queues by key', () => {
     );
   });
 
+  it('out of submit order (a live queue): a stable sort of the queue, which no walk by shape takes', () => {
+    const q = new QueueIndex();
+    for (const [id, submit, d] of [['a', 5, 20], ['b', 9, 10], ['c', 3, 10], ['d', 7, 5]] as const) q.push(queued(spec(id, 't', submit, { duration: d })));
+    expect(q.ordered).toBe(false);
+    const walk = q.sortedBy(est);
+    expect(ids(walk)).toEqual(['d', 'b', 'c', 'a']); // ties (b, c) in queue order, not by submit
+    expect(q.isSortedWalk(walk)).toBe(false);
+  });
+
   it('name the fault: a key that gives NaN, a new key function on every call', () => {
     const q = new QueueIndex();
     q.push(queued(spec('x', 't', 0)));
