@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildSite } from '../../viz/server/build-site.ts';
@@ -5,6 +6,8 @@ import { serveStatic } from '../../viz/server/static-server.ts';
 
 /** The Chromium the viewer's e2e tests drive (`.ci/run` installs it; GPULAB_CHROMIUM overrides). */
 export const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
+/** Whether that Chromium is there: the e2e suites skip, saying why, when it is not. */
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface OpenViewer {

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, HAVE_CHROMIUM, LAUNCH } from './open-viewer.ts';
 
 /**
  * End to end, as an operator runs it: a real `npm run serve` process with attestation ON (two
@@ -15,11 +16,9 @@ import { afterAll, describe, expect, it } from 'vitest';
  * headless Chromium and a screenshot saved to test-output/service-run.png.
  */
 
-const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE = existsSync(CHROMIUM);
+const HAVE = HAVE_CHROMIUM;
 const TITLE = HAVE ? 'gpulab serve end to end: signed jobs over HTTP, metrics, the viewer' : `gpulab serve end to end — SKIPPED: ${CHROMIUM} not found (apt-get install chromium)`;
 const SHOTS = resolve('test-output');
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const tmp = mkdtempSync(join(tmpdir(), 'gpulab-e2e-serve-'));
 const procs: ChildProcess[] = [];

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { runScenario } from '../../src/scenario/run.ts';
-import { CHROMIUM, closeViewer, openViewer } from './open-viewer.ts';
+import { CHROMIUM, closeViewer, HAVE_CHROMIUM, openViewer } from './open-viewer.ts';
 import { hierarchyScenario, smallRun, withHierarchy, type HierarchyFixture } from '../viz-hierarchy-log.ts';
 
 /**
@@ -20,7 +20,7 @@ import { hierarchyScenario, smallRun, withHierarchy, type HierarchyFixture } fro
  * steal): what the viewer shows agrees with their logs. Screenshot: test-output/viz-shards-real.png.
  */
 
-const HAVE = existsSync(CHROMIUM);
+const HAVE = HAVE_CHROMIUM;
 const TITLE = HAVE ? 'viewer shards in headless Chromium' : `viewer shards in headless Chromium — SKIPPED: ${CHROMIUM} not found`;
 
 type Pt = { x: number; y: number } | null;

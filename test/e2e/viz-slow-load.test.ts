@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { loadScenario } from '../../src/scenario/load.ts';
 import { runScenario, type ScenarioSummary } from '../../src/scenario/run.ts';
 import { buildSite } from '../../viz/server/build-site.ts';
 import { staticFiles } from '../../viz/server/static-files.ts';
+import { CHROMIUM, HAVE_CHROMIUM, LAUNCH } from './open-viewer.ts';
 
 /**
  * End to end: the viewer draws a run while its log is still arriving. A test server trickles the
@@ -17,11 +18,9 @@ import { staticFiles } from '../../viz/server/static-files.ts';
  * Asserts what is on screen mid-load; the screenshot goes to test-output/viz-partial-load.png.
  */
 
-const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE = existsSync(CHROMIUM);
+const HAVE = HAVE_CHROMIUM;
 const TITLE = HAVE ? 'viewer in headless Chromium, log served slowly' : `viewer in headless Chromium, log served slowly — SKIPPED: ${CHROMIUM} not found`;
 const FIXTURE = 'test/fixtures/viz-small.yaml';
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe.skipIf(!HAVE)(TITLE, () => {
   let tmp = '';

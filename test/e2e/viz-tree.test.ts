@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treeLogLines } from '../viz-tree-log.ts';
-import { CHROMIUM, closeViewer, openViewer } from './open-viewer.ts';
+import { CHROMIUM, closeViewer, HAVE_CHROMIUM, openViewer } from './open-viewer.ts';
 
 /**
  * End to end: job trees in the viewer. A service state directory whose epoch log holds a root
@@ -15,7 +15,7 @@ import { CHROMIUM, closeViewer, openViewer } from './open-viewer.ts';
  * the four jobs' bars. Screenshot: test-output/viz-tree.png.
  */
 
-const HAVE = existsSync(CHROMIUM);
+const HAVE = HAVE_CHROMIUM;
 const TITLE = HAVE ? 'viewer job trees in headless Chromium' : `viewer job trees in headless Chromium — SKIPPED: ${CHROMIUM} not found`;
 
 type Hook = { barCenter(id: string): { x: number; y: number } | null; state(): { filter: { q: string }; stats: { hitBars: number } } };

@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { loadScenario } from '../../src/scenario/load.ts';
 import { runScenario, type ScenarioSummary } from '../../src/scenario/run.ts';
 import { buildSite } from '../../viz/server/build-site.ts';
 import { serveStatic } from '../../viz/server/static-server.ts';
+import { CHROMIUM, HAVE_CHROMIUM, LAUNCH } from './open-viewer.ts';
 
 /**
  * End to end: real small outputs of every kind (simulation runs beside an FGD curve, a static-fill
@@ -17,8 +18,7 @@ import { serveStatic } from '../../viz/server/static-server.ts';
  * Asserts what a person sees; screenshots of each view go to test-output/ (git-ignored).
  */
 
-const CHROMIUM = process.env.GPULAB_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE = existsSync(CHROMIUM);
+const HAVE = HAVE_CHROMIUM;
 const TITLE = HAVE ? 'viewer in headless Chromium' : `viewer in headless Chromium — SKIPPED: ${CHROMIUM} not found (apt-get install chromium; .ci/run installs it)`;
 const SHOTS = resolve('test-output');
 const FIXTURE = 'test/fixtures/viz-small.yaml';
@@ -72,7 +72,6 @@ interface HookState {
   collapsed: string[];
 }
 
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const hook = (p: Page) => p.evaluate(() => (window.gpulab as { state(): HookState }).state());
 
 /** A tiny static-fill study (openb-format node and pod lists written here): 3 policies × 3 seeds. */
