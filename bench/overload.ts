@@ -5,7 +5,7 @@
  * tenants, weights 3:2:1) with `headOfLine: block` and `skip`, its passes reading the lazy order
  * (`lazyOrder`) and, as the same run's baseline, the whole order built each pass (`order` alone;
  * same digest) at the smaller sizes (`--fair` sizes, default 5000 10000), and with block lazily
- * at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip):
+ * at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
  * lazily, from the core's index by their key, at the `--fair` sizes and 40,000, and built whole
  * at the smallest.
  * `npx tsx bench/overload.ts [sizes…] [--fair sizes…]` (default 10000 40000).
@@ -69,11 +69,12 @@ for (const headOfLine of ['block', 'skip'] as const) {
 // pass sorts the queue (srtf's and priority's victims read the index in both forms).
 // A lazy pass walks that index shape by shape (each shape's jobs by the key, the heads merged), as
 // fifo's walks the queue: with skip too, it costs the jobs it starts and the shapes.
-console.log('\n# overload, sorted orders: sjf, srtf, priority with preemption, first-fit, hashing log; whole at the smallest size only (the same run\'s baseline)');
+console.log('\n# overload, sorted orders: sjf, srtf, priority with preemption, las, first-fit, hashing log; whole at the smallest size only (the same run\'s baseline)');
 console.log('queue     mode   order     jobs       s  us/job  digest');
-for (const [name, params] of [['sjf', {}], ['srtf', {}], ['priority', { preempt: true }]] as const) {
+for (const [name, params] of [['sjf', {}], ['srtf', {}], ['priority', { preempt: true }], ['las', {}]] as const) {
   const queue = queuePolicyFactory(name)(params);
-  for (const headOfLine of ['block', 'skip'] as const) {
+  // las with skip reads its whole queue once per class each pass (its order is not one index's): block only.
+  for (const headOfLine of name === 'las' ? (['block'] as const) : (['block', 'skip'] as const)) {
     overloaded(queue, headOfLine, 'whole', smaller[0], name);
     // srtf with skip preempts often (every pass plans for up to 64 waiting jobs): its smallest size only.
     for (const n of name === 'srtf' && headOfLine === 'skip' ? smaller.slice(0, 1) : [...smaller, 40_000]) overloaded(queue, headOfLine, 'lazy', n, name);

@@ -171,6 +171,21 @@ describe('queues by key', () => {
   });
 });
 
+describe('las, read lazily', () => {
+  it('orders queue by queue, by submit time then id (j10 before j9 at the same time), as its whole order does', () => {
+    const q = new QueueIndex();
+    const jobs = [queued(spec('j9', 't', 5)), queued(spec('j10', 't', 5)), queued(spec('j2', 't', 1)), Object.assign(queued(spec('j3', 't', 0)), { executed: 2_000_000, queuedAt: 4 })];
+    for (const j of jobs) q.push(j);
+    const view: SchedulerView = { now: 10, cluster: undefined as never, queue: q.jobs, running: [], tenants: [], queuedBy: (key) => q.sortedBy(key) };
+    const policy = queuePolicyFactory('las')({ thresholdsGpuSec: [1000] });
+    const ctx = { now: 10, rng: () => 0 };
+    const whole = policy.order(view, ctx).map((j) => j.id);
+    expect(whole).toEqual(['j2', 'j10', 'j9', 'j3']); // j3 attained 2,000 GPU·s: the second queue
+    expect([...policy.lazyOrder!(view, ctx)].map((j) => j.id)).toEqual(whole);
+    expect([...policy.lazyOrder!({ ...view, queuedBy: undefined }, ctx)].map((j) => j.id)).toEqual(whole);
+  });
+});
+
 describe('the guard over a lazy order', () => {
   const view = (jobs: JobView[]): SchedulerView => ({ now: 0, cluster: undefined as never, queue: jobs, running: [], tenants: [] });
   const ctx = { now: 0, rng: () => 0 };
@@ -241,12 +256,12 @@ function logOf(nodes: NodeSpec[], jobs: JobSpec[], q: [string, Record<string, un
 }
 
 describe('lazy and whole orders give the same run', () => {
-  it('drf, weighted-fair, round-robin, sjf, srtf and priority: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill, preemption and node losses', () => {
+  it('drf, weighted-fair, round-robin, sjf, srtf, priority and las: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill, preemption and node losses', () => {
     fc.assert(
       fc.property(
         nodesArb,
         jobsArb,
-        fc.constantFrom<[string, Record<string, unknown>]>(['drf', {}], ['weighted-fair', {}], ['round-robin', {}], ['sjf', {}], ['srtf', {}], ['priority', {}], ['priority', { preempt: true }]),
+        fc.constantFrom<[string, Record<string, unknown>]>(['drf', {}], ['weighted-fair', {}], ['round-robin', {}], ['sjf', {}], ['srtf', {}], ['priority', {}], ['priority', { preempt: true }], ['las', {}], ['las', { thresholdsGpuSec: [1, 10], starveFactor: 1 }]),
         fc.constantFrom('first-fit', 'best-fit', 'random'),
         fc.constantFrom<Mode>({ headOfLine: 'skip' }, { headOfLine: 'block' }, { backfill: 'easy' }),
         fc.record({ x: fc.integer({ min: 1, max: 4 }), y: fc.integer({ min: 1, max: 4 }) }),
@@ -278,7 +293,7 @@ describe('lazy and whole orders give the same run', () => {
     },
   };
 
-  it('srtf, priority and several-job preemption under load: the jobs a preemption made room for are tried first, in order, as the whole order tries them', () => {
+  it('srtf, priority, las and several-job preemption under load: the jobs a preemption made room for are tried first, in order, as the whole order tries them', () => {
     // Busy small clusters: many preemptions, some for several jobs at once.
     const busy = fc
       .array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), dur: fc.integer({ min: 500, max: 40_000 }), gpus: fc.integer({ min: 1, max: 4 }), milli: fc.constantFrom(500, 1000), priority: fc.integer({ min: 0, max: 3 }) }), { minLength: 20, maxLength: 90 })
@@ -290,7 +305,7 @@ describe('lazy and whole orders give the same run', () => {
       fc.property(
         fc.integer({ min: 1, max: 3 }).map((n) => Array.from({ length: n }, (_, i): NodeSpec => ({ id: `n${i}`, cpu: 64000, memory: 262144, gpus: Array.from({ length: 4 }, () => ({ model: 'A', capacity: 1000 })) }))),
         busy,
-        fc.constantFrom<[string, Record<string, unknown>] | QueuePolicy>(['srtf', {}], ['priority', { preempt: true }], evictingSjf),
+        fc.constantFrom<[string, Record<string, unknown>] | QueuePolicy>(['srtf', {}], ['priority', { preempt: true }], ['las', { thresholdsGpuSec: [1, 10], starveFactor: 1 }], evictingSjf),
         fc.constantFrom('first-fit', 'best-fit', 'random'),
         fc.constantFrom<Mode>({ headOfLine: 'skip' }, { headOfLine: 'block' }),
         fc.integer({ min: 1, max: 1000 }),

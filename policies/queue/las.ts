@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JobView } from '../../src/jobs/job.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { parsePolicyParams } from '../../src/scheduler/registry.ts';
+import { byKey } from '../../src/scheduler/keyed-queue.ts';
 import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
 
 /**
@@ -56,19 +57,52 @@ export function las(params: z.input<typeof LasParams> = {}): QueuePolicy {
   const order = (view: SchedulerView) =>
     view.queue
       .map((j) => ({ j, q: queueOf(j, view.now) }))
-      .sort((a, b) => a.q - b.q || a.j.submit - b.j.submit || (a.j.id < b.j.id ? -1 : a.j.id > b.j.id ? 1 : 0))
+      .sort((a, b) => a.q - b.q || a.j.submit - b.j.submit || byId(a.j, b.j))
       .map((x) => x.j);
+  /**
+   * The same order, read as the pass goes: queue by queue, a walk of the jobs by (submit, id)
+   * (the core's index by submit time, `view.queuedBy`, a run of equal submit times sorted by id)
+   * yielding that queue's jobs. A pass that stops early (`headOfLine: block`, the victims' first
+   * 64) reads the queue only as far as it needs while the low queues hold jobs.
+   */
+  function* lazily(view: SchedulerView): Generator<JobView> {
+    const now = view.now;
+    for (let q = 0; q <= thresholds.length; q++) {
+      for (const j of bySubmitThenId(view.queuedBy?.(submitOf) ?? byKey(view.queue, submitOf))) if (queueOf(j, now) === q) yield j;
+    }
+  }
   return {
     name: 'las',
     order,
+    lazyOrder: lazily,
     victims: (view) =>
       planPreemption(
         view,
-        order(view),
+        lazily(view),
         (w, r) => level(w, view.now) < level(r, view.now),
         (a, b) => level(b, view.now) - level(a, view.now) || b.start - a.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
         (w, r) => `las:q${level(r, view.now)}>q${level(w, view.now)}:${w.id}`,
       ),
     claims: { workConserving: true },
   } satisfies QueuePolicy;
+}
+
+const byId = (a: JobView, b: JobView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The sort key of `las`'s walk (one function object: the core keeps one index by it). */
+const submitOf = (j: JobView) => j.submit;
+
+/** `jobs` (in submit order) with each run of equal submit times sorted by id. */
+function* bySubmitThenId(jobs: Iterable<JobView>): Generator<JobView> {
+  let run: JobView[] = [];
+  for (const j of jobs) {
+    if (run.length > 0 && j.submit !== run[0].submit) {
+      if (run.length > 1) run.sort(byId);
+      yield* run;
+      run = [];
+    }
+    run.push(j);
+  }
+  if (run.length > 1) run.sort(byId);
+  yield* run;
 }
