@@ -80,7 +80,7 @@ export function las(params: z.input<typeof LasParams> = {}): QueuePolicy {
         view,
         lazily(view),
         (w, r) => level(w, view.now) < level(r, view.now),
-        (a, b) => level(b, view.now) - level(a, view.now) || b.start - a.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        (a, b) => level(b, view.now) - level(a, view.now) || b.start - a.start || byId(a, b),
         (w, r) => `las:q${level(r, view.now)}>q${level(w, view.now)}:${w.id}`,
       ),
     claims: { workConserving: true },
