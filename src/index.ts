@@ -46,7 +46,7 @@ export type {
 export { PolicyError, PolicyGuard, type GuardOptions } from './scheduler/policy-guard.ts';
 export { canEverRun, neverFits, queueBound } from './scheduler/admission.ts';
 export { byLeastLoss, planPreemption, releaseUntilFits, scratchCluster } from './scheduler/preempt-kit.ts';
-export { byKey, type QueueKey } from './scheduler/keyed-queue.ts';
+export { byKey, queuedByKey, type QueueKey } from './scheduler/keyed-queue.ts';
 export { placeByScore, unfit, type Score } from './scheduler/placement-kit.ts';
 export { anyPlacement, placeSpanning } from './scheduler/gang.ts';
 export { fits, fitsEmpty, pickGpus, placeOn, usableGpus, type GpuOrder } from './cluster/fit.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JobView } from '../../src/jobs/job.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { parsePolicyParams } from '../../src/scheduler/registry.ts';
-import { byKey } from '../../src/scheduler/keyed-queue.ts';
+import { queuedByKey } from '../../src/scheduler/keyed-queue.ts';
 import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
 
 /**
@@ -68,7 +68,7 @@ export function las(params: z.input<typeof LasParams> = {}): QueuePolicy {
   function* lazily(view: SchedulerView): Generator<JobView> {
     const now = view.now;
     for (let q = 0; q <= thresholds.length; q++) {
-      for (const j of bySubmitThenId(view.queuedBy?.(submitOf) ?? byKey(view.queue, submitOf))) if (queueOf(j, now) === q) yield j;
+      for (const j of bySubmitThenId(queuedByKey(view, submitOf))) if (queueOf(j, now) === q) yield j;
     }
   }
   return {

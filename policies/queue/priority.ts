@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JobView } from '../../src/jobs/job.ts';
-import { byKey } from '../../src/scheduler/keyed-queue.ts';
+import { byKey, queuedByKey } from '../../src/scheduler/keyed-queue.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { byLeastLoss, planPreemption } from '../../src/scheduler/preempt-kit.ts';
 
@@ -26,7 +26,7 @@ export const PriorityParams = z.strictObject({
 const lowerClassFirst = (j: JobView) => -j.priority;
 
 export function priority({ preempt = false }: z.input<typeof PriorityParams> = {}): QueuePolicy {
-  const lazily = (view: SchedulerView) => view.queuedBy?.(lowerClassFirst) ?? byKey(view.queue, lowerClassFirst);
+  const lazily = (view: SchedulerView) => queuedByKey(view, lowerClassFirst);
   return {
     name: 'priority',
     order: (view) => byKey(view.queue, lowerClassFirst),

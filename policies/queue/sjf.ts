@@ -1,5 +1,5 @@
 import { estimateOf } from '../../src/jobs/estimate.ts';
-import { byKey } from '../../src/scheduler/keyed-queue.ts';
+import { byKey, queuedByKey } from '../../src/scheduler/keyed-queue.ts';
 import type { QueuePolicy } from '../../src/scheduler/policy.ts';
 
 /**
@@ -15,6 +15,6 @@ import type { QueuePolicy } from '../../src/scheduler/policy.ts';
 export const sjf = {
   name: 'sjf',
   order: (view) => byKey(view.queue, estimateOf),
-  lazyOrder: (view) => view.queuedBy?.(estimateOf) ?? byKey(view.queue, estimateOf),
+  lazyOrder: (view) => queuedByKey(view, estimateOf),
   claims: { workConserving: true },
 } satisfies QueuePolicy;

@@ -2,7 +2,7 @@ import type { JobView } from '../../src/jobs/job.ts';
 import { estimateOf, expectedEnd } from '../../src/jobs/estimate.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
-import { byKey } from '../../src/scheduler/keyed-queue.ts';
+import { byKey, queuedByKey } from '../../src/scheduler/keyed-queue.ts';
 
 /**
  * srtf: shortest remaining time first, preemptive (Tiresias' SRTF baseline; Schrage 1968). A
@@ -24,7 +24,7 @@ function runningRemaining(j: JobView, now: number): number {
 }
 
 /** The queue by remaining time, from the core's index when the view has one. */
-const lazily = (view: SchedulerView) => view.queuedBy?.(queuedRemaining) ?? byKey(view.queue, queuedRemaining);
+const lazily = (view: SchedulerView) => queuedByKey(view, queuedRemaining);
 
 export const srtf = {
   name: 'srtf',

@@ -1,4 +1,5 @@
 import type { Job, JobView } from '../jobs/job.ts';
+import type { SchedulerView } from './policy.ts';
 
 /** A sort key over queued jobs (`SchedulerView.queuedBy`): a pure function of what a job keeps while queued. */
 export type QueueKey = (j: JobView) => number;
@@ -127,4 +128,13 @@ export function byKey<J extends JobView>(jobs: readonly J[], key: QueueKey): J[]
     .map((j, i) => ({ j, i, k: key(j) }))
     .sort((a, b) => a.k - b.k || a.i - b.i)
     .map((x) => x.j);
+}
+
+/**
+ * The queued jobs by ascending `key`, ties in queue order: the core's index (`view.queuedBy`) when
+ * the view has one, else a stable sort of `view.queue`. A `lazyOrder` that returns it as it is lets
+ * the core walk the index by shape.
+ */
+export function queuedByKey(view: SchedulerView, key: QueueKey): Iterable<JobView> {
+  return view.queuedBy?.(key) ?? byKey(view.queue, key);
 }
