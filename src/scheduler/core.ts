@@ -53,6 +53,8 @@ export class SchedulerCore {
    * by a key (`view.queuedBy`).
    */
   private readonly shapeWalks: boolean;
+  /** `shapeWalks` and the queue policy keeps queue order (fifo): its passes walk the queue by shape. */
+  private readonly fifoWalks: boolean;
   /** MIG GPUs being reconfigured, and until when. */
   private migBusy: { until: number; node: number; gpu: number }[] = [];
   private nextTick = -1;
@@ -72,6 +74,7 @@ export class SchedulerCore {
     this.startGates = options.admission.filter((a) => a.mayStart);
     this.preemptors = options.preemptors ?? [];
     this.shapeWalks = this.startGates.length === 0 && options.backfill !== 'easy' && !options.contexts;
+    this.fifoWalks = this.shapeWalks && options.queue.order === queueOrder;
     const self = this;
     this.view = {
       get now() {
@@ -180,7 +183,7 @@ export class SchedulerCore {
   private pass(now: number, first?: ReadonlySet<string>): void {
     const o = this.o;
     const front = first && first.size > 0 ? first : undefined;
-    if (this.shapeWalks && o.queue.order === queueOrder && this.queue.ordered && this.passByShape(now, undefined, front)) return;
+    if (this.fifoWalks && this.queue.ordered && this.passByShape(now, undefined, front)) return;
     const guard = this.guard;
     const qctx: PolicyContext = { now, rng: o.rng.queue };
     let order: Iterable<JobView>;
