@@ -3,7 +3,7 @@ import '../policies/index.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { expandNodeGroups } from '../src/scenario/cluster.ts';
 import { loadScenario } from '../src/scenario/load.ts';
-import { policiesFor, prepareScenario } from '../src/scenario/prepare.ts';
+import { policiesFor, policyMaker, prepareScenario } from '../src/scenario/prepare.ts';
 import type { PolicyCombo } from '../src/scenario/schema.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize, syntheticJobs } from '../src/workload/synthetic.ts';
@@ -42,5 +42,29 @@ describe('streamed synthetic workload (jobs drawn as a run pulls them)', () => {
       const combo = { queue: 'fifo', placement, params: { queue: {}, placement: {} } } as PolicyCombo;
       expect(digestOf(combo, prep.jobStream(2))).toBe(digestOf(combo, prep.jobsFor(2)));
     }
+  });
+
+  it("draws a streamed workload once for a hierarchy's shards: a fresh placement object per shard, fgd's typical pods derived once", () => {
+    const spec = { ...w, jobs: 500 };
+    let passes = 0;
+    const stream = {
+      *[Symbol.iterator]() {
+        passes++;
+        yield* syntheticJobs(spec, 4);
+      },
+    };
+    const combo = { queue: 'fifo', placement: 'fgd', params: { queue: {}, placement: {} } } as PolicyCombo;
+    const make = policyMaker(combo, stream);
+    const shards = [make(), make(), make()];
+    expect(passes).toBe(1);
+    expect(new Set(shards.map((s) => s.placement)).size).toBe(3);
+    // Each shard's fgd scores as the one policiesFor makes from the whole list.
+    const whole = policiesFor(combo, synthesize(spec, 4));
+    const digest = (p: { queue: typeof whole.queue; placement: typeof whole.placement }) => {
+      const writer = new RunWriter(undefined);
+      simulate({ run: 'r', seed: 1, nodes, jobs: synthesize(spec, 4), ...p, log: writer });
+      return writer.close();
+    };
+    expect(digest(shards[2])).toBe(digest(whole));
   });
 });

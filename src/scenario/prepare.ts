@@ -8,7 +8,7 @@ import { Quotas, tenantQuotas, type GpuQuotaSpec } from '../quota/quotas.ts';
 import type { TenantConfig } from '../scheduler/core.ts';
 import type { FailureSpec } from '../scheduler/failures.ts';
 import type { PlacementPolicy, QueuePolicy } from '../scheduler/policy.ts';
-import { placementPolicyFactory, queuePolicyFactory } from '../scheduler/registry.ts';
+import { placementPolicyFactory, queuePolicyFactory, type PolicyParams } from '../scheduler/registry.ts';
 import { loadGpulabNodes } from '../trace/gpulab-csv.ts';
 import { loadTraceJobs } from '../trace/load-trace.ts';
 import { loadOpenbNodes } from '../trace/openb.ts';
@@ -119,11 +119,26 @@ export function failureSpec(scn: Scenario, nodes: readonly NodeSpec[], file: str
  * `fgd` without `typicalPods` (the condition `withTypicalPods` applies).
  */
 export function policiesFor(combo: PolicyCombo, jobs: readonly JobSpec[] | Iterable<JobSpec>): { queue: QueuePolicy; placement: PlacementPolicy } {
-  const needsAll = combo.placement === 'fgd' && !('typicalPods' in combo.params.placement);
-  const list = Array.isArray(jobs) ? (jobs as readonly JobSpec[]) : needsAll ? [...jobs] : [];
-  return {
-    queue: queuePolicyFactory(combo.queue)(combo.params.queue),
-    placement: placementPolicyFactory(combo.placement)(withTypicalPods(combo.placement, combo.params.placement, list)),
+  return policyMaker(combo, jobs)();
+}
+
+/**
+ * `policiesFor` for a run that needs several sets of the same policies (a hierarchy: one per
+ * shard): each call makes fresh policy objects, but params derived from the jobs (fgd's typical
+ * pods) are derived once, at the first call, and shared (they are read-only).
+ */
+export function policyMaker(combo: PolicyCombo, jobs: readonly JobSpec[] | Iterable<JobSpec>): () => { queue: QueuePolicy; placement: PlacementPolicy } {
+  let placementParams: PolicyParams | undefined;
+  return () => {
+    if (placementParams === undefined) {
+      const needsAll = combo.placement === 'fgd' && !('typicalPods' in combo.params.placement);
+      const list = Array.isArray(jobs) ? (jobs as readonly JobSpec[]) : needsAll ? [...jobs] : [];
+      placementParams = withTypicalPods(combo.placement, combo.params.placement, list);
+    }
+    return {
+      queue: queuePolicyFactory(combo.queue)(combo.params.queue),
+      placement: placementPolicyFactory(combo.placement)(placementParams),
+    };
   };
 }
 

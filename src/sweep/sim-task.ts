@@ -3,7 +3,7 @@ import type { NodeSpec } from '../cluster/types.ts';
 import type { ContextMetrics } from '../context/warm-state.ts';
 import type { Deriver, RunMetrics } from '../output/derive.ts';
 import { RunWriter } from '../output/run-writer.ts';
-import { policiesFor, type PreparedScenario } from '../scenario/prepare.ts';
+import { policiesFor, policyMaker, type PreparedScenario } from '../scenario/prepare.ts';
 import type { PolicyCombo } from '../scenario/schema.ts';
 import type { PolicyGuard } from '../scheduler/policy-guard.ts';
 import type { HierarchyMetrics } from '../hierarchy/metrics.ts';
@@ -78,7 +78,7 @@ export function runSimTask(o: {
   let res: { events: number; end: number };
   let hierarchy: HierarchyMetrics | undefined;
   if (combo.hierarchy) {
-    const r = simulateHierarchy({ ...common, policies: () => policiesFor(combo, jobs), scheduler: prep.settings, hierarchy: hierarchySettings(combo.hierarchy) });
+    const r = simulateHierarchy({ ...common, policies: policyMaker(combo, jobs), scheduler: prep.settings, hierarchy: hierarchySettings(combo.hierarchy) });
     res = r;
     hierarchy = r.metrics;
   } else {
