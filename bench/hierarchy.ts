@@ -21,6 +21,7 @@ import { hierarchyTable } from '../src/hierarchy/table.ts';
 import { renderTable } from '../src/output/table.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import { runScenario, type RunSummary } from '../src/scenario/run.ts';
+import { RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '1000000' }, load: { type: 'string', default: '0.9' }, placement: { type: 'string' }, queue: { type: 'string' }, only: { type: 'string' }, child: { type: 'string' } } });
 const jobs = Number(values.jobs);
@@ -48,7 +49,7 @@ if (values.child !== undefined) {
   console.log(`# ${file}: ${jobs.toLocaleString('en')} jobs at offered load ${load}${values.placement ? `, placement ${values.placement}` : ''}${values.queue ? `, queue ${values.queue}` : ''} (mean interarrival ${meanInterarrivalSec.toFixed(5)} s), ${labels.length} runs, one process each; ${cpus().length} CPUs, load average ${la()} at start`);
   const runs: (RunSummary & { cpuMs: number })[] = [];
   for (const label of labels) {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--jobs', String(jobs), '--load', String(load), ...(values.placement ? ['--placement', values.placement] : []), ...(values.queue ? ['--queue', values.queue] : []), '--child', label], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = spawnSync(process.execPath, [...RUN_NODE_OPTIONS, '--import', 'tsx', fileURLToPath(import.meta.url), '--jobs', String(jobs), '--load', String(load), ...(values.placement ? ['--placement', values.placement] : []), ...(values.queue ? ['--queue', values.queue] : []), '--child', label], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
     if (out.status !== 0) throw new Error(`${label}: the run failed (exit ${out.status})`);
     const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as RunSummary & { cpuMs: number };
     console.log(`${r.run}: ${r.events} events in ${(r.wallMs / 1000).toFixed(1)} s, CPU ${(r.cpuMs / 1000).toFixed(1)} s (load average ${la()})`);

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
 
 const GPUS = 10_240;
 const DIR = join('out', 'bench', 'memory');
@@ -78,7 +79,7 @@ if (process.argv[2] === '--child') {
     const file = join(DIR, `memory-${placement}.yaml`);
     const out = join(DIR, `run-${placement}`);
     writeFileSync(file, stringify(scenario(jobs, placement)));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/memory.ts', '--child', file, out], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [...RUN_NODE_OPTIONS, '--import', 'tsx', 'bench/memory.ts', '--child', file, out], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) {
       console.log(`  ${placement.padEnd(9)}: failed (status ${r.status ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       continue;

@@ -18,6 +18,7 @@ import { loadScenario } from '../src/scenario/load.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize } from '../src/workload/synthetic.ts';
+import { RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
 
 interface Hold {
   readonly kind: 'hold';
@@ -81,6 +82,6 @@ for (const extra of ['bench/overload.ts', 'bench/placement.ts', 'bench/fgd.ts', 
     console.log(`\n# ${extra}`);
     // `npm run bench -- --big`: the memory benchmark runs its 1M-job case (minutes) instead of 100k.
     const args = extra === 'bench/memory.ts' && process.argv.includes('--big') ? ['--big'] : [];
-    spawnSync(process.execPath, ['--import', 'tsx', extra, ...args], { stdio: 'inherit' });
+    spawnSync(process.execPath, [...RUN_NODE_OPTIONS, '--import', 'tsx', extra, ...args], { stdio: 'inherit' });
   }
 }

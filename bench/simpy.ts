@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundle } from '../src/bundle/build.mjs';
+import { bundle, RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
@@ -128,7 +128,7 @@ const outDir = join(dir, 'run');
 const TIME = '/usr/bin/time';
 const timed = existsSync(TIME);
 await bundle(resolve('src/cli/sim.ts'), 'cli-sim');
-const simArgs = ['src/cli/launch.mjs', 'sim', scenarioFile, '--out', outDir];
+const simArgs = [...RUN_NODE_OPTIONS, 'src/cli/launch.mjs', 'sim', scenarioFile, '--out', outDir]; // as npm run sim starts it
 const t0 = performance.now();
 const child = timed
   ? spawnSync(TIME, ['-f', 'cpu %U %S', process.execPath, ...simArgs], { encoding: 'utf8', maxBuffer: 1 << 24 })

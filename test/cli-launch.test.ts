@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { bundle, sourceHash } from '../src/bundle/build.mjs';
+import { bundle, RUN_NODE_OPTIONS, sourceHash } from '../src/bundle/build.mjs';
 
 const run = promisify(execFile);
 
@@ -36,6 +36,13 @@ describe('CLI launcher', () => {
     expect(summary.runs.map((r) => r.run)).toEqual(['fifo+first-fit/seed-1', 'fifo+spread/seed-1']);
     expect(summary.runs.every((r) => r.metrics.completed === 3000)).toBe(true);
   }, 60_000);
+
+  it("starts npm run sim and the benchmarks' runs with the same Node options (the young generation's size)", () => {
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(RUN_NODE_OPTIONS).toContain('--max-semi-space-size=64');
+    expect(scripts.sim).toBe(`node ${RUN_NODE_OPTIONS.join(' ')} src/cli/launch.mjs sim`);
+    for (const b of ['bench', 'bench:fgd', 'bench:sweep']) expect(scripts[b]).toMatch(new RegExp(`^node ${RUN_NODE_OPTIONS.join(' ')} --import tsx bench/`));
+  });
 
   it('refuses a CLI name that is not one (usage, exit 2)', async () => {
     const err = await run(process.execPath, ['src/cli/launch.mjs', '../x']).catch((e: { code: number; stderr: string }) => e);
