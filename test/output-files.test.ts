@@ -14,6 +14,8 @@ import type { Scenario } from '../src/scenario/schema.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
+import { expandNodeGroups } from '../src/scenario/cluster.ts';
+import { synthesize } from '../src/workload/synthetic.ts';
 import { job, node } from './helpers/builders.ts';
 
 const s = 1000;
@@ -64,6 +66,28 @@ describe('jobs.csv and timeline.csv', () => {
     expect(by.gang).toMatchObject({ req_gpus: '3', req_milli: '1000', node: 'n0|n1', gpus: '0;1|0', milli: '1000', start_ms: '0', end_ms: '10000' });
     expect(by.half).toMatchObject({ req_gpus: '1', req_milli: '500', node: 'n1', gpus: '1', milli: '500' });
     expect(by.huge).toMatchObject({ state: 'rejected', req_gpus: '8', start_ms: '', end_ms: '0', node: '', gpus: '', milli: '', attempts: '0' });
+  });
+});
+
+describe('a run without files (dry run)', () => {
+  it('gives the same digest, metrics and fairness keeping no timeline rows and no ended jobs (as runScenario runs it)', () => {
+    const scn = loadScenario(QUICKSTART);
+    if (scn.workload.kind !== 'synthetic') throw new Error('quickstart must be synthetic');
+    const jobs = synthesize({ ...scn.workload, jobs: 400 }, 3);
+    const nodes = expandNodeGroups('nodes' in scn.cluster ? scn.cluster.nodes : []);
+    const run = (log: RunWriter, keepEndedJobs: boolean) => {
+      const r = simulate({ run: 'o', seed: 3, nodes, jobs, queue: queuePolicyFactory('fifo')({}), placement: placementPolicyFactory('best-fit')({}), log, keepEndedJobs });
+      return { digest: log.close(), metrics: log.deriver.metrics(), fairness: log.deriver.fairness(), kept: r.core.jobs.size };
+    };
+    const keeping = new RunWriter(undefined);
+    const full = run(keeping, true);
+    const lean = new RunWriter(undefined, { keepTimeline: false });
+    const dry = run(lean, false);
+    expect(keeping.deriver.timeline.length).toBeGreaterThan(400);
+    expect(lean.deriver.timeline).toHaveLength(0);
+    expect(full.kept).toBe(400);
+    expect(dry.kept).toBe(0);
+    expect({ ...dry, kept: 0 }).toEqual({ ...full, kept: 0 });
   });
 });
 

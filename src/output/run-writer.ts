@@ -3,12 +3,15 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { timelineCsvChunks, writeJobTableCsv } from './csv.ts';
 import { CsvBytes } from './csv-bytes.ts';
-import { Deriver } from './derive.ts';
+import { Deriver, type TimelineSink } from './derive.ts';
 import { RecordEncoder } from './record-encode.ts';
 import { TimelineSpool } from './timeline-spool.ts';
 import type { EventLog, LogRecord } from '../log/records.ts';
 
 const CHUNK = 1 << 20;
+
+/** A timeline sink that keeps nothing (a run without files whose caller reads only the metrics). */
+const DROP_ROWS: TimelineSink = { row() {} };
 
 /**
  * Writes a run's event log as JSON lines, encoded as it goes into a 1 MiB byte buffer by a
@@ -16,7 +19,8 @@ const CHUNK = 1 << 20;
  * hashing the exact bytes a buffer at a time (the run's `digest`), and derives jobs and timeline
  * from the same records. With a
  * directory the timeline goes to a spool file, not memory (`deriver.timeline` stays empty); with
- * none it only hashes and derives, keeping the timeline rows (benchmarks, tests).
+ * none it only hashes and derives, keeping the timeline rows (tests) unless `keepTimeline` is false
+ * (a dry run, which reports only metrics).
  */
 export class RunWriter implements EventLog {
   readonly deriver: Deriver;
@@ -33,14 +37,14 @@ export class RunWriter implements EventLog {
 
   constructor(
     private readonly dir?: string,
-    options: { keepLines?: boolean } = {},
+    options: { keepLines?: boolean; keepTimeline?: boolean } = {},
   ) {
     if (dir) {
       mkdirSync(dir, { recursive: true });
       this.fd = openSync(join(dir, 'events.jsonl'), 'w');
       this.spool = new TimelineSpool(join(dir, '.timeline.spool'));
     }
-    this.deriver = new Deriver(this.spool);
+    this.deriver = new Deriver(this.spool ?? (options.keepTimeline === false ? DROP_ROWS : undefined));
     this.lines = options.keepLines ? [] : undefined;
   }
 

@@ -49,7 +49,8 @@ export function runSimTask(o: {
   // Streamed: a synthetic workload is drawn as the run pulls it, never held whole.
   const jobs = prep.jobStream(seed);
   const run = `${label}/seed-${seed}`;
-  const writer = new RunWriter(o.dir === undefined ? undefined : join(o.dir, label, `seed-${seed}`));
+  // A dry run (no directory) reports the metrics only: no timeline rows kept.
+  const writer = new RunWriter(o.dir === undefined ? undefined : join(o.dir, label, `seed-${seed}`), { keepTimeline: false });
   writer.deriver.weights = new Map(prep.weights);
   const warm = prep.warmState?.(combo);
   const t0 = performance.now();
@@ -74,6 +75,9 @@ export function runSimTask(o: {
     failures: prep.failures,
     guard: o.guard,
     onProgress,
+    // Nothing here reads the core's jobs after the run (the summary comes from the log), so ended
+    // jobs are dropped with or without files: a dry run's memory stays that of the jobs in flight.
+    keepEndedJobs: false,
   };
   let res: { events: number; end: number };
   let hierarchy: HierarchyMetrics | undefined;
