@@ -113,6 +113,41 @@ describe('queue index shapes', () => {
     expect(q.length).toBe(0);
   });
 
+  it('keeps emptied lists for their shape and drops them once they outnumber the lists in use by 64', () => {
+    const q = new QueueIndex();
+    // A job that never starts keeps its list in use throughout.
+    q.push(job('keep', 0, 5000, 0));
+    const notKeep = (j: Job) => j.id !== 'keep';
+    // 200 shapes, one job at a time: each list empties as its job starts.
+    for (let k = 0; k < 200; k++) {
+      q.push(job(`s${k}`, k + 1, k + 1, 0));
+      expect(q.shapeCount).toBe(2);
+      expect(drain(q, notKeep)).toEqual(['keep', `s${k}`]);
+      expect(q.shapeCount).toBe(1);
+      expect(q.lists().map((l) => l.key)).toEqual(['5000/0/1/1000/']);
+    }
+    // Shapes seen before and new ones, interleaved, walk in queue order with only live lists.
+    const again = [job('r0', 300, 5, 0), job('n0', 301, 999, 0), job('r1', 302, 5, 0), job('r2', 303, 150, 0)];
+    for (const j of again) q.push(j);
+    expect(q.shapeCount).toBe(4);
+    expect(q.lists().map((l) => l.key).sort()).toEqual(['150/0/1/1000/', '5/0/1/1000/', '5000/0/1/1000/', '999/0/1/1000/']);
+    expect(drain(q)).toEqual(['keep', 'r0', 'n0', 'r1', 'r2']);
+    expect(q.length).toBe(0);
+  });
+
+  it('does not count a job moved to another queue (a hierarchy bounce or steal) as still queued in the first', () => {
+    const first = new QueueIndex();
+    const second = new QueueIndex();
+    const moved = job('m', 0, ...A);
+    first.push(moved);
+    first.remove(moved); // withdrawn: its entry stays in the first queue's arrays, dead
+    second.push(moved);
+    first.push(job('x', 1, ...A));
+    expect(first.jobs.map((j) => j.id)).toEqual(['x']);
+    expect(drain(first)).toEqual(['x']);
+    expect(drain(second)).toEqual(['m']);
+  });
+
   it('treats no models and an empty model list as one shape, and other model lists as others', () => {
     const q = new QueueIndex();
     q.push(job('x', 0, 1, 1));

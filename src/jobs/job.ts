@@ -50,6 +50,11 @@ export interface Job extends JobSpec {
   setup: number;
   /** Run time (ms) over finished attempts (attained GPU time is this × gpus, plus the running attempt). */
   executed: number;
+  /**
+   * The core's queue's bookkeeping (src/scheduler/queue-index.ts): the ticket the job is queued
+   * under, -1 when not queued. Not for policies.
+   */
+  queueTicket: number;
 }
 
 export type JobView = Readonly<Omit<Job, 'placement'>> & { readonly placement: Placement | undefined };
@@ -88,5 +93,6 @@ export function newJob(spec: JobSpec): Job {
     lostWork: 0,
     setup: 0,
     executed: 0,
+    queueTicket: -1,
   };
 }

@@ -78,14 +78,15 @@ export class QueueIndex {
   /** Entries of `items` whose job is no longer queued. */
   private dead = 0;
   private live = 0;
-  private nextTicket = 0;
   private maxSubmit = -Infinity;
   /** Every push so far came in submit order: queue order is (submit, ticket) order. */
   private submitOrdered = true;
-  private readonly ticketOf = new Map<Job, number>();
   /** Shape hash → the lists with that hash (chained by `next`). */
   private readonly shapes = new Map<number, ShapeList>();
+  /** Lists with queued jobs. */
   private shapeLists = 0;
+  /** Emptied lists still in `shapes` (kept for their shape's next job). */
+  private emptyLists = 0;
   /** `walkByShape`'s heap of shape lists, reused from walk to walk. */
   private heap: ShapeList[] = [];
   /** `walkByKeyAndShape`'s heap, reused from walk to walk. */
@@ -171,7 +172,7 @@ export class QueueIndex {
   /** The shapes with queued jobs; each list's head is its first queued job (`head`). */
   lists(): ShapeList[] {
     const out: ShapeList[] = [];
-    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) out.push(l);
+    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) if (l.count > 0) out.push(l);
     return out;
   }
 
@@ -180,7 +181,7 @@ export class QueueIndex {
     const { jobs, tickets } = l;
     while (l.head < jobs.length) {
       const j = jobs[l.head];
-      if (this.ticketOf.get(j) === tickets[l.head]) return j;
+      if (j.queueTicket === tickets[l.head]) return j;
       l.head++;
     }
     return undefined;
@@ -216,7 +217,7 @@ export class QueueIndex {
     if (k === undefined) {
       if (this.keyed.size >= MAX_KEYS) throw new Error(`queuedBy: more than ${MAX_KEYS} key functions on one queue; pass the same function object each call (a key defined once, not a closure made per pass)`);
       k = new KeyedQueue(key);
-      for (const j of this.jobs) k.insert(j, this.ticketOf.get(j)!);
+      for (const j of this.jobs) k.insert(j, j.queueTicket);
       this.keyed.set(key, k);
     }
     return new KeyedWalk(k);
@@ -225,7 +226,7 @@ export class QueueIndex {
   /** Queued jobs `jobs` sorted into the order of `walk` (a `sortedBy` walk), or queue order without one. Valid while `ordered`. */
   inOrder(jobs: Job[], walk?: KeyedWalk): Job[] {
     const k = walk?.queue;
-    return jobs.sort((a, b) => (k ? k.keyOf(a) - k.keyOf(b) : 0) || a.submit - b.submit || this.ticketOf.get(a)! - this.ticketOf.get(b)!);
+    return jobs.sort((a, b) => (k ? k.keyOf(a) - k.keyOf(b) : 0) || a.submit - b.submit || a.queueTicket - b.queueTicket);
   }
 
   /** Whether `order` is a `sortedBy` walk of this queue, still valid (one `walkByKeyAndShape` may take). */
@@ -297,16 +298,16 @@ export class QueueIndex {
       this.shapeKeys.add(key);
       for (const l of this.lists()) {
         const k = l.keyedBy(key);
-        for (let i = l.head; i < l.jobs.length; i++) if (this.ticketOf.get(l.jobs[i]) === l.tickets[i]) k.insert(l.jobs[i], l.tickets[i]);
+        for (let i = l.head; i < l.jobs.length; i++) if (l.jobs[i].queueTicket === l.tickets[i]) k.insert(l.jobs[i], l.tickets[i]);
       }
     }
     const heap = this.keyedHeap;
     heap.length = 0;
-    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) heap.push(l.keyedBy(key));
+    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) if (l.count > 0) heap.push(l.keyedBy(key));
     mergeWalk(heap, (k) => k.first(), KeyedQueue.headsInOrder, visit);
   }
 
-  /** The list of `j`'s shape, or undefined when no queued job has it. */
+  /** The list of `j`'s shape (possibly an emptied one, kept), or undefined when there is none. */
   private listFor(j: Job): ShapeList | undefined {
     let l = this.shapes.get(shapeHash(j));
     while (l !== undefined && !l.holds(j)) l = l.next;
@@ -322,9 +323,13 @@ export class QueueIndex {
       l.next = this.shapes.get(h);
       this.shapes.set(h, l);
       this.shapeLists++;
+    } else if (l.count === 0) {
+      // An emptied list kept for its shape (`leave`): in use again.
+      this.emptyLists--;
+      this.shapeLists++;
     }
-    const ticket = this.nextTicket++;
-    this.ticketOf.set(j, ticket);
+    const ticket = nextTicket++;
+    j.queueTicket = ticket;
     l.count++;
     this.live++;
     if (requeued && this.submitOrdered) {
@@ -371,38 +376,51 @@ export class QueueIndex {
 
   private leave(j: Job): void {
     const l = this.listFor(j)!;
-    this.ticketOf.delete(j);
+    j.queueTicket = -1;
     this.live--;
     this.dead++;
     if (this.byTenant) this.leaveTenant(j);
     for (const k of this.keyed.values()) k.remove(j);
     if (this.shapeKeys.size > 0) for (const key of this.shapeKeys) l.keyedBy(key).remove(j);
     if (--l.count === 0) {
-      this.unlink(l);
+      // Kept, emptied, for the shape's next job (a queue that empties at every pass would
+      // otherwise make and drop a list, and churn the map, per job); dropped once emptied lists
+      // outnumber the lists in use by 64.
+      l.jobs.length = 0;
+      l.tickets.length = 0;
+      l.head = 0;
+      this.shapeLists--;
+      if (++this.emptyLists > this.shapeLists + 64) this.dropEmptyLists();
       return;
     }
     if (l.jobs.length - l.head > 2 * l.count + 64) this.compactList(l);
   }
 
-  /** Drops emptied list `l` from its hash chain. */
-  private unlink(l: ShapeList): void {
-    this.shapeLists--;
-    const first = this.shapes.get(l.hash)!;
-    if (first === l) {
-      if (l.next === undefined) this.shapes.delete(l.hash);
-      else this.shapes.set(l.hash, l.next);
-      return;
+  /** Drops every emptied list from its hash chain. */
+  private dropEmptyLists(): void {
+    for (const [h, first] of this.shapes) {
+      let head: ShapeList | undefined;
+      let tail: ShapeList | undefined;
+      for (let l: ShapeList | undefined = first; l !== undefined; l = l.next) {
+        if (l.count === 0) continue;
+        if (tail === undefined) head = l;
+        else tail.next = l;
+        tail = l;
+      }
+      if (tail === undefined) this.shapes.delete(h);
+      else {
+        tail.next = undefined;
+        if (head !== first) this.shapes.set(h, head!);
+      }
     }
-    let p = first;
-    while (p.next !== l) p = p.next!;
-    p.next = l.next;
+    this.emptyLists = 0;
   }
 
   private compactList(l: ShapeList): void {
     const jobs: Job[] = [];
     const tickets: number[] = [];
     for (let i = l.head; i < l.jobs.length; i++) {
-      if (this.ticketOf.get(l.jobs[i]) === l.tickets[i]) {
+      if (l.jobs[i].queueTicket === l.tickets[i]) {
         jobs.push(l.jobs[i]);
         tickets.push(l.tickets[i]);
       }
@@ -418,7 +436,7 @@ export class QueueIndex {
     const tickets: number[] = [];
     for (let i = 0; i < this.items.length; i++) {
       const j = this.items[i];
-      if (this.ticketOf.get(j) === this.itemTickets[i]) {
+      if (j.queueTicket === this.itemTickets[i]) {
         items.push(j);
         tickets.push(this.itemTickets[i]);
       }
@@ -428,6 +446,13 @@ export class QueueIndex {
     this.dead = 0;
   }
 }
+
+/**
+ * Tickets come from one counter for every queue in the thread: a job's `queueTicket` names one
+ * entry of one queue, so a stale entry a job left in another queue (a hierarchy moves queued
+ * jobs between shards' cores) never matches it. Only their order within a queue matters.
+ */
+let nextTicket = 0;
 
 /** Key functions one queue keeps indexes for (`sortedBy`). */
 const MAX_KEYS = 16;
