@@ -1,6 +1,6 @@
 import type { Rng } from '../engine/rng.ts';
 import { transition } from '../jobs/lifecycle.ts';
-import { newJob, type Job, type JobSpec } from '../jobs/job.ts';
+import { newJob, type Job, type JobSpec, type JobView } from '../jobs/job.ts';
 import type { EventLog } from '../log/records.ts';
 import { arrivalRecord } from '../scheduler/records.ts';
 import { IdSet } from '../scheduler/id-set.ts';
@@ -270,7 +270,7 @@ export class Master {
     const now = this.now();
     // A down shard's queue is out of reach (its scheduler is down): nothing is taken from it.
     const queues = this.shards.map((sh) => (sh.up ? sh.core.queued : []));
-    const taken = new Set<Job>();
+    const taken = new Set<JobView>();
     for (const thief of this.shards) {
       if (!thief.up || queues[thief.index].length > 0) continue;
       let budget = thief.cluster.gpuCapacity - thief.cluster.gpuAllocated;
@@ -282,9 +282,9 @@ export class Master {
         const victim = this.shards[from];
         this.counts.steals++;
         this.counts.misroutedWaitMs += now - job.queuedAt;
-        victim.core.withdraw(job.id);
+        const moved = victim.core.withdraw(job.id);
         this.log.append({ t: now, ev: 'steal', job: job.id, from: victim.id, to: thief.id });
-        thief.core.enter(job);
+        thief.core.enter(moved);
         this.hot.add(thief.index);
         if (budget <= 0) break;
       }

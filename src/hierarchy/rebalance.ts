@@ -1,6 +1,6 @@
 import { fits } from '../cluster/fit.ts';
 import type { ClusterView, Demand } from '../cluster/types.ts';
-import type { Job } from '../jobs/job.ts';
+import type { JobView } from '../jobs/job.ts';
 
 /**
  * Whether `d` fits some up node of `cluster` now (the true state; a shard knows its own). Scans
@@ -15,8 +15,8 @@ export function fitsTrue(cluster: ClusterView, d: Demand): boolean {
 }
 
 /** The first `max` jobs of a queue that have waited at least `limitMs` by `now` (bounce candidates), in queue order. */
-export function overdue(queue: readonly Job[], now: number, limitMs: number, max: number): Job[] {
-  const out: Job[] = [];
+export function overdue(queue: readonly JobView[], now: number, limitMs: number, max: number): JobView[] {
+  const out: JobView[] = [];
   const n = Math.min(queue.length, max);
   for (let i = 0; i < n; i++) if (now - queue[i].queuedAt >= limitMs) out.push(queue[i]);
   return out;
@@ -26,8 +26,8 @@ export function overdue(queue: readonly Job[], now: number, limitMs: number, max
  * Steal candidates: the first `max` queued jobs of each shard but `thief`, oldest first (queued
  * since, then submit, then id), each with the shard it waits in. Pure.
  */
-export function stealCandidates(queues: readonly (readonly Job[])[], thief: number, max: number): { job: Job; from: number }[] {
-  const out: { job: Job; from: number }[] = [];
+export function stealCandidates(queues: readonly (readonly JobView[])[], thief: number, max: number): { job: JobView; from: number }[] {
+  const out: { job: JobView; from: number }[] = [];
   queues.forEach((q, from) => {
     if (from === thief) return;
     const n = Math.min(q.length, max);

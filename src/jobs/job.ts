@@ -57,7 +57,7 @@ export interface Job extends JobSpec {
   queueTicket: number;
 }
 
-export type JobView = Readonly<Omit<Job, 'placement'>> & { readonly placement: Placement | undefined };
+export type JobView = Readonly<Omit<Job, 'placement' | 'queueTicket'>> & { readonly placement: Placement | undefined };
 
 /**
  * The scheduler's record for a submitted job. Every field is set explicitly, in one order, so all
