@@ -417,34 +417,28 @@ export class QueueIndex {
   }
 
   private compactList(l: ShapeList): void {
-    const jobs: Job[] = [];
-    const tickets: number[] = [];
-    for (let i = l.head; i < l.jobs.length; i++) {
-      if (l.jobs[i].queueTicket === l.tickets[i]) {
-        jobs.push(l.jobs[i]);
-        tickets.push(l.tickets[i]);
-      }
-    }
-    l.jobs = jobs;
-    l.tickets = tickets;
+    [l.jobs, l.tickets] = liveEntries(l.jobs, l.tickets, l.head);
     l.head = 0;
   }
 
   /** Drops the entries of jobs that are no longer queued (a new array: callers may hold the old one). */
   private compact(): void {
-    const items: Job[] = [];
-    const tickets: number[] = [];
-    for (let i = 0; i < this.items.length; i++) {
-      const j = this.items[i];
-      if (j.queueTicket === this.itemTickets[i]) {
-        items.push(j);
-        tickets.push(this.itemTickets[i]);
-      }
-    }
-    this.items = items;
-    this.itemTickets = tickets;
+    [this.items, this.itemTickets] = liveEntries(this.items, this.itemTickets, 0);
     this.dead = 0;
   }
+}
+
+/** The entries from `from` on whose job still holds the entry's ticket, as new parallel arrays. */
+function liveEntries(jobs: readonly Job[], tickets: readonly number[], from: number): [Job[], number[]] {
+  const keptJobs: Job[] = [];
+  const keptTickets: number[] = [];
+  for (let i = from; i < jobs.length; i++) {
+    if (jobs[i].queueTicket === tickets[i]) {
+      keptJobs.push(jobs[i]);
+      keptTickets.push(tickets[i]);
+    }
+  }
+  return [keptJobs, keptTickets];
 }
 
 /**
