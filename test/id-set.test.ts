@@ -64,6 +64,28 @@ describe('IdSet (ended job ids)', () => {
     }
   });
 
+  it("keeps a hierarchy shard's share of the ids (about one in 32, at random) as bits, not in the plain Set", () => {
+    // A shard's core remembers the ids of the jobs routed to it: one id in `shards`, spread over
+    // the whole run's range. Ids drawn by a fixed multiplicative hash, so the test is the same every run.
+    for (const shards of [8, 32, 64]) {
+      const s = new IdSet();
+      const mine: string[] = [];
+      for (let i = 0; i < 300_000; i++) {
+        if ((Math.imul(i, 0x9e3779b1) >>> 0) % shards !== 0) continue;
+        const id = `j${String(i).padStart(7, '0')}`;
+        mine.push(id);
+        s.add(id);
+      }
+      expect(s.spilled).toBe(0);
+      expect(s.size).toBe(mine.length);
+      expect(mine.every((id) => s.has(id))).toBe(true);
+      // Exact: the ids between members are not in it.
+      let others = 0;
+      for (let i = 0; i < 300_000; i++) if ((Math.imul(i, 0x9e3779b1) >>> 0) % shards !== 0 && s.has(`j${String(i).padStart(7, '0')}`)) others++;
+      expect(others).toBe(0);
+    }
+  });
+
   it('puts a lone huge number beside small ones without a bitset that large', () => {
     const s = new IdSet().add('j1').add('j999999999').add('j2');
     expect([s.has('j1'), s.has('j2'), s.has('j999999999'), s.has('j999999998')]).toEqual([true, true, true, false]);

@@ -93,7 +93,13 @@ class DenseBits {
     return this.base >= 0 && w >= 0 && w < this.words.length && (this.words[w] & (1 << (v & 31))) !== 0;
   }
 
-  /** Sets bit `v`; false (nothing set) when covering `v` would take over 64 bits per member. */
+  /**
+   * Sets bit `v`; false (nothing set) when the numbers' span would pass 128 bits per member (plus
+   * 64 Ki bits of slack). The rule is on the span, not on the doubled array: a hierarchy's shard
+   * holds every 32nd id or so (32 bits per member), which the doubling alone would take past the
+   * limit and into the plain Set (a string hashed per lookup, and more bytes than the bits: a Set
+   * entry and its string cost some 50 bytes, the array at most 2 × 128 bits).
+   */
   add(v: number): boolean {
     const vw = v >>> 5;
     if (this.base < 0) this.base = Math.max(0, vw - 8); // a little room below the first number
@@ -102,9 +108,9 @@ class DenseBits {
     if (vw < lo || vw >= hi) {
       const needLo = Math.min(lo, vw);
       const needHi = Math.max(hi, vw + 1);
+      if ((needHi - needLo) * 32 > 128 * (this.members + 1) + 65_536) return false;
       let n = this.words.length;
       while (n < needHi - needLo) n *= 2;
-      if (n * 32 > 64 * (this.members + 1) + 65_536) return false;
       // Growing down leaves the new room below (ids ending out of order keep going down).
       const base = vw < lo ? Math.max(0, needHi - n) : lo;
       const grown = new Uint32Array(n);
