@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AllocationError, Cluster } from '../src/cluster/cluster.ts';
 import { fits, pickGpus } from '../src/cluster/fit.ts';
+import { unfit } from '../src/scheduler/placement-kit.ts';
 import { job, node } from './helpers/builders.ts';
 
 const demand = (b: ReturnType<typeof job>) => b.build();
@@ -76,5 +77,33 @@ describe('Cluster allocation', () => {
       { gpu: 1, milli: 200 },
     ]);
     expect(pickGpus(n, demand(job('a').gpus(1).milli(200)), 'loosest')).toEqual([{ gpu: 0, milli: 200 }]);
+    // Index order: the first usable GPUs by index, one or several.
+    expect(pickGpus(n, demand(job('a').milli(400)), 'index')).toEqual([{ gpu: 0, milli: 400 }]);
+    expect(pickGpus(n, demand(job('a').gpus(2).milli(300)), 'index')).toEqual([
+      { gpu: 0, milli: 300 },
+      { gpu: 1, milli: 300 },
+    ]);
+    expect(pickGpus(n, demand(job('a').gpus(2).milli(400)), 'index')).toEqual([
+      { gpu: 0, milli: 400 },
+      { gpu: 2, milli: 400 },
+    ]);
+    expect(pickGpus(n, demand(job('a').gpus(3).milli(400)), 'index')).toBeUndefined();
+    expect(pickGpus(n, demand(job('a').models('H100')), 'index')).toBeUndefined();
+  });
+
+  it("unfit's answer names the demand it was given, whichever came before", () => {
+    const a = demand(job('a').gpus(2).milli(1000));
+    const b = demand(job('b').milli(500));
+    const reasons = [a, a, b, a, b, b].map((d) => unfit(d));
+    expect(reasons.map((r) => (r.kind === 'unfit' ? r.reason : r.kind))).toEqual([
+      `no node fits cpu=${a.cpu} mem=${a.memory} gpus=2x1000`,
+      `no node fits cpu=${a.cpu} mem=${a.memory} gpus=2x1000`,
+      `no node fits cpu=${b.cpu} mem=${b.memory} gpus=1x500`,
+      `no node fits cpu=${a.cpu} mem=${a.memory} gpus=2x1000`,
+      `no node fits cpu=${b.cpu} mem=${b.memory} gpus=1x500`,
+      `no node fits cpu=${b.cpu} mem=${b.memory} gpus=1x500`,
+    ]);
+    // Shared between calls, so nobody may change it.
+    expect(Object.isFrozen(reasons[1])).toBe(true);
   });
 });

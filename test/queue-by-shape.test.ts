@@ -113,6 +113,32 @@ describe('queue index shapes', () => {
     expect(q.length).toBe(0);
   });
 
+  it('walks only the shapes queued now after a wider walk, or one a throwing visit left (its heap keeps its slots between walks)', () => {
+    const q = new QueueIndex();
+    const js = [6, 5, 4, 3, 2, 1].map((cpu, k) => job(`w${k}`, k, cpu, 0));
+    for (const j of js) q.push(j);
+    // Six shapes in the heap; the walk stops at its first job.
+    const first: string[] = [];
+    q.walkByShape((j) => (first.push(j.id), 'stop'));
+    expect(first).toEqual(['w0']);
+    // A walk whose visit throws halfway.
+    let n = 0;
+    expect(() =>
+      q.walkByShape((j) => {
+        if (++n === 3) throw new Error('visit failed');
+        q.started(j);
+        return true;
+      }),
+    ).toThrow('visit failed');
+    expect(q.jobs.map((j) => j.id)).toEqual(['w2', 'w3', 'w4', 'w5']);
+    expect(drain(q, (j) => j.id !== 'w3' && j.id !== 'w5')).toEqual(['w2', 'w3', 'w4', 'w5']);
+    // Two shapes left: the next walks see those two, in queue order, then a new one after them.
+    expect(drain(q, () => false)).toEqual(['w3', 'w5']);
+    q.push(job('w6', 10, 7, 0));
+    expect(drain(q)).toEqual(['w3', 'w5', 'w6']);
+    expect(q.length).toBe(0);
+  });
+
   it('keeps emptied lists for their shape and drops them once they outnumber the lists in use by 64', () => {
     const q = new QueueIndex();
     // A job that never starts keeps its list in use throughout.

@@ -91,6 +91,12 @@ export function pickGpus(node: NodeView, d: Demand, order: GpuOrder = 'index'): 
  * GPUs out of index order).
  */
 function firstUsable(node: NodeView, d: Demand): GpuGrant[] | undefined {
+  if (d.gpus === 1) {
+    // The common case as a one-element literal: an array grown by push keeps room for 16 (the
+    // grant stays with the running job).
+    for (const g of node.gpus) if (gpuUsable(g, d)) return [{ gpu: g.index, milli: d.milli }];
+    return undefined;
+  }
   const out: GpuGrant[] = [];
   let sorted = true;
   for (const g of node.gpus) {

@@ -37,6 +37,10 @@ export class SchedulerCore {
   /** Hierarchy: ids of jobs withdrawn from this core (a completion of an attempt that ran here may still come). */
   private readonly withdrawnIds = new IdSet();
   private readonly queue = new QueueIndex();
+  /** The shape walk under way (`passByShape`), read by `shapeVisit`: its time, its placement context, whether it ran to its end. */
+  private walkNow = 0;
+  private walkCtx: PolicyContext | undefined;
+  private walkDone = true;
   private readonly runningJobs = new Map<string, Job>();
   private readonly tenants: TenantLedger;
   private readonly outages: Outages;
@@ -241,9 +245,25 @@ export class SchedulerCore {
    * stops there and the caller runs the general pass (a waiting job does not rule out its shape).
    */
   private passByShape(now: number, sorted?: KeyedWalk, first?: ReadonlySet<string>): boolean {
-    const walk = { done: true };
-    // Closures made by calls, not bound to names here: tsx's keepNames would name each one, every pass.
-    const visit = this.shapeVisit(now, walk);
+    // The walk's state lives in fields read by the one `shapeVisit` closure made with the core (a
+    // pass made a state object and a closure before). Put back as it was after the walk, should a
+    // decision's executor ever run a pass of its own.
+    const { walkNow, walkCtx, walkDone } = this;
+    this.walkNow = now;
+    this.walkCtx = { now, rng: this.o.rng.placement };
+    this.walkDone = true;
+    try {
+      this.walkShapes(sorted, first);
+      return this.walkDone;
+    } finally {
+      this.walkNow = walkNow;
+      this.walkCtx = walkCtx;
+      this.walkDone = walkDone;
+    }
+  }
+
+  private walkShapes(sorted?: KeyedWalk, first?: ReadonlySet<string>): void {
+    const visit = this.shapeVisit;
     // The jobs a preemption made room for first, in the order's order; a shape that does not fit
     // is dropped from the walk after them.
     let dropped: Set<string> | undefined;
@@ -258,31 +278,26 @@ export class SchedulerCore {
         const shape = this.queue.shapeOf(j);
         if (dropped.has(shape)) continue;
         const r = visit(j);
-        if (r === 'stop') return walk.done;
+        if (r === 'stop') return;
         if (!r) dropped.add(shape);
       }
     }
     const rest = dropped === undefined || dropped.size === 0 ? visit : this.skipShapes(dropped, visit);
     if (sorted) this.queue.walkByKeyAndShape(sorted, rest);
     else this.queue.walkByShape(rest);
-    return walk.done;
   }
 
   /** `passByShape`'s visit: tries `j` (true: started; false: its shape does not fit; 'stop': block, or a placement asked to wait, then `walk.done` is false). */
-  private shapeVisit(now: number, walk: { done: boolean }): (j: Job) => boolean | 'stop' {
-    const ctx: PolicyContext = { now, rng: this.o.rng.placement };
-    const block = this.o.headOfLine === 'block';
-    return (j) => {
-      const placement = this.placeJob(j, now, ctx);
-      if (placement === 'wait') {
-        walk.done = false;
-        return 'stop';
-      }
-      if (!placement) return block ? 'stop' : false;
-      this.apply({ kind: 'start', job: j, placement });
-      return true;
-    };
-  }
+  private readonly shapeVisit = (j: Job): boolean | 'stop' => {
+    const placement = this.placeJob(j, this.walkNow, this.walkCtx!);
+    if (placement === 'wait') {
+      this.walkDone = false;
+      return 'stop';
+    }
+    if (!placement) return this.o.headOfLine === 'block' ? 'stop' : false;
+    this.apply({ kind: 'start', job: j, placement });
+    return true;
+  };
 
   /** `visit`, but a job of a shape in `dropped` is passed over as not fitting. */
   private skipShapes(dropped: ReadonlySet<string>, visit: (j: Job) => boolean | 'stop'): (j: Job) => boolean | 'stop' {

@@ -22,8 +22,15 @@ function compareScore(a: Score, b: Score): number {
 }
 
 export function unfit(d: Demand): PlacementOutcome {
-  return { kind: 'unfit', reason: `no node fits cpu=${d.cpu} mem=${d.memory} gpus=${d.gpus}x${d.milli}` };
+  // The last answer again for the same demand (a blocked queue head is tried pass after pass):
+  // the outcome is frozen, so sharing it is safe, and its text is built once per demand.
+  const l = lastUnfit;
+  if (l !== undefined && l.cpu === d.cpu && l.memory === d.memory && l.gpus === d.gpus && l.milli === d.milli) return l.out;
+  const out: PlacementOutcome = Object.freeze({ kind: 'unfit', reason: `no node fits cpu=${d.cpu} mem=${d.memory} gpus=${d.gpus}x${d.milli}` });
+  lastUnfit = { cpu: d.cpu, memory: d.memory, gpus: d.gpus, milli: d.milli, out };
+  return out;
 }
+let lastUnfit: { readonly cpu: number; readonly memory: number; readonly gpus: number; readonly milli: number; readonly out: PlacementOutcome } | undefined;
 
 /**
  * The placement with the lowest `score` over all nodes that fit `d` (GPUs picked in `gpuOrder`);

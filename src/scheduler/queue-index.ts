@@ -250,35 +250,44 @@ export class QueueIndex {
    * cost fifo 10–15 % of its in-process run time.
    */
   walkByShape(visit: (j: Job) => boolean | 'stop'): void {
+    // The heap's first `n` slots; the array keeps its length from walk to walk (truncating it
+    // would drop its backing store, and the next walk's pushes would allocate one again). Slots
+    // past `n` may hold lists of earlier walks: never read, overwritten before use.
     const heap = this.heap;
-    heap.length = 0; // a walk a throwing `visit` left
-    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) if (this.head(l) !== undefined) heap.push(l);
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.down(i);
-    while (heap.length > 0) {
+    let n = 0;
+    for (let l of this.shapes.values()) {
+      for (; l !== undefined; l = l.next!) {
+        if (this.head(l) === undefined) continue;
+        if (n < heap.length) heap[n] = l;
+        else heap.push(l);
+        n++;
+      }
+    }
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i, n);
+    while (n > 0) {
       const list = heap[0];
       const r = visit(this.head(list)!);
       if (r === 'stop') break;
       if (r && this.head(list) !== undefined) {
-        this.down(0);
+        this.down(0, n);
         continue;
       }
       // The shape is exhausted or known not to fit for the rest of the walk: drop it.
-      const last = heap.pop()!;
-      if (heap.length > 0) {
-        heap[0] = last;
-        this.down(0);
+      n--;
+      if (n > 0) {
+        heap[0] = heap[n];
+        this.down(0, n);
       }
     }
-    heap.length = 0;
   }
 
-  /** Sifts `heap[i]` down `walkByShape`'s heap (ordered by `before`). */
-  private down(i: number): void {
+  /** Sifts `heap[i]` down `walkByShape`'s heap of `n` lists (ordered by `before`). */
+  private down(i: number, n: number): void {
     const heap = this.heap;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= heap.length) return;
-      const c = l + 1 < heap.length && this.before(heap[l + 1], heap[l]) ? l + 1 : l;
+      if (l >= n) return;
+      const c = l + 1 < n && this.before(heap[l + 1], heap[l]) ? l + 1 : l;
       if (!this.before(heap[c], heap[i])) return;
       const t = heap[i];
       heap[i] = heap[c];
