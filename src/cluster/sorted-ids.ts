@@ -30,9 +30,18 @@ function lowerBound(a: readonly number[], v: number, key: Int32Array | undefined
 /** Inserts `v` into `a`, ascending by `key`. */
 export function insertSorted(a: number[], v: number, key: Int32Array | undefined): void {
   const at = lowerBound(a, v, key);
-  if (at === a.length) a.push(v);
-  else a.splice(at, 0, v);
+  const n = a.length;
+  if (at === n) a.push(v);
+  else if (n - at <= SHORT_MOVE) {
+    // A few entries moved by hand: `splice` allocates the array of what it removed, even none.
+    a.push(a[n - 1]);
+    for (let i = n - 1; i > at; i--) a[i] = a[i - 1];
+    a[at] = v;
+  } else a.splice(at, 0, v);
 }
+
+/** Up to this many entries to move, a loop moves them; more, `splice` (one allocation, a memmove). */
+const SHORT_MOVE = 32;
 
 /**
  * Removes `v` from `a`, ascending by `key`. The first member is the one first-fit and best-fit
@@ -41,9 +50,13 @@ export function insertSorted(a: number[], v: number, key: Int32Array | undefined
 export function removeSorted(a: number[], v: number, key: Int32Array | undefined): void {
   const at = lowerBound(a, v, key);
   if (a[at] !== v) throw new Error(`node ${v} missing from its group`); // an index bug, never input
+  const n = a.length;
   if (at === 0) a.shift();
-  else if (at === a.length - 1) a.pop();
-  else a.splice(at, 1);
+  else if (at === n - 1) a.pop();
+  else if (n - 1 - at <= SHORT_MOVE) {
+    for (let i = at; i < n - 1; i++) a[i] = a[i + 1];
+    a.pop();
+  } else a.splice(at, 1);
 }
 
 /**

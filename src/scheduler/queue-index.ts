@@ -351,7 +351,7 @@ export class QueueIndex {
       l.tickets.push(ticket);
     }
     if (this.byTenant) this.enterTenant(j, requeued && this.submitOrdered);
-    for (const k of this.keyed.values()) k.insert(j, ticket);
+    if (this.keyed.size > 0) for (const k of this.keyed.values()) k.insert(j, ticket);
     if (this.shapeKeys.size > 0) for (const key of this.shapeKeys) l.keyedBy(key).insert(j, ticket);
     return ticket;
   }
