@@ -87,9 +87,7 @@ export function startWatchdog(budgetMs: number): Watchdog {
         lastMethod = method;
         prefixLen = enc.encodeInto(`${kind} policy '${policy}' in ${method}(`, text).written;
       }
-      let len = prefixLen;
-      if (job !== '') len += enc.encodeInto(`job ${job}`, text.subarray(len, TEXT_BYTES - 1)).written;
-      text[len++] = 0x29; // ')'
+      const len = writeCallEnd(text, prefixLen, job, enc);
       Atomics.store(ctl, 1, len);
       num[0] = now;
       Atomics.add(ctl, 2, 1);
@@ -109,4 +107,34 @@ export function startWatchdog(budgetMs: number): Watchdog {
       await worker.terminate();
     },
   };
+}
+
+const JOB = [0x6a, 0x6f, 0x62, 0x20]; // 'job '
+
+/**
+ * Writes the end of a call's description after its prefix (at `from`): `job <id>)`, or `)` for a
+ * call about no job, and returns its length. Every policy call writes one, so an ASCII id is
+ * copied by hand (no string built, no view made, no encoder call); any other, or one that would
+ * not fit, goes through the encoder (cut to the buffer, as before). Exported for tests.
+ */
+export function writeCallEnd(text: Uint8Array, from: number, job: string, enc: TextEncoder): number {
+  let len = from;
+  if (job !== '') {
+    const room = text.length - 1; // the ')'
+    let ascii = from + JOB.length + job.length <= room;
+    if (ascii) {
+      for (let k = 0; k < JOB.length; k++) text[len++] = JOB[k];
+      for (let i = 0; i < job.length; i++) {
+        const c = job.charCodeAt(i);
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        text[len++] = c;
+      }
+    }
+    if (!ascii) len = from + enc.encodeInto(`job ${job}`, text.subarray(from, room)).written;
+  }
+  text[len++] = 0x29; // ')'
+  return len;
 }
