@@ -74,19 +74,28 @@ export function startWatchdog(budgetMs: number): Watchdog {
   const tickMs = Math.max(10, Math.min(250, budgetMs / 4));
   const worker = new Worker(WORKER, { eval: true, workerData: { sab, budgetMs, slowMs: budgetMs >= 2 * SLOW_MS ? SLOW_MS : Infinity, tickMs } });
   worker.unref();
-  // The prefix (kind, policy, method) changes rarely: re-encoded only when it does.
-  let lastKind = '';
-  let lastPolicy = '';
-  let lastMethod = '';
-  let prefixLen = 0;
+  // A run calls a handful of (kind, policy, method) in turn (an admission gate's onArrival, the
+  // placement's place …): their prefixes are encoded once, kept (the latest few), and copied.
+  const prefixes: { kind: string; policy: string; method: string; bytes: Uint8Array }[] = [];
   const recorder: CallRecorder = {
     enter(kind, policy, method, job, now) {
-      if (kind !== lastKind || policy !== lastPolicy || method !== lastMethod) {
-        lastKind = kind;
-        lastPolicy = policy;
-        lastMethod = method;
-        prefixLen = enc.encodeInto(`${kind} policy '${policy}' in ${method}(`, text).written;
+      let p: (typeof prefixes)[number] | undefined;
+      for (const q of prefixes) {
+        if (q.kind === kind && q.policy === policy && q.method === method) {
+          p = q;
+          break;
+        }
       }
+      if (p === undefined) {
+        // Whole characters only, room left for the ')' (as encodeInto into the buffer wrote it).
+        const room = new Uint8Array(TEXT_BYTES - 1);
+        const bytes = room.slice(0, enc.encodeInto(`${kind} policy '${policy}' in ${method}(`, room).written);
+        p = { kind, policy, method, bytes };
+        if (prefixes.unshift(p) > 8) prefixes.pop();
+      }
+      const b = p.bytes;
+      for (let i = 0; i < b.length; i++) text[i] = b[i];
+      const prefixLen = b.length;
       const len = writeCallEnd(text, prefixLen, job, enc);
       Atomics.store(ctl, 1, len);
       num[0] = now;
