@@ -287,7 +287,7 @@ export class SchedulerCore {
     else this.queue.walkByShape(rest);
   }
 
-  /** `passByShape`'s visit: tries `j` (true: started; false: its shape does not fit; 'stop': block, or a placement asked to wait, then `walk.done` is false). */
+  /** `passByShape`'s visit: tries `j` (true: started; false: its shape does not fit; 'stop': block, or a placement asked to wait, then `walkDone` is false). */
   private readonly shapeVisit = (j: Job): boolean | 'stop' => {
     const placement = this.placeJob(j, this.walkNow, this.walkCtx!);
     if (placement === 'wait') {
