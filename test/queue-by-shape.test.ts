@@ -139,6 +139,29 @@ describe('queue index shapes', () => {
     expect(q.length).toBe(0);
   });
 
+  it('refills an emptied list in queue order, by push and by requeue', () => {
+    const q = new QueueIndex();
+    const x1 = job('x1', 0, ...A);
+    q.push(x1);
+    expect(drain(q)).toEqual(['x1']); // the list empties
+    const x2 = job('x2', 10, ...A);
+    q.push(x2);
+    // A job stopped and put back (submitted at 5) goes before x2, in the same list.
+    const r = job('r', 5, ...A);
+    r.state = 'queued';
+    q.requeue(r);
+    const x3 = job('x3', 12, ...A);
+    q.push(x3);
+    expect(q.shapeCount).toBe(1);
+    expect(q.jobs.map((j) => j.id)).toEqual(['r', 'x2', 'x3']);
+    expect(drain(q, (j) => j.id !== 'x2')).toEqual(['r', 'x2']);
+    expect(drain(q)).toEqual(['x2', 'x3']);
+    expect(q.length).toBe(0);
+    // Emptied again and refilled: only the new job is there.
+    q.push(job('x4', 20, ...A));
+    expect(drain(q)).toEqual(['x4']);
+  });
+
   it('keeps emptied lists for their shape and drops them once they outnumber the lists in use by 64', () => {
     const q = new QueueIndex();
     // A job that never starts keeps its list in use throughout.

@@ -395,9 +395,12 @@ export class QueueIndex {
       // Kept, emptied, for the shape's next job (a queue that empties at every pass would
       // otherwise make and drop a list, and churn the map, per job); dropped once emptied lists
       // outnumber the lists in use by 64.
-      l.jobs.length = 0;
-      l.tickets.length = 0;
-      l.head = 0;
+      // Cut to the one entry that just left, the list starting after it: V8 frees an array's
+      // backing store when its length is set to 0 (the shape's next job would allocate one
+      // again), not when a short one is cut to 1.
+      l.jobs.length = 1;
+      l.tickets.length = 1;
+      l.head = 1;
       this.shapeLists--;
       if (++this.emptyLists > this.shapeLists + 64) this.dropEmptyLists();
       return;
