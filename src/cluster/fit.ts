@@ -91,19 +91,21 @@ export function pickGpus(node: NodeView, d: Demand, order: GpuOrder = 'index'): 
  * GPUs out of index order).
  */
 function firstUsable(node: NodeView, d: Demand): GpuGrant[] | undefined {
+  // Arrays of exactly `d.gpus` grants: one grown by push keeps room for 16, and the grant stays
+  // with the running job. One GPU, the common case, as a literal.
   if (d.gpus === 1) {
-    // The common case as a one-element literal: an array grown by push keeps room for 16 (the
-    // grant stays with the running job).
     for (const g of node.gpus) if (gpuUsable(g, d)) return [{ gpu: g.index, milli: d.milli }];
     return undefined;
   }
-  const out: GpuGrant[] = [];
+  if (d.gpus > node.gpus.length) return undefined;
+  const out: GpuGrant[] = new Array<GpuGrant>(d.gpus);
+  let k = 0;
   let sorted = true;
   for (const g of node.gpus) {
     if (!gpuUsable(g, d)) continue;
-    if (out.length > 0 && out[out.length - 1].gpu > g.index) sorted = false;
-    out.push({ gpu: g.index, milli: d.milli });
-    if (out.length === d.gpus) return sorted ? out : out.sort((a, b) => a.gpu - b.gpu);
+    if (k > 0 && out[k - 1].gpu > g.index) sorted = false;
+    out[k++] = { gpu: g.index, milli: d.milli };
+    if (k === d.gpus) return sorted ? out : out.sort((a, b) => a.gpu - b.gpu);
   }
   return undefined;
 }
