@@ -21,9 +21,12 @@ function compareScore(a: Score, b: Score): number {
   return 0;
 }
 
+/**
+ * A placement policy's answer when no node fits `d` now, its reason naming the demand. Frozen: the
+ * same object answers consecutive calls for an equal demand (a blocked queue head is tried pass
+ * after pass, its text built once), so spread it into a new object to change it.
+ */
 export function unfit(d: Demand): PlacementOutcome {
-  // The last answer again for the same demand (a blocked queue head is tried pass after pass):
-  // the outcome is frozen, so sharing it is safe, and its text is built once per demand.
   const l = lastUnfit;
   if (l !== undefined && l.cpu === d.cpu && l.memory === d.memory && l.gpus === d.gpus && l.milli === d.milli) return l.out;
   const out: PlacementOutcome = Object.freeze({ kind: 'unfit', reason: `no node fits cpu=${d.cpu} mem=${d.memory} gpus=${d.gpus}x${d.milli}` });
