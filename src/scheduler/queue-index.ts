@@ -389,15 +389,14 @@ export class QueueIndex {
     this.live--;
     this.dead++;
     if (this.byTenant) this.leaveTenant(j);
-    for (const k of this.keyed.values()) k.remove(j);
+    if (this.keyed.size > 0) for (const k of this.keyed.values()) k.remove(j);
     if (this.shapeKeys.size > 0) for (const key of this.shapeKeys) l.keyedBy(key).remove(j);
     if (--l.count === 0) {
       // Kept, emptied, for the shape's next job (a queue that empties at every pass would
       // otherwise make and drop a list, and churn the map, per job); dropped once emptied lists
-      // outnumber the lists in use by 64.
-      // Cut to the one entry that just left, the list starting after it: V8 frees an array's
-      // backing store when its length is set to 0 (the shape's next job would allocate one
-      // again), not when a short one is cut to 1.
+      // outnumber the lists in use by 64. Cut to the one entry that just left, the list starting
+      // after it: V8 frees an array's backing store when its length is set to 0 (the shape's next
+      // job would allocate one again), not when a short one is cut to 1.
       l.jobs.length = 1;
       l.tickets.length = 1;
       l.head = 1;
