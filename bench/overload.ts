@@ -1,11 +1,11 @@
 /**
  * Overload benchmark (figures, not pass/fail): the quickstart cluster (48 GPUs) fed jobs every
  * 0.2 s on average, far beyond what it can run, so the queue grows without bound. The cost per
- * job should stay flat as the job count grows: printed as µs/job for each size. Then drf (three
- * tenants, weights 3:2:1) with `headOfLine: block` and `skip`, its passes reading the lazy order
- * (`lazyOrder`) and, as the same run's baseline, the whole order built each pass (`order` alone;
- * same digest) at the smaller sizes (`--fair` sizes, default 5000 10000), and with block lazily
- * at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
+ * job should stay flat as the job count grows: printed as µs/job for each size. Then drf and
+ * weighted-fair (three tenants, weights 3:2:1) with `headOfLine: block` and `skip`, their passes
+ * walking the lazy order (`lazyOrder`: the core's walk by tenant and shape) and, as the same run's
+ * baseline, the whole order built each pass (`order` alone; same digest) at the smaller sizes
+ * (`--fair` sizes, default 5000 10000; weighted-fair's at the smallest), and lazily at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
  * lazily, from the core's index by their key, at the `--fair` sizes and 40,000, and built whole
  * at the smallest.
  * `npx tsx bench/overload.ts [sizes…] [--fair sizes…]` (default 10000 40000).
@@ -51,18 +51,22 @@ const overloaded = (queue: QueuePolicy, headOfLine: 'block' | 'skip', form: 'laz
   simulate({ run: 'bench', seed: 1, nodes, jobs, tenants, headOfLine, queue: form === 'lazy' ? queue : { ...queue, lazyOrder: undefined }, placement: placementPolicyFactory('first-fit')({}), log });
   const digest = log.close();
   const s = (performance.now() - t0) / 1000;
-  console.log(`${label.padEnd(9)} ${headOfLine.padEnd(6)} ${form.padEnd(6)} ${String(n).padStart(7)} ${s.toFixed(2).padStart(7)} ${((s * 1e6) / n).toFixed(1).padStart(7)}  ${digest.slice(0, 12)}`);
+  console.log(`${label.padEnd(13)} ${headOfLine.padEnd(6)} ${form.padEnd(6)} ${String(n).padStart(7)} ${s.toFixed(2).padStart(7)} ${((s * 1e6) / n).toFixed(1).padStart(7)}  ${digest.slice(0, 12)}`);
 };
 const smaller = fairSizes.length > 0 ? fairSizes : [5_000, 10_000];
 
-console.log('\n# overload, fair share: drf (tenants 3:2:1), first-fit, hashing log; lazy = passes read lazyOrder, whole = the order built each pass');
-console.log('queue     mode   order     jobs       s  us/job  digest');
-const drf = queuePolicyFactory('drf')({});
-for (const headOfLine of ['block', 'skip'] as const) {
-  // With skip a pass reads on until every queued shape is known not to fit: a shape that fits
-  // (CPU-only jobs here) whose next job lies deep in the order is read to, lazily or not.
-  for (const n of smaller) for (const form of ['lazy', 'whole'] as const) overloaded(drf, headOfLine, form, n, 'drf');
-  if (headOfLine === 'block') overloaded(drf, headOfLine, 'lazy', 40_000, 'drf');
+console.log('\n# overload, fair share: drf and weighted-fair (tenants 3:2:1), first-fit, hashing log; lazy = passes walk lazyOrder, whole = the order built each pass');
+console.log('queue         mode   order     jobs       s  us/job  digest');
+for (const name of ['drf', 'weighted-fair']) {
+  const q = queuePolicyFactory(name)({});
+  for (const headOfLine of ['block', 'skip'] as const) {
+    // With skip a pass goes on until every queued shape is known not to fit. Read whole, it reads
+    // every job before the next one of a shape that fits (CPU-only jobs here), deep in the order;
+    // walked by tenant and shape, the jobs of shapes that do not fit are passed over in bulk.
+    // weighted-fair's whole order at the smallest size only (the same run's baseline; it costs what drf's does).
+    for (const n of smaller) for (const form of ['lazy', 'whole'] as const) if (form === 'lazy' || name === 'drf' || n === smaller[0]) overloaded(q, headOfLine, form, n, name);
+    overloaded(q, headOfLine, 'lazy', 40_000, name);
+  }
 }
 
 // Sorting policies read the core's index by their key (view.queuedBy) lazily; built whole, each
@@ -70,7 +74,7 @@ for (const headOfLine of ['block', 'skip'] as const) {
 // A lazy pass walks that index shape by shape (each shape's jobs by the key, the heads merged), as
 // fifo's walks the queue: with skip too, it costs the jobs it starts and the shapes.
 console.log('\n# overload, sorted orders: sjf, srtf, priority with preemption, las, first-fit, hashing log; whole at the smallest size only (the same run\'s baseline)');
-console.log('queue     mode   order     jobs       s  us/job  digest');
+console.log('queue         mode   order     jobs       s  us/job  digest');
 for (const [name, params] of [['sjf', {}], ['srtf', {}], ['priority', { preempt: true }], ['las', {}]] as const) {
   const queue = queuePolicyFactory(name)(params);
   // las with skip reads its whole queue once per class each pass (its order is not one index's): block only.

@@ -2,6 +2,7 @@ import type { Placement } from '../cluster/types.ts';
 import { newJob, type Job, type JobSpec, type JobView } from '../jobs/job.ts';
 import { transition } from '../jobs/lifecycle.ts';
 import { canEverRun } from './admission.ts';
+import type { FairWalk, Share } from './fair-walk.ts';
 import { reserve, type Reservation } from './backfill.ts';
 import type { SchedEvent } from './events.ts';
 import { placeSpanning } from './gang.ts';
@@ -11,7 +12,7 @@ import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
 import type { AdmissionPolicy, PolicyContext, PreemptionPolicy, SchedulerView } from './policy.ts';
-import { QueueIndex, queueOrder } from './queue-index.ts';
+import { QueueIndex, queueOrder, type FairVisit } from './queue-index.ts';
 import { collectVictims } from './victims.ts';
 import { arrivalRecord, startRecord } from './records.ts';
 import { TenantLedger } from './tenant-ledger.ts';
@@ -100,6 +101,7 @@ export class SchedulerCore {
       },
       queuedOf: (name: string) => this.queue.tenantJobs(name),
       queuedBy: (key: (j: JobView) => number) => this.queue.sortedBy(key),
+      queuedFairly: (share: Share) => this.queue.fairly(this.view, share),
     };
   }
 
@@ -195,6 +197,8 @@ export class SchedulerCore {
       const source = guard.lazySource(o.queue, this.view, qctx);
       // The core's own index by a key (view.queuedBy) need not be read job by job: walk it by shape.
       if (this.shapeWalks && this.queue.isSortedWalk(source) && this.passByShape(now, source, front)) return;
+      // A fair-share order over the core's tenant queues (view.queuedFairly): walk it by tenant and shape.
+      if (this.shapeWalks && !front && this.queue.isFairWalk(source) && this.passFairly(now, source)) return;
       order = guard.lazySteps(o.queue, source, qctx);
     } else order = guard.order(o.queue, this.view, qctx);
     if (front) order = firstThenRest(order, front);
@@ -297,6 +301,41 @@ export class SchedulerCore {
     if (!placement) return this.o.headOfLine === 'block' ? 'stop' : false;
     this.apply({ kind: 'start', job: j, placement });
     return true;
+  };
+
+  /**
+   * The pass of a fair-share order (`view.queuedFairly`) with no start gates, no backfill and no
+   * jobs to try first: the jobs of the order tried in its order, as the general pass reads it, but
+   * the jobs of shapes known not to fit passed over by the queue's tenant cursors instead of read
+   * pick by pick (`QueueIndex.walkFairly`). The policy's `share` is called through the guard, for
+   * each tenant's next job. False when the walk declines (a share or attained service not finite
+   * at the start): the caller reads the order.
+   */
+  private passFairly(now: number, w: FairWalk): boolean {
+    const { walkNow, walkCtx } = this;
+    this.walkNow = now;
+    this.walkCtx = { now, rng: this.o.rng.placement };
+    const q = this.o.queue;
+    try {
+      return this.queue.walkFairly(
+        w,
+        (t, u) => this.guard.lazyShare(q, w.share, t, u, now),
+        (what) => this.guard.contract('queue', q.name, 'lazyOrder', '', now, what),
+        this.fairVisit,
+      );
+    } finally {
+      this.walkNow = walkNow;
+      this.walkCtx = walkCtx;
+    }
+  }
+
+  /** `passFairly`'s visit: as the general pass treats a job it reads (a wait is no verdict on the shape; block stops at the first that does not fit). */
+  private readonly fairVisit = (j: Job): FairVisit => {
+    const placement = this.placeJob(j, this.walkNow, this.walkCtx!);
+    if (placement === 'wait') return 'wait';
+    if (!placement) return this.o.headOfLine === 'block' ? 'stop' : 'unfit';
+    this.apply({ kind: 'start', job: j, placement });
+    return 'started';
   };
 
   /** `visit`, but a job of a shape in `dropped` is passed over as not fitting. */

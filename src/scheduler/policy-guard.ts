@@ -9,8 +9,10 @@ import type {
   PreemptionPolicy,
   QueuePolicy,
   SchedulerView,
+  TenantView,
   Victim,
 } from './policy.ts';
+import type { Share, Usage } from './fair-walk.ts';
 
 /**
  * A policy broke its contract: it threw, returned something of the wrong shape, or ran past its
@@ -94,6 +96,11 @@ export class PolicyGuard {
   /** A queue policy's `lazyOrder` call itself (timed, watched, its exception named): the iterable it returns, not yet read. */
   lazySource(p: QueuePolicy, view: SchedulerView, ctx: PolicyContext): Iterable<JobView> {
     return this.call('queue', p.name, 'lazyOrder', '', ctx.now, () => p.lazyOrder!(view, ctx));
+  }
+
+  /** A fair-share order's `share` (`SchedulerView.queuedFairly`), called by the core's walk of that order: timed and named as `lazyOrder`. */
+  lazyShare(p: QueuePolicy, share: Share, t: TenantView, u: Usage, now: number): number {
+    return this.call('queue', p.name, 'lazyOrder', '', now, () => share(t, u));
   }
 
   /** Reads `source` (what `lazySource` returned) with `lazyOrder`'s checks on each step. */

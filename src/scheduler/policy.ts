@@ -56,6 +56,17 @@ export interface SchedulerView {
    * elsewhere may not.
    */
   readonly queuedBy?: (key: (j: JobView) => number) => Iterable<JobView>;
+  /**
+   * The queued jobs in progressive-filling order by `share` (`fairPicks`,
+   * src/scheduler/fair-walk.ts, over `queuedOf`), read as iterated: the source of a fair-share
+   * policy's `lazyOrder` (policies/queue/fair-order.ts). `share(tenant, usage)` must be finite and
+   * never lower after a job is charged to `usage`; the core checks that for the jobs its pass
+   * reaches and throws a contract error otherwise. Its pass walks this order by tenant and shape:
+   * the jobs of a shape known not to fit are charged to their tenant's usage and passed over
+   * without a pick each (the same jobs tried in the same order as reading it pick by pick). The
+   * scheduler core's views have it; a view built elsewhere may not.
+   */
+  readonly queuedFairly?: (share: (t: TenantView, u: { gpu: number; cpu: number; memory: number }) => number) => Iterable<JobView>;
 }
 
 /** A running job a policy wants preempted, and why (logged with the `preempt` record). */

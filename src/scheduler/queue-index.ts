@@ -1,8 +1,9 @@
 import type { Job, JobView } from '../jobs/job.ts';
+import { charge, FairWalk, type Share, type Usage } from './fair-walk.ts';
 import { JobShape, shapeHash } from './job-shape.ts';
 import { byKey, KeyedQueue, KeyedWalk, type QueueKey } from './keyed-queue.ts';
 import { mergeWalk } from './merge-walk.ts';
-import type { SchedulerView } from './policy.ts';
+import type { SchedulerView, TenantView } from './policy.ts';
 
 /**
  * The queue order itself (admission order): a queue policy whose `order` is this function (fifo)
@@ -23,6 +24,8 @@ export class ShapeList extends JobShape {
   count = 0;
   /** The next list whose shape has the same hash. */
   next: ShapeList | undefined = undefined;
+  /** The fair walk that found this shape not to fit (`QueueIndex.walkFairly`'s mark), 0 for none. */
+  unfitIn = 0;
   private keyText: string | undefined = undefined;
   constructor(
     j: Job,
@@ -54,6 +57,10 @@ export class ShapeList extends JobShape {
  */
 interface TenantEntry {
   readonly job: Job;
+  /** The job's ticket here (its place in queue order with its submit time). */
+  readonly ticket: number;
+  /** Its tenant's list of its shape. */
+  readonly shape: TenantShape;
   prev: TenantEntry | undefined;
   next: TenantEntry | undefined;
   gone: boolean;
@@ -61,7 +68,40 @@ interface TenantEntry {
 interface TenantList {
   first: TenantEntry | undefined;
   last: TenantEntry | undefined;
+  /** The same jobs split by shape, each in queue order (a fair walk's cursors). */
+  readonly shapes: Map<ShapeList, TenantShape>;
 }
+
+/**
+ * One tenant's queued jobs of one shape in queue order, `entries[head…]` (a job that leaves is
+ * cut out: at the head by moving it on, elsewhere by a splice), and a fair walk's place in them.
+ */
+interface TenantShape {
+  readonly list: ShapeList;
+  entries: TenantEntry[];
+  head: number;
+  /** The walk `at` belongs to (`QueueIndex.fairMark`). */
+  walk: number;
+  /** The first entry the walk has not passed: not yet tried, nor charged as not fitting. */
+  at: number;
+}
+
+/** A tenant's place in a fair walk: the usage charged so far, its tie-break keys, its next job to try and that job's share. */
+interface FairCursor {
+  readonly t: TenantView;
+  readonly shapes: readonly TenantShape[];
+  readonly u: Usage;
+  readonly attained: number;
+  /** Queue position (submit, ticket) of the last job tried: the cursor has passed everything up to it. */
+  submit: number;
+  ticket: number;
+  next: TenantShape | undefined;
+  /** `share(t, u)` for `next`'s job: where it comes in the order. */
+  key: number;
+}
+
+/** What a fair walk's visit made of a job: started it, found its shape not to fit, asked to try it later, or ends the walk. */
+export type FairVisit = 'started' | 'unfit' | 'wait' | 'stop';
 
 /**
  * The scheduler core's queue: queued jobs in admission order (requeued jobs back in submit order),
@@ -100,6 +140,8 @@ export class QueueIndex {
   private readonly tenants = new Map<string, TenantList>();
   private readonly entryOf = new Map<Job, TenantEntry>();
   private byTenant = false;
+  /** The last fair walk's mark (`ShapeList.unfitIn`). */
+  private fairMark = 0;
   /** Per key function, its queued jobs in key order (`sortedBy`): built on first use, kept from then on. */
   private readonly keyed = new Map<QueueKey, KeyedQueue>();
 
@@ -195,12 +237,114 @@ export class QueueIndex {
    */
   tenantJobs(name: string): Iterable<Job> {
     if (!this.submitOrdered) return this.jobs.filter((j) => j.tenant === name);
-    if (!this.byTenant) {
-      this.byTenant = true;
-      for (const j of this.jobs) this.enterTenant(j, false);
-    }
+    this.linkTenants();
     const l = this.tenants.get(name);
     return l === undefined ? [] : walkTenant(l);
+  }
+
+  /** From the first call on, every queued job is kept in its tenant's list too. */
+  private linkTenants(): void {
+    if (this.byTenant) return;
+    this.byTenant = true;
+    for (const j of this.jobs) this.enterTenant(j, false, this.listFor(j)!);
+  }
+
+  /** `SchedulerView.queuedFairly`: the progressive-filling order by `share` over the tenants' queues, which `walkFairly` can walk. */
+  fairly(view: SchedulerView, share: Share): FairWalk {
+    if (this.submitOrdered) this.linkTenants();
+    return new FairWalk(this, view, share, (name) => this.tenantJobs(name));
+  }
+
+  /** Whether `order` is a `fairly` walk of this queue, still valid (one `walkFairly` may take). */
+  isFairWalk(order: unknown): order is FairWalk {
+    return order instanceof FairWalk && order.owner === this && this.submitOrdered && this.byTenant;
+  }
+
+  /**
+   * Walks `w`'s order (`fairPicks` over the tenants' queues), trying each job with `visit`, as a
+   * pass reading it pick by pick would, but passing over the jobs of shapes `visit` found not to
+   * fit in this walk without a pick each. With shares that never drop as usage grows, the order is
+   * each job's share at its place in its tenant's queue (the tenant's usage, every job before it
+   * charged), ties by attained service, then tenant name, then queue order: so a tenant's next job
+   * to try is the first of its queue whose shape is not known unfit, the jobs before it charged to
+   * its usage, and the jobs tried, and their order, are those of reading the order pick by pick.
+   * Each tenant's jobs of one shape have one demand, so passing over k of them charges k times it,
+   * found by a binary search in the tenant's list of that shape. `share` is called for each
+   * tenant's next job only and must stay finite and never drop (else `broken`'s error is thrown).
+   * Stops at 'stop', and once every queued shape is known not to fit. False, having tried
+   * nothing, when a tenant's first share or attained service is not finite (the caller reads the
+   * order pick by pick instead). O(tenants + tenant's shapes × log queue) a job tried.
+   */
+  walkFairly(w: FairWalk, share: Share, broken: (what: string) => Error, visit: (j: Job) => FairVisit): boolean {
+    const mark = ++this.fairMark;
+    const cursors: FairCursor[] = [];
+    for (const t of w.view.tenants) {
+      const l = this.tenants.get(t.name);
+      if (l === undefined) continue;
+      const shapes = [...l.shapes.values()];
+      for (const ts of shapes) {
+        ts.walk = mark;
+        ts.at = ts.head;
+      }
+      const u = { gpu: t.gpuInUse, cpu: t.cpuInUse, memory: t.memoryInUse };
+      const c: FairCursor = { t, shapes, u, attained: t.attainedGpu / t.weight, submit: -Infinity, ticket: -1, next: undefined, key: share(t, u) };
+      if (!Number.isFinite(c.key) || !Number.isFinite(c.attained)) return false;
+      cursors.push(c);
+    }
+    // The cursor's next job to try (the first at its place whose shape is not known unfit, the
+    // jobs of unfit shapes before it charged), and its share.
+    const settle = (c: FairCursor) => {
+      let next: TenantShape | undefined;
+      for (const ts of c.shapes) {
+        if (ts.list.unfitIn === mark || ts.at >= ts.entries.length) continue;
+        if (next === undefined || earlier(ts.entries[ts.at], next.entries[next.at])) next = ts;
+      }
+      c.next = next;
+      if (next === undefined) return;
+      const e = next.entries[next.at];
+      for (const ts of c.shapes) {
+        if (ts.list.unfitIn !== mark || ts.at >= ts.entries.length) continue;
+        const to = entryIndex(ts.entries, ts.at, e.job.submit, e.ticket);
+        const k = to - ts.at;
+        if (k === 0) continue;
+        const d = ts.list;
+        c.u.gpu += k * d.gpus * d.milli;
+        c.u.cpu += k * d.cpu;
+        c.u.memory += k * d.memory;
+        ts.at = to;
+      }
+      const key = share(c.t, c.u);
+      if (!(key >= c.key) || !Number.isFinite(key)) throw broken(`gave tenant ${c.t.name} the share ${key} after ${c.key} as its usage grew (a share must be finite and never drop)`);
+      c.key = key;
+    };
+    for (const c of cursors) settle(c);
+    let unfit = 0;
+    for (;;) {
+      let best: FairCursor | undefined;
+      for (const c of cursors) {
+        if (c.next !== undefined && c.next.list.unfitIn === mark) settle(c);
+        if (c.next === undefined) continue;
+        if (best === undefined || c.key < best.key || (c.key === best.key && (c.attained < best.attained || (c.attained === best.attained && c.t.name < best.t.name)))) best = c;
+      }
+      if (best === undefined) return true;
+      const ts = best.next!;
+      const e = ts.entries[ts.at];
+      charge(best.u, e.job);
+      best.submit = e.job.submit;
+      best.ticket = e.ticket;
+      const r = visit(e.job);
+      // Past it. A job that started was cut out of the entries: the next one moved into its place,
+      // or the head moved on past it. Only the job tried leaves the queue during a walk.
+      if (!e.gone) ts.at++;
+      else if (ts.at < ts.head) ts.at = ts.head;
+      if (r === 'stop') return true;
+      if (r === 'unfit' && ts.list.unfitIn !== mark) {
+        ts.list.unfitIn = mark;
+        // Every shape still queued is known not to fit: nothing more can start.
+        if (++unfit === this.shapeLists) return true;
+      }
+      settle(best);
+    }
   }
 
   /**
@@ -350,24 +494,37 @@ export class QueueIndex {
       l.jobs.push(j);
       l.tickets.push(ticket);
     }
-    if (this.byTenant) this.enterTenant(j, requeued && this.submitOrdered);
+    if (this.byTenant) this.enterTenant(j, requeued && this.submitOrdered, l);
     if (this.keyed.size > 0) for (const k of this.keyed.values()) k.insert(j, ticket);
     if (this.shapeKeys.size > 0) for (const key of this.shapeKeys) l.keyedBy(key).insert(j, ticket);
     return ticket;
   }
 
   /** Links `j` into its tenant's list: at the end, or (`bySubmit`) after the last entry submitted at or before it. */
-  private enterTenant(j: Job, bySubmit: boolean): void {
+  private enterTenant(j: Job, bySubmit: boolean, list: ShapeList): void {
     let t = this.tenants.get(j.tenant);
-    if (t === undefined) this.tenants.set(j.tenant, (t = { first: undefined, last: undefined }));
+    if (t === undefined) this.tenants.set(j.tenant, (t = { first: undefined, last: undefined, shapes: new Map() }));
     let after = t.last;
     if (bySubmit) while (after !== undefined && after.job.submit > j.submit) after = after.prev;
-    const e: TenantEntry = { job: j, prev: after, next: after === undefined ? t.first : after.next, gone: false };
+    let ts = t.shapes.get(list);
+    if (ts === undefined) t.shapes.set(list, (ts = { list, entries: [], head: 0, walk: 0, at: 0 }));
+    const e: TenantEntry = { job: j, ticket: j.queueTicket, shape: ts, prev: after, next: after === undefined ? t.first : after.next, gone: false };
     if (e.next === undefined) t.last = e;
     else e.next.prev = e;
     if (after === undefined) t.first = e;
     else after.next = e;
     this.entryOf.set(j, e);
+    // Into the shape's entries in queue order (at the end but for a requeued job); no walk runs
+    // while jobs enter, so the entries cut out at the head can be dropped here.
+    if (ts.head > 64 && ts.head * 2 > ts.entries.length) {
+      ts.entries = ts.entries.slice(ts.head);
+      ts.head = 0;
+      ts.walk = 0;
+    }
+    const es = ts.entries;
+    const at = entryIndex(es, ts.head, j.submit, e.ticket);
+    if (at === es.length) es.push(e);
+    else es.splice(at, 0, e);
   }
 
   /** Unlinks `j` from its tenant's list; its entry keeps `next` (see tenantJobs). */
@@ -381,6 +538,17 @@ export class QueueIndex {
     if (e.next === undefined) t.last = e.prev;
     else e.next.prev = e.prev;
     if (t.first === undefined) this.tenants.delete(j.tenant);
+    const ts = e.shape;
+    const es = ts.entries;
+    if (es[ts.head] === e) ts.head++;
+    else {
+      // Out of the middle: a job cancelled, or one a walk tried after an earlier one of its shape
+      // that asked to wait. The entries after it move down one; a walk's place (`at`) was on it.
+      const at = entryIndex(es, ts.head, j.submit, e.ticket);
+      if (es[at] !== e) throw new Error(`queue index: job ${j.id} is not where its tenant's list of its shape keeps it`);
+      es.splice(at, 1);
+    }
+    if (ts.head === es.length) t.shapes.delete(ts.list);
   }
 
   private leave(j: Job): void {
@@ -461,6 +629,24 @@ let nextTicket = 0;
 
 /** Key functions one queue keeps indexes for (`sortedBy`). */
 const MAX_KEYS = 16;
+
+/** The first index at or after `from` of `es` (in queue order) whose entry is not before (submit, ticket). */
+function entryIndex(es: readonly TenantEntry[], from: number, submit: number, ticket: number): number {
+  let lo = from;
+  let hi = es.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = es[mid];
+    if (m.job.submit < submit || (m.job.submit === submit && m.ticket < ticket)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether entry `a` comes before entry `b` in queue order. */
+function earlier(a: TenantEntry, b: TenantEntry): boolean {
+  return a.job.submit < b.job.submit || (a.job.submit === b.job.submit && a.ticket < b.ticket);
+}
 
 /** The queued jobs of tenant list `l` from its first on; an entry that left is passed by its `next`. */
 function* walkTenant(l: TenantList): Generator<Job> {
