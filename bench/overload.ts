@@ -1,11 +1,12 @@
 /**
  * Overload benchmark (figures, not pass/fail): the quickstart cluster (48 GPUs) fed jobs every
  * 0.2 s on average, far beyond what it can run, so the queue grows without bound. The cost per
- * job should stay flat as the job count grows: printed as µs/job for each size. Then drf and
- * weighted-fair (three tenants, weights 3:2:1) with `headOfLine: block` and `skip`, their passes
- * walking the lazy order (`lazyOrder`: the core's walk by tenant and shape) and, as the same run's
- * baseline, the whole order built each pass (`order` alone; same digest) at the smaller sizes
- * (`--fair` sizes, default 5000 10000; weighted-fair's at the smallest), and lazily at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
+ * job should stay flat as the job count grows: printed as µs/job for each size. Then drf,
+ * weighted-fair and round-robin (three tenants, weights 3:2:1) with `headOfLine: block` and
+ * `skip`, their passes walking the lazy order (`lazyOrder`: the core's walk by tenant and shape)
+ * and, as the same run's baseline, the whole order built each pass (`order` alone; same digest)
+ * at the smaller sizes (`--fair` sizes, default 5000 10000; the others' at the smallest), and lazily
+ * at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
  * lazily, from the core's index by their key, at the `--fair` sizes and 40,000, and built whole
  * at the smallest.
  * `npx tsx bench/overload.ts [sizes…] [--fair sizes…]` (default 10000 40000).
@@ -55,15 +56,15 @@ const overloaded = (queue: QueuePolicy, headOfLine: 'block' | 'skip', form: 'laz
 };
 const smaller = fairSizes.length > 0 ? fairSizes : [5_000, 10_000];
 
-console.log('\n# overload, fair share: drf and weighted-fair (tenants 3:2:1), first-fit, hashing log; lazy = passes walk lazyOrder, whole = the order built each pass');
+console.log('\n# overload, fair share: drf, weighted-fair and round-robin (tenants 3:2:1), first-fit, hashing log; lazy = passes walk lazyOrder, whole = the order built each pass');
 console.log('queue         mode   order     jobs       s  us/job  digest');
-for (const name of ['drf', 'weighted-fair']) {
+for (const name of ['drf', 'weighted-fair', 'round-robin']) {
   const q = queuePolicyFactory(name)({});
   for (const headOfLine of ['block', 'skip'] as const) {
     // With skip a pass goes on until every queued shape is known not to fit. Read whole, it reads
     // every job before the next one of a shape that fits (CPU-only jobs here), deep in the order;
     // walked by tenant and shape, the jobs of shapes that do not fit are passed over in bulk.
-    // weighted-fair's whole order at the smallest size only (the same run's baseline; it costs what drf's does).
+    // weighted-fair's and round-robin's whole order at the smallest size only (the same run's baseline; it costs what drf's does).
     for (const n of smaller) for (const form of ['lazy', 'whole'] as const) if (form === 'lazy' || name === 'drf' || n === smaller[0]) overloaded(q, headOfLine, form, n, name);
     overloaded(q, headOfLine, 'lazy', 40_000, name);
   }

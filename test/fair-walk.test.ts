@@ -10,11 +10,13 @@ import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/reg
 import { simulate } from '../src/sim/simulate.ts';
 
 /**
- * The core's walk of a fair-share order by tenant and shape (SchedulerView.queuedFairly,
- * QueueIndex.walkFairly): under overload, with `headOfLine: skip`, a pass passes over the jobs of
- * shapes it found not to fit, charging them to their tenants' usage, instead of reading the order
- * pick by pick. It must try the same jobs in the same order: the same log, byte for byte, as the
- * order built whole (`order` alone), whatever the arrivals, weights, cancellations and node losses.
+ * The core's walk of an order over its tenant queues by tenant and shape (SchedulerView.queuedFairly
+ * for drf and weighted-fair, queuedInRounds for round-robin; QueueIndex.walkByTenant): under
+ * overload, with `headOfLine: skip`, a pass passes over the jobs of shapes it found not to fit in
+ * bulk (charging them to their tenants' usage, counting them in their tenants' rounds) instead of
+ * reading the order job by job. It must try the same jobs in the same order: the same log, byte
+ * for byte, as the order built whole (`order` alone), whatever the arrivals, weights,
+ * cancellations, node losses and placements that ask to wait.
  */
 
 const nodesArb = fc.array(fc.record({ gpus: fc.integer({ min: 2, max: 8 }), cpu: fc.constantFrom(16000, 64000) }), { minLength: 1, maxLength: 3 }).map((ns) =>
@@ -95,15 +97,23 @@ const runArb = fc
     failures: fail ? { events: [{ node: 0, at: 20_000, downMs: 30_000 }] } : undefined,
   }));
 
-describe('a fair-share order walked by tenant and shape', () => {
-  it('drf and weighted-fair under overload: the same log as reading the order built whole, over arrivals, weights, cancellations, node losses and placements that ask to wait', () => {
+describe('an order over the tenant queues walked by tenant and shape', () => {
+  it('drf, weighted-fair and round-robin under overload: the same log as reading the order built whole, over arrivals, weights, cancellations, node losses and placements that ask to wait', () => {
     fc.assert(
-      fc.property(runArb, fc.constantFrom('drf', 'weighted-fair'), (r, name) => {
+      fc.property(runArb, fc.constantFrom('drf', 'weighted-fair', 'round-robin'), (r, name) => {
         const q = queuePolicyFactory(name)({});
         expect(logOf(q, r, false)).toEqual(logOf(q, r, true));
       }),
-      { numRuns: 200, seed: 41 },
+      { numRuns: 300, seed: 41 },
     );
+  });
+
+  it('names the policy when it names a tenant twice for its rounds', () => {
+    const twice: QueuePolicy = { name: 'twice', order: () => [], lazyOrder: (view) => view.queuedInRounds!(['x', 'y', 'x']) };
+    const nodes: NodeSpec[] = [{ id: 'n0', cpu: 64000, memory: 262144, gpus: [{ model: 'A', capacity: 1000 }] }];
+    const jobs: JobSpec[] = [{ id: 'a', tenant: 'x', submit: 0, duration: 10_000, priority: 0, cpu: 1000, memory: 1024, gpus: 1, milli: 1000 }];
+    const run = () => simulate({ run: 'r', seed: 1, nodes, jobs, tenants: [{ name: 'x', weight: 1 }], queue: twice, placement: placementPolicyFactory('first-fit')({}), log: { append: () => {} }, headOfLine: 'skip' });
+    expect(run).toThrow(/queue policy 'twice' threw in lazyOrder\(\).*a tenant named twice in \["x","y","x"\]/);
   });
 
   it('names the policy when its share drops as usage grows', () => {

@@ -1,4 +1,5 @@
 import type { JobView } from '../../src/jobs/job.ts';
+import { roundPicks } from '../../src/scheduler/fair-walk.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { jobsOfTenant, queueByTenant } from './fair-order.ts';
 
@@ -11,8 +12,9 @@ import { jobsOfTenant, queueByTenant } from './fair-order.ts';
  *
  * Example: queue a1 a2 a3 b1 c1 c2, running A:0 B:2 C:1 → tenants A, C, B → a1 c1 b1 a2 c2 a3.
  *
- * `lazyOrder` yields the same rounds from the core's per-tenant queues (`view.queuedOf`), as the
- * pass reads them: O(tenants) to start, O(1) a job, where `order` groups the whole queue.
+ * `lazyOrder` yields the same rounds from the core's per-tenant queues (`view.queuedInRounds`), as
+ * the pass reads them: O(tenants) to start, O(1) a job, where `order` groups the whole queue; the
+ * core's pass walks them by tenant and shape, passing over the jobs of shapes that do not fit.
  */
 export const roundRobin = {
   name: 'round-robin',
@@ -21,31 +23,16 @@ export const roundRobin = {
   claims: { workConserving: true },
 } satisfies QueuePolicy;
 
-/** The rounds; the tenants and their order are read before the first job (`lazy`: from `view.queuedOf` when the view has it). */
-function* rounds(view: SchedulerView, lazy: boolean): Generator<JobView> {
-  let jobsOf: (name: string) => Iterable<JobView>;
-  let names: string[];
-  if (lazy && view.queuedOf) {
-    jobsOf = view.queuedOf;
-    names = view.tenants.map((t) => t.name);
-  } else {
-    const byTenant = queueByTenant(view);
-    jobsOf = jobsOfTenant(byTenant);
-    names = [...byTenant.keys()];
-  }
+/**
+ * The rounds (`roundPicks`): tenants by fewest running jobs, then name, read before the first job;
+ * `lazy`: from the core's per-tenant queues when the view has them (`view.queuedInRounds`, which
+ * the core's pass walks by tenant and shape, else `view.queuedOf`).
+ */
+function rounds(view: SchedulerView, lazy: boolean): Iterable<JobView> {
+  const byTenant = lazy && (view.queuedInRounds || view.queuedOf) ? undefined : queueByTenant(view);
+  const names = byTenant ? [...byTenant.keys()] : view.tenants.map((t) => t.name);
   const running = new Map(view.tenants.map((t) => [t.name, t.running]));
-  let lists: { jobs: Iterator<JobView>; head: JobView | undefined }[] = [];
-  for (const name of names.sort((a, b) => (running.get(a) ?? 0) - (running.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0))) {
-    const jobs = jobsOf(name)[Symbol.iterator]();
-    const first = jobs.next();
-    if (!first.done) lists.push({ jobs, head: first.value });
-  }
-  while (lists.length > 0) {
-    for (const l of lists) {
-      yield l.head!;
-      const next = l.jobs.next();
-      l.head = next.done ? undefined : next.value;
-    }
-    lists = lists.filter((l) => l.head !== undefined);
-  }
+  names.sort((a, b) => (running.get(a) ?? 0) - (running.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+  if (byTenant) return roundPicks(names, jobsOfTenant(byTenant));
+  return view.queuedInRounds ? view.queuedInRounds(names) : roundPicks(names, view.queuedOf!);
 }

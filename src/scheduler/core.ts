@@ -2,7 +2,7 @@ import type { Placement } from '../cluster/types.ts';
 import { newJob, type Job, type JobSpec, type JobView } from '../jobs/job.ts';
 import { transition } from '../jobs/lifecycle.ts';
 import { canEverRun } from './admission.ts';
-import type { FairWalk, Share } from './fair-walk.ts';
+import { FairWalk, type RoundWalk, type Share, type Usage } from './fair-walk.ts';
 import { reserve, type Reservation } from './backfill.ts';
 import type { SchedEvent } from './events.ts';
 import { placeSpanning } from './gang.ts';
@@ -11,7 +11,7 @@ import type { KeyedWalk } from './keyed-queue.ts';
 import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
-import type { AdmissionPolicy, PolicyContext, PreemptionPolicy, SchedulerView } from './policy.ts';
+import type { AdmissionPolicy, PolicyContext, PreemptionPolicy, SchedulerView, TenantView } from './policy.ts';
 import { QueueIndex, queueOrder, type FairVisit } from './queue-index.ts';
 import { collectVictims } from './victims.ts';
 import { arrivalRecord, startRecord } from './records.ts';
@@ -102,6 +102,7 @@ export class SchedulerCore {
       queuedOf: (name: string) => this.queue.tenantJobs(name),
       queuedBy: (key: (j: JobView) => number) => this.queue.sortedBy(key),
       queuedFairly: (share: Share) => this.queue.fairly(this.view, share),
+      queuedInRounds: (names: readonly string[]) => this.queue.inRounds(names),
     };
   }
 
@@ -197,8 +198,8 @@ export class SchedulerCore {
       const source = guard.lazySource(o.queue, this.view, qctx);
       // The core's own index by a key (view.queuedBy) need not be read job by job: walk it by shape.
       if (this.shapeWalks && this.queue.isSortedWalk(source) && this.passByShape(now, source, front)) return;
-      // A fair-share order over the core's tenant queues (view.queuedFairly): walk it by tenant and shape.
-      if (this.shapeWalks && !front && this.queue.isFairWalk(source) && this.passFairly(now, source)) return;
+      // An order over the core's tenant queues (view.queuedFairly, view.queuedInRounds): walk it by tenant and shape.
+      if (this.shapeWalks && !front && this.queue.isTenantWalk(source) && this.passByTenant(now, source)) return;
       order = guard.lazySteps(o.queue, source, qctx);
     } else order = guard.order(o.queue, this.view, qctx);
     if (front) order = firstThenRest(order, front);
@@ -304,33 +305,29 @@ export class SchedulerCore {
   };
 
   /**
-   * The pass of a fair-share order (`view.queuedFairly`) with no start gates, no backfill and no
-   * jobs to try first: the jobs of the order tried in its order, as the general pass reads it, but
-   * the jobs of shapes known not to fit passed over by the queue's tenant cursors instead of read
-   * pick by pick (`QueueIndex.walkFairly`). The policy's `share` is called through the guard, for
-   * each tenant's next job. False when the walk declines (a share or attained service not finite
-   * at the start): the caller reads the order.
+   * The pass of an order over the core's tenant queues (`view.queuedFairly`, `view.queuedInRounds`)
+   * with no start gates, no backfill and no jobs to try first: the jobs of the order tried in its
+   * order, as the general pass reads it, but the jobs of shapes known not to fit passed over in
+   * bulk by the queue's tenant cursors instead of read one by one (`QueueIndex.walkByTenant`). A
+   * fair order's `share` is called through the guard, for each tenant's next job. False when the
+   * walk declines (a share or attained service not finite at the start): the caller reads the order.
    */
-  private passFairly(now: number, w: FairWalk): boolean {
+  private passByTenant(now: number, w: FairWalk | RoundWalk): boolean {
     const { walkNow, walkCtx } = this;
     this.walkNow = now;
     this.walkCtx = { now, rng: this.o.rng.placement };
     const q = this.o.queue;
+    const share = w instanceof FairWalk ? (t: TenantView, u: Usage) => this.guard.lazyShare(q, w.share, t, u, now) : undefined;
     try {
-      return this.queue.walkFairly(
-        w,
-        (t, u) => this.guard.lazyShare(q, w.share, t, u, now),
-        (what) => this.guard.contract('queue', q.name, 'lazyOrder', '', now, what),
-        this.fairVisit,
-      );
+      return this.queue.walkByTenant(w, share, (what) => this.guard.contract('queue', q.name, 'lazyOrder', '', now, what), this.tenantVisit);
     } finally {
       this.walkNow = walkNow;
       this.walkCtx = walkCtx;
     }
   }
 
-  /** `passFairly`'s visit: as the general pass treats a job it reads (a wait is no verdict on the shape; block stops at the first that does not fit). */
-  private readonly fairVisit = (j: Job): FairVisit => {
+  /** `passByTenant`'s visit: as the general pass treats a job it reads (a wait is no verdict on the shape; block stops at the first that does not fit). */
+  private readonly tenantVisit = (j: Job): FairVisit => {
     const placement = this.placeJob(j, this.walkNow, this.walkCtx!);
     if (placement === 'wait') return 'wait';
     if (!placement) return this.o.headOfLine === 'block' ? 'stop' : 'unfit';

@@ -57,21 +57,68 @@ export function charge(u: Usage, j: JobView): void {
 }
 
 /**
- * The scheduler core's progressive-filling order by `share` over its own per-tenant queues
- * (`SchedulerView.queuedFairly`): read as an iterable it is `fairPicks` over `view.queuedOf`;
- * the core's pass recognises it (`QueueIndex.isFairWalk`) and walks it by tenant and shape
- * instead (src/scheduler/queue-index.ts, `walkFairly`).
+ * One job per tenant per round, tenants in the given order (`names`, each at most once), each
+ * tenant's jobs in queue order from `jobsOf`: the r-th job of every tenant that has one, then the
+ * (r+1)-th … (round-robin's order). Tenants are read before the first job. Pure.
  */
-export class FairWalk implements Iterable<JobView> {
+export function* roundPicks(names: readonly string[], jobsOf: (name: string) => Iterable<JobView>): Generator<JobView> {
+  let lists: { jobs: Iterator<JobView>; head: JobView | undefined }[] = [];
+  for (const name of names) {
+    const jobs = jobsOf(name)[Symbol.iterator]();
+    const first = jobs.next();
+    if (!first.done) lists.push({ jobs, head: first.value });
+  }
+  while (lists.length > 0) {
+    for (const l of lists) {
+      yield l.head!;
+      const next = l.jobs.next();
+      l.head = next.done ? undefined : next.value;
+    }
+    lists = lists.filter((l) => l.head !== undefined);
+  }
+}
+
+/**
+ * An order over the scheduler core's own per-tenant queues that its pass can walk by tenant and
+ * shape (src/scheduler/queue-index.ts, `walkByTenant`) instead of reading it pick by pick; read
+ * as an iterable, it is the order itself. `FairWalk`: progressive filling by `share`
+ * (`SchedulerView.queuedFairly`); `RoundWalk`: rounds over `names` (`SchedulerView.queuedInRounds`).
+ */
+export abstract class TenantWalk implements Iterable<JobView> {
   constructor(
     /** The queue index that made it (only that one may walk it). */
     readonly owner: object,
+    protected readonly jobsOf: (name: string) => Iterable<JobView>,
+  ) {}
+  abstract [Symbol.iterator](): Iterator<JobView>;
+}
+
+export class FairWalk extends TenantWalk {
+  constructor(
+    owner: object,
     readonly view: SchedulerView,
     readonly share: Share,
-    private readonly jobsOf: (name: string) => Iterable<JobView>,
-  ) {}
+    jobsOf: (name: string) => Iterable<JobView>,
+  ) {
+    super(owner, jobsOf);
+  }
 
   [Symbol.iterator](): Iterator<JobView> {
     return fairPicks(this.view, this.share, this.jobsOf);
+  }
+}
+
+export class RoundWalk extends TenantWalk {
+  constructor(
+    owner: object,
+    /** Tenant names in round order, each at most once. */
+    readonly names: readonly string[],
+    jobsOf: (name: string) => Iterable<JobView>,
+  ) {
+    super(owner, jobsOf);
+  }
+
+  [Symbol.iterator](): Iterator<JobView> {
+    return roundPicks(this.names, this.jobsOf);
   }
 }

@@ -67,6 +67,14 @@ export interface SchedulerView {
    * scheduler core's views have it; a view built elsewhere may not.
    */
   readonly queuedFairly?: (share: (t: TenantView, u: { gpu: number; cpu: number; memory: number }) => number) => Iterable<JobView>;
+  /**
+   * The queued jobs one per tenant per round (`roundPicks`, src/scheduler/fair-walk.ts, over
+   * `queuedOf`): in each round the next job of every tenant that has one, tenants in the order of
+   * `names` (each named once; a name without queued jobs is passed over). The source of
+   * round-robin's `lazyOrder`; the core's pass walks it by tenant and shape as it does
+   * `queuedFairly`'s. The scheduler core's views have it; a view built elsewhere may not.
+   */
+  readonly queuedInRounds?: (names: readonly string[]) => Iterable<JobView>;
 }
 
 /** A running job a policy wants preempted, and why (logged with the `preempt` record). */

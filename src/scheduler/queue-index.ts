@@ -1,5 +1,5 @@
 import type { Job, JobView } from '../jobs/job.ts';
-import { charge, FairWalk, type Share, type Usage } from './fair-walk.ts';
+import { charge, FairWalk, RoundWalk, type Share, type Usage } from './fair-walk.ts';
 import { JobShape, shapeHash } from './job-shape.ts';
 import { byKey, KeyedQueue, KeyedWalk, type QueueKey } from './keyed-queue.ts';
 import { mergeWalk } from './merge-walk.ts';
@@ -24,7 +24,7 @@ export class ShapeList extends JobShape {
   count = 0;
   /** The next list whose shape has the same hash. */
   next: ShapeList | undefined = undefined;
-  /** The fair walk that found this shape not to fit (`QueueIndex.walkFairly`'s mark), 0 for none. */
+  /** The walk by tenant that found this shape not to fit (`QueueIndex.walkByTenant`'s mark), 0 for none. */
   unfitIn = 0;
   private keyText: string | undefined = undefined;
   constructor(
@@ -80,27 +80,29 @@ interface TenantShape {
   readonly list: ShapeList;
   entries: TenantEntry[];
   head: number;
-  /** The walk `at` belongs to (`QueueIndex.fairMark`). */
-  walk: number;
-  /** The first entry the walk has not passed: not yet tried, nor charged as not fitting. */
+  /** The first entry a walk has not passed (tried, or passed over as not fitting); set at each walk's start. */
   at: number;
 }
 
-/** A tenant's place in a fair walk: the usage charged so far, its tie-break keys, its next job to try and that job's share. */
-interface FairCursor {
-  readonly t: TenantView;
+/** A tenant's place in a walk by tenant (`QueueIndex.walkByTenant`): what it has passed, its tie-break keys, its next job to try and that job's key. */
+interface TenantCursor {
+  readonly name: string;
+  /** The tenant (a fair walk's; a walk in rounds reads names only). */
+  readonly t: TenantView | undefined;
+  /** Its place in a walk in rounds' tenant order. */
+  readonly rank: number;
   readonly shapes: readonly TenantShape[];
+  /** Its usage with every job it has passed charged (a fair walk's). */
   readonly u: Usage;
   readonly attained: number;
-  /** Queue position (submit, ticket) of the last job tried: the cursor has passed everything up to it. */
-  submit: number;
-  ticket: number;
+  /** Jobs it has passed (tried, or passed over as not fitting). */
+  passed: number;
   next: TenantShape | undefined;
-  /** `share(t, u)` for `next`'s job: where it comes in the order. */
+  /** Where `next`'s job comes in the order: its share (a fair walk), or `passed` (rounds). */
   key: number;
 }
 
-/** What a fair walk's visit made of a job: started it, found its shape not to fit, asked to try it later, or ends the walk. */
+/** What a walk by tenant's visit made of a job: started it, found its shape not to fit, asked to try it later, or ends the walk. */
 export type FairVisit = 'started' | 'unfit' | 'wait' | 'stop';
 
 /**
@@ -140,7 +142,7 @@ export class QueueIndex {
   private readonly tenants = new Map<string, TenantList>();
   private readonly entryOf = new Map<Job, TenantEntry>();
   private byTenant = false;
-  /** The last fair walk's mark (`ShapeList.unfitIn`). */
+  /** The last walk by tenant's mark (`ShapeList.unfitIn`). */
   private fairMark = 0;
   /** Per key function, its queued jobs in key order (`sortedBy`): built on first use, kept from then on. */
   private readonly keyed = new Map<QueueKey, KeyedQueue>();
@@ -249,51 +251,69 @@ export class QueueIndex {
     for (const j of this.jobs) this.enterTenant(j, false, this.listFor(j)!);
   }
 
-  /** `SchedulerView.queuedFairly`: the progressive-filling order by `share` over the tenants' queues, which `walkFairly` can walk. */
+  /** `SchedulerView.queuedFairly`: the progressive-filling order by `share` over the tenants' queues, which `walkByTenant` can walk. */
   fairly(view: SchedulerView, share: Share): FairWalk {
     if (this.submitOrdered) this.linkTenants();
     return new FairWalk(this, view, share, (name) => this.tenantJobs(name));
   }
 
-  /** Whether `order` is a `fairly` walk of this queue, still valid (one `walkFairly` may take). */
-  isFairWalk(order: unknown): order is FairWalk {
-    return order instanceof FairWalk && order.owner === this && this.submitOrdered && this.byTenant;
+  /** `SchedulerView.queuedInRounds`: one job per tenant per round, tenants in `names`' order, which `walkByTenant` can walk. */
+  inRounds(names: readonly string[]): RoundWalk {
+    if (new Set(names).size !== names.length) throw new Error(`queuedInRounds: a tenant named twice in ${JSON.stringify(names)}`);
+    if (this.submitOrdered) this.linkTenants();
+    return new RoundWalk(this, names, (name) => this.tenantJobs(name));
+  }
+
+  /** Whether `order` is a `fairly` or `inRounds` walk of this queue, still valid (one `walkByTenant` may take). */
+  isTenantWalk(order: unknown): order is FairWalk | RoundWalk {
+    return (order instanceof FairWalk || order instanceof RoundWalk) && order.owner === this && this.submitOrdered && this.byTenant;
   }
 
   /**
-   * Walks `w`'s order (`fairPicks` over the tenants' queues), trying each job with `visit`, as a
-   * pass reading it pick by pick would, but passing over the jobs of shapes `visit` found not to
-   * fit in this walk without a pick each. With shares that never drop as usage grows, the order is
-   * each job's share at its place in its tenant's queue (the tenant's usage, every job before it
-   * charged), ties by attained service, then tenant name, then queue order: so a tenant's next job
-   * to try is the first of its queue whose shape is not known unfit, the jobs before it charged to
-   * its usage, and the jobs tried, and their order, are those of reading the order pick by pick.
-   * Each tenant's jobs of one shape have one demand, so passing over k of them charges k times it,
-   * found by a binary search in the tenant's list of that shape. `share` is called for each
-   * tenant's next job only and must stay finite and never drop (else `broken`'s error is thrown).
-   * Stops at 'stop', and once every queued shape is known not to fit. False, having tried
-   * nothing, when a tenant's first share or attained service is not finite (the caller reads the
-   * order pick by pick instead). O(tenants + tenant's shapes × log queue) a job tried.
+   * Walks `w`'s order, trying each job with `visit` as a pass reading the order job by job would,
+   * but passing over the jobs of shapes `visit` found not to fit in this walk in bulk. Both orders
+   * rank a job by where it stands in its tenant's queue, counting every job before it whatever
+   * its shape:
+   *  - `FairWalk` (`fairPicks`): with shares that never drop as usage grows, the order is each
+   *    job's share with every job before it in its tenant's queue charged to the tenant's usage,
+   *    ties by attained service, then tenant name, then queue order;
+   *  - `RoundWalk` (`roundPicks`): the order is each job's place in its tenant's queue (its
+   *    round), ties by the tenant's place in `names`.
+   * So a tenant's next job to try is the first of its queue whose shape is not known unfit, and
+   * the jobs tried, and their order, are those of reading the order job by job. Each tenant's jobs
+   * of one shape have one demand, so passing over k of them adds k to its place and charges k
+   * times that demand, found by a binary search in the tenant's list of that shape. `share` (the
+   * guarded `w.share`, for a FairWalk) is called for each tenant's next job only and must stay
+   * finite and never drop (else `broken`'s error is thrown). Stops at 'stop', and once every
+   * queued shape is known not to fit. False, having tried nothing, when a tenant's first share
+   * or attained service is not finite (the caller reads the order job by job instead).
+   * O(tenants + the tenant's shapes × log queue) a job tried.
    */
-  walkFairly(w: FairWalk, share: Share, broken: (what: string) => Error, visit: (j: Job) => FairVisit): boolean {
+  walkByTenant(w: FairWalk | RoundWalk, share: Share | undefined, broken: (what: string) => Error, visit: (j: Job) => FairVisit): boolean {
     const mark = ++this.fairMark;
-    const cursors: FairCursor[] = [];
-    for (const t of w.view.tenants) {
-      const l = this.tenants.get(t.name);
-      if (l === undefined) continue;
+    const cursors: TenantCursor[] = [];
+    const open = (name: string, t: TenantView | undefined): TenantCursor | undefined => {
+      const l = this.tenants.get(name);
+      if (l === undefined) return undefined;
       const shapes = [...l.shapes.values()];
-      for (const ts of shapes) {
-        ts.walk = mark;
-        ts.at = ts.head;
-      }
-      const u = { gpu: t.gpuInUse, cpu: t.cpuInUse, memory: t.memoryInUse };
-      const c: FairCursor = { t, shapes, u, attained: t.attainedGpu / t.weight, submit: -Infinity, ticket: -1, next: undefined, key: share(t, u) };
-      if (!Number.isFinite(c.key) || !Number.isFinite(c.attained)) return false;
+      for (const ts of shapes) ts.at = ts.head;
+      const u = t === undefined ? { gpu: 0, cpu: 0, memory: 0 } : { gpu: t.gpuInUse, cpu: t.cpuInUse, memory: t.memoryInUse };
+      const c: TenantCursor = { name, t, rank: cursors.length, shapes, u, attained: t === undefined ? 0 : t.attainedGpu / t.weight, passed: 0, next: undefined, key: 0 };
       cursors.push(c);
-    }
-    // The cursor's next job to try (the first at its place whose shape is not known unfit, the
-    // jobs of unfit shapes before it charged), and its share.
-    const settle = (c: FairCursor) => {
+      return c;
+    };
+    const fair = w instanceof FairWalk;
+    if (fair) {
+      for (const t of w.view.tenants) {
+        const c = open(t.name, t);
+        if (c === undefined) continue;
+        c.key = share!(t, c.u);
+        if (!Number.isFinite(c.key) || !Number.isFinite(c.attained)) return false;
+      }
+    } else for (const name of w.names) open(name, undefined);
+    // The cursor's next job to try: the first after its place whose shape is not known unfit, the
+    // jobs of unfit shapes before it passed in bulk; its key (share, or place in the queue).
+    const settle = (c: TenantCursor) => {
       let next: TenantShape | undefined;
       for (const ts of c.shapes) {
         if (ts.list.unfitIn === mark || ts.at >= ts.entries.length) continue;
@@ -311,27 +331,33 @@ export class QueueIndex {
         c.u.gpu += k * d.gpus * d.milli;
         c.u.cpu += k * d.cpu;
         c.u.memory += k * d.memory;
+        c.passed += k;
         ts.at = to;
       }
-      const key = share(c.t, c.u);
-      if (!(key >= c.key) || !Number.isFinite(key)) throw broken(`gave tenant ${c.t.name} the share ${key} after ${c.key} as its usage grew (a share must be finite and never drop)`);
+      if (!fair) {
+        c.key = c.passed;
+        return;
+      }
+      const key = share!(c.t!, c.u);
+      if (!(key >= c.key) || !Number.isFinite(key)) throw broken(`gave tenant ${c.name} the share ${key} after ${c.key} as its usage grew (a share must be finite and never drop)`);
       c.key = key;
     };
+    const before = fair
+      ? (a: TenantCursor, b: TenantCursor) => a.key < b.key || (a.key === b.key && (a.attained < b.attained || (a.attained === b.attained && a.name < b.name)))
+      : (a: TenantCursor, b: TenantCursor) => a.key < b.key || (a.key === b.key && a.rank < b.rank);
     for (const c of cursors) settle(c);
     let unfit = 0;
     for (;;) {
-      let best: FairCursor | undefined;
+      let best: TenantCursor | undefined;
       for (const c of cursors) {
         if (c.next !== undefined && c.next.list.unfitIn === mark) settle(c);
-        if (c.next === undefined) continue;
-        if (best === undefined || c.key < best.key || (c.key === best.key && (c.attained < best.attained || (c.attained === best.attained && c.t.name < best.t.name)))) best = c;
+        if (c.next !== undefined && (best === undefined || before(c, best))) best = c;
       }
       if (best === undefined) return true;
       const ts = best.next!;
       const e = ts.entries[ts.at];
       charge(best.u, e.job);
-      best.submit = e.job.submit;
-      best.ticket = e.ticket;
+      best.passed++;
       const r = visit(e.job);
       // Past it. A job that started was cut out of the entries: the next one moved into its place,
       // or the head moved on past it. Only the job tried leaves the queue during a walk.
@@ -507,7 +533,7 @@ export class QueueIndex {
     let after = t.last;
     if (bySubmit) while (after !== undefined && after.job.submit > j.submit) after = after.prev;
     let ts = t.shapes.get(list);
-    if (ts === undefined) t.shapes.set(list, (ts = { list, entries: [], head: 0, walk: 0, at: 0 }));
+    if (ts === undefined) t.shapes.set(list, (ts = { list, entries: [], head: 0, at: 0 }));
     const e: TenantEntry = { job: j, ticket: j.queueTicket, shape: ts, prev: after, next: after === undefined ? t.first : after.next, gone: false };
     if (e.next === undefined) t.last = e;
     else e.next.prev = e;
@@ -519,7 +545,6 @@ export class QueueIndex {
     if (ts.head > 64 && ts.head * 2 > ts.entries.length) {
       ts.entries = ts.entries.slice(ts.head);
       ts.head = 0;
-      ts.walk = 0;
     }
     const es = ts.entries;
     const at = entryIndex(es, ts.head, j.submit, e.ticket);
