@@ -5,8 +5,8 @@
  * weighted-fair and round-robin (three tenants, weights 3:2:1) with `headOfLine: block` and
  * `skip`, their passes walking the lazy order (`lazyOrder`: the core's walk by tenant and shape)
  * and, as the same run's baseline, the whole order built each pass (`order` alone; same digest)
- * at the smaller sizes (`--fair` sizes, default 5000 10000; the others' at the smallest), and lazily
- * at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
+ * at the smaller sizes (`--fair` sizes, default 5000 10000; weighted-fair's and round-robin's at
+ * the smallest only), and lazily at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
  * lazily, from the core's index by their key, at the `--fair` sizes and 40,000, and built whole
  * at the smallest.
  * `npx tsx bench/overload.ts [sizes…] [--fair sizes…]` (default 10000 40000).
