@@ -47,6 +47,7 @@ export { PolicyError, PolicyGuard, type GuardOptions } from './scheduler/policy-
 export { canEverRun, neverFits, queueBound } from './scheduler/admission.ts';
 export { byLeastLoss, planPreemption, releaseUntilFits, scratchCluster } from './scheduler/preempt-kit.ts';
 export { byKey, queuedByKey, type QueueKey } from './scheduler/keyed-queue.ts';
+export { fairPicks, queuedFairly, queuedInRounds, roundPicks, type Share, type Usage } from './scheduler/fair-walk.ts';
 export { placeByScore, unfit, type Score } from './scheduler/placement-kit.ts';
 export { anyPlacement, placeSpanning } from './scheduler/gang.ts';
 export { fits, fitsEmpty, pickGpus, placeOn, usableGpus, type GpuOrder } from './cluster/fit.ts';

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
-import type { JobSpec } from '../src/jobs/job.ts';
+import { newJob, type JobSpec } from '../src/jobs/job.ts';
 import type { LogRecord } from '../src/log/records.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
-import type { PlacementPolicy, QueuePolicy } from '../src/scheduler/policy.ts';
+import { queuedFairly, queuedInRounds } from '../src/scheduler/fair-walk.ts';
+import type { PlacementPolicy, QueuePolicy, SchedulerView, TenantView } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 
@@ -136,5 +137,18 @@ describe('an order over the tenant queues walked by tenant and shape', () => {
       }),
       { numRuns: 30, seed: 43 },
     );
+  });
+
+  it('a view built elsewhere (no core queues): queuedFairly and queuedInRounds give the same order over its queue', () => {
+    // Queue a1 a2 a3 b1 c1 c2 (tenants A, B, C; all 1-GPU jobs).
+    const job = (id: string, tenant: string, submit: number) => newJob({ id, tenant, submit, duration: 1000, priority: 0, cpu: 0, memory: 0, gpus: 1, milli: 1000 });
+    const queue = [job('a1', 'A', 0), job('a2', 'A', 1), job('a3', 'A', 2), job('b1', 'B', 3), job('c1', 'C', 4), job('c2', 'C', 5)];
+    const tenant = (name: string, gpuInUse: number): TenantView => ({ name, weight: 1, gpuInUse, cpuInUse: 0, memoryInUse: 0, running: 0, queued: 0, attainedGpu: 0 });
+    const view = { now: 0, queue, running: [], tenants: [tenant('A', 0), tenant('B', 2000), tenant('C', 1000)] } as unknown as SchedulerView;
+    // Rounds over A, C, B: a1 c1 b1, then a2 c2, then a3.
+    expect([...queuedInRounds(view, ['A', 'C', 'B'])].map((j) => j.id)).toEqual(['a1', 'c1', 'b1', 'a2', 'c2', 'a3']);
+    // GPU share (milli in use): A 0 → a1 (A 1000); A 1000 = C 1000, tie by name → a2 (A 2000);
+    // C 1000 → c1 (C 2000); A, B, C all 2000 → a3 (A 3000), b1 (B 3000), c2.
+    expect([...queuedFairly(view, (_t, u) => u.gpu)].map((j) => j.id)).toEqual(['a1', 'a2', 'c1', 'a3', 'b1', 'c2']);
   });
 });

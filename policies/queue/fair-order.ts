@@ -1,5 +1,5 @@
 import type { JobView } from '../../src/jobs/job.ts';
-import { fairPicks, type Share } from '../../src/scheduler/fair-walk.ts';
+import { fairPicks, groupByTenant, queuedFairly, type Share } from '../../src/scheduler/fair-walk.ts';
 import type { SchedulerView } from '../../src/scheduler/policy.ts';
 
 export type { Usage } from '../../src/scheduler/fair-walk.ts';
@@ -25,18 +25,12 @@ export function fairOrder(view: SchedulerView, share: Share): JobView[] {
 }
 
 export function fairOrderLazily(view: SchedulerView, share: Share): Iterable<JobView> {
-  return view.queuedFairly?.(share) ?? fairPicks(view, share, view.queuedOf ?? jobsOfTenant(queueByTenant(view)));
+  return queuedFairly(view, share);
 }
 
 /** Tenant name → its queued jobs in queue order, grouped from `view.queue` (O(queue)); tenants in order of first appearance. */
 export function queueByTenant(view: SchedulerView): Map<string, JobView[]> {
-  const m = new Map<string, JobView[]>();
-  for (const j of view.queue) {
-    const l = m.get(j.tenant);
-    if (l) l.push(j);
-    else m.set(j.tenant, [j]);
-  }
-  return m;
+  return groupByTenant(view.queue);
 }
 
 /** A tenant's jobs from `queueByTenant`'s map (none for a tenant without queued jobs). */

@@ -1,5 +1,5 @@
 import type { JobView } from '../../src/jobs/job.ts';
-import { roundPicks } from '../../src/scheduler/fair-walk.ts';
+import { queuedInRounds, roundPicks } from '../../src/scheduler/fair-walk.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { jobsOfTenant, queueByTenant } from './fair-order.ts';
 
@@ -25,14 +25,13 @@ export const roundRobin = {
 
 /**
  * The rounds (`roundPicks`): tenants by fewest running jobs, then name, read before the first job;
- * `lazy`: from the core's per-tenant queues when the view has them (`view.queuedInRounds`, which
- * the core's pass walks by tenant and shape, else `view.queuedOf`).
+ * `lazy`: from the core's per-tenant queues (`queuedInRounds`: `view.queuedInRounds`, which the
+ * core's pass walks by tenant and shape), else over the queue grouped by tenant.
  */
 function rounds(view: SchedulerView, lazy: boolean): Iterable<JobView> {
-  const byTenant = lazy && (view.queuedInRounds || view.queuedOf) ? undefined : queueByTenant(view);
-  const names = byTenant ? [...byTenant.keys()] : view.tenants.map((t) => t.name);
+  const grouped = lazy ? undefined : queueByTenant(view);
+  const names = grouped ? [...grouped.keys()] : view.tenants.map((t) => t.name);
   const running = new Map(view.tenants.map((t) => [t.name, t.running]));
   names.sort((a, b) => (running.get(a) ?? 0) - (running.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
-  if (byTenant) return roundPicks(names, jobsOfTenant(byTenant));
-  return view.queuedInRounds ? view.queuedInRounds(names) : roundPicks(names, view.queuedOf!);
+  return grouped ? roundPicks(names, jobsOfTenant(grouped)) : queuedInRounds(view, names);
 }

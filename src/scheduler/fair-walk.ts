@@ -79,6 +79,38 @@ export function* roundPicks(names: readonly string[], jobsOf: (name: string) => 
 }
 
 /**
+ * Progressive filling by `share` over `view`'s queue (`fairPicks`): the core's own order, which
+ * its pass walks by tenant and shape (`view.queuedFairly`), or for a view without it the same
+ * picks over `view.queuedOf`, else over the queue grouped by tenant (O(queue)). The source of a
+ * fair-share policy's `lazyOrder` (policies/queue/fair-order.ts).
+ */
+export function queuedFairly(view: SchedulerView, share: Share): Iterable<JobView> {
+  return view.queuedFairly?.(share) ?? fairPicks(view, share, view.queuedOf ?? byTenant(view.queue));
+}
+
+/** One job per tenant per round, tenants in `names`' order (`roundPicks`), from the core's own order (`view.queuedInRounds`) as `queuedFairly` does. */
+export function queuedInRounds(view: SchedulerView, names: readonly string[]): Iterable<JobView> {
+  return view.queuedInRounds?.(names) ?? roundPicks(names, view.queuedOf ?? byTenant(view.queue));
+}
+
+/** Tenant name → its jobs of `queue`, in queue order; tenants in order of first appearance. O(queue). */
+export function groupByTenant(queue: readonly JobView[]): Map<string, JobView[]> {
+  const m = new Map<string, JobView[]>();
+  for (const j of queue) {
+    const l = m.get(j.tenant);
+    if (l) l.push(j);
+    else m.set(j.tenant, [j]);
+  }
+  return m;
+}
+
+/** A tenant's jobs of `queue` (none for a tenant without any), grouped once. */
+function byTenant(queue: readonly JobView[]): (name: string) => readonly JobView[] {
+  const m = groupByTenant(queue);
+  return (name) => m.get(name) ?? [];
+}
+
+/**
  * An order over the scheduler core's own per-tenant queues that its pass can walk by tenant and
  * shape (src/scheduler/queue-index.ts, `walkByTenant`) instead of reading it pick by pick; read
  * as an iterable, it is the order itself. `FairWalk`: progressive filling by `share`
