@@ -6,6 +6,7 @@ import { runSim } from '../sim-run.ts';
 import { withReadOnlyViews } from '../guarded.ts';
 import { takeViewWrites } from '../readonly.ts';
 import { spyPlacement, spyQueue } from '../spy.ts';
+import { fairPicks, roundPicks } from '../../scheduler/fair-walk.ts';
 import { byKey } from '../../scheduler/keyed-queue.ts';
 import type { QueuePolicy, SchedulerView } from '../../scheduler/policy.ts';
 import { check, type PropertyDef } from '../subject.ts';
@@ -84,7 +85,7 @@ export const determinismProperties: readonly PropertyDef[] = [
   },
   {
     name: 'lazy-order',
-    description: 'a queue policy’s lazyOrder gives the log its order gives, and yields what order returns on the views the core showed it, with the core’s queue indexes (view.queuedOf, view.queuedBy) and without',
+    description: 'a queue policy’s lazyOrder gives the log its order gives, and yields what order returns on the views the core showed it, with the core’s queue indexes (view.queuedOf, view.queuedBy, view.queuedFairly, view.queuedInRounds) and without',
     applies: (s) => s.focus === 'queue' && s.queue.lazyOrder !== undefined,
     property: (s) =>
       fc.property(scenarioArb, (sc) => {
@@ -99,7 +100,14 @@ export const determinismProperties: readonly PropertyDef[] = [
         for (const c of calls) {
           const eager = withReadOnlyViews(() => s.queue.order(c.view, { now: c.now, rng: rng() })).map((j) => j.id);
           // Given the queue indexes (as the core's view has them) and without them.
-          const indexed: SchedulerView = { ...c.view, queuedOf: (name) => c.view.queue.filter((j) => j.tenant === name), queuedBy: (key) => byKey(c.view.queue, key) };
+          const queuedOf = (name: string) => c.view.queue.filter((j) => j.tenant === name);
+          const indexed: SchedulerView = {
+            ...c.view,
+            queuedOf,
+            queuedBy: (key) => byKey(c.view.queue, key),
+            queuedFairly: (share) => fairPicks(indexed, share, queuedOf),
+            queuedInRounds: (names) => roundPicks(names, queuedOf),
+          };
           const lazy = withReadOnlyViews(() => [...s.queue.lazyOrder!(indexed, { now: c.now, rng: rng() })]).map((j) => j.id);
           const plain = withReadOnlyViews(() => [...s.queue.lazyOrder!({ ...c.view, queuedOf: undefined, queuedBy: undefined }, { now: c.now, rng: rng() })]).map((j) => j.id);
           check(isDeepStrictEqual(plain, eager), () => `t=${c.now}: lazyOrder (without view.queuedOf, view.queuedBy) yields ${plain.join(',')} where order returns ${eager.join(',')}`);
