@@ -12,7 +12,7 @@ import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
 import type { AdmissionPolicy, PolicyContext, PreemptionPolicy, SchedulerView, TenantView } from './policy.ts';
-import { QueueIndex, queueOrder, type FairVisit } from './queue-index.ts';
+import { QueueIndex, queueOrder, type TenantVisit } from './queue-index.ts';
 import { collectVictims } from './victims.ts';
 import { arrivalRecord, startRecord } from './records.ts';
 import { TenantLedger } from './tenant-ledger.ts';
@@ -327,7 +327,7 @@ export class SchedulerCore {
   }
 
   /** `passByTenant`'s visit: as the general pass treats a job it reads (a wait is no verdict on the shape; block stops at the first that does not fit). */
-  private readonly tenantVisit = (j: Job): FairVisit => {
+  private readonly tenantVisit = (j: Job): TenantVisit => {
     const placement = this.placeJob(j, this.walkNow, this.walkCtx!);
     if (placement === 'wait') return 'wait';
     if (!placement) return this.o.headOfLine === 'block' ? 'stop' : 'unfit';

@@ -103,7 +103,7 @@ interface TenantCursor {
 }
 
 /** What a walk by tenant's visit made of a job: started it, found its shape not to fit, asked to try it later, or ends the walk. */
-export type FairVisit = 'started' | 'unfit' | 'wait' | 'stop';
+export type TenantVisit = 'started' | 'unfit' | 'wait' | 'stop';
 
 /**
  * The scheduler core's queue: queued jobs in admission order (requeued jobs back in submit order),
@@ -143,7 +143,7 @@ export class QueueIndex {
   private readonly entryOf = new Map<Job, TenantEntry>();
   private byTenant = false;
   /** The last walk by tenant's mark (`ShapeList.unfitIn`). */
-  private fairMark = 0;
+  private walkMark = 0;
   /** Per key function, its queued jobs in key order (`sortedBy`): built on first use, kept from then on. */
   private readonly keyed = new Map<QueueKey, KeyedQueue>();
 
@@ -289,8 +289,8 @@ export class QueueIndex {
    * or attained service is not finite (the caller reads the order job by job instead).
    * O(tenants + the tenant's shapes × log queue) a job tried.
    */
-  walkByTenant(w: FairWalk | RoundWalk, share: Share | undefined, broken: (what: string) => Error, visit: (j: Job) => FairVisit): boolean {
-    const mark = ++this.fairMark;
+  walkByTenant(w: FairWalk | RoundWalk, share: Share | undefined, broken: (what: string) => Error, visit: (j: Job) => TenantVisit): boolean {
+    const mark = ++this.walkMark;
     const cursors: TenantCursor[] = [];
     const open = (name: string, t: TenantView | undefined): TenantCursor | undefined => {
       const l = this.tenants.get(name);
