@@ -112,7 +112,7 @@ function byTenant(queue: readonly JobView[]): (name: string) => readonly JobView
 
 /**
  * An order over the scheduler core's own per-tenant queues that its pass can walk by tenant and
- * shape (src/scheduler/queue-index.ts, `walkByTenant`) instead of reading it pick by pick; read
+ * shape (src/scheduler/queue-index.ts, `walkByTenant`) instead of reading it job by job; read
  * as an iterable, it is the order itself. `FairWalk`: progressive filling by `share`
  * (`SchedulerView.queuedFairly`); `RoundWalk`: rounds over `names` (`SchedulerView.queuedInRounds`).
  */

@@ -68,13 +68,13 @@ interface TenantEntry {
 interface TenantList {
   first: TenantEntry | undefined;
   last: TenantEntry | undefined;
-  /** The same jobs split by shape, each in queue order (a fair walk's cursors). */
+  /** The same jobs split by shape, each in queue order (the cursors of a walk by tenant). */
   readonly shapes: Map<ShapeList, TenantShape>;
 }
 
 /**
  * One tenant's queued jobs of one shape in queue order, `entries[head…]` (a job that leaves is
- * cut out: at the head by moving it on, elsewhere by a splice), and a fair walk's place in them.
+ * cut out: at the head by moving it on, elsewhere by a splice), and a walk's place in them.
  */
 interface TenantShape {
   readonly list: ShapeList;
