@@ -69,6 +69,10 @@ export function planPreemption(
   if (running.length === 0) return [];
   const sim = Cluster.fromView(view.cluster, running);
   const span = view.spanNodes === true;
+  // A plan is tried on `sim` itself and undone when it fails, rather than on a copy per waiting
+  // job; gangs split over nodes and MIG instances (whose release is not undone by allocating the
+  // same placement again) take the copy.
+  const inPlace = !span && !sim.nodes.some((n) => n.gpus.some((g) => g.mig !== undefined));
   const taken = new Set<string>();
   const out: Victim[] = [];
   /** The running jobs in victim order, sorted once (a stable sort then a filter is the filter then the sort). */
@@ -91,7 +95,7 @@ export function planPreemption(
     }
     const cands = (ranked ??= [...running].sort(victimOrder)).filter((r) => !taken.has(r.id) && outranks(w, r));
     if (cands.length === 0 || (known && cands.every((r) => known.cands.has(r.id)))) continue;
-    const plan = releaseUntilFits(sim.clone(), w, cands, span);
+    const plan = inPlace ? releaseOrUndo(sim, w, cands) : releaseUntilFits(sim.clone(), w, cands, span);
     if (!plan) {
       const entry = { shape: new JobShape(w), cands: new Set(cands.map((r) => r.id)) };
       if (known) failed[failed.indexOf(known)] = entry;
@@ -101,12 +105,29 @@ export function planPreemption(
     failed = [];
     for (const r of plan.chosen) {
       taken.add(r.id);
-      sim.release(r.id);
+      if (!inPlace) sim.release(r.id);
       out.push({ job: r, reason: reason(w, r), for: w.id });
     }
-    sim.allocate(`w:${w.id}`, w, anyPlacement(sim, w, span)!);
+    sim.allocate(`w:${w.id}`, w, plan.placement);
   }
   return out;
+}
+
+/**
+ * `releaseUntilFits` on `sim` itself, gangs on one node only, no MIG: the candidates released in
+ * order until `w` fits; when even all of them do not make room, they are allocated again where they
+ * were (the same free capacity, to the milli), and undefined is returned.
+ */
+function releaseOrUndo(sim: Cluster, w: Demand, candidates: readonly JobView[]): { chosen: JobView[]; placement: Placement } | undefined {
+  const chosen: JobView[] = [];
+  for (const r of candidates) {
+    sim.release(r.id);
+    chosen.push(r);
+    const placement = anyPlacement(sim, w, false);
+    if (placement) return { chosen, placement };
+  }
+  for (const r of chosen) sim.allocate(r.id, r, r.placement!);
+  return undefined;
 }
 
 /**
