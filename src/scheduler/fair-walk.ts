@@ -49,11 +49,11 @@ export function* fairPicks(view: SchedulerView, share: Share, jobsOf: (name: str
   }
 }
 
-/** Adds `j`'s demand to `u`. */
-export function charge(u: Usage, j: JobView): void {
-  u.gpu += j.gpus * j.milli;
-  u.cpu += j.cpu;
-  u.memory += j.memory;
+/** Adds `k` times `d`'s demand (a job's, or a shape's) to `u`. */
+export function charge(u: Usage, d: { readonly gpus: number; readonly milli: number; readonly cpu: number; readonly memory: number }, k = 1): void {
+  u.gpu += k * d.gpus * d.milli;
+  u.cpu += k * d.cpu;
+  u.memory += k * d.memory;
 }
 
 /**

@@ -114,20 +114,14 @@ export function planPreemption(
 }
 
 /**
- * `releaseUntilFits` on `sim` itself, gangs on one node only, no MIG: the candidates released in
- * order until `w` fits; when even all of them do not make room, they are allocated again where they
- * were (the same free capacity, to the milli), and undefined is returned.
+ * `releaseUntilFits` on `sim` itself (gangs on one node only, no MIG); when even all the
+ * candidates do not make room, they are allocated again where they were (the same free capacity,
+ * to the milli), and undefined is returned.
  */
 function releaseOrUndo(sim: Cluster, w: Demand, candidates: readonly JobView[]): { chosen: JobView[]; placement: Placement } | undefined {
-  const chosen: JobView[] = [];
-  for (const r of candidates) {
-    sim.release(r.id);
-    chosen.push(r);
-    const placement = anyPlacement(sim, w, false);
-    if (placement) return { chosen, placement };
-  }
-  for (const r of chosen) sim.allocate(r.id, r, r.placement!);
-  return undefined;
+  const plan = releaseUntilFits(sim, w, candidates, false);
+  if (!plan) for (const r of candidates) sim.allocate(r.id, r, r.placement!);
+  return plan;
 }
 
 /**

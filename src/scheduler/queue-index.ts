@@ -327,10 +327,7 @@ export class QueueIndex {
         const to = entryIndex(ts.entries, ts.at, e.job.submit, e.ticket);
         const k = to - ts.at;
         if (k === 0) continue;
-        const d = ts.list;
-        c.u.gpu += k * d.gpus * d.milli;
-        c.u.cpu += k * d.cpu;
-        c.u.memory += k * d.memory;
+        charge(c.u, ts.list, k);
         c.passed += k;
         ts.at = to;
       }
