@@ -78,8 +78,8 @@ console.log('\n# overload, sorted orders: sjf, srtf, priority with preemption, l
 console.log('queue         mode   order     jobs       s  us/job  digest');
 for (const [name, params] of [['sjf', {}], ['srtf', {}], ['priority', { preempt: true }], ['las', {}]] as const) {
   const queue = queuePolicyFactory(name)(params);
-  // las with skip reads its whole queue once per class each pass (its order is not one index's): block only.
-  for (const headOfLine of name === 'las' ? (['block'] as const) : (['block', 'skip'] as const)) {
+  // las reads the core's index by level, its promoted jobs moved to the highest queue (view.queuedBy's `moved`).
+  for (const headOfLine of ['block', 'skip'] as const) {
     overloaded(queue, headOfLine, 'whole', smaller[0], name);
     // srtf with skip preempts often (every pass plans for up to 64 waiting jobs): its smallest size only.
     for (const n of name === 'srtf' && headOfLine === 'skip' ? smaller.slice(0, 1) : [...smaller, 40_000]) overloaded(queue, headOfLine, 'lazy', n, name);

@@ -172,7 +172,7 @@ describe('queues by key', () => {
 });
 
 describe('las, read lazily', () => {
-  it('orders queue by queue, by submit time then id (j10 before j9 at the same time), as its whole order does', () => {
+  it('orders queue by queue, in queue order within one (j9 before j10, as they came; j2 after them, come later though submitted earlier), as its whole order does', () => {
     const q = new QueueIndex();
     const jobs = [queued(spec('j9', 't', 5)), queued(spec('j10', 't', 5)), queued(spec('j2', 't', 1)), Object.assign(queued(spec('j3', 't', 0)), { executed: 2_000_000, queuedAt: 4 })];
     for (const j of jobs) q.push(j);
@@ -180,7 +180,7 @@ describe('las, read lazily', () => {
     const policy = queuePolicyFactory('las')({ thresholdsGpuSec: [1000] });
     const ctx = { now: 10, rng: () => 0 };
     const whole = policy.order(view, ctx).map((j) => j.id);
-    expect(whole).toEqual(['j2', 'j10', 'j9', 'j3']); // j3 attained 2,000 GPU·s: the second queue
+    expect(whole).toEqual(['j9', 'j10', 'j2', 'j3']); // j3 attained 2,000 GPU·s: the second queue
     expect([...policy.lazyOrder!(view, ctx)].map((j) => j.id)).toEqual(whole);
     expect([...policy.lazyOrder!({ ...view, queuedBy: undefined }, ctx)].map((j) => j.id)).toEqual(whole);
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JobView } from '../../src/jobs/job.ts';
 import type { QueuePolicy, SchedulerView } from '../../src/scheduler/policy.ts';
 import { parsePolicyParams } from '../../src/scheduler/registry.ts';
-import { queuedByKey } from '../../src/scheduler/keyed-queue.ts';
+import { byKey, queuedByKey } from '../../src/scheduler/keyed-queue.ts';
 import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
 
 /**
@@ -10,7 +10,9 @@ import { planPreemption } from '../../src/scheduler/preempt-kit.ts';
  * Cluster Manager for Distributed Deep Learning", NSDI 2019, §4.2, 2D-LAS with discretised
  * priority queues). Attained service = #GPUs × executed time (GPU·s). Queue k holds jobs whose
  * attained service lies in [T(k−1), T(k)) for the thresholds `thresholdsGpuSec` (default [3600]:
- * two queues); lower queues run first, FIFO by submit time within a queue (ties by id). A job
+ * two queues); lower queues run first, in queue order within a queue (FIFO by submit time; jobs
+ * submitted at the same time in the order they came, a preempted job back at its submit time after
+ * them). A job
  * waiting in the queue for at least `starveFactor` × its executed time (and `starveMinSec`) is
  * promoted to the highest queue (the paper's starvation guard, STARVELIMIT) for ordering: it
  * starts first when GPUs free up. A queued job preempts running jobs of strictly lower queues by
@@ -43,66 +45,62 @@ export function las(params: z.input<typeof LasParams> = {}): QueuePolicy {
   const starveMin = p.starveMinSec * 1000;
   /** Attained GPU·ms at `now`. */
   const attained = (j: JobView, now: number) => j.gpus * (j.executed + (j.state === 'running' ? now - j.start : 0));
-  const level = (j: JobView, now: number) => {
-    const a = attained(j, now);
+  /** The queue of `a` GPU·ms of attained service. */
+  const levelOfService = (a: number) => {
     let k = 0;
     while (k < thresholds.length && a >= thresholds[k]) k++;
     return k;
   };
+  const level = (j: JobView, now: number) => levelOfService(attained(j, now));
   const queueOf = (j: JobView, now: number) => {
     const waited = now - j.queuedAt;
     if (j.executed > 0 && waited >= Math.max(starveMin, starveFactor * j.executed)) return 0;
     return level(j, now);
   };
-  const order = (view: SchedulerView) =>
-    view.queue
-      .map((j) => ({ j, q: queueOf(j, view.now) }))
-      .sort((a, b) => a.q - b.q || a.j.submit - b.j.submit || byId(a.j, b.j))
-      .map((x) => x.j);
-  /**
-   * The same order, read as the pass goes: queue by queue, a walk of the jobs by (submit, id)
-   * (the core's index by submit time, `view.queuedBy`, a run of equal submit times sorted by id)
-   * yielding that queue's jobs. A pass that stops early (`headOfLine: block`, the victims' first
-   * 64) reads the queue only as far as it needs while the low queues hold jobs.
-   */
-  function* lazily(view: SchedulerView): Generator<JobView> {
+  const order = (view: SchedulerView) => {
     const now = view.now;
-    for (let q = 0; q <= thresholds.length; q++) {
-      for (const j of bySubmitThenId(queuedByKey(view, submitOf))) if (queueOf(j, now) === q) yield j;
+    return byKey(view.queue, (j) => queueOf(j, now));
+  };
+  /**
+   * A queued job's queue without promotion: its level by the service it attained, which stays as
+   * it is while it waits (the key of the core's index, `view.queuedBy`; one function object).
+   */
+  const levelOf = (j: JobView) => levelOfService(j.gpus * j.executed);
+  /** When a queued job is promoted (a time, ms), or Infinity for one never promoted (it never ran, or its level is 0 already). */
+  const promotedAt = (j: JobView) => (j.executed > 0 && levelOf(j) > 0 ? j.queuedAt + Math.max(starveMin, starveFactor * j.executed) : Infinity);
+  /**
+   * The same order, read as the pass goes: the core's index by level (`view.queuedBy`), with the
+   * jobs promoted by now moved to the highest queue (found in its index by promotion time, read
+   * only as far as now). A pass walks it by shape as sjf's; one that stops early reads it only
+   * as far as it needs.
+   */
+  function lazily(view: SchedulerView): Iterable<JobView> {
+    const now = view.now;
+    let moved: Map<JobView, number> | undefined;
+    for (const j of queuedByKey(view, promotedAt)) {
+      // Sorted by promotion time; the test itself is queueOf's (a millisecond's slack for rounding).
+      if (promotedAt(j) > now + 1) break;
+      if (queueOf(j, now) === 0) (moved ??= new Map()).set(j, 0);
     }
+    return queuedByKey(view, levelOf, moved);
   }
   return {
     name: 'las',
     order,
     lazyOrder: lazily,
-    victims: (view) =>
-      planPreemption(
+    victims: (view) => {
+      const now = view.now; // read once: the planner compares waiting and running jobs many times a pass
+      const at = (j: JobView) => level(j, now);
+      return planPreemption(
         view,
         lazily(view),
-        (w, r) => level(w, view.now) < level(r, view.now),
-        (a, b) => level(b, view.now) - level(a, view.now) || b.start - a.start || byId(a, b),
-        (w, r) => `las:q${level(r, view.now)}>q${level(w, view.now)}:${w.id}`,
-      ),
+        (w, r) => at(w) < at(r),
+        (a, b) => at(b) - at(a) || b.start - a.start || byId(a, b),
+        (w, r) => `las:q${at(r)}>q${at(w)}:${w.id}`,
+      );
+    },
     claims: { workConserving: true },
   } satisfies QueuePolicy;
 }
 
 const byId = (a: JobView, b: JobView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** The sort key of `las`'s walk (one function object: the core keeps one index by it). */
-const submitOf = (j: JobView) => j.submit;
-
-/** `jobs` (in submit order) with each run of equal submit times sorted by id. */
-function* bySubmitThenId(jobs: Iterable<JobView>): Generator<JobView> {
-  let run: JobView[] = [];
-  for (const j of jobs) {
-    if (run.length > 0 && j.submit !== run[0].submit) {
-      if (run.length > 1) run.sort(byId);
-      yield* run;
-      run = [];
-    }
-    run.push(j);
-  }
-  if (run.length > 1) run.sort(byId);
-  yield* run;
-}

@@ -100,7 +100,7 @@ export class SchedulerCore {
         return self.outages.retiredNodes;
       },
       queuedOf: (name: string) => this.queue.tenantJobs(name),
-      queuedBy: (key: (j: JobView) => number) => this.queue.sortedBy(key),
+      queuedBy: (key: (j: JobView) => number, moved?: ReadonlyMap<JobView, number>) => this.queue.sortedBy(key, moved),
       queuedFairly: (share: Share) => this.queue.fairly(this.view, share),
       queuedInRounds: (names: readonly string[]) => this.queue.inRounds(names),
     };

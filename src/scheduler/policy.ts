@@ -52,10 +52,13 @@ export interface SchedulerView {
    * job keeps while queued (estimate, duration, remaining, setup, priority, submit, tenant …; not
    * `now`, not other jobs), never give NaN, and be the same function object from call to call
    * (one defined at module level, not a closure made per pass). Iterated while the pass starts the
-   * jobs it yielded, it goes on with the rest. The scheduler core's views have it; a view built
-   * elsewhere may not.
+   * jobs it yielded, it goes on with the rest. `moved`: queued jobs whose key has changed while
+   * they waited (an aging or promoting policy: las promotes a starving job), each with the key it
+   * has now; the order reads them by that key instead (ties in queue order as for the rest). Keep
+   * it to the few jobs that moved: each pass reads it whole. The scheduler core's views have it;
+   * a view built elsewhere may not.
    */
-  readonly queuedBy?: (key: (j: JobView) => number) => Iterable<JobView>;
+  readonly queuedBy?: (key: (j: JobView) => number, moved?: ReadonlyMap<JobView, number>) => Iterable<JobView>;
   /**
    * The queued jobs in progressive-filling order by `share` (`fairPicks`,
    * src/scheduler/fair-walk.ts, over `queuedOf`), read as iterated: the source of a fair-share

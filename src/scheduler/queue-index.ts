@@ -1,7 +1,7 @@
 import type { Job, JobView } from '../jobs/job.ts';
 import { charge, FairWalk, RoundWalk, type Share, type Usage } from './fair-walk.ts';
 import { JobShape, shapeHash } from './job-shape.ts';
-import { byKey, KeyedQueue, KeyedWalk, type QueueKey } from './keyed-queue.ts';
+import { byKey, KeyedQueue, KeyedWalk, type MovedJob, type QueueKey } from './keyed-queue.ts';
 import { mergeWalk } from './merge-walk.ts';
 import type { SchedulerView, TenantView } from './policy.ts';
 
@@ -378,8 +378,8 @@ export class QueueIndex {
    * while queued, and be the same function object from call to call (at most 16 per queue). While
    * the queue is not in submit order (`ordered`), a stable sort of `jobs`.
    */
-  sortedBy(key: QueueKey): Iterable<Job> {
-    if (!this.submitOrdered) return byKey(this.jobs, key);
+  sortedBy(key: QueueKey, moved?: ReadonlyMap<JobView, number>): Iterable<Job> {
+    if (!this.submitOrdered) return byKey(this.jobs, key, moved);
     let k = this.keyed.get(key);
     if (k === undefined) {
       if (this.keyed.size >= MAX_KEYS) throw new Error(`queuedBy: more than ${MAX_KEYS} key functions on one queue; pass the same function object each call (a key defined once, not a closure made per pass)`);
@@ -387,13 +387,21 @@ export class QueueIndex {
       for (const j of this.jobs) k.insert(j, j.queueTicket);
       this.keyed.set(key, k);
     }
-    return new KeyedWalk(k);
+    if (moved === undefined || moved.size === 0) return new KeyedWalk(k);
+    const list: MovedJob[] = [];
+    for (const [view, newKey] of moved) {
+      const j = view as Job;
+      if (!k.has(j)) throw new Error(`queuedBy: moved job ${j.id} is not queued (moved holds queued jobs only)`);
+      if (Number.isNaN(newKey)) throw new Error(`queuedBy: moved gives NaN for job ${j.id} (a sort key must be a number)`);
+      list.push({ job: j, key: newKey, submit: j.submit, ticket: j.queueTicket });
+    }
+    list.sort((a, b) => a.key - b.key || a.submit - b.submit || a.ticket - b.ticket);
+    return new KeyedWalk(k, list);
   }
 
   /** Queued jobs `jobs` sorted into the order of `walk` (a `sortedBy` walk), or queue order without one. Valid while `ordered`. */
   inOrder(jobs: Job[], walk?: KeyedWalk): Job[] {
-    const k = walk?.queue;
-    return jobs.sort((a, b) => (k ? k.keyOf(a) - k.keyOf(b) : 0) || a.submit - b.submit || a.queueTicket - b.queueTicket);
+    return jobs.sort((a, b) => (walk ? walk.keyOf(a) - walk.keyOf(b) : 0) || a.submit - b.submit || a.queueTicket - b.queueTicket);
   }
 
   /** Whether `order` is a `sortedBy` walk of this queue, still valid (one `walkByKeyAndShape` may take). */
@@ -476,6 +484,12 @@ export class QueueIndex {
         const k = l.keyedBy(key);
         for (let i = l.head; i < l.jobs.length; i++) if (l.jobs[i].queueTicket === l.tickets[i]) k.insert(l.jobs[i], l.tickets[i]);
       }
+    }
+    if (walk.moved.length > 0) {
+      const lists: { queue: KeyedQueue; shape: string }[] = [];
+      for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) if (l.count > 0) lists.push({ queue: l.keyedBy(key), shape: l.key });
+      KeyedQueue.walkByShapeWith(lists, walk.moved, (j) => this.shapeOf(j), visit);
+      return;
     }
     const heap = this.keyedHeap;
     heap.length = 0;

@@ -104,7 +104,7 @@ export const determinismProperties: readonly PropertyDef[] = [
           const indexed: SchedulerView = {
             ...c.view,
             queuedOf,
-            queuedBy: (key) => byKey(c.view.queue, key),
+            queuedBy: (key, moved) => byKey(c.view.queue, key, moved),
             queuedFairly: (share) => fairPicks(indexed, share, queuedOf),
             queuedInRounds: (names) => roundPicks(names, queuedOf),
           };
