@@ -45,7 +45,7 @@ export type {
 } from './scheduler/policy.ts';
 export { PolicyError, PolicyGuard, type GuardOptions } from './scheduler/policy-guard.ts';
 export { canEverRun, neverFits, queueBound } from './scheduler/admission.ts';
-export { byLeastLoss, planPreemption, releaseUntilFits, scratchCluster } from './scheduler/preempt-kit.ts';
+export { byLeastLoss, planChecks, planPreemption, releaseUntilFits, scratchCluster, type PlanOptions } from './scheduler/preempt-kit.ts';
 export { byKey, queuedByKey, type QueueKey } from './scheduler/keyed-queue.ts';
 export { fairPicks, queuedFairly, queuedInRounds, roundPicks, type Share, type Usage } from './scheduler/fair-walk.ts';
 export { placeByScore, unfit, type Score } from './scheduler/placement-kit.ts';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
 import { newJob, type Job, type JobSpec, type JobView } from '../src/jobs/job.ts';
@@ -8,6 +8,7 @@ import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { PolicyGuard } from '../src/scheduler/policy-guard.ts';
 import type { QueuePolicy, SchedulerView } from '../src/scheduler/policy.ts';
 import { byKey } from '../src/scheduler/keyed-queue.ts';
+import { planChecks } from '../src/scheduler/preempt-kit.ts';
 import { QueueIndex } from '../src/scheduler/queue-index.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
@@ -256,6 +257,15 @@ function logOf(nodes: NodeSpec[], jobs: JobSpec[], q: [string, Record<string, un
 }
 
 describe('lazy and whole orders give the same run', () => {
+  // srtf, priority and las promise their preemption planner that the jobs a waiting job outranks
+  // come first in their victim order (`victimsFirst`): checked against the whole ranking here.
+  beforeAll(() => {
+    planChecks.victimsFirst = true;
+  });
+  afterAll(() => {
+    planChecks.victimsFirst = false;
+  });
+
   it('drf, weighted-fair, round-robin, sjf, srtf, priority and las: the same log with lazyOrder as with order alone, over random workloads, head-of-line modes, backfill, preemption and node losses', () => {
     fc.assert(
       fc.property(

@@ -97,6 +97,7 @@ export function las(params: z.input<typeof LasParams> = {}): QueuePolicy {
         (w, r) => at(w) < at(r),
         (a, b) => at(b) - at(a) || b.start - a.start || byId(a, b),
         (w, r) => `las:q${at(r)}>q${at(w)}:${w.id}`,
+        { victimsFirst: true }, // higher queues first: the jobs a waiting job outranks come first
       );
     },
     claims: { workConserving: true },

@@ -41,6 +41,7 @@ export function priority({ preempt = false }: z.input<typeof PriorityParams> = {
               (w, r) => w.priority > r.priority,
               byLeastLoss,
               (w) => `priority:${w.id}`,
+              { victimsFirst: true }, // lower classes first: the jobs a waiting job outranks come first
             ),
         }
       : {}),

@@ -38,6 +38,7 @@ export const srtf = {
       (w, r) => queuedRemaining(w) < runningRemaining(r, now),
       (a, b) => runningRemaining(b, now) - runningRemaining(a, now) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
       (w) => `srtf:${w.id}`,
+      { victimsFirst: true }, // the longest remaining first: the jobs a waiting job outranks come first
     );
   },
   claims: { workConserving: true },

@@ -51,11 +51,30 @@ export function releaseUntilFits(
 }
 
 /**
+ * For tests: when `victimsFirst` is set, `planPreemption` also reads each ranking whole and throws
+ * where a `victimsFirst` promise does not hold (a job outranked after one that is not).
+ */
+export const planChecks = { victimsFirst: false };
+
+/** `planPreemption`'s options beyond its functions. */
+export interface PlanOptions {
+  /** Waiting jobs planned for in a pass, at most (default 64). */
+  readonly maxWaiting?: number;
+  /**
+   * `victimOrder` puts every running job a waiting job outranks before every one it does not
+   * (both read the same key, as priority's, srtf's and las's do): the planner then reads the
+   * running jobs, for each waiting job, only as far as the first it does not outrank, rather than
+   * all of them. A promise the planner takes on trust: where it does not hold, candidates are lost.
+   */
+  readonly victimsFirst?: boolean;
+}
+
+/**
  * Walks the waiting jobs in the policy's order on a scratch copy of the cluster: a job that fits
  * there is reserved as if started; one that does not may take victims among running jobs the
  * policy ranks strictly below it (`outranks(waiting, running)`), tried in `victimOrder`, until it
  * fits. Victims are committed only when the waiting job then fits, so no job is preempted for
- * nothing. Pure.
+ * nothing. Pure. `options`: a number is `maxWaiting`.
  */
 export function planPreemption(
   view: SchedulerView,
@@ -63,8 +82,9 @@ export function planPreemption(
   outranks: (w: JobView, r: JobView) => boolean,
   victimOrder: (a: JobView, b: JobView) => number,
   reason: (w: JobView, r: JobView) => string,
-  maxWaiting = 64,
+  options: number | PlanOptions = {},
 ): Victim[] {
+  const { maxWaiting = 64, victimsFirst = false } = typeof options === 'number' ? { maxWaiting: options } : options;
   const running = view.running;
   if (running.length === 0) return [];
   const sim = Cluster.fromView(view.cluster, running);
@@ -77,10 +97,28 @@ export function planPreemption(
   const out: Victim[] = [];
   /** The running jobs in victim order, sorted once (a stable sort then a filter is the filter then the sort). */
   let ranked: JobView[] | undefined;
+  /** The running jobs `w` outranks, in victim order, but those taken. */
+  const candidatesOf = (w: JobView): JobView[] => {
+    ranked ??= [...running].sort(victimOrder);
+    if (!victimsFirst) return ranked.filter((r) => !taken.has(r.id) && outranks(w, r));
+    const cands: JobView[] = [];
+    let read = 0;
+    for (const r of ranked) {
+      if (!outranks(w, r)) break;
+      read++;
+      if (!taken.has(r.id)) cands.push(r);
+    }
+    if (planChecks.victimsFirst) {
+      const late = ranked.slice(read).find((r) => outranks(w, r));
+      if (late) throw new Error(`planPreemption: victimsFirst promised, but ${w.id} outranks ${late.id}, ranked after ${ranked[read].id}, which it does not outrank`);
+    }
+    return cands;
+  };
   /**
-   * Since `sim` last changed, the shapes that found no plan, each with the candidates it had: a
-   * job of the same shape whose candidates are among those finds none either (placement is
-   * monotone in free capacity), and is passed without a trial copy.
+   * Since `sim` last changed, the shapes that found no plan (or no candidates), each with the
+   * candidates it had: a job of the same shape fits no better directly, and one whose candidates
+   * are among those finds no plan either (placement is monotone in free capacity), so it is
+   * passed without a trial.
    */
   let failed: { shape: JobShape; cands: Set<string> }[] = [];
   let k = 0;
@@ -93,9 +131,9 @@ export function planPreemption(
       failed = [];
       continue;
     }
-    const cands = (ranked ??= [...running].sort(victimOrder)).filter((r) => !taken.has(r.id) && outranks(w, r));
-    if (cands.length === 0 || (known && cands.every((r) => known.cands.has(r.id)))) continue;
-    const plan = inPlace ? releaseOrUndo(sim, w, cands) : releaseUntilFits(sim.clone(), w, cands, span);
+    const cands = candidatesOf(w);
+    if (known && cands.every((r) => known.cands.has(r.id))) continue;
+    const plan = cands.length === 0 ? undefined : inPlace ? releaseOrUndo(sim, w, cands) : releaseUntilFits(sim.clone(), w, cands, span);
     if (!plan) {
       const entry = { shape: new JobShape(w), cands: new Set(cands.map((r) => r.id)) };
       if (known) failed[failed.indexOf(known)] = entry;
