@@ -6,7 +6,7 @@
  * `skip`, their passes walking the lazy order (`lazyOrder`: the core's walk by tenant and shape)
  * and, as the same run's baseline, the whole order built each pass (`order` alone; same digest)
  * at the smaller sizes (`--fair` sizes, default 5000 10000; weighted-fair's and round-robin's at
- * the smallest only), and lazily at 40,000. Then the sorting policies (sjf, srtf, priority with preemption; block and skip; las, block):
+ * the smallest only), and lazily at 40,000. Then the sorting policies (sjf, srtf, priority with preemption, las; block and skip):
  * lazily, from the core's index by their key, at the `--fair` sizes and 40,000, and built whole
  * at the smallest.
  * `npx tsx bench/overload.ts [sizes…] [--fair sizes…]` (default 10000 40000).
@@ -81,7 +81,6 @@ for (const [name, params] of [['sjf', {}], ['srtf', {}], ['priority', { preempt:
   // las reads the core's index by level, its promoted jobs moved to the highest queue (view.queuedBy's `moved`).
   for (const headOfLine of ['block', 'skip'] as const) {
     overloaded(queue, headOfLine, 'whole', smaller[0], name);
-    // srtf with skip preempts often (every pass plans for up to 64 waiting jobs): its smallest size only.
-    for (const n of name === 'srtf' && headOfLine === 'skip' ? smaller.slice(0, 1) : [...smaller, 40_000]) overloaded(queue, headOfLine, 'lazy', n, name);
+    for (const n of [...smaller, 40_000]) overloaded(queue, headOfLine, 'lazy', n, name);
   }
 }

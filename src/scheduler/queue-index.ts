@@ -20,6 +20,12 @@ export class ShapeList extends JobShape {
   jobs: Job[] = [];
   tickets: number[] = [];
   head = 0;
+  /**
+   * Requeued entries not yet in `jobs` (in ticket order, any submit times): merged into their
+   * places when the list is next read in queue order (`QueueIndex.head`), not spliced in one by one.
+   */
+  late: Job[] = [];
+  lateTickets: number[] = [];
   /** Live entries. */
   count = 0;
   /** The next list whose shape has the same hash. */
@@ -117,6 +123,14 @@ export class QueueIndex {
   private items: Job[] = [];
   /** The ticket each entry of `items` was filed under: an entry is live while its job still holds it. */
   private itemTickets: number[] = [];
+  /**
+   * Requeued entries not yet in `items` (while `ordered`): merged into their places, in (submit,
+   * ticket) order, when `jobs` is next read or the queue is compacted. A requeue in the middle of
+   * a long queue was an O(queue) splice of `items` and of its shape's list (a preempting policy
+   * under overload requeues a job or more per pass).
+   */
+  private late: Job[] = [];
+  private lateTickets: number[] = [];
   /** Entries of `items` whose job is no longer queued. */
   private dead = 0;
   private live = 0;
@@ -149,7 +163,7 @@ export class QueueIndex {
 
   /** Queued jobs in queue order. The array is replaced when the queue changes, never mutated in place by callers. */
   get jobs(): readonly Job[] {
-    if (this.dead > 0) this.compact();
+    if (this.dead > 0 || this.late.length > 0) this.compact();
     return this.items;
   }
 
@@ -178,6 +192,11 @@ export class QueueIndex {
   /** Appends an admitted job. */
   push(j: Job): void {
     if (j.submit < this.maxSubmit) {
+      if (this.submitOrdered) {
+        // The requeued entries not yet merged go to their places first: unordered, entries are placed at once.
+        this.compact();
+        for (const l of this.allLists()) this.settleList(l);
+      }
       this.submitOrdered = false;
       // Their ties were by (submit, ticket): from now on sortedBy sorts.
       this.keyed.clear();
@@ -195,10 +214,17 @@ export class QueueIndex {
    * compaction per requeue.
    */
   requeue(j: Job): void {
-    const items = this.items;
-    let at = this.submitOrdered ? upperBound(items, j.submit, 0) : items.findIndex((q) => q.submit > j.submit);
-    if (at < 0) at = items.length;
     const ticket = this.enter(j, true);
+    if (this.submitOrdered) {
+      this.late.push(j);
+      this.lateTickets.push(ticket);
+      // Merged when read; at the latest once they are an eighth of the queue (O(1) amortised a requeue).
+      if (this.late.length > 1024 + (this.live >> 3)) this.compact();
+      return;
+    }
+    const items = this.items;
+    let at = items.findIndex((q) => q.submit > j.submit);
+    if (at < 0) at = items.length;
     items.splice(at, 0, j);
     this.itemTickets.splice(at, 0, ticket);
   }
@@ -222,6 +248,7 @@ export class QueueIndex {
 
   /** The first queued job of a shape, or undefined when none is left. */
   head(l: ShapeList): Job | undefined {
+    if (l.late.length > 0) this.settleList(l);
     const { jobs, tickets } = l;
     while (l.head < jobs.length) {
       const j = jobs[l.head];
@@ -483,6 +510,7 @@ export class QueueIndex {
       for (const l of this.lists()) {
         const k = l.keyedBy(key);
         for (let i = l.head; i < l.jobs.length; i++) if (l.jobs[i].queueTicket === l.tickets[i]) k.insert(l.jobs[i], l.tickets[i]);
+        for (let i = 0; i < l.late.length; i++) if (l.late[i].queueTicket === l.lateTickets[i]) k.insert(l.late[i], l.lateTickets[i]);
       }
     }
     if (walk.moved.length > 0) {
@@ -523,10 +551,10 @@ export class QueueIndex {
     l.count++;
     this.live++;
     if (requeued && this.submitOrdered) {
-      // After the entries submitted at or before it: the same place `requeue` gives it in `items`.
-      const at = upperBound(l.jobs, j.submit, l.head);
-      l.jobs.splice(at, 0, j);
-      l.tickets.splice(at, 0, ticket);
+      // Its place (after the entries submitted at or before it) is found when the list is next read.
+      l.late.push(j);
+      l.lateTickets.push(ticket);
+      if (l.late.length > 64 + (l.count >> 3)) this.settleList(l);
     } else {
       l.jobs.push(j);
       l.tickets.push(ticket);
@@ -604,6 +632,8 @@ export class QueueIndex {
       l.jobs.length = 1;
       l.tickets.length = 1;
       l.head = 1;
+      l.late.length = 0;
+      l.lateTickets.length = 0;
       this.shapeLists--;
       if (++this.emptyLists > this.shapeLists + 64) this.dropEmptyLists();
       return;
@@ -632,26 +662,59 @@ export class QueueIndex {
   }
 
   private compactList(l: ShapeList): void {
-    [l.jobs, l.tickets] = liveEntries(l.jobs, l.tickets, l.head);
+    [l.jobs, l.tickets] = mergeLive(l.jobs, l.tickets, l.head, l.late, l.lateTickets);
     l.head = 0;
+    l.late = [];
+    l.lateTickets = [];
   }
 
-  /** Drops the entries of jobs that are no longer queued (a new array: callers may hold the old one). */
+  /** Merges a list's requeued entries into their places (`ShapeList.late`). */
+  private settleList(l: ShapeList): void {
+    if (l.late.length > 0) this.compactList(l);
+  }
+
+  /** Every shape list, emptied ones included. */
+  private *allLists(): Generator<ShapeList> {
+    for (let l of this.shapes.values()) for (; l !== undefined; l = l.next!) yield l;
+  }
+
+  /**
+   * Drops the entries of jobs that are no longer queued and merges the requeued ones into their
+   * places (new arrays: callers may hold the old ones).
+   */
   private compact(): void {
-    [this.items, this.itemTickets] = liveEntries(this.items, this.itemTickets, 0);
+    [this.items, this.itemTickets] = mergeLive(this.items, this.itemTickets, 0, this.late, this.lateTickets);
+    this.late = [];
+    this.lateTickets = [];
     this.dead = 0;
   }
 }
 
-/** The entries from `from` on whose job still holds the entry's ticket, as new parallel arrays. */
-function liveEntries(jobs: readonly Job[], tickets: readonly number[], from: number): [Job[], number[]] {
+/**
+ * The entries of `jobs` from `from` on (in (submit, ticket) order) and of `late` (in ticket order)
+ * whose job still holds the entry's ticket, merged in (submit, ticket) order, as new parallel arrays.
+ */
+function mergeLive(jobs: readonly Job[], tickets: readonly number[], from: number, late: readonly Job[], lateTickets: readonly number[]): [Job[], number[]] {
   const keptJobs: Job[] = [];
   const keptTickets: number[] = [];
+  const extra: number[] = [];
+  for (let i = 0; i < late.length; i++) if (late[i].queueTicket === lateTickets[i]) extra.push(i);
+  extra.sort((a, b) => late[a].submit - late[b].submit || lateTickets[a] - lateTickets[b]);
+  let e = 0;
   for (let i = from; i < jobs.length; i++) {
-    if (jobs[i].queueTicket === tickets[i]) {
-      keptJobs.push(jobs[i]);
-      keptTickets.push(tickets[i]);
+    if (jobs[i].queueTicket !== tickets[i]) continue;
+    for (; e < extra.length; e++) {
+      const x = extra[e];
+      if (late[x].submit > jobs[i].submit || (late[x].submit === jobs[i].submit && lateTickets[x] > tickets[i])) break;
+      keptJobs.push(late[x]);
+      keptTickets.push(lateTickets[x]);
     }
+    keptJobs.push(jobs[i]);
+    keptTickets.push(tickets[i]);
+  }
+  for (; e < extra.length; e++) {
+    keptJobs.push(late[extra[e]]);
+    keptTickets.push(lateTickets[extra[e]]);
   }
   return [keptJobs, keptTickets];
 }
@@ -689,14 +752,3 @@ function* walkTenant(l: TenantList): Generator<Job> {
   for (let e = l.first; e !== undefined; e = e.next) if (!e.gone) yield e.job;
 }
 
-/** The first index at or after `from` whose job was submitted after `submit` (submits non-decreasing). */
-function upperBound(a: readonly Job[], submit: number, from: number): number {
-  let lo = from;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid].submit <= submit) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
