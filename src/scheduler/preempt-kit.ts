@@ -62,9 +62,11 @@ export interface PlanOptions {
   readonly maxWaiting?: number;
   /**
    * `victimOrder` puts every running job a waiting job outranks before every one it does not
-   * (both read the same key, as priority's, srtf's and las's do): the planner then reads the
-   * running jobs, for each waiting job, only as far as the first it does not outrank, rather than
-   * all of them. A promise the planner takes on trust: where it does not hold, candidates are lost.
+   * (both read the same key, as priority's, srtf's and las's do): the jobs a waiting job outranks
+   * are then a prefix of the ranking, which the planner finds by binary search (O(log running)
+   * calls of `outranks`, not one per running job), and a job of a shape that found no plan with a
+   * prefix at least as long is passed at once. A promise the planner takes on trust: where it
+   * does not hold, candidates are lost (`planChecks` makes tests check it).
    */
   readonly victimsFirst?: boolean;
 }
@@ -97,30 +99,43 @@ export function planPreemption(
   const out: Victim[] = [];
   /** The running jobs in victim order, sorted once (a stable sort then a filter is the filter then the sort). */
   let ranked: JobView[] | undefined;
-  /** The running jobs `w` outranks, in victim order, but those taken. */
-  const candidatesOf = (w: JobView): JobView[] => {
-    ranked ??= [...running].sort(victimOrder);
-    if (!victimsFirst) return ranked.filter((r) => !taken.has(r.id) && outranks(w, r));
-    const cands: JobView[] = [];
-    let read = 0;
-    for (const r of ranked) {
-      if (!outranks(w, r)) break;
-      read++;
-      if (!taken.has(r.id)) cands.push(r);
+  /**
+   * With `victimsFirst`: how many of the ranked running jobs `w` outranks, a prefix of the ranking
+   * (a galloping search: O(log prefix) calls of `outranks`; one when it outranks none).
+   */
+  const outrankedPrefix = (w: JobView, r: readonly JobView[]): number => {
+    // r[lo - 1] is outranked (or lo = 0); r[hi] is not (or hi = r.length).
+    let lo = 0;
+    let step = 1;
+    while (lo < r.length && outranks(w, r[lo])) {
+      lo += step;
+      step *= 2;
+    }
+    let hi = Math.min(lo, r.length);
+    lo = lo === 0 ? 0 : lo - step / 2 + 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (outranks(w, r[mid])) lo = mid + 1;
+      else hi = mid;
     }
     if (planChecks.victimsFirst) {
-      const late = ranked.slice(read).find((r) => outranks(w, r));
-      if (late) throw new Error(`planPreemption: victimsFirst promised, but ${w.id} outranks ${late.id}, ranked after ${ranked[read].id}, which it does not outrank`);
+      const at = r.findIndex((x, i) => (i < lo) !== outranks(w, x));
+      if (at >= 0) {
+        const first = r.findIndex((x) => !outranks(w, x));
+        const late = r.findIndex((x, i) => i > first && outranks(w, x));
+        throw new Error(`planPreemption: victimsFirst promised, but ${w.id} outranks ${r[late].id}, ranked after ${r[first].id}, which it does not outrank`);
+      }
     }
-    return cands;
+    return lo;
   };
   /**
    * Since `sim` last changed, the shapes that found no plan (or no candidates), each with the
-   * candidates it had: a job of the same shape fits no better directly, and one whose candidates
-   * are among those finds no plan either (placement is monotone in free capacity), so it is
-   * passed without a trial.
+   * candidates it had (`victimsFirst`: how long a prefix of the ranking): a job of the same shape
+   * fits no better directly, and one whose candidates are among those finds no plan either
+   * (placement is monotone in free capacity), so it is passed without a trial. (`taken` only
+   * grows with a plan found, which empties this list: the same jobs are taken for all its entries.)
    */
-  let failed: { shape: JobShape; cands: Set<string> }[] = [];
+  let failed: { shape: JobShape; cands: Set<string> | undefined; prefix: number }[] = [];
   let k = 0;
   for (const w of waiting) {
     if (k++ >= maxWaiting) break;
@@ -131,20 +146,30 @@ export function planPreemption(
       failed = [];
       continue;
     }
-    const cands = candidatesOf(w);
-    if (known && cands.every((r) => known.cands.has(r.id))) continue;
+    const r = (ranked ??= [...running].sort(victimOrder));
+    let cands: JobView[];
+    let prefix = 0;
+    if (victimsFirst) {
+      prefix = outrankedPrefix(w, r);
+      if (known && prefix <= known.prefix) continue;
+      cands = [];
+      for (let i = 0; i < prefix; i++) if (!taken.has(r[i].id)) cands.push(r[i]);
+    } else {
+      cands = r.filter((x) => !taken.has(x.id) && outranks(w, x));
+      if (known && cands.every((x) => known.cands!.has(x.id))) continue;
+    }
     const plan = cands.length === 0 ? undefined : inPlace ? releaseOrUndo(sim, w, cands) : releaseUntilFits(sim.clone(), w, cands, span);
     if (!plan) {
-      const entry = { shape: new JobShape(w), cands: new Set(cands.map((r) => r.id)) };
+      const entry = { shape: new JobShape(w), cands: victimsFirst ? undefined : new Set(cands.map((x) => x.id)), prefix };
       if (known) failed[failed.indexOf(known)] = entry;
       else failed.push(entry);
       continue;
     }
     failed = [];
-    for (const r of plan.chosen) {
-      taken.add(r.id);
-      if (!inPlace) sim.release(r.id);
-      out.push({ job: r, reason: reason(w, r), for: w.id });
+    for (const v of plan.chosen) {
+      taken.add(v.id);
+      if (!inPlace) sim.release(v.id);
+      out.push({ job: v, reason: reason(w, v), for: w.id });
     }
     sim.allocate(`w:${w.id}`, w, plan.placement);
   }
