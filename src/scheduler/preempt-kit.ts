@@ -63,9 +63,9 @@ export interface PlanOptions {
   /**
    * `victimOrder` puts every running job a waiting job outranks before every one it does not
    * (both read the same key, as priority's, srtf's and las's do): the jobs a waiting job outranks
-   * are then a prefix of the ranking, which the planner finds by binary search (O(log running)
-   * calls of `outranks`, not one per running job), and a job of a shape that found no plan with a
-   * prefix at least as long is passed at once. A promise the planner takes on trust: where it
+   * are then a prefix of the ranking, which the planner finds by a galloping search (O(log
+   * prefix) calls of `outranks`, not one per running job), and a job of a shape that found no plan
+   * with a prefix at least as long is passed at once. A promise the planner takes on trust: where it
    * does not hold, candidates are lost (`planChecks` makes tests check it).
    */
   readonly victimsFirst?: boolean;

@@ -209,9 +209,9 @@ export class QueueIndex {
 
   /**
    * Puts a stopped job back in submit order, after jobs submitted at the same time (Kueue requeues
-   * by creation time). Dead entries stay where they are (they keep `items` in submit order, and
-   * its entry from before under its old ticket is dropped at the next compaction): no O(queue)
-   * compaction per requeue.
+   * by creation time): its entries wait in the side lists (`late`) and go to their places, in
+   * (submit, ticket) order, when the queue or the shape's list is next read in order. Dead entries
+   * stay where they are until a compaction: no O(queue) work per requeue.
    */
   requeue(j: Job): void {
     const ticket = this.enter(j, true);
