@@ -1,22 +1,13 @@
 import { z } from 'zod';
 import type { RoutingPolicy } from '../../src/hierarchy/routing-policy.ts';
 import { fitsNow, type ShardSummary } from '../../src/hierarchy/summary.ts';
+import { fnv1a } from '../../src/scheduler/fnv1a.ts';
 import { lowestLoad } from './least-loaded.ts';
 
 export const TenantAffinityParams = z.strictObject({
   /** Send the job elsewhere (least-loaded among shards with room now) when its home shard has none by its summary. */
   spill: z.boolean().default(true),
 });
-
-/** FNV-1a of a string, 32 bits: a tenant's home shard never depends on anything but its name. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
 
 /**
  * tenant-affinity: each tenant has a home shard, FNV-1a(tenant) mod (the largest shard position

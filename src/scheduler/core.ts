@@ -37,7 +37,7 @@ export class SchedulerCore {
   private readonly endedIds = new IdSet();
   /** Hierarchy: ids of jobs withdrawn from this core (a completion of an attempt that ran here may still come). */
   private readonly withdrawnIds = new IdSet();
-  private readonly queue = new QueueIndex();
+  private readonly queue: QueueIndex;
   /** The shape walk under way (`passByShape`), read by `shapeVisit`: its time, its placement context, whether it ran to its end. */
   private walkNow = 0;
   private walkCtx: PolicyContext | undefined;
@@ -53,11 +53,21 @@ export class SchedulerCore {
   private readonly view: SchedulerView;
   private readonly span: boolean;
   /**
-   * Passes may walk the queue by shape (`passByShape`) when nothing gates or backfills and no job
-   * contexts are kept, and the queue policy keeps queue order (fifo) or reads the core's own index
-   * by a key (`view.queuedBy`).
+   * Passes may walk the queue by shape (`passByShape`) when no start gate but those whose refusal
+   * holds for a tenant and shape (`claims.sameForTenantAndShape`) gates, nothing backfills and no
+   * job contexts are kept, and the queue policy keeps queue order (fifo) or reads the core's own
+   * index by a key (`view.queuedBy`).
    */
   private readonly shapeWalks: boolean;
+  /**
+   * Start gates that all claim `sameForTenantAndShape`: the queue keeps one list per tenant and
+   * shape, and a pass drops a list (a tenant's jobs of a shape) at its first refusal.
+   */
+  private readonly heldByList: boolean;
+  /** The walk under way: the placement shapes (`fitKeyOf`) found not to fit, with `heldByList` (other tenants' lists of a shape are dropped on sight). */
+  private walkUnfit: Set<string> | undefined;
+  /** The walk under way: its admission context, for the start gates. */
+  private walkGateCtx: PolicyContext | undefined;
   /** `shapeWalks` and the queue policy keeps queue order (fifo): its passes walk the queue by shape. */
   private readonly fifoWalks: boolean;
   /** MIG GPUs being reconfigured, and until when. */
@@ -78,7 +88,9 @@ export class SchedulerCore {
     this.arrivalGates = options.admission.filter((a) => a.onArrival);
     this.startGates = options.admission.filter((a) => a.mayStart);
     this.preemptors = options.preemptors ?? [];
-    this.shapeWalks = this.startGates.length === 0 && options.backfill !== 'easy' && !options.contexts;
+    this.heldByList = this.startGates.length > 0 && this.startGates.every((g) => g.claims?.sameForTenantAndShape === true);
+    this.queue = new QueueIndex(this.heldByList);
+    this.shapeWalks = (this.startGates.length === 0 || this.heldByList) && options.backfill !== 'easy' && !options.contexts;
     this.fifoWalks = this.shapeWalks && options.queue.order === queueOrder;
     const self = this;
     this.view = {
@@ -103,6 +115,7 @@ export class SchedulerCore {
       queuedBy: (key: (j: JobView) => number, moved?: ReadonlyMap<JobView, number>) => this.queue.sortedBy(key, moved),
       queuedFairly: (share: Share) => this.queue.fairly(this.view, share),
       queuedInRounds: (names: readonly string[]) => this.queue.inRounds(names),
+      queuedShapesOf: (name: string) => this.queue.shapesOf(name),
     };
   }
 
@@ -198,15 +211,21 @@ export class SchedulerCore {
       const source = guard.lazySource(o.queue, this.view, qctx);
       // The core's own index by a key (view.queuedBy) need not be read job by job: walk it by shape.
       if (this.shapeWalks && this.queue.isSortedWalk(source) && this.passByShape(now, source, front)) return;
-      // An order over the core's tenant queues (view.queuedFairly, view.queuedInRounds): walk it by tenant and shape.
-      if (this.shapeWalks && !front && this.queue.isTenantWalk(source) && this.passByTenant(now, source)) return;
+      // An order over the core's tenant queues (view.queuedFairly, view.queuedInRounds): walk it by
+      // tenant and shape (after a preemption, with the one job it made room for tried first).
+      const one = front === undefined ? undefined : this.onlyQueued(front);
+      if (this.shapeWalks && (!front || one) && this.queue.isTenantWalk(source) && this.passByTenant(now, source, one)) return;
       order = guard.lazySteps(o.queue, source, qctx);
     } else order = guard.order(o.queue, this.view, qctx);
     if (front) order = firstThenRest(order, front);
     const ctx: PolicyContext = o.contexts ? { now, rng: o.rng.placement, warm: o.contexts.warm } : { now, rng: o.rng.placement };
     const actx: PolicyContext = { now, rng: o.rng.admission ?? o.rng.queue };
     const cluster = o.cluster;
+    // Placement shapes found not to fit. With `heldByList`, `done` holds the lists (tenant and
+    // shape) passed for good: a gate refused one of their jobs, or their shape does not fit.
     const unfitShapes = new Set<string>();
+    const byList = this.heldByList;
+    const done = byList ? new Set<string>() : unfitShapes;
     const easy = o.backfill === 'easy';
     const block = o.headOfLine === 'block';
     const gates = this.startGates;
@@ -216,8 +235,17 @@ export class SchedulerCore {
       if (!j || j.state !== 'queued') {
         throw guard.contract('queue', o.queue.name, 'order', '', now, `returned ${j ? `job ${j.id}, which is ${j.state}` : `${JSON.stringify(job)}, which is not a queued job`},`);
       }
-      if (gates.length > 0 && !gates.every((g) => guard.mayStart(g, j, this.view, actx))) continue; // held back: waits, whatever fits
-      const shape = this.queue.shapeOf(j);
+      const list = this.queue.shapeOf(j);
+      if (byList && done.has(list)) continue;
+      if (gates.length > 0 && !gates.every((g) => guard.mayStart(g, j, this.view, actx))) {
+        // Held back: waits, whatever fits; with `heldByList`, so do its tenant's jobs of its shape.
+        if (byList) {
+          done.add(list);
+          if (done.size === this.queue.shapeCount) break;
+        }
+        continue;
+      }
+      const shape = byList ? this.queue.fitKeyOf(j) : list;
       let unfit = unfitShapes.has(shape);
       if (!unfit) {
         const placement = this.placeJob(j, now, ctx);
@@ -234,8 +262,9 @@ export class SchedulerCore {
       }
       if (block) break;
       unfitShapes.add(shape);
-      // Every shape still queued is known not to fit: the rest of the pass cannot start anything.
-      if (unfitShapes.size === this.queue.shapeCount) break;
+      if (byList) done.add(list);
+      // Every shape still queued is known not to fit (or held): the rest of the pass cannot start anything.
+      if (done.size === this.queue.shapeCount) break;
     }
   }
 
@@ -253,10 +282,11 @@ export class SchedulerCore {
     // The walk's state lives in fields read by the one `shapeVisit` closure made with the core (a
     // pass made a state object and a closure before). Put back as it was after the walk, should a
     // decision's executor ever run a pass of its own.
-    const { walkNow, walkCtx, walkDone } = this;
+    const { walkNow, walkCtx, walkDone, walkUnfit, walkGateCtx } = this;
     this.walkNow = now;
     this.walkCtx = { now, rng: this.o.rng.placement };
     this.walkDone = true;
+    this.beginHolds(now);
     try {
       this.walkShapes(sorted, first);
       return this.walkDone;
@@ -264,6 +294,8 @@ export class SchedulerCore {
       this.walkNow = walkNow;
       this.walkCtx = walkCtx;
       this.walkDone = walkDone;
+      this.walkUnfit = walkUnfit;
+      this.walkGateCtx = walkGateCtx;
     }
   }
 
@@ -294,46 +326,85 @@ export class SchedulerCore {
 
   /** `passByShape`'s visit: tries `j` (true: started; false: its shape does not fit; 'stop': block, or a placement asked to wait, then `walkDone` is false). */
   private readonly shapeVisit = (j: Job): boolean | 'stop' => {
+    if (this.heldByList && this.held(j)) return false;
     const placement = this.placeJob(j, this.walkNow, this.walkCtx!);
     if (placement === 'wait') {
       this.walkDone = false;
       return 'stop';
     }
-    if (!placement) return this.o.headOfLine === 'block' ? 'stop' : false;
+    if (!placement) return this.o.headOfLine === 'block' ? 'stop' : this.unfitInWalk(j);
     this.apply({ kind: 'start', job: j, placement });
     return true;
   };
 
+  /** A walk's start (`passByShape`, `passByTenant`): with `heldByList`, no shape known unfit yet. */
+  private beginHolds(now: number): void {
+    if (!this.heldByList) return;
+    this.walkUnfit = new Set();
+    this.walkGateCtx = { now, rng: this.o.rng.admission ?? this.o.rng.queue };
+  }
+
+  /**
+   * With `heldByList`, in a walk: whether `j`'s list is to be dropped before placement — its
+   * placement shape found not to fit (in another tenant's list), or a start gate refusing it
+   * (which then holds for its tenant and shape for the rest of the pass).
+   */
+  private held(j: Job): boolean {
+    if (this.walkUnfit!.has(this.queue.fitKeyOf(j))) return true;
+    const gates = this.startGates;
+    for (let i = 0; i < gates.length; i++) if (!this.guard.mayStart(gates[i], j, this.view, this.walkGateCtx!)) return true;
+    return false;
+  }
+
+  /** `j` did not fit (`skip`): with `heldByList`, its placement shape is remembered for the other tenants' lists. False. */
+  private unfitInWalk(j: Job): false {
+    if (this.heldByList) this.walkUnfit!.add(this.queue.fitKeyOf(j));
+    return false;
+  }
+
   /**
    * The pass of an order over the core's tenant queues (`view.queuedFairly`, `view.queuedInRounds`)
-   * with no start gates, no backfill and no jobs to try first: the jobs of the order tried in its
-   * order, as the general pass reads it, but the jobs of shapes known not to fit passed over in
-   * bulk by the queue's tenant cursors instead of read one by one (`QueueIndex.walkByTenant`). A
+   * with no start gates but those whose refusals hold by tenant and shape, no backfill and at most
+   * one job to try first (`first`, the job a preemption made room for): the jobs of the order tried
+   * in its order, as the general pass reads it, but the jobs of shapes known not to fit (or held)
+   * passed over in bulk by the queue's tenant cursors instead of read one by one (`QueueIndex.walkByTenant`). A
    * fair order's `share` is called through the guard, for each tenant's next job. False when the
    * walk declines (a share or attained service not finite at the start): the caller reads the order.
    */
-  private passByTenant(now: number, w: FairWalk | RoundWalk): boolean {
-    const { walkNow, walkCtx } = this;
+  private passByTenant(now: number, w: FairWalk | RoundWalk, first?: Job): boolean {
+    const { walkNow, walkCtx, walkUnfit, walkGateCtx } = this;
     this.walkNow = now;
     this.walkCtx = { now, rng: this.o.rng.placement };
+    this.beginHolds(now);
     const q = this.o.queue;
     const share = w instanceof FairWalk ? (t: TenantView, u: Usage) => this.guard.lazyShare(q, w.share, t, u, now) : undefined;
     try {
-      return this.queue.walkByTenant(w, share, (what) => this.guard.contract('queue', q.name, 'lazyOrder', '', now, what), this.tenantVisit);
+      return this.queue.walkByTenant(w, share, (what) => this.guard.contract('queue', q.name, 'lazyOrder', '', now, what), this.tenantVisit, first);
     } finally {
       this.walkNow = walkNow;
       this.walkCtx = walkCtx;
+      this.walkUnfit = walkUnfit;
+      this.walkGateCtx = walkGateCtx;
     }
   }
 
   /** `passByTenant`'s visit: as the general pass treats a job it reads (a wait is no verdict on the shape; block stops at the first that does not fit). */
   private readonly tenantVisit = (j: Job): TenantVisit => {
+    if (this.heldByList && this.held(j)) return 'unfit';
     const placement = this.placeJob(j, this.walkNow, this.walkCtx!);
     if (placement === 'wait') return 'wait';
-    if (!placement) return this.o.headOfLine === 'block' ? 'stop' : 'unfit';
+    if (!placement) return this.o.headOfLine === 'block' ? 'stop' : (this.unfitInWalk(j), 'unfit');
     this.apply({ kind: 'start', job: j, placement });
     return 'started';
   };
+
+  /** The one job of `ids` when there is exactly one and it is queued; else undefined. */
+  private onlyQueued(ids: ReadonlySet<string>): Job | undefined {
+    if (ids.size !== 1) return undefined;
+    const [id] = ids;
+    const j = this.all.get(id);
+    return j !== undefined && j.state === 'queued' ? j : undefined;
+  }
 
   /** `visit`, but a job of a shape in `dropped` is passed over as not fitting. */
   private skipShapes(dropped: ReadonlySet<string>, visit: (j: Job) => boolean | 'stop'): (j: Job) => boolean | 'stop' {

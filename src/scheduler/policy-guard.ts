@@ -184,6 +184,11 @@ export class PolicyGuard {
     return this.victims('preemption', p.name, () => p.victims(view, order, ctx), ctx.now);
   }
 
+  /** A preemption policy's `victimsLazily` over `order` (read as it goes; a `lazyOrder`'s steps are checked as the pass's are). */
+  preemptionLazily(p: PreemptionPolicy, view: SchedulerView, order: Iterable<JobView>, ctx: PolicyContext): readonly Victim[] {
+    return this.victims('preemption', p.name, () => p.victimsLazily!(view, order, ctx), ctx.now);
+  }
+
   onArrival(p: AdmissionPolicy, job: JobView, view: SchedulerView, ctx: PolicyContext): AdmissionOutcome {
     // `call` inlined, as in place(): called for every arrival, it makes no closure.
     const rec = this.o.recorder;

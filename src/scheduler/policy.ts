@@ -78,6 +78,21 @@ export interface SchedulerView {
    * `queuedFairly`'s. The scheduler core's views have it; a view built elsewhere may not.
    */
   readonly queuedInRounds?: (names: readonly string[]) => Iterable<JobView>;
+  /**
+   * Tenant `name`'s queued jobs by shape (equal CPU, memory, GPUs, milli, models, MIG profile):
+   * one queued job of each shape and how many are queued, in no set order. O(the tenant's shapes)
+   * where start gates split the core's queue by tenant and shape (quotas), else a scan of the
+   * queue. What a preemption policy reads to know, before reading the order, which jobs it will
+   * meet (quota reclaim stops once no tenant left to read can reclaim). The scheduler core's views
+   * have it; a view built elsewhere may not.
+   */
+  readonly queuedShapesOf?: (name: string) => readonly QueuedShape[];
+}
+
+/** One shape of a tenant's queued jobs (`SchedulerView.queuedShapesOf`): a queued job of that shape, and how many are queued. */
+export interface QueuedShape {
+  readonly job: JobView;
+  readonly count: number;
 }
 
 /** A running job a policy wants preempted, and why (logged with the `preempt` record). */
@@ -156,6 +171,16 @@ export interface AdmissionPolicy {
    * stays queued this pass, whatever fits — a quota or rate limit holding it back).
    */
   mayStart?(job: JobView, view: SchedulerView, ctx: PolicyContext): boolean;
+  /**
+   * Promises the core may use. `sameForTenantAndShape` — within one scheduling pass, once
+   * `mayStart` has refused a job it refuses every queued job of the same tenant and shape (equal
+   * CPU, memory, GPUs, milli, models, MIG profile): it reads only the job's tenant and demand and
+   * the tenants' usage, draws no randomness, and a refusal stays a refusal as usage grows (a pass
+   * only starts jobs). The core then asks once per tenant and shape a pass and walks the queue by
+   * tenant and shape, so a pass costs the jobs it starts and the (tenant, shape) pairs, not the
+   * queue. Quota admission makes it.
+   */
+  readonly claims?: { readonly sameForTenantAndShape?: boolean };
 }
 
 /**
@@ -169,6 +194,13 @@ export interface PreemptionPolicy {
   readonly name: string;
   /** `order`: the queued jobs in the queue policy's order for this instant. */
   victims(view: SchedulerView, order: readonly JobView[], ctx: PolicyContext): readonly Victim[];
+  /**
+   * Optional; when given, the core calls it instead of `victims`, which must give the same
+   * answer: `order` is the same order produced as it is read (the queue policy's `lazyOrder`
+   * where it has one), not built whole, so reading it once from the front and stopping when the
+   * rest cannot matter costs what was read, not the queue. Quota reclaim has it.
+   */
+  victimsLazily?(view: SchedulerView, order: Iterable<JobView>, ctx: PolicyContext): readonly Victim[];
 }
 
 export type PlacementOutcome =

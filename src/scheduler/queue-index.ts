@@ -1,9 +1,10 @@
 import type { Job, JobView } from '../jobs/job.ts';
 import { charge, FairWalk, RoundWalk, type Share, type Usage } from './fair-walk.ts';
+import { fnv1a } from './fnv1a.ts';
 import { JobShape, shapeHash } from './job-shape.ts';
 import { byKey, KeyedQueue, KeyedWalk, type MovedJob, type QueueKey } from './keyed-queue.ts';
 import { mergeWalk } from './merge-walk.ts';
-import type { SchedulerView, TenantView } from './policy.ts';
+import type { QueuedShape, SchedulerView, TenantView } from './policy.ts';
 
 /**
  * The queue order itself (admission order): a queue policy whose `order` is this function (fifo)
@@ -33,9 +34,12 @@ export class ShapeList extends JobShape {
   /** The walk by tenant that found this shape not to fit (`QueueIndex.walkByTenant`'s mark), 0 for none. */
   unfitIn = 0;
   private keyText: string | undefined = undefined;
+  private fitText: string | undefined = undefined;
   constructor(
     j: Job,
     readonly hash: number,
+    /** The tenant whose jobs it holds, in a queue split by tenant (`QueueIndex.byTenantShape`); '' otherwise. */
+    readonly tenant: string,
   ) {
     super(j);
   }
@@ -51,9 +55,14 @@ export class ShapeList extends JobShape {
     return k;
   }
 
-  /** The shape as text (built on first use): equal for equal shapes. */
+  /** The list as text (built on first use): equal for equal shapes (and, in a queue split by tenant, the same tenant). */
   get key(): string {
-    return (this.keyText ??= `${this.cpu}/${this.memory}/${this.gpus}/${this.milli}/${this.models}${this.mig ? `/${this.mig}` : ''}`);
+    return (this.keyText ??= this.tenant === '' ? this.fitKey : `${this.fitKey}@${this.tenant}`);
+  }
+
+  /** The placement shape as text, whatever the tenant: equal for jobs a placement cannot tell apart. */
+  get fitKey(): string {
+    return (this.fitText ??= `${this.cpu}/${this.memory}/${this.gpus}/${this.milli}/${this.models}${this.mig ? `/${this.mig}` : ''}`);
   }
 }
 
@@ -103,6 +112,8 @@ interface TenantCursor {
   readonly attained: number;
   /** Jobs it has passed (tried, or passed over as not fitting). */
   passed: number;
+  /** A job tried first (`walkByTenant`'s `first`) that started: charged and counted when the cursor comes to its place. */
+  ghost: { readonly job: Job; readonly ticket: number } | undefined;
   next: TenantShape | undefined;
   /** Where `next`'s job comes in the order: its share (a fair walk), or `passed` (rounds). */
   key: number;
@@ -120,6 +131,13 @@ export type TenantVisit = 'started' | 'unfit' | 'wait' | 'stop';
  * Jobs that leave (start, cancel, reject) leave lazily: the array `jobs` is rebuilt when next read.
  */
 export class QueueIndex {
+  /**
+   * `byTenantShape`: one list per tenant and shape, not per shape, so that a walk can drop one
+   * tenant's jobs of a shape (a start gate's refusal that holds for the tenant and shape, see
+   * `AdmissionPolicy.claims`). `shapeOf` and `shapeCount` then count lists; `fitKeyOf` is the
+   * placement shape whatever the tenant.
+   */
+  constructor(readonly byTenantShape = false) {}
   private items: Job[] = [];
   /** The ticket each entry of `items` was filed under: an entry is live while its job still holds it. */
   private itemTickets: number[] = [];
@@ -184,9 +202,14 @@ export class QueueIndex {
     return this.submitOrdered;
   }
 
-  /** The shape of queued job `j`, as text (`ShapeList.key`). */
+  /** The list of queued job `j`, as text (`ShapeList.key`): its shape, and its tenant when split `byTenantShape`. */
   shapeOf(j: Job): string {
     return this.listFor(j)!.key;
+  }
+
+  /** The placement shape of queued job `j`, as text (`ShapeList.fitKey`), whatever its tenant. */
+  fitKeyOf(j: Job): string {
+    return this.listFor(j)!.fitKey;
   }
 
   /** Appends an admitted job. */
@@ -315,8 +338,13 @@ export class QueueIndex {
    * queued shape is known not to fit. False, having tried nothing, when a tenant's first share
    * or attained service is not finite (the caller reads the order job by job instead).
    * O(tenants + the tenant's shapes × log queue) a job tried.
+   *
+   * `first`: a job tried before all others (the job a preemption made room for), as a pass reading
+   * the order tries it: the order is taken as it stands before it is tried, it is tried, and the
+   * rest of the order follows without it — where it stood it is passed (charged and counted), not
+   * tried again. Not tried when its tenant is not in the order (reading the order would not meet it).
    */
-  walkByTenant(w: FairWalk | RoundWalk, share: Share | undefined, broken: (what: string) => Error, visit: (j: Job) => TenantVisit): boolean {
+  walkByTenant(w: FairWalk | RoundWalk, share: Share | undefined, broken: (what: string) => Error, visit: (j: Job) => TenantVisit, first?: Job): boolean {
     const mark = ++this.walkMark;
     const cursors: TenantCursor[] = [];
     const open = (name: string, t: TenantView | undefined): TenantCursor | undefined => {
@@ -325,7 +353,7 @@ export class QueueIndex {
       const shapes = [...l.shapes.values()];
       for (const ts of shapes) ts.at = ts.head;
       const u = t === undefined ? { gpu: 0, cpu: 0, memory: 0 } : { gpu: t.gpuInUse, cpu: t.cpuInUse, memory: t.memoryInUse };
-      const c: TenantCursor = { name, t, rank: cursors.length, shapes, u, attained: t === undefined ? 0 : t.attainedGpu / t.weight, passed: 0, next: undefined, key: 0 };
+      const c: TenantCursor = { name, t, rank: cursors.length, shapes, u, attained: t === undefined ? 0 : t.attainedGpu / t.weight, passed: 0, ghost: undefined, next: undefined, key: 0 };
       cursors.push(c);
       return c;
     };
@@ -349,6 +377,11 @@ export class QueueIndex {
       c.next = next;
       if (next === undefined) return;
       const e = next.entries[next.at];
+      if (c.ghost !== undefined && earlier(c.ghost, e)) {
+        charge(c.u, c.ghost.job);
+        c.passed++;
+        c.ghost = undefined;
+      }
       for (const ts of c.shapes) {
         if (ts.list.unfitIn !== mark || ts.at >= ts.entries.length) continue;
         const to = entryIndex(ts.entries, ts.at, e.job.submit, e.ticket);
@@ -369,8 +402,26 @@ export class QueueIndex {
     const before = fair
       ? (a: TenantCursor, b: TenantCursor) => a.key < b.key || (a.key === b.key && (a.attained < b.attained || (a.attained === b.attained && a.name < b.name)))
       : (a: TenantCursor, b: TenantCursor) => a.key < b.key || (a.key === b.key && a.rank < b.rank);
-    for (const c of cursors) settle(c);
     let unfit = 0;
+    // The job tried first, and where it stood when not started (passed there, not tried again).
+    let tried: Job | undefined;
+    if (first !== undefined) {
+      const fe = this.entryOf.get(first);
+      const owner = fe === undefined ? undefined : cursors.find((c) => c.name === first.tenant);
+      if (fe !== undefined && owner !== undefined) {
+        const r = visit(first);
+        if (r === 'stop') return true;
+        // Its start may have moved its shape's head or cut it out of the entries: nothing is passed yet.
+        for (const c of cursors) for (const ts of c.shapes) ts.at = ts.head;
+        if (fe.gone) owner.ghost = { job: first, ticket: fe.ticket };
+        else tried = first;
+        if (r === 'unfit') {
+          fe.shape.list.unfitIn = mark;
+          if (++unfit === this.shapeLists) return true;
+        }
+      }
+    }
+    for (const c of cursors) settle(c);
     for (;;) {
       let best: TenantCursor | undefined;
       for (const c of cursors) {
@@ -382,6 +433,11 @@ export class QueueIndex {
       const e = ts.entries[ts.at];
       charge(best.u, e.job);
       best.passed++;
+      if (e.job === tried) {
+        ts.at++;
+        settle(best);
+        continue;
+      }
       const r = visit(e.job);
       // Past it. A job that started was cut out of the entries: the next one moved into its place,
       // or the head moved on past it. Only the job tried leaves the queue during a walk.
@@ -527,20 +583,66 @@ export class QueueIndex {
 
   /** The list of `j`'s shape (possibly an emptied one, kept), or undefined when there is none. */
   private listFor(j: Job): ShapeList | undefined {
-    let l = this.shapes.get(shapeHash(j));
-    while (l !== undefined && !l.holds(j)) l = l.next;
+    let l = this.shapes.get(this.hashOf(j));
+    if (this.byTenantShape) while (l !== undefined && (l.tenant !== j.tenant || !l.holds(j))) l = l.next;
+    else while (l !== undefined && !l.holds(j)) l = l.next;
     return l;
+  }
+
+  /** Split `byTenantShape`: each tenant's lists (emptied ones included until `dropEmptyLists`). */
+  private readonly listsOfTenant = new Map<string, ShapeList[]>();
+
+  /**
+   * `SchedulerView.queuedShapesOf`: tenant `name`'s queued jobs by shape, one of each shape (the
+   * first in queue order) and how many. O(the tenant's shapes) when split `byTenantShape`, else a
+   * scan of the queue.
+   */
+  shapesOf(name: string): QueuedShape[] {
+    const out: QueuedShape[] = [];
+    if (this.byTenantShape) {
+      for (const l of this.listsOfTenant.get(name) ?? []) {
+        if (l.count === 0) continue;
+        out.push({ job: this.head(l)!, count: l.count });
+      }
+      return out;
+    }
+    const at = new Map<ShapeList, number>();
+    for (const j of this.jobs) {
+      if (j.tenant !== name) continue;
+      const l = this.listFor(j)!;
+      const i = at.get(l);
+      if (i === undefined) {
+        at.set(l, out.length);
+        out.push({ job: j, count: 1 });
+      } else out[i] = { job: out[i].job, count: out[i].count + 1 };
+    }
+    return out;
+  }
+
+  /** Tenant name → its hash, mixed into a list's hash when split `byTenantShape`. */
+  private readonly tenantHashes = new Map<string, number>();
+
+  private hashOf(j: Job): number {
+    if (!this.byTenantShape) return shapeHash(j);
+    let h = this.tenantHashes.get(j.tenant);
+    if (h === undefined) this.tenantHashes.set(j.tenant, (h = fnv1a(j.tenant)));
+    return shapeHash(j) ^ h;
   }
 
   /** Files `j` under a new ticket, which it returns. */
   private enter(j: Job, requeued: boolean): number {
     let l = this.listFor(j);
     if (!l) {
-      const h = shapeHash(j);
-      l = new ShapeList(j, h);
+      const h = this.hashOf(j);
+      l = new ShapeList(j, h, this.byTenantShape ? j.tenant : '');
       l.next = this.shapes.get(h);
       this.shapes.set(h, l);
       this.shapeLists++;
+      if (this.byTenantShape) {
+        const ls = this.listsOfTenant.get(j.tenant);
+        if (ls === undefined) this.listsOfTenant.set(j.tenant, [l]);
+        else ls.push(l);
+      }
     } else if (l.count === 0) {
       // An emptied list kept for its shape (`leave`): in use again.
       this.emptyLists--;
@@ -659,6 +761,11 @@ export class QueueIndex {
       }
     }
     this.emptyLists = 0;
+    for (const [t, ls] of this.listsOfTenant) {
+      const kept = ls.filter((l) => l.count > 0);
+      if (kept.length === 0) this.listsOfTenant.delete(t);
+      else this.listsOfTenant.set(t, kept);
+    }
   }
 
   private compactList(l: ShapeList): void {
@@ -743,7 +850,7 @@ function entryIndex(es: readonly TenantEntry[], from: number, submit: number, ti
 }
 
 /** Whether entry `a` comes before entry `b` in queue order. */
-function earlier(a: TenantEntry, b: TenantEntry): boolean {
+function earlier(a: Pick<TenantEntry, 'job' | 'ticket'>, b: Pick<TenantEntry, 'job' | 'ticket'>): boolean {
   return a.job.submit < b.job.submit || (a.job.submit === b.job.submit && a.ticket < b.ticket);
 }
 
