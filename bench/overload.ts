@@ -8,14 +8,21 @@
  * at the smaller sizes (`--fair` sizes, default 5000 10000; weighted-fair's and round-robin's at
  * the smallest only), and lazily at 40,000. Then the sorting policies (sjf, srtf, priority with preemption, las; block and skip):
  * lazily, from the core's index by their key, at the `--fair` sizes and 40,000, and built whole
- * at the smallest.
+ * at the smallest. Then tenant quotas (scenarios/quotas.yaml's cluster, tenants and quotas, a job
+ * every 5 s): fifo, drf and weighted-fair with `skip`, as shipped (quota refusals held by tenant
+ * and shape, reclaim reading the order as produced) at the `--fair` sizes and 40,000, and as the
+ * same run's baseline at the smallest, the gate asked job by job and reclaim reading the order
+ * built whole (same digest).
  * `npx tsx bench/overload.ts [sizes…] [--fair sizes…]` (default 10000 40000).
  */
 import '../policies/index.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
+import { quotaAdmission } from '../src/quota/admission.ts';
+import { Quotas, tenantQuotas } from '../src/quota/quotas.ts';
+import { reclaimVictims } from '../src/quota/reclaim.ts';
 import { expandNodeGroups } from '../src/scenario/cluster.ts';
 import { loadScenario } from '../src/scenario/load.ts';
-import type { QueuePolicy } from '../src/scheduler/policy.ts';
+import type { PreemptionPolicy, QueuePolicy } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize } from '../src/workload/synthetic.ts';
@@ -83,4 +90,37 @@ for (const [name, params] of [['sjf', {}], ['srtf', {}], ['priority', { preempt:
     overloaded(queue, headOfLine, 'whole', smaller[0], name);
     for (const n of [...smaller, 40_000]) overloaded(queue, headOfLine, 'lazy', n, name);
   }
+}
+
+// Tenant quotas: a pass asks quota admission once per tenant and shape (a refusal holds for the
+// rest of the pass) and walks the queue split by tenant and shape; quota reclaim reads the order
+// as produced and stops once no tenant left to read can reclaim. The baseline asks the gate job by
+// job (no claim) and reclaims over the order built whole, blind to the queue's counts by shape.
+const qs = loadScenario('scenarios/quotas.yaml');
+if (!('nodes' in qs.cluster) || qs.workload.kind !== 'synthetic') throw new Error('quotas.yaml changed shape');
+const quotaNodes = expandNodeGroups(qs.cluster.nodes);
+const quotaWorkload = qs.workload;
+const quotaTenants = quotaWorkload.tenants.map((t) => ({ name: t.name, weight: 1 }));
+const quotaRun = (name: string, n: number, form: 'lazy' | 'whole') => {
+  const jobs = synthesize({ ...quotaWorkload, jobs: n, meanInterarrivalSec: 5 }, 1);
+  const quotas = new Quotas(tenantQuotas(quotaWorkload.tenants));
+  const { claims: _claims, ...gate } = quotaAdmission(quotas);
+  const reclaim: PreemptionPolicy = { name: 'quota-reclaim', victims: (view, order) => reclaimVictims({ ...view, queuedShapesOf: undefined }, quotas, order) };
+  const preemption = { restoreMs: 30_000, checkpointIntervalMs: 300_000 };
+  const log = new RunWriter();
+  const t0 = performance.now();
+  simulate({
+    run: 'bench', seed: 1, nodes: quotaNodes, jobs, tenants: quotaTenants, headOfLine: 'skip',
+    queue: queuePolicyFactory(name)({}), placement: placementPolicyFactory('best-fit')({}), log,
+    scheduler: form === 'lazy' ? { quotas, preemption } : { admission: [gate], preemptors: [reclaim], preemption },
+  });
+  const digest = log.close();
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${name.padEnd(13)} skip   ${form.padEnd(6)} ${String(n).padStart(7)} ${s.toFixed(2).padStart(7)} ${((s * 1e6) / n).toFixed(1).padStart(7)}  ${digest.slice(0, 12)}`);
+};
+console.log('\n# overload with tenant quotas: scenarios/quotas.yaml (32 GPUs, two cohorts), a job every 5 s, best-fit, hashing log; lazy = as shipped, whole = gate asked job by job, reclaim over the whole order (the smallest size only)');
+console.log('queue         mode   order     jobs       s  us/job  digest');
+for (const name of ['fifo', 'drf', 'weighted-fair']) {
+  quotaRun(name, smaller[0], 'whole');
+  for (const n of [...smaller, 40_000]) quotaRun(name, n, 'lazy');
 }

@@ -2,13 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
-import type { JobSpec } from '../src/jobs/job.ts';
+import { newJob, type Job, type JobSpec } from '../src/jobs/job.ts';
 import type { LogRecord } from '../src/log/records.ts';
 import { quotaAdmission } from '../src/quota/admission.ts';
 import { Quotas, type TenantQuota } from '../src/quota/quotas.ts';
 import { reclaimVictims } from '../src/quota/reclaim.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
-import type { PlacementPolicy, PreemptionPolicy } from '../src/scheduler/policy.ts';
+import { QueueIndex } from '../src/scheduler/queue-index.ts';
+import type { PlacementPolicy, PreemptionPolicy, SchedulerView, TenantView } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 
@@ -124,6 +125,55 @@ describe('quotas walked by tenant and shape', () => {
         expect(logOf(queue, r, false)).toEqual(logOf(queue, r, true));
       }),
       { numRuns: Number(process.env.RUNS ?? 300), seed: 47 },
+    );
+  });
+});
+
+describe('a reader walking a fair order by tenant and shape (LazyOrder.walk, QueueIndex.walkByTenant)', () => {
+  // Tenants a, b, c with 1-, 2- or 3-GPU jobs in a queue split by tenant and shape, in rounds or fair order. The reader
+  // answers from a script by job: 'pass' (drop the rest of that tenant's jobs of that shape),
+  // 'reset' (every dropped one back in play), 'next', 'stop'. The walk must meet the jobs that
+  // reading the order job by job meets, skipping those of dropped pairs.
+  const queueArb = fc.array(fc.record({ tenant: fc.constantFrom('a', 'b', 'c'), gpus: fc.integer({ min: 1, max: 3 }), answer: fc.constantFrom('next', 'pass', 'pass', 'reset', 'stop') }), { minLength: 1, maxLength: 60 });
+  it('meets the jobs reading the order would, passing dropped tenant-shape pairs until a reset', () => {
+    fc.assert(
+      fc.property(queueArb, fc.boolean(), (rows, fair) => {
+        const q = new QueueIndex(true);
+        const answer = new Map<string, 'next' | 'pass' | 'reset' | 'stop'>();
+        rows.forEach((r, i) => {
+          const j: Job = Object.assign(newJob({ id: `j${i}`, tenant: r.tenant, submit: i, duration: 1000, priority: 0, cpu: 1, memory: 1, gpus: r.gpus, milli: 1000 }), { state: 'queued' as const });
+          q.push(j);
+          answer.set(j.id, r.answer);
+        });
+        const names = ['c', 'a', 'b'];
+        // Rounds over c, a, b; or fair by GPU share over weights a 1, b 2, c 1 (a starting with 2 GPUs in use).
+        const tenant = (name: string, weight: number, gpuInUse: number): TenantView => ({ name, weight, gpuInUse, cpuInUse: 0, memoryInUse: 0, running: 0, queued: 0, attainedGpu: 0 });
+        const view = { now: 0, tenants: [tenant('a', 1, 2000), tenant('b', 2, 0), tenant('c', 1, 0)] } as unknown as SchedulerView;
+        const share = (t: TenantView, u: { gpu: number }) => u.gpu / t.weight;
+        const order = () => (fair ? q.fairly(view, share) : q.inRounds(names));
+        // Reference: the order read job by job, skipping dropped pairs.
+        const want: string[] = [];
+        const dropped = new Set<string>();
+        for (const j of order()) {
+          const pair = `${j.tenant}/${j.gpus}`;
+          if (dropped.has(pair)) continue;
+          want.push(j.id);
+          const a = answer.get(j.id)!;
+          if (a === 'stop') break;
+          if (a === 'pass') dropped.add(pair);
+          if (a === 'reset') dropped.clear();
+        }
+        const got: string[] = [];
+        const w = order();
+        const walked = q.walkByTenant(w, fair ? share : undefined, (what) => new Error(what), (j) => {
+          got.push(j.id);
+          const a = answer.get(j.id)!;
+          return a === 'pass' ? 'unfit' : a === 'next' ? 'wait' : a;
+        });
+        expect(walked).toBe(true);
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 500, seed: 53 },
     );
   });
 });

@@ -4,7 +4,7 @@ import type { JobView } from '../jobs/job.ts';
 import { anyPlacement } from '../scheduler/gang.ts';
 import { modelsKey } from '../scheduler/job-shape.ts';
 import { byLeastLoss, releaseUntilFits, scratchCluster } from '../scheduler/preempt-kit.ts';
-import type { PreemptionPolicy, SchedulerView, Victim } from '../scheduler/policy.ts';
+import type { LazyOrder, OrderStep, PreemptionPolicy, SchedulerView, Victim } from '../scheduler/policy.ts';
 import type { Quotas } from './quotas.ts';
 
 /**
@@ -24,8 +24,12 @@ import type { Quotas } from './quotas.ts';
  *   nothing after that point can change the answer. Under overload most rounds read nothing.
  * - A job of a tenant and shape that found neither a fit nor victims is passed over until the
  *   scratch cluster or the usage changes: it would meet the same candidates and the same limits.
+ * - Where `order` can be walked (`LazyOrder.walk`), the tenants and shapes that cannot reclaim as
+ *   things stand (no quota, over nominal with that demand, failed) are passed there in bulk, and
+ *   read again after each change: a beneficiary deep in a long fair order costs its tenant's
+ *   shapes, not the jobs before it.
  */
-export function reclaimVictims(view: SchedulerView, quotas: Quotas, order: Iterable<JobView>): Victim[] {
+export function reclaimVictims(view: SchedulerView, quotas: Quotas, order: Iterable<JobView> | LazyOrder): Victim[] {
   const running = view.running;
   if (running.length === 0) return [];
   const usage = new Map<string, number>();
@@ -44,44 +48,54 @@ export function reclaimVictims(view: SchedulerView, quotas: Quotas, order: Itera
     version++;
     left?.changed(failed, version);
   };
-  for (const w of order) {
+  /** Reads `w`: what it takes, and what the reader may pass or must read again (`OrderStep`). */
+  const step = (w: JobView): OrderStep => {
     const q = quotas.quota(w.tenant);
-    if (!q) continue;
+    if (!q) return 'pass';
     const key = pairKey(w);
     left?.read(w.tenant, key, failed, version);
     const d = w.gpus * w.milli;
+    let r: OrderStep;
     if (use(w.tenant) + d > q.nominal || failed.get(key) === version) {
-      // Borrowing jobs never reclaim; a job like one that just failed fails as it did.
+      // Borrowing jobs never reclaim; a job like one that just failed fails as it did. Both hold
+      // for its tenant and shape until usage or the scratch cluster changes.
+      r = 'pass';
     } else if (quotas.admit(w.tenant, d, use).kind === 'ok' && trySim(sim, w, span)) {
       usage.set(w.tenant, use(w.tenant) + d);
       changed();
+      r = 'reset';
     } else {
       const cohort = new Set(quotas.cohortMembers(w.tenant));
-      const cands = running.filter((r) => !taken.has(r.id) && r.tenant !== w.tenant && cohort.has(r.tenant)).sort(byLeastLoss);
+      const cands = running.filter((x) => !taken.has(x.id) && x.tenant !== w.tenant && cohort.has(x.tenant)).sort(byLeastLoss);
       const trialUse = new Map(usage);
       const tuse = (t: string) => trialUse.get(t) ?? 0;
       const plan = releaseUntilFits(sim.clone(), w, cands, span, {
-        skip: (r) => tuse(r.tenant) <= quotas.quota(r.tenant)!.nominal, // not borrowing (any more)
-        released: (r) => trialUse.set(r.tenant, tuse(r.tenant) - heldMilli(r)),
+        skip: (x) => tuse(x.tenant) <= quotas.quota(x.tenant)!.nominal, // not borrowing (any more)
+        released: (x) => trialUse.set(x.tenant, tuse(x.tenant) - heldMilli(x)),
         admits: () => quotas.admit(w.tenant, d, tuse).kind === 'ok',
       });
       if (!plan) {
         failed.set(key, version);
         left?.failed(w.tenant, key, failed, version);
+        r = 'pass';
       } else {
-        for (const r of plan.chosen) {
-          taken.add(r.id);
-          sim.release(r.id);
-          usage.set(r.tenant, use(r.tenant) - heldMilli(r));
-          out.push({ job: r, reason: `reclaim:${w.tenant}:${w.id}`, for: w.id });
+        for (const x of plan.chosen) {
+          taken.add(x.id);
+          sim.release(x.id);
+          usage.set(x.tenant, use(x.tenant) - heldMilli(x));
+          out.push({ job: x, reason: `reclaim:${w.tenant}:${w.id}`, for: w.id });
         }
         sim.allocate(`w:${w.id}`, w, anyPlacement(sim, w, span)!);
         usage.set(w.tenant, use(w.tenant) + d);
         changed();
+        r = 'reset';
       }
     }
-    if (left?.done) break;
-  }
+    return left?.done ? 'stop' : r;
+  };
+  const walk = (order as LazyOrder).walk;
+  if (walk !== undefined) walk.call(order, step);
+  else for (const w of order) if (step(w) === 'stop') break;
   return out;
 }
 

@@ -11,7 +11,7 @@ import type { KeyedWalk } from './keyed-queue.ts';
 import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
-import type { AdmissionPolicy, PolicyContext, PreemptionPolicy, SchedulerView, TenantView } from './policy.ts';
+import type { AdmissionPolicy, LazyOrder, PolicyContext, PreemptionPolicy, SchedulerView, TenantView } from './policy.ts';
 import { QueueIndex, queueOrder, type TenantVisit } from './queue-index.ts';
 import { collectVictims } from './victims.ts';
 import { arrivalRecord, startRecord } from './records.ts';
@@ -181,7 +181,7 @@ export class SchedulerCore {
     if (this.queue.length === 0) return;
     this.pass(now);
     if (this.queue.length === 0 || (!o.queue.victims && this.preemptors.length === 0)) return;
-    const victims = collectVictims(this.guard, o.queue, this.preemptors, this.view, o.rng, now);
+    const victims = collectVictims(this.guard, o.queue, this.preemptors, this.view, o.rng, now, () => this.readerOrder(now));
     const seen = new Set<string>();
     const beneficiaries = new Set<string>();
     for (const v of victims) {
@@ -397,6 +397,36 @@ export class SchedulerCore {
     this.apply({ kind: 'start', job: j, placement });
     return 'started';
   };
+
+  /**
+   * The queue policy's order for a preemption policy that reads it as produced (`victimsLazily`):
+   * its lazy order read step by step (checked as a pass's is), else the order built whole. A fair
+   * order over a queue split by tenant and shape can also be walked (`LazyOrder.walk`) by the
+   * queue's tenant cursors, which pass what the reader passes in bulk.
+   */
+  private readerOrder(now: number): LazyOrder {
+    const o = this.o;
+    const q = o.queue;
+    const qctx: PolicyContext = { now, rng: o.rng.queue };
+    if (!q.lazyOrder) return this.guard.order(q, this.view, qctx);
+    const source = this.guard.lazySource(q, this.view, qctx);
+    const steps = () => this.guard.lazySteps(q, source, qctx);
+    if (!this.heldByList || !this.queue.isTenantWalk(source)) return { [Symbol.iterator]: steps };
+    const w = source;
+    const share = w instanceof FairWalk ? (t: TenantView, u: Usage) => this.guard.lazyShare(q, w.share, t, u, now) : undefined;
+    const broken = (what: string) => this.guard.contract('queue', q.name, 'lazyOrder', '', now, what);
+    return {
+      [Symbol.iterator]: steps,
+      walk: (visit) => {
+        const walked = this.queue.walkByTenant(w, share, broken, (j) => {
+          const r = visit(j);
+          return r === 'pass' ? 'unfit' : r === 'next' ? 'wait' : r;
+        });
+        // Declined before reading anything (a share not finite at the start): read step by step.
+        if (!walked) for (const j of steps()) if (visit(j) === 'stop') return;
+      },
+    };
+  }
 
   /** The one job of `ids` when there is exactly one and it is queued; else undefined. */
   private onlyQueued(ids: ReadonlySet<string>): Job | undefined {

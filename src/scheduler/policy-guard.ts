@@ -6,6 +6,7 @@ import type {
   PlacementOutcome,
   PlacementPolicy,
   PolicyContext,
+  LazyOrder,
   PreemptionPolicy,
   QueuePolicy,
   SchedulerView,
@@ -185,7 +186,7 @@ export class PolicyGuard {
   }
 
   /** A preemption policy's `victimsLazily` over `order` (read as it goes; a `lazyOrder`'s steps are checked as the pass's are). */
-  preemptionLazily(p: PreemptionPolicy, view: SchedulerView, order: Iterable<JobView>, ctx: PolicyContext): readonly Victim[] {
+  preemptionLazily(p: PreemptionPolicy, view: SchedulerView, order: LazyOrder, ctx: PolicyContext): readonly Victim[] {
     return this.victims('preemption', p.name, () => p.victimsLazily!(view, order, ctx), ctx.now);
   }
 

@@ -200,7 +200,25 @@ export interface PreemptionPolicy {
    * where it has one), not built whole, so reading it once from the front and stopping when the
    * rest cannot matter costs what was read, not the queue. Quota reclaim has it.
    */
-  victimsLazily?(view: SchedulerView, order: Iterable<JobView>, ctx: PolicyContext): readonly Victim[];
+  victimsLazily?(view: SchedulerView, order: LazyOrder, ctx: PolicyContext): readonly Victim[];
+}
+
+/**
+ * What a reader of an order answers for each job (`LazyOrder.walk`): 'next' — go on; 'pass' — pass
+ * over every later job of this job's tenant and shape (nothing about them can matter to the
+ * reader as things stand); 'reset' — go on, every tenant and shape passed so far read again from
+ * here on (things changed); 'stop'.
+ */
+export type OrderStep = 'next' | 'pass' | 'reset' | 'stop';
+
+/**
+ * The queue policy's order produced as it is read (`PreemptionPolicy.victimsLazily`). `walk`,
+ * where present, reads the same order but passes over in bulk the tenants and shapes the reader
+ * says to pass (the core's walk by tenant and shape, for a fair order over a queue split by tenant
+ * and shape), so a reader that passes what it cannot use costs the jobs it reads, not the queue.
+ */
+export interface LazyOrder extends Iterable<JobView> {
+  walk?(visit: (j: JobView) => OrderStep): void;
 }
 
 export type PlacementOutcome =

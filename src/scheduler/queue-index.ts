@@ -114,13 +114,15 @@ interface TenantCursor {
   passed: number;
   /** A job tried first (`walkByTenant`'s `first`) that started: charged and counted when the cursor comes to its place. */
   ghost: { readonly job: Job; readonly ticket: number } | undefined;
+  /** The last of its jobs the walk came to (tried, or passed where it stood): where a 'reset' rewinds its passed shapes to. */
+  last: TenantEntry | undefined;
   next: TenantShape | undefined;
   /** Where `next`'s job comes in the order: its share (a fair walk), or `passed` (rounds). */
   key: number;
 }
 
 /** What a walk by tenant's visit made of a job: started it, found its shape not to fit, asked to try it later, or ends the walk. */
-export type TenantVisit = 'started' | 'unfit' | 'wait' | 'stop';
+export type TenantVisit = 'started' | 'unfit' | 'wait' | 'stop' | 'reset';
 
 /**
  * The scheduler core's queue: queued jobs in admission order (requeued jobs back in submit order),
@@ -343,6 +345,9 @@ export class QueueIndex {
    * the order tries it: the order is taken as it stands before it is tried, it is tried, and the
    * rest of the order follows without it — where it stood it is passed (charged and counted), not
    * tried again. Not tried when its tenant is not in the order (reading the order would not meet it).
+   *
+   * `visit` may also answer 'reset' (a reader's, `SchedulerView`-side: quota reclaim): go on, with
+   * every shape found unfit so far in play again from the next job on.
    */
   walkByTenant(w: FairWalk | RoundWalk, share: Share | undefined, broken: (what: string) => Error, visit: (j: Job) => TenantVisit, first?: Job): boolean {
     const mark = ++this.walkMark;
@@ -353,7 +358,7 @@ export class QueueIndex {
       const shapes = [...l.shapes.values()];
       for (const ts of shapes) ts.at = ts.head;
       const u = t === undefined ? { gpu: 0, cpu: 0, memory: 0 } : { gpu: t.gpuInUse, cpu: t.cpuInUse, memory: t.memoryInUse };
-      const c: TenantCursor = { name, t, rank: cursors.length, shapes, u, attained: t === undefined ? 0 : t.attainedGpu / t.weight, passed: 0, ghost: undefined, next: undefined, key: 0 };
+      const c: TenantCursor = { name, t, rank: cursors.length, shapes, u, attained: t === undefined ? 0 : t.attainedGpu / t.weight, passed: 0, ghost: undefined, last: undefined, next: undefined, key: 0 };
       cursors.push(c);
       return c;
     };
@@ -433,6 +438,7 @@ export class QueueIndex {
       const e = ts.entries[ts.at];
       charge(best.u, e.job);
       best.passed++;
+      best.last = e;
       if (e.job === tried) {
         ts.at++;
         settle(best);
@@ -448,6 +454,43 @@ export class QueueIndex {
         ts.list.unfitIn = mark;
         // Every shape still queued is known not to fit: nothing more can start.
         if (++unfit === this.shapeLists) return true;
+      }
+      if (r === 'reset') {
+        // Shapes passed so far are in play again from here on (a reader whose reasons to pass
+        // changed). A cursor passed their jobs in bulk up to its next job, which may stand after
+        // jobs of other tenants still to come: those passed ahead of their turn are given back
+        // (uncharged, uncounted) so that they come in their places.
+        if (first !== undefined) throw new Error('walkByTenant: a reset in a walk with a job tried first');
+        // Where the walk stands: the job just read (its cursor's key and tie-breaks as it was read).
+        const at = { ...best };
+        for (const c of cursors) {
+          for (const t of c.shapes) {
+            if (t.list.unfitIn !== mark) continue;
+            t.list.unfitIn = 0;
+            const from = c.last === undefined ? t.head : entryIndex(t.entries, t.head, c.last.job.submit, c.last.ticket + 1);
+            if (from >= t.at) continue;
+            charge(c.u, t.list, from - t.at);
+            c.passed -= t.at - from;
+            t.at = from;
+          }
+          c.key = -Infinity;
+        }
+        unfit = 0;
+        // Then each cursor passes again the jobs of the shapes back in play that the order puts
+        // before where the walk stands (reading the order, they went by while passed).
+        for (const c of cursors) {
+          settle(c);
+          while (c !== best && c.next !== undefined && before(c, at)) {
+            const t = c.next;
+            const e = t.entries[t.at];
+            charge(c.u, e.job);
+            c.passed++;
+            c.last = e;
+            t.at++;
+            settle(c);
+          }
+        }
+        continue;
       }
       settle(best);
     }

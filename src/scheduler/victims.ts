@@ -1,7 +1,7 @@
 import type { Rng } from '../engine/rng.ts';
 import type { JobView } from '../jobs/job.ts';
 import type { PolicyGuard } from './policy-guard.ts';
-import type { PolicyContext, PreemptionPolicy, QueuePolicy, SchedulerView, Victim } from './policy.ts';
+import type { LazyOrder, PolicyContext, PreemptionPolicy, QueuePolicy, SchedulerView, Victim } from './policy.ts';
 
 /**
  * The victims of one preemption round, each with the policy that named it: the queue policy's own
@@ -16,6 +16,8 @@ export function collectVictims(
   view: SchedulerView,
   rng: { readonly queue: Rng; readonly preemption?: Rng },
   now: number,
+  /** The order as produced, for a policy with `victimsLazily` (each gets its own). */
+  lazyOrder: () => LazyOrder,
 ): (Victim & { policy: string })[] {
   const qctx: PolicyContext = { now, rng: rng.queue };
   const out: (Victim & { policy: string })[] = [];
@@ -29,7 +31,7 @@ export function collectVictims(
     const pctx: PolicyContext = { now, rng: rng.preemption ?? rng.queue };
     for (const p of preemptors) {
       const named = p.victimsLazily
-        ? guard.preemptionLazily(p, view, queue.lazyOrder ? guard.lazyOrder(queue, view, qctx) : guard.order(queue, view, qctx), pctx)
+        ? guard.preemptionLazily(p, view, lazyOrder(), pctx)
         : guard.preemption(p, view, (whole ??= guard.order(queue, view, qctx)), pctx);
       for (const v of named) out.push({ ...v, policy: p.name });
     }
