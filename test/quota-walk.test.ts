@@ -129,15 +129,16 @@ describe('quotas walked by tenant and shape', () => {
   });
 });
 
-describe('a reader walking a fair order by tenant and shape (LazyOrder.walk, QueueIndex.walkByTenant)', () => {
-  // Tenants a, b, c with 1-, 2- or 3-GPU jobs in a queue split by tenant and shape, in rounds or fair order. The reader
+describe('a reader walking an order by tenant and shape (LazyOrder.walk: QueueIndex.walkByTenant, readByShape)', () => {
+  // Tenants a, b, c with 1-, 2- or 3-GPU jobs in a queue split by tenant and shape, in rounds, fair order or queue order (QueueIndex.readByShape). The reader
   // answers from a script by job: 'pass' (drop the rest of that tenant's jobs of that shape),
   // 'reset' (every dropped one back in play), 'next', 'stop'. The walk must meet the jobs that
   // reading the order job by job meets, skipping those of dropped pairs.
   const queueArb = fc.array(fc.record({ tenant: fc.constantFrom('a', 'b', 'c'), gpus: fc.integer({ min: 1, max: 3 }), answer: fc.constantFrom('next', 'pass', 'pass', 'reset', 'stop') }), { minLength: 1, maxLength: 60 });
   it('meets the jobs reading the order would, passing dropped tenant-shape pairs until a reset', () => {
     fc.assert(
-      fc.property(queueArb, fc.boolean(), (rows, fair) => {
+      fc.property(queueArb, fc.constantFrom('rounds', 'fair', 'queue'), (rows, kind) => {
+        const fair = kind === 'fair';
         const q = new QueueIndex(true);
         const answer = new Map<string, 'next' | 'pass' | 'reset' | 'stop'>();
         rows.forEach((r, i) => {
@@ -150,7 +151,7 @@ describe('a reader walking a fair order by tenant and shape (LazyOrder.walk, Que
         const tenant = (name: string, weight: number, gpuInUse: number): TenantView => ({ name, weight, gpuInUse, cpuInUse: 0, memoryInUse: 0, running: 0, queued: 0, attainedGpu: 0 });
         const view = { now: 0, tenants: [tenant('a', 1, 2000), tenant('b', 2, 0), tenant('c', 1, 0)] } as unknown as SchedulerView;
         const share = (t: TenantView, u: { gpu: number }) => u.gpu / t.weight;
-        const order = () => (fair ? q.fairly(view, share) : q.inRounds(names));
+        const order = () => (kind === 'queue' ? q.jobs : fair ? q.fairly(view, share) : q.inRounds(names));
         // Reference: the order read job by job, skipping dropped pairs.
         const want: string[] = [];
         const dropped = new Set<string>();
@@ -164,13 +165,19 @@ describe('a reader walking a fair order by tenant and shape (LazyOrder.walk, Que
           if (a === 'reset') dropped.clear();
         }
         const got: string[] = [];
-        const w = order();
-        const walked = q.walkByTenant(w, fair ? share : undefined, (what) => new Error(what), (j) => {
-          got.push(j.id);
-          const a = answer.get(j.id)!;
-          return a === 'pass' ? 'unfit' : a === 'next' ? 'wait' : a;
-        });
-        expect(walked).toBe(true);
+        if (kind === 'queue') {
+          q.readByShape((j) => {
+            got.push(j.id);
+            return answer.get(j.id)!;
+          });
+        } else {
+          const walked = q.walkByTenant(fair ? q.fairly(view, share) : q.inRounds(names), fair ? share : undefined, (what) => new Error(what), (j) => {
+            got.push(j.id);
+            const a = answer.get(j.id)!;
+            return a === 'pass' ? 'unfit' : a === 'next' ? 'wait' : a;
+          });
+          expect(walked).toBe(true);
+        }
         expect(got).toEqual(want);
       }),
       { numRuns: 500, seed: 53 },

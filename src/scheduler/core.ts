@@ -402,13 +402,19 @@ export class SchedulerCore {
    * The queue policy's order for a preemption policy that reads it as produced (`victimsLazily`):
    * its lazy order read step by step (checked as a pass's is), else the order built whole. A fair
    * order over a queue split by tenant and shape can also be walked (`LazyOrder.walk`) by the
-   * queue's tenant cursors, which pass what the reader passes in bulk.
+   * queue's tenant cursors, and queue order (fifo) by its lists merged in queue order, either
+   * passing what the reader passes in bulk.
    */
   private readerOrder(now: number): LazyOrder {
     const o = this.o;
     const q = o.queue;
     const qctx: PolicyContext = { now, rng: o.rng.queue };
-    if (!q.lazyOrder) return this.guard.order(q, this.view, qctx);
+    if (!q.lazyOrder) {
+      const whole = this.guard.order(q, this.view, qctx);
+      // Queue order over a split queue: walked by tenant and shape lists, merged in queue order.
+      if (!this.heldByList || whole !== this.view.queue || !this.queue.ordered) return whole;
+      return { [Symbol.iterator]: () => whole[Symbol.iterator](), walk: (visit) => this.queue.readByShape((j) => visit(j)) };
+    }
     const source = this.guard.lazySource(q, this.view, qctx);
     const steps = () => this.guard.lazySteps(q, source, qctx);
     if (!this.heldByList || !this.queue.isTenantWalk(source)) return { [Symbol.iterator]: steps };

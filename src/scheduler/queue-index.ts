@@ -582,6 +582,89 @@ export class QueueIndex {
     }
   }
 
+  /**
+   * A reader's walk of the queue in queue order (`LazyOrder.walk` for fifo over a queue split by
+   * tenant and shape): meets the jobs reading `jobs` meets, but a list `visit` answers 'pass' for
+   * (a tenant's jobs of a shape) is dropped until a 'reset', which brings every dropped list back
+   * from the job just read on. Nothing leaves the queue during it. Valid while `ordered`.
+   * O((jobs read + lists) · log lists).
+   */
+  readByShape(visit: (j: Job) => 'next' | 'pass' | 'reset' | 'stop'): void {
+    type Cursor = { l: ShapeList; i: number };
+    const live = (c: Cursor) => {
+      const { jobs, tickets } = c.l;
+      while (c.i < jobs.length && jobs[c.i].queueTicket !== tickets[c.i]) c.i++;
+      return c.i < jobs.length;
+    };
+    const earlierAt = (a: Cursor, b: Cursor) => {
+      const ja = a.l.jobs[a.i];
+      const jb = b.l.jobs[b.i];
+      return ja.submit !== jb.submit ? ja.submit < jb.submit : a.l.tickets[a.i] < b.l.tickets[b.i];
+    };
+    const heap: Cursor[] = [];
+    for (const l of this.lists()) {
+      this.head(l); // merges its requeued entries
+      const c = { l, i: l.head };
+      if (live(c)) heap.push(c);
+    }
+    const sift = (k: number) => {
+      for (;;) {
+        const a = 2 * k + 1;
+        if (a >= heap.length) return;
+        const m = a + 1 < heap.length && earlierAt(heap[a + 1], heap[a]) ? a + 1 : a;
+        if (!earlierAt(heap[m], heap[k])) return;
+        [heap[k], heap[m]] = [heap[m], heap[k]];
+        k = m;
+      }
+    };
+    const up = (k: number) => {
+      while (k > 0) {
+        const p = (k - 1) >> 1;
+        if (!earlierAt(heap[k], heap[p])) return;
+        [heap[k], heap[p]] = [heap[p], heap[k]];
+        k = p;
+      }
+    };
+    for (let k = (heap.length >> 1) - 1; k >= 0; k--) sift(k);
+    const dropped: Cursor[] = [];
+    while (heap.length > 0) {
+      const c = heap[0];
+      const j = c.l.jobs[c.i];
+      const ticket = c.l.tickets[c.i];
+      const r = visit(j);
+      if (r === 'stop') return;
+      c.i++;
+      if (r !== 'pass' && live(c)) sift(0);
+      else {
+        if (r === 'pass') dropped.push(c);
+        const last = heap.pop()!;
+        if (heap.length > 0) {
+          heap[0] = last;
+          sift(0);
+        }
+      }
+      if (r === 'reset') {
+        // Each dropped list comes back from its first job after the one just read.
+        for (const d of dropped) {
+          const { jobs, tickets } = d.l;
+          let lo = d.i;
+          let hi = jobs.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (jobs[mid].submit < j.submit || (jobs[mid].submit === j.submit && tickets[mid] <= ticket)) lo = mid + 1;
+            else hi = mid;
+          }
+          d.i = lo;
+          if (live(d)) {
+            heap.push(d);
+            up(heap.length - 1);
+          }
+        }
+        dropped.length = 0;
+      }
+    }
+  }
+
   /** Sifts `heap[i]` down `walkByShape`'s heap of `n` lists (ordered by `before`). */
   private down(i: number, n: number): void {
     const heap = this.heap;
