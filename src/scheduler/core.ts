@@ -410,10 +410,12 @@ export class SchedulerCore {
     const q = o.queue;
     const qctx: PolicyContext = { now, rng: o.rng.queue };
     if (!q.lazyOrder) {
-      const whole = this.guard.order(q, this.view, qctx);
-      // Queue order over a split queue: walked by tenant and shape lists, merged in queue order.
-      if (!this.heldByList || whole !== this.view.queue || !this.queue.ordered) return whole;
-      return { [Symbol.iterator]: () => whole[Symbol.iterator](), walk: (visit) => this.queue.readByShape((j) => visit(j)) };
+      // Queue order (fifo) over a split queue: walked by its tenant and shape lists merged in queue
+      // order, the queue array (compacted when read: O(queue)) built only if read as an iterable.
+      if (this.heldByList && q.order === queueOrder && this.queue.ordered) {
+        return { [Symbol.iterator]: () => this.guard.order(q, this.view, qctx)[Symbol.iterator](), walk: (visit) => this.queue.readByShape((j) => visit(j)) };
+      }
+      return this.guard.order(q, this.view, qctx);
     }
     const source = this.guard.lazySource(q, this.view, qctx);
     const steps = () => this.guard.lazySteps(q, source, qctx);
