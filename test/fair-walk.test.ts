@@ -9,6 +9,7 @@ import { queuedFairly, queuedInRounds } from '../src/scheduler/fair-walk.ts';
 import type { PlacementPolicy, QueuePolicy, SchedulerView, TenantView } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
+import { disturbances, overloadNodesArb } from './helpers/overload-arbs.ts';
 
 /**
  * The core's walk of an order over its tenant queues by tenant and shape (SchedulerView.queuedFairly
@@ -20,9 +21,6 @@ import { simulate } from '../src/sim/simulate.ts';
  * cancellations, node losses and placements that ask to wait.
  */
 
-const nodesArb = fc.array(fc.record({ gpus: fc.integer({ min: 2, max: 8 }), cpu: fc.constantFrom(16000, 64000) }), { minLength: 1, maxLength: 3 }).map((ns) =>
-  ns.map((n, i): NodeSpec => ({ id: `n${i}`, cpu: n.cpu, memory: 262144, gpus: Array.from({ length: n.gpus }, () => ({ model: 'A', capacity: 1000 })) })),
-);
 // Arrivals far faster than departures: deep queues, of many shapes (GPUs × milli × CPU) or of a
 // few (a tenant's jobs of one shape in runs, where a job tried after one that waits is not its list's first).
 const jobsArb = fc
@@ -83,7 +81,7 @@ function logOf(queue: QueuePolicy, r: Run, whole: boolean): string[] {
 
 const runArb = fc
   .record({
-    nodes: nodesArb,
+    nodes: overloadNodesArb,
     jobs: jobsArb,
     placement: fc.constantFrom(firstFit, firstFit, hesitant),
     headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'skip', 'block'),
@@ -91,12 +89,7 @@ const runArb = fc
     cancel: fc.array(fc.nat(), { maxLength: 8 }),
     fail: fc.boolean(),
   })
-  .map(({ cancel, fail, ...r }): Run => ({
-    ...r,
-    // Cancelled while queued, some of them: a job then leaves its tenant's list of its shape from the middle.
-    cancels: cancel.map((k) => r.jobs[k % r.jobs.length]).map((j) => ({ at: j.submit + 1 + (j.duration % 7000), job: j.id })),
-    failures: fail ? { events: [{ node: 0, at: 20_000, downMs: 30_000 }] } : undefined,
-  }));
+  .map(({ cancel, fail, ...r }): Run => ({ ...r, ...disturbances(r.jobs, cancel, fail) }));
 
 describe('an order over the tenant queues walked by tenant and shape', () => {
   it('drf, weighted-fair and round-robin under overload: the same log as reading the order built whole, over arrivals, weights, cancellations, node losses and placements that ask to wait', () => {

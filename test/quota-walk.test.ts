@@ -12,6 +12,7 @@ import { QueueIndex } from '../src/scheduler/queue-index.ts';
 import type { PlacementPolicy, PreemptionPolicy, SchedulerView, TenantView } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
+import { disturbances, overloadNodesArb } from './helpers/overload-arbs.ts';
 
 /**
  * Quotas under overload. Quota admission claims that a refusal holds for a tenant's jobs of one
@@ -23,9 +24,6 @@ import { simulate } from '../src/sim/simulate.ts';
  * reading the order built whole.
  */
 
-const nodesArb = fc.array(fc.record({ gpus: fc.integer({ min: 2, max: 8 }), cpu: fc.constantFrom(16000, 64000) }), { minLength: 1, maxLength: 3 }).map((ns) =>
-  ns.map((n, i): NodeSpec => ({ id: `n${i}`, cpu: n.cpu, memory: 262144, gpus: Array.from({ length: n.gpus }, () => ({ model: 'A', capacity: 1000 })) })),
-);
 const tenants = ['x', 'y', 'z', 'w'] as const;
 const jobsArb = fc
   .array(
@@ -101,7 +99,7 @@ function logOf(queue: string, r: Run, plain: boolean): string[] {
 
 const runArb = fc
   .record({
-    nodes: nodesArb,
+    nodes: overloadNodesArb,
     jobs: jobsArb,
     quotas: quotasArb,
     placement: fc.constantFrom(firstFit, firstFit, hesitant),
@@ -109,11 +107,7 @@ const runArb = fc
     cancel: fc.array(fc.nat(), { maxLength: 8 }),
     fail: fc.boolean(),
   })
-  .map(({ cancel, fail, ...r }): Run => ({
-    ...r,
-    cancels: cancel.map((k) => r.jobs[k % r.jobs.length]).map((j) => ({ at: j.submit + 1 + (j.duration % 7000), job: j.id })),
-    failures: fail ? { events: [{ node: 0, at: 20_000, downMs: 30_000 }] } : undefined,
-  }));
+  .map(({ cancel, fail, ...r }): Run => ({ ...r, ...disturbances(r.jobs, cancel, fail) }));
 
 // The preempting orders (srtf, las, priority with `preempt`) are left out: beside quota reclaim
 // they can preempt each other's beneficiaries round after round (some of these runs never end,

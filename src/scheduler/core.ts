@@ -413,7 +413,7 @@ export class SchedulerCore {
       // Queue order (fifo) over a split queue: walked by its tenant and shape lists merged in queue
       // order, the queue array (compacted when read: O(queue)) built only if read as an iterable.
       if (this.heldByList && q.order === queueOrder && this.queue.ordered) {
-        return { [Symbol.iterator]: () => this.guard.order(q, this.view, qctx)[Symbol.iterator](), walk: (visit) => this.queue.readByShape((j) => visit(j)) };
+        return { [Symbol.iterator]: () => this.guard.order(q, this.view, qctx)[Symbol.iterator](), walk: (visit) => this.queue.readByShape(visit) };
       }
       return this.guard.order(q, this.view, qctx);
     }

@@ -11,18 +11,7 @@ import type { Job } from '../jobs/job.ts';
  */
 export function mergeWalk<L>(lists: L[], head: (l: L) => Job | undefined, before: (a: L, b: L) => boolean, visit: (j: Job) => boolean | 'stop'): void {
   const heap = lists;
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= heap.length) return;
-      const c = l + 1 < heap.length && before(heap[l + 1], heap[l]) ? l + 1 : l;
-      if (!before(heap[c], heap[i])) return;
-      const t = heap[i];
-      heap[i] = heap[c];
-      heap[c] = t;
-      i = c;
-    }
-  };
+  const down = (i: number) => siftDown(heap, i, before);
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
   while (heap.length > 0) {
     const list = heap[0];
@@ -40,4 +29,30 @@ export function mergeWalk<L>(lists: L[], head: (l: L) => Job | undefined, before
     }
   }
   heap.length = 0;
+}
+
+/** Sifts `heap[i]` down a binary min-heap ordered by `before`. */
+export function siftDown<L>(heap: L[], i: number, before: (a: L, b: L) => boolean): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= heap.length) return;
+    const c = l + 1 < heap.length && before(heap[l + 1], heap[l]) ? l + 1 : l;
+    if (!before(heap[c], heap[i])) return;
+    const t = heap[i];
+    heap[i] = heap[c];
+    heap[c] = t;
+    i = c;
+  }
+}
+
+/** Sifts `heap[i]` up a binary min-heap ordered by `before`. */
+export function siftUp<L>(heap: L[], i: number, before: (a: L, b: L) => boolean): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!before(heap[i], heap[p])) return;
+    const t = heap[i];
+    heap[i] = heap[p];
+    heap[p] = t;
+    i = p;
+  }
 }

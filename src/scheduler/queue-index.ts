@@ -3,7 +3,7 @@ import { charge, FairWalk, RoundWalk, type Share, type Usage } from './fair-walk
 import { fnv1a } from './fnv1a.ts';
 import { JobShape, shapeHash } from './job-shape.ts';
 import { byKey, KeyedQueue, KeyedWalk, type MovedJob, type QueueKey } from './keyed-queue.ts';
-import { mergeWalk } from './merge-walk.ts';
+import { mergeWalk, siftDown, siftUp } from './merge-walk.ts';
 import type { QueuedShape, SchedulerView, TenantView } from './policy.ts';
 
 /**
@@ -607,24 +607,7 @@ export class QueueIndex {
       const c = { l, i: l.head };
       if (live(c)) heap.push(c);
     }
-    const sift = (k: number) => {
-      for (;;) {
-        const a = 2 * k + 1;
-        if (a >= heap.length) return;
-        const m = a + 1 < heap.length && earlierAt(heap[a + 1], heap[a]) ? a + 1 : a;
-        if (!earlierAt(heap[m], heap[k])) return;
-        [heap[k], heap[m]] = [heap[m], heap[k]];
-        k = m;
-      }
-    };
-    const up = (k: number) => {
-      while (k > 0) {
-        const p = (k - 1) >> 1;
-        if (!earlierAt(heap[k], heap[p])) return;
-        [heap[k], heap[p]] = [heap[p], heap[k]];
-        k = p;
-      }
-    };
+    const sift = (k: number) => siftDown(heap, k, earlierAt);
     for (let k = (heap.length >> 1) - 1; k >= 0; k--) sift(k);
     const dropped: Cursor[] = [];
     while (heap.length > 0) {
@@ -646,18 +629,10 @@ export class QueueIndex {
       if (r === 'reset') {
         // Each dropped list comes back from its first job after the one just read.
         for (const d of dropped) {
-          const { jobs, tickets } = d.l;
-          let lo = d.i;
-          let hi = jobs.length;
-          while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            if (jobs[mid].submit < j.submit || (jobs[mid].submit === j.submit && tickets[mid] <= ticket)) lo = mid + 1;
-            else hi = mid;
-          }
-          d.i = lo;
+          d.i = listIndex(d.l, d.i, j.submit, ticket + 1);
           if (live(d)) {
             heap.push(d);
-            up(heap.length - 1);
+            siftUp(heap, heap.length - 1, earlierAt);
           }
         }
         dropped.length = 0;
@@ -970,6 +945,18 @@ function entryIndex(es: readonly TenantEntry[], from: number, submit: number, ti
     const mid = (lo + hi) >>> 1;
     const m = es[mid];
     if (m.job.submit < submit || (m.job.submit === submit && m.ticket < ticket)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index at or after `from` of list `l`'s entries (in queue order) that is not before (submit, ticket). */
+function listIndex(l: ShapeList, from: number, submit: number, ticket: number): number {
+  let lo = from;
+  let hi = l.jobs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (l.jobs[mid].submit < submit || (l.jobs[mid].submit === submit && l.tickets[mid] < ticket)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
