@@ -773,7 +773,15 @@ export class QueueIndex {
     let t = this.tenants.get(j.tenant);
     if (t === undefined) this.tenants.set(j.tenant, (t = { first: undefined, last: undefined, shapes: new Map() }));
     let after = t.last;
-    if (bySubmit) while (after !== undefined && after.job.submit > j.submit) after = after.prev;
+    if (bySubmit && after !== undefined && after.job.submit > j.submit) {
+      // Its place: after the latest entry submitted at or before it, the latest of each shape's
+      // (found by halving; the list itself was walked back, O(the tenant's later jobs) a requeue).
+      after = undefined;
+      for (const s of t.shapes.values()) {
+        const at = entryIndex(s.entries, s.head, j.submit, j.queueTicket);
+        if (at > s.head && (after === undefined || earlier(after, s.entries[at - 1]))) after = s.entries[at - 1];
+      }
+    }
     let ts = t.shapes.get(list);
     if (ts === undefined) t.shapes.set(list, (ts = { list, entries: [], head: 0, at: 0 }));
     const e: TenantEntry = { job: j, ticket: j.queueTicket, shape: ts, prev: after, next: after === undefined ? t.first : after.next, gone: false };
@@ -791,7 +799,7 @@ export class QueueIndex {
     const es = ts.entries;
     const at = entryIndex(es, ts.head, j.submit, e.ticket);
     if (at === es.length) es.push(e);
-    else es.splice(at, 0, e);
+    else ts.head = insertAt(es, ts.head, at, e);
   }
 
   /** Unlinks `j` from its tenant's list; its entry keeps `next` (see tenantJobs). */
@@ -876,9 +884,29 @@ export class QueueIndex {
     l.lateTickets = [];
   }
 
-  /** Merges a list's requeued entries into their places (`ShapeList.late`). */
+  /**
+   * Merges a list's requeued entries into their places (`ShapeList.late`): a few one by one, in
+   * place (a requeued job's place is mostly near the head, where the entries before it move down
+   * into the head's slack), more by a merge into new arrays. Either way O(list) at worst; the
+   * merge alone made each reclaim round under overload read a tenant's whole list.
+   */
   private settleList(l: ShapeList): void {
-    if (l.late.length > 0) this.compactList(l);
+    const { late, lateTickets } = l;
+    if (late.length === 0) return;
+    if (late.length > 8) {
+      this.compactList(l);
+      return;
+    }
+    for (let i = 0; i < late.length; i++) {
+      const j = late[i];
+      const ticket = lateTickets[i];
+      if (j.queueTicket !== ticket) continue;
+      const at = listIndex(l, l.head, j.submit, ticket);
+      insertAt(l.tickets, l.head, at, ticket);
+      l.head = insertAt(l.jobs, l.head, at, j);
+    }
+    l.late = [];
+    l.lateTickets = [];
   }
 
   /** Every shape list, emptied ones included. */
@@ -936,6 +964,21 @@ let nextTicket = 0;
 
 /** Key functions one queue keeps indexes for (`sortedBy`). */
 const MAX_KEYS = 16;
+
+/**
+ * Inserts `x` before `a[at]` in the live part `a[head…]` of an array (`at` ≥ `head`) and returns
+ * the new head: with a free slot before the head and fewer entries before `at` than after it, the
+ * entries before `at` move down one (the slot at `head - 1` is dead); else those after move up.
+ */
+function insertAt<T>(a: T[], head: number, at: number, x: T): number {
+  if (head > 0 && at - head < a.length - at) {
+    for (let i = head; i < at; i++) a[i - 1] = a[i];
+    a[at - 1] = x;
+    return head - 1;
+  }
+  a.splice(at, 0, x);
+  return head;
+}
 
 /** The first index at or after `from` of `es` (in queue order) whose entry is not before (submit, ticket). */
 function entryIndex(es: readonly TenantEntry[], from: number, submit: number, ticket: number): number {
