@@ -69,5 +69,7 @@ export function frozenJob(j: JobView): JobView {
 
 /** A plain, read-only copy of everything a queue policy sees. */
 export function frozenView(v: SchedulerView): SchedulerView {
-  return readOnly(viewCopy(v, 0) as SchedulerView, 'view');
+  const copy = viewCopy(v, 0) as SchedulerView;
+  // The quotas are the run's configuration, read through pure functions (which a copy drops): kept.
+  return readOnly(v.quotas ? { ...copy, quotas: v.quotas } : copy, 'view');
 }

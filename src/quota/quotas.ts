@@ -1,3 +1,6 @@
+import type { JobView } from '../jobs/job.ts';
+import type { QuotaView } from '../scheduler/policy.ts';
+
 /**
  * Per-tenant GPU quotas grouped in cohorts, after Kueue's ClusterQueue/Cohort semantics
  * (kueue.sigs.k8s.io, "Cluster Queue": nominalQuota, borrowingLimit, cohort; "Preemption":
@@ -23,7 +26,7 @@ export interface TenantQuota {
   readonly borrowingLimit?: number;
 }
 
-export class Quotas {
+export class Quotas implements QuotaView {
   private readonly byTenant = new Map<string, TenantQuota>();
   private readonly cohortOf = new Map<string, string>();
   private readonly members = new Map<string, string[]>();
@@ -40,6 +43,15 @@ export class Quotas {
 
   quota(tenant: string): TenantQuota | undefined {
     return this.byTenant.get(tenant);
+  }
+
+  governs(name: string): boolean {
+    return this.byTenant.has(name);
+  }
+
+  /** `admit` for a job's demand (`gpus × milli`, as quota admission asks). */
+  admits(job: JobView, use: (tenant: string) => number): boolean {
+    return this.admit(job.tenant, job.gpus * job.milli, use).kind === 'ok';
   }
 
   cohortMembers(tenant: string): readonly string[] {

@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import type { Executor, StopReason } from './executor.ts';
 import type { PreemptionCost } from './interruption.ts';
 import type { PolicyGuard } from './policy-guard.ts';
-import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy, WarmView } from './policy.ts';
+import type { AdmissionPolicy, PlacementPolicy, PreemptionPolicy, QueuePolicy, QuotaView, WarmView } from './policy.ts';
 
 /** What the core decided; every decision goes through `apply` and is logged. */
 export type Decision =
@@ -58,6 +58,8 @@ export interface CoreOptions {
    * `wireCore` (queue bound, never-fits, quota). Empty: every arrival is admitted.
    */
   readonly admission: readonly AdmissionPolicy[];
+  /** The run's tenant quotas (the view's `quotas`, which a queue policy's preemption heeds); the gate and reclaim come in `admission` and `preemptors`. */
+  readonly quotas?: QuotaView;
   /** Preemption policies, after the queue policy's own `victims` (quota reclaim is one). */
   readonly preemptors?: readonly PreemptionPolicy[];
   readonly clock: Clock;

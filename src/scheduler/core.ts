@@ -11,7 +11,7 @@ import type { KeyedWalk } from './keyed-queue.ts';
 import { interruption } from './interruption.ts';
 import { Outages } from './outages.ts';
 import { PolicyGuard } from './policy-guard.ts';
-import type { AdmissionPolicy, LazyOrder, PolicyContext, PreemptionPolicy, SchedulerView, TenantView } from './policy.ts';
+import type { AdmissionPolicy, LazyOrder, PolicyContext, PreemptionPolicy, QuotaView, SchedulerView, TenantView } from './policy.ts';
 import { QueueIndex, queueOrder, type TenantVisit } from './queue-index.ts';
 import { collectVictims } from './victims.ts';
 import { arrivalRecord, startRecord } from './records.ts';
@@ -116,6 +116,8 @@ export class SchedulerCore {
       queuedFairly: (share: Share) => this.queue.fairly(this.view, share),
       queuedInRounds: (names: readonly string[]) => this.queue.inRounds(names),
       queuedShapesOf: (name: string) => this.queue.shapesOf(name),
+      // A plain object of closures: a policy's read-only view (a proxy, in the conformance kit) calls them unbound.
+      ...(options.quotas ? { quotas: quotaView(options.quotas) } : {}),
     };
   }
 
@@ -789,4 +791,9 @@ function* firstThenRest(order: Iterable<JobView>, first: ReadonlySet<string>): G
   yield* held;
   if (done) return;
   for (let n = it.next(); !n.done; n = it.next()) yield n.value;
+}
+
+/** `SchedulerView.quotas` over the run's quotas: functions that need no `this`. */
+function quotaView(q: QuotaView): QuotaView {
+  return { governs: (name) => q.governs(name), admits: (job, use) => q.admits(job, use) };
 }

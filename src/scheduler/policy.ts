@@ -87,6 +87,21 @@ export interface SchedulerView {
    * have it; a view built elsewhere may not.
    */
   readonly queuedShapesOf?: (name: string) => readonly QueuedShape[];
+  /**
+   * The run's tenant quotas (scenario `tenants[].quota`), where it has any; read-only. A queue
+   * policy's own preemption heeds them through `planPreemption` (src/scheduler/preempt-kit.ts):
+   * across tenants with a quota only quota reclaim preempts, and a job is planned for only when
+   * its quota would let it start once its victims are gone.
+   */
+  readonly quotas?: QuotaView;
+}
+
+/** Tenant quotas as policies may read them (`SchedulerView.quotas`; src/quota/quotas.ts). */
+export interface QuotaView {
+  /** Whether tenant `name` has a quota (a tenant without one is not limited, and in no cohort). */
+  governs(name: string): boolean;
+  /** Whether the quota rules let `job` start with `use(tenant)` milli-GPU in use per tenant. Pure. */
+  admits(job: JobView, use: (tenant: string) => number): boolean;
 }
 
 /** One shape of a tenant's queued jobs (`SchedulerView.queuedShapesOf`): a queued job of that shape, and how many are queued. */

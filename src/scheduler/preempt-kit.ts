@@ -1,5 +1,6 @@
 import { Cluster } from '../cluster/cluster.ts';
 import type { Demand, Placement } from '../cluster/types.ts';
+import { heldMilli } from '../jobs/estimate.ts';
 import type { JobView } from '../jobs/job.ts';
 import { anyPlacement } from './gang.ts';
 import { JobShape } from './job-shape.ts';
@@ -77,6 +78,14 @@ export interface PlanOptions {
  * policy ranks strictly below it (`outranks(waiting, running)`), tried in `victimOrder`, until it
  * fits. Victims are committed only when the waiting job then fits, so no job is preempted for
  * nothing. Pure. `options`: a number is `maxWaiting`.
+ *
+ * With tenant quotas (`view.quotas`), as Kueue's `withinClusterQueue` preemption: a job of a
+ * tenant with a quota takes victims of its own tenant only, and a tenant's job is never taken for
+ * another tenant's when either has a quota (across quota tenants only quota reclaim preempts;
+ * without that rule a preemption by rank and reclaim took jobs back and forth round after round).
+ * A waiting job starts in the plan, directly or with victims, only when its quota admits it with
+ * the usage the plan leaves (the jobs planned before it started, its victims gone): a job its
+ * quota holds back is not planned for, and so no job is preempted for one.
  */
 export function planPreemption(
   view: SchedulerView,
@@ -97,6 +106,15 @@ export function planPreemption(
   const inPlace = !span && !sim.nodes.some((n) => n.gpus.some((g) => g.mig !== undefined));
   const taken = new Set<string>();
   const out: Victim[] = [];
+  const quotas = view.quotas;
+  /** With quotas: each tenant's usage (milli-GPU) as the plan leaves it, from its usage now. */
+  const usage = new Map<string, number>();
+  if (quotas) for (const t of view.tenants) usage.set(t.name, t.gpuInUse);
+  const use = (t: string) => usage.get(t) ?? 0;
+  const admitted = (w: JobView) => quotas === undefined || quotas.admits(w, use);
+  const charge = (t: string, milli: number) => usage.set(t, use(t) + milli);
+  /** A running job its tenant's quota lets `w` take (see above). */
+  const mayTake = (w: JobView, r: JobView) => quotas === undefined || r.tenant === w.tenant || (!quotas.governs(w.tenant) && !quotas.governs(r.tenant));
   /** The running jobs in victim order, sorted once (a stable sort then a filter is the filter then the sort). */
   let ranked: JobView[] | undefined;
   /**
@@ -135,14 +153,16 @@ export function planPreemption(
    * (placement is monotone in free capacity), so it is passed without a trial. (`taken` only
    * grows with a plan found, which empties this list: the same jobs are taken for all its entries.)
    */
-  let failed: { shape: JobShape; cands: Set<string> | undefined; prefix: number }[] = [];
+  // With quotas the candidates and the admission depend on the tenant too: a failure holds for its tenant and shape.
+  let failed: { shape: JobShape; tenant: string; cands: Set<string> | undefined; prefix: number }[] = [];
   let k = 0;
   for (const w of waiting) {
     if (k++ >= maxWaiting) break;
-    const known = failed.find((f) => f.shape.holds(w));
-    const direct = known ? undefined : anyPlacement(sim, w, span);
+    const known = failed.find((f) => f.shape.holds(w) && (quotas === undefined || f.tenant === w.tenant));
+    const direct = known || !admitted(w) ? undefined : anyPlacement(sim, w, span);
     if (direct) {
       sim.allocate(`w:${w.id}`, w, direct);
+      if (quotas) charge(w.tenant, heldMilli(w));
       failed = [];
       continue;
     }
@@ -153,14 +173,22 @@ export function planPreemption(
       prefix = outrankedPrefix(w, r);
       if (known && prefix <= known.prefix) continue;
       cands = [];
-      for (let i = 0; i < prefix; i++) if (!taken.has(r[i].id)) cands.push(r[i]);
+      for (let i = 0; i < prefix; i++) if (!taken.has(r[i].id) && mayTake(w, r[i])) cands.push(r[i]);
     } else {
-      cands = r.filter((x) => !taken.has(x.id) && outranks(w, x));
+      cands = r.filter((x) => !taken.has(x.id) && mayTake(w, x) && outranks(w, x));
       if (known && cands.every((x) => known.cands!.has(x.id))) continue;
     }
-    const plan = cands.length === 0 ? undefined : inPlace ? releaseOrUndo(sim, w, cands) : releaseUntilFits(sim.clone(), w, cands, span);
+    // With quotas, the plan's usage as victims go, and whether the quota then admits `w`; undone when no plan is found.
+    const before = quotas ? new Map(usage) : undefined;
+    const hooks: ReleaseHooks = quotas ? { released: (x) => charge(x.tenant, -heldMilli(x)), admits: () => admitted(w) } : {};
+    const plan = cands.length === 0 ? undefined : inPlace ? releaseOrUndo(sim, w, cands, hooks) : releaseUntilFits(sim.clone(), w, cands, span, hooks);
+    if (before && !plan) {
+      usage.clear();
+      for (const [t, m] of before) usage.set(t, m);
+    }
+    if (quotas && plan) charge(w.tenant, heldMilli(w));
     if (!plan) {
-      const entry = { shape: new JobShape(w), cands: victimsFirst ? undefined : new Set(cands.map((x) => x.id)), prefix };
+      const entry = { shape: new JobShape(w), tenant: w.tenant, cands: victimsFirst ? undefined : new Set(cands.map((x) => x.id)), prefix };
       if (known) failed[failed.indexOf(known)] = entry;
       else failed.push(entry);
       continue;
@@ -181,8 +209,8 @@ export function planPreemption(
  * candidates do not make room, they are allocated again where they were (the same free capacity,
  * to the milli), and undefined is returned.
  */
-function releaseOrUndo(sim: Cluster, w: Demand, candidates: readonly JobView[]): { chosen: JobView[]; placement: Placement } | undefined {
-  const plan = releaseUntilFits(sim, w, candidates, false);
+function releaseOrUndo(sim: Cluster, w: Demand, candidates: readonly JobView[], hooks: ReleaseHooks): { chosen: JobView[]; placement: Placement } | undefined {
+  const plan = releaseUntilFits(sim, w, candidates, false, hooks);
   if (!plan) for (const r of candidates) sim.allocate(r.id, r, r.placement!);
   return plan;
 }

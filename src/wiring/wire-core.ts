@@ -76,6 +76,7 @@ export function buildCore(i: Omit<WireInput, 'nodes' | 'run' | 'mode' | 'seed' |
     placement: i.placement,
     admission: admissionChain(s),
     preemptors: [...(s?.quotas ? [quotaReclaim(s.quotas)] : []), ...(s?.preemptors ?? [])],
+    quotas: s?.quotas,
     clock: i.clock,
     executor: i.executor,
     log: i.log,
