@@ -179,7 +179,7 @@ export function planPreemption(
       if (known && cands.every((x) => known.cands!.has(x.id))) continue;
     }
     // With quotas, the plan's usage as victims go, and whether the quota then admits `w`; undone when no plan is found.
-    const before = quotas ? new Map(usage) : undefined;
+    const before = quotas && cands.length > 0 ? new Map(usage) : undefined;
     const hooks: ReleaseHooks = quotas ? { released: (x) => charge(x.tenant, -heldMilli(x)), admits: () => admitted(w) } : {};
     const plan = cands.length === 0 ? undefined : inPlace ? releaseOrUndo(sim, w, cands, hooks) : releaseUntilFits(sim.clone(), w, cands, span, hooks);
     if (before && !plan) {
