@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is src/bundle/build.mjs). */
@@ -47,6 +48,19 @@ export function runSourceCli(name, args) {
 }
 
 /**
+ * The installed esbuild's version, read from its package.json (importing esbuild to ask took
+ * about 30 ms of every CLI start); undefined when it cannot be read (the caller imports it, and
+ * fails as it would without esbuild).
+ */
+function esbuildVersion() {
+  try {
+    return JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * `entry` (a TypeScript file of this repository) as one plain JavaScript file, built if absent:
  * esbuild bundles it with everything it imports from src/ and policies/ (packages stay imports,
  * resolved from the repository's node_modules) into `.cache/<name>/<hash>.mjs`, `<hash>` from
@@ -58,10 +72,10 @@ export function runSourceCli(name, args) {
  */
 export async function bundle(entry, name) {
   const t0 = performance.now();
-  const esbuild = await import('esbuild');
   const dir = join(ROOT, '.cache', name);
-  const file = join(dir, `${sourceHash(esbuild.version, entry)}.mjs`);
+  const file = join(dir, `${sourceHash(esbuildVersion() ?? (await import('esbuild')).version, entry)}.mjs`);
   if (existsSync(file)) return { file, built: false, ms: performance.now() - t0 };
+  const esbuild = await import('esbuild');
   mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.${Math.floor(performance.now())}.tmp`;
   try {
