@@ -9,7 +9,7 @@ import { queuedFairly, queuedInRounds } from '../src/scheduler/fair-walk.ts';
 import type { PlacementPolicy, QueuePolicy, SchedulerView, TenantView } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
-import { disturbances, overloadNodesArb } from './helpers/overload-arbs.ts';
+import { disturbances, overloadNodesArb, firstFit, hesitant } from './helpers/overload-arbs.ts';
 
 /**
  * The core's walk of an order over its tenant queues by tenant and shape (SchedulerView.queuedFairly
@@ -43,12 +43,7 @@ const jobsArb = fc
     return rs.map((r, i): JobSpec => ({ id: `j${i}`, tenant: r.tenant, submit: (t += r.gap), duration: r.dur, priority: 0, cpu: r.cpu, memory: 1024, gpus: r.gpus, milli: r.gpus === 0 ? 0 : r.gpus > 1 ? 1000 : r.milli }));
   });
 
-const firstFit = placementPolicyFactory('first-fit')({});
-/** first-fit that asks some jobs to be tried again in a second (by id and time: pure): the pass goes on past them, their shape still in play. */
-const hesitant: PlacementPolicy = {
-  name: 'hesitant',
-  place: (job, cluster, ctx) => ((Number(job.id.slice(1)) + Math.floor(ctx.now / 1000)) % 4 === 0 ? { kind: 'wait', until: ctx.now + 1000, reason: 'test' } : firstFit.place(job, cluster, ctx)),
-};
+const hesitantFit = hesitant(4);
 
 interface Run {
   nodes: NodeSpec[];
@@ -83,7 +78,7 @@ const runArb = fc
   .record({
     nodes: overloadNodesArb,
     jobs: jobsArb,
-    placement: fc.constantFrom(firstFit, firstFit, hesitant),
+    placement: fc.constantFrom(firstFit, firstFit, hesitantFit),
     headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'skip', 'block'),
     weights: fc.record({ x: fc.integer({ min: 1, max: 5 }), y: fc.integer({ min: 1, max: 5 }) }),
     cancel: fc.array(fc.nat(), { maxLength: 8 }),

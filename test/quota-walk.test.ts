@@ -10,9 +10,9 @@ import { reclaimVictims } from '../src/quota/reclaim.ts';
 import type { FailureSpec } from '../src/scheduler/failures.ts';
 import { QueueIndex } from '../src/scheduler/queue-index.ts';
 import type { PlacementPolicy, PreemptionPolicy, SchedulerView, TenantView } from '../src/scheduler/policy.ts';
-import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
+import { queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
-import { disturbances, overloadNodesArb, quotaJobsArb as jobsArb, quotasArb } from './helpers/overload-arbs.ts';
+import { disturbances, overloadNodesArb, quotaJobsArb as jobsArb, quotasArb, firstFit, hesitant } from './helpers/overload-arbs.ts';
 
 /**
  * Quotas under overload. Quota admission claims that a refusal holds for a tenant's jobs of one
@@ -24,12 +24,7 @@ import { disturbances, overloadNodesArb, quotaJobsArb as jobsArb, quotasArb } fr
  * reading the order built whole.
  */
 
-const firstFit = placementPolicyFactory('first-fit')({});
-/** first-fit that asks some jobs to be tried again in a second (by id and time: pure). */
-const hesitant: PlacementPolicy = {
-  name: 'hesitant',
-  place: (job, cluster, ctx) => ((Number(job.id.slice(1)) + Math.floor(ctx.now / 1000)) % 5 === 0 ? { kind: 'wait', until: ctx.now + 1000, reason: 'test' } : firstFit.place(job, cluster, ctx)),
-};
+const hesitantFit = hesitant(5);
 
 interface Run {
   nodes: NodeSpec[];
@@ -73,7 +68,7 @@ const runArb = fc
     nodes: overloadNodesArb,
     jobs: jobsArb,
     quotas: quotasArb,
-    placement: fc.constantFrom(firstFit, firstFit, hesitant),
+    placement: fc.constantFrom(firstFit, firstFit, hesitantFit),
     headOfLine: fc.constantFrom<'skip' | 'block'>('skip', 'skip', 'block'),
     cancel: fc.array(fc.nat(), { maxLength: 8 }),
     fail: fc.boolean(),

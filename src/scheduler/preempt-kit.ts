@@ -180,7 +180,7 @@ export function planPreemption(
     }
     // With quotas, the plan's usage as victims go, and whether the quota then admits `w`; undone when no plan is found.
     const before = quotas && cands.length > 0 ? new Map(usage) : undefined;
-    const hooks: ReleaseHooks = quotas ? { released: (x) => charge(x.tenant, -heldMilli(x)), admits: () => admitted(w) } : {};
+    const hooks: ReleaseHooks = quotas ? { released: (x) => charge(x.tenant, -heldMilli(x)), admits: () => admitted(w) } : NO_HOOKS;
     const plan = cands.length === 0 ? undefined : inPlace ? releaseOrUndo(sim, w, cands, hooks) : releaseUntilFits(sim.clone(), w, cands, span, hooks);
     if (before && !plan) {
       usage.clear();
@@ -203,6 +203,9 @@ export function planPreemption(
   }
   return out;
 }
+
+/** Hooks of a plan without quotas: capacity alone. */
+const NO_HOOKS: ReleaseHooks = {};
 
 /**
  * `releaseUntilFits` on `sim` itself (gangs on one node only, no MIG); when even all the

@@ -3,6 +3,8 @@ import type { NodeSpec } from '../../src/cluster/types.ts';
 import type { JobSpec } from '../../src/jobs/job.ts';
 import type { TenantQuota } from '../../src/quota/quotas.ts';
 import type { FailureSpec } from '../../src/scheduler/failures.ts';
+import type { PlacementPolicy } from '../../src/scheduler/policy.ts';
+import { placementPolicyFactory } from '../../src/scheduler/registry.ts';
 
 /** One to three nodes of 2–8 whole GPUs (model A) and 16 or 64 cores: small clusters that overload fast. */
 export const overloadNodesArb = fc.array(fc.record({ gpus: fc.integer({ min: 2, max: 8 }), cpu: fc.constantFrom(16000, 64000) }), { minLength: 1, maxLength: 3 }).map((ns) =>
@@ -49,3 +51,17 @@ export const quotasArb = fc
   .map(({ cohorts, nominal, limit }): TenantQuota[] =>
     ['x', 'y', 'z'].map((tenant, i) => ({ tenant, cohort: cohorts[i], nominal: nominal[i] * 1000, ...(limit[i] === null ? {} : { borrowingLimit: limit[i]! * 1000 }) })),
   );
+
+export const firstFit = placementPolicyFactory('first-fit')({});
+
+/**
+ * first-fit that asks some jobs to be tried again in a second (pure: by id and time, the jobs
+ * whose number plus the second is a multiple of `every`): a pass goes on past them, their shape
+ * still in play.
+ */
+export function hesitant(every: number): PlacementPolicy {
+  return {
+    name: 'hesitant',
+    place: (job, cluster, ctx) => ((Number(job.id.slice(1)) + Math.floor(ctx.now / 1000)) % every === 0 ? { kind: 'wait', until: ctx.now + 1000, reason: 'test' } : firstFit.place(job, cluster, ctx)),
+  };
+}
