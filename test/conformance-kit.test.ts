@@ -315,24 +315,25 @@ describe('kit findings stay fixed', () => {
     expect(res.core.jobs.get('j0')).toMatchObject({ state: 'rejected', reason: 'never-fits' });
   });
 
-  it('priority with preempt: a beneficiary of a lower class can take the room a higher class needed (why it does not claim priorityOrder)', () => {
-    // n0, n1: 2 GPUs each. j26 (class 0) on n0, j27 (class 0, 2 GPUs) on n1. At 1 s five jobs arrive;
-    // j56 (10) takes n0's free GPU; victims: j27 for j61 (10), j26 for j59 (1). The core tries
-    // the beneficiaries first: first-fit puts j61 on n0 (not on n1, as planned), j59 and then
-    // j60 (2) take n1, where j62 (class 5, 2 GPUs) would have fitted.
-    const nodes = ['n0', 'n1'].map((id) => ({ id, cpu: 128000, memory: 524288, gpus: [{ model: 'A100', capacity: 1000 }, { model: 'A100', capacity: 1000 }] }));
+  it('priority with preempt: a beneficiary of a lower class can start while higher classes wait behind a blocked head (why it does not claim priorityOrder)', () => {
+    // n0: 8 GPUs, j0 (class 0, 2 GPUs) on it. At 1 s: j4 (10, 1 GPU), j9 (10, 8 GPUs), j5 (5, 2),
+    // j2 and j10 (2, 1 each), j3 (1, 2). With head-of-line blocking the pass starts j4 and stops
+    // at j9. The plan counts j5, j2 and j10 as started (they fit directly) and takes j0 for j3;
+    // j9 finds no plan (j0 alone does not make 8 GPUs). The core tries j3 first and it starts,
+    // where the plan put it; then the pass stops at j9 again, and j5, j2, j10 wait.
+    const nodes = [{ id: 'n0', cpu: 128000, memory: 524288, gpus: Array.from({ length: 8 }, () => ({ model: 'A100', capacity: 1000 })) }];
     const jobs = [
-      job('j26', { duration: 153000, cpu: 1000, memory: 1024 }),
-      job('j27', { duration: 99000, gpus: 2, cpu: 1000, memory: 1024 }),
-      job('j56', { submit: 1000, duration: 62000, priority: 10 }),
-      job('j59', { submit: 1000, priority: 1 }),
-      job('j60', { submit: 1000, duration: 3000, priority: 2 }),
-      job('j61', { submit: 1000, duration: 13000, priority: 10 }),
-      job('j62', { submit: 1000, duration: 20000, gpus: 2, priority: 5 }),
+      job('j0', { duration: 135000, gpus: 2, cpu: 1000, memory: 1024 }),
+      job('j2', { submit: 1000, duration: 17000, priority: 2 }),
+      job('j3', { submit: 1000, duration: 11000, gpus: 2, priority: 1 }),
+      job('j4', { submit: 1000, duration: 9000, priority: 10 }),
+      job('j5', { submit: 1000, duration: 149000, gpus: 2, priority: 5 }),
+      job('j9', { submit: 1000, duration: 138000, gpus: 8, priority: 10 }),
+      job('j10', { submit: 1000, duration: 13000, priority: 2 }),
     ];
-    const { recs } = runSim(subjectFor(queuePolicyFactory('priority')({ preempt: true })), { nodes, jobs, seed: 0, headOfLine: 'skip', scheduler: { preemption: { restoreMs: 0 } } }, 1001);
-    const started = recs.flatMap((r) => (r.ev === 'start' && r.t === 1000 ? [`${r.job}@${r.node}`] : []));
-    expect(started).toEqual(['j56@n0', 'j61@n0', 'j59@n1', 'j60@n1']);
+    const { recs } = runSim(subjectFor(queuePolicyFactory('priority')({ preempt: true })), { nodes, jobs, seed: 0, headOfLine: 'block', scheduler: { preemption: { restoreMs: 0 } } }, 1001);
+    const at1 = recs.flatMap((r) => ((r.ev === 'start' || r.ev === 'preempt') && r.t === 1000 ? [`${r.ev}:${r.job}`] : []));
+    expect(at1).toEqual(['start:j4', 'preempt:j0', 'start:j3']);
   });
 
   it('a victim named by both priority preemption and quota reclaim is preempted once', () => {

@@ -49,9 +49,11 @@ function planByCopies(view: SchedulerView, waiting: Iterable<JobView>, outranks:
     for (const r of plan.chosen) {
       taken.add(r.id);
       sim.release(r.id);
-      out.push({ job: r, reason: reason(w, r), for: w.id });
     }
-    sim.allocate(`w:${w.id}`, w, anyPlacement(sim, w, span)!);
+    // Where the plan puts w once its victims are gone: each victim nominates it.
+    const at = anyPlacement(sim, w, span)!;
+    for (const r of plan.chosen) out.push({ job: r, reason: reason(w, r), for: w.id, nominated: at });
+    sim.allocate(`w:${w.id}`, w, at);
   }
   return out;
 }
@@ -64,7 +66,7 @@ const demandArb = fc.record({
 });
 
 describe('preemption plans tried in place', () => {
-  it('name the same victims, for the same jobs, as plans tried on a copy each (the ranking read whole, or as far as the first job not outranked)', () => {
+  it('name the same victims, for the same jobs placed alike, as plans tried on a copy each (the ranking read whole, or as far as the first job not outranked)', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ gpus: fc.integer({ min: 1, max: 8 }), cpu: fc.constantFrom(16000, 32000, 64000) }), { minLength: 1, maxLength: 5 }),
@@ -94,7 +96,7 @@ describe('preemption plans tried in place', () => {
           const outranks = rule === 'priority, small ones' ? (w: JobView, r: JobView) => w.priority > r.priority && r.gpus <= w.gpus : (w: JobView, r: JobView) => w.priority > r.priority;
           const options = rule === 'priority, read as a prefix' ? { maxWaiting, victimsFirst: true } : maxWaiting;
           const reason = (w: JobView, r: JobView) => `${w.id}>${r.id}`;
-          const ids = (vs: Victim[]) => vs.map((v) => `${v.job.id}:${v.reason}:${v.for}`);
+          const ids = (vs: Victim[]) => vs.map((v) => `${v.job.id}:${v.reason}:${v.for}:${JSON.stringify(v.nominated)}`);
           const before = cluster.gpuAllocated;
           expect(ids(planPreemption(view, waiting, outranks, byLeastLoss, reason, options))).toEqual(ids(planByCopies(view, waiting, outranks, byLeastLoss, reason, maxWaiting)));
           // The live cluster is never touched.

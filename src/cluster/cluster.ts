@@ -122,6 +122,51 @@ export class Cluster implements ClusterView {
     // nothing is built per allocation but the record kept for the job.
     const count = partCount(placement);
     const shares = count === 1 ? undefined : splitDemand(demand, partsOf(placement));
+    this.check(jobId, demand, placement, shares);
+    // All checks passed: apply.
+    let reconfigured: { node: number; gpu: number }[] | undefined;
+    for (let pi = 0; pi < count; pi++) {
+      const part = partAt(placement, pi);
+      const node = this.nodes[part.node];
+      const cpu = shares ? shares[pi].cpu : demand.cpu;
+      const memory = shares ? shares[pi].memory : demand.memory;
+      node.cpuFree -= cpu;
+      node.memoryFree -= memory;
+      this.cpuAllocated += cpu;
+      this.memoryAllocated += memory;
+      for (const g of part.gpus) {
+        const gpu = node.gpus[g.gpu];
+        if (g.mig && gpu.mig && takeMigInstance(gpu.mig, jobId, g.mig.profile, g.mig.start, g.milli / MILLI_PER_SLOT)) {
+          (reconfigured ??= []).push({ node: part.node, gpu: g.gpu });
+        }
+        gpu.free -= g.milli;
+        node.gpuFree -= g.milli;
+        this.gpuAllocated += g.milli;
+      }
+      this.groupIndex?.update(part.node);
+    }
+    this.allocations.set(jobId, { placement, cpu: demand.cpu, memory: demand.memory, shares });
+    return reconfigured ? { reconfigured } : NOTHING_RECONFIGURED;
+  }
+
+  /**
+   * Whether `placement` could be allocated for `demand` now (every check of `allocate`, nothing
+   * changed): the core asks it of a placement a preemption plan nominated for the job it made room for.
+   */
+  canAllocate(demand: Demand, placement: Placement): boolean {
+    const count = partCount(placement);
+    try {
+      this.check('', demand, placement, count === 1 ? undefined : splitDemand(demand, partsOf(placement)));
+      return true;
+    } catch (e) {
+      if (e instanceof AllocationError) return false;
+      throw e;
+    }
+  }
+
+  /** `allocate`'s checks of the grants against `demand` and free capacity (throws an `AllocationError`). */
+  private check(jobId: string, demand: Demand, placement: Placement, shares: readonly { cpu: number; memory: number }[] | undefined): void {
+    const count = partCount(placement);
     let granted = 0;
     for (let k = 0; k < count; k++) granted += partAt(placement, k).gpus.length;
     if (granted !== demand.gpus) {
@@ -162,30 +207,6 @@ export class Cluster implements ClusterView {
         }
       }
     }
-    // All checks passed: apply.
-    let reconfigured: { node: number; gpu: number }[] | undefined;
-    for (let pi = 0; pi < count; pi++) {
-      const part = partAt(placement, pi);
-      const node = this.nodes[part.node];
-      const cpu = shares ? shares[pi].cpu : demand.cpu;
-      const memory = shares ? shares[pi].memory : demand.memory;
-      node.cpuFree -= cpu;
-      node.memoryFree -= memory;
-      this.cpuAllocated += cpu;
-      this.memoryAllocated += memory;
-      for (const g of part.gpus) {
-        const gpu = node.gpus[g.gpu];
-        if (g.mig && gpu.mig && takeMigInstance(gpu.mig, jobId, g.mig.profile, g.mig.start, g.milli / MILLI_PER_SLOT)) {
-          (reconfigured ??= []).push({ node: part.node, gpu: g.gpu });
-        }
-        gpu.free -= g.milli;
-        node.gpuFree -= g.milli;
-        this.gpuAllocated += g.milli;
-      }
-      this.groupIndex?.update(part.node);
-    }
-    this.allocations.set(jobId, { placement, cpu: demand.cpu, memory: demand.memory, shares });
-    return reconfigured ? { reconfigured } : NOTHING_RECONFIGURED;
   }
 
   /** Returns everything `jobId` holds; throws if it holds nothing (never release twice). */

@@ -71,8 +71,9 @@ export const PARAM_VARIANTS: Readonly<Record<string, readonly PolicyParams[]>> =
  * Claims of shipped policies that their own `claims` field (typed by `QueuePolicy`) cannot state
  * yet: priority orders by class, and preempts strictly lower classes only. With `preempt: true`
  * it does not keep priorityOrder: the core tries the jobs victims were named for first, whatever
- * their class, and first-fit may put a beneficiary elsewhere than its plan, so a lower class can
- * take the room a higher one needed (kit finding, pinned in test/conformance-kit.test.ts).
+ * their class, and with head-of-line blocking a plan counts the higher-class jobs that fit
+ * directly as started while the blocked pass leaves them queued, so a lower class starts ahead of
+ * them (kit finding, pinned in test/conformance-kit.test.ts).
  */
 export function shippedClaims(name: string, params: PolicyParams): Claims | undefined {
   if (name === 'priority') return params.preempt === true ? { preemptsOnlyLower: true } : { priorityOrder: true, preemptsOnlyLower: true };

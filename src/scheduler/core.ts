@@ -50,6 +50,8 @@ export class SchedulerCore {
   private readonly startGates: readonly AdmissionPolicy[];
   private readonly preemptors: readonly PreemptionPolicy[];
   private dirty = false;
+  /** During the pass after a preemption: the placements its plans nominated for the jobs preempted for. */
+  private nominated: ReadonlyMap<string, Placement> | undefined;
   private readonly view: SchedulerView;
   private readonly span: boolean;
   /**
@@ -186,8 +188,19 @@ export class SchedulerCore {
     const victims = collectVictims(this.guard, o.queue, this.preemptors, this.view, o.rng, now, () => this.readerOrder(now));
     const seen = new Set<string>();
     const beneficiaries = new Set<string>();
+    /** Where the plans put the jobs preempted for (the first plan naming a job wins). */
+    let nominated: Map<string, Placement> | undefined;
     for (const v of victims) {
-      if (v.for !== undefined) beneficiaries.add(v.for);
+      if (v.for !== undefined) {
+        beneficiaries.add(v.for);
+        if (v.nominated !== undefined && !nominated?.has(v.for)) {
+          const p = v.nominated as Placement | null;
+          if (p === null || typeof p !== 'object' || !Number.isInteger(p.node) || !Array.isArray(p.gpus) || (!this.span && p.parts !== undefined && p.parts.length > 0)) {
+            throw this.guard.contract('preemption', v.policy, 'victims', '', now, `nominated ${JSON.stringify(p)} for job ${v.for}, which is not a placement${this.span ? '' : ' on one node'},`);
+          }
+          (nominated ??= new Map()).set(v.for, p);
+        }
+      }
       // Two policies (say the queue policy and quota reclaim) may name the same victim: preempt it once.
       if (seen.has(v.job.id)) continue;
       const j = this.all.get(v.job.id);
@@ -197,7 +210,12 @@ export class SchedulerCore {
     }
     if (seen.size > 0) {
       this.dirty = false;
-      this.pass(now, beneficiaries);
+      this.nominated = nominated;
+      try {
+        this.pass(now, beneficiaries);
+      } finally {
+        this.nominated = undefined;
+      }
     }
   }
 
@@ -460,6 +478,9 @@ export class SchedulerCore {
     const o = this.o;
     const cluster = o.cluster;
     if (j.gpus * j.milli > cluster.gpuCapacity - cluster.gpuAllocated) return undefined;
+    // A job preempted for starts where its plan put it, while that still fits (see `Victim.nominated`).
+    const nominated = this.nominated?.get(j.id);
+    if (nominated !== undefined && cluster.canAllocate(j, nominated)) return nominated;
     const out = this.guard.place(o.placement, j, cluster, ctx);
     if (out.kind === 'wait') {
       o.clock.wakeAt(out.until);

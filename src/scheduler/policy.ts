@@ -116,6 +116,15 @@ export interface Victim {
   readonly reason: string;
   /** The queued job the preemption makes room for: the core tries it first in the next pass. */
   readonly for?: string;
+  /**
+   * Where the plan puts `for` once its victims are gone (node indices of the live cluster). The
+   * core starts `for` there when that placement still fits, without asking the placement policy,
+   * as kube-scheduler tries a preemptor's nominated node first: with several jobs preempted for
+   * in one instant, the placement policy could put the first where the plan put a later one and
+   * leave that one's victims preempted for nothing. When it no longer fits (or is absent), the
+   * placement policy places `for` as usual.
+   */
+  readonly nominated?: Placement;
 }
 
 export interface PolicyContext {

@@ -76,8 +76,9 @@ export interface PlanOptions {
  * Walks the waiting jobs in the policy's order on a scratch copy of the cluster: a job that fits
  * there is reserved as if started; one that does not may take victims among running jobs the
  * policy ranks strictly below it (`outranks(waiting, running)`), tried in `victimOrder`, until it
- * fits. Victims are committed only when the waiting job then fits, so no job is preempted for
- * nothing. Pure. `options`: a number is `maxWaiting`.
+ * fits. Victims are committed only when the waiting job then fits, and each names where the plan
+ * puts that job (`Victim.nominated`; the core starts it there while that still fits), so no job
+ * is preempted for nothing. Pure. `options`: a number is `maxWaiting`.
  *
  * With tenant quotas (`view.quotas`), as Kueue's `withinClusterQueue` preemption: a job of a
  * tenant with a quota takes victims of its own tenant only, and a tenant's job is never taken for
@@ -197,7 +198,7 @@ export function planPreemption(
     for (const v of plan.chosen) {
       taken.add(v.id);
       if (!inPlace) sim.release(v.id);
-      out.push({ job: v, reason: reason(w, v), for: w.id });
+      out.push({ job: v, reason: reason(w, v), for: w.id, nominated: plan.placement });
     }
     sim.allocate(`w:${w.id}`, w, plan.placement);
   }
