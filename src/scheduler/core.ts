@@ -50,6 +50,13 @@ export class SchedulerCore {
   private readonly startGates: readonly AdmissionPolicy[];
   private readonly preemptors: readonly PreemptionPolicy[];
   private dirty = false;
+  /**
+   * Wake-ups asked of the clock and not yet handled, by time: one is asked per instant however
+   * often a pass, a placement answering `wait` or a MIG layout change asks for it (a placement
+   * that waits is asked again on every pass, and a walk by shape that meets it is followed by the
+   * general pass, which asks again).
+   */
+  private readonly wakes = new Set<number>();
   /** During the pass after a preemption: the placements its plans nominated for the jobs preempted for. */
   private nominated: ReadonlyMap<string, Placement> | undefined;
   private readonly view: SchedulerView;
@@ -154,9 +161,13 @@ export class SchedulerCore {
         return this.complete(ev.jobId, ev.attempt, ev.outcome, ev.reason, ev.retry === true);
       case 'cancel':
         return this.cancel(ev.jobId);
-      case 'wake':
+      case 'wake': {
         this.dirty = true;
+        const now = this.o.clock.now();
+        // A wake-up due now (or, on a wall clock, already past) is no longer pending.
+        for (const t of this.wakes) if (t <= now) this.wakes.delete(t);
         return;
+      }
       case 'node-down':
         return this.nodeDown(ev.node, ev.permanent === true);
       case 'node-up':
@@ -180,7 +191,7 @@ export class SchedulerCore {
     }
     if (o.tickMs && this.queue.length > 0 && this.runningJobs.size > 0 && this.nextTick <= now) {
       this.nextTick = now + o.tickMs;
-      o.clock.wakeAt(this.nextTick);
+      this.wakeAt(this.nextTick);
     }
     if (this.queue.length === 0) return;
     this.pass(now);
@@ -483,13 +494,20 @@ export class SchedulerCore {
     if (nominated !== undefined && cluster.canAllocate(j, nominated)) return nominated;
     const out = this.guard.place(o.placement, j, cluster, ctx);
     if (out.kind === 'wait') {
-      o.clock.wakeAt(out.until);
+      this.wakeAt(out.until);
       return 'wait';
     }
     if (out.kind === 'placed' && !this.span && out.placement.parts && out.placement.parts.length > 0) {
       throw this.guard.contract('placement', o.placement.name, 'place', j.id, now, 'returned a placement spanning nodes while gang.spanNodes is off');
     }
     return out.kind === 'placed' ? out.placement : this.span ? placeSpanning(cluster, j) : undefined;
+  }
+
+  /** Asks the clock for a wake-up at `time` (ms, after now) unless one is pending then. */
+  private wakeAt(time: number): void {
+    if (this.wakes.has(time)) return;
+    this.wakes.add(time);
+    this.o.clock.wakeAt(time);
   }
 
   /** Applies one decision: the only place where jobs, cluster, executor and log change together. */
@@ -584,7 +602,7 @@ export class SchedulerCore {
         o.cluster.setMigReconfiguring(g.node, g.gpu, true);
         this.migBusy.push({ until: now + reconfigMs, node: g.node, gpu: g.gpu });
       }
-      o.clock.wakeAt(now + reconfigMs);
+      this.wakeAt(now + reconfigMs);
     }
     // Context start overhead (cold or warm start, src/context/): held like the MIG delay above.
     const over = o.contexts?.startOverhead(j, placement, now);
