@@ -117,7 +117,7 @@ export interface Victim {
   /** The queued job the preemption makes room for: the core tries it first in the next pass. */
   readonly for?: string;
   /**
-   * Where the plan puts `for` once its victims are gone (node indices of the live cluster). The
+   * Where the plan puts `for` once its victims are gone (node indices of the view's cluster). The
    * core starts `for` there when that placement still fits, without asking the placement policy,
    * as kube-scheduler tries a preemptor's nominated node first: with several jobs preempted for
    * in one instant, the placement policy could put the first where the plan put a later one and

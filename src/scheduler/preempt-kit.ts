@@ -78,7 +78,8 @@ export interface PlanOptions {
  * policy ranks strictly below it (`outranks(waiting, running)`), tried in `victimOrder`, until it
  * fits. Victims are committed only when the waiting job then fits, and each names where the plan
  * puts that job (`Victim.nominated`; the core starts it there while that still fits), so no job
- * is preempted for nothing. Pure. `options`: a number is `maxWaiting`.
+ * is preempted for one that then does not start (unless another preemption policy's job, placed
+ * by the placement policy, takes that room first). Pure. `options`: a number is `maxWaiting`.
  *
  * With tenant quotas (`view.quotas`), as Kueue's `withinClusterQueue` preemption: a job of a
  * tenant with a quota takes victims of its own tenant only, and a tenant's job is never taken for
