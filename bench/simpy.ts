@@ -8,12 +8,16 @@
  *  3. Whole process: `npm run sim` on the same workload as a scenario (every output written,
  *     start-up included) against SimPy's simulation time on as many jobs. Goals: in process
  *     ≥ 20× SimPy, whole process ≥ 5× at 300k jobs.
+ * Each speed figure is the median of `--rounds` rounds (default 3) that run SimPy and every gpulab
+ * variant in turn, with the range beside it, and each ratio the median of the rounds' own ratios:
+ * on a shared machine one round's figures swing by a quarter.
  * Skips with a message when /usr/bin/python3 cannot import SimPy (Debian: apt-get install python3-simpy).
- * `npx tsx bench/simpy.ts [jobs] [whole-process jobs]` (defaults 50000 and 300000).
+ * `npx tsx bench/simpy.ts [jobs] [whole-process jobs] [--rounds N]` (defaults 50000, 300000, 3).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { bundle, RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
@@ -94,21 +98,40 @@ const b = simpy(small);
 const pct = (x: number, y: number) => `${((100 * (x - y)) / y).toFixed(2)}%`;
 console.log(`  agreement (5,000 jobs): mean JCT gpulab ${(a.jctMeanMs / 1000).toFixed(0)} s, SimPy ${(b.jctMeanMs / 1000).toFixed(0)} s (${pct(a.jctMeanMs, b.jctMeanMs)}); GPU utilisation ${a.utilPct.toFixed(1)}% vs ${b.utilPct.toFixed(1)}%`);
 
-const n = Number(process.argv[2] ?? 50_000);
+const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '3' } } });
+const rounds = Number(opts.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--rounds: a whole number from 1 to 20, got ${opts.rounds}`);
+const median = (xs: readonly number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 === 1 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+/** Jobs/s over the rounds: the median, with the range when there are several rounds. */
+const rates = (jobs: number, secs: readonly number[]) => {
+  const r = secs.map((x) => jobs / x / 1000);
+  return `${median(r).toFixed(1)} k jobs/s${r.length > 1 ? ` (${Math.min(...r).toFixed(1)}–${Math.max(...r).toFixed(1)})` : ''}`;
+};
+/** The median over the rounds of each round's ratio of SimPy's time to gpulab's. */
+const ratio = (py: readonly number[], ours: readonly number[]) => `${median(py.map((x, i) => x / ours[i])).toFixed(2)}× SimPy`;
+
+const n = Number(positionals[0] ?? 50_000);
 const big = workload(n);
 gpulab(workload(5_000), true); // warm-up
-const noop = gpulab(big, false);
-const streaming = gpulab(big, false, false);
-const hashed = gpulab(big, true);
-const py = simpy(big);
-const rate = (s: number) => `${(n / s / 1000).toFixed(1)} k jobs/s`;
-console.log(`  speed (${n.toLocaleString('en')} jobs): SimPy ${rate(py.wallS)}; gpulab in process, no-op log ${rate(noop.s)} (${(py.wallS / noop.s).toFixed(1)}× SimPy), no-op log without keeping ended jobs ${rate(streaming.s)} (${(py.wallS / streaming.s).toFixed(1)}× SimPy), hashing log ${rate(hashed.s)} (${(py.wallS / hashed.s).toFixed(1)}× SimPy)`);
+const t = { py: [] as number[], noop: [] as number[], streaming: [] as number[], hashed: [] as number[] };
+for (let r = 0; r < rounds; r++) {
+  t.py.push(simpy(big).wallS);
+  t.noop.push(gpulab(big, false).s);
+  t.streaming.push(gpulab(big, false, false).s);
+  t.hashed.push(gpulab(big, true).s);
+}
+console.log(
+  `  speed (${n.toLocaleString('en')} jobs, median of ${rounds} round${rounds === 1 ? '' : 's'}): SimPy ${rates(n, t.py)}; gpulab in process, no-op log ${rates(n, t.noop)} (${ratio(t.py, t.noop)}), no-op log without keeping ended jobs ${rates(n, t.streaming)} (${ratio(t.py, t.streaming)}), hashing log ${rates(n, t.hashed)} (${ratio(t.py, t.hashed)})`,
+);
 
 // 3. Whole process: the same workload as a scenario through `npm run sim` (the CLI launcher and
 // its prebuilt bundle, src/cli/launch.mjs; policy registry, every output written) in a child
 // process, timed from spawn to exit. The bundle is built first (a first run after an edit
 // builds it), so the figure is a run's, not a build's.
-const wholeN = Number(process.argv[3] ?? 300_000);
+const wholeN = Number(positionals[1] ?? 300_000);
 const dir = join('out', 'bench', 'simpy-whole');
 mkdirSync(dir, { recursive: true });
 const scenarioFile = join(dir, 'scenario.yaml');
@@ -129,23 +152,32 @@ const TIME = '/usr/bin/time';
 const timed = existsSync(TIME);
 await bundle(resolve('src/cli/sim.ts'), 'cli-sim');
 const simArgs = [...RUN_NODE_OPTIONS, 'src/cli/launch.mjs', 'sim', scenarioFile, '--out', outDir]; // as npm run sim starts it
-const t0 = performance.now();
-const child = timed
-  ? spawnSync(TIME, ['-f', 'cpu %U %S', process.execPath, ...simArgs], { encoding: 'utf8', maxBuffer: 1 << 24 })
-  : spawnSync(process.execPath, simArgs, { encoding: 'utf8', maxBuffer: 1 << 24 });
-const wholeS = (performance.now() - t0) / 1000;
-const cpuLine = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
-const wholeCpuS = cpuLine ? Number(cpuLine[1]) + Number(cpuLine[2]) : undefined;
-rmSync(outDir, { recursive: true, force: true });
-if (child.status !== 0) {
-  console.log(`  whole process: npm run sim failed (status ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+const whole = workload(wholeN);
+const w = { ours: [] as number[], oursCpu: [] as number[], py: [] as number[], pyCpu: [] as number[] };
+let failed: string | undefined;
+for (let r = 0; r < rounds && failed === undefined; r++) {
+  const t0 = performance.now();
+  const child = timed
+    ? spawnSync(TIME, ['-f', 'cpu %U %S', process.execPath, ...simArgs], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    : spawnSync(process.execPath, simArgs, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  w.ours.push((performance.now() - t0) / 1000);
+  const cpuLine = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
+  if (cpuLine) w.oursCpu.push(Number(cpuLine[1]) + Number(cpuLine[2]));
+  rmSync(outDir, { recursive: true, force: true });
+  if (child.status !== 0) failed = `status ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  else {
+    const py = simpy(whole);
+    w.py.push(py.wallS);
+    w.pyCpu.push(py.cpuS);
+  }
+}
+if (failed !== undefined) {
+  console.log(`  whole process: npm run sim failed (${failed}`);
 } else {
-  const pyWhole = simpy(workload(wholeN));
-  const r = (k: number, sec: number) => `${(k / sec / 1000).toFixed(1)} k jobs/s`;
   console.log(
-    `  whole process (${wholeN.toLocaleString('en')} jobs): npm run sim ${wholeS.toFixed(1)} s = ${r(wholeN, wholeS)} (outputs written, start-up included); SimPy ${r(wholeN, pyWhole.wallS)}; ratio ${(pyWhole.wallS / wholeS).toFixed(2)}× SimPy (goal ≥ 5×)`,
+    `  whole process (${wholeN.toLocaleString('en')} jobs, median of ${rounds}): npm run sim ${median(w.ours).toFixed(1)} s = ${rates(wholeN, w.ours)} (outputs written, start-up included); SimPy ${rates(wholeN, w.py)}; ratio ${ratio(w.py, w.ours)} (goal ≥ 5×)`,
   );
-  if (wholeCpuS !== undefined) {
-    console.log(`  whole process, CPU time: npm run sim ${wholeCpuS.toFixed(1)} s, SimPy ${pyWhole.cpuS.toFixed(1)} s; ratio ${(pyWhole.cpuS / wholeCpuS).toFixed(2)}× SimPy`);
+  if (w.oursCpu.length === rounds) {
+    console.log(`  whole process, CPU time: npm run sim ${median(w.oursCpu).toFixed(1)} s, SimPy ${median(w.pyCpu).toFixed(1)} s; ratio ${ratio(w.pyCpu, w.oursCpu)}`);
   }
 }
