@@ -8,6 +8,7 @@ import type { QueuePolicy } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { job, node } from './helpers/builders.ts';
+import { PREEMPTING_QUEUES } from './helpers/overload-arbs.ts';
 
 /**
  * A preemption plan (`planPreemption`) names, with each victim, where the job it is preempted for
@@ -93,11 +94,7 @@ describe('jobs preempted for start where the plan put them', () => {
       return rs.map((r, i) => job(`j${i}`).at((t += r.gap)).runs(r.dur * s).gpus(r.gpus).milli(r.gpus === 1 && r.half ? 500 : 1000).priority(r.priority).build());
     });
   const runArb = fc.record({ nodes: nodesArb, jobs: jobsArb });
-  it.each([
-    ['srtf', {}],
-    ['las', {}],
-    ['priority', { preempt: true }],
-  ] as const)('%s: every job a plan preempted for starts at that instant, whatever the placement policy', (queue, params) => {
+  it.each(PREEMPTING_QUEUES)('%s: every job a plan preempted for starts at that instant, whatever the placement policy', (queue, params) => {
     fc.assert(
       fc.property(runArb, fc.constantFrom('first-fit', 'best-fit', 'worst-fit', 'dot-product'), (r, placement) => {
         const log = run(queuePolicyFactory(queue)(params), placement, r.nodes, r.jobs);

@@ -8,7 +8,7 @@ import { Quotas, type TenantQuota } from '../src/quota/quotas.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { job, node } from './helpers/builders.ts';
-import { overloadNodesArb, quotaJobsArb, quotasArb } from './helpers/overload-arbs.ts';
+import { overloadNodesArb, PREEMPTING_QUEUES, quotaJobsArb, quotasArb } from './helpers/overload-arbs.ts';
 
 /**
  * A queue policy's own preemption (srtf, las, priority with `preempt`, through planPreemption)
@@ -111,11 +111,7 @@ describe('preempting queue policies beside quota reclaim', () => {
   // Overloads of small clusters, random quotas (tenant w has none). Before, srtf and quota
   // reclaim could take each other's jobs round after round: runs whose events grew without end.
   const runArb = fc.record({ nodes: overloadNodesArb, jobs: quotaJobsArb, quotas: quotasArb, cohorts: fc.boolean() });
-  it.each([
-    ['srtf', {}],
-    ['las', {}],
-    ['priority', { preempt: true }],
-  ] as const)('%s: no job taken across quota tenants, every run ends; without shared cohorts the jobs preempted for start at once', (queue, params) => {
+  it.each(PREEMPTING_QUEUES)('%s: no job taken across quota tenants, every run ends; without shared cohorts the jobs preempted for start at once', (queue, params) => {
     fc.assert(
       fc.property(runArb, (r) => {
         // Without cohorts no tenant can borrow, so reclaim never names a victim and the rank's

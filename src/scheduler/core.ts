@@ -204,12 +204,12 @@ export class SchedulerCore {
     for (const v of victims) {
       if (v.for !== undefined) {
         beneficiaries.add(v.for);
+        // The guard checked its shape; spanning nodes is the core's rule, as for `place`.
         if (v.nominated !== undefined && !nominated?.has(v.for)) {
-          const p = v.nominated as Placement | null;
-          if (p === null || typeof p !== 'object' || !Number.isInteger(p.node) || !Array.isArray(p.gpus) || (!this.span && p.parts !== undefined && p.parts.length > 0)) {
-            throw this.guard.contract('preemption', v.policy, 'victims', '', now, `nominated ${JSON.stringify(p)} for job ${v.for}, which is not a placement${this.span ? '' : ' on one node'},`);
+          if (!this.span && v.nominated.parts && v.nominated.parts.length > 0) {
+            throw this.guard.contract('preemption', v.policy, 'victims', '', now, `nominated a placement spanning nodes for job ${v.for} while gang.spanNodes is off,`);
           }
-          (nominated ??= new Map()).set(v.for, p);
+          (nominated ??= new Map()).set(v.for, v.nominated);
         }
       }
       // Two policies (say the queue policy and quota reclaim) may name the same victim: preempt it once.

@@ -62,6 +62,11 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object';
 }
 
+/** The shape of a placement a policy hands the core (`{ node, gpus }`); the cluster checks the grants. */
+function isPlacement(v: unknown): boolean {
+  return isObj(v) && Number.isInteger(v.node) && Array.isArray(v.gpus);
+}
+
 const wallNow = (): number => performance.timeOrigin + performance.now();
 
 /**
@@ -162,7 +167,7 @@ export class PolicyGuard {
     if (this.slowMs !== undefined) this.timed(t0, 'placement', p.name, 'place', job.id, ctx.now);
     if (isObj(out)) {
       if (out.kind === 'unfit' && typeof out.reason === 'string') return out;
-      if (out.kind === 'placed' && isObj(out.placement) && Number.isInteger(out.placement.node) && Array.isArray(out.placement.gpus)) return out;
+      if (out.kind === 'placed' && isPlacement(out.placement)) return out;
       if (out.kind === 'wait' && Number.isInteger(out.until) && out.until > ctx.now && typeof out.reason === 'string') return out;
     }
     return this.bad('placement', p.name, 'place', job.id, ctx.now, out, "{ kind: 'placed', placement: { node, gpus } }, { kind: 'unfit', reason } or { kind: 'wait', until > now, reason }");
@@ -171,12 +176,15 @@ export class PolicyGuard {
   victims(kind: string, name: string, fn: () => readonly Victim[], now: number): readonly Victim[] {
     const out = this.call(kind, name, 'victims', '', now, fn);
     if (!Array.isArray(out) || !out.every((v) => isObj(v) && isObj(v.job) && typeof v.job.id === 'string' && typeof v.reason === 'string')) {
-      this.bad(kind, name, 'victims', '', now, out, 'an array of { job, reason, for? }');
+      this.bad(kind, name, 'victims', '', now, out, 'an array of { job, reason, for?, nominated? }');
     }
     const seen = new Set<string>();
     for (const v of out) {
       if (seen.has(v.job.id)) throw new PolicyError(`${kind} policy '${name}' named job ${v.job.id} twice in one victims() call at ${fmtTime(now)} (each victim once)`);
       seen.add(v.job.id);
+      if (v.nominated !== undefined && !isPlacement(v.nominated)) {
+        throw new PolicyError(`${kind} policy '${name}' nominated ${describe(v.nominated)} for job ${v.for}, which is not a placement ({ node, gpus }), in victims() at ${fmtTime(now)}`);
+      }
     }
     return out;
   }

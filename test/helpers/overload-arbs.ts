@@ -54,6 +54,13 @@ export const quotasArb = fc
 
 export const firstFit = placementPolicyFactory('first-fit')({});
 
+/** The shipped queue policies that preempt by rank through planPreemption, with their parameters. */
+export const PREEMPTING_QUEUES = [
+  ['srtf', {}],
+  ['las', {}],
+  ['priority', { preempt: true }],
+] as const;
+
 /**
  * first-fit that asks some jobs to be tried again in a second (pure: by id and time, the jobs
  * whose number plus the second is a multiple of `every`): a pass goes on past them, their shape
