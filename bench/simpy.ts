@@ -8,6 +8,11 @@
  *  3. Whole process: `npm run sim` on the same workload as a scenario (every output written,
  *     start-up included) against SimPy's simulation time on as many jobs. Goals: in process
  *     ≥ 20× SimPy, whole process ≥ 5× at 300k jobs.
+ *  4. Ceilings, measured in the same rounds: the bare event engine over the same job list (an
+ *     arrival and a completion per job, nothing scheduled, logged or placed) bounds any in-process
+ *     ratio a simulator on this engine could reach; with an empty Node process's start-up, the
+ *     job list's draw, and the run's output bytes written and the log's hashed, it bounds the
+ *     whole-process ratio.
  * Each speed figure is the median of `--rounds` rounds (default 3) that run SimPy and every gpulab
  * variant in turn, with the range beside it, and each ratio the median of the rounds' own ratios:
  * on a shared machine one round's figures swing by a quarter.
@@ -15,12 +20,14 @@
  * `npx tsx bench/simpy.ts [jobs] [whole-process jobs] [--rounds N]` (defaults 50000, 300000, 3).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
 import '../policies/index.ts';
 import type { NodeSpec } from '../src/cluster/types.ts';
+import { Engine } from '../src/engine/engine.ts';
 import type { JobSpec } from '../src/jobs/job.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
@@ -91,6 +98,59 @@ function simpy(jobs: JobSpec[]): { wallS: number; cpuS: number; jctMeanMs: numbe
   return JSON.parse(r.stdout);
 }
 
+/**
+ * The bare engine over `jobs`: each arrival (pulled one at a time, as `simulate` pulls them)
+ * schedules its completion `duration` later, whatever the capacity; nothing else. Returns seconds.
+ */
+function bareEngine(jobs: readonly JobSpec[]): number {
+  type Ev = { readonly kind: 0 | 1; readonly i: number };
+  let next = 0;
+  const t0 = performance.now();
+  const e: Engine<Ev> = new Engine<Ev>((ev, t) => {
+    if (ev.kind === 1) return;
+    e.schedule(t + jobs[ev.i].duration, { kind: 1, i: ev.i });
+    if (next < jobs.length) e.schedule(jobs[next].submit, { kind: 0, i: next++ });
+  });
+  e.schedule(jobs[next].submit, { kind: 0, i: next++ });
+  e.run();
+  if (e.handled !== 2 * jobs.length) throw new Error(`bare engine handled ${e.handled} events for ${jobs.length} jobs`);
+  return (performance.now() - t0) / 1000;
+}
+
+/** Bytes of every file under `dir`, by file name (a run's outputs: events.jsonl, jobs.csv, …). */
+function outputBytes(dir: string, into = new Map<string, number>()): Map<string, number> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) outputBytes(p, into);
+    else into.set(e.name, (into.get(e.name) ?? 0) + statSync(p).size);
+  }
+  return into;
+}
+
+/**
+ * Writes as many bytes as a run's outputs into files under `dir` in 1 MiB writes, hashing the
+ * log's share (sha256, as the run's digest does). Returns seconds.
+ */
+function writeFloor(sizes: ReadonlyMap<string, number>, dir: string): number {
+  mkdirSync(dir, { recursive: true });
+  const chunk = Buffer.alloc(1 << 20, 0x61);
+  const t0 = performance.now();
+  for (const [name, size] of sizes) {
+    const fd = openSync(join(dir, name), 'w');
+    const h = name === 'events.jsonl' ? createHash('sha256') : undefined;
+    for (let left = size; left > 0; left -= chunk.length) {
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      h?.update(piece);
+      writeSync(fd, piece);
+    }
+    h?.digest();
+    closeSync(fd);
+  }
+  const s = (performance.now() - t0) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return s;
+}
+
 console.log(`# gpulab vs SimPy 2.3: ${NODES} nodes × 8 GPUs, ~90% load, fifo (head-of-line blocking) + first-fit, same job list`);
 const small = workload(5_000);
 const a = gpulab(small, false);
@@ -110,21 +170,34 @@ const rates = (jobs: number, secs: readonly number[]) => {
   const r = secs.map((x) => jobs / x / 1000);
   return `${median(r).toFixed(1)} k jobs/s${r.length > 1 ? ` (${Math.min(...r).toFixed(1)}–${Math.max(...r).toFixed(1)})` : ''}`;
 };
+/**
+ * The median over the rounds of what `k`× SimPy's speed leaves a job beyond `floor` (its time,
+ * µs a job, or s for the whole when `n` is 1): SimPy's time / k − floor, per round.
+ */
+const left = (py: readonly number[], floor: readonly number[], k: number, n: number) => {
+  const v = median(py.map((x, i) => (x / k - floor[i]) / n));
+  return n === 1 ? `${v.toFixed(2)} s` : `${(v * 1e6).toFixed(2)} µs`;
+};
 /** The median over the rounds of each round's ratio of SimPy's time to gpulab's. */
 const ratio = (py: readonly number[], ours: readonly number[]) => `${median(py.map((x, i) => x / ours[i])).toFixed(2)}× SimPy`;
 
 const n = Number(positionals[0] ?? 50_000);
 const big = workload(n);
 gpulab(workload(5_000), true); // warm-up
-const t = { py: [] as number[], noop: [] as number[], streaming: [] as number[], hashed: [] as number[] };
+const t = { py: [] as number[], noop: [] as number[], streaming: [] as number[], hashed: [] as number[], bare: [] as number[] };
+bareEngine(workload(5_000)); // warm-up
 for (let r = 0; r < rounds; r++) {
   t.py.push(simpy(big).wallS);
   t.noop.push(gpulab(big, false).s);
   t.streaming.push(gpulab(big, false, false).s);
   t.hashed.push(gpulab(big, true).s);
+  t.bare.push(bareEngine(big));
 }
 console.log(
   `  speed (${n.toLocaleString('en')} jobs, median of ${rounds} round${rounds === 1 ? '' : 's'}): SimPy ${rates(n, t.py)}; gpulab in process, no-op log ${rates(n, t.noop)} (${ratio(t.py, t.noop)}), no-op log without keeping ended jobs ${rates(n, t.streaming)} (${ratio(t.py, t.streaming)}), hashing log ${rates(n, t.hashed)} (${ratio(t.py, t.hashed)})`,
+);
+console.log(
+  `  ceiling in process: the bare engine over the same jobs (2 events a job, nothing placed or logged) ${rates(n, t.bare)} (${ratio(t.py, t.bare)}); the goal of 20× leaves ${left(t.py, t.bare, 20, n)} a job for all the rest (gpulab's no-op run now: ${left(t.noop, t.bare, 1, n)})`,
 );
 
 // 3. Whole process: the same workload as a scenario through `npm run sim` (the CLI launcher and
@@ -153,7 +226,8 @@ const timed = existsSync(TIME);
 await bundle(resolve('src/cli/sim.ts'), 'cli-sim');
 const simArgs = [...RUN_NODE_OPTIONS, 'src/cli/launch.mjs', 'sim', scenarioFile, '--out', outDir]; // as npm run sim starts it
 const whole = workload(wholeN);
-const w = { ours: [] as number[], oursCpu: [] as number[], py: [] as number[], pyCpu: [] as number[] };
+const w = { ours: [] as number[], oursCpu: [] as number[], py: [] as number[], pyCpu: [] as number[], floor: [] as number[] };
+let sizes: Map<string, number> | undefined;
 let failed: string | undefined;
 for (let r = 0; r < rounds && failed === undefined; r++) {
   const t0 = performance.now();
@@ -163,12 +237,21 @@ for (let r = 0; r < rounds && failed === undefined; r++) {
   w.ours.push((performance.now() - t0) / 1000);
   const cpuLine = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
   if (cpuLine) w.oursCpu.push(Number(cpuLine[1]) + Number(cpuLine[2]));
+  if (child.status === 0) sizes ??= outputBytes(outDir);
   rmSync(outDir, { recursive: true, force: true });
   if (child.status !== 0) failed = `status ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   else {
     const py = simpy(whole);
     w.py.push(py.wallS);
     w.pyCpu.push(py.cpuS);
+    // The floor: an empty Node process started as the run is, the job list drawn, the bare engine
+    // over it, the run's output bytes written (the log's hashed).
+    const s0 = performance.now();
+    spawnSync(process.execPath, [...RUN_NODE_OPTIONS, '-e', '0']);
+    const d0 = performance.now();
+    const drawn = workload(wholeN);
+    const drawS = (performance.now() - d0) / 1000;
+    w.floor.push((d0 - s0) / 1000 + drawS + bareEngine(drawn) + writeFloor(sizes!, join(dir, 'floor')));
   }
 }
 if (failed !== undefined) {
@@ -180,4 +263,8 @@ if (failed !== undefined) {
   if (w.oursCpu.length === rounds) {
     console.log(`  whole process, CPU time: npm run sim ${median(w.oursCpu).toFixed(1)} s, SimPy ${median(w.pyCpu).toFixed(1)} s; ratio ${ratio(w.pyCpu, w.oursCpu)}`);
   }
+  const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+  console.log(
+    `  ceiling, whole process: Node's start-up, the job list's draw, the bare engine and the run's ${mb([...sizes!.values()].reduce((x, y) => x + y, 0))} of outputs written (${[...sizes!].map(([f, b]) => `${f} ${mb(b)}`).join(', ')}; the log hashed) ${median(w.floor).toFixed(2)} s = ${rates(wholeN, w.floor)} (${ratio(w.py, w.floor)}); the goal of 5× leaves ${left(w.py, w.floor, 5, 1)} for all the rest (npm run sim now: ${left(w.ours, w.floor, 1, 1)})`,
+  );
 }
