@@ -65,7 +65,9 @@ export class RecordEncoder {
     this.buf[this.pos++] = 0x7b; // {
     let first = true;
     for (const k in o) {
-      if (!Object.hasOwn(o, k)) continue;
+      // hasOwnProperty.call, not Object.hasOwn: V8 answers the former from the for-in's enum
+      // cache without a lookup (about 20 % off the encoder's time; README, Performance).
+      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
       const v = (o as Record<string, unknown>)[k];
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
       if (!first) {
