@@ -1,5 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { isWhole, wholeDigits, writeWhole } from './decimal.ts';
+import type { OutFile } from './out-file.ts';
 
 const CHUNK = 1 << 20;
 
@@ -17,13 +17,11 @@ const NEEDS_QUOTE = /[",\n]/;
 export class CsvBytes {
   private buf = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
-  private readonly fd: number | undefined;
   private readonly kept: Buffer[] | undefined;
 
-  /** `path`: the file to write; none keeps the bytes for `bytes()`. */
-  constructor(path?: string) {
-    if (path === undefined) this.kept = [];
-    else this.fd = openSync(path, 'w');
+  /** `file`: where the bytes go (closed by `close`); none keeps them for `bytes()`. */
+  constructor(private readonly file?: OutFile) {
+    if (file === undefined) this.kept = [];
   }
 
   /** A number cell: `String(n)`. */
@@ -95,7 +93,7 @@ export class CsvBytes {
   /** Writes what is buffered and closes the file. */
   close(): void {
     this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
+    this.file?.close();
   }
 
   /** Everything written, when no file was given (call after `close`). */
@@ -114,7 +112,7 @@ export class CsvBytes {
   }
 
   private out(b: Buffer): void {
-    if (this.fd !== undefined) writeSync(this.fd, b);
+    if (this.file !== undefined) this.file.write(b);
     else this.kept!.push(Buffer.from(b));
   }
 }

@@ -1,17 +1,22 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import { Deriver } from './derive.ts';
 import { parseLogRecord } from '../log/records.ts';
 
 /**
- * Reads an `events.jsonl` back and folds it through a fresh Deriver: jobs.csv, timeline.csv and
- * metrics can be rebuilt from the log alone. Every line is checked against the record schema: the
- * first bad one throws a `LogRecordError` naming file:line, the record type and the field. A
- * valid record about a job with no arrival also throws, naming file:line.
+ * Reads an `events.jsonl` (a name ending `.gz`: gzipped) back and folds it through a fresh
+ * Deriver: jobs.csv, timeline.csv and metrics can be rebuilt from the log alone. Every line is
+ * checked against the record schema: the first bad one throws a `LogRecordError` naming
+ * file:line, the record type and the field. A valid record about a job with no arrival also
+ * throws, naming file:line.
  */
 export async function deriveFromLog(file: string): Promise<Deriver> {
   const d = new Deriver();
-  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const raw = createReadStream(file);
+  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  raw.on('error', (e) => input.destroy(e));
+  const rl = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
   for await (const text of rl) {
     line++;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { timelineCsvChunks, writeJobTableCsv } from './csv.ts';
 import { CsvBytes } from './csv-bytes.ts';
 import { Deriver, type TimelineSink } from './derive.ts';
+import { OutFile } from './out-file.ts';
 import { RecordEncoder } from './record-encode.ts';
 import { TimelineSpool } from './timeline-spool.ts';
 import type { EventLog, LogRecord } from '../log/records.ts';
@@ -20,7 +21,9 @@ const DROP_ROWS: TimelineSink = { row() {} };
  * from the same records. With a
  * directory the timeline goes to a spool file, not memory (`deriver.timeline` stays empty); with
  * none it only hashes and derives, keeping the timeline rows (tests) unless `keepTimeline` is false
- * (a dry run, which reports only metrics).
+ * (a dry run, which reports only metrics). With `gzip`, each file is written gzipped
+ * (events.jsonl.gz, jobs.csv.gz, timeline.csv.gz; src/output/out-file.ts): the digest is still the
+ * sha256 of the log's own bytes, the same with or without.
  */
 export class RunWriter implements EventLog {
   readonly deriver: Deriver;
@@ -29,7 +32,8 @@ export class RunWriter implements EventLog {
   private readonly buf = Buffer.allocUnsafe(CHUNK);
   private readonly encoder = new RecordEncoder();
   private bufLen = 0;
-  private fd: number | undefined;
+  private file: OutFile | undefined;
+  private readonly gzip: boolean;
   private count = 0;
   private closed = false;
   /** Every line, kept only when asked (tests). */
@@ -37,15 +41,21 @@ export class RunWriter implements EventLog {
 
   constructor(
     private readonly dir?: string,
-    options: { keepLines?: boolean; keepTimeline?: boolean } = {},
+    options: { keepLines?: boolean; keepTimeline?: boolean; gzip?: boolean } = {},
   ) {
+    this.gzip = options.gzip ?? false;
     if (dir) {
       mkdirSync(dir, { recursive: true });
-      this.fd = openSync(join(dir, 'events.jsonl'), 'w');
+      this.file = this.output('events.jsonl');
       this.spool = new TimelineSpool(join(dir, '.timeline.spool'));
     }
     this.deriver = new Deriver(this.spool ?? (options.keepTimeline === false ? DROP_ROWS : undefined));
     this.lines = options.keepLines ? [] : undefined;
+  }
+
+  /** A run file `name` in the directory, gzipped (`.gz` added) when asked. */
+  private output(name: string): OutFile {
+    return new OutFile(join(this.dir!, this.gzip ? `${name}.gz` : name), this.gzip);
   }
 
   /** Whether it writes a run directory (events.jsonl, jobs.csv, timeline.csv). */
@@ -90,16 +100,14 @@ export class RunWriter implements EventLog {
     this.closed = true;
     this.flush();
     this.deriver.finish();
-    if (this.fd !== undefined) {
-      closeSync(this.fd);
-      this.fd = undefined;
-    }
+    this.file?.close();
+    this.file = undefined;
     if (this.dir) {
-      const jobs = new CsvBytes(join(this.dir, 'jobs.csv'));
+      const jobs = new CsvBytes(this.output('jobs.csv'));
       writeJobTableCsv(this.deriver.jobs, jobs);
       jobs.close();
       const cap = this.deriver.gpuCapacity;
-      const timeline = new CsvBytes(join(this.dir, 'timeline.csv'));
+      const timeline = new CsvBytes(this.output('timeline.csv'));
       if (this.spool) this.spool.writeCsv(timeline, cap);
       else for (const c of timelineCsvChunks(this.deriver.timeline, cap)) timeline.text(c);
       timeline.close();
@@ -116,6 +124,6 @@ export class RunWriter implements EventLog {
 
   private out(chunk: Buffer): void {
     this.hash.update(chunk);
-    if (this.fd !== undefined) writeSync(this.fd, chunk);
+    this.file?.write(chunk);
   }
 }

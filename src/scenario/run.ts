@@ -36,6 +36,8 @@ export interface RunOptions {
   out?: string;
   /** Write nothing to disk (benchmarks, tests): digests and metrics only. */
   dryRun?: boolean;
+  /** Write each run's events.jsonl, jobs.csv and timeline.csv gzipped (`.gz`; the same digests). */
+  gzip?: boolean;
   /** Progress and notes (stderr in the CLI). */
   progress?: (line: string) => void;
   /** Checks and times policy calls in this thread (the CLI's carries the watchdog). */
@@ -98,7 +100,7 @@ async function runInto(scn: Scenario, opts: RunOptions, out: string, dir: string
   if (hier.length > 0) throw new ScenarioError(opts.file, hier);
   const seeds = opts.seed !== undefined ? [opts.seed] : scn.seeds;
   const tLoad = performance.now();
-  const sweep = await runSweep({ scn, file: opts.file, seeds, dir }, { jobs: opts.jobs, shard: opts.shard, say, guard: opts.guard, nodes });
+  const sweep = await runSweep({ scn, file: opts.file, seeds, dir, gzip: opts.gzip }, { jobs: opts.jobs, shard: opts.shard, say, guard: opts.guard, nodes });
   const tRuns = performance.now();
   const meta = fillNodesMeta(nodes);
   const complete = sweep.failures.length === 0;

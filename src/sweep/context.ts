@@ -18,6 +18,8 @@ export interface SweepSpec {
   readonly seeds: readonly number[];
   /** Where runs write their files (the staging directory); undefined = write nothing. */
   readonly dir: string | undefined;
+  /** Write each run's files gzipped (events.jsonl.gz, jobs.csv.gz, timeline.csv.gz). */
+  readonly gzip?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export class SweepContext {
   }
 
   async run(task: SweepTask): Promise<TaskResult> {
-    const { scn, file, dir } = this.spec;
+    const { scn, file, dir, gzip } = this.spec;
     const nodes = await this.loadNodes();
     if (this.plan.kind === 'static-fill') {
       const w = scn.workload as Extract<Scenario['workload'], { kind: 'static-fill' }>;
@@ -59,7 +61,7 @@ export class SweepContext {
     }
     let prep = this.prepared.get(task.workload);
     if (!prep) this.prepared.set(task.workload, (prep = prepareScenario(scn, nodes, file, this.base, this.say)));
-    const run = runSimTask({ prep: await prep, nodes, combo: scn.policies[task.combo], label: task.label, seed: task.seed, dir, guard: this.guard, say: this.say });
+    const run = runSimTask({ prep: await prep, nodes, combo: scn.policies[task.combo], label: task.label, seed: task.seed, dir, gzip, guard: this.guard, say: this.say });
     return { kind: 'simulation', run };
   }
 }

@@ -32,7 +32,7 @@ export interface RunSummary {
 
 /**
  * One simulated run of a combination and seed: writes `<dir>/<label>/seed-<N>/` (events.jsonl,
- * jobs.csv, timeline.csv) unless `dir` is undefined, and returns its summary. Deterministic: the
+ * jobs.csv, timeline.csv, each `.gz` with `gzip`) unless `dir` is undefined, and returns its summary. Deterministic: the
  * same inputs give the same files and summary (but `wallMs`) on any thread.
  */
 export function runSimTask(o: {
@@ -42,6 +42,8 @@ export function runSimTask(o: {
   label: string;
   seed: number;
   dir: string | undefined;
+  /** Write the files gzipped (RunWriter's `gzip`). */
+  gzip?: boolean;
   guard?: PolicyGuard;
   say: (line: string) => void;
 }): RunSummary {
@@ -50,7 +52,7 @@ export function runSimTask(o: {
   const jobs = prep.jobStream(seed);
   const run = `${label}/seed-${seed}`;
   // A dry run (no directory) reports the metrics only: no timeline rows kept.
-  const writer = new RunWriter(o.dir === undefined ? undefined : join(o.dir, label, `seed-${seed}`), { keepTimeline: false });
+  const writer = new RunWriter(o.dir === undefined ? undefined : join(o.dir, label, `seed-${seed}`), { keepTimeline: false, gzip: o.gzip });
   writer.deriver.weights = new Map(prep.weights);
   const warm = prep.warmState?.(combo);
   const t0 = performance.now();

@@ -1,6 +1,8 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
 import { build } from 'vite';
 import { buildManifest } from './manifest.ts';
 
@@ -8,8 +10,9 @@ export const VIZ_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Builds the viewer into `dist` and copies a scenario output dir's data beside it (`data/`:
- * index.json, summary.json, fgd-curve.csv and every events.jsonl). The result is a static
- * site: any static file server can publish it (browsers do not fetch from file:// pages).
+ * index.json, summary.json, fgd-curve.csv and every events.jsonl, a gzipped one decompressed).
+ * The result is a static site: any static file server can publish it (browsers do not fetch from
+ * file:// pages).
  * `opts.app`: a viewer already built (a previous `dist`), copied instead of building again.
  */
 export async function buildSite(outDir: string, dist: string, opts: { quiet?: boolean; app?: string } = {}): Promise<void> {
@@ -30,7 +33,10 @@ export async function buildSite(outDir: string, dist: string, opts: { quiet?: bo
   for (const f of ['summary.json', 'fgd-curve.csv']) if (existsSync(join(outDir, f))) copyFileSync(join(outDir, f), join(data, f));
   for (const r of manifest.runs) {
     mkdirSync(dirname(join(data, r.log)), { recursive: true });
-    copyFileSync(join(outDir, r.log), join(data, r.log));
+    // A gzipped log is written out plain: a static file server answers the name the page asks for as it is.
+    if (r.gzip) await pipeline(createReadStream(join(outDir, r.log + '.gz')), createGunzip(), createWriteStream(join(data, r.log)));
+    else copyFileSync(join(outDir, r.log), join(data, r.log));
   }
-  writeFileSync(join(data, 'index.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const site = { ...manifest, runs: manifest.runs.map(({ gzip: _, ...r }) => r) };
+  writeFileSync(join(data, 'index.json'), JSON.stringify(site, null, 2) + '\n');
 }

@@ -6,7 +6,8 @@ import type { Manifest } from '../src/feed.ts';
 export type { Manifest };
 
 /**
- * Lists an output directory's runs: every `events.jsonl` under it (up to four levels, so the
+ * Lists an output directory's runs: every `events.jsonl` (or `events.jsonl.gz`, listed as
+ * `events.jsonl` with `gzip`) under it (up to four levels, so the
  * `<label>/seed-<N>/` layout and live runs' folders both work), in a stable order (summary.json's
  * order when it exists, then by path in natural order: epoch-2 before epoch-10). Pure apart from
  * reading the directory.
@@ -14,6 +15,7 @@ export type { Manifest };
 export function buildManifest(dir: string, live: boolean): Manifest {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory (expected a scenario output dir such as out/quickstart)`);
   const logs: string[] = [];
+  const gzipped = new Set<string>();
   // A `gpulab serve` state directory: its runs are runs/epoch-N/ (live); work/ holds the jobs' own
   // files, never read.
   const serviceState = existsSync(join(dir, 'state.sqlite'));
@@ -24,6 +26,12 @@ export function buildManifest(dir: string, live: boolean): Manifest {
       const st = statSync(p);
       if (st.isDirectory() && depth < 4) walk(p, depth + 1);
       else if (st.isFile() && name === 'events.jsonl') logs.push(relative(dir, p).split(sep).join('/'));
+      // Gzipped (`npm run sim -- --gzip`): listed under its plain name, which the server answers decompressed.
+      else if (st.isFile() && name === 'events.jsonl.gz' && !existsSync(join(d, 'events.jsonl'))) {
+        const log = relative(dir, join(d, 'events.jsonl')).split(sep).join('/');
+        logs.push(log);
+        gzipped.add(log);
+      }
     }
   };
   walk(dir, 0);
@@ -55,7 +63,7 @@ export function buildManifest(dir: string, live: boolean): Manifest {
     const run = log.replace(/\/?events\.jsonl$/, '').split('/').map((seg) => seg.replace(STAGED, '$1')).join('/') || '(root)';
     const m = /^(.*)\/seed-(-?\d+)$/.exec(run);
     const here = join(dir, dirname(log));
-    return { run, label: m ? m[1] : run, seed: m ? Number(m[2]) : 0, log, ...(staging ? { staging: true } : {}), ...(existsSync(join(here, 'live.json')) || staging || (serviceState && /^runs\/epoch-\d+$/.test(run)) ? { liveRun: true } : {}) };
+    return { run, label: m ? m[1] : run, seed: m ? Number(m[2]) : 0, log, ...(gzipped.has(log) ? { gzip: true } : {}), ...(staging ? { staging: true } : {}), ...(existsSync(join(here, 'live.json')) || staging || (serviceState && /^runs\/epoch-\d+$/.test(run)) ? { liveRun: true } : {}) };
   });
   const kinds = new Set<string>();
   if (summaryKind === 'static-fill' || fgdCurve) kinds.add('static-fill');

@@ -5,7 +5,8 @@ import { RunView } from './run-view.ts';
 export interface Manifest {
   scenario: string;
   /** Event logs, relative to `data/`. */
-  runs: { run: string; label: string; seed: number; log: string; staging?: boolean; liveRun?: boolean }[];
+  /** `gzip`: on disk as `<log>.gz`; the data server answers `log` decompressed. */
+  runs: { run: string; label: string; seed: number; log: string; gzip?: boolean; staging?: boolean; liveRun?: boolean }[];
   /** summary.json exists (a finished scenario run). */
   summary: boolean;
   /** fgd-curve.csv exists at the output root. */
