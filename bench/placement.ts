@@ -16,14 +16,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import '../policies/index.ts';
-import type { ClusterView, NodeSpec } from '../src/cluster/types.ts';
+import type { NodeSpec } from '../src/cluster/types.ts';
 import { withTypicalPods } from '../src/fgd/typical-params.ts';
 import { toCsv } from '../src/output/csv.ts';
 import { RunWriter } from '../src/output/run-writer.ts';
-import type { PlacementPolicy } from '../src/scheduler/policy.ts';
 import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/registry.ts';
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize, type SyntheticWorkload } from '../src/workload/synthetic.ts';
+import { scanning } from './scanning.ts';
 
 const ALL = ['first-fit', 'best-fit', 'worst-fit', 'best-fit-study', 'dot-product', 'gpu-packing', 'gpu-clustering', 'fgd', 'random'];
 const { values } = parseArgs({
@@ -45,17 +45,6 @@ const modes = list(values.modes) as ('indexed' | 'scan')[];
 const repeat = Number(values.repeat);
 for (const n of [...jobCounts, ...sizes, repeat]) if (!Number.isInteger(n) || n <= 0) throw new Error(`bench/placement: --jobs and --gpus take positive integers, got ${n}`);
 for (const m of modes) if (m !== 'indexed' && m !== 'scan') throw new Error(`bench/placement: --modes takes indexed,scan; got '${m}'`);
-
-/** The policy handed a view of the cluster without its node groups: the scan over every node. */
-function scanning(p: PlacementPolicy): PlacementPolicy {
-  const views = new WeakMap<ClusterView, ClusterView>();
-  const hide = (c: ClusterView): ClusterView => {
-    let v = views.get(c);
-    if (!v) views.set(c, (v = new Proxy(c, { get: (t, k) => (k === 'groups' ? undefined : (t as unknown as Record<PropertyKey, unknown>)[k]) })));
-    return v;
-  };
-  return { name: p.name, place: (job, cluster, ctx) => p.place(job, hide(cluster), ctx) };
-}
 
 function workload(jobs: number, gpus: number): SyntheticWorkload {
   // Mean demand 2.5 GPUs × 3600 s; 90% of `gpus` busy: one arrival every 2.5 · 3600 / (0.9 · gpus) s.
