@@ -6,14 +6,16 @@
  * peak RSS is its own. Prints wall time, jobs/s, the process's CPU time (steadier than wall time
  * on a shared machine) and peak RSS per placement policy.
  * Targets for 1M jobs: best-fit < 20 s, fgd < 60 s, peak RSS < 1 GiB.
- * `npx tsx bench/memory.ts [--big] [--jobs N] [--policies best-fit,fgd]`: default 100,000 jobs,
- * best-fit only; `--big` runs 1,000,000 jobs with best-fit and fgd.
+ * `npx tsx bench/memory.ts [--big] [--jobs N] [--policies best-fit,fgd] [--gzip]`: default 100,000
+ * jobs, best-fit only; `--big` runs 1,000,000 jobs with best-fit and fgd; `--gzip` writes the run
+ * files gzipped (`npm run sim -- --gzip`). Each line also gives the bytes the run wrote.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
+import { outputBytes } from './output-bytes.ts';
 
 const GPUS = 10_240;
 const DIR = join('out', 'bench', 'memory');
@@ -54,13 +56,13 @@ function scenario(jobs: number, placement: string): object {
 }
 
 if (process.argv[2] === '--child') {
-  // One run, in this process: `--child <scenario file> <out dir>`; prints one JSON line.
+  // One run, in this process: `--child <scenario file> <out dir> [gzip]`; prints one JSON line.
   await import('../policies/index.ts');
   const { loadScenario } = await import('../src/scenario/load.ts');
   const { runScenario } = await import('../src/scenario/run.ts');
-  const [file, out] = process.argv.slice(3);
+  const [file, out, gzip] = process.argv.slice(3);
   const t0 = performance.now();
-  const s = await runScenario(loadScenario(file), { file, out });
+  const s = await runScenario(loadScenario(file), { file, out, gzip: gzip === 'gzip' });
   const wallS = (performance.now() - t0) / 1000;
   const r = s.runs[0];
   const cpu = process.cpuUsage();
@@ -72,14 +74,15 @@ if (process.argv[2] === '--child') {
   const at = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const jobs = Number(at('--jobs') ?? (big ? 1_000_000 : 100_000));
   const policies = (at('--policies') ?? (big ? 'best-fit,fgd' : 'best-fit')).split(',');
+  const gzip = args.includes('--gzip');
   mkdirSync(DIR, { recursive: true });
-  console.log(`# memory: ${jobs.toLocaleString('en')} jobs on ${GPUS.toLocaleString('en')} GPUs (~90% load, fifo), npm run sim's path with every output written; one child process per run`);
+  console.log(`# memory: ${jobs.toLocaleString('en')} jobs on ${GPUS.toLocaleString('en')} GPUs (~90% load, fifo), npm run sim's path with every output written${gzip ? ' gzipped' : ''}; one child process per run`);
   console.log(`  targets at 1M jobs: best-fit < 20 s, fgd < 60 s, peak RSS < 1 GiB${big ? '' : ' (--big runs 1M)'}`);
   for (const placement of policies) {
     const file = join(DIR, `memory-${placement}.yaml`);
     const out = join(DIR, `run-${placement}`);
     writeFileSync(file, stringify(scenario(jobs, placement)));
-    const r = spawnSync(process.execPath, [...RUN_NODE_OPTIONS, '--import', 'tsx', 'bench/memory.ts', '--child', file, out], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [...RUN_NODE_OPTIONS, '--import', 'tsx', 'bench/memory.ts', '--child', file, out, ...(gzip ? ['gzip'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) {
       console.log(`  ${placement.padEnd(9)}: failed (status ${r.status ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       continue;
@@ -87,7 +90,7 @@ if (process.argv[2] === '--child') {
     const m = JSON.parse(r.stdout.trim().split('\n').pop()!);
     const mib = m.maxRssKiB / 1024;
     console.log(
-      `  ${placement.padEnd(9)}: ${m.wallS.toFixed(1)} s, ${(jobs / m.wallS / 1000).toFixed(1)} k jobs/s, CPU ${m.cpuS.toFixed(1)} s (whole process), peak RSS ${mib.toFixed(0)} MiB (${((mib * 1024 * 1024) / jobs).toFixed(0)} B/job), ${m.records.toLocaleString('en')} records, digest ${m.digest.slice(0, 12)}`,
+      `  ${placement.padEnd(9)}: ${m.wallS.toFixed(1)} s, ${(jobs / m.wallS / 1000).toFixed(1)} k jobs/s, CPU ${m.cpuS.toFixed(1)} s (whole process), peak RSS ${mib.toFixed(0)} MiB (${((mib * 1024 * 1024) / jobs).toFixed(0)} B/job), ${m.records.toLocaleString('en')} records, digest ${m.digest.slice(0, 12)}, ${([...outputBytes(out).values()].reduce((a, b) => a + b, 0) / 1e6).toFixed(0)} MB written`,
     );
     rmSync(out, { recursive: true, force: true });
   }

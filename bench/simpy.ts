@@ -21,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, RUN_NODE_OPTIONS } from '../src/bundle/build.mjs';
@@ -34,6 +34,7 @@ import { placementPolicyFactory, queuePolicyFactory } from '../src/scheduler/reg
 import { simulate } from '../src/sim/simulate.ts';
 import { synthesize } from '../src/workload/synthetic.ts';
 import { stringify } from 'yaml';
+import { outputBytes } from './output-bytes.ts';
 
 const PY = '/usr/bin/python3';
 const probe = spawnSync(PY, ['-c', 'import SimPy.Simulation'], { encoding: 'utf8' });
@@ -115,16 +116,6 @@ function bareEngine(jobs: readonly JobSpec[]): number {
   e.run();
   if (e.handled !== 2 * jobs.length) throw new Error(`bare engine handled ${e.handled} events for ${jobs.length} jobs`);
   return (performance.now() - t0) / 1000;
-}
-
-/** Bytes of every file under `dir`, by file name (a run's outputs: events.jsonl, jobs.csv, …). */
-function outputBytes(dir: string, into = new Map<string, number>()): Map<string, number> {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) outputBytes(p, into);
-    else into.set(e.name, (into.get(e.name) ?? 0) + statSync(p).size);
-  }
-  return into;
 }
 
 /**
