@@ -209,10 +209,14 @@ describe('the viewer server answers a gzipped log decompressed', () => {
     const tail = await get(port, url, { Range: 'bytes=123456-' });
     expect(tail.status).toBe(206);
     expect(tail.body.equals(text.subarray(123456))).toBe(true);
+    expect(tail.head).toMatch(new RegExp(`content-range: bytes 123456-${text.length - 1}/${text.length}`, 'i'));
+    expect(tail.head).toMatch(new RegExp(`content-length: ${text.length - 123456}`, 'i'));
     const mid = await get(port, url, { Range: 'bytes=99990-100019' });
     expect(mid.status).toBe(206);
     expect(mid.body.toString()).toBe(text.subarray(99990, 100020).toString());
-    expect((await get(port, url, { Range: `bytes=${text.length}-` })).status).toBe(416);
+    const past = await get(port, url, { Range: `bytes=${text.length}-` });
+    expect(past.status).toBe(416);
+    expect(past.head).toMatch(new RegExp(`content-range: bytes \\*/${text.length}`, 'i'));
     const head = await get(port, url, {}, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body.length).toBe(0);
@@ -222,6 +226,10 @@ describe('the viewer server answers a gzipped log decompressed', () => {
     const r = await get(port, '/b/seed-1/events.jsonl');
     expect(r.status).toBe(200);
     expect(r.body.equals(text.subarray(0, 1000))).toBe(true);
+    // The viewer's next poll asks for what follows what it read.
+    const next = await get(port, '/b/seed-1/events.jsonl', { Range: 'bytes=500-' });
+    expect(next.status).toBe(206);
+    expect(next.body.equals(text.subarray(500, 1000))).toBe(true);
   });
 
   it('the .gz itself is still there to download, and a missing log is 404', async () => {

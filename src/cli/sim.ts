@@ -19,7 +19,7 @@ threads and prints a comparison; the outputs are the same bytes however many thr
                previous output: it is replaced once every run is complete)
   --dry-run    write nothing; print digests and metrics only
   --gzip       write each run's files gzipped (events.jsonl.gz, jobs.csv.gz, timeline.csv.gz;
-               about 7× smaller, the same digests; the viewer reads them)
+               5–7× smaller, the same digests; the viewer reads them)
   --jobs N     worker threads for the runs (default: the machine's cores)
   --serial     run one after another in this thread (= --jobs 1)
   --shard i/n  run only shard i of n (0 ≤ i < n) and write it as a part; combine the parts

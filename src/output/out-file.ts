@@ -16,8 +16,9 @@ const LAST_BLOCK = Buffer.from([0x03, 0x00]);
  * blocks end on a byte and refer to nothing before it), the pieces follow one another in a single
  * deflate stream, and `close` ends that stream and writes the CRC-32 and length of everything
  * written: a standard .gz file that gunzip, zlib, browsers' `DecompressionStream` and pandas
- * read. Starting each write afresh costs the matches across the 1 MiB writes' boundaries, nothing
- * measurable. The bytes are the same on every machine with the same zlib.
+ * read. Starting each write afresh loses the matches across the 1 MiB writes' boundaries: a run's
+ * 6.6 MB log came out 0.15 % larger than as one zlib stream. The bytes are the same on every
+ * machine with the same zlib.
  */
 export class OutFile {
   private readonly fd: number;

@@ -32,8 +32,9 @@ export interface RunSummary {
 
 /**
  * One simulated run of a combination and seed: writes `<dir>/<label>/seed-<N>/` (events.jsonl,
- * jobs.csv, timeline.csv, each `.gz` with `gzip`) unless `dir` is undefined, and returns its summary. Deterministic: the
- * same inputs give the same files and summary (but `wallMs`) on any thread.
+ * jobs.csv, timeline.csv, each `.gz` with `gzip`) unless `dir` is undefined, and returns its
+ * summary. Deterministic: the same inputs give the same files and summary (but `wallMs`) on any
+ * thread.
  */
 export function runSimTask(o: {
   prep: PreparedScenario;

@@ -50,65 +50,84 @@ export function staticFiles(root: string): (req: IncomingMessage, res: ServerRes
 }
 
 /**
- * Answers with the decompressed bytes of gzipped file `gz`, from the first byte a `Range: bytes=N-[M]`
- * asks for (206), or all of them (200); 416 when the file holds no byte at N. No Content-Length (not
- * known before the end). A file still being written (no gzip trailer yet) is answered with what
- * decompresses so far: OutFile ends each write on a sync flush.
+ * Answers with the decompressed bytes of gzipped file `gz`: all of them (200, no Content-Length:
+ * it is not known before the end), or those a `Range: bytes=N-[M]` asks for (206, after a first
+ * pass that counts them; 416 when the file holds no byte at N). A file still being written (no
+ * gzip trailer yet) is answered with what decompresses so far: OutFile ends each write on a sync
+ * flush.
  */
 function gunzipped(gz: string, req: IncomingMessage, res: ServerResponse): void {
   const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-  const from = m ? Number(m[1]) : 0;
-  const to = m && m[2] !== '' ? Number(m[2]) + 1 : Infinity;
+  const head = (status: number, headers: Record<string, string>) => {
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  };
+  const fail = (e: Error) => {
+    if (!res.headersSent) answer(res, 500, `${gz}: ${e.message}`);
+    else res.destroy();
+  };
+  if (!m) {
+    head(200, {});
+    if (req.method === 'HEAD') return void res.end();
+    return void decompress(gz, res, 0, Infinity, () => res.end(), fail);
+  }
+  const from = Number(m[1]);
+  decompress(gz, res, 0, 0, (total) => {
+    if (from >= total) {
+      head(416, { 'Content-Range': `bytes */${total}` });
+      return void res.end();
+    }
+    const to = Math.min(m[2] === '' ? total : Number(m[2]) + 1, total);
+    head(206, { 'Content-Range': `bytes ${from}-${to - 1}/${total}`, 'Content-Length': String(to - from) });
+    if (req.method === 'HEAD') return void res.end();
+    decompress(gz, res, from, to, () => res.end(), fail);
+  }, fail);
+}
+
+/**
+ * Streams the decompressed bytes [from, to) of `gz` into `res` (none when to <= from: a pass that
+ * only counts), then calls `done` with how many bytes it decompressed. Stops reading once past
+ * `to`, or when `res` closes.
+ */
+function decompress(gz: string, res: ServerResponse, from: number, to: number, done: (total: number) => void, fail: (e: Error) => void): void {
   const input = createReadStream(gz);
   const unzip = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
   let at = 0;
-  let started = false;
-  const start = () => {
-    started = true;
-    res.statusCode = m ? 206 : 200;
-    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    if (m) res.setHeader('Content-Range', `bytes ${from}-${to === Infinity ? '' : to - 1}/*`);
-    if (req.method === 'HEAD') {
-      res.end();
-      input.destroy();
-    }
-  };
-  const fail = (e: Error) => {
+  let over = false;
+  const finish = () => {
+    if (over) return;
+    over = true;
     input.destroy();
-    if (!started) answer(res, 500, `${gz}: ${e.message}`);
-    else res.destroy();
+    unzip.destroy();
+    res.off('close', stop);
+    done(at);
   };
-  input.on('error', fail);
-  unzip.on('error', fail);
+  const stop = () => {
+    over = true;
+    input.destroy();
+    unzip.destroy();
+  };
+  const error = (e: Error) => {
+    if (over) return;
+    stop();
+    fail(e);
+  };
+  input.on('error', error);
+  unzip.on('error', error);
+  res.once('close', stop);
   unzip.on('data', (chunk: Buffer) => {
     const a = Math.max(from - at, 0);
     const b = Math.min(to - at, chunk.length);
     at += chunk.length;
-    if (b <= a) return;
-    if (!started) start();
-    if (res.writableEnded) return;
-    if (!res.write(chunk.subarray(a, b))) {
+    if (b > a && !res.write(chunk.subarray(a, b))) {
       unzip.pause();
       res.once('drain', () => unzip.resume());
     }
-    if (at >= to) {
-      res.end();
-      input.destroy();
-    }
+    if (to !== Infinity && to > from && at >= to) finish();
   });
-  unzip.on('end', () => {
-    if (!started) {
-      if (m) {
-        res.statusCode = 416;
-        res.setHeader('Content-Range', `bytes */${at}`);
-        return res.end();
-      }
-      start();
-    }
-    if (!res.writableEnded) res.end();
-  });
-  res.on('close', () => input.destroy());
+  unzip.on('end', finish);
   input.pipe(unzip);
 }
 
