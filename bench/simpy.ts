@@ -161,14 +161,10 @@ const rates = (jobs: number, secs: readonly number[]) => {
   const r = secs.map((x) => jobs / x / 1000);
   return `${median(r).toFixed(1)} k jobs/s${r.length > 1 ? ` (${Math.min(...r).toFixed(1)}–${Math.max(...r).toFixed(1)})` : ''}`;
 };
-/**
- * The median over the rounds of what `k`× SimPy's speed leaves a job beyond `floor` (its time,
- * µs a job, or s for the whole when `n` is 1): SimPy's time / k − floor, per round.
- */
-const left = (py: readonly number[], floor: readonly number[], k: number, n: number) => {
-  const v = median(py.map((x, i) => (x / k - floor[i]) / n));
-  return n === 1 ? `${v.toFixed(2)} s` : `${(v * 1e6).toFixed(2)} µs`;
-};
+/** The median over the rounds of what `k`× SimPy's speed leaves beyond `floor`: SimPy's time / k − floor, per round (s). */
+const left = (py: readonly number[], floor: readonly number[], k: number) => median(py.map((x, i) => x / k - floor[i]));
+/** `left` per job of `n`, in µs. */
+const leftPerJob = (py: readonly number[], floor: readonly number[], k: number, n: number) => `${((left(py, floor, k) / n) * 1e6).toFixed(2)} µs`;
 /** The median over the rounds of each round's ratio of SimPy's time to gpulab's. */
 const ratio = (py: readonly number[], ours: readonly number[]) => `${median(py.map((x, i) => x / ours[i])).toFixed(2)}× SimPy`;
 
@@ -188,7 +184,7 @@ console.log(
   `  speed (${n.toLocaleString('en')} jobs, median of ${rounds} round${rounds === 1 ? '' : 's'}): SimPy ${rates(n, t.py)}; gpulab in process, no-op log ${rates(n, t.noop)} (${ratio(t.py, t.noop)}), no-op log without keeping ended jobs ${rates(n, t.streaming)} (${ratio(t.py, t.streaming)}), hashing log ${rates(n, t.hashed)} (${ratio(t.py, t.hashed)})`,
 );
 console.log(
-  `  ceiling in process: the bare engine over the same jobs (2 events a job, nothing placed or logged) ${rates(n, t.bare)} (${ratio(t.py, t.bare)}); the goal of 20× leaves ${left(t.py, t.bare, 20, n)} a job for all the rest (gpulab's no-op run now: ${left(t.noop, t.bare, 1, n)})`,
+  `  ceiling in process: the bare engine over the same jobs (2 events a job, nothing placed or logged) ${rates(n, t.bare)} (${ratio(t.py, t.bare)}); the goal of 20× leaves ${leftPerJob(t.py, t.bare, 20, n)} a job for all the rest (gpulab's no-op run now: ${leftPerJob(t.noop, t.bare, 1, n)})`,
 );
 
 // 3. Whole process: the same workload as a scenario through `npm run sim` (the CLI launcher and
@@ -256,6 +252,6 @@ if (failed !== undefined) {
   }
   const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
   console.log(
-    `  ceiling, whole process: Node's start-up, the job list's draw, the bare engine and the run's ${mb([...sizes!.values()].reduce((x, y) => x + y, 0))} of outputs written (${[...sizes!].map(([f, b]) => `${f} ${mb(b)}`).join(', ')}; the log hashed) ${median(w.floor).toFixed(2)} s = ${rates(wholeN, w.floor)} (${ratio(w.py, w.floor)}); the goal of 5× leaves ${left(w.py, w.floor, 5, 1)} for all the rest (npm run sim now: ${left(w.ours, w.floor, 1, 1)})`,
+    `  ceiling, whole process: Node's start-up, the job list's draw, the bare engine and the run's ${mb([...sizes!.values()].reduce((x, y) => x + y, 0))} of outputs written (${[...sizes!].map(([f, b]) => `${f} ${mb(b)}`).join(', ')}; the log hashed) ${median(w.floor).toFixed(2)} s = ${rates(wholeN, w.floor)} (${ratio(w.py, w.floor)}); the goal of 5× leaves ${left(w.py, w.floor, 5).toFixed(2)} s for all the rest (npm run sim now: ${left(w.ours, w.floor, 1).toFixed(2)} s)`,
   );
 }

@@ -14,9 +14,10 @@ import { parseLogRecord } from '../log/records.ts';
 export async function deriveFromLog(file: string): Promise<Deriver> {
   const d = new Deriver();
   const raw = createReadStream(file);
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  raw.on('error', (e) => input.destroy(e));
-  const rl = createInterface({ input, crlfDelay: Infinity });
+  const unzip = file.endsWith('.gz') ? createGunzip() : undefined;
+  // pipe() does not pass a read error on: the gunzip stream is destroyed with it.
+  if (unzip) raw.on('error', (e) => unzip.destroy(e)).pipe(unzip);
+  const rl = createInterface({ input: unzip ?? raw, crlfDelay: Infinity });
   let line = 0;
   for await (const text of rl) {
     line++;

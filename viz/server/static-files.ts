@@ -34,12 +34,10 @@ export function staticFiles(root: string): (req: IncomingMessage, res: ServerRes
     }
     const abs = resolve(dir, '.' + decoded);
     if (abs !== dir && !abs.startsWith(dir + sep)) return answer(res, 403, 'outside the served directory');
-    const range = req.headers.range;
-    if (range !== undefined) {
-      const m = /^bytes=(\d+)-(\d*)$/.exec(range);
-      if (!m || (m[2] !== '' && Number(m[2]) < Number(m[1]))) delete req.headers.range;
-    }
-    if (abs.endsWith('.jsonl') && !existsSync(abs) && existsSync(abs + '.gz')) return gunzipped(abs + '.gz', req, res);
+    const m = req.headers.range === undefined ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range);
+    const range = m && (m[2] === '' || Number(m[2]) >= Number(m[1])) ? { from: Number(m[1]), to: m[2] === '' ? Infinity : Number(m[2]) + 1 } : undefined;
+    if (!range) delete req.headers.range;
+    if (abs.endsWith('.jsonl') && !existsSync(abs) && existsSync(abs + '.gz')) return gunzipped(abs + '.gz', range, req, res);
     try {
       serve(req, res);
     } catch (e) {
@@ -51,13 +49,12 @@ export function staticFiles(root: string): (req: IncomingMessage, res: ServerRes
 
 /**
  * Answers with the decompressed bytes of gzipped file `gz`: all of them (200, no Content-Length:
- * it is not known before the end), or those a `Range: bytes=N-[M]` asks for (206, after a first
- * pass that counts them; 416 when the file holds no byte at N). A file still being written (no
+ * it is not known before the end), or those of `range` (`Range: bytes=N-[M]` as [N, M + 1): 206,
+ * after a first pass that counts them; 416 when the file holds no byte at N). A file still being written (no
  * gzip trailer yet) is answered with what decompresses so far: OutFile ends each write on a sync
  * flush.
  */
-function gunzipped(gz: string, req: IncomingMessage, res: ServerResponse): void {
-  const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+function gunzipped(gz: string, range: { from: number; to: number } | undefined, req: IncomingMessage, res: ServerResponse): void {
   const head = (status: number, headers: Record<string, string>) => {
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
@@ -68,18 +65,18 @@ function gunzipped(gz: string, req: IncomingMessage, res: ServerResponse): void 
     if (!res.headersSent) answer(res, 500, `${gz}: ${e.message}`);
     else res.destroy();
   };
-  if (!m) {
+  if (!range) {
     head(200, {});
     if (req.method === 'HEAD') return void res.end();
     return void decompress(gz, res, 0, Infinity, () => res.end(), fail);
   }
-  const from = Number(m[1]);
+  const from = range.from;
   decompress(gz, res, 0, 0, (total) => {
     if (from >= total) {
       head(416, { 'Content-Range': `bytes */${total}` });
       return void res.end();
     }
-    const to = Math.min(m[2] === '' ? total : Number(m[2]) + 1, total);
+    const to = Math.min(range.to, total);
     head(206, { 'Content-Range': `bytes ${from}-${to - 1}/${total}`, 'Content-Length': String(to - from) });
     if (req.method === 'HEAD') return void res.end();
     decompress(gz, res, from, to, () => res.end(), fail);
