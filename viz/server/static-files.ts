@@ -93,18 +93,16 @@ function decompress(gz: string, res: ServerResponse, from: number, to: number, d
   const unzip = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
   let at = 0;
   let over = false;
-  const finish = () => {
-    if (over) return;
-    over = true;
-    input.destroy();
-    unzip.destroy();
-    res.off('close', stop);
-    done(at);
-  };
   const stop = () => {
     over = true;
     input.destroy();
     unzip.destroy();
+  };
+  const finish = () => {
+    if (over) return;
+    stop();
+    res.off('close', stop);
+    done(at);
   };
   const error = (e: Error) => {
     if (over) return;
